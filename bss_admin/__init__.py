@@ -1,0 +1,7 @@
+"""The BSS back-office blueprint (PRODUCT.md section 6)."""
+
+from flask import Blueprint
+
+bp = Blueprint("bss_admin", __name__, template_folder="templates")
+
+from bss_admin import setup_views, views  # noqa: E402,F401

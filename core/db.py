@@ -1,0 +1,135 @@
+"""Database plumbing shared by every use case: the declarative base, column types,
+SQLite connection settings and the write-transaction helper.
+
+SQLite: WAL, busy timeout, foreign keys, and write transactions that begin IMMEDIATE so two
+writers never read-then-write past each other. PostgreSQL: use-cases lock rows explicitly
+(``SELECT ... FOR UPDATE``) inside :func:`write_transaction`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import DateTime, Engine, MetaData, Numeric, event
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every engine (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Money(TypeDecorator):
+    """Decimal amounts with two places; SQLite stores them as text-exact numerics."""
+
+    impl = Numeric(14, 2)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return Decimal(value).quantize(Decimal("0.01"))
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return Decimal(value).quantize(Decimal("0.01"))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- SQLite ---------------------------------------------------------------------------------
+
+_immediate = contextvars.ContextVar("sqlite_begin_immediate", default=False)
+
+
+@contextmanager
+def immediate_transactions() -> Iterator[None]:
+    """Within this block every new SQLite transaction begins IMMEDIATE (takes the write lock)."""
+    token = _immediate.set(True)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+
+def set_immediate(value: bool) -> contextvars.Token:
+    return _immediate.set(value)
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int = 15000) -> None:
+    """WAL, busy timeout and foreign keys on every connection; we emit BEGIN ourselves."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let us issue BEGIN (IMMEDIATE) ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[Session]:
+    """One use case, one transaction: commit on success, roll back on any error.
+
+    Any read transaction already open in the session (e.g. the one that loaded the signed-in
+    user) is ended first so that, on SQLite, the write transaction begins IMMEDIATE and reads
+    the newest data.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction():
+        session.commit()
+    token = _immediate.set(True)
+    try:
+        with session.begin():
+            yield session
+    finally:
+        _immediate.reset(token)

@@ -1,0 +1,502 @@
+"""Demo data (PRODUCT.md section 9): one command loads a demo that shows every flow.
+
+``load_demo(session, hash_password)`` expects an empty database; the caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from core.enums import (
+    AccountKind,
+    BillingCycle,
+    ExecutionType,
+    OrderSource,
+    PaymentMethod,
+    Role,
+    UserKind,
+)
+from core.models import (
+    Account,
+    AddOn,
+    AddOnPrice,
+    ApiOptions,
+    BundleComponent,
+    HoldReason,
+    OrderHold,
+    Plan,
+    PlanPrice,
+    PriceList,
+    Product,
+    ProductType,
+    ProductUpgrade,
+    Promotion,
+    Subscription,
+    SubscriptionAddOn,
+    Tenant,
+    User,
+)
+from core.services.execution import apply_execution, lock_order
+from core.services.order_factory import ItemSpec, build_order
+from core.services.statuses import StatusBook
+from core.services.tenants import create_tenant
+
+DEMO_PASSWORD = "demo-password"
+
+# (email, name, kind, role, account key or None)
+DEMO_LOGINS = (
+    ("admin@skyline.example", "Sam Admin", UserKind.BSS, Role.ADMIN, None, "reseller"),
+    ("operator@skyline.example", "Olga Operator", UserKind.BSS, Role.OPERATOR, None, "reseller"),
+    ("admin@nimbus.example", "Dana Distributor", UserKind.BSS, Role.ADMIN, None, "distributor"),
+    ("alice@acme.example", "Alice Acme", UserKind.STOREFRONT, Role.CUSTOMER, "acme", "reseller"),
+    ("bob@globex.example", "Bob Globex", UserKind.STOREFRONT, Role.CUSTOMER, "globex", "reseller"),
+    (
+        "carol@bluesky.example",
+        "Carol BlueSky",
+        UserKind.STOREFRONT,
+        Role.CUSTOMER,
+        "bluesky",
+        "reseller",
+    ),
+    (
+        "dave@initech.example",
+        "Dave Initech",
+        UserKind.STOREFRONT,
+        Role.CUSTOMER,
+        "initech",
+        "reseller",
+    ),
+)
+
+# code, name, type key, description, trial days, plans [(name, cycle, price std, price partner)],
+# add-ons [(name, price std, price partner)]
+CATALOGUE = (
+    (
+        "M365-STD",
+        "Microsoft 365 Business Standard",
+        "cloud",
+        "Desktop Office apps, business e-mail and 1 TB of cloud storage per user.",
+        30,
+        [
+            ("Monthly", BillingCycle.MONTHLY, "11.70", "10.50"),
+            ("Annual", BillingCycle.ANNUAL, "126.00", "113.40"),
+        ],
+        [("Extra Storage 100 GB", "2.00", "1.80"), ("Advanced Threat Protection", "2.50", "2.20")],
+    ),
+    (
+        "M365-PREM",
+        "Microsoft 365 Business Premium",
+        "cloud",
+        "Everything in Standard plus advanced security and device management.",
+        None,
+        [("Monthly", BillingCycle.MONTHLY, "20.60", "18.50")],
+        [("Extra Storage 100 GB", "2.00", "1.80")],
+    ),
+    (
+        "AZ-BACKUP",
+        "Azure Backup",
+        "cloud",
+        "Simple, secure and cost-effective backup to the cloud, per protected instance.",
+        14,
+        [("Monthly", BillingCycle.MONTHLY, "9.00", "8.10")],
+        [],
+    ),
+    (
+        "MNG-FW",
+        "Managed Firewall Setup",
+        "managed",
+        "Our engineers design, install and tune a firewall for your network.",
+        None,
+        [("One-off", BillingCycle.ONE_OFF, "450.00", "400.00")],
+        [],
+    ),
+    (
+        "PRIV-CLOUD",
+        "Dedicated Private Cloud",
+        "managed",
+        "A dedicated virtual host, set up and run by our operations team, per host licence.",
+        None,
+        [("Monthly", BillingCycle.MONTHLY, "120.00", "110.00")],
+        [("Extra vCPU", "15.00", "13.50")],
+    ),
+    (
+        "OFFICE-2021",
+        "Office Home & Business 2021",
+        "asset",
+        "Perpetual licence of the Office desktop apps.",
+        None,
+        [("Perpetual", BillingCycle.ONE_OFF, "249.00", "229.00")],
+        [],
+    ),
+)
+
+
+def load_demo(session: Session, hash_password) -> dict:
+    """Load the demo into an empty database. Returns a summary for the CLI."""
+    if session.scalar(select(Tenant.id).limit(1)) is not None:
+        raise RuntimeError("the database is not empty")
+    now = utcnow()
+    today = now.date()
+    distributor = create_tenant(
+        session, name="Nimbus Distribution", slug="distributor", host="distributor.localhost"
+    )
+    reseller = create_tenant(
+        session, name="Skyline Cloud", slug="reseller", host="localhost", parent=distributor
+    )
+    tenants = {"distributor": distributor, "reseller": reseller}
+
+    catalogues = {key: _catalogue(session, t) for key, t in tenants.items()}
+    cat = catalogues["reseller"]
+
+    accounts = {}
+    std, partner = cat["price_lists"]["Standard"], cat["price_lists"]["Partner"]
+    accounts["acme"] = _account(
+        session, reseller, "Acme Ltd", std, PaymentMethod.CARD, email="billing@acme.example"
+    )
+    accounts["globex"] = _account(
+        session,
+        reseller,
+        "Globex Corp",
+        std,
+        PaymentMethod.ON_ACCOUNT,
+        credit_limit=Decimal("500.00"),
+        email="accounts@globex.example",
+    )
+    accounts["bluesky"] = _account(
+        session,
+        reseller,
+        "BlueSky IT",
+        partner,
+        PaymentMethod.ON_ACCOUNT,
+        kind=AccountKind.STANDARD_RESELLER,
+        email="orders@bluesky.example",
+    )
+    accounts["initech"] = _account(
+        session,
+        reseller,
+        "Initech",
+        std,
+        PaymentMethod.CARD,
+        reseller=accounts["bluesky"],
+        email="it@initech.example",
+    )
+    dcat = catalogues["distributor"]
+    accounts["skyline_in_distributor"] = _account(
+        session,
+        distributor,
+        "Skyline Cloud",
+        dcat["price_lists"]["Partner"],
+        PaymentMethod.ON_ACCOUNT,
+        kind=AccountKind.TENANT_RESELLER,
+        represents_tenant_id=reseller.id,
+        email="purchasing@skyline.example",
+    )
+
+    users = {}
+    for email, name, kind, role, account_key, tenant_key in DEMO_LOGINS:
+        user = User(
+            tenant_id=tenants[tenant_key].id,
+            kind=kind,
+            role=role,
+            email=email,
+            name=name,
+            password_hash=hash_password(DEMO_PASSWORD),
+            account_id=accounts[account_key].id if account_key else None,
+        )
+        session.add(user)
+        users[email] = user
+    session.flush()
+    for account in accounts.values():
+        if account.tenant_id == reseller.id:
+            account.manager_user_id = users["operator@skyline.example"].id
+    options = session.scalar(select(ApiOptions).where(ApiOptions.tenant_id == distributor.id))
+    options.responsible_user_id = users["admin@nimbus.example"].id
+    options.sharing_rule = "team"
+    session.add(
+        Promotion(
+            tenant_id=distributor.id,
+            product_id=dcat["products"]["M365-STD"].id,
+            name="Modern Work push",
+            percent_off=Decimal("10.00"),
+            starts_on=today - timedelta(days=30),
+            ends_on=today + timedelta(days=60),
+        )
+    )
+
+    products = cat["products"]
+    # existing subscriptions: automatic, manual, trial
+    session.add_all(
+        [
+            _subscription(
+                reseller, accounts["acme"], products["M365-STD"], 10, today - timedelta(90)
+            ),
+            _subscription(
+                reseller, accounts["acme"], products["PRIV-CLOUD"], 2, today - timedelta(60)
+            ),
+            _subscription(
+                reseller,
+                accounts["acme"],
+                products["AZ-BACKUP"],
+                3,
+                today - timedelta(5),
+                trial_ends_on=today + timedelta(days=9),
+            ),
+            _subscription(
+                reseller, accounts["globex"], products["M365-PREM"], 4, today - timedelta(120)
+            ),
+            _subscription(
+                reseller, accounts["initech"], products["M365-STD"], 6, today - timedelta(30)
+            ),
+        ]
+    )
+    session.flush()
+    acme_std = session.scalar(
+        select(Subscription).where(
+            Subscription.account_id == accounts["acme"].id,
+            Subscription.product_id == products["M365-STD"].id,
+        )
+    )
+    session.add(
+        SubscriptionAddOn(
+            subscription_id=acme_std.id, addon_id=products["M365-STD"].addons[0].id, quantity=5
+        )
+    )
+
+    book = StatusBook.load(session, reseller.id)
+    admin = users["admin@skyline.example"]
+
+    def item(code, qty, plan_index=0):
+        product = products[code]
+        plan = product.plans[plan_index]
+        price = cat["plan_prices"][(plan.id, std.id)]
+        manual = product.product_type.non_automatic_execution
+        return ItemSpec(
+            product_id=product.id,
+            plan_id=plan.id,
+            description=f"{product.name} ({plan.name})",
+            quantity=qty,
+            unit_price=price,
+            execution_type=ExecutionType.MANUAL if manual else ExecutionType.AUTOMATIC,
+        )
+
+    # a manual Storefront order waiting for the operations team (5 host licences)
+    manual = build_order(
+        session,
+        tenant_id=reseller.id,
+        account=accounts["acme"],
+        status=book.submitted(),
+        items=[item("PRIV-CLOUD", 5)],
+        source=OrderSource.STOREFRONT,
+        order_date=now - timedelta(hours=3),
+        actor_name="Alice Acme (Storefront)",
+        note="Placed on the Storefront",
+    )
+    session.add(OrderHold(order_id=manual.id, reason=HoldReason.MANUAL_EXECUTION, placed_at=now))
+    # a manual order already partly executed (1 of 2 firewall setups)
+    partial = build_order(
+        session,
+        tenant_id=reseller.id,
+        account=accounts["globex"],
+        status=book.submitted(),
+        items=[item("MNG-FW", 2)],
+        source=OrderSource.STOREFRONT,
+        order_date=now - timedelta(days=2),
+        actor_name="Bob Globex (Storefront)",
+        note="Placed on the Storefront",
+    )
+    session.add(
+        OrderHold(
+            order_id=partial.id,
+            reason=HoldReason.MANUAL_EXECUTION,
+            placed_at=now - timedelta(days=2),
+        )
+    )
+    session.flush()
+    apply_execution(
+        session,
+        lock_order(session, reseller.id, partial.id),
+        {partial.items[0].id: 1},
+        actor=admin,
+        now=now - timedelta(days=1),
+        release_holds=False,
+    )
+    # an executed automatic order
+    done = build_order(
+        session,
+        tenant_id=reseller.id,
+        account=accounts["acme"],
+        status=book.submitted(),
+        items=[item("M365-PREM", 2)],
+        source=OrderSource.STOREFRONT,
+        order_date=now - timedelta(days=7),
+        actor_name="Alice Acme (Storefront)",
+    )
+    session.flush()
+    apply_execution(
+        session,
+        lock_order(session, reseller.id, done.id),
+        None,
+        actor_name="Storefront checkout",
+        now=now - timedelta(days=7),
+    )
+    session.flush()
+    return {
+        "tenants": [t.name for t in tenants.values()],
+        "logins": [(e, DEMO_PASSWORD) for e, *_ in DEMO_LOGINS],
+        "orders": [manual.number, partial.number, done.number],
+    }
+
+
+def _catalogue(session: Session, tenant: Tenant) -> dict:
+    types = {
+        "cloud": ProductType(tenant_id=tenant.id, name="Cloud Services"),
+        "managed": ProductType(
+            tenant_id=tenant.id, name="Managed Services", non_automatic_execution=True
+        ),
+        "asset": ProductType(
+            tenant_id=tenant.id, name="Microsoft Perpetual License Assets", is_asset=True
+        ),
+        "reservation": ProductType(
+            tenant_id=tenant.id, name="Azure Plan Reservation Assets", is_asset=True
+        ),
+    }
+    session.add_all(types.values())
+    price_lists = {
+        name: PriceList(tenant_id=tenant.id, name=name) for name in ("Standard", "Partner")
+    }
+    session.add_all(price_lists.values())
+    session.flush()
+    products: dict[str, Product] = {}
+    plan_prices: dict[tuple[int, int], Decimal] = {}
+    for code, name, type_key, description, trial, plans, addons in CATALOGUE:
+        product = Product(
+            tenant_id=tenant.id,
+            product_type_id=types[type_key].id,
+            code=code,
+            name=name,
+            description=description,
+            trial_days=trial,
+        )
+        session.add(product)
+        session.flush()
+        for plan_name, cycle, price_std, price_partner in plans:
+            plan = Plan(
+                product_id=product.id,
+                name=plan_name,
+                billing_cycle=cycle,
+                min_quantity=1,
+                max_quantity=300 if cycle != BillingCycle.ONE_OFF else 10,
+            )
+            session.add(plan)
+            session.flush()
+            for pl, price in (("Standard", price_std), ("Partner", price_partner)):
+                session.add(
+                    PlanPrice(
+                        plan_id=plan.id, price_list_id=price_lists[pl].id, price=Decimal(price)
+                    )
+                )
+                plan_prices[(plan.id, price_lists[pl].id)] = Decimal(price)
+        for addon_name, price_std, price_partner in addons:
+            addon = AddOn(product_id=product.id, name=addon_name, min_quantity=1, max_quantity=300)
+            session.add(addon)
+            session.flush()
+            for pl, price in (("Standard", price_std), ("Partner", price_partner)):
+                session.add(
+                    AddOnPrice(
+                        addon_id=addon.id, price_list_id=price_lists[pl].id, price=Decimal(price)
+                    )
+                )
+        products[code] = product
+    bundle = Product(
+        tenant_id=tenant.id,
+        product_type_id=types["cloud"].id,
+        code="SEC-BUNDLE",
+        name="Secure Office Bundle",
+        is_bundle=True,
+        description="Microsoft 365 Business Standard with a managed firewall "
+        "set up by our engineers.",
+    )
+    session.add(bundle)
+    session.flush()
+    bundle_plan = Plan(
+        product_id=bundle.id,
+        name="Monthly",
+        billing_cycle=BillingCycle.MONTHLY,
+        min_quantity=1,
+        max_quantity=50,
+    )
+    session.add(bundle_plan)
+    session.flush()
+    for pl, price in (("Standard", "59.00"), ("Partner", "53.00")):
+        session.add(
+            PlanPrice(
+                plan_id=bundle_plan.id, price_list_id=price_lists[pl].id, price=Decimal(price)
+            )
+        )
+    session.add_all(
+        [
+            BundleComponent(bundle_id=bundle.id, component_id=products["M365-STD"].id, quantity=1),
+            BundleComponent(bundle_id=bundle.id, component_id=products["MNG-FW"].id, quantity=1),
+        ]
+    )
+    products["SEC-BUNDLE"] = bundle
+    session.add(
+        ProductUpgrade(
+            from_product_id=products["M365-STD"].id, to_product_id=products["M365-PREM"].id
+        )
+    )
+    session.flush()
+    return {
+        "types": types,
+        "price_lists": price_lists,
+        "products": products,
+        "plan_prices": plan_prices,
+    }
+
+
+def _account(
+    session,
+    tenant,
+    name,
+    price_list,
+    payment_method,
+    *,
+    kind=AccountKind.END_CUSTOMER,
+    credit_limit=None,
+    reseller=None,
+    email=None,
+    represents_tenant_id=None,
+) -> Account:
+    account = Account(
+        tenant_id=tenant.id,
+        name=name,
+        kind=kind,
+        price_list_id=price_list.id,
+        payment_method=payment_method,
+        credit_limit=credit_limit,
+        reseller_account_id=reseller.id if reseller else None,
+        email=email,
+        represents_tenant_id=represents_tenant_id,
+        billing_name=name,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def _subscription(tenant, account, product, quantity, start: date, trial_ends_on=None):
+    return Subscription(
+        tenant_id=tenant.id,
+        account_id=account.id,
+        product_id=product.id,
+        plan_id=product.plans[0].id,
+        quantity=quantity,
+        start_date=start,
+        is_trial=trial_ends_on is not None,
+        trial_ends_on=trial_ends_on,
+    )

@@ -1,0 +1,727 @@
+"""SQLAlchemy 2 declarative models for every table.
+
+No Flask import: Flask-SQLAlchemy takes :class:`core.db.Base` as its model class. Every
+tenant-owned row carries ``tenant_id`` and every query filters on it. Status rows are never
+matched by name: code uses ``mandatory_key`` (for the defaults of PRODUCT.md section 7) or the
+(type, storefront_type) pair.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, Money, UTCDateTime, utcnow
+from core.enums import (  # noqa: F401  (re-exported for convenience)
+    AccountKind,
+    BillingCycle,
+    ExecutionType,
+    HoldReason,
+    ItemKind,
+    OrderSource,
+    PaymentMethod,
+    Role,
+    UserKind,
+)
+
+# --- tenants, accounts, users -------------------------------------------------------------------
+
+
+class Tenant(Base):
+    __tablename__ = "tenant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    host: Mapped[str | None] = mapped_column(String(255), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[Tenant | None] = relationship(remote_side=[id])
+
+
+class PriceList(Base):
+    __tablename__ = "price_list"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+
+
+class Account(Base):
+    __tablename__ = "account"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "external_ref"),
+        CheckConstraint("credit_limit IS NULL OR credit_limit >= 0", name="credit_limit_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30), default=AccountKind.END_CUSTOMER)
+    email: Mapped[str | None] = mapped_column(String(255))
+    # an end customer under a standard reseller (same tenant)
+    reseller_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    # a tenant reseller account (in a distributor) stands for this child tenant
+    represents_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"))
+    # mirrored accounts (back-orders): a stable reference to the source record
+    external_ref: Mapped[str | None] = mapped_column(String(120))
+    price_list_id: Mapped[int | None] = mapped_column(ForeignKey("price_list.id"))
+    payment_method: Mapped[str] = mapped_column(String(20), default=PaymentMethod.CARD)
+    credit_limit: Mapped[Decimal | None] = mapped_column(Money)
+    manager_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", use_alter=True))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    billing_name: Mapped[str | None] = mapped_column(String(200))
+    billing_address: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    price_list: Mapped[PriceList | None] = relationship()
+    reseller: Mapped[Account | None] = relationship(remote_side=[id])
+
+
+class User(Base):
+    __tablename__ = "user"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # UserKind
+    role: Mapped[str] = mapped_column(String(20))  # Role
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    email: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # bumped on logout / password change: old session cookies stop working
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    date_format: Mapped[str] = mapped_column(String(32), default="%d/%m/%Y")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    tenant: Mapped[Tenant] = relationship()
+    account: Mapped[Account | None] = relationship(foreign_keys=[account_id])
+
+
+# --- statuses (PRODUCT.md section 7) ----------------------------------------------------------
+
+
+class OrderStatus(Base):
+    __tablename__ = "order_status"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "mandatory_key"),
+        Index("ix_order_status_tenant_number", "tenant_id", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    number: Mapped[int] = mapped_column(Integer)  # "No.": priority among similar statuses
+    description: Mapped[str] = mapped_column(String(120))
+    type: Mapped[str] = mapped_column(String(30))  # core.rules.statuses.OrderStatusType
+    storefront_type: Mapped[str] = mapped_column(String(30))  # ...StorefrontType
+    color: Mapped[str] = mapped_column(String(7), default="#6b7280")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # set on the default statuses of section 7 (draft, submitted, executed, ...); NULL on custom
+    mandatory_key: Mapped[str | None] = mapped_column(String(40))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OfferStatus(Base):
+    __tablename__ = "offer_status"
+    __table_args__ = (UniqueConstraint("tenant_id", "default_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(120))
+    type: Mapped[str] = mapped_column(String(30))  # in_progress / accepted / cancelled
+    color: Mapped[str] = mapped_column(String(7), default="#6b7280")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_key: Mapped[str | None] = mapped_column(String(40))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiOptions(Base):
+    """Setup > Use of API Options: what the system gives to records it creates itself."""
+
+    __tablename__ = "api_options"
+    __table_args__ = (UniqueConstraint("tenant_id", "entity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    entity: Mapped[str] = mapped_column(String(30), default="order")
+    responsible_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    sharing_rule: Mapped[str] = mapped_column(String(30), default="private")
+
+
+# --- catalogue (PRODUCT.md section 3) ---------------------------------------------------------
+
+
+class ProductType(Base):
+    __tablename__ = "product_type"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name"),
+        CheckConstraint(
+            "NOT (is_asset AND non_automatic_execution)", name="asset_has_no_customer_request"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    is_asset: Mapped[bool] = mapped_column(Boolean, default=False)
+    non_automatic_execution: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Product(Base):
+    __tablename__ = "product"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    product_type_id: Mapped[int] = mapped_column(ForeignKey("product_type.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    is_bundle: Mapped[bool] = mapped_column(Boolean, default=False)
+    trial_days: Mapped[int | None] = mapped_column(Integer)  # a trial is offered when set
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+
+    product_type: Mapped[ProductType] = relationship()
+    plans: Mapped[list[Plan]] = relationship(back_populates="product", order_by="Plan.id")
+    addons: Mapped[list[AddOn]] = relationship(back_populates="product", order_by="AddOn.id")
+
+
+class BundleComponent(Base):
+    __tablename__ = "bundle_component"
+    __table_args__ = (UniqueConstraint("bundle_id", "component_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+
+    component: Mapped[Product] = relationship(foreign_keys=[component_id])
+
+
+class ProductUpgrade(Base):
+    __tablename__ = "product_upgrade"
+    __table_args__ = (UniqueConstraint("from_product_id", "to_product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    to_product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+
+
+class Plan(Base):
+    __tablename__ = "plan"
+    __table_args__ = (
+        CheckConstraint("min_quantity >= 1 AND max_quantity >= min_quantity", name="limits"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    billing_cycle: Mapped[str] = mapped_column(String(20), default=BillingCycle.MONTHLY)
+    min_quantity: Mapped[int] = mapped_column(Integer, default=1)
+    max_quantity: Mapped[int] = mapped_column(Integer, default=10000)
+
+    product: Mapped[Product] = relationship(back_populates="plans")
+
+
+class PlanPrice(Base):
+    __tablename__ = "plan_price"
+    __table_args__ = (UniqueConstraint("plan_id", "price_list_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
+    price_list_id: Mapped[int] = mapped_column(ForeignKey("price_list.id"), index=True)
+    price: Mapped[Decimal] = mapped_column(Money)
+
+
+class AddOn(Base):
+    __tablename__ = "addon"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    min_quantity: Mapped[int] = mapped_column(Integer, default=1)
+    max_quantity: Mapped[int] = mapped_column(Integer, default=10000)
+
+    product: Mapped[Product] = relationship(back_populates="addons")
+
+
+class AddOnPrice(Base):
+    __tablename__ = "addon_price"
+    __table_args__ = (UniqueConstraint("addon_id", "price_list_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    addon_id: Mapped[int] = mapped_column(ForeignKey("addon.id"))
+    price_list_id: Mapped[int] = mapped_column(ForeignKey("price_list.id"), index=True)
+    price: Mapped[Decimal] = mapped_column(Money)
+
+
+class Promotion(Base):
+    __tablename__ = "promotion"
+    __table_args__ = (
+        CheckConstraint("percent_off > 0 AND percent_off <= 100", name="percent_range"),
+        CheckConstraint("ends_on >= starts_on", name="date_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    percent_off: Mapped[Decimal] = mapped_column(Money)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# --- baskets --------------------------------------------------------------------------------
+
+
+class Basket(Base):
+    __tablename__ = "basket"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    items: Mapped[list[BasketItem]] = relationship(
+        back_populates="basket", cascade="all, delete-orphan", order_by="BasketItem.id"
+    )
+
+
+class BasketItem(Base):
+    __tablename__ = "basket_item"
+    __table_args__ = (CheckConstraint("quantity >= 1", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    basket_id: Mapped[int] = mapped_column(ForeignKey("basket.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default=ItemKind.NEW)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
+    addon_id: Mapped[int | None] = mapped_column(ForeignKey("addon.id"))
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscription.id"))
+    target_product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))  # upgrade
+    parent_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("basket_item.id", ondelete="CASCADE")
+    )
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    trial: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    basket: Mapped[Basket] = relationship(back_populates="items")
+    product: Mapped[Product] = relationship(foreign_keys=[product_id])
+    plan: Mapped[Plan | None] = relationship()
+    addon: Mapped[AddOn | None] = relationship()
+
+
+# --- orders (PRODUCT.md sections 5.5, 6) -----------------------------------------------------
+
+
+class Order(Base):
+    __tablename__ = "order"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number"),
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        UniqueConstraint("backorder_event_key"),
+        Index("ix_order_tenant_date", "tenant_id", "order_date", "id"),
+        Index("ix_order_tenant_status_date", "tenant_id", "status_id", "order_date", "id"),
+        Index("ix_order_tenant_account_date", "tenant_id", "account_id", "order_date", "id"),
+        Index("ix_order_parent", "parent_order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    number: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str | None] = mapped_column(String(200))
+    order_type: Mapped[str | None] = mapped_column(String(60))  # the "Type" field of the form
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    billing_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    status_id: Mapped[int] = mapped_column(ForeignKey("order_status.id"))
+    # the last status the customer could see (an order whose status is hidden shows it)
+    storefront_status_id: Mapped[int | None] = mapped_column(ForeignKey("order_status.id"))
+    parent_order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id", use_alter=True))
+    source: Mapped[str] = mapped_column(String(20), default=OrderSource.STOREFRONT)
+    execution_type: Mapped[str] = mapped_column(String(20), default=ExecutionType.AUTOMATIC)
+    price_list_id: Mapped[int | None] = mapped_column(ForeignKey("price_list.id"))
+    payment_method: Mapped[str] = mapped_column(String(20), default=PaymentMethod.CARD)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))  # without taxes
+    order_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    scheduled_for: Mapped[date | None] = mapped_column(Date)
+    executed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    responsible_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    sharing_rule: Mapped[str | None] = mapped_column(String(30))
+    sales_rep: Mapped[str | None] = mapped_column(String(120))
+    contact: Mapped[str | None] = mapped_column(String(120))
+    campaign: Mapped[str | None] = mapped_column(String(120))
+    custom_fields: Mapped[str | None] = mapped_column(Text)  # JSON object
+    billing_name: Mapped[str | None] = mapped_column(String(200))
+    billing_address: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    # back-orders (PRODUCT.md section 8)
+    backorder_reseller_name: Mapped[str | None] = mapped_column(String(200))
+    backorder_source_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"))
+    backorder_event_key: Mapped[str | None] = mapped_column(String(120))
+    backorder_action: Mapped[str | None] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    status: Mapped[OrderStatus] = relationship(foreign_keys=[status_id])
+    storefront_status: Mapped[OrderStatus | None] = relationship(
+        foreign_keys=[storefront_status_id]
+    )
+    account: Mapped[Account] = relationship(foreign_keys=[account_id])
+    billing_account: Mapped[Account | None] = relationship(foreign_keys=[billing_account_id])
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
+    )
+    holds: Mapped[list[OrderHold]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderHold.id"
+    )
+
+
+class OrderItem(Base):
+    __tablename__ = "order_item"
+    __table_args__ = (
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint(
+            "executed_quantity >= 0 AND executed_quantity <= quantity", name="executed_within"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default=ItemKind.NEW)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
+    addon_id: Mapped[int | None] = mapped_column(ForeignKey("addon.id"))
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscription.id"))
+    target_product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    parent_item_id: Mapped[int | None] = mapped_column(ForeignKey("order_item.id"))
+    # on a sub-order's item: the primary order's item it executed
+    source_item_id: Mapped[int | None] = mapped_column(ForeignKey("order_item.id"))
+    description: Mapped[str] = mapped_column(String(300))
+    execution_type: Mapped[str] = mapped_column(String(20), default=ExecutionType.AUTOMATIC)
+    quantity: Mapped[int] = mapped_column(Integer)
+    executed_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    discount_percent: Mapped[Decimal | None] = mapped_column(Money)
+    trial: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    order: Mapped[Order] = relationship(back_populates="items")
+    product: Mapped[Product] = relationship(foreign_keys=[product_id])
+    plan: Mapped[Plan | None] = relationship()
+
+
+class OrderHold(Base):
+    __tablename__ = "order_hold"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(30))  # HoldReason
+    detail: Mapped[str | None] = mapped_column(Text)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    release_note: Mapped[str | None] = mapped_column(Text)
+
+    order: Mapped[Order] = relationship(back_populates="holds")
+
+
+class OrderEvent(Base):
+    """Append-only history of an order: status changes, holds, executions, notes."""
+
+    __tablename__ = "order_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actor_label: Mapped[str] = mapped_column(String(120))  # user name, "system", "worker"...
+    kind: Mapped[str] = mapped_column(String(30))  # status / hold / release / execution / note
+    from_status_id: Mapped[int | None] = mapped_column(ForeignKey("order_status.id"))
+    to_status_id: Mapped[int | None] = mapped_column(ForeignKey("order_status.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    from_status: Mapped[OrderStatus | None] = relationship(foreign_keys=[from_status_id])
+    to_status: Mapped[OrderStatus | None] = relationship(foreign_keys=[to_status_id])
+
+
+class Payment(Base):
+    __tablename__ = "payment"
+    __table_args__ = (UniqueConstraint("idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    method: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # succeeded / declined / error
+    gateway: Mapped[str] = mapped_column(String(40))
+    gateway_reference: Mapped[str | None] = mapped_column(String(120))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    message: Mapped[str | None] = mapped_column(String(300))
+    idempotency_key: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invoice(Base):
+    __tablename__ = "invoice"
+    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    number: Mapped[str] = mapped_column(String(30))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    total: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.id"
+    )
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoice.id", ondelete="CASCADE"), index=True
+    )
+    order_item_id: Mapped[int | None] = mapped_column(ForeignKey("order_item.id"))
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+# --- subscriptions --------------------------------------------------------------------------
+
+
+class Subscription(Base):
+    __tablename__ = "subscription"
+    __table_args__ = (
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        Index("ix_subscription_tenant_account", "tenant_id", "account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    is_trial: Mapped[bool] = mapped_column(Boolean, default=False)
+    trial_ends_on: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[date] = mapped_column(Date)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))  # the "Order" field
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship()
+    plan: Mapped[Plan | None] = relationship()
+    addons: Mapped[list[SubscriptionAddOn]] = relationship(
+        back_populates="subscription", order_by="SubscriptionAddOn.id"
+    )
+
+
+class SubscriptionAddOn(Base):
+    __tablename__ = "subscription_addon"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "addon_id"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"))
+    addon_id: Mapped[int] = mapped_column(ForeignKey("addon.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    source_order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))  # "Source Type"
+
+    subscription: Mapped[Subscription] = relationship(back_populates="addons")
+    addon: Mapped[AddOn] = relationship()
+
+
+class SubscriptionHistory(Base):
+    __tablename__ = "subscription_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    change: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(Text)
+    from_quantity: Mapped[int | None] = mapped_column(Integer)
+    to_quantity: Mapped[int | None] = mapped_column(Integer)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
+
+
+class ProvisioningTask(Base):
+    __tablename__ = "provisioning_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscription.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), default="started")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- offers (PRODUCT.md 6.5) ----------------------------------------------------------------
+
+
+class Offer(Base):
+    __tablename__ = "offer"
+    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    number: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str | None] = mapped_column(String(200))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    status_id: Mapped[int] = mapped_column(ForeignKey("offer_status.id"))
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    converted_order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), unique=True)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    status: Mapped[OfferStatus] = relationship()
+    account: Mapped[Account] = relationship()
+    items: Mapped[list[OfferItem]] = relationship(
+        back_populates="offer", cascade="all, delete-orphan", order_by="OfferItem.id"
+    )
+
+
+class OfferItem(Base):
+    __tablename__ = "offer_item"
+    __table_args__ = (CheckConstraint("quantity >= 1", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+
+    offer: Mapped[Offer] = relationship(back_populates="items")
+
+
+class OfferEvent(Base):
+    __tablename__ = "offer_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actor_label: Mapped[str] = mapped_column(String(120))
+    from_status_id: Mapped[int | None] = mapped_column(ForeignKey("offer_status.id"))
+    to_status_id: Mapped[int | None] = mapped_column(ForeignKey("offer_status.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+# --- order side records the distributor may add (PRODUCT.md section 8) ----------------------
+
+
+class OrderActivity(Base):
+    __tablename__ = "order_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    subject: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class OrderEmail(Base):
+    __tablename__ = "order_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sender: Mapped[str] = mapped_column(String(255))
+    recipient: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+
+
+class Case(Base):
+    __tablename__ = "support_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- cross-cutting ---------------------------------------------------------------------------
+
+
+class AuditEntry(Base):
+    """Append-only audit trail for setup changes and other non-order actions."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_tenant_at", "tenant_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actor_label: Mapped[str] = mapped_column(String(120))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Notification(Base):
+    """Outgoing messages (e-mail when configured, the log in development)."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Pure business rules: plain functions and dataclasses over the standard library."""

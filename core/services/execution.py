@@ -1,0 +1,408 @@
+"""Executing an order, whole or in part (PRODUCT.md 6.3), exactly once.
+
+Executing produces the invoice lines and the subscriptions (or subscription changes) for what
+was executed and starts provisioning. The primary order's status is derived from what has been
+executed, never typed in. Two users executing the same order at once never execute a quantity
+twice: the order row is locked (``FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) and
+the database refuses an executed quantity above the ordered one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.db import utcnow, write_transaction
+from core.models import (
+    HoldReason,
+    Invoice,
+    InvoiceLine,
+    ItemKind,
+    Order,
+    OrderItem,
+    ProvisioningTask,
+    Subscription,
+    SubscriptionAddOn,
+    SubscriptionHistory,
+    User,
+)
+from core.rules import execution_plan as plan_rules
+from core.rules.execution_plan import ExecutionPlanError, LineState
+from core.rules.statuses import OrderStatusType
+from core.services import backorders
+from core.services.audit import record_order_event
+from core.services.errors import Conflict, NotFound, ValidationFailed
+from core.services.statuses import StatusBook, set_order_status
+
+CENT = Decimal("0.01")
+
+
+@dataclass
+class ExecutionResult:
+    order: Order
+    sub_order: Order | None
+    invoice: Invoice | None
+    executed: dict[int, int] = field(default_factory=dict)  # primary item id -> quantity
+    fully_executed: bool = False
+
+
+def line_amount(item: OrderItem, quantity: int) -> Decimal:
+    amount = item.unit_price * quantity
+    if item.discount_percent:
+        amount = amount * (Decimal(100) - item.discount_percent) / Decimal(100)
+    return amount.quantize(CENT)
+
+
+def lock_order(session: Session, tenant_id: int, order_id: int) -> Order:
+    """Load an order of the tenant with its row locked for the rest of the transaction."""
+    order = session.scalar(
+        select(Order)
+        .where(Order.id == order_id, Order.tenant_id == tenant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if order is None:
+        raise NotFound("That order does not exist.")
+    # items too: their executed quantities are what we compare against
+    session.scalars(
+        select(OrderItem)
+        .where(OrderItem.order_id == order.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return order
+
+
+def line_states(order: Order) -> list[LineState]:
+    return [LineState(i.id, i.quantity, i.executed_quantity) for i in order.items]
+
+
+def execute_order(
+    session: Session,
+    tenant_id: int,
+    order_id: int,
+    quantities: dict[int, int] | None = None,
+    *,
+    actor: User | None = None,
+    actor_name: str = "system",
+    now: datetime | None = None,
+) -> ExecutionResult:
+    """Use case: execute everything left (``quantities=None``) or the chosen quantities."""
+    with write_transaction(session):
+        order = lock_order(session, tenant_id, order_id)
+        return apply_execution(
+            session, order, quantities, actor=actor, actor_name=actor_name, now=now
+        )
+
+
+def check_executable(order: Order) -> None:
+    if order.parent_order_id is not None:
+        raise Conflict("A sub-order is already executed.")
+    if order.status.type == OrderStatusType.CANCELLED:
+        raise Conflict("A cancelled order cannot be executed.")
+    if order.status.type in (OrderStatusType.AUTOMATIC_EXECUTE, OrderStatusType.DELIVERED):
+        raise Conflict(plan_rules.NOTHING_LEFT)
+    if any(h.reason == HoldReason.RESELLER_APPROVAL and h.released_at is None for h in order.holds):
+        raise Conflict("This order is waiting for the reseller's approval.")
+    if not order.items:
+        raise Conflict("This order has no items to execute.")
+
+
+def apply_execution(
+    session: Session,
+    order: Order,
+    quantities: dict[int, int] | None = None,
+    *,
+    actor: User | None = None,
+    actor_name: str = "system",
+    now: datetime | None = None,
+    release_holds: bool = True,
+) -> ExecutionResult:
+    """Execute within the caller's transaction; ``order`` must be locked (:func:`lock_order`)."""
+    now = now or utcnow()
+    check_executable(order)
+    states = line_states(order)
+    try:
+        plan = plan_rules.plan_execution(states, quantities)
+    except ExecutionPlanError as error:
+        raise ValidationFailed(str(error), {str(k): [v] for k, v in error.errors.items()}) from None
+    book = StatusBook.load(session, order.tenant_id)
+    partial = plan_rules.is_partial(states, plan)
+
+    if release_holds:
+        for hold in order.holds:
+            if hold.released_at is None:
+                hold.released_at = now
+                hold.released_by_user_id = actor.id if actor else None
+                hold.release_note = "Released by execution"
+                record_order_event(
+                    session,
+                    order,
+                    "release",
+                    actor=actor,
+                    actor_name=actor_name,
+                    note=f"Hold released: {hold.reason}",
+                )
+
+    items = {i.id: i for i in order.items}
+    sub_order = _create_sub_order(session, order, book, now) if partial else None
+    invoice = Invoice(
+        tenant_id=order.tenant_id,
+        account_id=order.billing_account_id or order.account_id,
+        order_id=(sub_order or order).id,
+        number="pending",
+        issued_at=now,
+        total=Decimal("0.00"),
+        currency=order.currency,
+    )
+    session.add(invoice)
+    session.flush()
+    invoice.number = f"INV{invoice.id:07d}"
+    total = Decimal("0.00")
+    target = sub_order or order
+    for item_id, quantity in sorted(plan.items()):
+        item = items[item_id]
+        item.executed_quantity = item.executed_quantity + quantity
+        executed_item = item
+        if sub_order is not None:
+            executed_item = OrderItem(
+                order_id=sub_order.id,
+                kind=item.kind,
+                product_id=item.product_id,
+                plan_id=item.plan_id,
+                addon_id=item.addon_id,
+                subscription_id=item.subscription_id,
+                target_product_id=item.target_product_id,
+                source_item_id=item.id,
+                description=item.description,
+                execution_type=item.execution_type,
+                quantity=quantity,
+                executed_quantity=quantity,
+                unit_price=item.unit_price,
+                discount_percent=item.discount_percent,
+                trial=item.trial,
+            )
+            session.add(executed_item)
+            session.flush()
+        amount = line_amount(item, quantity)
+        total += amount
+        session.add(
+            InvoiceLine(
+                invoice_id=invoice.id,
+                order_item_id=executed_item.id,
+                description=item.description,
+                quantity=quantity,
+                unit_price=item.unit_price,
+                amount=amount,
+            )
+        )
+        _apply_to_subscriptions(session, order, target, item, quantity, now)
+    invoice.total = total
+    session.flush()  # the CHECK on executed_quantity fires here if anything went wrong
+
+    fully = plan_rules.is_fully_executed(line_states(order))
+    note = ", ".join(f"{items[i].description} × {q}" for i, q in sorted(plan.items()))
+    record_order_event(
+        session,
+        order,
+        "execution",
+        actor=actor,
+        actor_name=actor_name,
+        note=f"Executed {note}" + (f" as {sub_order.number}" if sub_order else ""),
+    )
+    if fully:
+        order.executed_at = now
+        set_order_status(
+            session,
+            order,
+            book.executed(),
+            actor=actor,
+            actor_name=actor_name,
+            note="Every quantity executed",
+        )
+    elif (
+        order.status.type != OrderStatusType.IN_PROGRESS
+        or order.status.storefront_type != "viewable"
+    ):
+        set_order_status(
+            session,
+            order,
+            book.submitted(),
+            actor=actor,
+            actor_name=actor_name,
+            note="Partially executed",
+        )
+    backorders.record_backorders(session, order, plan, now)
+    session.flush()
+    return ExecutionResult(order, sub_order, invoice, dict(plan), fully)
+
+
+def _create_sub_order(session: Session, order: Order, book: StatusBook, now: datetime) -> Order:
+    count = session.scalar(select(func.count()).where(Order.parent_order_id == order.id)) or 0
+    executed = book.executed()
+    sub = Order(
+        tenant_id=order.tenant_id,
+        number=f"{order.number}-{count + 1}",
+        name=order.name,
+        account_id=order.account_id,
+        billing_account_id=order.billing_account_id,
+        status_id=executed.id,
+        storefront_status_id=executed.id,
+        parent_order_id=order.id,
+        source=order.source,
+        execution_type=order.execution_type,
+        price_list_id=order.price_list_id,
+        payment_method=order.payment_method,
+        currency=order.currency,
+        order_date=now,
+        executed_at=now,
+        created_by_user_id=order.created_by_user_id,
+    )
+    session.add(sub)
+    session.flush()
+    return sub
+
+
+def _apply_to_subscriptions(
+    session: Session, order: Order, target: Order, item: OrderItem, quantity: int, now: datetime
+) -> None:
+    """Create or change the subscriptions for ``quantity`` of ``item``; start provisioning."""
+    today = now.date()
+    subscription: Subscription | None = None
+    action = item.kind
+    if item.kind == ItemKind.NEW:
+        if item.plan is not None and item.plan.billing_cycle == "one_off":
+            session.add(
+                ProvisioningTask(tenant_id=order.tenant_id, order_id=target.id, action="deliver")
+            )
+            return
+        if item.subscription_id:  # an earlier partial execution created it
+            subscription = session.get(Subscription, item.subscription_id)
+            _change_quantity(session, subscription, quantity, target, now, "quantity_change")
+        else:
+            trial_days = item.product.trial_days if item.trial else None
+            subscription = Subscription(
+                tenant_id=order.tenant_id,
+                account_id=order.account_id,
+                product_id=item.product_id,
+                plan_id=item.plan_id,
+                quantity=quantity,
+                is_trial=bool(item.trial),
+                trial_ends_on=today + timedelta(days=trial_days) if trial_days else None,
+                start_date=today,
+                order_id=target.id,
+            )
+            session.add(subscription)
+            session.flush()
+            item.subscription_id = subscription.id
+            session.add(
+                SubscriptionHistory(
+                    subscription_id=subscription.id,
+                    at=now,
+                    change="created",
+                    to_quantity=quantity,
+                    order_id=target.id,
+                )
+            )
+    elif item.kind in (ItemKind.ADDON_NEW, ItemKind.ADDON_QUANTITY):
+        subscription = _subscription_for(session, order, item)
+        if subscription is None:
+            raise Conflict("The add-on's subscription has not been executed yet.")
+        existing = session.scalar(
+            select(SubscriptionAddOn).where(
+                SubscriptionAddOn.subscription_id == subscription.id,
+                SubscriptionAddOn.addon_id == item.addon_id,
+            )
+        )
+        if existing:
+            existing.quantity += quantity
+            existing.source_order_id = target.id
+        else:
+            session.add(
+                SubscriptionAddOn(
+                    subscription_id=subscription.id,
+                    addon_id=item.addon_id,
+                    quantity=quantity,
+                    source_order_id=target.id,
+                )
+            )
+        session.add(
+            SubscriptionHistory(
+                subscription_id=subscription.id,
+                at=now,
+                change=item.kind,
+                detail=item.description,
+                to_quantity=quantity,
+                order_id=target.id,
+            )
+        )
+    elif item.kind == ItemKind.LICENSES:
+        subscription = _subscription_for(session, order, item)
+        _change_quantity(session, subscription, quantity, target, now, "quantity_change")
+    elif item.kind == ItemKind.UPGRADE:
+        subscription = _subscription_for(session, order, item)
+        subscription.product_id = item.target_product_id or subscription.product_id
+        if item.plan_id:
+            subscription.plan_id = item.plan_id
+        subscription.order_id = target.id
+        session.add(
+            SubscriptionHistory(
+                subscription_id=subscription.id,
+                at=now,
+                change="upgrade",
+                detail=item.description,
+                order_id=target.id,
+            )
+        )
+    elif item.kind == ItemKind.TO_PAID:
+        subscription = _subscription_for(session, order, item)
+        subscription.is_trial = False
+        subscription.trial_ends_on = None
+        subscription.order_id = target.id
+        session.add(
+            SubscriptionHistory(
+                subscription_id=subscription.id, at=now, change="trial_to_paid", order_id=target.id
+            )
+        )
+    session.add(
+        ProvisioningTask(
+            tenant_id=order.tenant_id,
+            order_id=target.id,
+            subscription_id=subscription.id if subscription else None,
+            action=action,
+        )
+    )
+
+
+def _subscription_for(session: Session, order: Order, item: OrderItem) -> Subscription | None:
+    if item.subscription_id:
+        sub = session.get(Subscription, item.subscription_id)
+    elif item.parent_item_id:
+        parent = session.get(OrderItem, item.parent_item_id)
+        sub = session.get(Subscription, parent.subscription_id) if parent.subscription_id else None
+    else:
+        sub = None
+    if sub is not None and (sub.tenant_id != order.tenant_id or sub.account_id != order.account_id):
+        raise NotFound("That subscription does not exist.")
+    return sub
+
+
+def _change_quantity(session, subscription, quantity, target, now, change) -> None:
+    if subscription is None:
+        raise Conflict("The subscription for this item does not exist.")
+    before = subscription.quantity
+    subscription.quantity = before + quantity
+    session.add(
+        SubscriptionHistory(
+            subscription_id=subscription.id,
+            at=now,
+            change=change,
+            from_quantity=before,
+            to_quantity=subscription.quantity,
+            order_id=target.id,
+        )
+    )

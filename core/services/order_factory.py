@@ -1,0 +1,122 @@
+"""Building orders: one place that creates an order row with its items and its first history
+line, used by checkout, the BSS, offers, copies and back-orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from core.enums import ExecutionType, ItemKind
+from core.models import Account, Order, OrderItem, OrderStatus, User
+from core.rules.execution import bundle_execution_type
+from core.services.audit import record_order_event
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    product_id: int
+    description: str
+    quantity: int
+    unit_price: Decimal
+    kind: str = ItemKind.NEW
+    plan_id: int | None = None
+    addon_id: int | None = None
+    subscription_id: int | None = None
+    target_product_id: int | None = None
+    execution_type: str = ExecutionType.AUTOMATIC
+    trial: bool = False
+    discount_percent: Decimal | None = None
+    parent_index: int | None = None  # index in the spec list of the item this add-on belongs to
+
+
+def order_total(specs: list[ItemSpec]) -> Decimal:
+    total = Decimal("0")
+    for spec in specs:
+        amount = spec.unit_price * spec.quantity
+        if spec.discount_percent:
+            amount = amount * (Decimal(100) - spec.discount_percent) / Decimal(100)
+        total += amount.quantize(CENT)
+    return total.quantize(CENT)
+
+
+def build_order(
+    session: Session,
+    *,
+    tenant_id: int,
+    account: Account,
+    status: OrderStatus,
+    items: list[ItemSpec],
+    source: str,
+    actor: User | None = None,
+    actor_name: str = "system",
+    currency: str = "EUR",
+    order_date: datetime | None = None,
+    billing_account: Account | None = None,
+    note: str | None = None,
+    **fields,
+) -> Order:
+    """Insert an order and its items; number it; write the first history line. No commit."""
+    execution_type = bundle_execution_type(i.execution_type for i in items)
+    order = Order(
+        tenant_id=tenant_id,
+        number="pending",
+        account_id=account.id,
+        billing_account_id=billing_account.id if billing_account else None,
+        status_id=status.id,
+        source=source,
+        execution_type=execution_type,
+        price_list_id=fields.pop("price_list_id", account.price_list_id),
+        payment_method=fields.pop("payment_method", account.payment_method),
+        currency=currency,
+        total=order_total(items),
+        order_date=order_date or utcnow(),
+        created_by_user_id=actor.id if actor else None,
+        **fields,
+    )
+    session.add(order)
+    session.flush()
+    order.number = f"SO{order.id:07d}"
+    created: list[OrderItem] = []
+    for spec in items:
+        item = OrderItem(
+            order_id=order.id,
+            kind=spec.kind,
+            product_id=spec.product_id,
+            plan_id=spec.plan_id,
+            addon_id=spec.addon_id,
+            subscription_id=spec.subscription_id,
+            target_product_id=spec.target_product_id,
+            description=spec.description,
+            execution_type=spec.execution_type,
+            quantity=spec.quantity,
+            executed_quantity=0,
+            unit_price=spec.unit_price,
+            discount_percent=spec.discount_percent,
+            trial=spec.trial,
+        )
+        if spec.parent_index is not None:
+            item.parent_item_id = created[spec.parent_index].id
+        session.add(item)
+        session.flush()
+        created.append(item)
+    from core.services.statuses import is_storefront_visible
+
+    if is_storefront_visible(status) or status.storefront_type == "draft":
+        order.storefront_status_id = status.id
+    record_order_event(
+        session,
+        order,
+        "status",
+        actor=actor,
+        actor_name=actor_name,
+        to_status_id=status.id,
+        note=note or f"Order created ({source})",
+    )
+    session.flush()
+    return order

@@ -1,0 +1,162 @@
+"""Loading a tenant's status tables and resolving statuses (rule 4.4) against them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import OfferStatus, Order, OrderStatus, User
+from core.rules import statuses as rules
+from core.rules.statuses import StatusKey, StatusRow
+from core.services.audit import record_order_event
+from core.services.errors import ServiceError
+
+
+class MissingStatus(ServiceError):
+    """The tenant's status table has no live status for a needed (Type, Storefront Type)."""
+
+
+def order_status_row(status: OrderStatus, in_use: bool = False) -> StatusRow:
+    return StatusRow(
+        key=str(status.id),
+        number=status.number,
+        description=status.description,
+        type=status.type,
+        storefront_type=status.storefront_type,
+        color=status.color,
+        active=status.active,
+        mandatory_key=status.mandatory_key,
+        deleted=status.deleted_at is not None,
+        in_use=in_use,
+    )
+
+
+def offer_status_row(status: OfferStatus) -> StatusRow:
+    return StatusRow(
+        key=str(status.id),
+        number=status.number,
+        description=status.description,
+        type=status.type,
+        color=status.color,
+        active=status.active,
+        mandatory_key=status.default_key,
+        deleted=status.deleted_at is not None,
+    )
+
+
+def order_statuses(session: Session, tenant_id: int) -> list[OrderStatus]:
+    return list(
+        session.scalars(
+            select(OrderStatus)
+            .where(OrderStatus.tenant_id == tenant_id)
+            .order_by(OrderStatus.number, OrderStatus.id)
+        )
+    )
+
+
+def offer_statuses(session: Session, tenant_id: int) -> list[OfferStatus]:
+    return list(
+        session.scalars(
+            select(OfferStatus)
+            .where(OfferStatus.tenant_id == tenant_id)
+            .order_by(OfferStatus.number, OfferStatus.id)
+        )
+    )
+
+
+class StatusBook:
+    """A tenant's order statuses, loaded once, with the resolutions the use cases need."""
+
+    def __init__(self, statuses: list[OrderStatus]):
+        self.statuses = statuses
+        self.by_id = {s.id: s for s in statuses}
+        self.rows = [order_status_row(s) for s in statuses]
+
+    @classmethod
+    def load(cls, session: Session, tenant_id: int) -> StatusBook:
+        return cls(order_statuses(session, tenant_id))
+
+    def _pick(self, row: StatusRow | None, what: str) -> OrderStatus:
+        if row is None:
+            raise MissingStatus(f"No active order status is configured for {what}.")
+        return self.by_id[int(row.key)]
+
+    def by_key(self, key: str) -> OrderStatus:
+        """A default status by its stable key, falling back to resolution by its combination."""
+        for _key, _no, _desc, type_, sf_type, _color in rules.DEFAULT_ORDER_STATUSES:
+            if _key == key:
+                if key == StatusKey.EXECUTED:
+                    return self.executed()
+                return self.resolve(type_, sf_type)
+        raise KeyError(key)
+
+    def resolve(self, type_: str, storefront_type: str) -> OrderStatus:
+        return self._pick(
+            rules.resolve(self.rows, type_, storefront_type), f"{type_}/{storefront_type}"
+        )
+
+    def executed(self) -> OrderStatus:
+        return self._pick(rules.resolve_executed(self.rows), "executed orders")
+
+    def draft(self) -> OrderStatus:
+        return self.by_key(StatusKey.DRAFT)
+
+    def submitted(self) -> OrderStatus:
+        return self.by_key(StatusKey.SUBMITTED)
+
+    def canceled(self) -> OrderStatus:
+        return self.by_key(StatusKey.CANCELED)
+
+    def assignable(self) -> list[OrderStatus]:
+        return [self.by_id[int(r.key)] for r in rules.assignable_by_user(self.rows)]
+
+
+def is_storefront_visible(status: OrderStatus) -> bool:
+    return status.storefront_type in (
+        rules.StorefrontType.VIEWABLE,
+        rules.StorefrontType.SUBMITTED,
+    )
+
+
+def set_order_status(
+    session: Session,
+    order: Order,
+    status: OrderStatus,
+    *,
+    actor: User | None = None,
+    actor_name: str = "system",
+    note: str | None = None,
+) -> None:
+    """Change an order's status and write the history line (who, when, from, to, why)."""
+    previous = order.status_id
+    if previous == status.id:
+        return
+    order.status_id = status.id
+    order.status = status
+    if is_storefront_visible(status) or status.storefront_type == rules.StorefrontType.DRAFT:
+        order.storefront_status_id = status.id
+    session.flush()
+    record_order_event(
+        session,
+        order,
+        "status",
+        actor=actor,
+        actor_name=actor_name,
+        from_status_id=previous,
+        to_status_id=status.id,
+        note=note,
+    )
+
+
+def status_colors(session: Session, tenant_id: int) -> list[str]:
+    """Every colour used by the tenant's order and offer statuses (valid #rrggbb only)."""
+    import re
+
+    valid = re.compile(r"^#[0-9a-fA-F]{6}$")
+    colors = set(
+        session.scalars(select(OrderStatus.color).where(OrderStatus.tenant_id == tenant_id))
+    )
+    colors |= set(
+        session.scalars(select(OfferStatus.color).where(OfferStatus.tenant_id == tenant_id))
+    )
+    return sorted(c.lower() for c in colors if c and valid.match(c))

@@ -1,0 +1,143 @@
+"""Every user-facing message, in one place, for designers and translators.
+
+[seed] texts are word for word from the source pages; [ours] texts are PRODUCT.md's wording.
+Templates reach this module as ``texts`` (a Jinja global); views and services import it.
+"""
+
+# --- setup: product types (PRODUCT.md rule 4.1) ----------------------------------------------
+
+# [seed 000] (the Greek "Τ" of the source corrected to a Latin "T")
+NON_AUTOMATIC_PRECONDITION = (
+    "The Non automatic execution of new orders option cannot be activated. To activate this "
+    'option, the following requirements need to be met. At least one status: is "Active", '
+    'Type is "In Progress" and Storefront Type is "Viewable". '
+    "Go to: Setup > Sales > Orders > Order Status"
+)
+NON_AUTOMATIC_LABEL = "Non-automatic execution of new orders"
+ASSET_HAS_NO_CUSTOMER_REQUEST = (
+    "Asset product types have no Customer Request options, so non-automatic execution does "
+    "not apply to them."
+)
+PRODUCT_TYPE_NAME_REQUIRED = "Enter a name for the product type."
+PRODUCT_TYPE_NAME_TOO_LONG = "The name can be at most {max} characters long."
+PRODUCT_TYPE_NAME_TAKEN = "Another product type already has this name."
+PRODUCT_TYPE_SAVED = "Product type saved."
+
+# --- setup: statuses (PRODUCT.md section 7) --------------------------------------------------
+
+STATUS_DESCRIPTION_REQUIRED = "Enter a description."
+STATUS_DESCRIPTION_TOO_LONG = "The description can be at most {max} characters long."
+STATUS_DESCRIPTION_TAKEN = "Another status already has this description."
+STATUS_NUMBER_RANGE = "No. must be a whole number from 1 to 9999."
+STATUS_COLOR_INVALID = "Colour must be a hex colour such as #1d4ed8."
+STATUS_TYPE_INVALID = "Choose a Type from the list."
+STATUS_STOREFRONT_TYPE_INVALID = "Choose a Storefront Type from the list."
+STATUS_NOT_VIEWABLE_DEPRECATED = 'The Storefront Type "Not Viewable" is deprecated; use "Viewable".'
+STATUS_MANDATORY_NO_DELETE = "This is a mandatory status: it cannot be deleted."
+STATUS_MANDATORY_NO_DEACTIVATE = "This is a mandatory status: it must stay active."
+STATUS_MANDATORY_TYPE_LOCKED = (
+    "This is a mandatory status: its Type and Storefront Type cannot be changed."
+)
+STATUS_CANNOT_CREATE_MANDATORY = "Only the system's default statuses are mandatory."
+STATUS_SYSTEM_ONLY_TYPE = (
+    'Statuses of Type "Scheduled" and "Executing" are set only by the system; '
+    "a new status cannot have these Types."
+)
+STATUS_ONE_ACTIVE_EXECUTED = (
+    "Only one Submitted Storefront Type must be active at all times: exactly one active status "
+    'with Type "Automatic Execute" and Storefront Type "Submitted" is allowed.'
+)
+OFFER_STATUS_LAST_OF_TYPE = (
+    "This status can be deleted or deactivated only while another active status of its Type "
+    "remains."
+)
+STATUS_SAVED = "Status saved."
+STATUS_ADDED = "Status added."
+STATUS_DELETED = "Status deleted."
+STATUS_NOT_FOUND = "That status does not exist."
+
+API_OPTIONS_SAVED = "Use of API Options saved."
+API_OPTIONS_USER_INVALID = "Choose a responsible user from the list."
+API_OPTIONS_SHARING_INVALID = "Choose a sharing rule from the list."
+
+# --- sign-in ---------------------------------------------------------------------------------
+
+LOGIN_FAILED = "The e-mail address or password is not correct."
+LOGIN_REQUIRED = "Please sign in to continue."
+LOGIN_THROTTLED = "Too many failed sign-in attempts. Please wait a minute and try again."
+LOGGED_OUT = "You have been signed out."
+FORBIDDEN = "You do not have permission to do this."
+NOT_FOUND = "The page you asked for does not exist."
+CSRF_FAILED = "Your session has expired or the form was tampered with. Please try again."
+SERVER_ERROR = "Something went wrong on our side. Nothing was changed; please try again."
+
+# --- Storefront (PRODUCT.md section 5) -------------------------------------------------------
+
+DELIVERED_MANUALLY = "Delivered manually"
+# [ours] the blue informative banner on basket and checkout pages
+MANUAL_BASKET_BANNER = (
+    "This basket contains services that are delivered manually. When you place your order, our "
+    "team will contact you to arrange delivery. Your card will not be charged and no invoice "
+    "will be issued until the services are delivered."
+)
+# [ours] mixed-basket page
+MIXED_BASKET_MANUAL_INTO_AUTOMATIC = (
+    "You are trying to add a manually delivered service to a basket that contains "
+    "automatically delivered services. Orders cannot mix the two delivery methods. Please "
+    "complete your current order first, then create a new order for manually delivered "
+    "services."
+)
+MIXED_BASKET_AUTOMATIC_INTO_MANUAL = (
+    "You are trying to add an automatically delivered service to a basket that contains "
+    "manually delivered services. Orders cannot mix the two delivery methods. Please complete "
+    "your current order first, then create a new order for automatically delivered services."
+)
+# [seed 001] buttons
+GO_BACK_TO_PREVIOUS_PAGE = "Go back to previous page"
+GO_TO_BASKET = "Go to basket"
+# [seed 001] subscription-action pop-ups
+POPUP_MANUAL_SUBSCRIPTION_AUTOMATIC_BASKET = (
+    "This action cannot be performed because the subscription already includes manually "
+    "delivered products while your basket includes automatically delivered products. Orders "
+    "with products of different delivery methods cannot be executed. To proceed, please "
+    "complete your order with automatically delivered products and then, create a new order "
+    "with manually delivered products."
+)
+POPUP_AUTOMATIC_SUBSCRIPTION_MANUAL_BASKET = (
+    "This action cannot be performed, because the subscription already includes automatically "
+    "delivered products while your basket includes manually delivered products. Orders with "
+    "products of different delivery methods cannot be executed. To proceed, please complete "
+    "your order with manually delivered products and then, create a new order with "
+    "automatically delivered products."
+)
+# [ours] confirmation of a manual order
+MANUAL_ORDER_CONFIRMATION = (
+    "Thank you, your order has been submitted. A member of our team will contact you soon to "
+    "arrange the delivery of your services. You have not been charged."
+)
+AUTOMATIC_ORDER_CONFIRMATION = (
+    "Thank you, your order has been placed and your services are being set up."
+)
+# [ours] credit ribbon; {amount} is formatted money
+CREDIT_LIMIT_EXCEEDED_RIBBON = (
+    "Your basket total exceeds your available credit by {amount}. You can still place the "
+    "order; it will be reviewed before it is executed."
+)
+QUANTITY_INVALID = "Enter a whole number of at least {min} and at most {max}."
+
+# --- BSS orders (PRODUCT.md section 6) -------------------------------------------------------
+
+HOLD_RIBBONS = {
+    "manual_execution": "Manual execution required: this order contains services that are "
+    "delivered manually.",
+    "credit_limit": "Credit limit exceeded: {detail}",
+    "payment_failed": "Payment failed: {detail}",
+    "scheduled": "Scheduled for execution on {detail}.",
+    "reseller_approval": "Awaiting approval by the reseller.",
+}
+# [seed 003]
+BACKORDER_RIBBON = "This order was originated from {reseller} Tenant Reseller purchases"
+ORDER_LOCKED = "This order has been executed: it can no longer be changed."
+BACKORDER_ACTION_REFUSED = (
+    "This order was created by the back-ordering mechanism: this action is not allowed."
+)

@@ -1,0 +1,29 @@
+// Progressive enhancement only: every page works without this file.
+// Dialogs: a <dialog data-autoshow> shown by htmx opens modally, focus moves into it, Escape
+// closes it (native), and focus returns to the element that opened it.
+(function () {
+  "use strict";
+  var opener = null;
+  document.addEventListener("click", function (event) {
+    opener = event.target.closest("button, a") || opener;
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer) {
+      var dialog = closer.closest("dialog");
+      if (dialog) { event.preventDefault(); dialog.close(); }
+    }
+  });
+  function showDialogs(root) {
+    (root || document).querySelectorAll("dialog[data-autoshow]").forEach(function (dialog) {
+      if (dialog.open) return;
+      dialog.addEventListener("close", function () {
+        dialog.remove();
+        if (opener && document.contains(opener)) opener.focus();
+      }, { once: true });
+      dialog.showModal();
+      var focusTarget = dialog.querySelector("[autofocus], button, a");
+      if (focusTarget) focusTarget.focus();
+    });
+  }
+  document.addEventListener("htmx:load", function (event) { showDialogs(event.target); });
+  document.addEventListener("DOMContentLoaded", function () { showDialogs(document); });
+})();

@@ -1,0 +1,184 @@
+"""Test fixtures.
+
+Database tests run on SQLite and on PostgreSQL (``db_engine`` is parametrized). PostgreSQL is
+the local server at 127.0.0.1:5432 (``TEST_POSTGRES_URL`` overrides); each test run creates its
+own database, so runs in parallel never meet. Without PostgreSQL those tests are skipped, unless
+``REQUIRE_POSTGRES=1`` (set by ``.ci/run``), which turns the skip into a failure.
+``TEST_ENGINES=sqlite`` limits a local run to one engine.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from core.db import Base, write_transaction
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+ENGINES = [e for e in os.environ.get("TEST_ENGINES", "sqlite,postgresql").split(",") if e]
+FAST_HASH = "pbkdf2:sha256:1000"
+
+
+def _postgres_available() -> bool:
+    try:
+        engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    if not _postgres_available():
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required but cannot be reached at {POSTGRES_URL}")
+        pytest.skip("PostgreSQL is not available")
+    name = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_database(tmp_path_factory):
+    return "sqlite:///" + str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+
+
+@pytest.fixture(params=ENGINES)
+def db_url(request):
+    """The URL of an empty database with the schema, on each engine in turn."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_database")
+    return request.getfixturevalue("sqlite_database")
+
+
+_schema_ready: set[str] = set()
+
+
+def _reset_schema(engine) -> None:
+    if engine.url.render_as_string() not in _schema_ready:
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+        _schema_ready.add(engine.url.render_as_string())
+        return
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        return
+    raw = engine.raw_connection()  # PRAGMA foreign_keys only works outside a transaction
+    try:
+        cursor = raw.driver_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = OFF")
+        cursor.execute("BEGIN")
+        for table in reversed(tables):
+            cursor.execute(f'DELETE FROM "{table}"')
+        if cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+            cursor.execute("DELETE FROM sqlite_sequence")
+        cursor.execute("COMMIT")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        raw.close()
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    from webapp import create_app
+    from webapp.extensions import db
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": db_url,
+            "SECRET_KEY": "test-secret",
+            "PASSWORD_HASH_METHOD": FAST_HASH,
+            "WTF_CSRF_ENABLED": False,
+            "SERVER_NAME": None,
+        }
+    )
+    with app.app_context():
+        _reset_schema(db.engine)
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    from webapp.extensions import db
+
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo(app, session):
+    """The demo data set (PRODUCT.md section 9) loaded into the test database."""
+    from core.demo import load_demo
+    from webapp.auth import hash_password
+
+    with write_transaction(session):
+        summary = load_demo(session, hash_password)
+    return summary
+
+
+def login(client, email: str, password: str = "demo-password", *, bss: bool | None = None):
+    """Sign in through the real login form; returns the response."""
+    if bss is None:
+        bss = email.endswith(("@skyline.example", "@nimbus.example")) and not email.startswith(
+            ("alice", "bob", "carol", "dave")
+        )
+    url = "/bss/login" if bss else "/login"
+    response = client.post(url, data={"email": email, "password": password})
+    assert response.status_code in (303, 204), response.get_data(as_text=True)[:500]
+    return response
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def text_of(response) -> str:
+    return re.sub(r"\s+", " ", soup(response).get_text(" ")).strip()
+
+
+@pytest.fixture
+def plain_session(db_url):
+    """A SQLAlchemy session without Flask, for service tests."""
+    engine = create_engine(db_url)
+    if engine.dialect.name == "sqlite":
+        from core.db import configure_sqlite
+
+        configure_sqlite(engine)
+    _reset_schema(engine)
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+    engine.dispose()

@@ -1,0 +1,156 @@
+"""Status table rules and status resolution (PRODUCT.md section 7, rule 4.4), without an app."""
+
+from dataclasses import replace
+
+from core import texts
+from core.rules.statuses import (
+    DEFAULT_ORDER_STATUSES,
+    OrderStatusType as T,
+    StatusRow,
+    StorefrontType as S,
+    assignable_by_user,
+    manual_execution_status,
+    normalize_legacy,
+    resolve,
+    resolve_executed,
+    validate_offer_status_table,
+    validate_order_status_table,
+)
+
+
+def defaults() -> list[StatusRow]:
+    return [
+        StatusRow(key=str(i), number=no, description=d, type=t, storefront_type=s, color=c,
+                  mandatory_key=k)
+        for i, (k, no, d, t, s, c) in enumerate(DEFAULT_ORDER_STATUSES, start=1)
+    ]
+
+
+def custom(key="new", **kw) -> StatusRow:
+    values = dict(key=key, number=10, description="Awaiting hardware", type=T.IN_PROGRESS,
+                  storefront_type=S.VIEWABLE)
+    values.update(kw)
+    return StatusRow(**values)
+
+
+def test_the_mandatory_default_wins_over_a_custom_status_with_a_lower_number():
+    rows = defaults() + [custom(number=0)]
+    assert resolve(rows, T.IN_PROGRESS, S.VIEWABLE).mandatory_key == "submitted"
+
+
+def test_custom_statuses_sharing_a_combination_are_ranked_by_number():
+    rows = [custom("a", number=20, description="A"), custom("b", number=5, description="B")]
+    assert resolve(rows, T.IN_PROGRESS, S.VIEWABLE).key == "b"
+
+
+def test_inactive_and_deleted_statuses_are_never_resolved():
+    rows = [custom("a", active=False), custom("b", deleted=True, description="B")]
+    assert resolve(rows, T.IN_PROGRESS, S.VIEWABLE) is None
+
+
+def test_executed_looks_for_automatic_execute_submitted_before_delivered():
+    rows = defaults() + [custom(type=T.DELIVERED, storefront_type=S.VIEWABLE, number=0)]
+    assert resolve_executed(rows).mandatory_key == "executed"
+
+
+def test_executed_falls_back_to_the_first_delivered_status():
+    rows = [
+        custom("d2", type=T.DELIVERED, number=9, description="D2"),
+        custom("d1", type=T.DELIVERED, number=3, description="D1"),
+    ]
+    assert resolve_executed(rows).key == "d1"
+
+
+def test_manual_execution_status_needs_active_in_progress_viewable():
+    assert manual_execution_status(defaults()).mandatory_key == "submitted"
+    without = [r for r in defaults() if r.mandatory_key != "submitted"]
+    assert manual_execution_status(without) is None
+
+
+def test_users_can_never_assign_scheduled_or_executing():
+    types = {r.type for r in assignable_by_user(defaults())}
+    assert T.SCHEDULED not in types and T.EXECUTING not in types
+
+
+def test_a_valid_custom_status_may_be_added():
+    before = defaults()
+    assert validate_order_status_table(before, before + [custom()]) == {}
+
+
+def test_mandatory_statuses_cannot_be_deleted_or_deactivated():
+    before = defaults()
+    submitted = before[1]
+    deleted = [replace(submitted, deleted=True) if r is submitted else r for r in before]
+    inactive = [replace(submitted, active=False) if r is submitted else r for r in before]
+    assert texts.STATUS_MANDATORY_NO_DELETE in validate_order_status_table(before, deleted)["2"]
+    assert texts.STATUS_MANDATORY_NO_DEACTIVATE in validate_order_status_table(before, inactive)[
+        "2"
+    ]
+
+
+def test_a_mandatory_status_keeps_its_type_but_may_be_renamed():
+    before = defaults()
+    renamed = [replace(r, description="Awaiting delivery") if r.key == "2" else r for r in before]
+    retyped = [replace(r, type=T.DELIVERED) if r.key == "2" else r for r in before]
+    assert validate_order_status_table(before, renamed) == {}
+    assert texts.STATUS_MANDATORY_TYPE_LOCKED in validate_order_status_table(before, retyped)["2"]
+
+
+def test_only_one_active_automatic_execute_submitted_status():
+    before = defaults()
+    second = custom(type=T.AUTOMATIC_EXECUTE, storefront_type=S.SUBMITTED, description="Done")
+    errors = validate_order_status_table(before, before + [second])
+    assert texts.STATUS_ONE_ACTIVE_EXECUTED in errors["new"]
+    inactive = replace(second, active=False)
+    assert validate_order_status_table(before, before + [inactive]) == {}
+
+
+def test_new_statuses_cannot_be_scheduled_or_executing_or_mandatory():
+    before = defaults()
+    for row in (custom(type=T.SCHEDULED), custom(type=T.EXECUTING)):
+        assert texts.STATUS_SYSTEM_ONLY_TYPE in validate_order_status_table(before, before + [row])[
+            "new"
+        ]
+    sneaky = custom(mandatory_key="draft")
+    assert texts.STATUS_CANNOT_CREATE_MANDATORY in validate_order_status_table(
+        before, before + [sneaky]
+    )["new"]
+
+
+def test_not_viewable_is_deprecated_and_legacy_rows_become_viewable():
+    before = defaults()
+    errors = validate_order_status_table(before, before + [custom(storefront_type="not_viewable")])
+    assert texts.STATUS_NOT_VIEWABLE_DEPRECATED in errors["new"]
+    assert normalize_legacy(custom(storefront_type="not_viewable")).storefront_type == S.VIEWABLE
+
+
+def test_bad_fields_are_reported_on_their_row():
+    before = defaults()
+    row = custom(description=" ", number=0, color="red")
+    messages = validate_order_status_table(before, before + [row])["new"]
+    assert texts.STATUS_DESCRIPTION_REQUIRED in messages
+    assert texts.STATUS_NUMBER_RANGE in messages
+    assert texts.STATUS_COLOR_INVALID in messages
+
+
+def test_descriptions_are_unique():
+    before = defaults()
+    errors = validate_order_status_table(before, before + [custom(description="submitted")])
+    assert texts.STATUS_DESCRIPTION_TAKEN in errors["new"]
+
+
+def offer_rows():
+    return [
+        StatusRow("1", 1, "In Progress", "in_progress", mandatory_key="in_progress"),
+        StatusRow("2", 2, "Accepted", "accepted", mandatory_key="accepted"),
+        StatusRow("3", 3, "Lost", "cancelled", mandatory_key="lost"),
+    ]
+
+
+def test_an_offer_status_goes_only_while_another_of_its_type_remains():
+    before = offer_rows()
+    without_lost = [replace(r, deleted=True) if r.key == "3" else r for r in before]
+    assert texts.OFFER_STATUS_LAST_OF_TYPE in validate_offer_status_table(before, without_lost)["3"]
+    with_other = before + [StatusRow("4", 4, "Declined", "cancelled")]
+    after = [replace(r, deleted=True) if r.key == "3" else r for r in with_other]
+    assert validate_offer_status_table(with_other, after) == {}

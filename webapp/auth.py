@@ -1,0 +1,108 @@
+"""Sign-in wiring: Flask-Login user loading with session versions, role checks, passwords."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, current_app, g, request
+from flask_login import current_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.models import Role, User, UserKind
+from webapp.extensions import db, login_manager
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    if user is None:
+        # same work as a real check, so timing does not reveal unknown addresses
+        check_password_hash(_dummy_hash(), password)
+        return False
+    return check_password_hash(user.password_hash, password)
+
+
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY:
+        _DUMMY[method] = generate_password_hash("not-a-password", method=method)
+    return _DUMMY[method]
+
+
+class LoginUser:
+    """What Flask-Login keeps: the user row, with an id that carries its session version."""
+
+    def __init__(self, user: User):
+        self.user = user
+
+    is_active = property(lambda self: self.user.active)
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.user.id}:{self.user.session_version}"
+
+    def __getattr__(self, name):
+        return getattr(self.user, name)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    try:
+        raw_id, version = user_id.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    return LoginUser(user)
+
+
+def signed_in_user() -> User | None:
+    return current_user.user if current_user.is_authenticated else None
+
+
+def bss_required(*roles: str):
+    """Only BSS users of the tenant (optionally with one of ``roles``) reach the view."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.kind != UserKind.BSS:
+                abort(403)
+            if roles and current_user.role not in roles:
+                abort(403)
+            g.tenant_id = current_user.tenant_id
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+admin_required = bss_required(Role.ADMIN)
+
+
+def customer_required(view):
+    """Only Storefront users of an account of this Storefront's tenant."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.kind != UserKind.STOREFRONT or current_user.tenant_id != g.tenant.id:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def login_url_for_request() -> str:
+    return "bss_admin.login" if request.blueprint == "bss_admin" else "storefront.login"

@@ -1,0 +1,40 @@
+"""Flask CLI commands: ``flask seed-demo``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from core.db import write_transaction
+from core.models import Tenant
+from webapp.auth import hash_password
+from webapp.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if data exists.")
+    @click.option("--force", is_flag=True, help="Erase every table first, then load the demo.")
+    def seed_demo(if_empty: bool, force: bool):
+        """Load the demo data of PRODUCT.md section 9 into an empty database."""
+        from core.demo import load_demo
+
+        has_data = db.session.scalar(select(Tenant.id).limit(1)) is not None
+        if has_data and if_empty:
+            click.echo("The database already has data: demo not loaded (--if-empty).")
+            return
+        if has_data and not force:
+            raise click.ClickException(
+                "The database is not empty; refusing to touch it. Use --force to erase it."
+            )
+        if force and has_data:
+            with write_transaction(db.session):
+                for table in reversed(db.metadata.sorted_tables):
+                    if table.name != "alembic_version":
+                        db.session.execute(table.delete())
+        with write_transaction(db.session):
+            summary = load_demo(db.session, hash_password)
+        click.echo("Demo loaded: " + ", ".join(summary["tenants"]))
+        for email, password in summary["logins"]:
+            click.echo(f"  {email} / {password}")

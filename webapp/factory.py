@@ -1,0 +1,121 @@
+"""Application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from core import texts
+from core.db import configure_sqlite, set_immediate
+from webapp import filters
+from webapp.config import load_config
+from webapp.extensions import csrf, db, login_manager, migrate
+
+HTMX_VERSION = "2.0.11"
+MACROS = ("field", "field_errors", "status_badge")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(os.getcwd(), "instance"),
+        static_folder=None,
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path, overrides))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("connect_args", {"timeout": 15, "check_same_thread": False})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_message = texts.LOGIN_REQUIRED
+    login_manager.login_message_category = "info"
+    login_manager.blueprint_login_views = {
+        "storefront": "storefront.login",
+        "bss_admin": "bss_admin.login",
+    }
+    login_manager.login_view = "storefront.login"
+
+    from webapp import auth  # noqa: F401  (registers the user loader)
+
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_error_handlers(app)
+    filters.register(app)
+    app.jinja_env.globals.update(texts=texts, htmx_version=HTMX_VERSION)
+
+    @app.context_processor
+    def _macros():
+        # the form macros are available in every template and in blocks rendered alone
+        module = app.jinja_env.get_template("macros/forms.html").module
+        return {name: getattr(module, name) for name in MACROS}
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from webapp.cli import register_cli
+
+    register_cli(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from bss_admin import bp as bss_bp
+    from storefront import bp as storefront_bp
+
+    app.register_blueprint(storefront_bp)
+    app.register_blueprint(bss_bp, url_prefix="/bss")
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from webapp.security import apply_security_headers
+    from webapp.tenancy import resolve_tenant
+
+    @app.before_request
+    def _begin_request():
+        # write requests take SQLite's write lock at their first statement (BEGIN IMMEDIATE),
+        # so a read-then-write inside one request can never be overtaken by another writer
+        g._immediate_token = set_immediate(request.method not in ("GET", "HEAD", "OPTIONS"))
+        if request.endpoint and request.endpoint != "static":
+            resolve_tenant()
+
+    @app.teardown_request
+    def _end_request(_exc):
+        token = g.pop("_immediate_token", None)
+        if token is not None:
+            try:
+                from core.db import _immediate
+
+                _immediate.reset(token)
+            except ValueError:
+                pass
+
+    app.after_request(apply_security_headers)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    def _error(status: int, message: str):
+        return render_template("errors/error.html", status=status, message=message), status
+
+    app.register_error_handler(400, lambda e: _error(400, getattr(e, "description", "") or ""))
+    app.register_error_handler(403, lambda e: _error(403, texts.FORBIDDEN))
+    app.register_error_handler(404, lambda e: _error(404, texts.NOT_FOUND))
+    app.register_error_handler(405, lambda e: _error(405, texts.NOT_FOUND))
+    app.register_error_handler(CSRFError, lambda e: _error(400, texts.CSRF_FAILED))
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        db.session.rollback()
+        return _error(500, texts.SERVER_ERROR)

@@ -1,0 +1,59 @@
+"""Sign-in and sign-out shared by both blueprints (separate pages, one mechanism)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from core import texts
+from core.db import write_transaction
+from core.models import User, UserKind
+from webapp.auth import LoginUser, verify_password
+from webapp.extensions import db
+from webapp.web import page, safe_local_url, see_other
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=255)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+def find_user(kind: str, email: str, tenant_id: int | None) -> User | None:
+    query = select(User).where(User.kind == kind, User.email == email.strip().lower())
+    if tenant_id is not None:
+        query = query.where(User.tenant_id == tenant_id)
+    users = list(db.session.scalars(query.limit(2)))
+    return users[0] if len(users) == 1 else None
+
+
+def login_view(kind: str, template: str, default_next: str, tenant_id: int | None):
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = find_user(kind, form.email.data, tenant_id)
+        if verify_password(user, form.password.data) and user.active:
+            session.clear()  # a new session on sign-in: no fixation
+            login_user(LoginUser(user))
+            target = safe_local_url(request.args.get("next"), default_next)
+            return see_other(target)
+        error = texts.LOGIN_FAILED
+    status = 401 if error else (422 if form.errors else 200)
+    return page(template, form=form, error=error, status=status)
+
+
+def logout_view(kind_login_endpoint: str):
+    if current_user.is_authenticated:
+        user = db.session.get(User, current_user.id)
+        with write_transaction(db.session):
+            user.session_version = (user.session_version or 1) + 1  # old cookies stop working
+    logout_user()
+    session.clear()
+    flash(texts.LOGGED_OUT, "info")
+    return redirect(url_for(kind_login_endpoint), code=303)
+
+
+__all__ = ["login_view", "logout_view", "UserKind"]

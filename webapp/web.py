@@ -1,0 +1,62 @@
+"""Small helpers every view uses: htmx-aware rendering and redirects, safe return URLs,
+turning service errors into responses."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from flask import current_app, make_response, redirect, render_template, request
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render_block(template_name: str, block_name: str, **context) -> str:
+    """Render one named block of a page template (the region htmx swaps)."""
+    app = current_app._get_current_object()
+    template = app.jinja_env.get_template(template_name)
+    app.update_template_context(context)
+    ctx = template.new_context(context)
+    return "".join(template.blocks[block_name](ctx))
+
+
+def page(template_name: str, block: str | None = None, status: int = 200, **context):
+    """The full page, or only ``block`` for htmx requests that target it."""
+    if block and is_htmx() and not request.headers.get("HX-Boosted"):
+        body = render_block(template_name, block, **context)
+    else:
+        body = render_template(template_name, **context)
+    response = make_response(body, status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def see_other(url: str):
+    """After a POST: 303 for plain browsers, HX-Redirect for htmx (which ignores 3xx)."""
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)
+
+
+def safe_local_url(target: str | None, fallback: str) -> str:
+    """``target`` if it is a same-site path, else ``fallback``: never an open redirect."""
+    if not target or _CONTROL.search(target):
+        return fallback
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        # an absolute URL is accepted only for this very host
+        if parts.scheme in ("http", "https") and parts.netloc == request.host:
+            path = parts.path or "/"
+            if path.startswith("/") and not path.startswith("//"):
+                return path + (f"?{parts.query}" if parts.query else "")
+        return fallback
+    if not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
