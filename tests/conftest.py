@@ -182,3 +182,42 @@ def plain_session(db_url):
     with Session(engine, expire_on_commit=False) as s:
         yield s
     engine.dispose()
+
+
+class QueryCounter:
+    """Counts the SQL statements an engine runs while it is active (query budgets)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        if (
+            not statement.lstrip()
+            .upper()
+            .startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE"))
+        ):
+            self.statements.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as q: client.get(...)`` then ``q.count``."""
+    from webapp.extensions import db
+
+    return lambda: QueryCounter(db.engine)

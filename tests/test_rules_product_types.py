@@ -17,7 +17,7 @@ def test_without_a_qualifying_status_the_exact_seed_message_is_given():
     errors = validate_product_type(change, rows)
     assert errors["non_automatic_execution"] == [texts.NON_AUTOMATIC_PRECONDITION]
     assert texts.NON_AUTOMATIC_PRECONDITION == (
-        'The Non automatic execution of new orders option cannot be activated. To activate this '
+        "The Non automatic execution of new orders option cannot be activated. To activate this "
         'option, the following requirements need to be met. At least one status: is "Active", '
         'Type is "In Progress" and Storefront Type is "Viewable". '
         "Go to: Setup > Sales > Orders > Order Status"

@@ -5,9 +5,7 @@ from dataclasses import replace
 from core import texts
 from core.rules.statuses import (
     DEFAULT_ORDER_STATUSES,
-    OrderStatusType as T,
     StatusRow,
-    StorefrontType as S,
     assignable_by_user,
     manual_execution_status,
     normalize_legacy,
@@ -16,19 +14,37 @@ from core.rules.statuses import (
     validate_offer_status_table,
     validate_order_status_table,
 )
+from core.rules.statuses import (
+    OrderStatusType as T,
+)
+from core.rules.statuses import (
+    StorefrontType as S,
+)
 
 
 def defaults() -> list[StatusRow]:
     return [
-        StatusRow(key=str(i), number=no, description=d, type=t, storefront_type=s, color=c,
-                  mandatory_key=k)
+        StatusRow(
+            key=str(i),
+            number=no,
+            description=d,
+            type=t,
+            storefront_type=s,
+            color=c,
+            mandatory_key=k,
+        )
         for i, (k, no, d, t, s, c) in enumerate(DEFAULT_ORDER_STATUSES, start=1)
     ]
 
 
 def custom(key="new", **kw) -> StatusRow:
-    values = dict(key=key, number=10, description="Awaiting hardware", type=T.IN_PROGRESS,
-                  storefront_type=S.VIEWABLE)
+    values = dict(
+        key=key,
+        number=10,
+        description="Awaiting hardware",
+        type=T.IN_PROGRESS,
+        storefront_type=S.VIEWABLE,
+    )
     values.update(kw)
     return StatusRow(**values)
 
@@ -83,9 +99,9 @@ def test_mandatory_statuses_cannot_be_deleted_or_deactivated():
     deleted = [replace(submitted, deleted=True) if r is submitted else r for r in before]
     inactive = [replace(submitted, active=False) if r is submitted else r for r in before]
     assert texts.STATUS_MANDATORY_NO_DELETE in validate_order_status_table(before, deleted)["2"]
-    assert texts.STATUS_MANDATORY_NO_DEACTIVATE in validate_order_status_table(before, inactive)[
-        "2"
-    ]
+    assert (
+        texts.STATUS_MANDATORY_NO_DEACTIVATE in validate_order_status_table(before, inactive)["2"]
+    )
 
 
 def test_a_mandatory_status_keeps_its_type_but_may_be_renamed():
@@ -108,13 +124,15 @@ def test_only_one_active_automatic_execute_submitted_status():
 def test_new_statuses_cannot_be_scheduled_or_executing_or_mandatory():
     before = defaults()
     for row in (custom(type=T.SCHEDULED), custom(type=T.EXECUTING)):
-        assert texts.STATUS_SYSTEM_ONLY_TYPE in validate_order_status_table(before, before + [row])[
-            "new"
-        ]
+        assert (
+            texts.STATUS_SYSTEM_ONLY_TYPE
+            in validate_order_status_table(before, before + [row])["new"]
+        )
     sneaky = custom(mandatory_key="draft")
-    assert texts.STATUS_CANNOT_CREATE_MANDATORY in validate_order_status_table(
-        before, before + [sneaky]
-    )["new"]
+    assert (
+        texts.STATUS_CANNOT_CREATE_MANDATORY
+        in validate_order_status_table(before, before + [sneaky])["new"]
+    )
 
 
 def test_not_viewable_is_deprecated_and_legacy_rows_become_viewable():

@@ -30,8 +30,12 @@ def test_an_admin_turns_the_option_on_for_a_product_type(client, demo, session):
     assert response.status_code == 303
     session.expire_all()
     assert _pt(session, "Cloud Services").non_automatic_execution is True
-    assert session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.entity == "product_type")) == 1
+    assert (
+        session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "product_type")
+        )
+        == 1
+    )
 
 
 def test_asset_types_have_no_customer_request_section(client, demo, session):
@@ -52,8 +56,11 @@ def test_asset_types_have_no_customer_request_section(client, demo, session):
 
 def _remove_qualifying_status(session, tenant_id):
     """As imported legacy data would be: no active In progress / Viewable status."""
-    submitted = session.scalar(select(OrderStatus).where(
-        OrderStatus.tenant_id == tenant_id, OrderStatus.mandatory_key == "submitted"))
+    submitted = session.scalar(
+        select(OrderStatus).where(
+            OrderStatus.tenant_id == tenant_id, OrderStatus.mandatory_key == "submitted"
+        )
+    )
     submitted.active = False
     session.commit()
 
@@ -96,8 +103,9 @@ def test_htmx_gets_only_the_form_fragment(client, demo, session):
 
 def test_a_new_product_type_is_created_by_a_plain_form_post(client, demo, session):
     login(client, "admin@skyline.example", bss=True)
-    response = client.post("/bss/setup/product-types/new",
-                           data={"name": "Consulting", "non_automatic_execution": "y"})
+    response = client.post(
+        "/bss/setup/product-types/new", data={"name": "Consulting", "non_automatic_execution": "y"}
+    )
     assert response.status_code == 303
     assert _pt(session, "Consulting").non_automatic_execution is True
     duplicate = client.post("/bss/setup/product-types/new", data={"name": "consulting"})
@@ -106,23 +114,42 @@ def test_a_new_product_type_is_created_by_a_plain_form_post(client, demo, sessio
 
 def _status(session, tenant_slug, key):
     tenant = session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
-    return session.scalar(select(OrderStatus).where(
-        OrderStatus.tenant_id == tenant.id, OrderStatus.mandatory_key == key))
+    return session.scalar(
+        select(OrderStatus).where(
+            OrderStatus.tenant_id == tenant.id, OrderStatus.mandatory_key == key
+        )
+    )
 
 
 def test_the_order_status_table_lists_every_default(client, demo):
     login(client, "admin@skyline.example", bss=True)
     page = text_of(client.get("/bss/setup/order-statuses"))
-    for name in ("Draft", "Submitted", "Executed", "Canceled", "Pending Reseller Approval",
-                 "Canceled by Reseller", "Executing", "Scheduled"):
+    for name in (
+        "Draft",
+        "Submitted",
+        "Executed",
+        "Canceled",
+        "Pending Reseller Approval",
+        "Canceled by Reseller",
+        "Executing",
+        "Scheduled",
+    ):
         assert name in page
 
 
 def test_a_custom_status_is_added_and_shown(client, demo, session):
     login(client, "admin@skyline.example", bss=True)
-    response = client.post("/bss/setup/order-statuses", data={
-        "number": "9", "description": "Awaiting hardware", "type": "in_progress",
-        "storefront_type": "viewable", "color": "#123456", "active": "y"})
+    response = client.post(
+        "/bss/setup/order-statuses",
+        data={
+            "number": "9",
+            "description": "Awaiting hardware",
+            "type": "in_progress",
+            "storefront_type": "viewable",
+            "color": "#123456",
+            "active": "y",
+        },
+    )
     assert response.status_code == 303
     assert "Awaiting hardware" in text_of(client.get("/bss/setup/order-statuses"))
 
@@ -132,27 +159,65 @@ def test_crafted_posts_cannot_break_a_status_rule(client, demo, session):
     executed = _status(session, "reseller", "executed")
     count = session.scalar(select(func.count()).select_from(OrderStatus))
     attempts = [
-        ("/bss/setup/order-statuses", {"number": "9", "description": "Sched", "type": "scheduled",
-                                       "storefront_type": "viewable", "color": "#123456",
-                                       "active": "y"}, texts.STATUS_SYSTEM_ONLY_TYPE),
-        ("/bss/setup/order-statuses", {"number": "9", "description": "Done 2",
-                                       "type": "automatic_execute", "storefront_type": "submitted",
-                                       "color": "#123456", "active": "y"},
-         texts.STATUS_ONE_ACTIVE_EXECUTED),
-        (f"/bss/setup/order-statuses/{executed.id}", {"number": "3", "description": "Executed",
-                                                      "type": "automatic_execute",
-                                                      "storefront_type": "submitted",
-                                                      "color": "#15803d"},
-         texts.STATUS_MANDATORY_NO_DEACTIVATE),
+        (
+            "/bss/setup/order-statuses",
+            {
+                "number": "9",
+                "description": "Sched",
+                "type": "scheduled",
+                "storefront_type": "viewable",
+                "color": "#123456",
+                "active": "y",
+            },
+            texts.STATUS_SYSTEM_ONLY_TYPE,
+        ),
+        (
+            "/bss/setup/order-statuses",
+            {
+                "number": "9",
+                "description": "Done 2",
+                "type": "automatic_execute",
+                "storefront_type": "submitted",
+                "color": "#123456",
+                "active": "y",
+            },
+            texts.STATUS_ONE_ACTIVE_EXECUTED,
+        ),
+        (
+            f"/bss/setup/order-statuses/{executed.id}",
+            {
+                "number": "3",
+                "description": "Executed",
+                "type": "automatic_execute",
+                "storefront_type": "submitted",
+                "color": "#15803d",
+            },
+            texts.STATUS_MANDATORY_NO_DEACTIVATE,
+        ),
         (f"/bss/setup/order-statuses/{executed.id}/delete", {}, texts.STATUS_MANDATORY_NO_DELETE),
-        (f"/bss/setup/order-statuses/{executed.id}", {"number": "3", "description": "Executed",
-                                                      "type": "delivered",
-                                                      "storefront_type": "submitted",
-                                                      "color": "#15803d", "active": "y"},
-         texts.STATUS_MANDATORY_TYPE_LOCKED),
-        ("/bss/setup/order-statuses", {"number": "x", "description": "", "type": "nope",
-                                       "storefront_type": "viewable", "color": "#123456"},
-         None),
+        (
+            f"/bss/setup/order-statuses/{executed.id}",
+            {
+                "number": "3",
+                "description": "Executed",
+                "type": "delivered",
+                "storefront_type": "submitted",
+                "color": "#15803d",
+                "active": "y",
+            },
+            texts.STATUS_MANDATORY_TYPE_LOCKED,
+        ),
+        (
+            "/bss/setup/order-statuses",
+            {
+                "number": "x",
+                "description": "",
+                "type": "nope",
+                "storefront_type": "viewable",
+                "color": "#123456",
+            },
+            None,
+        ),
     ]
     for url, data, message in attempts:
         response = client.post(url, data=data)
@@ -167,11 +232,20 @@ def test_crafted_posts_cannot_break_a_status_rule(client, demo, session):
 
 def test_a_status_in_use_is_never_hard_deleted(client, demo, session):
     login(client, "admin@skyline.example", bss=True)
-    client.post("/bss/setup/order-statuses", data={
-        "number": "9", "description": "Awaiting hardware", "type": "in_progress",
-        "storefront_type": "viewable", "color": "#123456", "active": "y"})
-    status = session.scalar(select(OrderStatus).where(
-        OrderStatus.description == "Awaiting hardware"))
+    client.post(
+        "/bss/setup/order-statuses",
+        data={
+            "number": "9",
+            "description": "Awaiting hardware",
+            "type": "in_progress",
+            "storefront_type": "viewable",
+            "color": "#123456",
+            "active": "y",
+        },
+    )
+    status = session.scalar(
+        select(OrderStatus).where(OrderStatus.description == "Awaiting hardware")
+    )
     assert status is not None
     assert client.post(f"/bss/setup/order-statuses/{status.id}/delete").status_code == 303
     session.expire_all()
@@ -185,8 +259,11 @@ def test_offer_statuses_keep_one_active_status_per_type(client, demo, session):
 
     login(client, "admin@skyline.example", bss=True)
     tenant = session.scalar(select(Tenant).where(Tenant.slug == "reseller"))
-    lost = session.scalar(select(OfferStatus).where(
-        OfferStatus.default_key == "lost", OfferStatus.tenant_id == tenant.id))
+    lost = session.scalar(
+        select(OfferStatus).where(
+            OfferStatus.default_key == "lost", OfferStatus.tenant_id == tenant.id
+        )
+    )
     response = client.post(f"/bss/setup/offer-statuses/{lost.id}/delete")
     assert response.status_code == 422
     assert texts.OFFER_STATUS_LAST_OF_TYPE in text_of(response)
@@ -197,15 +274,19 @@ def test_api_options_are_saved(client, demo, session):
 
     login(client, "admin@skyline.example", bss=True)
     operator = session.scalar(select(User).where(User.email == "operator@skyline.example"))
-    response = client.post("/bss/setup/api-options", data={
-        "responsible_user_id": str(operator.id), "sharing_rule": "public"})
+    response = client.post(
+        "/bss/setup/api-options",
+        data={"responsible_user_id": str(operator.id), "sharing_rule": "public"},
+    )
     assert response.status_code == 303
     options = session.scalar(select(ApiOptions).where(ApiOptions.tenant_id == operator.tenant_id))
     session.refresh(options)
     assert options.responsible_user_id == operator.id and options.sharing_rule == "public"
     dist_admin = session.scalar(select(User).where(User.email == "admin@nimbus.example"))
-    bad = client.post("/bss/setup/api-options", data={
-        "responsible_user_id": str(dist_admin.id), "sharing_rule": "public"})
+    bad = client.post(
+        "/bss/setup/api-options",
+        data={"responsible_user_id": str(dist_admin.id), "sharing_rule": "public"},
+    )
     assert bad.status_code == 422
 
 
@@ -226,19 +307,35 @@ def test_anonymous_users_are_sent_to_the_bss_login(client, demo):
 def test_one_tenants_admin_cannot_see_or_change_another_tenants_setup(client, demo, session):
     other = _pt(session, "Cloud Services")  # reseller's
     distributor = session.scalar(select(Tenant).where(Tenant.slug == "distributor"))
-    reseller_type = session.scalar(select(ProductType).where(
-        ProductType.name == "Cloud Services", ProductType.tenant_id != distributor.id))
+    reseller_type = session.scalar(
+        select(ProductType).where(
+            ProductType.name == "Cloud Services", ProductType.tenant_id != distributor.id
+        )
+    )
     dist_status = _status(session, "distributor", "submitted")
     login(client, "admin@nimbus.example", bss=True)
     assert other is not None
     assert client.get(f"/bss/setup/product-types/{reseller_type.id}").status_code == 404
-    response = client.post(f"/bss/setup/product-types/{reseller_type.id}",
-                           data={"name": "Hacked", "non_automatic_execution": "y"})
+    response = client.post(
+        f"/bss/setup/product-types/{reseller_type.id}",
+        data={"name": "Hacked", "non_automatic_execution": "y"},
+    )
     assert response.status_code == 404
     reseller_status = _status(session, "reseller", "submitted")
-    assert client.post(f"/bss/setup/order-statuses/{reseller_status.id}", data={
-        "number": "2", "description": "Hacked", "type": "in_progress",
-        "storefront_type": "viewable", "color": "#000000", "active": "y"}).status_code == 404
+    assert (
+        client.post(
+            f"/bss/setup/order-statuses/{reseller_status.id}",
+            data={
+                "number": "2",
+                "description": "Hacked",
+                "type": "in_progress",
+                "storefront_type": "viewable",
+                "color": "#000000",
+                "active": "y",
+            },
+        ).status_code
+        == 404
+    )
     assert client.post(f"/bss/setup/order-statuses/{reseller_status.id}/delete").status_code == 404
     session.expire_all()
     assert session.get(ProductType, reseller_type.id).name == "Cloud Services"
