@@ -60,6 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         # the form macros are available in every template and in blocks rendered alone
         module = app.jinja_env.get_template("macros/forms.html").module
         return {name: getattr(module, name) for name in MACROS}
+
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
