@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from limits import parse
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -13,7 +14,7 @@ from core import texts
 from core.db import write_transaction
 from core.models import User, UserKind
 from webapp.auth import LoginUser, verify_password
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 from webapp.web import page, safe_local_url, see_other
 
 
@@ -30,16 +31,43 @@ def find_user(kind: str, email: str, tenant_id: int | None) -> User | None:
     return users[0] if len(users) == 1 else None
 
 
+# repeated failed sign-ins are throttled per account and per address
+FAILURES_PER_ACCOUNT = parse("5/minute")
+FAILURES_PER_ADDRESS = parse("20/minute")
+
+
+def _throttle_keys(kind: str, email: str) -> list[tuple]:
+    return [
+        (FAILURES_PER_ACCOUNT, "login-account", kind, email.strip().lower()),
+        (FAILURES_PER_ADDRESS, "login-address", request.remote_addr or "unknown"),
+    ]
+
+
+def _throttled(keys) -> bool:
+    return any(not limiter.limiter.test(item, *ids) for item, *ids in keys)
+
+
+def _record_failure(keys) -> None:
+    for item, *ids in keys:
+        limiter.limiter.hit(item, *ids)
+
+
 def login_view(kind: str, template: str, default_next: str, tenant_id: int | None):
     form = LoginForm()
     error = None
+    status = 200
     if form.validate_on_submit():
+        keys = _throttle_keys(kind, form.email.data)
+        if limiter.enabled and _throttled(keys):
+            return page(template, form=form, error=texts.LOGIN_THROTTLED, status=429)
         user = find_user(kind, form.email.data, tenant_id)
         if verify_password(user, form.password.data) and user.active:
             session.clear()  # a new session on sign-in: no fixation
             login_user(LoginUser(user))
             target = safe_local_url(request.args.get("next"), default_next)
             return see_other(target)
+        if limiter.enabled:
+            _record_failure(keys)
         error = texts.LOGIN_FAILED
     status = 401 if error else (422 if form.errors else 200)
     return page(template, form=form, error=error, status=status)
