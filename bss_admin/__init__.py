@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("bss_admin", __name__, template_folder="templates")
 
 from bss_admin import setup_views, views  # noqa: E402,F401
+from bss_admin import dashboard_views, orders_views  # noqa: E402,F401

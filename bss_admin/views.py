@@ -6,9 +6,7 @@ from flask import url_for
 
 from bss_admin import bp
 from core.models import UserKind
-from webapp.auth import bss_required
 from webapp.login import login_view, logout_view
-from webapp.web import page
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -22,7 +20,4 @@ def logout():
     return logout_view("bss_admin.login")
 
 
-@bp.route("/")
-@bss_required()
-def home():
-    return page("bss_admin/home.html")
+# the home page (/bss/) is the dashboard: bss_admin/dashboard_views.py

@@ -141,3 +141,34 @@ ORDER_LOCKED = "This order has been executed: it can no longer be changed."
 BACKORDER_ACTION_REFUSED = (
     "This order was created by the back-ordering mechanism: this action is not allowed."
 )
+
+# --- BSS orders: list, create, execute, copy, dashboard (issue 4) ----------------------------
+
+ORDER_AWAITING_APPROVAL = "This order is waiting for the reseller's approval."
+ORDER_NOTHING_LEFT = "Every quantity of this order has already been executed."
+ORDER_PARTLY_EXECUTED = (
+    "Part of this order has already been executed: it can no longer be cancelled or deleted."
+)
+ORDER_NOT_FOUND = "That order does not exist."
+ORDER_CREATED = "Order {number} created."
+ORDER_SAVED = "Order saved."
+ORDER_EXECUTED = "Order {number} executed."
+ORDER_PARTLY_EXECUTED_AS = "Executed as sub-order {number}; the rest stays to be executed."
+ORDER_COPIED = "Order {number} was created as a copy."
+BSS_ORDER_CANCELED = "Order canceled."
+ORDER_ITEM_ADDED = "Item added."
+ORDER_ITEMS_UPDATED = "Quantities updated."
+ORDER_ACCOUNT_REQUIRED = "Choose an account from the list."
+ORDER_STATUS_NOT_ASSIGNABLE = "Choose a status from the list."
+ORDER_PRODUCT_REQUIRED = "Choose a product from the list."
+ORDER_PLAN_REQUIRED = "Choose a plan of this product."
+ORDER_NO_PRICE = "This plan has no price in the account's price list."
+ORDER_MIXED_EXECUTION_TYPES = (
+    "Orders cannot mix automatically and manually delivered services: create a separate order."
+)
+ORDER_QUANTITY_BELOW_EXECUTED = "The quantity cannot be lower than the {executed} already executed."
+ORDER_NOTHING_TO_CANCEL = "Only an order with nothing executed can be canceled."
+ORDER_EMPTY = "This order has no items to execute."
+ORDERS_NONE = "No orders match these filters."
+DASHBOARD_NO_UNEXECUTED = "Every submitted order has been executed."
+DASHBOARD_NO_MANUAL = "No Storefront order is waiting for manual execution."

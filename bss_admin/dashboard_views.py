@@ -1,0 +1,33 @@
+"""The BSS dashboard (PRODUCT.md 6.1): Unexecuted Orders (refreshes itself with htmx) and
+Orders For Manual Management."""
+
+from __future__ import annotations
+
+from flask import g
+
+from bss_admin import bp
+from core.services import dashboard
+from webapp.auth import bss_required
+from webapp.extensions import db
+from webapp.web import page
+
+
+@bp.route("/")
+@bss_required()
+def home():
+    return page(
+        "bss_admin/dashboard.html",
+        unexecuted=dashboard.unexecuted_orders(db.session, g.tenant_id),
+        manual=dashboard.manual_management_orders(db.session, g.tenant_id),
+    )
+
+
+@bp.route("/dashboard/unexecuted-orders")
+@bss_required()
+def dashboard_unexecuted():
+    """The widget alone for htmx polling; a plain page without JavaScript."""
+    return page(
+        "bss_admin/dashboard_unexecuted.html",
+        block="unexecuted_widget",
+        unexecuted=dashboard.unexecuted_orders(db.session, g.tenant_id),
+    )

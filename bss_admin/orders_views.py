@@ -1,0 +1,311 @@
+"""BSS orders (PRODUCT.md 6.2-6.4): list, create, order page, Quick Add, Update, Edit,
+execution (whole and partial), Copy, Cancel, CSV export and print-out."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, g, request, url_for
+from flask_login import current_user
+
+from bss_admin import bp
+from bss_admin.order_forms import (
+    EditOrderForm,
+    NewOrderForm,
+    OrderFilterForm,
+    QuickAddForm,
+    item_quantities,
+)
+from core import texts
+from core.rules import permissions
+from core.services import orders
+from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from webapp.auth import bss_required, signed_in_user
+from webapp.extensions import db
+from webapp.web import page, see_other
+
+# --- list ------------------------------------------------------------------------------------
+
+
+@bp.route("/orders")
+@bss_required()
+def orders_list():
+    form = OrderFilterForm(request.args)
+    form.validate()
+    filters = orders.OrderFilters(
+        status_id=form.status.data,
+        account_id=form.account.data,
+        execution_type=form.execution_type.data or None,
+        date_from=form.date_from.data if not form.date_from.errors else None,
+        date_to=form.date_to.data if not form.date_to.errors else None,
+        text=form.q.data,
+        oldest_first=form.sort.data == "oldest",
+        after=form.after.data or None,
+        timezone=current_user.timezone,
+    )
+    result = orders.list_orders(db.session, g.tenant_id, filters)
+    form.status.choices = [("", "Any")] + [(s.id, s.description) for s in result.statuses]
+    form.account.choices = [("", "Any")] + orders.list_accounts(db.session, g.tenant_id)
+    next_args = {k: v for k, v in request.args.items() if k != "after" and v}
+    return page(
+        "bss_admin/orders/list.html",
+        block="orders_table",
+        form=form,
+        result=result,
+        next_url=url_for("bss_admin.orders_list", **next_args, after=result.next_cursor)
+        if result.next_cursor
+        else None,
+        first_url=url_for("bss_admin.orders_list", **next_args) if filters.after else None,
+    )
+
+
+# --- create ----------------------------------------------------------------------------------
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@bss_required()
+def order_new():
+    form = NewOrderForm()
+    book_statuses = orders.pickable_statuses(orders.StatusBook.load(db.session, g.tenant_id))
+    form.account_id.choices = [("", "Choose an account")] + orders.list_accounts(
+        db.session, g.tenant_id
+    )
+    form.status_id.choices = [(s.id, s.description) for s in book_statuses]
+    if request.method == "GET":
+        form.status_id.data = orders.StatusBook.load(db.session, g.tenant_id).submitted().id
+    errors: dict = {}
+    if form.validate_on_submit():
+        try:
+            order = orders.create_order(
+                db.session,
+                g.tenant_id,
+                signed_in_user(),
+                account_id=form.account_id.data,
+                status_id=form.status_id.data,
+                name=form.name.data,
+            )
+        except ValidationFailed as error:
+            errors = error.errors
+        else:
+            flash(texts.ORDER_CREATED.format(number=order.number), "success")
+            return see_other(url_for("bss_admin.order_detail", order_id=order.id))
+    status = 422 if form.is_submitted() and (errors or form.errors) else 200
+    return page(
+        "bss_admin/orders/new.html", block="new_order_form", status=status, form=form, errors=errors
+    )
+
+
+# --- the order page --------------------------------------------------------------------------
+
+
+def _detail(order_id: int) -> orders.OrderDetail:
+    try:
+        return orders.get_order(db.session, g.tenant_id, order_id)
+    except NotFound:
+        abort(404)
+
+
+def _order_page(order_id: int, *, status: int = 200, block: str | None = None, **extra):
+    detail = _detail(order_id)
+    quick_add = extra.pop("quick_add", None) or QuickAddForm(formdata=None)
+    quick_add.product_plan.choices = [("", "Choose a product")] + orders.catalogue_options(
+        db.session, g.tenant_id, detail.order.price_list_id
+    )
+    context = {
+        "errors": {},
+        "message": None,
+        "quantities": {},
+        "execute_values": None,
+        "msg_at": block,
+        **extra,
+    }
+    return page(
+        "bss_admin/orders/detail.html",
+        block=block,
+        status=status,
+        d=detail,
+        quick_add=quick_add,
+        **context,
+    )
+
+
+@bp.route("/orders/<int:order_id>")
+@bss_required()
+def order_detail(order_id: int):
+    return _order_page(order_id)
+
+
+def _refused(order_id: int, error, block: str = "order_main", **extra):
+    """A refused change: 404 for another tenant's order, else the page with the message."""
+    if isinstance(error, NotFound):
+        abort(404)
+    status = 422 if isinstance(error, ValidationFailed) else error.http_status
+    if isinstance(error, Forbidden):
+        status = 403
+    errors = error.errors if isinstance(error, ValidationFailed) else {}
+    return _order_page(
+        order_id, status=status, block=block, message=error.message, errors=errors, **extra
+    )
+
+
+@bp.post("/orders/<int:order_id>/items")
+@bss_required()
+def order_quick_add(order_id: int):
+    form = QuickAddForm()
+    if not form.validate():
+        error = ValidationFailed(
+            "Check the item.", {k: list(v) for k, v in form.errors.items()}
+        )
+        return _refused(order_id, error, block="products", quick_add=form)
+    product_id, plan_id = form.product_and_plan()
+    try:
+        orders.quick_add(
+            db.session,
+            g.tenant_id,
+            order_id,
+            signed_in_user(),
+            product_id=product_id,
+            plan_id=plan_id,
+            quantity=form.quantity.data,
+        )
+    except (ValidationFailed, Conflict, Forbidden, NotFound) as error:
+        if "product_id" in error.errors or "plan_id" in error.errors:
+            error.errors["product_plan"] = error.errors.pop(
+                "product_id", error.errors.pop("plan_id", [])
+            )
+        return _refused(order_id, error, block="products", quick_add=form)
+    flash(texts.ORDER_ITEM_ADDED, "success")
+    return see_other(url_for("bss_admin.order_detail", order_id=order_id) + "#products")
+
+
+@bp.post("/orders/<int:order_id>/items/update")
+@bss_required()
+def order_update_items(order_id: int):
+    quantities, errors = item_quantities(request.form, "quantity-")
+    try:
+        if errors:
+            raise ValidationFailed(next(iter(errors.values()))[0], errors)
+        orders.update_quantities(db.session, g.tenant_id, order_id, signed_in_user(), quantities)
+    except (ValidationFailed, Conflict, Forbidden, NotFound) as error:
+        return _refused(order_id, error, block="products", quantities=request.form)
+    flash(texts.ORDER_ITEMS_UPDATED, "success")
+    return see_other(url_for("bss_admin.order_detail", order_id=order_id) + "#products")
+
+
+@bp.post("/orders/<int:order_id>/execute")
+@bss_required()
+def order_execute(order_id: int):
+    """Execute Order: everything left."""
+    try:
+        result = orders.execute(db.session, g.tenant_id, order_id, signed_in_user())
+    except (ValidationFailed, Conflict, Forbidden, NotFound) as error:
+        return _refused(order_id, error)
+    flash(texts.ORDER_EXECUTED.format(number=(result.sub_order or result.order).number), "success")
+    return see_other(url_for("bss_admin.order_detail", order_id=order_id))
+
+
+@bp.post("/orders/<int:order_id>/execute-partial")
+@bss_required()
+def order_execute_partial(order_id: int):
+    """Partial execution: the chosen quantity of each item (blank or 0: not now)."""
+    quantities, errors = item_quantities(request.form, "execute-")
+    try:
+        if errors:
+            raise ValidationFailed(next(iter(errors.values()))[0], errors)
+        result = orders.execute(db.session, g.tenant_id, order_id, signed_in_user(), quantities)
+    except (ValidationFailed, Conflict, Forbidden, NotFound) as error:
+        return _refused(order_id, error, block="products", execute_values=request.form)
+    if result.fully_executed and result.sub_order is None:
+        flash(texts.ORDER_EXECUTED.format(number=result.order.number), "success")
+    else:
+        flash(texts.ORDER_PARTLY_EXECUTED_AS.format(number=result.sub_order.number), "success")
+    return see_other(url_for("bss_admin.order_detail", order_id=order_id))
+
+
+@bp.post("/orders/<int:order_id>/copy")
+@bss_required()
+def order_copy(order_id: int):
+    try:
+        copy = orders.copy_order(db.session, g.tenant_id, order_id, signed_in_user())
+    except (Conflict, Forbidden, NotFound) as error:
+        return _refused(order_id, error)
+    flash(texts.ORDER_COPIED.format(number=copy.number), "success")
+    return see_other(url_for("bss_admin.order_detail", order_id=copy.id))
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@bss_required()
+def order_cancel(order_id: int):
+    try:
+        orders.cancel_order(db.session, g.tenant_id, order_id, signed_in_user())
+    except (Conflict, Forbidden, NotFound) as error:
+        return _refused(order_id, error)
+    flash(texts.BSS_ORDER_CANCELED, "success")
+    return see_other(url_for("bss_admin.order_detail", order_id=order_id))
+
+
+# --- Edit ------------------------------------------------------------------------------------
+
+
+@bp.route("/orders/<int:order_id>/edit", methods=["GET", "POST"])
+@bss_required()
+def order_edit(order_id: int):
+    detail = _detail(order_id)
+    form = EditOrderForm(obj=detail.order)
+    statuses = detail.assignable
+    if detail.status not in statuses:
+        statuses = [detail.status] + statuses  # shown, locked or not pickable
+    form.status_id.choices = [(s.id, s.description) for s in statuses]
+    form.responsible_user_id.choices = [("", "Nobody")] + orders.bss_users(
+        db.session, g.tenant_id
+    )
+    errors: dict = {}
+    message = None
+    status = 200
+    if form.validate_on_submit():
+        # the posted fields only: a locked field is not on the form, and a crafted one is
+        # refused by the service
+        values = {
+            name: getattr(form, name).data
+            for name in sorted(permissions.ALL_FIELDS)
+            if name in request.form
+        }
+        try:
+            orders.edit_order(db.session, g.tenant_id, order_id, signed_in_user(), values)
+        except NotFound:
+            abort(404)
+        except (ValidationFailed, Conflict, Forbidden) as error:
+            errors, message = error.errors, error.message
+            status = 403 if isinstance(error, Forbidden) else error.http_status
+        else:
+            flash(texts.ORDER_SAVED, "success")
+            return see_other(url_for("bss_admin.order_detail", order_id=order_id))
+    elif form.is_submitted():
+        status = 422
+    return page(
+        "bss_admin/orders/edit.html",
+        block="edit_form",
+        status=status,
+        d=detail,
+        form=form,
+        errors=errors,
+        message=message,
+    )
+
+
+# --- Export to -------------------------------------------------------------------------------
+
+
+@bp.route("/orders/<int:order_id>/export.csv")
+@bss_required()
+def order_export_csv(order_id: int):
+    detail = _detail(order_id)
+    return Response(
+        orders.order_csv(detail),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{detail.order.number}.csv"'},
+    )
+
+
+@bp.route("/orders/<int:order_id>/print")
+@bss_required()
+def order_print(order_id: int):
+    return page("bss_admin/orders/print.html", d=_detail(order_id))

@@ -1,0 +1,161 @@
+"""Rule 4.8: which actions and fields a BSS user may use on an order.
+
+After execution (PRODUCT.md 6.4) Quick Add and Update are disabled, every action but "Export to"
+(CSV, print-out) is disabled and the status is locked in Edit; Copy stays available, since
+copying an executed order or sub-order is how a new order is started from it. Back-orders
+(PRODUCT.md section 8) are restricted from the start: the distributor may edit only a few
+header fields, view print-outs, add activities, relate e-mails and create cases.
+
+The same answers drive the templates (buttons shown or disabled) and the services (the server
+refuses), so a hidden button is never the only guard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core import texts
+
+# the order statuses' Types (core.rules.statuses.OrderStatusType), repeated as plain strings
+_EXECUTED_TYPES = frozenset({"automatic_execute", "delivered"})
+_CANCELLED = "cancelled"
+
+
+class Action:
+    EXPORT = "export"  # "Export to": CSV
+    PRINT = "print"  # print-out
+    EDIT = "edit"  # open Edit (header fields)
+    CHANGE_STATUS = "change_status"
+    QUICK_ADD = "quick_add"  # add items
+    UPDATE_ITEMS = "update_items"  # change quantities
+    DELETE_ITEMS = "delete_items"
+    EXECUTE = "execute"  # whole or partial
+    COPY = "copy"
+    CANCEL = "cancel"
+    DELETE = "delete"
+    DELIVER = "deliver"
+    ADD_ACTIVITY = "add_activity"
+    RELATE_EMAIL = "relate_email"
+    CREATE_CASE = "create_case"
+
+
+class Field:
+    NAME = "name"
+    TYPE = "order_type"
+    PAYMENT_METHOD = "payment_method"
+    SALES_REP = "sales_rep"
+    CONTACT = "contact"
+    CAMPAIGN = "campaign"
+    RESPONSIBLE_USER = "responsible_user_id"
+    CUSTOM_FIELDS = "custom_fields"
+    STATUS = "status_id"
+
+
+ALL_ACTIONS = frozenset(v for k, v in vars(Action).items() if k.isupper())
+ALL_FIELDS = frozenset(v for k, v in vars(Field).items() if k.isupper())
+
+# what stays possible once an order is executed (or is a sub-order, always executed)
+_AFTER_EXECUTION = frozenset(
+    {
+        Action.EXPORT,
+        Action.PRINT,
+        Action.COPY,
+        Action.EDIT,
+        Action.ADD_ACTIVITY,
+        Action.RELATE_EMAIL,
+        Action.CREATE_CASE,
+    }
+)
+# PRODUCT.md section 8: what the distributor may do with a back-order
+_BACKORDER_ACTIONS = frozenset(
+    {
+        Action.EXPORT,
+        Action.PRINT,
+        Action.EDIT,
+        Action.ADD_ACTIVITY,
+        Action.RELATE_EMAIL,
+        Action.CREATE_CASE,
+    }
+)
+_BACKORDER_FIELDS = frozenset(
+    {
+        Field.NAME,
+        Field.TYPE,
+        Field.PAYMENT_METHOD,
+        Field.SALES_REP,
+        Field.CONTACT,
+        Field.CAMPAIGN,
+        Field.RESPONSIBLE_USER,
+        Field.CUSTOM_FIELDS,
+    }
+)
+# descriptive fields that stay editable after execution: status and payment are locked
+_LOCKED_FIELDS = frozenset({Field.STATUS, Field.PAYMENT_METHOD})
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What the rule needs to know about an order, loaded once by the service."""
+
+    status_type: str
+    is_sub_order: bool = False
+    is_backorder: bool = False
+    any_executed: bool = False  # some quantity of some item is executed
+    has_remaining: bool = True  # some quantity is left to execute
+    awaiting_reseller_approval: bool = False
+
+    @property
+    def locked(self) -> bool:
+        """Executed, a sub-order (always executed) or cancelled: no more changes."""
+        return (
+            self.is_sub_order
+            or self.status_type in _EXECUTED_TYPES
+            or self.status_type == _CANCELLED
+        )
+
+
+def allowed_actions(facts: OrderFacts) -> frozenset[str]:
+    if facts.locked:
+        actions = set(_AFTER_EXECUTION)
+    else:
+        actions = set(ALL_ACTIONS)
+        if not facts.has_remaining or facts.awaiting_reseller_approval:
+            actions.discard(Action.EXECUTE)
+        if facts.any_executed:
+            # an executed quantity cannot be taken back
+            actions -= {Action.CANCEL, Action.DELETE}
+    if facts.is_backorder:
+        actions &= _BACKORDER_ACTIONS
+    return frozenset(actions)
+
+
+def editable_fields(facts: OrderFacts) -> frozenset[str]:
+    fields = set(ALL_FIELDS)
+    if facts.locked:
+        fields -= _LOCKED_FIELDS
+    if facts.is_backorder:
+        fields &= _BACKORDER_FIELDS
+    return frozenset(fields)
+
+
+def refusal(facts: OrderFacts, action: str) -> str | None:
+    """None when ``action`` is allowed, else the message that says why not."""
+    if action in allowed_actions(facts):
+        return None
+    if facts.is_backorder and action not in _BACKORDER_ACTIONS:
+        return texts.BACKORDER_ACTION_REFUSED
+    if facts.locked:
+        return texts.ORDER_LOCKED
+    if action == Action.EXECUTE and facts.awaiting_reseller_approval:
+        return texts.ORDER_AWAITING_APPROVAL
+    if action == Action.EXECUTE:
+        return texts.ORDER_NOTHING_LEFT
+    return texts.ORDER_PARTLY_EXECUTED
+
+
+def field_refusal(facts: OrderFacts, field: str) -> str | None:
+    if field in editable_fields(facts):
+        return None
+    if facts.is_backorder and field not in _BACKORDER_FIELDS:
+        return texts.BACKORDER_ACTION_REFUSED
+    return texts.ORDER_LOCKED

@@ -1,0 +1,773 @@
+"""BSS orders (PRODUCT.md 6.2-6.4): the list, the order page, creating an order, Quick Add,
+Update of quantities, Edit, execution, Copy, Cancel, CSV export.
+
+Every use case runs in one transaction, scoped by tenant; every change first asks
+:mod:`core.rules.permissions` whether it is allowed, so the server refuses what the page hides.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from core import texts
+from core.db import utcnow, write_transaction
+from core.enums import ExecutionType, HoldReason, OrderSource, PaymentMethod
+from core.models import (
+    Account,
+    Order,
+    OrderEvent,
+    OrderHold,
+    OrderItem,
+    OrderStatus,
+    Plan,
+    Product,
+    User,
+)
+from core.rules import permissions
+from core.rules.permissions import Action, OrderFacts
+from core.rules.statuses import OrderStatusType
+from core.services import execution, pricing
+from core.services.audit import record_order_event
+from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.services.order_factory import ItemSpec, build_order, order_total
+from core.services.statuses import StatusBook, set_order_status
+
+PAGE_SIZE = 50
+
+
+# --- facts and permission checks ------------------------------------------------------------
+
+
+def order_facts(order: Order, items: list[OrderItem], status: OrderStatus) -> OrderFacts:
+    return OrderFacts(
+        status_type=status.type,
+        is_sub_order=order.parent_order_id is not None,
+        is_backorder=bool(order.backorder_event_key or order.backorder_reseller_name),
+        any_executed=any(i.executed_quantity for i in items),
+        has_remaining=any(i.executed_quantity < i.quantity for i in items),
+        awaiting_reseller_approval=any(
+            h.reason == HoldReason.RESELLER_APPROVAL and h.released_at is None for h in order.holds
+        ),
+    )
+
+
+def require(facts: OrderFacts, action: str) -> None:
+    """Refuse ``action`` with the rule's message: 403 for back-orders, else 409."""
+    message = permissions.refusal(facts, action)
+    if message is None:
+        return
+    if message == texts.BACKORDER_ACTION_REFUSED:
+        raise Forbidden(message)
+    raise Conflict(message)
+
+
+def _locked_order(session: Session, tenant_id: int, order_id: int) -> tuple[Order, OrderFacts]:
+    try:
+        order = execution.lock_order(session, tenant_id, order_id)
+    except NotFound:
+        raise NotFound(texts.ORDER_NOT_FOUND) from None
+    return order, order_facts(order, order.items, order.status)
+
+
+# --- list (filters, keyset pagination) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status_id: int | None = None
+    account_id: int | None = None
+    execution_type: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    text: str | None = None
+    oldest_first: bool = False
+    after: str | None = None  # the keyset cursor of the previous page's last row
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    id: int
+    number: str
+    name: str | None
+    account_name: str
+    status: OrderStatus
+    execution_type: str
+    order_date: datetime
+    total: Decimal
+    currency: str
+    is_sub_order: bool
+
+
+@dataclass
+class OrderListPage:
+    rows: list[OrderRow]
+    next_cursor: str | None
+    statuses: list[OrderStatus] = field(default_factory=list)
+
+
+def encode_cursor(order_date: datetime, order_id: int) -> str:
+    raw = f"{order_date.astimezone(UTC).isoformat()}|{order_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, order_id = raw.split("|", 1)
+        parsed = datetime.fromisoformat(when)
+        if parsed.tzinfo is None:
+            return None
+        return parsed, int(order_id)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _day_start(day: date, zone: str) -> datetime:
+    try:
+        tz = ZoneInfo(zone)
+    except Exception:
+        tz = UTC
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+
+
+def list_orders(
+    session: Session, tenant_id: int, filters: OrderFilters, page_size: int = PAGE_SIZE
+) -> OrderListPage:
+    """One page of the tenant's orders, newest (or oldest) first, keyset-paginated on
+    (order_date, id) so a deep page costs what the first one does (ix_order_tenant_date)."""
+    book = StatusBook.load(session, tenant_id)
+    query = (
+        select(
+            Order.id,
+            Order.number,
+            Order.name,
+            Account.name,
+            Order.status_id,
+            Order.execution_type,
+            Order.order_date,
+            Order.total,
+            Order.currency,
+            Order.parent_order_id,
+        )
+        .join(Account, Account.id == Order.account_id)
+        .where(Order.tenant_id == tenant_id)
+    )
+    if filters.status_id is not None:
+        query = query.where(Order.status_id == filters.status_id)
+    if filters.account_id is not None:
+        query = query.where(Order.account_id == filters.account_id)
+    if filters.execution_type in (ExecutionType.AUTOMATIC, ExecutionType.MANUAL):
+        query = query.where(Order.execution_type == filters.execution_type)
+    if filters.date_from:
+        query = query.where(Order.order_date >= _day_start(filters.date_from, filters.timezone))
+    if filters.date_to:
+        end = _day_start(filters.date_to + timedelta(days=1), filters.timezone)
+        query = query.where(Order.order_date < end)
+    text = (filters.text or "").strip().lower()
+    if text:
+        pattern = "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
+        query = query.where(
+            or_(func.lower(Order.number).like(pattern), func.lower(Account.name).like(pattern))
+        )
+    cursor = decode_cursor(filters.after) if filters.after else None
+    if filters.oldest_first:
+        if cursor:
+            query = query.where(
+                or_(
+                    Order.order_date > cursor[0],
+                    and_(Order.order_date == cursor[0], Order.id > cursor[1]),
+                )
+            )
+        query = query.order_by(Order.order_date.asc(), Order.id.asc())
+    else:
+        if cursor:
+            query = query.where(
+                or_(
+                    Order.order_date < cursor[0],
+                    and_(Order.order_date == cursor[0], Order.id < cursor[1]),
+                )
+            )
+        query = query.order_by(Order.order_date.desc(), Order.id.desc())
+    found = session.execute(query.limit(page_size + 1)).all()
+    rows = [
+        OrderRow(
+            id=r[0],
+            number=r[1],
+            name=r[2],
+            account_name=r[3],
+            status=book.by_id[r[4]],
+            execution_type=r[5],
+            order_date=r[6],
+            total=r[7],
+            currency=r[8],
+            is_sub_order=r[9] is not None,
+        )
+        for r in found[:page_size]
+    ]
+    next_cursor = (
+        encode_cursor(rows[-1].order_date, rows[-1].id) if len(found) > page_size else None
+    )
+    live = [s for s in book.statuses if s.deleted_at is None]
+    return OrderListPage(rows, next_cursor, live)
+
+
+def list_accounts(session: Session, tenant_id: int) -> list[tuple[int, str]]:
+    return list(
+        session.execute(
+            select(Account.id, Account.name)
+            .where(Account.tenant_id == tenant_id)
+            .order_by(Account.name, Account.id)
+        ).tuples()
+    )
+
+
+# --- the order page ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    item: OrderItem
+
+    @property
+    def remaining(self) -> int:
+        return self.item.quantity - self.item.executed_quantity
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    actor: str
+    kind: str
+    from_status: OrderStatus | None
+    to_status: OrderStatus | None
+    note: str | None
+
+
+@dataclass
+class OrderDetail:
+    order: Order
+    account: Account
+    status: OrderStatus
+    items: list[ItemLine]
+    holds: list[OrderHold]  # open holds: the ribbons
+    sub_orders: list[Order]
+    parent: Order | None
+    history: list[HistoryLine]
+    facts: OrderFacts
+    actions: frozenset[str]
+    fields: frozenset[str]
+    assignable: list[OrderStatus]
+    responsible_name: str | None = None
+    statuses_by_id: dict[int, OrderStatus] = field(default_factory=dict)
+
+    def can(self, action: str) -> bool:
+        return action in self.actions
+
+    def status_by_id(self, status_id: int) -> OrderStatus | None:
+        return self.statuses_by_id.get(status_id)
+
+
+def pickable_statuses(book: StatusBook) -> list[OrderStatus]:
+    """Statuses a user may give an order by hand: assignable ones (never Scheduled or
+    Executing) that are In progress; Executed is derived from execution, Cancel is an action."""
+    return [s for s in book.assignable() if s.type == OrderStatusType.IN_PROGRESS]
+
+
+def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
+    """Everything the order page shows, in a fixed number of queries."""
+    row = session.execute(
+        select(Order, Account)
+        .join(Account, Account.id == Order.account_id)
+        .where(Order.id == order_id, Order.tenant_id == tenant_id)
+    ).first()
+    if row is None:
+        raise NotFound(texts.ORDER_NOT_FOUND)
+    order, account = row
+    book = StatusBook.load(session, tenant_id)
+    items = list(
+        session.scalars(
+            select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+        )
+    )
+    holds = list(
+        session.scalars(
+            select(OrderHold).where(OrderHold.order_id == order.id).order_by(OrderHold.id)
+        )
+    )
+    related = list(
+        session.scalars(
+            select(Order)
+            .where(
+                Order.tenant_id == tenant_id,
+                or_(
+                    Order.parent_order_id == order.id,
+                    Order.id == (order.parent_order_id or -1),
+                ),
+            )
+            .order_by(Order.id)
+        )
+    )
+    events = session.execute(
+        select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+    ).scalars()
+    history = [
+        HistoryLine(
+            e.at,
+            e.actor_label,
+            e.kind,
+            book.by_id.get(e.from_status_id),
+            book.by_id.get(e.to_status_id),
+            e.note,
+        )
+        for e in events
+    ]
+    status = book.by_id[order.status_id]
+    facts = OrderFacts(
+        status_type=status.type,
+        is_sub_order=order.parent_order_id is not None,
+        is_backorder=bool(order.backorder_event_key or order.backorder_reseller_name),
+        any_executed=any(i.executed_quantity for i in items),
+        has_remaining=any(i.executed_quantity < i.quantity for i in items),
+        awaiting_reseller_approval=any(
+            h.reason == HoldReason.RESELLER_APPROVAL and h.released_at is None for h in holds
+        ),
+    )
+    responsible = None
+    if order.responsible_user_id:
+        responsible = session.scalar(
+            select(User.name).where(
+                User.id == order.responsible_user_id, User.tenant_id == tenant_id
+            )
+        )
+    return OrderDetail(
+        order=order,
+        account=account,
+        status=status,
+        items=[ItemLine(i) for i in items],
+        holds=[h for h in holds if h.released_at is None],
+        sub_orders=[o for o in related if o.parent_order_id == order.id],
+        parent=next((o for o in related if o.id == order.parent_order_id), None),
+        history=history,
+        facts=facts,
+        actions=permissions.allowed_actions(facts),
+        fields=permissions.editable_fields(facts),
+        assignable=pickable_statuses(book),
+        responsible_name=responsible,
+        statuses_by_id=book.by_id,
+    )
+
+
+def bss_users(session: Session, tenant_id: int) -> list[tuple[int, str]]:
+    return list(
+        session.execute(
+            select(User.id, User.name)
+            .where(User.tenant_id == tenant_id, User.kind == "bss", User.active.is_(True))
+            .order_by(User.name)
+        ).tuples()
+    )
+
+
+# --- create, Quick Add, Update, Edit --------------------------------------------------------
+
+
+def create_order(
+    session: Session,
+    tenant_id: int,
+    actor: User,
+    *,
+    account_id: int | None,
+    status_id: int | None = None,
+    name: str | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """A new BSS order for an account: Submitted unless the user picked another status."""
+    now = now or utcnow()
+    with write_transaction(session):
+        account = (
+            session.scalar(
+                select(Account).where(Account.id == account_id, Account.tenant_id == tenant_id)
+            )
+            if account_id
+            else None
+        )
+        errors: dict[str, list[str]] = {}
+        if account is None:
+            errors["account_id"] = [texts.ORDER_ACCOUNT_REQUIRED]
+        book = StatusBook.load(session, tenant_id)
+        status = book.submitted()
+        if status_id is not None:
+            picked = [s for s in pickable_statuses(book) if s.id == status_id]
+            if not picked:
+                errors["status_id"] = [texts.ORDER_STATUS_NOT_ASSIGNABLE]
+            else:
+                status = picked[0]
+        if errors:
+            raise ValidationFailed(next(iter(errors.values()))[0], errors)
+        order = build_order(
+            session,
+            tenant_id=tenant_id,
+            account=account,
+            status=status,
+            items=[],
+            source=OrderSource.BSS,
+            actor=actor,
+            order_date=now,
+            note="Order created in the BSS",
+            name=(name or "").strip() or None,
+        )
+        return order
+
+
+def quick_add(
+    session: Session,
+    tenant_id: int,
+    order_id: int,
+    actor: User,
+    *,
+    product_id: int | None,
+    plan_id: int | None,
+    quantity: int | None,
+    now: datetime | None = None,
+) -> OrderItem:
+    """Add an item (product, plan, quantity) priced from the order's price list."""
+    now = now or utcnow()
+    with write_transaction(session):
+        order, facts = _locked_order(session, tenant_id, order_id)
+        require(facts, Action.QUICK_ADD)
+        product = (
+            session.scalar(
+                select(Product).where(
+                    Product.id == product_id,
+                    Product.tenant_id == tenant_id,
+                    Product.active.is_(True),
+                )
+            )
+            if product_id
+            else None
+        )
+        if product is None:
+            raise ValidationFailed(
+                texts.ORDER_PRODUCT_REQUIRED, {"product_id": [texts.ORDER_PRODUCT_REQUIRED]}
+            )
+        plan = next((p for p in product.plans if p.id == plan_id), None)
+        if plan is None and plan_id is None and len(product.plans) == 1:
+            plan = product.plans[0]
+        if plan is None:
+            raise ValidationFailed(
+                texts.ORDER_PLAN_REQUIRED, {"plan_id": [texts.ORDER_PLAN_REQUIRED]}
+            )
+        _check_quantity(plan, quantity, 0, "quantity")
+        price = pricing.plan_prices(session, order.price_list_id, [plan.id]).get(plan.id)
+        if price is None:
+            raise ValidationFailed(texts.ORDER_NO_PRICE, {"plan_id": [texts.ORDER_NO_PRICE]})
+        execution_type = (
+            ExecutionType.MANUAL
+            if product.product_type.non_automatic_execution
+            else ExecutionType.AUTOMATIC
+        )
+        if order.items and any(i.execution_type != execution_type for i in order.items):
+            raise ValidationFailed(
+                texts.ORDER_MIXED_EXECUTION_TYPES,
+                {"product_id": [texts.ORDER_MIXED_EXECUTION_TYPES]},
+            )
+        promotion = pricing.active_promotion(session, tenant_id, product.id, now.date())
+        item = OrderItem(
+            order_id=order.id,
+            product_id=product.id,
+            plan_id=plan.id,
+            description=f"{product.name} ({plan.name})",
+            execution_type=execution_type,
+            quantity=quantity,
+            executed_quantity=0,
+            unit_price=price,
+            discount_percent=promotion.percent_off if promotion else None,
+        )
+        session.add(item)
+        order.items.append(item)
+        order.execution_type = execution_type
+        _retotal(order)
+        session.flush()
+        return item
+
+
+def _check_quantity(plan: Plan | None, quantity, executed: int, key: str) -> None:
+    low = max(plan.min_quantity if plan else 1, executed, 1)
+    high = plan.max_quantity if plan else 100000
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not low <= quantity <= high:
+        message = (
+            texts.ORDER_QUANTITY_BELOW_EXECUTED.format(executed=executed)
+            if isinstance(quantity, int) and executed and quantity < executed
+            else texts.QUANTITY_INVALID.format(min=low, max=high)
+        )
+        raise ValidationFailed(message, {key: [message]})
+
+
+def _retotal(order: Order) -> None:
+    order.total = order_total(
+        [
+            ItemSpec(0, "", i.quantity, i.unit_price, discount_percent=i.discount_percent)
+            for i in order.items
+        ]
+    )
+
+
+def update_quantities(
+    session: Session, tenant_id: int, order_id: int, actor: User, quantities: dict[int, int]
+) -> None:
+    """Update: new quantities per item; never below what is already executed."""
+    with write_transaction(session):
+        order, facts = _locked_order(session, tenant_id, order_id)
+        require(facts, Action.UPDATE_ITEMS)
+        items = {i.id: i for i in order.items}
+        errors: dict[str, list[str]] = {}
+        for item_id, quantity in quantities.items():
+            item = items.get(item_id)
+            if item is None:
+                raise NotFound(texts.ORDER_NOT_FOUND)
+            try:
+                _check_quantity(item.plan, quantity, item.executed_quantity, str(item_id))
+            except ValidationFailed as error:
+                errors.update(error.errors)
+        if errors:
+            raise ValidationFailed(next(iter(errors.values()))[0], errors)
+        changed = []
+        for item_id, quantity in quantities.items():
+            item = items[item_id]
+            if item.quantity != quantity:
+                changed.append(f"{item.description}: {item.quantity} → {quantity}")
+                item.quantity = quantity
+        _retotal(order)
+        if changed:
+            record_order_event(
+                session,
+                order,
+                "note",
+                actor=actor,
+                note="Quantities updated: " + "; ".join(changed),
+            )
+
+
+def edit_order(session: Session, tenant_id: int, order_id: int, actor: User, values: dict) -> Order:
+    """Edit header fields. A field the rule locks is refused when it would change."""
+    with write_transaction(session):
+        order, facts = _locked_order(session, tenant_id, order_id)
+        require(facts, Action.EDIT)
+        allowed = permissions.editable_fields(facts)
+        changes = {}
+        for key, value in values.items():
+            current = getattr(order, key)
+            if isinstance(value, str):
+                value = value.strip() or None
+            if value == current:
+                continue
+            if key not in allowed:
+                message = permissions.field_refusal(facts, key) or texts.ORDER_LOCKED
+                if message == texts.BACKORDER_ACTION_REFUSED:
+                    raise Forbidden(message)
+                raise Conflict(message)
+            changes[key] = value
+        book = StatusBook.load(session, tenant_id)
+        errors: dict[str, list[str]] = {}
+        if "status_id" in changes and changes["status_id"] not in {
+            s.id for s in pickable_statuses(book)
+        }:
+            errors["status_id"] = [texts.ORDER_STATUS_NOT_ASSIGNABLE]
+        if "payment_method" in changes and changes["payment_method"] not in PaymentMethod.ALL:
+            errors["payment_method"] = [texts.ORDER_STATUS_NOT_ASSIGNABLE]
+        if "responsible_user_id" in changes and changes["responsible_user_id"] is not None:
+            if changes["responsible_user_id"] not in {u for u, _ in bss_users(session, tenant_id)}:
+                errors["responsible_user_id"] = [texts.API_OPTIONS_USER_INVALID]
+        if errors:
+            raise ValidationFailed(next(iter(errors.values()))[0], errors)
+        status_id = changes.pop("status_id", None)
+        for key, value in changes.items():
+            setattr(order, key, value)
+        if changes:
+            record_order_event(
+                session, order, "note", actor=actor, note="Edited: " + ", ".join(sorted(changes))
+            )
+        if status_id is not None:
+            set_order_status(session, order, book.by_id[status_id], actor=actor, note="Edit")
+        return order
+
+
+# --- execution, copy, cancel ----------------------------------------------------------------
+
+
+def execute(
+    session: Session,
+    tenant_id: int,
+    order_id: int,
+    actor: User,
+    quantities: dict[int, int] | None = None,
+    now: datetime | None = None,
+) -> execution.ExecutionResult:
+    """Execute everything left (``quantities=None``) or the chosen quantities, exactly once."""
+    with write_transaction(session):
+        order, facts = _locked_order(session, tenant_id, order_id)
+        require(facts, Action.EXECUTE)
+        if not order.items:
+            raise Conflict(texts.ORDER_EMPTY)
+        return execution.apply_execution(session, order, quantities, actor=actor, now=now)
+
+
+def copy_order(
+    session: Session, tenant_id: int, order_id: int, actor: User, now: datetime | None = None
+) -> Order:
+    """A new Submitted order, with a new number, holding the same items and quantities."""
+    now = now or utcnow()
+    with write_transaction(session):
+        source, facts = _locked_order(session, tenant_id, order_id)
+        require(facts, Action.COPY)
+        index = {item.id: n for n, item in enumerate(source.items)}
+        specs = [
+            ItemSpec(
+                product_id=i.product_id,
+                description=i.description,
+                quantity=i.quantity,
+                unit_price=i.unit_price,
+                kind=i.kind,
+                plan_id=i.plan_id,
+                addon_id=i.addon_id,
+                target_product_id=i.target_product_id,
+                execution_type=i.execution_type,
+                trial=i.trial,
+                discount_percent=i.discount_percent,
+                parent_index=index.get(i.parent_item_id),
+            )
+            for i in source.items
+        ]
+        account = session.get(Account, source.account_id)
+        billing = (
+            session.get(Account, source.billing_account_id) if source.billing_account_id else None
+        )
+        book = StatusBook.load(session, tenant_id)
+        copy = build_order(
+            session,
+            tenant_id=tenant_id,
+            account=account,
+            billing_account=billing,
+            status=book.submitted(),
+            items=specs,
+            source=OrderSource.COPY,
+            actor=actor,
+            currency=source.currency,
+            order_date=now,
+            note=f"Copied from {source.number}",
+            copied_from_id=source.id,
+            name=source.name,
+            order_type=source.order_type,
+            price_list_id=source.price_list_id,
+            payment_method=source.payment_method,
+            sales_rep=source.sales_rep,
+            contact=source.contact,
+            campaign=source.campaign,
+            custom_fields=source.custom_fields,
+        )
+        record_order_event(session, source, "note", actor=actor, note=f"Copied to {copy.number}")
+        return copy
+
+
+def cancel_order(
+    session: Session, tenant_id: int, order_id: int, actor: User, now: datetime | None = None
+) -> Order:
+    """Cancel an order of which nothing was executed; its open holds are released."""
+    now = now or utcnow()
+    with write_transaction(session):
+        order, facts = _locked_order(session, tenant_id, order_id)
+        if facts.any_executed and not facts.locked and not facts.is_backorder:
+            raise Conflict(texts.ORDER_NOTHING_TO_CANCEL)
+        require(facts, Action.CANCEL)
+        for hold in order.holds:
+            if hold.released_at is None:
+                hold.released_at = now
+                hold.released_by_user_id = actor.id
+                hold.release_note = "Order canceled"
+        set_order_status(
+            session,
+            order,
+            StatusBook.load(session, tenant_id).canceled(),
+            actor=actor,
+            note="Canceled in the BSS",
+        )
+        return order
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+CSV_HEADER = [
+    "order",
+    "account",
+    "status",
+    "order_date",
+    "item",
+    "execution_type",
+    "quantity",
+    "executed",
+    "remaining",
+    "unit_price",
+    "discount_percent",
+    "currency",
+]
+
+
+def order_csv(detail: OrderDetail) -> str:
+    """ "Export to" CSV: one line per item, with its ordered, executed and remaining quantity."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    order = detail.order
+    for line in detail.items:
+        item = line.item
+        writer.writerow(
+            [
+                order.number,
+                _csv_safe(detail.account.name),
+                _csv_safe(detail.status.description),
+                order.order_date.astimezone(UTC).isoformat(),
+                _csv_safe(item.description),
+                item.execution_type,
+                item.quantity,
+                item.executed_quantity,
+                line.remaining,
+                f"{item.unit_price:.2f}",
+                f"{item.discount_percent:.2f}" if item.discount_percent else "",
+                order.currency,
+            ]
+        )
+    return out.getvalue()
+
+
+def _csv_safe(value: str | None) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas: neutralise them."""
+    value = value or ""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def catalogue_options(
+    session: Session, tenant_id: int, price_list_id: int | None
+) -> list[tuple[str, str]]:
+    """Quick Add choices: "<product id>-<plan id>" -> "Product (Plan)", priced plans only."""
+    rows = session.execute(
+        select(Product.id, Product.name, Plan.id, Plan.name)
+        .join(Plan, Plan.product_id == Product.id)
+        .where(Product.tenant_id == tenant_id, Product.active.is_(True))
+        .order_by(Product.name, Plan.id)
+    ).all()
+    prices = pricing.plan_prices(session, price_list_id, [r[2] for r in rows])
+    return [
+        (f"{pid}-{plan_id}", f"{pname} ({plan_name})")
+        for pid, pname, plan_id, plan_name in rows
+        if plan_id in prices
+    ]
