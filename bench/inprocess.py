@@ -1,0 +1,122 @@
+"""The app in this process: SQL statements per request, and server time (issue 4 item 10).
+
+Server time is ``time.perf_counter()`` around one request through Flask's test client: routing,
+the view, its queries and the template, without the network or gunicorn.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import event
+
+from bench.dataset import bench_environment, create_large_order
+
+_SKIPPED = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
+
+
+def make_app(database_url: str):
+    """Cloudshop with the benchmark's production settings; CSRF off for the test client."""
+    env = bench_environment(database_url)
+    for key in ("APP_ENV", "SECRET_KEY", "SESSION_COOKIE_SECURE", "PASSWORD_HASH_METHOD"):
+        os.environ[key] = env[key]
+    os.environ.setdefault("INSTANCE_PATH", env["INSTANCE_PATH"])
+    from webapp import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
+
+
+class StatementCounter:
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(_SKIPPED):
+            self.count += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+@contextmanager
+def counting(app) -> Iterator[StatementCounter]:
+    from webapp.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    with StatementCounter(engine) as counter:
+        yield counter
+
+
+def sign_in(client, email: str, *, bss: bool) -> None:
+    from core.demo import DEMO_PASSWORD
+
+    response = client.post(
+        "/bss/login" if bss else "/login", data={"email": email, "password": DEMO_PASSWORD}
+    )
+    if response.status_code not in (302, 303, 204):
+        raise RuntimeError(f"in-process sign-in of {email} failed: {response.status_code}")
+
+
+@dataclass
+class Timing:
+    name: str
+    path: str
+    runs_ms: list[float]
+    queries: int
+    status: int
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.runs_ms)
+
+
+def time_request(app, client, name, method, path, *, runs=10, warmup=2, headers=None) -> Timing:
+    status = 0
+    for _ in range(warmup):
+        client.open(path, method=method, headers=headers)
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.open(path, method=method, headers=headers)
+        samples.append((time.perf_counter() - started) * 1000)
+        status = response.status_code
+    with counting(app) as counter:
+        client.open(path, method=method, headers=headers)
+    return Timing(name, path, samples, counter.count, status)
+
+
+def time_execution(app, client, runs: int = 3, items: int = 500) -> Timing:
+    """POST Execute Order on fresh 500-item orders (each is executed once)."""
+    from webapp.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    samples, queries, status, path = [], 0, 0, ""
+    for n in range(runs + 1):
+        order_id = create_large_order(engine, items, account_index=n)
+        path = f"/bss/orders/{order_id}/execute"
+        with counting(app) as counter:
+            started = time.perf_counter()
+            response = client.post(path)
+            elapsed = (time.perf_counter() - started) * 1000
+        status = response.status_code
+        if status >= 400:
+            raise RuntimeError(f"executing {path} answered HTTP {status}")
+        if n == 0:
+            continue  # the first run warms the caches, as the warm-up of the pages does
+        samples.append(elapsed)
+        queries = counter.count
+    return Timing(
+        f"execute a {items}-item order", "/bss/orders/<id>/execute", samples, queries, status
+    )
