@@ -151,9 +151,7 @@ def _refused(order_id: int, error, block: str = "order_main", **extra):
 def order_quick_add(order_id: int):
     form = QuickAddForm()
     if not form.validate():
-        error = ValidationFailed(
-            "Check the item.", {k: list(v) for k, v in form.errors.items()}
-        )
+        error = ValidationFailed("Check the item.", {k: list(v) for k, v in form.errors.items()})
         return _refused(order_id, error, block="products", quick_add=form)
     product_id, plan_id = form.product_and_plan()
     try:
@@ -254,9 +252,7 @@ def order_edit(order_id: int):
     if detail.status not in statuses:
         statuses = [detail.status] + statuses  # shown, locked or not pickable
     form.status_id.choices = [(s.id, s.description) for s in statuses]
-    form.responsible_user_id.choices = [("", "Nobody")] + orders.bss_users(
-        db.session, g.tenant_id
-    )
+    form.responsible_user_id.choices = [("", "Nobody")] + orders.bss_users(db.session, g.tenant_id)
     errors: dict = {}
     message = None
     status = 200

@@ -222,13 +222,12 @@ def list_orders(
 
 
 def list_accounts(session: Session, tenant_id: int) -> list[tuple[int, str]]:
-    return list(
-        session.execute(
-            select(Account.id, Account.name)
-            .where(Account.tenant_id == tenant_id)
-            .order_by(Account.name, Account.id)
-        ).tuples()
+    rows = session.execute(
+        select(Account.id, Account.name)
+        .where(Account.tenant_id == tenant_id)
+        .order_by(Account.name, Account.id)
     )
+    return [(account_id, name) for account_id, name in rows]
 
 
 # --- the order page ---------------------------------------------------------------------------
@@ -368,13 +367,12 @@ def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
 
 
 def bss_users(session: Session, tenant_id: int) -> list[tuple[int, str]]:
-    return list(
-        session.execute(
-            select(User.id, User.name)
-            .where(User.tenant_id == tenant_id, User.kind == "bss", User.active.is_(True))
-            .order_by(User.name)
-        ).tuples()
+    rows = session.execute(
+        select(User.id, User.name)
+        .where(User.tenant_id == tenant_id, User.kind == "bss", User.active.is_(True))
+        .order_by(User.name)
     )
+    return [(user_id, name) for user_id, name in rows]
 
 
 # --- create, Quick Add, Update, Edit --------------------------------------------------------
@@ -685,8 +683,6 @@ def cancel_order(
     now = now or utcnow()
     with write_transaction(session):
         order, facts = _locked_order(session, tenant_id, order_id)
-        if facts.any_executed and not facts.locked and not facts.is_backorder:
-            raise Conflict(texts.ORDER_NOTHING_TO_CANCEL)
         require(facts, Action.CANCEL)
         for hold in order.holds:
             if hold.released_at is None:

@@ -1,0 +1,130 @@
+"""Rule 4.8: which actions and fields a BSS user may use on an order (pure, no database)."""
+
+from core import texts
+from core.rules.permissions import (
+    ALL_ACTIONS,
+    Action,
+    Field,
+    OrderFacts,
+    allowed_actions,
+    editable_fields,
+    field_refusal,
+    refusal,
+)
+
+OPEN = OrderFacts(status_type="in_progress")
+EXECUTED = OrderFacts(status_type="automatic_execute", any_executed=True, has_remaining=False)
+SUB_ORDER = OrderFacts(
+    status_type="automatic_execute", is_sub_order=True, any_executed=True, has_remaining=False
+)
+BACKORDER = OrderFacts(status_type="in_progress", is_backorder=True)
+
+
+def test_an_open_order_allows_every_action():
+    assert allowed_actions(OPEN) == ALL_ACTIONS
+    assert Field.STATUS in editable_fields(OPEN)
+
+
+def test_after_execution_only_export_print_copy_and_edit_remain():
+    allowed = allowed_actions(EXECUTED)
+    assert {Action.EXPORT, Action.PRINT, Action.COPY} <= allowed
+    for action in (
+        Action.QUICK_ADD,
+        Action.UPDATE_ITEMS,
+        Action.DELETE_ITEMS,
+        Action.EXECUTE,
+        Action.CANCEL,
+        Action.DELETE,
+        Action.DELIVER,
+        Action.CHANGE_STATUS,
+    ):
+        assert action not in allowed
+        assert refusal(EXECUTED, action) == texts.ORDER_LOCKED
+
+
+def test_the_status_is_locked_in_edit_after_execution():
+    assert Field.STATUS not in editable_fields(EXECUTED)
+    assert Field.NAME in editable_fields(EXECUTED)
+    assert field_refusal(EXECUTED, Field.STATUS) == texts.ORDER_LOCKED
+
+
+def test_a_sub_order_is_locked_like_an_executed_order_but_can_be_copied():
+    assert allowed_actions(SUB_ORDER) == allowed_actions(EXECUTED)
+    assert refusal(SUB_ORDER, Action.COPY) is None
+
+
+def test_a_delivered_status_locks_the_order_too():
+    assert Action.QUICK_ADD not in allowed_actions(OrderFacts(status_type="delivered"))
+
+
+def test_a_cancelled_order_cannot_be_executed_or_changed():
+    cancelled = OrderFacts(status_type="cancelled")
+    assert Action.EXECUTE not in allowed_actions(cancelled)
+    assert Action.QUICK_ADD not in allowed_actions(cancelled)
+
+
+def test_a_partly_executed_order_can_still_be_executed_and_extended_but_not_cancelled():
+    partly = OrderFacts(status_type="in_progress", any_executed=True, has_remaining=True)
+    allowed = allowed_actions(partly)
+    assert {Action.EXECUTE, Action.QUICK_ADD, Action.UPDATE_ITEMS} <= allowed
+    assert Action.CANCEL not in allowed
+    assert refusal(partly, Action.CANCEL) == texts.ORDER_PARTLY_EXECUTED
+
+
+def test_an_order_waiting_for_the_reseller_cannot_be_executed():
+    waiting = OrderFacts(status_type="in_progress", awaiting_reseller_approval=True)
+    assert refusal(waiting, Action.EXECUTE) == texts.ORDER_AWAITING_APPROVAL
+
+
+def test_an_order_with_nothing_left_cannot_be_executed():
+    done = OrderFacts(status_type="in_progress", any_executed=True, has_remaining=False)
+    assert refusal(done, Action.EXECUTE) == texts.ORDER_NOTHING_LEFT
+
+
+def test_the_distributor_may_not_touch_a_back_orders_items_or_execution():
+    for action in (
+        Action.DELETE,
+        Action.EXECUTE,
+        Action.COPY,
+        Action.DELIVER,
+        Action.QUICK_ADD,
+        Action.UPDATE_ITEMS,
+        Action.DELETE_ITEMS,
+        Action.CANCEL,
+        Action.CHANGE_STATUS,
+    ):
+        assert action not in allowed_actions(BACKORDER)
+        assert refusal(BACKORDER, action) == texts.BACKORDER_ACTION_REFUSED
+
+
+def test_the_distributor_may_view_print_outs_and_add_activities_emails_and_cases():
+    assert {
+        Action.PRINT,
+        Action.EXPORT,
+        Action.EDIT,
+        Action.ADD_ACTIVITY,
+        Action.RELATE_EMAIL,
+        Action.CREATE_CASE,
+    } <= allowed_actions(BACKORDER)
+
+
+def test_the_distributor_may_edit_only_the_listed_header_fields_of_a_back_order():
+    assert editable_fields(BACKORDER) == {
+        Field.NAME,
+        Field.TYPE,
+        Field.PAYMENT_METHOD,
+        Field.SALES_REP,
+        Field.CONTACT,
+        Field.CAMPAIGN,
+        Field.RESPONSIBLE_USER,
+        Field.CUSTOM_FIELDS,
+    }
+    assert field_refusal(BACKORDER, Field.STATUS) == texts.BACKORDER_ACTION_REFUSED
+
+
+def test_an_executed_back_order_stays_restricted_and_locked():
+    executed_backorder = OrderFacts(
+        status_type="automatic_execute", is_backorder=True, has_remaining=False
+    )
+    assert refusal(executed_backorder, Action.COPY) == texts.BACKORDER_ACTION_REFUSED
+    assert Field.PAYMENT_METHOD not in editable_fields(executed_backorder)
