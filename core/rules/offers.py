@@ -1,0 +1,103 @@
+"""Offers (PRODUCT.md 6.5): pure rules over plain values.
+
+Offer statuses change only by hand; which status a new offer starts in, which statuses a user
+may pick, and when an offer may become an order are decided here. Statuses are identified by
+their stable ``default_key`` or their Type, never by their (editable) description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from core import texts
+from core.rules.statuses import OfferStatusType, StatusRow
+
+CENT = Decimal("0.01")
+MAX_QUANTITY = 100_000
+MAX_PRICE = Decimal("1000000")
+IN_PROGRESS_KEY = "in_progress"
+
+
+@dataclass(frozen=True)
+class OfferLine:
+    quantity: int
+    unit_price: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.unit_price * self.quantity).quantize(CENT)
+
+
+def _by_priority(rows: Iterable[StatusRow]) -> list[StatusRow]:
+    return sorted(rows, key=lambda r: (r.mandatory_key is None, r.number, str(r.key)))
+
+
+def default_status(rows: Sequence[StatusRow]) -> StatusRow | None:
+    """The status a new offer starts in: the default In Progress one, else the first live
+    status of Type In progress."""
+    live = [r for r in rows if r.live]
+    for row in live:
+        if row.mandatory_key == IN_PROGRESS_KEY:
+            return row
+    candidates = _by_priority(r for r in live if r.type == OfferStatusType.IN_PROGRESS)
+    return candidates[0] if candidates else None
+
+
+def selectable_statuses(
+    rows: Sequence[StatusRow], current_key: str | None = None
+) -> list[StatusRow]:
+    """Statuses a user may pick in Edit: every live one (plus the current one, so an offer in a
+    since-deactivated status can be saved unchanged)."""
+    return sorted(
+        (r for r in rows if r.live or r.key == current_key), key=lambda r: (r.number, str(r.key))
+    )
+
+
+def check_status_choice(
+    rows: Sequence[StatusRow], chosen_key: str, current_key: str | None = None
+) -> str | None:
+    """An error message if ``chosen_key`` may not be picked, else None."""
+    if chosen_key not in {r.key for r in selectable_statuses(rows, current_key)}:
+        return texts.OFFER_STATUS_INVALID
+    return None
+
+
+def conversion_refusal(status_type: str, converted: bool, item_count: int) -> str | None:
+    """Why an offer cannot become an order, or None when it can."""
+    if converted:
+        return texts.OFFER_ALREADY_CONVERTED
+    if status_type != OfferStatusType.ACCEPTED:
+        return texts.OFFER_NOT_ACCEPTED
+    if item_count == 0:
+        return texts.OFFER_HAS_NO_ITEMS
+    return None
+
+
+def parse_quantity(raw) -> tuple[int | None, str | None]:
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None, texts.OFFER_QUANTITY_INVALID
+    if not 1 <= value <= MAX_QUANTITY:
+        return None, texts.OFFER_QUANTITY_INVALID
+    return value, None
+
+
+def parse_price(raw) -> tuple[Decimal | None, str | None]:
+    """An offered unit price: a non-negative amount with at most two decimals."""
+    if isinstance(raw, Decimal):
+        value = raw
+    else:
+        try:
+            value = Decimal(str(raw).strip().replace(",", "."))
+        except (InvalidOperation, TypeError, ValueError):
+            return None, texts.OFFER_PRICE_INVALID
+    if not value.is_finite() or value < 0 or value >= MAX_PRICE or value != value.quantize(CENT):
+        return None, texts.OFFER_PRICE_INVALID
+    return value.quantize(CENT), None
+
+
+def offer_total(lines: Iterable[OfferLine]) -> Decimal:
+    return sum((line.amount for line in lines), Decimal("0.00")).quantize(CENT)
