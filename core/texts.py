@@ -172,3 +172,93 @@ ORDER_EMPTY = "This order has no items to execute."
 ORDERS_NONE = "No orders match these filters."
 DASHBOARD_NO_UNEXECUTED = "Every submitted order has been executed."
 DASHBOARD_NO_MANUAL = "No Storefront order is waiting for manual execution."
+
+# --- offers (PRODUCT.md 6.5, issue 5) --------------------------------------------------------
+
+OFFERS_TITLE = "Offers"
+OFFERS_NONE = "No offers match these filters."
+OFFER_NOT_FOUND = "That offer does not exist."
+OFFER_ITEM_NOT_FOUND = "That offer item does not exist."
+OFFER_ACCOUNT_INVALID = "Choose an account from the list."
+OFFER_NAME_TOO_LONG = "The name can be at most 200 characters long."
+OFFER_STATUS_INVALID = "Choose an active offer status from the list."
+OFFER_PRODUCT_INVALID = "Choose a product from the list."
+OFFER_QUANTITY_INVALID = "Enter a whole number from 1 to 100000."
+OFFER_PRICE_INVALID = "Enter a price of 0 or more with at most two decimals, such as 12.50."
+OFFER_NO_LIST_PRICE = (
+    "This product has no price in the account's price list: type the offered price."
+)
+OFFER_NOT_ACCEPTED = "Only an Accepted offer can be converted to an order."
+OFFER_ALREADY_CONVERTED = "This offer has already been converted to an order."
+OFFER_HAS_NO_ITEMS = "Add at least one item before converting the offer to an order."
+OFFER_CONVERTED_LOCKED = (
+    "This offer has been converted to an order: its items and status can no longer be changed."
+)
+OFFER_CREATED = "Offer {number} created."
+OFFER_SAVED = "Offer saved."
+OFFER_ITEM_ADDED = "Item added."
+OFFER_ITEM_SAVED = "Item updated."
+OFFER_ITEM_REMOVED = "Item removed."
+OFFER_CONVERTED = "Offer converted to order {order}."
+OFFER_EVENT_CREATED = "Offer created"
+OFFER_EVENT_STATUS = "Status changed by hand"
+OFFER_EVENT_ITEM_ADDED = "Item added: {item}"
+OFFER_EVENT_ITEM_UPDATED = "Item updated: {item} × {qty} at {price}"
+OFFER_EVENT_ITEM_REMOVED = "Item removed: {item}"
+OFFER_EVENT_CONVERTED = "Converted to order {order}"
+OFFER_ORDER_CREATED = "Order created from offer {offer}"
+OFFER_CONVERT_HINT = "Only an Accepted offer can be converted; it converts once."
+OFFER_PRICE_HINT = "Leave empty to use the price from the account's price list."
+
+# --- scheduled orders (PRODUCT.md 5.5, issue 5) ----------------------------------------------
+
+SCHEDULE_DATE_OUT_OF_RANGE = (
+    "Choose an execution date from tomorrow ({first}) to {days} days ahead ({last})."
+)
+SCHEDULE_NOT_CHANGEABLE = "Only a scheduled order that is still waiting for its date can be changed."
+SCHEDULE_TOO_LATE_TO_CANCEL = (
+    "The execution date has come: this order can no longer be canceled."
+)
+SCHEDULE_CANCELED_NOTE = "Scheduled order canceled by the customer before its date"
+SCHEDULE_RESCHEDULED = "Your order is now scheduled for {day}."
+SCHEDULE_CANCELED = "Your scheduled order has been canceled."
+SCHEDULE_EVENT_CLAIMED = "Execution date reached: executing"
+SCHEDULE_EVENT_RECLAIMED = "Picked up again after an interrupted run"
+SCHEDULE_EVENT_REPRICED = "Re-priced at execution: total {before} → {after}"
+SCHEDULE_EVENT_RESCHEDULED = "Rescheduled from {before} to {after}"
+SCHEDULE_HOLD_RELEASED = "execution date reached"
+SCHEDULE_CREDIT_DETAIL = "the order total exceeds the available credit by {amount}."
+SCHEDULE_NOT_EXECUTED = "Not executed: {reason}"
+SCHEDULE_FAILED_SUBJECT = "Your order {number} could not be executed"
+SCHEDULE_FAILED_BODY = (
+    "Your order {number} reached its execution date but was not executed: {reason} "
+    "Our team will contact you to arrange it."
+)
+SCHEDULE_INFO = "This order is scheduled for execution on {day}."
+SCHEDULE_EXECUTING = "This order is being executed now."
+SCHEDULE_DATE_LABEL = "New execution date"
+SCHEDULE_RESCHEDULE_BUTTON = "Reschedule"
+SCHEDULE_CANCEL_BUTTON = "Cancel scheduled order"
+PAYMENT_DECLINED = "the payment was declined."
+PAYMENT_NO_CARD = "no card is on file to charge for this order."
+
+# --- standard resellers (PRODUCT.md 5.5, issue 5) --------------------------------------------
+
+RESELLER_APPROVALS_TITLE = "Pending approvals"
+RESELLER_APPROVALS_NONE = "No order of your customers is waiting for your approval."
+RESELLER_ONLY = "Only standard resellers approve orders."
+RESELLER_ORDER_NOT_PENDING = "This order is no longer waiting for your approval."
+RESELLER_REASON_LABEL = "Reason"
+RESELLER_REASON_REQUIRED = "Enter the reason for rejecting the order."
+RESELLER_REASON_TOO_LONG = "The reason can be at most {max} characters long."
+RESELLER_APPROVED_DEFAULT = "approved by the reseller"
+RESELLER_APPROVED_NOTE = "Approved by the reseller: {reason}"
+RESELLER_REJECTED_NOTE = "Rejected by the reseller: {reason}"
+RESELLER_PROCEEDS_SCHEDULED = "Approved: waiting for the scheduled execution date"
+RESELLER_PROCEEDS_MANUAL = "Approved: submitted for manual execution"
+RESELLER_APPROVED = "Order {number} approved."
+RESELLER_REJECTED = "Order {number} rejected."
+RESELLER_APPROVE_BUTTON = "Approve"
+RESELLER_REJECT_BUTTON = "Reject"
+RESELLER_REJECTED_SUBJECT = "Your order {number} was not approved"
+RESELLER_REJECTED_BODY = "Your reseller did not approve order {number}: {reason}"
