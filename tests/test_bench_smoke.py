@@ -1,0 +1,139 @@
+"""The benchmark harness works at a tiny scale (no timings are asserted: figures are printed
+by ``python -m bench``, never asserted)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from bench import dataset, report
+from bench.harness import Row, checkout_form
+from bench.inprocess import Timing
+from bench.load import _lua_variants, percentile
+from bench.reference_app import app as reference_app
+from core.db import write_transaction
+from core.models import Account, Order, OrderItem, Product, Subscription, Tenant, User
+
+TINY = dataset.Sizes(products=20, customers=20, orders=50)
+
+
+def _count(session, model, *where):
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_the_bulk_loader_adds_its_rows_to_the_reseller_tenant_of_the_demo(plain_session):
+    from core.demo import load_demo
+
+    with write_transaction(plain_session):
+        load_demo(plain_session, lambda p: "not-a-real-hash")
+    reseller = plain_session.scalar(select(Tenant.id).where(Tenant.slug == "reseller"))
+    orders_before = _count(plain_session, Order)
+    elsewhere_before = _count(plain_session, Order, Order.tenant_id != reseller)
+    plain_session.commit()
+
+    dataset.load_bulk(plain_session.get_bind(), TINY, log=lambda _: None)
+
+    bench_products = _count(plain_session, Product, Product.code.like("BENCH-%"))
+    assert bench_products == TINY.products
+    assert _count(plain_session, Account, Account.email.like("%@bench.example")) == 20
+    assert _count(plain_session, User, User.email.like("%@bench.example")) == 20
+    assert _count(plain_session, Order) == orders_before + TINY.orders
+    assert _count(plain_session, Order, Order.tenant_id != reseller) == elsewhere_before
+    bench_items = _count(plain_session, OrderItem, OrderItem.description.like("% Service %"))
+    assert bench_items == TINY.items
+    assert _count(plain_session, Subscription, Subscription.order_id.is_not(None)) > 0
+    # a bulk order is numbered like the others and adds up
+    order = plain_session.scalar(select(Order).order_by(Order.id.desc()).limit(1))
+    assert order.number == f"SO{order.id:07d}"
+    assert order.total == sum(i.unit_price * i.quantity for i in order.items)
+    # ids continue after the bulk rows (PostgreSQL sequences are moved past them)
+    plain_session.add(Account(tenant_id=reseller, name="After the load", price_list_id=None))
+    plain_session.commit()
+
+
+def test_a_500_item_order_is_created_for_the_execution_scenario(plain_session):
+    from core.demo import load_demo
+
+    with write_transaction(plain_session):
+        load_demo(plain_session, lambda p: "not-a-real-hash")
+    plain_session.commit()
+    dataset.load_bulk(plain_session.get_bind(), TINY, log=lambda _: None)
+
+    order_id = dataset.create_large_order(plain_session.get_bind(), item_count=12)
+
+    order = plain_session.get(Order, order_id)
+    assert order.number == f"SO{order_id:07d}"
+    assert len(order.items) == 12
+    assert all(i.executed_quantity == 0 for i in order.items)
+
+
+def test_prepare_migrates_loads_and_then_reuses_a_sqlite_database(tmp_path, monkeypatch):
+    monkeypatch.setattr(dataset, "RESULTS", tmp_path)
+    url = dataset.sqlite_url_for(0.0001, tmp_path)
+    messages: list[str] = []
+
+    first = dataset.prepare(url, 0.0001, log=messages.append)
+    second = dataset.prepare(url, 0.0001, log=messages.append)
+
+    assert not first.reused and second.reused
+    assert first.sizes == dataset.sizes_for(0.0001)
+    assert any("reusing" in m for m in messages)
+    assert dataset.prepare(url, 0.0002, log=messages.append).reused is False
+
+
+def test_the_table_printer_shows_medians_spread_queries_and_flags():
+    measured = Row("catalogue", "Catalogue page", "ratio ≥ 0.6", queries=3)
+    measured.rps, measured.ceiling_rps = [300.0, 320.0, 310.0], [400.0, 400.0, 500.0]
+    measured.p50, measured.p99 = [5.0, 6.0, 7.0], [20.0, 22.0, 30.0]
+    flagged = Row("basket", "Basket page", bad=4, queries=5)
+    flagged.rps, flagged.ceiling_rps, flagged.p50, flagged.p99 = [10.0], [20.0], [1.0], [2.0]
+    missing = Row("checkout_auto", "Automatic checkout", note="n/a (route missing)")
+
+    text = report.load_table([measured, flagged, missing])
+    lines = text.splitlines()
+
+    assert lines[0].startswith("| scenario")
+    assert len(lines) == 5 and len({len(line) for line in lines}) == 1  # aligned columns
+    assert "| 310.0 " in lines[2] and "| 0.75 " in lines[2]  # medians; ratio 300/400
+    assert "0.62–0.80" in lines[2]
+    assert "FLAGGED: 4 non-2xx/errors" in lines[3]
+    assert "n/a (route missing)" in lines[4] and "| — " in lines[4]
+
+
+def test_the_server_time_table_prints_the_median_of_the_runs():
+    text = report.timing_table(
+        [Timing("orders list, first page", "/bss/orders", [4.0, 9.0, 5.0], 6, 200)]
+    )
+    assert "| orders list, first page | 5.0 " in text
+    assert "| 6 " in text and "| 200 " in text
+
+
+def test_the_reference_page_has_exactly_the_requested_size():
+    client = reference_app.test_client()
+    for size in (900, 4_321, 25_000):
+        assert len(client.get(f"/page/{size}").data) == size
+    assert len(client.post("/page/3000").data) == 3000
+
+
+def test_each_user_of_a_load_variant_keeps_the_common_headers():
+    lua = _lua_variants({"HX-Request": "true"}, [{"Cookie": "a=1"}, {"Cookie": "a=2"}])
+    assert lua.count('["HX-Request"] = "true"') == 2
+    assert '["Cookie"] = "a=2"' in lua
+
+
+def test_the_checkout_form_reader_keeps_hidden_and_checked_fields():
+    html = (
+        '<form action="/checkout" method="post"><input type="hidden" name="csrf_token" '
+        'value="t"><input type="hidden" name="key" value="k1">'
+        '<input type="checkbox" name="accept" checked><input type="radio" name="m" value="x">'
+        "</form>"
+    )
+    assert checkout_form(html) == {"key": "k1", "accept": "on"}
+
+
+def test_percentiles_pick_the_nearest_rank():
+    values = [float(n) for n in range(1, 101)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    assert Decimal(str(percentile([], 50))) == 0
