@@ -125,6 +125,71 @@ CREDIT_LIMIT_EXCEEDED_RIBBON = (
 )
 QUANTITY_INVALID = "Enter a whole number of at least {min} and at most {max}."
 
+# [ours] Storefront basket, subscriptions, checkout and billing (issue 3)
+ADDED_TO_BASKET = "Added to your basket."
+BASKET_UPDATED = "Basket updated."
+BASKET_ITEM_REMOVED = "Removed from your basket."
+BASKET_EMPTY = "Your basket is empty."
+CHANGE_ALREADY_IN_BASKET = (
+    "This change is already in your basket. Change or remove it there first."
+)
+SUBSCRIPTION_AT_MAXIMUM = "This subscription already has the largest quantity its plan allows."
+CHOOSE_ADDON = "Choose an add-on from the list."
+ADDON_ALREADY_ON_SUBSCRIPTION = (
+    "This subscription already has this add-on; increase its quantity instead."
+)
+CHOOSE_UPGRADE = "Choose a product to upgrade to from the list."
+NOT_A_TRIAL = "This subscription is not a trial."
+QUANTITY_FIXED = "The quantity of this change follows the subscription and cannot be changed."
+SIGN_IN_TO_BUY = "Sign in to buy."
+CHECKOUT_EMPTY_BASKET = "Your basket is empty: add something before checking out."
+CHECKOUT_NOT_DRAFT = "This checkout has already been placed."
+BILLING_NAME_REQUIRED = "Enter the name to bill."
+BILLING_ADDRESS_REQUIRED = "Enter the billing address."
+PAYMENT_METHOD_INVALID = "Choose a payment method from the list."
+SCHEDULE_DATE_INVALID = (
+    "Choose an execution date from {first} to {last} (tomorrow to 60 days ahead)."
+)
+SCHEDULE_NOT_ALLOWED = (
+    "This order cannot be scheduled: only new subscriptions (with their add-ons) and one-off "
+    "products delivered automatically can be scheduled, never quantity increases, add-on "
+    "increases, upgrades, trial-to-paid changes or trials."
+)
+SCHEDULED_ORDER_CONFIRMATION = (
+    "Thank you, your order has been scheduled for {date}. It will be executed and charged on "
+    "that day; until then you can see, reschedule or cancel it from your orders."
+)
+CREDIT_REVIEW_CONFIRMATION = (
+    "Thank you, your order has been submitted. Its total exceeds your available credit, so it "
+    "will be reviewed before it is executed; we will contact you. You have not been charged."
+)
+RESELLER_APPROVAL_CONFIRMATION = (
+    "Thank you, your order has been submitted to your reseller for approval. It will be "
+    "executed once they approve it."
+)
+PAYMENT_FAILED_CONFIRMATION = (
+    "Your order has been submitted, but the payment did not go through: {reason} Our team "
+    "will contact you to arrange payment; nothing has been delivered yet."
+)
+PAYMENT_PROCESSING = "Your payment is being processed. This page will show the result shortly."
+ORDER_CANCELED = "Your order has been canceled."
+ORDER_NOT_CANCELABLE = (
+    "Only a submitted order with nothing delivered yet can be canceled."
+)
+DELIVERY_DELIVERED = "Delivered"
+DELIVERY_PENDING = "Pending"
+DELIVERY_PARTIAL = "{done} of {total} delivered"
+NOTIFY_CREDIT_SUBJECT = "Order {number} submitted with no available credit"
+NOTIFY_CREDIT_BODY = (
+    "Order {number} of {account} was submitted with no available credit: {detail} "
+    "Please arrange payment, then execute the order by hand."
+)
+NOTIFY_MANUAL_SUBJECT = "New manual order {number} to deliver"
+NOTIFY_MANUAL_BODY = (
+    "Order {number} of {account} contains services that are delivered manually. Please contact "
+    "the customer to arrange delivery."
+)
+
 # --- BSS orders (PRODUCT.md section 6) -------------------------------------------------------
 
 HOLD_RIBBONS = {
@@ -262,3 +327,34 @@ RESELLER_APPROVE_BUTTON = "Approve"
 RESELLER_REJECT_BUTTON = "Reject"
 RESELLER_REJECTED_SUBJECT = "Your order {number} was not approved"
 RESELLER_REJECTED_BODY = "Your reseller did not approve order {number}: {reason}"
+
+# --- distributor back-orders and order side records (PRODUCT.md section 8, issue 6) ---------
+
+BACKORDERS_TITLE = "Back-orders"
+BACKORDERS_NONE = "No back-order yet: your tenant resellers' executed sales will appear here."
+BACKORDER_ACTION_LABEL = "Triggered by"
+ORDER_RECORDS_TITLE = "Activities, e-mails and cases"
+ACTIVITY_SUBJECT_REQUIRED = "Enter a subject for the activity."
+ACTIVITY_ADDED = "Activity added."
+EMAIL_ADDRESS_INVALID = "Enter an e-mail address such as name@example.com."
+EMAIL_SUBJECT_REQUIRED = "Enter the e-mail's subject."
+EMAIL_RELATED = "E-mail related to the order."
+CASE_TITLE_REQUIRED = "Enter a title for the case."
+CASE_STATUS_INVALID = "Choose a case status from the list."
+CASE_CREATED = "Case created."
+TEXT_TOO_LONG = "This can be at most {max} characters long."
+SUBSCRIPTIONS_TITLE = "Subscriptions"
+SUBSCRIPTIONS_NONE = "No subscriptions yet."
+SUBSCRIPTION_MIRRORED = "Created from the tenant reseller's subscription"
+
+# --- layout and error pages (issue 7) --------------------------------------------------------
+
+SKIP_TO_CONTENT = "Skip to content"
+GO_HOME = "Go to the home page"
+ERROR_TITLES = {
+    400: "The request could not be handled",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Page not found",
+    500: "Something went wrong",
+}
