@@ -264,3 +264,27 @@ def test_another_customers_scheduled_order_is_not_found(session, demo):
             session, tenant(session).id, globex.id, order_id, TODAY + timedelta(days=3), now=NOW
         )
     assert _count(session, OrderHold, OrderHold.order_id == order_id) == 1
+
+
+# --- the commands ----------------------------------------------------------------------------
+
+
+def test_the_cron_command_runs_due_orders_with_a_moved_clock(app, session, demo):
+    order_id = scheduled_order(session, "Acme Ltd", TODAY + timedelta(days=1))
+    runner = app.test_cli_runner()
+    today = runner.invoke(args=["orders", "run-due", "--now", "2026-11-22T09:00:00Z"])
+    assert today.exit_code == 0 and "executed 0" in today.output
+    tomorrow = runner.invoke(args=["orders", "run-due", "--now", "2026-11-23T09:00:00Z"])
+    number = _order(session, order_id).number
+    assert tomorrow.exit_code == 0, tomorrow.output
+    assert f"executed 1 ({number})" in tomorrow.output
+    again = runner.invoke(
+        args=["orders", "worker", "--now", "2026-11-23T10:00:00Z", "--max-runs", "1"]
+    )
+    assert again.exit_code == 0
+    assert _count(session, Invoice, Invoice.order_id == order_id) == 1
+
+
+def test_the_command_refuses_a_malformed_clock(app, demo):
+    result = app.test_cli_runner().invoke(args=["orders", "run-due", "--now", "tomorrow"])
+    assert result.exit_code != 0 and "ISO" in result.output

@@ -13,6 +13,10 @@ from webapp.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from webapp.cli_orders import register as register_orders_cli
+
+    register_orders_cli(app)  # flask orders run-due / flask orders worker
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if data exists.")
     @click.option("--force", is_flag=True, help="Erase every table first, then load the demo.")
