@@ -78,6 +78,11 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(storefront_bp)
     app.register_blueprint(bss_bp, url_prefix="/bss")
+    if app.config.get("DEVELOPMENT") or app.testing:
+        # designers' template preview (webapp/preview.py): never registered in production
+        from webapp.preview import bp as preview_bp
+
+        app.register_blueprint(preview_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -89,7 +94,9 @@ def _register_request_hooks(app: Flask) -> None:
         # write requests take SQLite's write lock at their first statement (BEGIN IMMEDIATE),
         # so a read-then-write inside one request can never be overtaken by another writer
         g._immediate_token = set_immediate(request.method not in ("GET", "HEAD", "OPTIONS"))
-        if request.endpoint and request.endpoint != "static":
+        # static files (any blueprint's) and the template preview need no tenant from the database
+        endpoint = request.endpoint or ""
+        if endpoint and endpoint.rsplit(".", 1)[-1] != "static" and request.blueprint != "preview":
             resolve_tenant()
 
     @app.teardown_request
