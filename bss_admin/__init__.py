@@ -7,3 +7,4 @@ bp = Blueprint("bss_admin", __name__, template_folder="templates")
 from bss_admin import setup_views, views  # noqa: E402,F401
 from bss_admin import dashboard_views, orders_views  # noqa: E402,F401
 from bss_admin import backorder_views  # noqa: E402,F401
+from bss_admin import offers_views  # noqa: E402,F401
