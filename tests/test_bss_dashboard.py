@@ -1,0 +1,113 @@
+"""The BSS dashboard (PRODUCT.md 6.1): Unexecuted Orders and Orders For Manual Management."""
+
+from sqlalchemy import select
+
+from core import texts
+from core.models import Order
+from core.services import dashboard, orders
+from tests.conftest import login, soup, text_of
+from tests.test_bss_support import manual_order, order_with, tenant, user
+
+
+def test_unexecuted_orders_lists_every_submitted_order_newest_first(session, demo):
+    t = tenant(session)
+    rows = dashboard.unexecuted_orders(session, t.id)
+    numbers = [r.number for r in rows]
+    assert manual_order(session).number in numbers
+    assert order_with(session, "MNG-FW").number in numbers  # partially executed
+    assert order_with(session, "M365-PREM").number not in numbers  # executed
+    dates = [r.order_date for r in rows]
+    assert dates == sorted(dates, reverse=True)
+    partly = {r.number: r.partly_executed for r in rows}
+    assert partly[order_with(session, "MNG-FW").number] is True
+    assert partly[manual_order(session).number] is False
+
+
+def test_a_row_disappears_once_its_order_is_executed(session, demo):
+    t = tenant(session)
+    order = manual_order(session)
+    orders.execute(session, t.id, order.id, user(session, "operator@skyline.example"))
+    numbers = [r.number for r in dashboard.unexecuted_orders(session, t.id)]
+    assert order.number not in numbers
+    # its sub-orders (if any) never show either: they are Executed
+    assert not any("-" in n for n in numbers)
+
+
+def test_manual_management_shows_storefront_orders_with_manual_items_left(session, demo):
+    t = tenant(session)
+    rows = dashboard.manual_management_orders(session, t.id)
+    numbers = [r.number for r in rows]
+    assert manual_order(session).number in numbers
+    assert order_with(session, "MNG-FW").number in numbers
+    assert order_with(session, "M365-PREM").number not in numbers
+    orders.execute(session, t.id, manual_order(session).id, user(session, "admin@skyline.example"))
+    assert manual_order(session).number not in [
+        r.number for r in dashboard.manual_management_orders(session, t.id)
+    ]
+
+
+def test_bss_orders_are_not_orders_for_manual_management(session, demo):
+    t = tenant(session)
+    acme = manual_order(session).account_id
+    order = orders.create_order(
+        session, t.id, user(session, "admin@skyline.example"), account_id=acme
+    )
+    product_plan = next(
+        v
+        for v, label in orders.catalogue_options(session, t.id, order.price_list_id)
+        if label.startswith("Dedicated Private Cloud")
+    )
+    product_id, plan_id = map(int, product_plan.split("-"))
+    orders.quick_add(
+        session,
+        t.id,
+        order.id,
+        user(session, "admin@skyline.example"),
+        product_id=product_id,
+        plan_id=plan_id,
+        quantity=1,
+    )
+    numbers = [r.number for r in dashboard.manual_management_orders(session, t.id)]
+    assert order.number not in numbers
+    assert order.number in [r.number for r in dashboard.unexecuted_orders(session, t.id)]
+
+
+def test_the_dashboard_page_shows_both_widgets(client, demo, session):
+    login(client, "operator@skyline.example", bss=True)
+    page = client.get("/bss/")
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "Unexecuted Orders" in text
+    assert "Orders For Manual Management" in text
+    widget = soup(page).find(id="unexecuted-orders")
+    assert widget["hx-get"] == "/bss/dashboard/unexecuted-orders"
+    assert "every 5s" in widget["hx-trigger"]
+    manual = soup(page).find("table", id="manual-orders")
+    order = manual_order(session)
+    link = manual.find("a", string=order.number)
+    assert link["href"] == f"/bss/orders/{order.id}"
+    row_text = link.find_parent("tr").get_text(" ")
+    assert "Acme Ltd" in row_text
+    assert order.order_date.strftime("%d/%m/%Y") in row_text  # the user's date format
+    assert "€" in row_text
+
+
+def test_the_widget_url_is_a_fragment_for_htmx_and_a_page_without_it(client, demo, session):
+    login(client, "operator@skyline.example", bss=True)
+    fragment = client.get("/bss/dashboard/unexecuted-orders", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert soup(fragment).find("html") is None
+    assert soup(fragment).find(id="unexecuted-orders") is not None
+    full = client.get("/bss/dashboard/unexecuted-orders")
+    assert soup(full).find("html") is not None
+    assert manual_order(session).number in text_of(full)
+
+
+def test_the_widget_says_so_when_everything_is_executed(client, demo, session):
+    t = tenant(session)
+    for row in dashboard.unexecuted_orders(session, t.id):
+        orders.execute(session, t.id, row.id, user(session, "admin@skyline.example"))
+    login(client, "operator@skyline.example", bss=True)
+    fragment = client.get("/bss/dashboard/unexecuted-orders", headers={"HX-Request": "true"})
+    assert texts.DASHBOARD_NO_UNEXECUTED in text_of(fragment)
+    assert session.scalar(select(Order.id).where(Order.tenant_id == t.id)) is not None

@@ -1,0 +1,134 @@
+"""The BSS orders list: filters, sorting by date, keyset pagination, tenant scoping."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.db import utcnow, write_transaction
+from core.models import Account, Order
+from core.services import orders
+from core.services.order_factory import ItemSpec, build_order
+from core.services.orders import OrderFilters, decode_cursor, encode_cursor, list_orders
+from core.services.statuses import StatusBook
+from tests.conftest import login, soup, text_of
+from tests.test_bss_support import manual_order, order_with, tenant
+
+
+def _add_orders(session, count, *, account_name="Acme Ltd", start=None):
+    t = tenant(session)
+    account = session.scalar(
+        select(Account).where(Account.tenant_id == t.id, Account.name == account_name)
+    )
+    start = start or utcnow() - timedelta(days=30)
+    with write_transaction(session):
+        book = StatusBook.load(session, t.id)
+        made = [
+            build_order(
+                session,
+                tenant_id=t.id,
+                account=account,
+                status=book.submitted(),
+                items=[
+                    ItemSpec(product_id=1, description="Thing", quantity=1, unit_price=Decimal("1"))
+                ],
+                source="bss",
+                order_date=start + timedelta(minutes=n),
+            )
+            for n in range(count)
+        ]
+    return made
+
+
+def test_the_list_shows_the_newest_orders_first_with_status_and_total(client, demo, session):
+    login(client, "operator@skyline.example", bss=True)
+    page = client.get("/bss/orders")
+    assert page.status_code == 200
+    numbers = [
+        a.get_text(strip=True) for a in soup(page).select("#orders-table tbody td:first-child a")
+    ]
+    newest = manual_order(session).number
+    assert numbers[0] == newest
+    assert "Submitted" in text_of(page)
+    assert soup(page).select(".status-badge .status-dot")
+
+
+def test_filters_by_status_account_execution_type_and_text(client, demo, session):
+    t = tenant(session)
+    book = StatusBook.load(session, t.id)
+    globex = session.scalar(select(Account).where(Account.name == "Globex Corp"))
+    only = lambda **kw: {r.number for r in list_orders(session, t.id, OrderFilters(**kw)).rows}  # noqa: E731
+    executed = only(status_id=book.executed().id)
+    assert order_with(session, "M365-PREM").number in executed
+    assert manual_order(session).number not in executed
+    assert only(account_id=globex.id) == {
+        o.number for o in session.scalars(select(Order).where(Order.account_id == globex.id))
+    }
+    manual = only(execution_type="manual")
+    assert manual_order(session).number in manual
+    assert order_with(session, "M365-PREM").number not in manual
+    assert only(text="globex") == only(account_id=globex.id)
+    assert only(text=manual_order(session).number.lower()) == {manual_order(session).number}
+
+
+def test_the_date_range_is_inclusive_of_both_days(session, demo):
+    t = tenant(session)
+    made = _add_orders(session, 3, start=utcnow() - timedelta(days=400))
+    day = made[0].order_date.date()
+    rows = list_orders(session, t.id, OrderFilters(date_from=day, date_to=day)).rows
+    assert {r.number for r in rows} == {o.number for o in made}
+
+
+def test_keyset_pages_cover_every_order_once_in_both_directions(session, demo):
+    t = tenant(session)
+    _add_orders(session, 23)
+    every = {o.number for o in session.scalars(select(Order).where(Order.tenant_id == t.id))}
+    for oldest_first in (False, True):
+        seen, cursor = [], None
+        while True:
+            page = list_orders(
+                session, t.id, OrderFilters(after=cursor, oldest_first=oldest_first), page_size=10
+            )
+            seen += page.rows
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        assert len(seen) == len(every)
+        assert {r.number for r in seen} == every
+        dates = [(r.order_date, r.id) for r in seen]
+        assert dates == sorted(dates, reverse=not oldest_first)
+
+
+def test_a_tampered_cursor_is_ignored(session, demo):
+    t = tenant(session)
+    assert decode_cursor("not-a-cursor!") is None
+    page = list_orders(session, t.id, OrderFilters(after="garbage"))
+    assert page.rows
+    when = utcnow()
+    assert decode_cursor(encode_cursor(when, 7)) == (when, 7)
+
+
+def test_the_next_page_link_works_without_javascript_and_as_an_htmx_fragment(client, demo, session):
+    _add_orders(session, 60)
+    login(client, "operator@skyline.example", bss=True)
+    first = client.get("/bss/orders?q=acme")
+    link = soup(first).find("a", string="Next page")
+    assert link is not None
+    second = client.get(link["href"])
+    assert second.status_code == 200
+    assert soup(second).find("a", string="First page") is not None
+    fragment = client.get(link["href"], headers={"HX-Request": "true"})
+    assert soup(fragment).find("h1") is None
+    assert soup(fragment).find(id="orders-table") is not None
+    first_numbers = {a.get_text() for a in soup(first).select("#orders-table tbody a")}
+    second_numbers = {a.get_text() for a in soup(second).select("#orders-table tbody a")}
+    assert first_numbers and second_numbers and not first_numbers & second_numbers
+
+
+def test_the_list_never_shows_another_tenants_orders(client, demo, session):
+    login(client, "admin@nimbus.example", bss=True)
+    page = client.get("/bss/orders")
+    assert manual_order(session).number not in text_of(page)
+    distributor = tenant(session, "distributor").id
+    rows = orders.list_orders(session, distributor, OrderFilters()).rows
+    assert all(session.get(Order, r.id).tenant_id == distributor for r in rows)
