@@ -350,3 +350,29 @@ def test_each_distributor_sees_only_the_backorders_of_its_own_tenant_resellers(
     login(client, "admin@cumulus.example", bss=True)
     table = soup(client.get("/bss/backorders")).find(id="backorders").get_text(" ")
     assert theirs.number in table and "Skyline Cloud" not in table
+
+
+# --- the demo, end to end ---------------------------------------------------------------------
+
+
+def test_executing_a_change_in_the_resellers_bss_shows_a_backorder_in_the_distributors_bss(
+    client, demo, session
+):
+    reseller_id = tenant(session, "reseller").id
+    manual = session.scalar(
+        select(Order).where(Order.tenant_id == reseller_id, Order.number == demo["orders"][0])
+    )
+    before = {bo.number for bo in backorders_in(session, "distributor")}
+    login(client, "admin@skyline.example", bss=True)
+    response = client.post(f"/bss/orders/{manual.id}/execute")
+    assert response.status_code == 303
+    client.post("/bss/logout")
+
+    created = [bo for bo in backorders_in(session, "distributor") if bo.number not in before]
+    assert len(created) == 1
+    login(client, "admin@nimbus.example", bss=True)
+    table = soup(client.get("/bss/backorders")).find(id="backorders").get_text(" ")
+    assert created[0].number in table and "Acme Ltd" in table
+    page = client.get(f"/bss/orders/{created[0].id}")
+    assert texts.BACKORDER_RIBBON.format(reseller="Skyline Cloud") in text_of(page)
+    assert "Dedicated Private Cloud" in text_of(page)
