@@ -11,3 +11,7 @@ bp = Blueprint(
 )
 
 from storefront import views  # noqa: E402,F401
+from storefront import basket_views  # noqa: E402,F401
+from storefront import subscription_views  # noqa: E402,F401
+from storefront import checkout_views  # noqa: E402,F401
+from storefront import billing_views  # noqa: E402,F401

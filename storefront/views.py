@@ -1,19 +1,56 @@
-"""Storefront views: parse the request, call a service, render."""
+"""Storefront views: parse the request, call a service, render.
+
+Shared helpers of the Storefront view modules live here too (the signed-in customer, the
+basket counter in the header)."""
 
 from __future__ import annotations
 
 from flask import g, url_for
+from flask_login import current_user
 
-from core.models import UserKind
+from core.db import utcnow
+from core.models import Account, User, UserKind
+from core.services import basket as basket_service
+from core.services import catalogue
 from storefront import bp
 from webapp.extensions import db
 from webapp.login import login_view, logout_view
 from webapp.web import page
 
 
+def customer() -> User:
+    return current_user.user
+
+
+def customer_account() -> Account:
+    return db.session.get(Account, current_user.account_id)
+
+
+def is_customer() -> bool:
+    return (
+        current_user.is_authenticated
+        and current_user.kind == UserKind.STOREFRONT
+        and current_user.tenant_id == g.tenant.id
+    )
+
+
+@bp.context_processor
+def _basket_counter():
+    # one query per page, only for signed-in customers
+    def basket_count() -> int:
+        if not is_customer():
+            return 0
+        return basket_service.basket_count(db.session, current_user.id)
+
+    return {"basket_count": basket_count, "is_customer": is_customer}
+
+
 @bp.route("/")
 def home():
-    return page("storefront/home.html")
+    """The catalogue: every product with its price from the visitor's price list."""
+    price_list_id = customer_account().price_list_id if is_customer() else None
+    products = catalogue.list_products(db.session, g.tenant.id, price_list_id, utcnow().date())
+    return page("storefront/catalogue/list.html", products=products)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -32,7 +69,6 @@ def logout():
 def status_colors():
     """Configured status colours as classes, so templates need no inline styles (CSP)."""
     from flask import make_response
-    from flask_login import current_user
 
     from core.services.statuses import status_colors as colors_of
 

@@ -1,0 +1,82 @@
+"""Rules 4.2 and 4.3: a basket holds one execution type; quantities are whole numbers within
+the plan's limits. Pure: plain values in, plain values (or a domain error) out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from core import texts
+from core.enums import ExecutionType
+
+MANUAL_INTO_AUTOMATIC = "manual_into_automatic"
+AUTOMATIC_INTO_MANUAL = "automatic_into_manual"
+CASES = (MANUAL_INTO_AUTOMATIC, AUTOMATIC_INTO_MANUAL)
+
+
+class MixedExecutionTypes(Exception):
+    """Adding this item would mix manual and automatic delivery in one basket."""
+
+    def __init__(self, case: str):
+        super().__init__(case)
+        self.case = case
+
+
+class QuantityInvalid(ValueError):
+    def __init__(self, minimum: int, maximum: int):
+        super().__init__(texts.QUANTITY_INVALID.format(min=minimum, max=maximum))
+        self.minimum = minimum
+        self.maximum = maximum
+
+
+def basket_execution_type(item_types: Iterable[str]) -> str | None:
+    """The execution type of a basket: that of its items, or None when it is empty."""
+    types = set(item_types)
+    if not types:
+        return None
+    return ExecutionType.MANUAL if ExecutionType.MANUAL in types else ExecutionType.AUTOMATIC
+
+
+def mixed_case(basket_type: str | None, new_type: str) -> str | None:
+    """Which mixed-basket case adding an item of ``new_type`` is, or None if it fits."""
+    if basket_type is None or basket_type == new_type:
+        return None
+    if new_type == ExecutionType.MANUAL:
+        return MANUAL_INTO_AUTOMATIC
+    return AUTOMATIC_INTO_MANUAL
+
+
+def check_compatible(basket_type: str | None, new_type: str) -> None:
+    case = mixed_case(basket_type, new_type)
+    if case:
+        raise MixedExecutionTypes(case)
+
+
+def mixed_basket_message(case: str) -> str:
+    """The mixed-basket page's message (PRODUCT.md 5.3)."""
+    if case == MANUAL_INTO_AUTOMATIC:
+        return texts.MIXED_BASKET_MANUAL_INTO_AUTOMATIC
+    return texts.MIXED_BASKET_AUTOMATIC_INTO_MANUAL
+
+
+def subscription_popup_message(case: str) -> str:
+    """The pop-up of a subscription action (PRODUCT.md 5.4): the subscription's type is the
+    "new" type, the basket holds the other one."""
+    if case == MANUAL_INTO_AUTOMATIC:
+        return texts.POPUP_MANUAL_SUBSCRIPTION_AUTOMATIC_BASKET
+    return texts.POPUP_AUTOMATIC_SUBSCRIPTION_MANUAL_BASKET
+
+
+def parse_quantity(raw, minimum: int, maximum: int) -> int:
+    """A whole number within [minimum, maximum], from a form value; else QuantityInvalid."""
+    if isinstance(raw, bool):
+        raise QuantityInvalid(minimum, maximum)
+    if isinstance(raw, int):
+        value = raw
+    else:
+        text = str(raw if raw is not None else "").strip()
+        if not text.isdigit() or not text.isascii():
+            raise QuantityInvalid(minimum, maximum)
+        value = int(text)
+    if value < minimum or value > maximum:
+        raise QuantityInvalid(minimum, maximum)
+    return value

@@ -1,0 +1,479 @@
+"""The basket (PRODUCT.md 5.2-5.4): add, change quantity, remove; one execution type per basket
+(rule 4.2); prices from the customer's price list; a fixed number of queries per load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from core import texts
+from core.db import utcnow, write_transaction
+from core.enums import ExecutionType, ItemKind
+from core.models import (
+    Account,
+    AddOn,
+    Basket,
+    BasketItem,
+    Plan,
+    Product,
+    Subscription,
+    SubscriptionAddOn,
+    User,
+)
+from core.rules import basket as rules
+from core.rules import credit as credit_rules
+from core.rules.basket import MixedExecutionTypes, QuantityInvalid
+from core.services import billing, catalogue, pricing
+from core.services.errors import Conflict, NotFound, ValidationFailed
+
+CENT = Decimal("0.01")
+__all__ = ["MixedExecutionTypes", "BasketView", "load_basket", "add_product", "basket_count"]
+
+
+@dataclass
+class BasketLine:
+    item: BasketItem
+    description: str
+    unit_price: Decimal
+    amount: Decimal
+    execution_type: str
+    min_quantity: int = 1
+    max_quantity: int = 1
+    quantity_fixed: bool = False
+    discount_percent: Decimal | None = None
+    children: list[BasketLine] = field(default_factory=list)
+
+    @property
+    def manual(self) -> bool:
+        return self.execution_type == ExecutionType.MANUAL
+
+
+@dataclass
+class CreditState:
+    limit: Decimal | None
+    balance: Decimal
+    available: Decimal | None
+    excess: Decimal
+
+
+@dataclass
+class BasketView:
+    basket: Basket | None
+    lines: list[BasketLine]
+    count: int
+    total: Decimal
+    execution_type: str | None
+    credit: CreditState
+
+    @property
+    def manual(self) -> bool:
+        return self.execution_type == ExecutionType.MANUAL
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines
+
+    def all_lines(self) -> list[BasketLine]:
+        return [x for line in self.lines for x in (line, *line.children)]
+
+
+def basket_count(session: Session, user_id: int) -> int:
+    """Number of lines in the user's basket (the header counter), in one query."""
+    return (
+        session.scalar(
+            select(func.count(BasketItem.id))
+            .join(Basket, Basket.id == BasketItem.basket_id)
+            .where(Basket.user_id == user_id)
+        )
+        or 0
+    )
+
+
+def _basket_query(tenant_id: int, user_id: int):
+    return (
+        select(Basket)
+        .where(Basket.tenant_id == tenant_id, Basket.user_id == user_id)
+        .options(
+            selectinload(Basket.items).options(
+                joinedload(BasketItem.product),
+                joinedload(BasketItem.plan),
+                joinedload(BasketItem.addon),
+            )
+        )
+    )
+
+
+def _amount(unit_price: Decimal, quantity: int, discount: Decimal | None) -> Decimal:
+    amount = unit_price * quantity
+    if discount:
+        amount = amount * (Decimal(100) - discount) / Decimal(100)
+    return amount.quantize(CENT)
+
+
+def credit_state(
+    session: Session, tenant_id: int, account: Account, total: Decimal, exclude_order_id=None
+) -> CreditState:
+    balance = (
+        billing.open_balance(session, tenant_id, account.id, exclude_order_id)
+        if account.credit_limit is not None
+        else Decimal("0.00")
+    )
+    return CreditState(
+        limit=account.credit_limit,
+        balance=balance,
+        available=credit_rules.available_credit(account.credit_limit, balance),
+        excess=credit_rules.credit_excess(account.credit_limit, balance, total),
+    )
+
+
+def load_basket(
+    session: Session, tenant_id: int, user: User, account: Account, now: datetime | None = None
+) -> BasketView:
+    """Everything the basket and checkout pages show, in a fixed number of queries."""
+    now = now or utcnow()
+    basket = session.scalars(_basket_query(tenant_id, user.id)).first()
+    items = list(basket.items) if basket else []
+    subs = {}
+    sub_ids = {i.subscription_id for i in items if i.subscription_id}
+    if sub_ids:
+        subs = {
+            s.id: s
+            for s in session.scalars(
+                select(Subscription).where(
+                    Subscription.id.in_(sub_ids), Subscription.tenant_id == tenant_id
+                )
+            )
+        }
+    targets = {}
+    target_ids = {i.target_product_id for i in items if i.target_product_id}
+    if target_ids:
+        targets = {
+            p.id: p for p in session.scalars(select(Product).where(Product.id.in_(target_ids)))
+        }
+    types = catalogue.execution_types(session, {i.product_id for i in items})
+    plan_ids = {i.plan_id for i in items if i.plan_id} | {
+        s.plan_id for s in subs.values() if s.plan_id
+    }
+    plan_prices = pricing.plan_prices(session, account.price_list_id, plan_ids)
+    addon_prices = pricing.addon_prices(
+        session, account.price_list_id, {i.addon_id for i in items if i.addon_id}
+    )
+    promos = catalogue.promotions(session, tenant_id, {i.product_id for i in items}, now.date())
+
+    lines: dict[int, BasketLine] = {}
+    top: list[BasketLine] = []
+    for item in items:
+        line = _line(item, subs, targets, types, plan_prices, addon_prices, promos)
+        lines[item.id] = line
+        parent = lines.get(item.parent_item_id) if item.parent_item_id else None
+        (parent.children if parent else top).append(line)
+    total = sum((line.amount for line in lines.values()), Decimal("0.00"))
+    return BasketView(
+        basket=basket,
+        lines=top,
+        count=len(items),
+        total=total,
+        execution_type=rules.basket_execution_type(types.get(i.product_id) for i in items),
+        credit=credit_state(session, tenant_id, account, total),
+    )
+
+
+def _line(item, subs, targets, types, plan_prices, addon_prices, promos) -> BasketLine:
+    product = item.product
+    sub = subs.get(item.subscription_id)
+    discount = None
+    fixed = False
+    minimum, maximum = 1, 10000
+    if item.kind in (ItemKind.ADDON_NEW, ItemKind.ADDON_QUANTITY):
+        unit = addon_prices.get(item.addon_id, Decimal("0.00"))
+        description = f"{item.addon.name} (add-on for {product.name})"
+        if item.kind == ItemKind.ADDON_QUANTITY:
+            description = f"Additional {item.addon.name} for {product.name}"
+        minimum, maximum = item.addon.min_quantity, item.addon.max_quantity
+    elif item.kind == ItemKind.UPGRADE:
+        target = targets.get(item.target_product_id)
+        current = plan_prices.get(sub.plan_id, Decimal("0.00")) if sub else Decimal("0.00")
+        unit = max(plan_prices.get(item.plan_id, Decimal("0.00")) - current, Decimal("0.00"))
+        description = f"Upgrade {product.name} to {target.name if target else '?'}"
+        fixed = True
+    elif item.kind == ItemKind.TO_PAID:
+        unit = plan_prices.get(item.plan_id, Decimal("0.00"))
+        description = f"{product.name} ({item.plan.name if item.plan else ''}): trial to paid"
+        fixed = True
+        discount = promos.get(product.id)
+    else:
+        unit = plan_prices.get(item.plan_id, Decimal("0.00"))
+        plan_name = item.plan.name if item.plan else ""
+        description = f"{product.name} ({plan_name})"
+        if item.kind == ItemKind.LICENSES:
+            description = f"Additional licenses: {product.name} ({plan_name})"
+        if item.trial:
+            description += " — trial"
+            unit = Decimal("0.00")
+        discount = promos.get(product.id)
+        if item.plan is not None:
+            minimum, maximum = item.plan.min_quantity, item.plan.max_quantity
+            if item.kind == ItemKind.LICENSES and sub is not None:
+                minimum, maximum = 1, max(1, item.plan.max_quantity - sub.quantity)
+    return BasketLine(
+        item=item,
+        description=description,
+        unit_price=unit,
+        amount=_amount(unit, item.quantity, discount),
+        execution_type=types.get(item.product_id, ExecutionType.AUTOMATIC),
+        min_quantity=minimum,
+        max_quantity=maximum,
+        quantity_fixed=fixed,
+        discount_percent=discount,
+    )
+
+
+# --- changes --------------------------------------------------------------------------------
+
+
+def _basket_for_update(session: Session, tenant_id: int, user: User) -> Basket:
+    basket = session.scalar(
+        select(Basket).where(Basket.tenant_id == tenant_id, Basket.user_id == user.id)
+    )
+    if basket is None:
+        basket = Basket(tenant_id=tenant_id, account_id=user.account_id, user_id=user.id)
+        session.add(basket)
+        session.flush()
+    return basket
+
+
+def _current_type(session: Session, basket: Basket) -> str | None:
+    product_ids = session.scalars(
+        select(BasketItem.product_id).where(BasketItem.basket_id == basket.id)
+    ).all()
+    types = catalogue.execution_types(session, product_ids)
+    return rules.basket_execution_type(types.values())
+
+
+def check_fits(session: Session, basket: Basket, product_id: int) -> None:
+    """Rule 4.2: raises MixedExecutionTypes (and changes nothing) if the item does not fit."""
+    new_type = catalogue.execution_types(session, [product_id])[product_id]
+    rules.check_compatible(_current_type(session, basket), new_type)
+
+
+def _quantity(raw, minimum: int, maximum: int, field_name: str = "quantity") -> int:
+    try:
+        return rules.parse_quantity(raw, minimum, maximum)
+    except QuantityInvalid as error:
+        raise ValidationFailed(str(error), {field_name: [str(error)]}) from None
+
+
+def add_product(
+    session: Session,
+    tenant_id: int,
+    user: User,
+    product_id: int,
+    plan_id,
+    quantity,
+    *,
+    trial: bool = False,
+    addons: dict[int, object] | None = None,
+) -> BasketItem:
+    """Add a new subscription (or one-off product) with optional add-ons to the basket."""
+    with write_transaction(session):
+        product = session.scalar(
+            select(Product).where(
+                Product.id == product_id, Product.tenant_id == tenant_id, Product.active.is_(True)
+            )
+        )
+        if product is None:
+            raise NotFound("That product does not exist.")
+        plan = next((p for p in product.plans if str(p.id) == str(plan_id)), None)
+        if plan is None:
+            raise ValidationFailed("Choose a plan.", {"plan_id": ["Choose a plan."]})
+        qty = _quantity(quantity, plan.min_quantity, plan.max_quantity)
+        addon_qty: dict[AddOn, int] = {}
+        for addon in product.addons:
+            raw = (addons or {}).get(addon.id)
+            if raw in (None, "", "0", 0):
+                continue
+            addon_qty[addon] = _quantity(
+                raw, addon.min_quantity, addon.max_quantity, f"addon_{addon.id}"
+            )
+        basket = _basket_for_update(session, tenant_id, user)
+        check_fits(session, basket, product.id)
+        item = BasketItem(
+            basket_id=basket.id,
+            kind=ItemKind.NEW,
+            product_id=product.id,
+            plan_id=plan.id,
+            quantity=qty,
+            trial=bool(trial and product.trial_days),
+        )
+        session.add(item)
+        session.flush()
+        for addon, n in addon_qty.items():
+            session.add(
+                BasketItem(
+                    basket_id=basket.id,
+                    kind=ItemKind.ADDON_NEW,
+                    product_id=product.id,
+                    addon_id=addon.id,
+                    parent_item_id=item.id,
+                    quantity=n,
+                )
+            )
+        basket.updated_at = utcnow()
+        return item
+
+
+def add_change(
+    session: Session,
+    tenant_id: int,
+    user: User,
+    subscription_id: int,
+    action: str,
+    *,
+    quantity=None,
+    addon_id=None,
+    target_product_id=None,
+) -> BasketItem:
+    """A subscription action (rule 4.3): put its change item in the basket, or raise
+    MixedExecutionTypes before changing anything."""
+    with write_transaction(session):
+        sub = session.scalar(
+            select(Subscription)
+            .where(
+                Subscription.id == subscription_id,
+                Subscription.tenant_id == tenant_id,
+                Subscription.account_id == user.account_id,
+            )
+            .options(joinedload(Subscription.plan), selectinload(Subscription.addons))
+        )
+        if sub is None:
+            raise NotFound("That subscription does not exist.")
+        basket = _basket_for_update(session, tenant_id, user)
+        check_fits(session, basket, sub.product_id)
+        item = _change_item(
+            session, tenant_id, basket, sub, action, quantity, addon_id, target_product_id
+        )
+        duplicate = session.scalar(
+            select(BasketItem.id).where(
+                BasketItem.basket_id == basket.id,
+                BasketItem.subscription_id == sub.id,
+                BasketItem.kind == item.kind,
+                BasketItem.addon_id.is_(None)
+                if item.addon_id is None
+                else BasketItem.addon_id == item.addon_id,
+            )
+        )
+        if duplicate:
+            raise Conflict(texts.CHANGE_ALREADY_IN_BASKET)
+        session.add(item)
+        basket.updated_at = utcnow()
+        session.flush()
+        return item
+
+
+def _change_item(session, tenant_id, basket, sub, action, quantity, addon_id, target_id):
+    common = dict(basket_id=basket.id, product_id=sub.product_id, subscription_id=sub.id)
+    plan: Plan | None = sub.plan
+    if action == ItemKind.LICENSES:
+        room = (plan.max_quantity if plan else 10000) - sub.quantity
+        if room < 1:
+            raise Conflict(texts.SUBSCRIPTION_AT_MAXIMUM)
+        qty = _quantity(quantity, 1, room)
+        return BasketItem(kind=action, plan_id=sub.plan_id, quantity=qty, **common)
+    if action in (ItemKind.ADDON_NEW, ItemKind.ADDON_QUANTITY):
+        addon = session.scalar(
+            select(AddOn).where(AddOn.id == _int(addon_id), AddOn.product_id == sub.product_id)
+        )
+        if addon is None:
+            raise ValidationFailed(texts.CHOOSE_ADDON, {"addon_id": [texts.CHOOSE_ADDON]})
+        existing = session.scalar(
+            select(SubscriptionAddOn).where(
+                SubscriptionAddOn.subscription_id == sub.id, SubscriptionAddOn.addon_id == addon.id
+            )
+        )
+        if action == ItemKind.ADDON_NEW and existing is not None:
+            raise Conflict(texts.ADDON_ALREADY_ON_SUBSCRIPTION)
+        if action == ItemKind.ADDON_QUANTITY and existing is None:
+            raise ValidationFailed(texts.CHOOSE_ADDON, {"addon_id": [texts.CHOOSE_ADDON]})
+        room = addon.max_quantity - (existing.quantity if existing else 0)
+        if room < 1:
+            raise Conflict(texts.SUBSCRIPTION_AT_MAXIMUM)
+        qty = _quantity(quantity, 1 if existing else addon.min_quantity, room)
+        return BasketItem(kind=action, addon_id=addon.id, quantity=qty, **common)
+    if action == ItemKind.UPGRADE:
+        targets = catalogue.upgrade_targets(session, tenant_id, [sub.product_id])
+        target = next(
+            (p for p in targets.get(sub.product_id, []) if str(p.id) == str(target_id)), None
+        )
+        if target is None or not target.plans:
+            raise ValidationFailed(
+                texts.CHOOSE_UPGRADE, {"target_product_id": [texts.CHOOSE_UPGRADE]}
+            )
+        cycle = plan.billing_cycle if plan else None
+        target_plan = next((p for p in target.plans if p.billing_cycle == cycle), target.plans[0])
+        return BasketItem(
+            kind=action,
+            plan_id=target_plan.id,
+            target_product_id=target.id,
+            quantity=sub.quantity,
+            **common,
+        )
+    if action == ItemKind.TO_PAID:
+        if not sub.is_trial:
+            raise Conflict(texts.NOT_A_TRIAL)
+        return BasketItem(kind=action, plan_id=sub.plan_id, quantity=sub.quantity, **common)
+    raise NotFound("That action does not exist.")
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _own_item(session: Session, tenant_id: int, user: User, item_id: int) -> BasketItem:
+    item = session.scalar(
+        select(BasketItem)
+        .join(Basket, Basket.id == BasketItem.basket_id)
+        .where(BasketItem.id == item_id, Basket.tenant_id == tenant_id, Basket.user_id == user.id)
+        .options(joinedload(BasketItem.plan), joinedload(BasketItem.addon))
+    )
+    if item is None:
+        raise NotFound("That basket item does not exist.")
+    return item
+
+
+def change_quantity(session: Session, tenant_id: int, user: User, item_id: int, quantity) -> None:
+    with write_transaction(session):
+        item = _own_item(session, tenant_id, user, item_id)
+        if item.kind in (ItemKind.UPGRADE, ItemKind.TO_PAID):
+            raise Conflict(texts.QUANTITY_FIXED)
+        if item.kind in (ItemKind.ADDON_NEW, ItemKind.ADDON_QUANTITY):
+            minimum, maximum = item.addon.min_quantity, item.addon.max_quantity
+        elif item.kind == ItemKind.LICENSES:
+            sub = session.get(Subscription, item.subscription_id)
+            minimum, maximum = 1, max(1, item.plan.max_quantity - sub.quantity)
+        else:
+            minimum, maximum = item.plan.min_quantity, item.plan.max_quantity
+        item.quantity = _quantity(quantity, minimum, maximum)
+
+
+def remove_item(session: Session, tenant_id: int, user: User, item_id: int) -> None:
+    with write_transaction(session):
+        item = _own_item(session, tenant_id, user, item_id)
+        session.execute(delete(BasketItem).where(BasketItem.parent_item_id == item.id))
+        session.delete(item)
+
+
+def clear(session: Session, basket_id: int) -> None:
+    """Empty a basket (after placing its order), inside the caller's transaction."""
+    session.execute(
+        delete(BasketItem).where(
+            BasketItem.basket_id == basket_id, BasketItem.parent_item_id.is_not(None)
+        )
+    )
+    session.execute(delete(BasketItem).where(BasketItem.basket_id == basket_id))

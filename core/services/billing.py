@@ -1,0 +1,230 @@
+"""The customer's orders and invoices (PRODUCT.md 5.6) and the open balance (rule 4.7).
+
+Pages run a fixed number of queries: orders with their visible status in one query (joined),
+items and holds with IN queries, invoices with their lines with an IN query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from core import texts
+from core.db import utcnow, write_transaction
+from core.models import (
+    HoldReason,
+    Invoice,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Payment,
+    User,
+)
+from core.rules.statuses import OrderStatusType, StorefrontType
+from core.services.audit import record_order_event
+from core.services.errors import Conflict, NotFound
+from core.services.statuses import StatusBook, set_order_status
+
+ZERO = Decimal("0.00")
+OPEN_TYPES = (OrderStatusType.IN_PROGRESS, OrderStatusType.SCHEDULED, OrderStatusType.EXECUTING)
+
+
+def open_balance(
+    session: Session, tenant_id: int, account_id: int, exclude_order_id: int | None = None
+) -> Decimal:
+    """Unpaid invoices + the not yet executed part of submitted orders (two queries)."""
+    unpaid = session.scalar(
+        select(func.coalesce(func.sum(Invoice.total), 0)).where(
+            Invoice.tenant_id == tenant_id,
+            Invoice.account_id == account_id,
+            Invoice.paid.is_(False),
+        )
+    )
+    remaining = (
+        OrderItem.unit_price
+        * (OrderItem.quantity - OrderItem.executed_quantity)
+        * (100 - func.coalesce(OrderItem.discount_percent, 0))
+        / 100
+    )
+    query = (
+        select(func.coalesce(func.sum(remaining), 0))
+        .join(Order, Order.id == OrderItem.order_id)
+        .join(OrderStatus, OrderStatus.id == Order.status_id)
+        .where(
+            Order.tenant_id == tenant_id,
+            or_(
+                Order.billing_account_id == account_id,
+                and_(Order.billing_account_id.is_(None), Order.account_id == account_id),
+            ),
+            Order.parent_order_id.is_(None),
+            OrderStatus.type.in_(OPEN_TYPES),
+            OrderStatus.storefront_type != StorefrontType.DRAFT,
+        )
+    )
+    if exclude_order_id is not None:
+        query = query.where(Order.id != exclude_order_id)
+    unexecuted = session.scalar(query)
+    return (Decimal(unpaid or 0) + Decimal(unexecuted or 0)).quantize(Decimal("0.01"))
+
+
+def _visible_orders(tenant_id: int, account_id: int):
+    return select(Order).where(
+        Order.tenant_id == tenant_id,
+        Order.account_id == account_id,
+        Order.parent_order_id.is_(None),
+        Order.storefront_status_id.is_not(None),
+        Order.storefront_status.has(OrderStatus.storefront_type != StorefrontType.DRAFT),
+    )
+
+
+@dataclass
+class OrderPage:
+    orders: list[Order]
+    page: int
+    has_next: bool
+
+
+def list_orders(
+    session: Session, tenant_id: int, account_id: int, page: int = 1, per_page: int = 20
+) -> OrderPage:
+    """Newest first; each with its last storefront-visible status (one query)."""
+    page = max(1, page)
+    rows = list(
+        session.scalars(
+            _visible_orders(tenant_id, account_id)
+            .options(joinedload(Order.storefront_status))
+            .order_by(Order.order_date.desc(), Order.id.desc())
+            .limit(per_page + 1)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return OrderPage(rows[:per_page], page, len(rows) > per_page)
+
+
+@dataclass
+class OrderDetail:
+    order: Order
+    invoices: list[Invoice]
+    payments: list[Payment]
+    can_cancel: bool
+
+    @property
+    def open_holds(self):
+        return [h for h in self.order.holds if h.released_at is None]
+
+
+def get_order(session: Session, tenant_id: int, account_id: int, order_id: int) -> OrderDetail:
+    order = session.scalar(
+        _visible_orders(tenant_id, account_id)
+        .where(Order.id == order_id)
+        .options(
+            joinedload(Order.storefront_status),
+            joinedload(Order.status),
+            selectinload(Order.items).joinedload(OrderItem.plan),
+            selectinload(Order.holds),
+        )
+    )
+    if order is None:
+        raise NotFound("That order does not exist.")
+    sub_ids = select(Order.id).where(Order.parent_order_id == order.id)
+    invoices = list(
+        session.scalars(
+            select(Invoice)
+            .where(
+                Invoice.tenant_id == tenant_id,
+                or_(Invoice.order_id == order.id, Invoice.order_id.in_(sub_ids)),
+            )
+            .order_by(Invoice.id)
+        )
+    )
+    payments = list(
+        session.scalars(select(Payment).where(Payment.order_id == order.id).order_by(Payment.id))
+    )
+    return OrderDetail(order, invoices, payments, cancelable(order, payments))
+
+
+def cancelable(order: Order, payments: list[Payment]) -> bool:
+    """A Submitted order (In progress / Viewable) with nothing executed and nothing charged."""
+    status = order.status
+    return (
+        status.type == OrderStatusType.IN_PROGRESS
+        and status.storefront_type == StorefrontType.VIEWABLE
+        and all(i.executed_quantity == 0 for i in order.items)
+        and not any(p.status in ("succeeded", "pending") for p in payments)
+    )
+
+
+def cancel_order(
+    session: Session,
+    tenant_id: int,
+    user: User,
+    order_id: int,
+    now: datetime | None = None,
+) -> Order:
+    now = now or utcnow()
+    with write_transaction(session):
+        order = session.scalar(
+            _visible_orders(tenant_id, user.account_id)
+            .where(Order.id == order_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if order is None:
+            raise NotFound("That order does not exist.")
+        payments = list(session.scalars(select(Payment).where(Payment.order_id == order.id)))
+        if not cancelable(order, payments):
+            raise Conflict(texts.ORDER_NOT_CANCELABLE)
+        actor_name = f"{user.name} (Storefront)"
+        for hold in order.holds:
+            if hold.released_at is None:
+                hold.released_at = now
+                hold.release_note = "Order canceled by the customer"
+        set_order_status(
+            session,
+            order,
+            StatusBook.load(session, tenant_id).canceled(),
+            actor=user,
+            actor_name=actor_name,
+            note="Canceled by the customer on the Storefront",
+        )
+        record_order_event(session, order, "note", actor=user, note="Canceled by the customer")
+        return order
+
+
+def list_invoices(
+    session: Session, tenant_id: int, account_id: int, page: int = 1, per_page: int = 20
+):
+    page = max(1, page)
+    rows = list(
+        session.scalars(
+            select(Invoice)
+            .where(Invoice.tenant_id == tenant_id, Invoice.account_id == account_id)
+            .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+            .limit(per_page + 1)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return rows[:per_page], len(rows) > per_page
+
+
+def get_invoice(session: Session, tenant_id: int, account_id: int, invoice_id: int) -> Invoice:
+    invoice = session.scalar(
+        select(Invoice)
+        .where(
+            Invoice.id == invoice_id,
+            Invoice.tenant_id == tenant_id,
+            Invoice.account_id == account_id,
+        )
+        .options(selectinload(Invoice.lines))
+    )
+    if invoice is None:
+        raise NotFound("That invoice does not exist.")
+    return invoice
+
+
+def hold_reasons() -> tuple[str, ...]:
+    return HoldReason.ALL

@@ -1,0 +1,218 @@
+"""The Storefront catalogue (PRODUCT.md 5.1): products with their plans, prices from the
+customer's price list, add-ons, bundle components and execution type.
+
+Every function runs a fixed number of queries whatever the size of the catalogue: products,
+plans and add-ons are loaded with IN queries, prices and bundle components in one query each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+
+from core.enums import ExecutionType
+from core.models import (
+    AddOn,
+    BundleComponent,
+    Plan,
+    Product,
+    ProductType,
+    ProductUpgrade,
+    Promotion,
+)
+from core.rules.execution import bundle_execution_type, product_execution_type
+from core.services import pricing
+from core.services.errors import NotFound
+
+
+@dataclass
+class PricedPlan:
+    plan: Plan
+    price: Decimal | None
+
+
+@dataclass
+class PricedAddOn:
+    addon: AddOn
+    price: Decimal | None
+
+
+@dataclass
+class Component:
+    product_id: int
+    name: str
+    quantity: int
+    execution_type: str
+
+
+@dataclass
+class ProductView:
+    product: Product
+    execution_type: str
+    plans: list[PricedPlan] = field(default_factory=list)
+    addons: list[PricedAddOn] = field(default_factory=list)
+    components: list[Component] = field(default_factory=list)
+    discount_percent: Decimal | None = None
+
+    @property
+    def manual(self) -> bool:
+        return self.execution_type == ExecutionType.MANUAL
+
+    @property
+    def from_price(self) -> Decimal | None:
+        prices = [p.price for p in self.plans if p.price is not None]
+        return min(prices) if prices else None
+
+
+def _components(session: Session, bundle_ids: list[int]) -> dict[int, list[Component]]:
+    """Bundle id -> its components with their execution types (one query)."""
+    if not bundle_ids:
+        return {}
+    part = aliased(Product)
+    rows = session.execute(
+        select(
+            BundleComponent.bundle_id,
+            part.id,
+            part.name,
+            BundleComponent.quantity,
+            ProductType.non_automatic_execution,
+        )
+        .join(part, part.id == BundleComponent.component_id)
+        .join(ProductType, ProductType.id == part.product_type_id)
+        .where(BundleComponent.bundle_id.in_(bundle_ids))
+        .order_by(BundleComponent.id)
+    )
+    result: dict[int, list[Component]] = {}
+    for bundle_id, pid, name, qty, manual in rows:
+        result.setdefault(bundle_id, []).append(
+            Component(pid, name, qty, product_execution_type(manual))
+        )
+    return result
+
+
+def execution_types(session: Session, product_ids: Iterable[int]) -> dict[int, str]:
+    """Product id -> execution type; a bundle is manual if any component is (two queries)."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Product.id, Product.is_bundle, ProductType.non_automatic_execution)
+        .join(ProductType, ProductType.id == Product.product_type_id)
+        .where(Product.id.in_(ids))
+    ).all()
+    bundles = _components(session, [pid for pid, is_bundle, _ in rows if is_bundle])
+    return {
+        pid: _type_of(manual, [c.execution_type for c in bundles.get(pid, [])])
+        for pid, _is_bundle, manual in rows
+    }
+
+
+def _type_of(type_option: bool, component_types: list[str]) -> str:
+    return bundle_execution_type([product_execution_type(type_option), *component_types])
+
+
+def promotions(session: Session, tenant_id: int, product_ids: Iterable[int], on: date):
+    """Product id -> best active promotion percentage that day (one query)."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Promotion.product_id, Promotion.percent_off).where(
+            Promotion.tenant_id == tenant_id,
+            Promotion.product_id.in_(ids),
+            Promotion.active.is_(True),
+            Promotion.starts_on <= on,
+            Promotion.ends_on >= on,
+        )
+    )
+    best: dict[int, Decimal] = {}
+    for product_id, percent in rows:
+        best[product_id] = max(percent, best.get(product_id, Decimal(0)))
+    return best
+
+
+def _views(
+    session: Session, tenant_id: int, products: list[Product], price_list_id, on: date
+) -> list[ProductView]:
+    bundles = _components(session, [p.id for p in products if p.is_bundle])
+    plan_prices = pricing.plan_prices(
+        session, price_list_id, [pl.id for p in products for pl in p.plans]
+    )
+    addon_prices = pricing.addon_prices(
+        session, price_list_id, [a.id for p in products for a in p.addons]
+    )
+    promos = promotions(session, tenant_id, [p.id for p in products], on)
+    views = []
+    for product in products:
+        components = bundles.get(product.id, [])
+        views.append(
+            ProductView(
+                product=product,
+                execution_type=_type_of(
+                    product.product_type.non_automatic_execution,
+                    [c.execution_type for c in components],
+                ),
+                plans=[PricedPlan(pl, plan_prices.get(pl.id)) for pl in product.plans],
+                addons=[PricedAddOn(a, addon_prices.get(a.id)) for a in product.addons],
+                components=components,
+                discount_percent=promos.get(product.id),
+            )
+        )
+    return views
+
+
+def _products_query(tenant_id: int):
+    return (
+        select(Product)
+        .where(Product.tenant_id == tenant_id, Product.active.is_(True))
+        .options(
+            joinedload(Product.product_type),
+            selectinload(Product.plans),
+            selectinload(Product.addons),
+        )
+    )
+
+
+def list_products(
+    session: Session, tenant_id: int, price_list_id: int | None, on: date
+) -> list[ProductView]:
+    products = list(session.scalars(_products_query(tenant_id).order_by(Product.name)).unique())
+    return _views(session, tenant_id, products, price_list_id, on)
+
+
+def product_detail(
+    session: Session, tenant_id: int, product_id: int, price_list_id: int | None, on: date
+) -> ProductView:
+    product = session.scalars(_products_query(tenant_id).where(Product.id == product_id)).first()
+    if product is None:
+        raise NotFound("That product does not exist.")
+    return _views(session, tenant_id, [product], price_list_id, on)[0]
+
+
+def upgrade_targets(
+    session: Session, tenant_id: int, product_ids: Iterable[int]
+) -> dict[int, list[Product]]:
+    """Product id -> the products it may be upgraded to (one query)."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ProductUpgrade.from_product_id, Product)
+        .join(Product, Product.id == ProductUpgrade.to_product_id)
+        .where(
+            ProductUpgrade.from_product_id.in_(ids),
+            Product.tenant_id == tenant_id,
+            Product.active.is_(True),
+        )
+        .options(selectinload(Product.plans))
+        .order_by(Product.name)
+    )
+    result: dict[int, list[Product]] = {}
+    for from_id, product in rows:
+        result.setdefault(from_id, []).append(product)
+    return result

@@ -1,0 +1,681 @@
+"""Checkout (PRODUCT.md 5.5): basket -> billing details and payment method -> review -> place.
+
+Starting checkout turns the basket into an order in Draft (one per user: starting again
+replaces it). Placing it happens exactly once: the order row is locked and must still be Draft,
+so a double click, a retried POST, two tabs or the back button find it placed and change
+nothing. A card charge is remote, so it runs between two short transactions: the first claims
+the order and writes a pending Payment whose idempotency key is derived from the order (unique
+in the database); the charge carries that key; the second finalizes (executes, or records the
+failure). A crash between them leaves a pending payment that a retry charges with the same key,
+which the gateway answers with the first result: never twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from core import texts
+from core.db import utcnow, write_transaction
+from core.enums import ExecutionType, HoldReason, ItemKind, OrderSource, PaymentMethod
+from core.models import Account, Basket, Invoice, Order, OrderHold, Payment, User
+from core.rules import placement
+from core.rules import scheduling_window as window_rules
+from core.rules.placement import Decision, PlacementFacts
+from core.rules.statuses import StatusKey, StorefrontType
+from core.services import basket as basket_service
+from core.services import notifications
+from core.services import payments as pay
+from core.services.audit import record_order_event
+from core.services.errors import Conflict, NotFound, ValidationFailed
+from core.services.execution import apply_execution, lock_order
+from core.services.order_factory import ItemSpec, build_order
+from core.services.statuses import StatusBook, set_order_status
+
+
+def money(amount: Decimal, currency: str = "EUR") -> str:
+    symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency, currency + " ")
+    return f"{symbol}{amount:,.2f}"
+
+
+def actor_name(user: User | None) -> str:
+    return f"{user.name} (Storefront)" if user else "system"
+
+
+# --- start ----------------------------------------------------------------------------------
+
+
+def _specs(view: basket_service.BasketView) -> list[ItemSpec]:
+    specs: list[ItemSpec] = []
+    for line in view.lines:
+        parent_index = len(specs)
+        specs.append(_spec(line, None))
+        specs.extend(_spec(child, parent_index) for child in line.children)
+    return specs
+
+
+def _spec(line: basket_service.BasketLine, parent_index: int | None) -> ItemSpec:
+    item = line.item
+    return ItemSpec(
+        product_id=item.product_id,
+        description=line.description[:300],
+        quantity=item.quantity,
+        unit_price=line.unit_price,
+        kind=item.kind,
+        plan_id=item.plan_id,
+        addon_id=item.addon_id,
+        subscription_id=item.subscription_id,
+        target_product_id=item.target_product_id,
+        execution_type=line.execution_type,
+        trial=item.trial,
+        discount_percent=line.discount_percent,
+        parent_index=parent_index,
+    )
+
+
+def _drafts(session: Session, tenant_id: int, user: User, book: StatusBook):
+    return select(Order).where(
+        Order.tenant_id == tenant_id,
+        Order.account_id == user.account_id,
+        Order.created_by_user_id == user.id,
+        Order.source == OrderSource.STOREFRONT,
+        Order.status_id == book.draft().id,
+    )
+
+
+def start_checkout(
+    session: Session, tenant_id: int, user: User, now: datetime | None = None
+) -> Order:
+    """Create the Draft order from the basket (replacing this user's earlier draft)."""
+    now = now or utcnow()
+    with write_transaction(session):
+        account = _account(session, tenant_id, user)
+        view = basket_service.load_basket(session, tenant_id, user, account, now)
+        if view.empty:
+            raise Conflict(texts.CHECKOUT_EMPTY_BASKET)
+        book = StatusBook.load(session, tenant_id)
+        old = list(session.scalars(_drafts(session, tenant_id, user, book).with_for_update()))
+        for draft in old:
+            session.delete(draft)
+        session.flush()
+        return build_order(
+            session,
+            tenant_id=tenant_id,
+            account=account,
+            status=book.draft(),
+            items=_specs(view),
+            source=OrderSource.STOREFRONT,
+            actor=user,
+            actor_name=actor_name(user),
+            currency=account.price_list.currency if account.price_list else "EUR",
+            order_date=now,
+            billing_account=account.reseller if account.reseller_account_id else None,
+            note="Checkout started on the Storefront",
+            billing_name=account.billing_name or account.name,
+            billing_address=account.billing_address,
+            idempotency_key=secrets.token_hex(16),
+        )
+
+
+def _account(session: Session, tenant_id: int, user: User) -> Account:
+    account = session.scalar(
+        select(Account)
+        .where(Account.id == user.account_id, Account.tenant_id == tenant_id)
+        .options(joinedload(Account.price_list))
+    )
+    if account is None:
+        raise NotFound("Your account does not exist.")
+    return account
+
+
+def payment_methods(account: Account) -> list[str]:
+    """Card always; on account only for accounts that have it."""
+    if account.payment_method == PaymentMethod.ON_ACCOUNT:
+        return [PaymentMethod.ON_ACCOUNT, PaymentMethod.CARD]
+    return [PaymentMethod.CARD]
+
+
+def _own_order(session: Session, tenant_id: int, user: User, order_id: int, lock=False) -> Order:
+    query = (
+        select(Order)
+        .where(
+            Order.id == order_id,
+            Order.tenant_id == tenant_id,
+            Order.account_id == user.account_id,
+            Order.created_by_user_id == user.id,
+        )
+        .options(selectinload(Order.items), joinedload(Order.status), joinedload(Order.account))
+    )
+    if lock:
+        query = query.with_for_update(of=Order).execution_options(populate_existing=True)
+    order = session.scalars(query).first()
+    if order is None:
+        raise NotFound("That checkout does not exist.")
+    return order
+
+
+def get_draft(session: Session, tenant_id: int, user: User, order_id: int) -> Order:
+    order = _own_order(session, tenant_id, user, order_id)
+    if order.status.storefront_type != StorefrontType.DRAFT:
+        raise Conflict(texts.CHECKOUT_NOT_DRAFT)
+    return order
+
+
+def save_billing(
+    session: Session,
+    tenant_id: int,
+    user: User,
+    order_id: int,
+    *,
+    billing_name: str,
+    billing_address: str,
+    payment_method: str,
+) -> Order:
+    with write_transaction(session):
+        order = _own_order(session, tenant_id, user, order_id, lock=True)
+        if order.status.storefront_type != StorefrontType.DRAFT:
+            raise Conflict(texts.CHECKOUT_NOT_DRAFT)
+        errors: dict[str, list[str]] = {}
+        name, address = (billing_name or "").strip(), (billing_address or "").strip()
+        if not name:
+            errors["billing_name"] = [texts.BILLING_NAME_REQUIRED]
+        if not address:
+            errors["billing_address"] = [texts.BILLING_ADDRESS_REQUIRED]
+        if payment_method not in payment_methods(order.account):
+            errors["payment_method"] = [texts.PAYMENT_METHOD_INVALID]
+        if errors:
+            raise ValidationFailed(next(iter(errors.values()))[0], errors)
+        order.billing_name = name[:200]
+        order.billing_address = address[:2000]
+        order.payment_method = payment_method
+        return order
+
+
+# --- review ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Review:
+    order: Order
+    credit: basket_service.CreditState
+    schedulable: bool
+    first_date: date
+    last_date: date
+    needs_card: bool
+
+    @property
+    def manual(self) -> bool:
+        return self.order.execution_type == ExecutionType.MANUAL
+
+
+def _schedulable(order: Order) -> bool:
+    return window_rules.can_schedule(
+        (
+            window_rules.SchedulableLine(
+                i.kind, i.trial, for_existing_subscription=bool(i.subscription_id)
+            )
+            for i in order.items
+        ),
+        order.execution_type,
+    )
+
+
+def _needs_card(order: Order) -> bool:
+    return (
+        order.payment_method == PaymentMethod.CARD
+        and order.execution_type == ExecutionType.AUTOMATIC
+        and order.total > 0
+    )
+
+
+def review(
+    session: Session, tenant_id: int, user: User, order_id: int, now: datetime | None = None
+) -> Review:
+    now = now or utcnow()
+    order = get_draft(session, tenant_id, user, order_id)
+    first, last = window_rules.window(now, user.timezone or order.account.timezone)
+    return Review(
+        order=order,
+        credit=basket_service.credit_state(
+            session, tenant_id, order.account, order.total, exclude_order_id=order.id
+        ),
+        schedulable=_schedulable(order),
+        first_date=first,
+        last_date=last,
+        needs_card=_needs_card(order),
+    )
+
+
+# --- place ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PlaceResult:
+    order: Order
+    decision: Decision | None
+    already_placed: bool = False
+
+
+def _parse_schedule(order: Order, when: str, raw_date, now: datetime, tz: str) -> date | None:
+    if when != "scheduled":
+        return None
+    if not _schedulable(order):
+        raise ValidationFailed(
+            texts.SCHEDULE_NOT_ALLOWED, {"schedule_on": [texts.SCHEDULE_NOT_ALLOWED]}
+        )
+    first, last = window_rules.window(now, tz)
+    message = texts.SCHEDULE_DATE_INVALID.format(first=first.isoformat(), last=last.isoformat())
+    try:
+        day = raw_date if isinstance(raw_date, date) else date.fromisoformat(str(raw_date).strip())
+    except ValueError:
+        raise ValidationFailed(message, {"schedule_on": [message]}) from None
+    if not window_rules.date_allowed(day, now, tz):
+        raise ValidationFailed(message, {"schedule_on": [message]})
+    return day
+
+
+def charge_key(order: Order) -> str:
+    # the checkout's random key (unique per tenant) keeps it unique across databases too
+    return f"t{order.tenant_id}-{order.idempotency_key or order.number}-charge"
+
+
+def place(
+    session: Session,
+    tenant_id: int,
+    user: User,
+    order_id: int,
+    *,
+    when: str = "now",
+    schedule_on=None,
+    card: dict | None = None,
+    now: datetime | None = None,
+    gateway: pay.PaymentGateway | None = None,
+) -> PlaceResult:
+    """Place a Draft order once. Returns the order (``already_placed`` for a repeat)."""
+    now = now or utcnow()
+    gateway = gateway or pay.default_gateway()
+    pending_card: pay.CardDetails | None = None
+    with write_transaction(session):
+        order = lock_order(session, tenant_id, order_id)
+        if order.account_id != user.account_id or order.created_by_user_id != user.id:
+            raise NotFound("That checkout does not exist.")
+        if order.status.storefront_type != StorefrontType.DRAFT:
+            return PlaceResult(order, None, already_placed=True)
+        if not order.items:
+            raise Conflict(texts.CHECKOUT_EMPTY_BASKET)
+        account = session.get(Account, order.account_id)
+        tz = user.timezone or account.timezone
+        scheduled_for = _parse_schedule(order, when, schedule_on, now, tz)
+        credit = basket_service.credit_state(
+            session, tenant_id, account, order.total, exclude_order_id=order.id
+        )
+        facts = PlacementFacts(
+            execution_type=order.execution_type,
+            total=order.total,
+            payment_method=order.payment_method,
+            credit_excess=credit.excess,
+            scheduled_for=scheduled_for,
+            needs_reseller_approval=account.reseller_account_id is not None,
+        )
+        decision = placement.decide(facts, money=lambda a: money(a, order.currency))
+        card_details = None
+        if _needs_card(order) and (decision.charge or decision.status_key in _DEFERRED):
+            card_details, errors = pay.parse_card(
+                *(
+                    (card or {}).get(k)
+                    for k in ("number", "expiry_month", "expiry_year", "cvc", "holder")
+                ),
+                today=now.date(),
+            )
+            if errors:
+                raise ValidationFailed(next(iter(errors.values()))[0], errors)
+        book = StatusBook.load(session, tenant_id)
+        if decision.status_key != StatusKey.PENDING_RESELLER_APPROVAL and (
+            decision.status_key != StatusKey.SCHEDULED
+        ):
+            set_order_status(
+                session,
+                order,
+                book.submitted(),
+                actor=user,
+                actor_name=actor_name(user),
+                note="Placed on the Storefront",
+            )
+        order.scheduled_for = scheduled_for
+        order.order_date = now
+        pending = _apply_decision(session, order, decision, book, now, user, card_details, gateway)
+        if pending is not None:
+            pending_card = card_details
+        basket = session.scalar(select(Basket.id).where(Basket.user_id == user.id))
+        if basket:
+            basket_service.clear(session, basket)
+        order_id = order.id
+    if pending_card is None:
+        return PlaceResult(order, decision)
+    result = _charge(gateway, order, pending_card, None)
+    finalize_payment(session, tenant_id, order_id, charge_key(order), result, now=now, actor=user)
+    return PlaceResult(order, decision)
+
+
+_DEFERRED = (StatusKey.SCHEDULED, StatusKey.PENDING_RESELLER_APPROVAL)
+
+
+def _charge(gateway, order: Order, card, token) -> pay.ChargeResult:
+    try:
+        return gateway.charge(
+            amount=order.total,
+            currency=order.currency,
+            idempotency_key=charge_key(order),
+            card=card,
+            token=token,
+        )
+    except Exception as error:  # a gateway outage is a failed payment, not a crash
+        return pay.ChargeResult(pay.ERROR, None, f"The payment service is unavailable ({error}).")
+
+
+def _apply_decision(
+    session: Session,
+    order: Order,
+    decision: Decision,
+    book: StatusBook,
+    now: datetime,
+    actor: User | None,
+    card: pay.CardDetails | None,
+    gateway,
+) -> str | None:
+    """Write the decision: holds and status, or a pending card payment (returns its key), or
+    the execution itself (on account / nothing to charge)."""
+    name = actor_name(actor)
+    if decision.holds:
+        for hold in decision.holds:
+            session.add(
+                OrderHold(order_id=order.id, reason=hold.reason, detail=hold.detail, placed_at=now)
+            )
+            record_order_event(
+                session,
+                order,
+                "hold",
+                actor=actor,
+                actor_name=name,
+                note=f"Hold placed: {hold.reason}" + (f" ({hold.detail})" if hold.detail else ""),
+            )
+        status = (
+            book.submitted()
+            if decision.status_key == StatusKey.SUBMITTED
+            else (book.by_key(decision.status_key))
+        )
+        set_order_status(session, order, status, actor=actor, actor_name=name, note="On hold")
+        if card is not None and decision.status_key in _DEFERRED:
+            # keep a gateway token (never the number) to charge when the holds are released
+            session.add(
+                Payment(
+                    tenant_id=order.tenant_id,
+                    order_id=order.id,
+                    amount=order.total,
+                    currency=order.currency,
+                    method=PaymentMethod.CARD,
+                    status=pay.AWAITING,
+                    gateway=gateway.name,
+                    gateway_reference=gateway.tokenize(card),
+                    card_last4=card.last4,
+                    idempotency_key=charge_key(order),
+                )
+            )
+        _notify_holds(session, order, decision)
+        session.flush()
+        return None
+    if decision.charge and order.payment_method == PaymentMethod.CARD:
+        session.add(
+            Payment(
+                tenant_id=order.tenant_id,
+                order_id=order.id,
+                amount=order.total,
+                currency=order.currency,
+                method=PaymentMethod.CARD,
+                status=pay.PENDING,
+                gateway=gateway.name,
+                card_last4=card.last4 if card else None,
+                idempotency_key=charge_key(order),
+            )
+        )
+        record_order_event(
+            session, order, "note", actor=actor, actor_name=name, note="Card payment started"
+        )
+        session.flush()
+        return charge_key(order)
+    apply_execution(session, order, None, actor=None, actor_name=name, now=now)
+    return None
+
+
+def _notify_holds(session: Session, order: Order, decision: Decision) -> None:
+    account = order.account
+    reasons = decision.reasons
+    if HoldReason.CREDIT_LIMIT in reasons:
+        detail = next(h.detail for h in decision.holds if h.reason == HoldReason.CREDIT_LIMIT)
+        subject = texts.NOTIFY_CREDIT_SUBJECT.format(number=order.number)
+        body = texts.NOTIFY_CREDIT_BODY.format(
+            number=order.number, account=account.name, detail=detail
+        )
+        recipients = [account.email]
+        if account.manager_user_id:
+            manager = session.get(User, account.manager_user_id)
+            recipients.append(manager.email if manager else None)
+        for recipient in dict.fromkeys(r for r in recipients if r):
+            notifications.notify(
+                session, order.tenant_id, "credit_limit", recipient, subject, body, order.id
+            )
+    if HoldReason.MANUAL_EXECUTION in reasons:
+        import os
+
+        recipient = os.environ.get("OPERATIONS_EMAIL") or "operations@localhost"
+        notifications.notify(
+            session,
+            order.tenant_id,
+            "manual_order",
+            recipient,
+            texts.NOTIFY_MANUAL_SUBJECT.format(number=order.number),
+            texts.NOTIFY_MANUAL_BODY.format(number=order.number, account=account.name),
+            order.id,
+        )
+
+
+def finalize_payment(
+    session: Session,
+    tenant_id: int,
+    order_id: int,
+    key: str,
+    result: pay.ChargeResult,
+    *,
+    now: datetime | None = None,
+    actor: User | None = None,
+) -> Order:
+    """Second transaction of a card placement: record the gateway's answer, then execute (or
+    put the order on a payment-failed hold). Does nothing if already finalized."""
+    now = now or utcnow()
+    with write_transaction(session):
+        order = lock_order(session, tenant_id, order_id)
+        payment = session.scalar(
+            select(Payment)
+            .where(Payment.idempotency_key == key, Payment.order_id == order.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if payment is None or payment.status != pay.PENDING:
+            return order
+        _record_result(session, order, payment, result, now, actor)
+        return order
+
+
+def _record_result(session, order, payment, result, now, actor) -> None:
+    name = actor_name(actor)
+    payment.status = result.status
+    payment.gateway_reference = result.reference
+    payment.message = (result.message or "")[:300] or None
+    if result.succeeded:
+        execution = apply_execution(session, order, None, actor=None, actor_name=name, now=now)
+        if execution.invoice is not None:
+            execution.invoice.paid = True
+        return
+    session.add(
+        OrderHold(
+            order_id=order.id,
+            reason=HoldReason.PAYMENT_FAILED,
+            detail=result.message or result.status,
+            placed_at=now,
+        )
+    )
+    record_order_event(
+        session,
+        order,
+        "hold",
+        actor=actor,
+        actor_name=name,
+        note=f"Hold placed: payment_failed ({result.message or result.status})",
+    )
+
+
+def proceed_after_holds(
+    session: Session,
+    order: Order,
+    now: datetime | None = None,
+    *,
+    actor: User | None = None,
+    gateway: pay.PaymentGateway | None = None,
+) -> Decision:
+    """Run the placement outcome again once a hold was released (e.g. the reseller approved,
+    or the scheduled date came). Inside the caller's transaction; ``order`` must be locked
+    (:func:`core.services.execution.lock_order`).
+
+    If other holds remain open, nothing happens. Otherwise the decision is made again with
+    the released holds taken into account: new holds are placed, or the order is charged (a
+    card kept as a gateway token at placement) and executed. The sandbox gateway is local, so
+    charging inside the transaction is acceptable here; the idempotency key still guarantees
+    one charge per order.
+    """
+    now = now or utcnow()
+    gateway = gateway or pay.default_gateway()
+    open_reasons = [h.reason for h in order.holds if h.released_at is None]
+    if open_reasons:
+        return Decision(
+            order.status.mandatory_key or StatusKey.SUBMITTED,
+            [placement.Hold(r) for r in open_reasons],
+        )
+    account = session.get(Account, order.account_id)
+    released = frozenset(h.reason for h in order.holds if h.released_at is not None)
+    credit = basket_service.credit_state(
+        session, order.tenant_id, account, order.total, exclude_order_id=order.id
+    )
+    facts = PlacementFacts(
+        execution_type=order.execution_type,
+        total=order.total,
+        payment_method=order.payment_method,
+        credit_excess=credit.excess,
+        scheduled_for=order.scheduled_for,
+        needs_reseller_approval=account.reseller_account_id is not None,
+        released=released,
+    )
+    decision = placement.decide(facts, money=lambda a: money(a, order.currency))
+    book = StatusBook.load(session, order.tenant_id)
+    if decision.holds:
+        _apply_decision(session, order, decision, book, now, actor, None, gateway)
+        return decision
+    if (
+        order.status.storefront_type != StorefrontType.VIEWABLE
+        or order.status.type != "in_progress"
+    ):
+        set_order_status(
+            session,
+            order,
+            book.submitted(),
+            actor=actor,
+            actor_name=actor_name(actor),
+            note="Released",
+        )
+    payment = session.scalar(
+        select(Payment).where(Payment.idempotency_key == charge_key(order)).with_for_update()
+    )
+    if decision.charge and order.payment_method == PaymentMethod.CARD:
+        if payment is None or payment.status not in (pay.AWAITING, pay.PENDING):
+            if payment is not None and payment.status == pay.SUCCEEDED:
+                return decision
+            session.add(
+                OrderHold(
+                    order_id=order.id,
+                    reason=HoldReason.PAYMENT_FAILED,
+                    detail="No card on file for this order.",
+                    placed_at=now,
+                )
+            )
+            return decision
+        token = payment.gateway_reference
+        payment.status = pay.PENDING
+        result = _charge(gateway, order, None, token)
+        _record_result(session, order, payment, result, now, actor)
+        return decision
+    apply_execution(session, order, None, actor=actor, actor_name=actor_name(actor), now=now)
+    return decision
+
+
+# --- confirmation ---------------------------------------------------------------------------
+
+
+@dataclass
+class Confirmation:
+    order: Order
+    kind: str
+    message: str
+    invoices: list[Invoice]
+
+
+def confirmation(session: Session, tenant_id: int, user: User, order_id: int) -> Confirmation:
+    order = _own_order(session, tenant_id, user, order_id)
+    if order.status.storefront_type == StorefrontType.DRAFT:
+        raise NotFound("That order has not been placed.")
+    holds = list(
+        session.scalars(
+            select(OrderHold).where(OrderHold.order_id == order.id, OrderHold.released_at.is_(None))
+        )
+    )
+    payment = session.scalar(select(Payment).where(Payment.order_id == order.id).limit(1))
+    invoices = list(session.scalars(select(Invoice).where(Invoice.order_id == order.id)))
+    reasons = {h.reason: h for h in holds}
+    if HoldReason.RESELLER_APPROVAL in reasons:
+        return Confirmation(order, "reseller", texts.RESELLER_APPROVAL_CONFIRMATION, invoices)
+    if HoldReason.MANUAL_EXECUTION in reasons:
+        return Confirmation(order, "manual", texts.MANUAL_ORDER_CONFIRMATION, invoices)
+    if HoldReason.CREDIT_LIMIT in reasons:
+        return Confirmation(order, "credit", texts.CREDIT_REVIEW_CONFIRMATION, invoices)
+    if HoldReason.PAYMENT_FAILED in reasons:
+        reason = reasons[HoldReason.PAYMENT_FAILED].detail or ""
+        return Confirmation(
+            order,
+            "payment_failed",
+            texts.PAYMENT_FAILED_CONFIRMATION.format(reason=reason),
+            invoices,
+        )
+    if HoldReason.SCHEDULED in reasons:
+        day = order.scheduled_for.strftime("%d/%m/%Y") if order.scheduled_for else ""
+        return Confirmation(
+            order, "scheduled", texts.SCHEDULED_ORDER_CONFIRMATION.format(date=day), invoices
+        )
+    if payment is not None and payment.status == pay.PENDING:
+        return Confirmation(order, "processing", texts.PAYMENT_PROCESSING, invoices)
+    return Confirmation(order, "executed", texts.AUTOMATIC_ORDER_CONFIRMATION, invoices)
+
+
+__all__ = [
+    "start_checkout",
+    "save_billing",
+    "review",
+    "place",
+    "finalize_payment",
+    "proceed_after_holds",
+    "confirmation",
+    "payment_methods",
+    "ItemKind",
+]

@@ -1,0 +1,60 @@
+"""My subscriptions (PRODUCT.md 5.4): the account's subscriptions with what each action may
+offer. A fixed number of queries whatever the number of subscriptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from core.enums import ExecutionType
+from core.models import AddOn, Product, Subscription, SubscriptionAddOn
+from core.services import catalogue
+
+
+@dataclass
+class SubscriptionView:
+    subscription: Subscription
+    execution_type: str
+    addons_to_buy: list[AddOn] = field(default_factory=list)
+    upgrade_targets: list[Product] = field(default_factory=list)
+
+    @property
+    def manual(self) -> bool:
+        return self.execution_type == ExecutionType.MANUAL
+
+    @property
+    def room(self) -> int:
+        plan = self.subscription.plan
+        return (plan.max_quantity if plan else 10000) - self.subscription.quantity
+
+
+def list_subscriptions(session: Session, tenant_id: int, account_id: int) -> list[SubscriptionView]:
+    subs = list(
+        session.scalars(
+            select(Subscription)
+            .where(Subscription.tenant_id == tenant_id, Subscription.account_id == account_id)
+            .options(
+                joinedload(Subscription.product).selectinload(Product.addons),
+                joinedload(Subscription.plan),
+                selectinload(Subscription.addons).joinedload(SubscriptionAddOn.addon),
+            )
+            .order_by(Subscription.start_date.desc(), Subscription.id.desc())
+        ).unique()
+    )
+    product_ids = {s.product_id for s in subs}
+    types = catalogue.execution_types(session, product_ids)
+    targets = catalogue.upgrade_targets(session, tenant_id, product_ids)
+    views = []
+    for sub in subs:
+        owned = {a.addon_id for a in sub.addons}
+        views.append(
+            SubscriptionView(
+                subscription=sub,
+                execution_type=types.get(sub.product_id, ExecutionType.AUTOMATIC),
+                addons_to_buy=[a for a in sub.product.addons if a.id not in owned],
+                upgrade_targets=targets.get(sub.product_id, []),
+            )
+        )
+    return views

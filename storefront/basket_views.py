@@ -1,0 +1,170 @@
+"""Catalogue product page and basket (PRODUCT.md 5.1-5.3): htmx partials, and the same through
+plain form posts and 303 redirects without JavaScript."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, request, url_for
+
+from core import texts
+from core.db import utcnow
+from core.rules import basket as basket_rules
+from core.rules.basket import MixedExecutionTypes
+from core.services import basket as basket_service
+from core.services import catalogue
+from core.services.errors import ServiceError
+from storefront import bp
+from storefront.forms import AddToBasketForm, QuantityForm
+from storefront.views import customer, customer_account, is_customer
+from webapp.auth import customer_required
+from webapp.extensions import db
+from webapp.web import is_htmx, page, safe_local_url, see_other
+
+
+def _product_view(product_id: int):
+    price_list_id = customer_account().price_list_id if is_customer() else None
+    try:
+        return catalogue.product_detail(
+            db.session, g.tenant.id, product_id, price_list_id, utcnow().date()
+        )
+    except ServiceError:
+        abort(404)
+
+
+def _add_form(view) -> AddToBasketForm:
+    form = AddToBasketForm()
+    form.plan_id.choices = [(str(p.plan.id), _plan_label(p)) for p in view.plans]
+    if not form.back.data:
+        form.back.data = url_for("storefront.product", product_id=view.product.id)
+    return form
+
+
+def _plan_label(priced) -> str:
+    from webapp.filters import money
+
+    price = money(priced.price) if priced.price is not None else "—"
+    return f"{priced.plan.name} — {price}"
+
+
+@bp.route("/products/<int:product_id>")
+def product(product_id: int):
+    view = _product_view(product_id)
+    return page("storefront/catalogue/product.html", view=view, form=_add_form(view), errors={})
+
+
+@bp.post("/products/<int:product_id>/add")
+@customer_required
+def basket_add(product_id: int):
+    view = _product_view(product_id)
+    form = _add_form(view)
+    back = safe_local_url(form.back.data, url_for("storefront.product", product_id=product_id))
+    if not form.validate_on_submit():
+        abort(400)
+    addons = {a.addon.id: request.form.get(f"addon_{a.addon.id}") for a in view.addons}
+    try:
+        basket_service.add_product(
+            db.session,
+            g.tenant.id,
+            customer(),
+            product_id,
+            form.plan_id.data,
+            form.quantity.data,
+            trial=form.trial.data,
+            addons=addons,
+        )
+    except MixedExecutionTypes as mixed:
+        return see_other(url_for("storefront.basket_mixed", case=mixed.case, back=back))
+    except ServiceError as error:
+        return page(
+            "storefront/catalogue/product.html",
+            block="add_form",
+            status=error.http_status,
+            view=view,
+            form=form,
+            error=error.message,
+            errors=error.errors,
+            oob=False,
+        )
+    if is_htmx():
+        basket = basket_service.load_basket(db.session, g.tenant.id, customer(), customer_account())
+        form.quantity.data = "1"
+        return page(
+            "storefront/catalogue/product.html",
+            block="add_form",
+            view=view,
+            form=form,
+            errors={},
+            added=True,
+            basket_manual=basket.manual,
+            oob=True,
+        )
+    flash(texts.ADDED_TO_BASKET, "success")
+    return see_other(url_for("storefront.basket"))
+
+
+@bp.route("/basket/mixed")
+@customer_required
+def basket_mixed():
+    case = request.args.get("case")
+    if case not in basket_rules.CASES:
+        abort(404)
+    back = safe_local_url(request.args.get("back"), url_for("storefront.home"))
+    return page(
+        "storefront/basket/mixed.html",
+        message=basket_rules.mixed_basket_message(case),
+        back=back,
+    )
+
+
+def _basket_page(status: int = 200, errors: dict | None = None, error_item: int | None = None):
+    view = basket_service.load_basket(db.session, g.tenant.id, customer(), customer_account())
+    return page(
+        "storefront/basket/basket.html",
+        block="basket",
+        status=status,
+        view=view,
+        errors=errors or {},
+        error_item=error_item,
+        oob=is_htmx(),
+        form=QuantityForm(),
+    )
+
+
+@bp.route("/basket")
+@customer_required
+def basket():
+    return _basket_page()
+
+
+@bp.post("/basket/items/<int:item_id>/quantity")
+@customer_required
+def basket_quantity(item_id: int):
+    form = QuantityForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        basket_service.change_quantity(
+            db.session, g.tenant.id, customer(), item_id, form.quantity.data
+        )
+    except ServiceError as error:
+        if error.http_status == 404:
+            abort(404)
+        return _basket_page(error.http_status, {item_id: [error.message]}, item_id)
+    if is_htmx():
+        return _basket_page()
+    flash(texts.BASKET_UPDATED, "success")
+    return see_other(url_for("storefront.basket"))
+
+
+@bp.post("/basket/items/<int:item_id>/remove")
+@customer_required
+def basket_remove(item_id: int):
+    if not QuantityForm().validate_on_submit():
+        abort(400)
+    try:
+        basket_service.remove_item(db.session, g.tenant.id, customer(), item_id)
+    except ServiceError:
+        abort(404)
+    if is_htmx():
+        return _basket_page()
+    flash(texts.BASKET_ITEM_REMOVED, "success")
+    return see_other(url_for("storefront.basket"))

@@ -1,0 +1,74 @@
+"""Billing (PRODUCT.md 5.6): the customer's orders with their configured status, an order's
+delivery status per item, cancelling a Submitted order, invoices."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, request, url_for
+
+from core import texts
+from core.services import billing
+from core.services.errors import ServiceError
+from storefront import bp
+from storefront.views import customer
+from webapp.auth import customer_required
+from webapp.extensions import db
+from webapp.web import page, see_other
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@bp.route("/orders")
+@customer_required
+def orders():
+    result = billing.list_orders(db.session, g.tenant.id, customer().account_id, _page_number())
+    return page("storefront/orders/list.html", result=result)
+
+
+@bp.route("/orders/<int:order_id>")
+@customer_required
+def order(order_id: int):
+    try:
+        detail = billing.get_order(db.session, g.tenant.id, customer().account_id, order_id)
+    except ServiceError:
+        abort(404)
+    return page("storefront/orders/detail.html", detail=detail, order=detail.order)
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@customer_required
+def order_cancel(order_id: int):
+    try:
+        billing.cancel_order(db.session, g.tenant.id, customer(), order_id)
+    except ServiceError as error:
+        if error.http_status == 404:
+            abort(404)
+        flash(error.message, "error")
+        return see_other(url_for("storefront.order", order_id=order_id))
+    flash(texts.ORDER_CANCELED, "success")
+    return see_other(url_for("storefront.order", order_id=order_id))
+
+
+@bp.route("/invoices")
+@customer_required
+def invoices():
+    rows, has_next = billing.list_invoices(
+        db.session, g.tenant.id, customer().account_id, _page_number()
+    )
+    return page(
+        "storefront/invoices/list.html", invoices=rows, has_next=has_next, page_no=_page_number()
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>")
+@customer_required
+def invoice(invoice_id: int):
+    try:
+        row = billing.get_invoice(db.session, g.tenant.id, customer().account_id, invoice_id)
+    except ServiceError:
+        abort(404)
+    return page("storefront/invoices/detail.html", invoice=row)

@@ -1,0 +1,153 @@
+"""Checkout steps (PRODUCT.md 5.5): basket -> billing details and payment method -> review
+(immediate or scheduled) -> confirmation. Each POST answers 303 (HX-Redirect for htmx), so a
+reload never posts twice; placing is exactly-once in the service anyway."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, url_for
+
+from core.db import utcnow
+from core.enums import PaymentMethod
+from core.services import checkout as checkout_service
+from core.services.errors import ServiceError
+from storefront import bp
+from storefront.forms import BillingForm, PlaceOrderForm
+from storefront.views import customer
+from webapp.auth import customer_required
+from webapp.extensions import db
+from webapp.web import page, see_other
+
+METHOD_LABELS = {
+    PaymentMethod.CARD: "Credit card",
+    PaymentMethod.ON_ACCOUNT: "On account (invoice)",
+}
+
+
+def _or_404(error: ServiceError):
+    if error.http_status == 404:
+        abort(404)
+
+
+@bp.post("/checkout")
+@customer_required
+def checkout_start():
+    try:
+        order = checkout_service.start_checkout(db.session, g.tenant.id, customer())
+    except ServiceError as error:
+        _or_404(error)
+        flash(error.message, "error")
+        return see_other(url_for("storefront.basket"))
+    return see_other(url_for("storefront.checkout_billing", order_id=order.id))
+
+
+def _draft_or_redirect(order_id: int):
+    try:
+        return checkout_service.get_draft(db.session, g.tenant.id, customer(), order_id), None
+    except ServiceError as error:
+        _or_404(error)
+        return None, see_other(url_for("storefront.order_confirmation", order_id=order_id))
+
+
+@bp.route("/checkout/<int:order_id>/billing", methods=["GET", "POST"])
+@customer_required
+def checkout_billing(order_id: int):
+    order, redirect = _draft_or_redirect(order_id)
+    if redirect:
+        return redirect
+    form = BillingForm()
+    form.payment_method.choices = [
+        (m, METHOD_LABELS[m]) for m in checkout_service.payment_methods(order.account)
+    ]
+    errors: dict = {}
+    status = 200
+    if form.validate_on_submit():
+        try:
+            checkout_service.save_billing(
+                db.session,
+                g.tenant.id,
+                customer(),
+                order_id,
+                billing_name=form.billing_name.data,
+                billing_address=form.billing_address.data,
+                payment_method=form.payment_method.data,
+            )
+            return see_other(url_for("storefront.checkout_review", order_id=order_id))
+        except ServiceError as error:
+            _or_404(error)
+            errors, status = error.errors, error.http_status
+    else:
+        form.billing_name.data = form.billing_name.data or order.billing_name
+        form.billing_address.data = form.billing_address.data or order.billing_address
+        form.payment_method.data = form.payment_method.data or order.payment_method
+    return page(
+        "storefront/checkout/billing.html", status=status, order=order, form=form, errors=errors
+    )
+
+
+def _review_page(order_id: int, form: PlaceOrderForm, errors=None, status=200, message=None):
+    review = checkout_service.review(db.session, g.tenant.id, customer(), order_id)
+    if form.schedule_on.data is None and not errors:
+        form.schedule_on.data = review.first_date
+    return page(
+        "storefront/checkout/review.html",
+        block="place_form",
+        status=status,
+        review=review,
+        order=review.order,
+        form=form,
+        errors=errors or {},
+        error=message,
+        method_label=METHOD_LABELS.get(review.order.payment_method, ""),
+    )
+
+
+@bp.route("/checkout/<int:order_id>/review")
+@customer_required
+def checkout_review(order_id: int):
+    _order, redirect = _draft_or_redirect(order_id)
+    if redirect:
+        return redirect
+    return _review_page(order_id, PlaceOrderForm())
+
+
+@bp.post("/checkout/<int:order_id>/place")
+@customer_required
+def checkout_place(order_id: int):
+    form = PlaceOrderForm()
+    if not form.validate_on_submit() and "csrf_token" in form.errors:
+        abort(400)
+    card = {
+        "number": form.card_number.data,
+        "expiry_month": form.card_expiry_month.data,
+        "expiry_year": form.card_expiry_year.data,
+        "cvc": form.card_cvc.data,
+        "holder": form.card_holder.data,
+    }
+    try:
+        checkout_service.place(
+            db.session,
+            g.tenant.id,
+            customer(),
+            order_id,
+            when=form.when.data,
+            schedule_on=form.schedule_on.raw_data[0] if form.schedule_on.raw_data else None,
+            card=card,
+            now=utcnow(),
+        )
+    except ServiceError as error:
+        _or_404(error)
+        if error.http_status == 409:
+            return see_other(url_for("storefront.basket"))
+        form.card_number.data = form.card_cvc.data = None  # never echo card details
+        return _review_page(order_id, form, error.errors, error.http_status, error.message)
+    return see_other(url_for("storefront.order_confirmation", order_id=order_id))
+
+
+@bp.route("/orders/<int:order_id>/confirmation")
+@customer_required
+def order_confirmation(order_id: int):
+    try:
+        result = checkout_service.confirmation(db.session, g.tenant.id, customer(), order_id)
+    except ServiceError:
+        abort(404)
+    return page("storefront/checkout/confirmation.html", result=result, order=result.order)
