@@ -15,3 +15,5 @@ from storefront import basket_views  # noqa: E402,F401
 from storefront import subscription_views  # noqa: E402,F401
 from storefront import checkout_views  # noqa: E402,F401
 from storefront import billing_views  # noqa: E402,F401
+from storefront import scheduled_views  # noqa: E402,F401
+from storefront import reseller_views  # noqa: E402,F401

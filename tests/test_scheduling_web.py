@@ -1,0 +1,94 @@
+"""The customer's scheduled order on the Storefront: the date, reschedule, cancel; and
+Scheduled/Executing can never be set by a user through a form."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core.db import utcnow
+from core.models import Order, OrderStatus
+from core.rules.statuses import OrderStatusType
+from tests.conftest import login, soup, text_of
+from tests.helpers_issue5 import account, scheduled_order
+
+
+def _order(session, order_id) -> Order:
+    session.expire_all()
+    return session.get(Order, order_id)
+
+
+def test_the_customer_sees_the_date_and_reschedules_without_javascript(client, demo, session):
+    today = utcnow().date()
+    order_id = scheduled_order(session, "Acme Ltd", today + timedelta(days=1))
+    login(client, "alice@acme.example", bss=False)
+    page = client.get(f"/orders/{order_id}/schedule")
+    assert page.status_code == 200
+    date_input = soup(page).find("input", {"name": "scheduled_for"})
+    assert date_input["min"] == (today + timedelta(days=1)).isoformat()
+    assert date_input["max"] == (today + timedelta(days=60)).isoformat()
+    assert soup(page).find("label", {"for": date_input["id"]}) is not None
+
+    new_day = today + timedelta(days=5)
+    response = client.post(
+        f"/orders/{order_id}/reschedule", data={"scheduled_for": new_day.isoformat()}
+    )
+    assert response.status_code == 303
+    assert _order(session, order_id).scheduled_for == new_day
+
+
+def test_a_date_outside_the_window_is_refused_with_a_clear_message(client, demo, session):
+    today = utcnow().date()
+    order_id = scheduled_order(session, "Acme Ltd", today + timedelta(days=1))
+    login(client, "alice@acme.example", bss=False)
+    for bad in (today.isoformat(), (today + timedelta(days=61)).isoformat(), "not-a-date"):
+        response = client.post(
+            f"/orders/{order_id}/reschedule",
+            data={"scheduled_for": bad},
+            headers={"HX-Request": "true"},
+        )
+        assert response.status_code == 422
+        assert "<html" not in response.get_data(as_text=True)
+        assert "from tomorrow" in text_of(response)
+        assert soup(response).find(attrs={"role": "alert"}) is not None
+    assert _order(session, order_id).scheduled_for == today + timedelta(days=1)
+
+
+def test_the_customer_cancels_before_the_date(client, demo, session):
+    order_id = scheduled_order(session, "Acme Ltd", utcnow().date() + timedelta(days=2))
+    login(client, "alice@acme.example", bss=False)
+    response = client.post(f"/orders/{order_id}/cancel-scheduled")
+    assert response.status_code == 303
+    assert _order(session, order_id).status.type == OrderStatusType.CANCELLED
+    again = client.post(f"/orders/{order_id}/cancel-scheduled")
+    assert again.status_code == 409
+
+
+def test_another_customers_scheduled_order_is_a_404(client, demo, session):
+    order_id = scheduled_order(session, "Acme Ltd", utcnow().date() + timedelta(days=2))
+    login(client, "bob@globex.example", bss=False)
+    assert client.get(f"/orders/{order_id}/schedule").status_code == 404
+    assert client.post(f"/orders/{order_id}/cancel-scheduled").status_code == 404
+    assert _order(session, order_id).status.type == OrderStatusType.SCHEDULED
+
+
+def test_scheduled_and_executing_cannot_be_set_through_the_bss_order_form(client, demo, session):
+    acme = account(session, "Acme Ltd")
+    statuses = session.scalars(
+        select(OrderStatus).where(
+            OrderStatus.tenant_id == acme.tenant_id,
+            OrderStatus.type.in_([OrderStatusType.SCHEDULED, OrderStatusType.EXECUTING]),
+        )
+    ).all()
+    order = session.scalar(
+        select(Order).where(Order.account_id == acme.id, Order.parent_order_id.is_(None))
+    )
+    login(client, "admin@skyline.example", bss=True)
+    edit = client.get(f"/bss/orders/{order.id}/edit")
+    offered = {o["value"] for o in soup(edit).select("select[name=status_id] option")}
+    for status in statuses:
+        assert str(status.id) not in offered
+        before = _order(session, order.id).status_id
+        client.post(f"/bss/orders/{order.id}/edit", data={"status_id": status.id, "name": "x"})
+        assert _order(session, order.id).status_id == before
+        client.post("/bss/orders/new", data={"account_id": acme.id, "status_id": status.id})
+        assert session.scalar(select(Order).where(Order.status_id == status.id).limit(1)) is None
