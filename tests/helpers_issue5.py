@@ -53,6 +53,15 @@ def item_spec(session, code, quantity, price=None) -> ItemSpec:
     )
 
 
+def _charge_key(order) -> str:
+    """The key the checkout gives the card kept for an order (unique per test run, because
+    the sandbox gateway remembers keys for the life of the process)."""
+    from core.services.checkout import charge_key
+
+    order.idempotency_key = uuid.uuid4().hex
+    return charge_key(order)
+
+
 def scheduled_order(
     session,
     account_name: str,
@@ -91,7 +100,7 @@ def scheduled_order(
                     gateway="sandbox",
                     gateway_reference=card_token,
                     card_last4=card_token.split("_")[2],
-                    idempotency_key=f"test-order-{order.id}-{uuid.uuid4().hex}",
+                    idempotency_key=_charge_key(order),
                 )
             )
     return order.id
@@ -123,7 +132,7 @@ def pending_approval_order(session, account_name="Initech", code="M365-STD", qua
                     gateway="sandbox",
                     gateway_reference="tok_sandbox_4242_test",
                     card_last4="4242",
-                    idempotency_key=f"test-order-{order.id}-{uuid.uuid4().hex}",
+                    idempotency_key=_charge_key(order),
                 )
             )
     return order.id

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from core import texts
 from core.db import utcnow, write_transaction
-from core.enums import AccountKind, ExecutionType, HoldReason
-from core.models import Account, Order, OrderHold, OrderStatus, User
+from core.enums import AccountKind, HoldReason
+from core.models import Account, Order, OrderStatus, User
 from core.rules.statuses import OrderStatusType, StatusKey, StorefrontType
 from core.services import scheduling
 from core.services.audit import record_order_event
@@ -100,7 +100,6 @@ def approve(
     actor: User | None,
     reason: str | None = None,
     now: datetime | None = None,
-    charge: scheduling.Charge | None = None,
 ) -> Order:
     """Release the approval hold; the order then proceeds as checkout would have sent it."""
     now = now or utcnow()
@@ -122,52 +121,18 @@ def approve(
                 actor=actor,
                 note=texts.RESELLER_APPROVED_NOTE.format(reason=reason),
             )
-        proceed(session, order, now, actor=actor, charge=charge)
+        proceed(session, order, now, actor=actor)
     return order
 
 
-def proceed(
-    session: Session,
-    order: Order,
-    now: datetime,
-    *,
-    actor: User | None = None,
-    charge: scheduling.Charge | None = None,
-) -> None:
-    """Continue placement once the approval hold is gone (PRODUCT.md 5.5): a scheduled order
-    waits for its date, a manual one is Submitted for the operations team, anything else is
-    charged and executed (or Submitted with the reason if a check fails)."""
-    book = StatusBook.load(session, order.tenant_id)
-    open_reasons = {h.reason for h in order.holds if h.released_at is None}
-    label = "reseller approval"
-    if order.scheduled_for is not None and HoldReason.SCHEDULED in open_reasons:
-        set_order_status(
-            session,
-            order,
-            book.by_key(StatusKey.SCHEDULED),
-            actor=actor,
-            actor_name=label,
-            note=texts.RESELLER_PROCEEDS_SCHEDULED,
-        )
-    elif (
-        order.execution_type == ExecutionType.MANUAL or HoldReason.MANUAL_EXECUTION in open_reasons
-    ):
-        if HoldReason.MANUAL_EXECUTION not in open_reasons:
-            session.add(
-                OrderHold(order_id=order.id, reason=HoldReason.MANUAL_EXECUTION, placed_at=now)
-            )
-        set_order_status(
-            session,
-            order,
-            book.submitted(),
-            actor=actor,
-            actor_name=label,
-            note=texts.RESELLER_PROCEEDS_MANUAL,
-        )
-    else:
-        scheduling.execute_with_checks(
-            session, order, now, charge=charge, actor=actor, actor_name=label
-        )
+def proceed(session: Session, order: Order, now: datetime, *, actor: User | None = None) -> None:
+    """Continue placement once the approval hold is gone (PRODUCT.md 5.5), through the
+    checkout's own continuation: a manual order is Submitted for the operations team, one over
+    the credit limit waits for review, a scheduled one waits for its date, anything else is
+    charged (the card kept as a gateway token at checkout) and executed."""
+    from core.services.checkout import proceed_after_holds
+
+    proceed_after_holds(session, order, now, actor=actor)
     session.flush()
 
 

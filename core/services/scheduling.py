@@ -205,6 +205,7 @@ def execute_with_checks(
         return _return_to_submitted(
             session, order, account, HoldReason.CREDIT_LIMIT, detail, now, actor, actor_name
         )
+    paid = False
     if order.payment_method == PaymentMethod.CARD and order.total > 0:
         succeeded, message = (charge or gateway_charge)(session, order, now)
         if not succeeded:
@@ -212,7 +213,10 @@ def execute_with_checks(
             return _return_to_submitted(
                 session, order, account, HoldReason.PAYMENT_FAILED, detail, now, actor, actor_name
             )
-    apply_execution(session, order, None, actor=actor, actor_name=actor_name, now=now)
+        paid = True
+    result = apply_execution(session, order, None, actor=actor, actor_name=actor_name, now=now)
+    if paid and result.invoice is not None:
+        result.invoice.paid = True
     return CheckOutcome(True)
 
 
