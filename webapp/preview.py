@@ -8,10 +8,20 @@ webapp/preview_fixtures.py.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, make_response, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 
 from webapp import preview_fixtures as fx
-from webapp.web import render_block
+from webapp.web import is_htmx, render_block
 
 bp = Blueprint("preview", __name__, url_prefix="/_preview")
 
@@ -71,6 +81,12 @@ def show(group: str, name: str):
     for category, message in context.pop("preview_flashes", ()):
         flash(message, category)
     context["preview_state"] = state
+    if is_htmx() and request.args.get("block"):
+        # a region of the page alone, as htmx asks for it
+        template = current_app.jinja_env.get_template(state.template)
+        if request.args["block"] not in template.blocks:
+            abort(404)
+        return render_block(state.template, request.args["block"], **context)
     if state.block:
         fragment = render_block(state.template, state.block, **context)
         return render_template("preview/fragment.html", fragment=fragment, preview_state=state)
