@@ -344,6 +344,7 @@ def load_demo(session: Session, hash_password) -> dict:
         actor_name="Storefront checkout",
         now=now - timedelta(days=7),
     )
+    _demo_offers_schedules_approvals(session, reseller, accounts, users, cat, now)  # issue 5
     session.flush()
     return {
         "tenants": [t.name for t in tenants.values()],
@@ -500,3 +501,129 @@ def _subscription(tenant, account, product, quantity, start: date, trial_ends_on
         is_trial=trial_ends_on is not None,
         trial_ends_on=trial_ends_on,
     )
+
+
+def _demo_offers_schedules_approvals(session, reseller, accounts, users, cat, now) -> None:
+    """Issue 5: an offer In Progress and an Accepted one for Acme, an order of Initech waiting
+    for BlueSky's approval, and an Acme order scheduled for tomorrow (cards kept as sandbox
+    tokens, as the checkout does, so approving or the worker can charge them)."""
+    import uuid
+
+    from core.models import Offer, OfferEvent, OfferItem, OfferStatus, Payment
+    from core.rules.statuses import StatusKey
+    from core.services.checkout import charge_key
+
+    products = cat["products"]
+    std = cat["price_lists"]["Standard"]
+    admin = users["admin@skyline.example"]
+    statuses = {
+        s.default_key: s
+        for s in session.scalars(select(OfferStatus).where(OfferStatus.tenant_id == reseller.id))
+    }
+    for name, key, lines in (
+        ("Modern Work 2027", "in_progress", [("M365-STD", 1, 25, None), ("M365-PREM", 0, 5, None)]),
+        ("Firewall refresh", "accepted", [("MNG-FW", 0, 1, Decimal("399.00"))]),
+    ):
+        offer = Offer(
+            tenant_id=reseller.id,
+            number="pending",
+            name=name,
+            account_id=accounts["acme"].id,
+            status_id=statuses[key].id,
+            valid_until=now.date() + timedelta(days=30),
+            created_by_user_id=admin.id,
+            created_at=now - timedelta(days=2),
+        )
+        session.add(offer)
+        session.flush()
+        offer.number = f"OF{offer.id:07d}"
+        for code, plan_index, quantity, price in lines:
+            plan = products[code].plans[plan_index]
+            session.add(
+                OfferItem(
+                    offer_id=offer.id,
+                    product_id=products[code].id,
+                    plan_id=plan.id,
+                    description=f"{products[code].name} ({plan.name})",
+                    quantity=quantity,
+                    unit_price=price or cat["plan_prices"][(plan.id, std.id)],
+                )
+            )
+        session.add(
+            OfferEvent(
+                offer_id=offer.id,
+                at=now - timedelta(days=2),
+                actor_user_id=admin.id,
+                actor_label=f"{admin.name} <{admin.email}>",
+                to_status_id=statuses[key].id,
+                note="Offer created",
+            )
+        )
+
+    book = StatusBook.load(session, reseller.id)
+
+    def storefront_order(account_key, status, code, quantity, hold, who, **fields):
+        product = products[code]
+        plan = product.plans[0]
+        order = build_order(
+            session,
+            tenant_id=reseller.id,
+            account=accounts[account_key],
+            status=status,
+            items=[
+                ItemSpec(
+                    product_id=product.id,
+                    plan_id=plan.id,
+                    description=f"{product.name} ({plan.name})",
+                    quantity=quantity,
+                    unit_price=cat["plan_prices"][(plan.id, std.id)],
+                )
+            ],
+            source=OrderSource.STOREFRONT,
+            order_date=now - timedelta(hours=1),
+            actor_name=f"{who} (Storefront)",
+            note="Placed on the Storefront",
+            idempotency_key=uuid.uuid4().hex,
+            **fields,
+        )
+        session.add(
+            OrderHold(
+                order_id=order.id,
+                reason=hold,
+                detail=fields.get("scheduled_for") and str(fields["scheduled_for"]),
+                placed_at=now,
+            )
+        )
+        session.add(
+            Payment(
+                tenant_id=reseller.id,
+                order_id=order.id,
+                amount=order.total,
+                method=PaymentMethod.CARD,
+                status="awaiting",
+                gateway="sandbox",
+                gateway_reference=f"tok_sandbox_4242_{uuid.uuid4().hex[:8]}",
+                card_last4="4242",
+                idempotency_key=charge_key(order),
+            )
+        )
+        return order
+
+    storefront_order(
+        "initech",
+        book.by_key(StatusKey.PENDING_RESELLER_APPROVAL),
+        "M365-STD",
+        4,
+        HoldReason.RESELLER_APPROVAL,
+        "Dave Initech",
+    )
+    storefront_order(
+        "acme",
+        book.by_key(StatusKey.SCHEDULED),
+        "AZ-BACKUP",
+        3,
+        HoldReason.SCHEDULED,
+        "Alice Acme",
+        scheduled_for=now.date() + timedelta(days=1),
+    )
+    session.flush()
