@@ -504,3 +504,59 @@ def test_the_demo_already_shows_backorders_in_the_distributor(session, demo):
     created = backorders_in(session, "distributor")
     assert created
     assert {bo.backorder_reseller_name for bo in created} == {"Skyline Cloud"}
+
+
+# --- subscription updates beyond the five: upgrades and add-on quantity changes ----------------
+
+
+def _upgrade(session, quantity):
+    acme = account(session, "reseller", "Acme Ltd")
+    sub = subscription(session, acme, "M365-STD")
+    premium = product(session, "reseller", "M365-PREM")
+    item = ItemSpec(
+        **{
+            **spec(
+                session, "M365-STD", quantity, ItemKind.UPGRADE, subscription_id=sub.id
+            ).__dict__,
+            "target_product_id": premium.id,
+            "plan_id": premium.plans[0].id,
+        }
+    )
+    return reseller_order(session, "Acme Ltd", [item])
+
+
+def test_a_full_upgrade_sets_the_order_field_of_the_mirrored_subscription(session, demo):
+    execute_order(session, tenant(session, "reseller").id, _upgrade(session, 10).id, now=NOW)
+    bo = backorders_in(session, "distributor")[-1]
+    assert bo.backorder_action == BackorderAction.UPGRADE
+    assert [(session.get(Product, i.product_id).code, str(i.unit_price)) for i in bo.items] == [
+        ("M365-PREM", "18.50")
+    ]
+    mirror = session.scalar(select(Subscription).where(Subscription.order_id == bo.id))
+    assert session.get(Product, mirror.product_id).code == "M365-PREM"
+    assert mirror.tenant_id == bo.tenant_id
+
+
+def test_a_partial_upgrade_shows_as_a_history_line(session, demo):
+    execute_order(session, tenant(session, "reseller").id, _upgrade(session, 4).id, now=NOW)
+    bo = backorders_in(session, "distributor")[-1]
+    assert session.scalar(select(func.count()).where(Subscription.order_id == bo.id)) == 0
+    line = session.scalar(select(SubscriptionHistory).where(SubscriptionHistory.order_id == bo.id))
+    assert line is not None and line.change == "upgrade"
+
+
+def test_an_addon_quantity_change_updates_the_mirrored_addon_and_its_source_type(session, demo):
+    reseller_id = tenant(session, "reseller").id
+    acme = account(session, "reseller", "Acme Ltd")
+    sub = subscription(session, acme, "M365-STD")
+    storage = addon(session, "M365-STD", "Extra Storage 100 GB")  # the demo gave it 5
+    item = spec(session, "M365-STD", 3, ItemKind.ADDON_QUANTITY, subscription_id=sub.id)
+    item = ItemSpec(**{**item.__dict__, "addon_id": storage.id, "plan_id": None})
+    execute_order(session, reseller_id, reseller_order(session, "Acme Ltd", [item]).id, now=NOW)
+    bo = backorders_in(session, "distributor")[-1]
+    assert bo.backorder_action == BackorderAction.ADDON_QUANTITY
+    mirrored = session.scalar(
+        select(SubscriptionAddOn).where(SubscriptionAddOn.source_order_id == bo.id)
+    )
+    assert mirrored.quantity == 8
+    assert (bo.items[0].quantity, str(bo.items[0].unit_price)) == (3, "1.80")
