@@ -48,6 +48,7 @@ def _preview_context():
         "status_colors_url": url_for("preview.status_colors"),
         "is_customer": _is_customer,
         "basket_count": lambda: fx.BASKET_COUNT if _is_customer() else 0,
+        "schedule_window_for": fx.schedule_window_for,
     }
 
 

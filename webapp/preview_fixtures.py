@@ -598,3 +598,809 @@ def setup_api_options_invalid():
             "sharing_rule": [texts.API_OPTIONS_SHARING_INVALID],
         },
     }
+
+
+# --- Storefront: catalogue -------------------------------------------------------------------
+
+M365 = NS(
+    id=101,
+    code="M365-STD",
+    name="Microsoft 365 Business Standard",
+    description="Office apps, e-mail, file storage and Teams for up to 300 users.",
+    is_bundle=False,
+    trial_days=30,
+)
+PRIV_CLOUD = NS(
+    id=102,
+    code="PRIV-CLOUD",
+    name="Private Cloud Hosting",
+    description="A dedicated virtual data centre, set up and run by our engineers.",
+    is_bundle=False,
+    trial_days=None,
+)
+SEC_BUNDLE = NS(
+    id=103,
+    code="SEC-BUNDLE",
+    name="Security Bundle",
+    description="Backup and a managed firewall in one subscription.",
+    is_bundle=True,
+    trial_days=None,
+)
+AZ_BACKUP = NS(
+    id=104,
+    code="AZ-BACKUP",
+    name="Azure Backup",
+    description="Backups of servers and workstations to Azure, kept for 90 days.",
+    is_bundle=False,
+    trial_days=14,
+)
+MONTHLY = NS(id=201, name="Monthly", billing_cycle="monthly", min_quantity=1, max_quantity=300)
+ANNUAL = NS(id=202, name="Annual", billing_cycle="annual", min_quantity=1, max_quantity=300)
+ONE_OFF = NS(id=203, name="Set-up", billing_cycle="one_off", min_quantity=1, max_quantity=20)
+ADDON_STORAGE = NS(id=301, name="Extra file storage (10 GB)", min_quantity=1, max_quantity=100)
+ADDON_ARCHIVE = NS(id=302, name="Exchange Online Archiving", min_quantity=1, max_quantity=300)
+
+
+def _product_view(product, manual=False, from_price=None, components=(), discount=None):
+    return NS(
+        product=product,
+        manual=manual,
+        from_price=from_price,
+        components=list(components),
+        discount_percent=discount,
+        plans=[
+            NS(plan=MONTHLY, price=Decimal("10.50")),
+            NS(plan=ANNUAL, price=Decimal("115.00")),
+        ],
+        addons=[
+            NS(addon=ADDON_STORAGE, price=Decimal("2.00")),
+            NS(addon=ADDON_ARCHIVE, price=Decimal("3.00")),
+        ],
+    )
+
+
+def catalogue():
+    return [
+        _product_view(M365, from_price=Decimal("10.50")),
+        _product_view(AZ_BACKUP, from_price=Decimal("4.20")),
+        _product_view(PRIV_CLOUD, manual=True, from_price=Decimal("120.00")),
+        _product_view(
+            SEC_BUNDLE,
+            manual=True,
+            from_price=Decimal("49.00"),
+            components=[NS(name="Azure Backup"), NS(name="Managed Firewall")],
+        ),
+    ]
+
+
+@state("storefront", "catalogue", "storefront/catalogue/list.html", "Catalogue, signed in")
+def sf_catalogue():
+    return {"products": catalogue()}
+
+
+@state(
+    "storefront",
+    "catalogue-anonymous",
+    "storefront/catalogue/list.html",
+    "Catalogue, anonymous visitor",
+    user=ANONYMOUS,
+)
+def sf_catalogue_anonymous():
+    return {"products": catalogue()}
+
+
+@state("storefront", "catalogue-empty", "storefront/catalogue/list.html", "Catalogue, empty")
+def sf_catalogue_empty():
+    return {"products": []}
+
+
+def _add_form(errors: dict | None = None):
+    from storefront.forms import AddToBasketForm
+
+    form = AddToBasketForm(formdata=None)
+    form.plan_id.choices = [("201", "Monthly: €10.50"), ("202", "Annual: €115.00")]
+    for name, messages in (errors or {}).items():
+        getattr(form, name).errors = list(messages)
+    return form
+
+
+def _product_context(view, **extra):
+    context = {
+        "view": view,
+        "form": _add_form(),
+        "errors": {},
+        "added": False,
+        "basket_manual": False,
+        "error": None,
+        "oob": False,
+    }
+    context.update(extra)
+    return context
+
+
+@state(
+    "storefront",
+    "product",
+    "storefront/catalogue/product.html",
+    "Product page (automatic, trial, add-ons, promotion)",
+)
+def sf_product():
+    return _product_context(_product_view(M365, discount=Decimal("10")))
+
+
+@state(
+    "storefront",
+    "product-manual-bundle",
+    "storefront/catalogue/product.html",
+    "Product page (bundle with a manual component)",
+)
+def sf_product_bundle():
+    view = _product_view(
+        SEC_BUNDLE,
+        manual=True,
+        components=[
+            NS(quantity=1, name="Azure Backup", execution_type="automatic"),
+            NS(quantity=1, name="Managed Firewall", execution_type="manual"),
+        ],
+    )
+    view.addons = []
+    return _product_context(view)
+
+
+@state(
+    "storefront",
+    "product-anonymous",
+    "storefront/catalogue/product.html",
+    "Product page, anonymous visitor",
+    user=ANONYMOUS,
+)
+def sf_product_anonymous():
+    return _product_context(_product_view(M365))
+
+
+@state(
+    "storefront",
+    "product-added-manual",
+    "storefront/catalogue/product.html",
+    "Product page, added to a manual basket (banner)",
+)
+def sf_product_added():
+    return _product_context(_product_view(PRIV_CLOUD, manual=True), added=True, basket_manual=True)
+
+
+@state(
+    "storefront",
+    "product-invalid",
+    "storefront/catalogue/product.html",
+    "Product page, form validation errors",
+)
+def sf_product_invalid():
+    return _product_context(
+        _product_view(M365),
+        errors={
+            "quantity": [texts.QUANTITY_INVALID.format(min=1, max=300)],
+            "addon_301": [texts.QUANTITY_INVALID.format(min=0, max=100)],
+        },
+    )
+
+
+@state(
+    "storefront",
+    "product-add-form-partial",
+    "storefront/catalogue/product.html",
+    "Add-to-basket form alone (htmx partial), added",
+    block="add_form",
+)
+def sf_product_add_partial():
+    return _product_context(_product_view(M365), added=True)
+
+
+# --- Storefront: basket ----------------------------------------------------------------------
+
+
+def _line(id, description, unit, qty, manual=False, parent=None, fixed=False, discount=None):
+    return NS(
+        item=NS(id=id, parent_item_id=parent, quantity=qty),
+        description=description,
+        manual=manual,
+        discount_percent=discount,
+        unit_price=Decimal(unit),
+        quantity_fixed=fixed,
+        amount=Decimal(unit) * qty,
+    )
+
+
+def basket_view(lines=(), manual=False, excess="0"):
+    lines = list(lines)
+    return NS(
+        manual=manual,
+        credit=NS(excess=Decimal(excess)),
+        empty=not lines,
+        all_lines=lambda: lines,
+        total=sum((line.amount for line in lines), Decimal("0")),
+    )
+
+
+AUTOMATIC_LINES = [
+    _line(1, "Microsoft 365 Business Standard · Monthly", "10.50", 10, discount=Decimal("10")),
+    _line(2, "Extra file storage (10 GB)", "2.00", 5, parent=1),
+    _line(3, "Azure Backup · Monthly (30-day trial)", "0.00", 1, fixed=True),
+]
+MANUAL_LINES = [
+    _line(4, "Private Cloud Hosting · Monthly", "120.00", 5, manual=True),
+    _line(5, "Managed Firewall · Set-up", "350.00", 1, manual=True, fixed=True),
+]
+
+
+def _basket(view, **extra):
+    context = {"view": view, "errors": {}, "oob": False}
+    context.update(extra)
+    return context
+
+
+@state(
+    "storefront",
+    "basket-empty",
+    "storefront/basket/basket.html",
+    "Basket, empty",
+    note="The header counter still shows the fixture count.",
+)
+def sf_basket_empty():
+    return _basket(basket_view(), basket_count=lambda: 0)
+
+
+@state(
+    "storefront",
+    "basket-full",
+    "storefront/basket/basket.html",
+    "Basket, full (automatic services, add-on, trial, promotion)",
+)
+def sf_basket_full():
+    return _basket(basket_view(AUTOMATIC_LINES))
+
+
+@state(
+    "storefront",
+    "basket-manual",
+    "storefront/basket/basket.html",
+    "Basket with manual services: the blue banner",
+)
+def sf_basket_manual():
+    return _basket(basket_view(MANUAL_LINES, manual=True))
+
+
+@state(
+    "storefront",
+    "basket-credit",
+    "storefront/basket/basket.html",
+    "Basket over the credit limit: the credit ribbon",
+)
+def sf_basket_credit():
+    return _basket(basket_view(AUTOMATIC_LINES + MANUAL_LINES[:1], excess="120.00"))
+
+
+@state(
+    "storefront",
+    "basket-manual-credit",
+    "storefront/basket/basket.html",
+    "Basket with manual services over the credit limit: banner and ribbon",
+)
+def sf_basket_manual_credit():
+    return _basket(basket_view(MANUAL_LINES, manual=True, excess="370.00"))
+
+
+@state(
+    "storefront", "basket-invalid", "storefront/basket/basket.html", "Basket, a quantity refused"
+)
+def sf_basket_invalid():
+    return _basket(
+        basket_view(AUTOMATIC_LINES),
+        errors={1: [texts.QUANTITY_INVALID.format(min=1, max=300)]},
+    )
+
+
+@state(
+    "storefront",
+    "basket-partial",
+    "storefront/basket/basket.html",
+    "Basket region alone (htmx partial, with the counter swapped out of band)",
+    block="basket",
+)
+def sf_basket_partial():
+    return _basket(basket_view(MANUAL_LINES, manual=True), oob=True)
+
+
+@state(
+    "storefront",
+    "mixed-manual-into-automatic",
+    "storefront/basket/mixed.html",
+    "Mixed basket: a manual service into an automatic basket",
+)
+def sf_mixed_manual():
+    return {"message": texts.MIXED_BASKET_MANUAL_INTO_AUTOMATIC, "back": "#main"}
+
+
+@state(
+    "storefront",
+    "mixed-automatic-into-manual",
+    "storefront/basket/mixed.html",
+    "Mixed basket: an automatic service into a manual basket",
+)
+def sf_mixed_automatic():
+    return {"message": texts.MIXED_BASKET_AUTOMATIC_INTO_MANUAL, "back": "#main"}
+
+
+# --- Storefront: checkout --------------------------------------------------------------------
+
+
+def _item(id, description, unit, qty, manual=False, parent=None, executed=0):
+    return NS(
+        id=id,
+        description=description,
+        unit_price=Decimal(unit),
+        quantity=qty,
+        executed_quantity=executed,
+        execution_type="manual" if manual else "automatic",
+        parent_item_id=parent,
+    )
+
+
+def order(number="SO0000123", status="submitted", items=None, manual=False, **extra):
+    items = items or [
+        _item(1, "Microsoft 365 Business Standard · Monthly", "9.45", 10),
+        _item(2, "Extra file storage (10 GB)", "2.00", 5, parent=1),
+    ]
+    values = dict(
+        id=int(number[2:]),
+        number=number,
+        currency="EUR",
+        items=items,
+        total=sum((i.unit_price * i.quantity for i in items), Decimal("0")),
+        status=STATUS[status],
+        storefront_status=STATUS[status],
+        execution_type="manual" if manual else "automatic",
+        payment_method="card",
+        billing_name="Acme Ltd",
+        billing_address="12 Harbour Street\nPiraeus 185 31",
+        order_date=ago(days=2, hours=3),
+        scheduled_for=None,
+        account=ACME,
+        account_id=ACME.id,
+        locked=status == "executed",
+        parent_order=None,
+        sub_orders=[],
+        source="storefront",
+    )
+    values.update(extra)
+    return NS(**values)
+
+
+MANUAL_ITEMS = [_item(4, "Private Cloud Hosting · Monthly", "120.00", 5, manual=True)]
+
+
+def _billing_form(errors: dict | None = None):
+    from storefront.forms import BillingForm
+
+    form = BillingForm(
+        formdata=None,
+        data={
+            "billing_name": "Acme Ltd",
+            "billing_address": "12 Harbour Street",
+            "payment_method": "card",
+        },
+    )
+    form.payment_method.choices = [("card", "Card"), ("on_account", "On account")]
+    for name, messages in (errors or {}).items():
+        getattr(form, name).errors = list(messages)
+    return form
+
+
+@state(
+    "storefront",
+    "checkout-billing",
+    "storefront/checkout/billing.html",
+    "Checkout step 2: billing and payment",
+)
+def sf_checkout_billing():
+    return {"order": order(status="draft"), "form": _billing_form(), "errors": {}}
+
+
+@state(
+    "storefront",
+    "checkout-billing-manual-invalid",
+    "storefront/checkout/billing.html",
+    "Checkout step 2, manual order, validation errors",
+)
+def sf_checkout_billing_invalid():
+    return {
+        "order": order(status="draft", items=MANUAL_ITEMS, manual=True),
+        "form": _billing_form(),
+        "errors": {
+            "billing_name": ["Enter the name to bill."],
+            "payment_method": ["Choose a payment method."],
+        },
+    }
+
+
+def _place_form():
+    from storefront.forms import PlaceOrderForm
+
+    form = PlaceOrderForm(formdata=None)
+    form.schedule_on.data = (NOW + timedelta(days=1)).date()
+    return form
+
+
+def _review(manual=False, excess="0", schedulable=True, needs_card=True):
+    return NS(
+        manual=manual,
+        credit=NS(excess=Decimal(excess)),
+        schedulable=schedulable,
+        needs_card=needs_card,
+        first_date=(NOW + timedelta(days=1)).date(),
+        last_date=(NOW + timedelta(days=90)).date(),
+    )
+
+
+def _review_context(review, the_order, **extra):
+    context = {
+        "review": review,
+        "order": the_order,
+        "form": _place_form(),
+        "errors": {},
+        "error": None,
+        "method_label": "Card",
+    }
+    context.update(extra)
+    return context
+
+
+@state(
+    "storefront",
+    "checkout-review",
+    "storefront/checkout/review.html",
+    "Checkout step 3: review, card payment, schedulable",
+)
+def sf_checkout_review():
+    return _review_context(_review(), order(status="draft"))
+
+
+@state(
+    "storefront",
+    "checkout-review-manual",
+    "storefront/checkout/review.html",
+    "Checkout step 3: review of a manual order (banner)",
+)
+def sf_checkout_review_manual():
+    return _review_context(
+        _review(manual=True, schedulable=False, needs_card=False),
+        order(status="draft", items=MANUAL_ITEMS, manual=True),
+    )
+
+
+@state(
+    "storefront",
+    "checkout-review-credit",
+    "storefront/checkout/review.html",
+    "Checkout step 3: on account over the credit limit (ribbon)",
+)
+def sf_checkout_review_credit():
+    return _review_context(
+        _review(excess="120.00", needs_card=False),
+        order(status="draft", payment_method="on_account", account=GLOBEX),
+        method_label="On account",
+    )
+
+
+@state(
+    "storefront",
+    "checkout-review-declined",
+    "storefront/checkout/review.html",
+    "Checkout step 3: card declined, field errors",
+)
+def sf_checkout_review_declined():
+    return _review_context(
+        _review(),
+        order(status="draft"),
+        error="The card was declined. Nothing was charged; check the details or use another card.",
+        errors={
+            "card_number": ["Enter the 16 digits of the card number."],
+            "schedule_on": ["Choose a date from tomorrow to 90 days ahead."],
+        },
+    )
+
+
+def _confirmation(kind, message, the_order, invoices=()):
+    return {
+        "order": the_order,
+        "result": NS(kind=kind, message=message, order=the_order, invoices=list(invoices)),
+    }
+
+
+@state(
+    "storefront",
+    "confirmation-manual",
+    "storefront/checkout/confirmation.html",
+    "Confirmation of a manual order",
+)
+def sf_confirmation_manual():
+    return _confirmation(
+        "manual", texts.MANUAL_ORDER_CONFIRMATION, order(items=MANUAL_ITEMS, manual=True)
+    )
+
+
+@state(
+    "storefront",
+    "confirmation-automatic",
+    "storefront/checkout/confirmation.html",
+    "Confirmation of an automatic order (executed, with its invoice)",
+)
+def sf_confirmation_automatic():
+    return _confirmation(
+        "automatic",
+        texts.AUTOMATIC_ORDER_CONFIRMATION,
+        order(status="executed"),
+        [NS(id=7, number="INV0000007")],
+    )
+
+
+@state(
+    "storefront",
+    "confirmation-credit",
+    "storefront/checkout/confirmation.html",
+    "Confirmation of an order held for the credit limit",
+)
+def sf_confirmation_credit():
+    return _confirmation("credit", texts.CREDIT_REVIEW_CONFIRMATION, order())
+
+
+@state(
+    "storefront",
+    "confirmation-scheduled",
+    "storefront/checkout/confirmation.html",
+    "Confirmation of a scheduled order",
+)
+def sf_confirmation_scheduled():
+    day = (NOW + timedelta(days=7)).strftime("%d/%m/%Y")
+    return _confirmation(
+        "scheduled", texts.SCHEDULED_ORDER_CONFIRMATION.format(date=day), order(status="scheduled")
+    )
+
+
+@state(
+    "storefront",
+    "confirmation-payment-failed",
+    "storefront/checkout/confirmation.html",
+    "Confirmation after a failed payment",
+)
+def sf_confirmation_failed():
+    message = texts.PAYMENT_FAILED_CONFIRMATION.format(reason="the card was declined.")
+    return _confirmation("payment_failed", message, order())
+
+
+# --- Storefront: orders, invoices, subscriptions ---------------------------------------------
+
+ORDER_STATUS_KEYS = [s.mandatory_key for s in ORDER_STATUSES if s.mandatory_key]
+
+
+@state(
+    "storefront", "orders", "storefront/orders/list.html", "Orders list: an order in every status"
+)
+def sf_orders():
+    orders = [
+        order(number=f"SO00001{n:02d}", status=key, order_date=ago(days=n))
+        for n, key in enumerate(ORDER_STATUS_KEYS, start=1)
+    ]
+    return {"result": NS(orders=orders, page=2, has_next=True)}
+
+
+@state("storefront", "orders-empty", "storefront/orders/list.html", "Orders list, empty")
+def sf_orders_empty():
+    return {"result": NS(orders=[], page=1, has_next=False)}
+
+
+def _order_detail(the_order, can_cancel=False, invoices=()):
+    return {"order": the_order, "detail": NS(can_cancel=can_cancel, invoices=list(invoices))}
+
+
+for _key in ORDER_STATUS_KEYS:
+
+    def _order_in_status(key=_key):
+        manual = key in ("submitted", "canceled")
+        items = MANUAL_ITEMS if manual else None
+        extra = {}
+        if key == "scheduled":
+            extra["scheduled_for"] = (NOW + timedelta(days=7)).date()
+        the_order = order(status=key, items=items, manual=manual, **extra)
+        invoices = [NS(id=7, number="INV0000007", total=the_order.total, currency="EUR")]
+        return _order_detail(
+            the_order,
+            can_cancel=key in ("submitted", "pending_reseller_approval"),
+            invoices=invoices if key == "executed" else (),
+        )
+
+    state(
+        "storefront",
+        f"order-{_key.replace('_', '-')}",
+        "storefront/orders/detail.html",
+        f"Order in status {STATUS[_key].description}",
+    )(_order_in_status)
+
+
+@state(
+    "storefront",
+    "order-partially-delivered",
+    "storefront/orders/detail.html",
+    "Order partially delivered",
+)
+def sf_order_partial():
+    items = [
+        _item(6, "Managed Firewall · Set-up", "350.00", 4, manual=True, executed=1),
+        _item(7, "Private Cloud Hosting · Monthly", "120.00", 2, manual=True, executed=2),
+    ]
+    return _order_detail(order(number="SO0000124", items=items, manual=True))
+
+
+def _invoice(number="INV0000007", paid=True):
+    lines = [
+        NS(
+            description="Microsoft 365 Business Standard · Monthly",
+            quantity=10,
+            unit_price=Decimal("9.45"),
+            amount=Decimal("94.50"),
+        ),
+        NS(
+            description="Extra file storage (10 GB)",
+            quantity=5,
+            unit_price=Decimal("2.00"),
+            amount=Decimal("10.00"),
+        ),
+    ]
+    return NS(
+        id=int(number[3:]),
+        number=number,
+        issued_at=ago(days=2),
+        paid=paid,
+        currency="EUR",
+        lines=lines,
+        total=sum((x.amount for x in lines), Decimal(0)),
+    )
+
+
+@state("storefront", "invoices", "storefront/invoices/list.html", "Invoices list")
+def sf_invoices():
+    return {
+        "invoices": [_invoice("INV0000007"), _invoice("INV0000006", paid=False)],
+        "page_no": 1,
+        "has_next": True,
+    }
+
+
+@state("storefront", "invoices-empty", "storefront/invoices/list.html", "Invoices list, empty")
+def sf_invoices_empty():
+    return {"invoices": [], "page_no": 1, "has_next": False}
+
+
+@state("storefront", "invoice", "storefront/invoices/detail.html", "Invoice")
+def sf_invoice():
+    return {"invoice": _invoice()}
+
+
+def _subscription(
+    id,
+    product,
+    plan,
+    qty,
+    status="active",
+    trial=False,
+    addons=(),
+    manual=False,
+    room=10,
+    addons_to_buy=(),
+    upgrades=(),
+):
+    sub = NS(
+        id=id,
+        product=product,
+        plan=plan,
+        quantity=qty,
+        status=status,
+        is_trial=trial,
+        trial_ends_on=(NOW + timedelta(days=12)).date() if trial else None,
+        addons=list(addons),
+        start_date=ago(days=40).date(),
+    )
+    return NS(
+        subscription=sub,
+        manual=manual,
+        room=room,
+        addons_to_buy=list(addons_to_buy),
+        upgrade_targets=list(upgrades),
+    )
+
+
+def subscriptions():
+    return [
+        _subscription(
+            1,
+            M365,
+            MONTHLY,
+            10,
+            addons=[NS(id=1, addon_id=ADDON_STORAGE.id, addon=ADDON_STORAGE, quantity=5)],
+            addons_to_buy=[ADDON_ARCHIVE],
+            upgrades=[NS(id=105, name="Microsoft 365 Business Premium")],
+        ),
+        _subscription(2, AZ_BACKUP, MONTHLY, 1, trial=True, room=0),
+        _subscription(3, PRIV_CLOUD, MONTHLY, 5, manual=True),
+    ]
+
+
+@state(
+    "storefront",
+    "subscriptions",
+    "storefront/subscriptions/list.html",
+    "My subscriptions (automatic, trial, manual)",
+)
+def sf_subscriptions():
+    return {"views": subscriptions()}
+
+
+@state(
+    "storefront",
+    "subscriptions-empty",
+    "storefront/subscriptions/list.html",
+    "My subscriptions, empty",
+)
+def sf_subscriptions_empty():
+    return {"views": []}
+
+
+def _popup(message):
+    return {"title": "This action cannot be performed", "message": message, "mixed": True}
+
+
+@state(
+    "storefront",
+    "popup-manual-subscription",
+    "storefront/subscriptions/blocked.html",
+    "Pop-up: manual subscription, automatic basket",
+    block="dialog",
+    note="The dialog htmx shows over My subscriptions.",
+)
+def sf_popup_manual():
+    return _popup(texts.POPUP_MANUAL_SUBSCRIPTION_AUTOMATIC_BASKET)
+
+
+@state(
+    "storefront",
+    "popup-automatic-subscription",
+    "storefront/subscriptions/blocked.html",
+    "Pop-up: automatic subscription, manual basket",
+    block="dialog",
+)
+def sf_popup_automatic():
+    return _popup(texts.POPUP_AUTOMATIC_SUBSCRIPTION_MANUAL_BASKET)
+
+
+@state(
+    "storefront",
+    "popup-manual-subscription-page",
+    "storefront/subscriptions/blocked.html",
+    "Pop-up without JavaScript: the page (manual subscription)",
+)
+def sf_popup_manual_page():
+    return _popup(texts.POPUP_MANUAL_SUBSCRIPTION_AUTOMATIC_BASKET)
+
+
+@state(
+    "storefront",
+    "popup-automatic-subscription-page",
+    "storefront/subscriptions/blocked.html",
+    "Pop-up without JavaScript: the page (automatic subscription)",
+)
+def sf_popup_automatic_page():
+    return _popup(texts.POPUP_AUTOMATIC_SUBSCRIPTION_MANUAL_BASKET)
+
+
+def schedule_window_for(_order) -> NS:
+    """Stand-in for the Storefront's helper: the dates a scheduled order may move to."""
+    return NS(first=(NOW + timedelta(days=1)).date(), last=(NOW + timedelta(days=90)).date())
