@@ -3,14 +3,19 @@ failures and exactly-once placement, at the service level on both engines."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from core.db import utcnow
-from core.enums import HoldReason
+from core.enums import HoldReason, ItemKind
 from core.models import (
+    Account,
     Invoice,
+    Notification,
+    Order,
     OrderHold,
     Payment,
     Product,
@@ -20,10 +25,14 @@ from core.models import (
 from core.rules.statuses import StatusKey
 from core.services import basket as basket_service
 from core.services import checkout
+from core.services.errors import ValidationFailed
 from core.services.payments import (
+    TEST_CARD_DECLINED,
+    TEST_CARD_ERROR,
     TEST_CARD_SUCCEEDS,
     SandboxGateway,
 )
+from core.services.statuses import StatusBook
 
 GOOD_CARD = {
     "number": TEST_CARD_SUCCEEDS,
@@ -103,3 +112,195 @@ def test_an_automatic_card_checkout_charges_once_invoices_once_and_subscribes(se
     assert gateway.charges == 1
     assert count(session, Invoice, order_id=order.id) == 1
     assert count(session, Payment, order_id=order.id) == 1
+
+
+class SlowGateway(SandboxGateway):
+    """A gateway that takes a while, so concurrent placements overlap."""
+
+    def charge(self, **kwargs):
+        import time
+
+        time.sleep(0.2)
+        return super().charge(**kwargs)
+
+
+def test_concurrent_placements_of_one_checkout_place_one_order_charge_once_invoice_once(
+    app, session, demo
+):
+    import threading
+
+    from webapp.extensions import db
+
+    alice = user(session, "alice@acme.example")
+    add(session, alice, "M365-PREM", 2)
+    order = checkout.start_checkout(session, alice.tenant_id, alice)
+    order_id, tenant_id, user_id = order.id, alice.tenant_id, alice.id
+    session.remove()
+    gateway = SlowGateway()
+    results, errors = [], []
+    barrier = threading.Barrier(4)
+
+    def worker():
+        with app.app_context():
+            try:
+                me = db.session.get(User, user_id)
+                barrier.wait()
+                result = checkout.place(
+                    db.session, tenant_id, me, order_id, card=GOOD_CARD, gateway=gateway
+                )
+                results.append(result.already_placed)
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert sorted(results) == [False, True, True, True]
+    assert gateway.charges == 1
+    assert count(session, Payment, order_id=order_id) == 1
+    assert count(session, Invoice, order_id=order_id) == 1
+    assert session.get(Order, order_id).status.mandatory_key == StatusKey.EXECUTED
+    subs = session.scalar(
+        select(func.count()).select_from(Subscription).where(Subscription.order_id == order_id)
+    )
+    assert subs == 1
+
+
+def test_a_gateway_error_leaves_the_order_submitted_with_a_payment_failed_hold(session, demo):
+    alice = user(session, "alice@acme.example")
+    add(session, alice, "AZ-BACKUP", 1)
+    order = checkout.start_checkout(session, alice.tenant_id, alice)
+    card = {**GOOD_CARD, "number": TEST_CARD_ERROR}
+    checkout.place(session, alice.tenant_id, alice, order.id, card=card, gateway=SandboxGateway())
+    assert status_key(session, order) == StatusKey.SUBMITTED
+    hold = session.scalar(select(OrderHold).where(OrderHold.order_id == order.id))
+    assert hold.reason == HoldReason.PAYMENT_FAILED and "could not be processed" in hold.detail
+    assert count(session, Invoice, order_id=order.id) == 0
+    assert checkout.confirmation(session, alice.tenant_id, alice, order.id).kind == "payment_failed"
+
+
+def test_card_numbers_are_never_stored(session, demo):
+    alice = user(session, "alice@acme.example")
+    add(session, alice, "AZ-BACKUP", 1)
+    order = checkout.start_checkout(session, alice.tenant_id, alice)
+    card = {**GOOD_CARD, "number": TEST_CARD_DECLINED}
+    checkout.place(session, alice.tenant_id, alice, order.id, card=card, gateway=SandboxGateway())
+    payment = session.scalar(select(Payment).where(Payment.order_id == order.id))
+    stored = " ".join(str(getattr(payment, c.key)) for c in Payment.__table__.columns)
+    assert TEST_CARD_DECLINED not in stored and payment.card_last4 == "0002"
+
+
+def test_an_invalid_card_or_date_changes_nothing(session, demo):
+    alice = user(session, "alice@acme.example")
+    add(session, alice, "AZ-BACKUP", 1)
+    order = checkout.start_checkout(session, alice.tenant_id, alice)
+    with pytest.raises(ValidationFailed) as error:
+        checkout.place(session, alice.tenant_id, alice, order.id, card={**GOOD_CARD, "cvc": "x"})
+    assert "card_cvc" in error.value.errors
+    with pytest.raises(ValidationFailed) as error:
+        checkout.place(
+            session,
+            alice.tenant_id,
+            alice,
+            order.id,
+            when="scheduled",
+            schedule_on=(utcnow() + timedelta(days=61)).date().isoformat(),
+            card=GOOD_CARD,
+        )
+    assert "schedule_on" in error.value.errors
+    assert status_key(session, order) == StatusKey.DRAFT
+    assert basket_service.basket_count(session, alice.id) == 1
+
+
+def test_starting_checkout_again_replaces_the_draft(session, demo):
+    alice = user(session, "alice@acme.example")
+    add(session, alice, "AZ-BACKUP", 1)
+    first = checkout.start_checkout(session, alice.tenant_id, alice).id
+    add(session, alice, "M365-PREM", 1)
+    second = checkout.start_checkout(session, alice.tenant_id, alice)
+    book = StatusBook.load(session, alice.tenant_id)
+    drafts = session.scalars(select(Order.id).where(Order.status_id == book.draft().id)).all()
+    assert drafts == [second.id]  # one checkout per user: the earlier one is gone
+    assert first is not None and len(second.items) == 2
+
+
+def test_an_empty_basket_cannot_be_checked_out(session, demo):
+    from core.services.errors import Conflict
+
+    alice = user(session, "alice@acme.example")
+    with pytest.raises(Conflict):
+        checkout.start_checkout(session, alice.tenant_id, alice)
+
+
+def test_subscription_changes_are_executed_on_the_existing_subscription(session, demo):
+    alice = user(session, "alice@acme.example")
+    sub = session.scalar(
+        select(Subscription)
+        .join(Product, Product.id == Subscription.product_id)
+        .where(Subscription.account_id == alice.account_id, Product.code == "M365-STD")
+    )
+    before = sub.quantity
+    basket_service.add_change(
+        session, alice.tenant_id, alice, sub.id, ItemKind.LICENSES, quantity="3"
+    )
+    order = checkout.start_checkout(session, alice.tenant_id, alice)
+    checkout.place(
+        session, alice.tenant_id, alice, order.id, card=GOOD_CARD, gateway=SandboxGateway()
+    )
+    session.refresh(sub)
+    assert sub.quantity == before + 3
+    assert status_key(session, order) == StatusKey.EXECUTED
+
+
+def test_after_the_reseller_approves_proceed_after_holds_charges_the_kept_card_and_executes(
+    session, demo
+):
+    from core.db import write_transaction
+    from core.services.execution import lock_order
+
+    dave = user(session, "dave@initech.example")
+    add(session, dave, "M365-PREM", 1)
+    order = checkout.start_checkout(session, dave.tenant_id, dave)
+    gateway = SandboxGateway()
+    checkout.place(session, dave.tenant_id, dave, order.id, card=GOOD_CARD, gateway=gateway)
+    assert status_key(session, order) == StatusKey.PENDING_RESELLER_APPROVAL
+    assert gateway.charges == 0
+    with write_transaction(session):
+        locked = lock_order(session, dave.tenant_id, order.id)
+        for hold in locked.holds:
+            hold.released_at = utcnow()
+        checkout.proceed_after_holds(session, locked, gateway=gateway)
+    assert status_key(session, order) == StatusKey.EXECUTED
+    assert gateway.charges == 1
+    payment = session.scalar(select(Payment).where(Payment.order_id == order.id))
+    assert payment.status == "succeeded" and payment.card_last4 == "4242"
+
+
+def test_an_order_over_the_credit_limit_notifies_the_customer_and_the_manager(session, demo):
+    bob = user(session, "bob@globex.example")
+    add(session, bob, "AZ-BACKUP", 1)
+    order = checkout.start_checkout(session, bob.tenant_id, bob)
+    checkout.place(session, bob.tenant_id, bob, order.id)
+    hold = session.scalar(select(OrderHold).where(OrderHold.order_id == order.id))
+    assert hold.reason == HoldReason.CREDIT_LIMIT and "€9.00" in hold.detail
+    assert count(session, Notification, order_id=order.id) == 2
+    assert count(session, Invoice, order_id=order.id) == 0
+
+
+def test_an_on_account_order_within_the_credit_limit_executes_with_an_open_invoice(session, demo):
+    bob = user(session, "bob@globex.example")
+    account = session.get(Account, bob.account_id)
+    account.credit_limit = Decimal("5000.00")
+    session.commit()
+    add(session, bob, "AZ-BACKUP", 2)
+    order = checkout.start_checkout(session, bob.tenant_id, bob)
+    checkout.place(session, bob.tenant_id, bob, order.id)
+    assert status_key(session, order) == StatusKey.EXECUTED
+    invoice = session.scalar(select(Invoice).where(Invoice.order_id == order.id))
+    assert invoice.total == Decimal("18.00") and not invoice.paid
+    assert count(session, Payment, order_id=order.id) == 0

@@ -1,0 +1,28 @@
+"""Rule 4.7: available credit and by how much a basket exceeds it."""
+
+from decimal import Decimal as D
+
+from core.rules import credit
+
+
+def test_without_a_credit_limit_nothing_is_enforced():
+    assert credit.available_credit(None, D("1000")) is None
+    assert credit.credit_excess(None, D("1000"), D("99999")) == D("0.00")
+
+
+def test_available_credit_is_the_limit_minus_unpaid_invoices_and_unexecuted_orders():
+    balance = credit.open_balance(D("120.00"), D("80.00"))
+    assert balance == D("200.00")
+    assert credit.available_credit(D("500.00"), balance) == D("300.00")
+
+
+def test_a_total_within_the_available_credit_exceeds_nothing():
+    assert credit.credit_excess(D("500"), D("200"), D("300")) == D("0.00")
+
+
+def test_the_excess_is_the_amount_above_the_available_credit():
+    assert credit.credit_excess(D("500"), D("200"), D("300.01")) == D("0.01")
+
+
+def test_an_account_already_over_its_limit_exceeds_by_the_whole_total_and_more():
+    assert credit.credit_excess(D("500"), D("900"), D("20.60")) == D("420.60")
