@@ -1404,3 +1404,618 @@ def sf_popup_automatic_page():
 def schedule_window_for(_order) -> NS:
     """Stand-in for the Storefront's helper: the dates a scheduled order may move to."""
     return NS(first=(NOW + timedelta(days=1)).date(), last=(NOW + timedelta(days=90)).date())
+
+
+# --- BSS: dashboard and orders ---------------------------------------------------------------
+
+
+def _row(n, key, account="Acme Ltd", manual=False, total="600.00", **extra):
+    values = dict(
+        id=120 + n,
+        number=f"SO00001{20 + n:02d}",
+        account_name=account,
+        name=None,
+        status=STATUS[key],
+        execution_type="manual" if manual else "automatic",
+        order_date=ago(hours=5 * n),
+        total=Decimal(total),
+        currency="EUR",
+        is_sub_order=False,
+        partly_executed=False,
+    )
+    values.update(extra)
+    return NS(**values)
+
+
+def _unexecuted():
+    return [
+        _row(1, "submitted", manual=True),
+        _row(2, "submitted", "Globex Corp", manual=True, total="1400.00", partly_executed=True),
+        _row(3, "pending_reseller_approval", "Initech", total="42.00"),
+    ]
+
+
+@state("bss", "dashboard", "bss_admin/dashboard.html", "Dashboard (admin)", user=BSS_ADMIN)
+def bss_dashboard():
+    return {"unexecuted": _unexecuted(), "manual": _unexecuted()[:2], "submitted_status_id": 2}
+
+
+@state(
+    "bss",
+    "dashboard-empty",
+    "bss_admin/dashboard.html",
+    "Dashboard, nothing to do",
+    user=BSS_OPERATOR,
+)
+def bss_dashboard_empty():
+    return {"unexecuted": [], "manual": [], "submitted_status_id": 2}
+
+
+@state(
+    "bss",
+    "dashboard-unexecuted-partial",
+    "bss_admin/dashboard_unexecuted.html",
+    "Unexecuted Orders widget alone (polled by htmx)",
+    user=BSS_ADMIN,
+    block="unexecuted_widget",
+)
+def bss_dashboard_widget():
+    return {"unexecuted": _unexecuted(), "submitted_status_id": 2}
+
+
+def _filter_form():
+    from bss_admin.order_forms import OrderFilterForm
+
+    form = OrderFilterForm(formdata=None)
+    form.status.choices = [("", "Any status")] + [
+        (str(s.id), s.description) for s in ORDER_STATUSES
+    ]
+    form.account.choices = [("", "Any account"), ("11", "Acme Ltd"), ("12", "Globex Corp")]
+    for name in ("execution_type", "sort"):
+        field = getattr(form, name, None)
+        if field is not None and not field.choices:
+            field.choices = [("", "Any")]
+    return form
+
+
+@state("bss", "orders", "bss_admin/orders/list.html", "Orders list: every status", user=BSS_ADMIN)
+def bss_orders():
+    rows = [
+        _row(n, key, manual=key in ("submitted", "canceled"), is_sub_order=n == 3)
+        for n, key in enumerate(ORDER_STATUS_KEYS, start=1)
+    ]
+    return {
+        "form": _filter_form(),
+        "result": NS(rows=rows),
+        "first_url": "#orders-table",
+        "next_url": "#orders-table",
+    }
+
+
+@state(
+    "bss",
+    "orders-empty",
+    "bss_admin/orders/list.html",
+    "Orders list, nothing found",
+    user=BSS_ADMIN,
+)
+def bss_orders_empty():
+    return {"form": _filter_form(), "result": NS(rows=[]), "first_url": None, "next_url": None}
+
+
+def _facts(status_type, **values):
+    from core.rules.permissions import OrderFacts
+
+    return OrderFacts(status_type=status_type, **values)
+
+
+def _records_panel(with_records=True, errors=None):
+    from bss_admin.backorder_views import FORMS
+
+    forms = NS(**{key: cls(formdata=None, prefix=key) for key, cls in FORMS.items()})
+    records = NS(activities=[], emails=[], cases=[])
+    if with_records:
+        records = NS(
+            activities=[
+                (
+                    NS(
+                        subject="Called the customer",
+                        at=ago(hours=20),
+                        notes="Delivery agreed for Monday.",
+                    ),
+                    "Otto Operator",
+                )
+            ],
+            emails=[
+                NS(
+                    subject="Your private cloud",
+                    at=ago(hours=30),
+                    sender="ops@skyline.example",
+                    recipient="alice@acme.example",
+                    body="",
+                )
+            ],
+            cases=[
+                NS(
+                    title="VPN access for the firewall",
+                    created_at=ago(hours=10),
+                    status="open",
+                    description="",
+                )
+            ],
+        )
+    return NS(
+        records=records,
+        forms=forms,
+        errors=errors or {},
+        message=None,
+        next_url="#order-records",
+        case_labels={"open": "Open", "in_progress": "In progress", "closed": "Closed"},
+        open="activity" if errors else None,
+    )
+
+
+def _bss_order(key="submitted", items=None, manual=True, source="storefront", **extra):
+    the_order = order(
+        status=key,
+        items=items or [_item(4, "Private Cloud Hosting · Monthly", "120.00", 5, manual=True)],
+        manual=manual,
+        name="Private cloud for the Athens office" if manual else None,
+        order_type="New business",
+        executed_at=ago(hours=1) if key == "executed" else None,
+        copied_from_id=None,
+        sales_rep="Otto Operator",
+        contact="Alice Archer",
+        campaign=None,
+        source=source,
+        tenant_id=TENANT.id,
+        backorder_reseller_name="Skyline Cloud",
+        responsible_user_id=None,
+        custom_fields=None,
+    )
+    for name, value in extra.items():
+        setattr(the_order, name, value)
+    return the_order
+
+
+def _history(*steps):
+    lines = []
+    previous = None
+    for hours, actor, key, note in steps:
+        lines.append(
+            NS(
+                at=ago(hours=hours),
+                actor=actor,
+                kind="status",
+                from_status=previous,
+                to_status=STATUS[key],
+                note=note,
+            )
+        )
+        previous = STATUS[key]
+    return lines
+
+
+def _detail(the_order, facts, holds=(), sub_orders=(), parent=None, history=None):
+    from core.rules.permissions import allowed_actions, editable_fields
+
+    actions = allowed_actions(facts)
+    detail = NS(
+        order=the_order,
+        account=the_order.account,
+        status=the_order.status,
+        items=[NS(item=i, remaining=i.quantity - i.executed_quantity) for i in the_order.items],
+        holds=list(holds),
+        sub_orders=list(sub_orders),
+        parent=parent,
+        history=history
+        or _history(
+            (50, "Alice Archer", "draft", "Basket checked out"),
+            (
+                49,
+                "System",
+                the_order.status.mandatory_key or "submitted",
+                "Placed on the Storefront",
+            ),
+        ),
+        facts=facts,
+        actions=actions,
+        fields=editable_fields(facts),
+        responsible_name="Otto Operator",
+        statuses_by_id={s.id: s for s in ORDER_STATUSES},
+    )
+    detail.can = lambda action: action in actions
+    detail.status_by_id = lambda status_id: detail.statuses_by_id.get(status_id)
+    return detail
+
+
+def _quick_add(errors=None):
+    from bss_admin.order_forms import QuickAddForm
+
+    form = QuickAddForm(formdata=None)
+    form.product_plan.choices = [
+        ("", "Choose a product"),
+        ("101-201", "M365-STD · Monthly"),
+        ("102-201", "PRIV-CLOUD · Monthly"),
+    ]
+    for name, messages in (errors or {}).items():
+        getattr(form, name).errors = list(messages)
+    return form
+
+
+def _order_page(detail, **extra):
+    context = {
+        "d": detail,
+        "quick_add": _quick_add(),
+        "errors": {},
+        "message": None,
+        "quantities": {},
+        "execute_values": None,
+        "msg_at": None,
+        "records_panel": _records_panel(),
+    }
+    context.update(extra)
+    return context
+
+
+def _hold(reason, detail=None):
+    return NS(reason=reason, detail=detail)
+
+
+@state(
+    "bss",
+    "order-manual-submitted",
+    "bss_admin/orders/detail.html",
+    "Order: Submitted manual order with the manual-execution ribbon",
+    user=BSS_OPERATOR,
+)
+def bss_order_manual():
+    the_order = _bss_order()
+    return _order_page(_detail(the_order, _facts("in_progress"), holds=[_hold("manual_execution")]))
+
+
+@state(
+    "bss",
+    "order-credit-and-payment",
+    "bss_admin/orders/detail.html",
+    "Order: credit-limit and payment-failed ribbons",
+    user=BSS_ADMIN,
+)
+def bss_order_credit():
+    the_order = _bss_order(
+        manual=False,
+        items=[_item(1, "Microsoft 365 Business Standard · Monthly", "10.50", 60)],
+        account=GLOBEX,
+        payment_method="on_account",
+    )
+    return _order_page(
+        _detail(
+            the_order,
+            _facts("in_progress"),
+            holds=[
+                _hold("credit_limit", "€630.00 of €500.00 credit used."),
+                _hold("payment_failed", "the card was declined."),
+            ],
+        )
+    )
+
+
+@state(
+    "bss",
+    "order-executed-locked",
+    "bss_admin/orders/detail.html",
+    "Order: executed and locked",
+    user=BSS_ADMIN,
+)
+def bss_order_executed():
+    items = [_item(1, "Microsoft 365 Business Premium · Monthly", "19.80", 10, executed=10)]
+    the_order = _bss_order("executed", items=items, manual=False)
+    history = _history(
+        (30, "Alice Archer", "draft", "Basket checked out"),
+        (29, "System", "executing", "Payment captured"),
+        (29, "System", "executed", "Executed automatically"),
+    )
+    return _order_page(
+        _detail(
+            the_order,
+            _facts("automatic_execute", any_executed=True, has_remaining=False),
+            history=history,
+        )
+    )
+
+
+def _partial_order():
+    items = [
+        _item(6, "Managed Firewall · Set-up", "350.00", 4, manual=True, executed=1),
+        _item(7, "Managed Firewall · Monthly support", "90.00", 4, manual=True, executed=1),
+    ]
+    the_order = _bss_order(items=items, number="SO0000124", account=GLOBEX)
+    subs = [
+        NS(id=125, number="SO0000125", status_id=STATUS["executed"].id, executed_at=ago(hours=6))
+    ]
+    history = _history(
+        (52, "Bob Brown", "draft", "Basket checked out"),
+        (51, "System", "submitted", "Manual execution required"),
+    )
+    history.append(
+        NS(
+            at=ago(hours=6),
+            actor="Otto Operator",
+            kind="partial",
+            from_status=STATUS["submitted"],
+            to_status=STATUS["submitted"],
+            note="Executed 1 of 4 and 1 of 4: sub-order SO0000125",
+        )
+    )
+    return the_order, subs, history
+
+
+@state(
+    "bss",
+    "order-partially-executed",
+    "bss_admin/orders/detail.html",
+    "Order: partially executed, with its sub-order",
+    user=BSS_OPERATOR,
+)
+def bss_order_partial():
+    the_order, subs, history = _partial_order()
+    facts = _facts("in_progress", any_executed=True)
+    return _order_page(
+        _detail(
+            the_order, facts, holds=[_hold("manual_execution")], sub_orders=subs, history=history
+        )
+    )
+
+
+@state(
+    "bss",
+    "order-partial-execution-refused",
+    "bss_admin/orders/detail.html",
+    "Order: partial execution refused (quantity errors)",
+    user=BSS_OPERATOR,
+)
+def bss_order_partial_refused():
+    the_order, subs, history = _partial_order()
+    facts = _facts("in_progress", any_executed=True)
+    return _order_page(
+        _detail(
+            the_order, facts, holds=[_hold("manual_execution")], sub_orders=subs, history=history
+        ),
+        message="Nothing was executed: check the quantities.",
+        msg_at="products",
+        errors={"6": ["Execute at most 3."]},
+        execute_values={"execute-6": "5", "execute-7": "1"},
+    )
+
+
+@state(
+    "bss",
+    "order-sub-order",
+    "bss_admin/orders/detail.html",
+    "Order: a sub-order (executed part of another order)",
+    user=BSS_OPERATOR,
+)
+def bss_order_sub():
+    items = [_item(8, "Managed Firewall · Set-up", "350.00", 1, manual=True, executed=1)]
+    the_order = _bss_order("executed", items=items, number="SO0000125", account=GLOBEX)
+    parent = NS(id=124, number="SO0000124")
+    return _order_page(
+        _detail(
+            the_order,
+            _facts("automatic_execute", is_sub_order=True, any_executed=True, has_remaining=False),
+            parent=parent,
+        )
+    )
+
+
+@state(
+    "bss",
+    "order-backorder",
+    "bss_admin/orders/detail.html",
+    "Order: back-order with its ribbon (distributor)",
+    user=BSS_ADMIN,
+)
+def bss_order_backorder():
+    items = [_item(9, "Microsoft 365 Business Standard · Monthly", "8.90", 10, executed=10)]
+    the_order = _bss_order(
+        "executed", items=items, manual=False, source="backorder", number="SO0000301"
+    )
+    facts = _facts("automatic_execute", is_backorder=True, any_executed=True, has_remaining=False)
+    return _order_page(_detail(the_order, facts))
+
+
+@state("bss", "order-canceled", "bss_admin/orders/detail.html", "Order: canceled", user=BSS_ADMIN)
+def bss_order_canceled():
+    the_order = _bss_order("canceled")
+    return _order_page(_detail(the_order, _facts("cancelled")))
+
+
+@state(
+    "bss",
+    "order-draft-quick-add-error",
+    "bss_admin/orders/detail.html",
+    "Order: draft, Quick Add validation errors, no items",
+    user=BSS_OPERATOR,
+)
+def bss_order_quick_add_error():
+    the_order = _bss_order("draft", manual=False)
+    the_order.items = []
+    detail = _detail(the_order, _facts("in_progress"))
+    detail.items = []
+    return _order_page(
+        detail,
+        quick_add=_quick_add(
+            {
+                "product_plan": ["Choose a product and plan."],
+                "quantity": ["Number must be between 1 and 100000."],
+            }
+        ),
+        errors={"product_plan": ["Choose a product and plan."]},
+        message="Check the item.",
+        msg_at="products",
+        records_panel=_records_panel(
+            with_records=False, errors={"activity": {"subject": [texts.ACTIVITY_SUBJECT_REQUIRED]}}
+        ),
+    )
+
+
+@state(
+    "bss",
+    "order-products-partial",
+    "bss_admin/orders/detail.html",
+    "Order products region alone (htmx partial)",
+    user=BSS_OPERATOR,
+    block="products",
+)
+def bss_order_products_partial():
+    return bss_order_partial()
+
+
+def _new_order_form(errors=None):
+    from bss_admin.order_forms import NewOrderForm
+
+    form = NewOrderForm(formdata=None)
+    form.account_id.choices = [("", "Choose an account"), ("11", "Acme Ltd"), ("12", "Globex Corp")]
+    form.status_id.choices = [(str(s.id), s.description) for s in ORDER_STATUSES[:2]]
+    for name, messages in (errors or {}).items():
+        getattr(form, name).errors = list(messages)
+    return form
+
+
+@state("bss", "order-new", "bss_admin/orders/new.html", "New order", user=BSS_OPERATOR)
+def bss_order_new():
+    return {"form": _new_order_form(), "errors": {}}
+
+
+@state(
+    "bss",
+    "order-new-invalid",
+    "bss_admin/orders/new.html",
+    "New order, validation errors",
+    user=BSS_OPERATOR,
+)
+def bss_order_new_invalid():
+    return {"form": _new_order_form(), "errors": {"account_id": ["Choose an account."]}}
+
+
+def _edit_form(detail):
+    from bss_admin.order_forms import EditOrderForm
+
+    form = EditOrderForm(formdata=None, obj=detail.order)
+    form.status_id.choices = [(str(s.id), s.description) for s in ORDER_STATUSES[:2]]
+    if hasattr(form, "responsible_user_id"):
+        form.responsible_user_id.choices = [
+            ("", "— nobody —"),
+            ("31", "Ada Admin"),
+            ("32", "Otto Operator"),
+        ]
+    return form
+
+
+@state("bss", "order-edit", "bss_admin/orders/edit.html", "Edit order (open)", user=BSS_OPERATOR)
+def bss_order_edit():
+    detail = _detail(_bss_order(), _facts("in_progress"))
+    return {
+        "d": detail,
+        "form": _edit_form(detail),
+        "errors": {},
+        "message": None,
+        "records_panel": _records_panel(with_records=False),
+    }
+
+
+@state(
+    "bss",
+    "order-edit-locked",
+    "bss_admin/orders/edit.html",
+    "Edit order (executed: status and payment method locked)",
+    user=BSS_OPERATOR,
+)
+def bss_order_edit_locked():
+    detail = _detail(_bss_order("executed"), _facts("automatic_execute", any_executed=True))
+    return {
+        "d": detail,
+        "form": _edit_form(detail),
+        "message": None,
+        "errors": {"name": [texts.TEXT_TOO_LONG.format(max=200)]},
+        "records_panel": _records_panel(with_records=False),
+    }
+
+
+# --- BSS: back-orders and subscriptions ------------------------------------------------------
+
+
+def _backorder_labels():
+    from core.rules.backorders import BackorderAction
+
+    return BackorderAction.LABELS
+
+
+@state(
+    "bss",
+    "backorders",
+    "bss_admin/backorders/list.html",
+    "Back-orders (distributor)",
+    user=BSS_ADMIN,
+)
+def bss_backorders():
+    labels = _backorder_labels()
+    rows = [
+        NS(
+            order=_bss_order(
+                "executed",
+                manual=False,
+                source="backorder",
+                number=f"SO00003{n:02d}",
+                backorder_action=action,
+                order_date=ago(days=n),
+            ),
+            billing_name="Skyline Cloud",
+            account_name=account,
+        )
+        for n, (action, account) in enumerate(
+            zip(labels, ["Acme Ltd", "Globex Corp", "Initech", "Acme Ltd"], strict=False), start=1
+        )
+    ]
+    return {
+        "listing": NS(rows=rows, total=len(rows), page=1, has_next=True),
+        "backorder_action_labels": labels,
+    }
+
+
+@state(
+    "bss",
+    "backorders-empty",
+    "bss_admin/backorders/list.html",
+    "Back-orders, none yet",
+    user=BSS_ADMIN,
+)
+def bss_backorders_empty():
+    return {
+        "listing": NS(rows=[], total=0, page=1, has_next=False),
+        "backorder_action_labels": _backorder_labels(),
+    }
+
+
+@state(
+    "bss",
+    "subscriptions",
+    "bss_admin/backorders/subscriptions.html",
+    "Subscriptions",
+    user=BSS_ADMIN,
+)
+def bss_subscriptions():
+    rows = []
+    for view in subscriptions():
+        sub = view.subscription
+        sub.order_id = 123
+        rows.append(
+            NS(
+                subscription=sub,
+                account_name="Acme Ltd",
+                product_name=sub.product.name,
+                plan_name=sub.plan.name,
+                order_number="SO0000123",
+            )
+        )
+    return {"listing": NS(rows=rows, page=2, has_next=False)}

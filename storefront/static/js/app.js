@@ -20,7 +20,9 @@
         if (opener && document.contains(opener)) opener.focus();
       }, { once: true });
       dialog.showModal();
-      var focusTarget = dialog.querySelector("[autofocus], button, a");
+      // the element marked autofocus first, else the first control
+      var focusTarget = dialog.querySelector("[autofocus]") ||
+        dialog.querySelector("button, a[href], input, select, textarea");
       if (focusTarget) focusTarget.focus();
     });
   }
