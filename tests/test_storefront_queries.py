@@ -1,0 +1,270 @@
+"""Speed (issue 3, item 10): every Storefront page runs a fixed number of SQL queries whatever
+the size of the catalogue, the basket or the order history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.db import utcnow, write_transaction
+from core.enums import ItemKind
+from core.models import (
+    AddOn,
+    AddOnPrice,
+    Basket,
+    BasketItem,
+    BundleComponent,
+    Invoice,
+    Order,
+    Plan,
+    PlanPrice,
+    Product,
+    ProductType,
+    Subscription,
+    SubscriptionAddOn,
+    User,
+)
+from core.services.execution import apply_execution, lock_order
+from core.services.order_factory import ItemSpec, build_order
+from core.services.statuses import StatusBook
+from tests.conftest import login
+
+N = 25
+
+
+def fresh(session) -> None:
+    """What a new request in production starts with: a new session and no cached user (in
+    tests the app context, and with it ``g``, outlives requests)."""
+    from flask import g
+
+    session.remove()
+    g.pop("_login_user", None)
+
+
+def _alice(session) -> User:
+    return session.scalar(select(User).where(User.email == "alice@acme.example"))
+
+
+def inflate(session, start: int, n: int) -> None:
+    """``n`` more products (every other one a bundle), basket lines with add-ons,
+    subscriptions with add-ons, orders (half executed, with invoices) for Alice."""
+    alice = _alice(session)
+    tenant_id = alice.tenant_id
+    account = alice.account
+    cloud = session.scalar(
+        select(ProductType).where(
+            ProductType.tenant_id == tenant_id, ProductType.name == "Cloud Services"
+        )
+    )
+    with write_transaction(session):
+        products = []
+        for i in range(start, start + n):
+            p = Product(
+                tenant_id=tenant_id,
+                product_type_id=cloud.id,
+                code=f"X{i}",
+                name=f"Extra {i}",
+                description="More",
+                is_bundle=(i % 2 == 1),
+                trial_days=7,
+            )
+            session.add(p)
+            session.flush()
+            plan = Plan(
+                product_id=p.id,
+                name="Monthly",
+                billing_cycle="monthly",
+                min_quantity=1,
+                max_quantity=99,
+            )
+            addon = AddOn(product_id=p.id, name=f"Add-on {i}")
+            session.add_all([plan, addon])
+            session.flush()
+            session.add_all(
+                [
+                    PlanPrice(
+                        plan_id=plan.id, price_list_id=account.price_list_id, price=Decimal("3.00")
+                    ),
+                    AddOnPrice(
+                        addon_id=addon.id,
+                        price_list_id=account.price_list_id,
+                        price=Decimal("1.00"),
+                    ),
+                ]
+            )
+            if p.is_bundle and products:
+                session.add(BundleComponent(bundle_id=p.id, component_id=products[-1].id))
+            products.append(p)
+        session.flush()
+        basket = session.scalar(select(Basket).where(Basket.user_id == alice.id))
+        if basket is None:
+            basket = Basket(tenant_id=tenant_id, account_id=account.id, user_id=alice.id)
+            session.add(basket)
+            session.flush()
+        for p in products:
+            item = BasketItem(
+                basket_id=basket.id,
+                kind=ItemKind.NEW,
+                product_id=p.id,
+                plan_id=p.plans[0].id,
+                quantity=2,
+            )
+            session.add(item)
+            session.flush()
+            session.add(
+                BasketItem(
+                    basket_id=basket.id,
+                    kind=ItemKind.ADDON_NEW,
+                    product_id=p.id,
+                    addon_id=p.addons[0].id,
+                    parent_item_id=item.id,
+                    quantity=1,
+                )
+            )
+        for p in products:
+            sub = Subscription(
+                tenant_id=tenant_id,
+                account_id=account.id,
+                product_id=p.id,
+                plan_id=p.plans[0].id,
+                quantity=3,
+                start_date=utcnow().date(),
+                is_trial=True,
+                trial_ends_on=utcnow().date() + timedelta(days=3),
+            )
+            session.add(sub)
+            session.flush()
+            session.add(
+                SubscriptionAddOn(subscription_id=sub.id, addon_id=p.addons[0].id, quantity=1)
+            )
+        book = StatusBook.load(session, tenant_id)
+        for i, p in enumerate(products, start):
+            order = build_order(
+                session,
+                tenant_id=tenant_id,
+                account=account,
+                status=book.submitted(),
+                items=[
+                    ItemSpec(
+                        product_id=p.id,
+                        plan_id=p.plans[0].id,
+                        description=f"Extra {i}",
+                        quantity=2,
+                        unit_price=Decimal("3.00"),
+                    )
+                    for _ in range(3)
+                ],
+                source="storefront",
+                order_date=utcnow() - timedelta(minutes=i),
+            )
+            if i % 2:
+                apply_execution(session, lock_order(session, tenant_id, order.id), None)
+
+
+def measure(client, count_queries, session) -> dict[str, int]:
+    alice = _alice(session)
+    order = session.scalar(
+        select(Order)
+        .where(Order.account_id == alice.account_id, Order.parent_order_id.is_(None))
+        .order_by(Order.id.desc())
+    )
+    invoice = session.scalar(select(Invoice).where(Invoice.account_id == alice.account_id))
+    product = session.scalar(
+        select(Product).where(Product.code == "M365-STD", Product.tenant_id == alice.tenant_id)
+    )
+    pages = {
+        "catalogue": "/",
+        "product": f"/products/{product.id}",
+        "basket": "/basket",
+        "subscriptions": "/subscriptions",
+        "orders": "/orders",
+        "order": f"/orders/{order.id}",
+        "invoices": "/invoices",
+        "invoice": f"/invoices/{invoice.id}",
+    }
+    counts = {}
+    for name, url in pages.items():
+        fresh(session)
+        with count_queries() as q:
+            response = client.get(url)
+        assert response.status_code == 200, (name, response.status_code)
+        counts[name] = q.count
+    return counts
+
+
+def test_every_storefront_page_runs_a_fixed_number_of_queries(client, session, demo, count_queries):
+    login(client, "alice@acme.example")
+    from core.services import basket as basket_service
+
+    alice = _alice(session)
+    p = session.scalar(
+        select(Product).where(Product.code == "AZ-BACKUP", Product.tenant_id == alice.tenant_id)
+    )
+    basket_service.add_product(session, alice.tenant_id, alice, p.id, p.plans[0].id, 1)
+    inflate(session, 0, 2)  # one of each kind: plain product, bundle, add-ons, trials, orders
+    small = measure(client, count_queries, session)
+    inflate(session, 2, N)
+    large = measure(client, count_queries, session)
+    print(
+        "\nStorefront queries per page (one of each kind / 25 more products, bundles, "
+        "basket lines with add-ons, subscriptions and orders of 3 items):"
+    )
+    for name in small:
+        print(f"  {name:14} {small[name]:3} / {large[name]:3}")
+    assert large == small
+    assert max(small.values()) <= 16
+
+
+def test_checkout_pages_run_a_fixed_number_of_queries(client, session, demo, count_queries):
+    login(client, "alice@acme.example")
+    from core.services import basket as basket_service
+
+    alice = _alice(session)
+    p = session.scalar(
+        select(Product).where(Product.code == "AZ-BACKUP", Product.tenant_id == alice.tenant_id)
+    )
+
+    product_id = p.id
+
+    def review_and_confirmation_counts(lines: int):
+        me = _alice(session)
+        plan_id = session.get(Product, product_id).plans[0].id
+        for _ in range(lines):
+            basket_service.add_product(session, me.tenant_id, me, product_id, plan_id, 1)
+        start = client.post("/checkout")
+        order_id = int(start.headers["Location"].split("/")[2])
+        counts = {}
+        fresh(session)
+        with count_queries() as q:
+            client.get(f"/checkout/{order_id}/billing")
+        counts["billing"] = q.count
+        fresh(session)
+        with count_queries() as q:
+            client.get(f"/checkout/{order_id}/review")
+        counts["review"] = q.count
+        with count_queries() as q:
+            placed = client.post(
+                f"/checkout/{order_id}/place",
+                data={
+                    "when": "now",
+                    "card_holder": "A",
+                    "card_number": "4242424242424242",
+                    "card_expiry_month": "12",
+                    "card_expiry_year": str(utcnow().year + 1),
+                    "card_cvc": "123",
+                },
+            )
+        counts["place"] = q.count
+        fresh(session)
+        with count_queries() as q:
+            client.get(placed.headers["Location"])
+        counts["confirmation"] = q.count
+        return counts
+
+    one = review_and_confirmation_counts(1)
+    many = review_and_confirmation_counts(20)
+    print("\nCheckout queries (1 line / 20 lines):", {k: (one[k], many[k]) for k in one})
+    for name in ("billing", "review", "confirmation"):
+        assert one[name] == many[name], name
