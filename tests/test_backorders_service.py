@@ -560,3 +560,47 @@ def test_an_addon_quantity_change_updates_the_mirrored_addon_and_its_source_type
     )
     assert mirrored.quantity == 8
     assert (bo.items[0].quantity, str(bo.items[0].unit_price)) == (3, "1.80")
+
+
+def test_two_orders_of_one_customer_executed_at_once_share_one_mirrored_customer(
+    app, session, demo
+):
+    from webapp.extensions import db
+
+    reseller_id = tenant(session, "reseller").id
+    order_ids = [new_subscription(session).id, new_subscription(session).id]
+    before = len(backorders_in(session, "distributor"))
+    session.remove()
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def run(order_id):
+        with app.app_context():
+            barrier.wait()
+            try:
+                execute_order(db.session, reseller_id, order_id, now=NOW)
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in order_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    created = backorders_in(session, "distributor")[before:]
+    assert len(created) == 2
+    assert created[0].account_id == created[1].account_id
+    distributor_id = tenant(session, "distributor").id
+    globex_ref = account(session, "reseller", "Globex Corp").id
+    assert (
+        session.scalar(
+            select(func.count()).where(
+                Account.tenant_id == distributor_id,
+                Account.external_ref == f"tenant:{reseller_id}:account:{globex_ref}",
+            )
+        )
+        == 1
+    )
