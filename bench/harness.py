@@ -8,7 +8,6 @@ run one request after another from a prepared state and report orders per second
 
 from __future__ import annotations
 
-import re
 import statistics
 import time
 from collections.abc import Callable
@@ -60,21 +59,27 @@ class Scenario:
     kind: str = "load"  # load: wrk against the ceiling; sequence: one after another
 
 
+CHECKOUT_ENDPOINTS = (
+    "storefront.basket_add",
+    "storefront.checkout_start",
+    "storefront.checkout_billing",
+    "storefront.checkout_place",
+)
 SCENARIOS = (
-    Scenario("catalogue", "Catalogue page (anonymous)", ("storefront.catalogue",), "ratio ≥ 0.6"),
+    Scenario("catalogue", "Catalogue page (anonymous)", ("storefront.home",), "ratio ≥ 0.6"),
     Scenario("product", "Product page (anonymous)", ("storefront.product",), "ratio ≥ 0.6"),
     Scenario("basket", "Basket page, 5 items (signed in)", ("storefront.basket",), "ratio ≥ 0.5"),
     Scenario("basket_add", "Add to basket (htmx POST)", ("storefront.basket_add",), "ratio ≥ 0.4"),
     Scenario(
         "checkout_auto",
         "Automatic checkout (orders/s)",
-        ("storefront.basket_add", "storefront.checkout"),
+        CHECKOUT_ENDPOINTS,
         kind="sequence",
     ),
     Scenario(
         "checkout_manual",
         "Manual checkout (orders/s)",
-        ("storefront.basket_add", "storefront.checkout"),
+        CHECKOUT_ENDPOINTS,
         kind="sequence",
     ),
     Scenario("orders_first", "BSS orders list, first page", ("bss_admin.orders_list",), "≤ 20 ms"),
@@ -144,9 +149,9 @@ class Context:
 
 
 def _catalogue_ids(session) -> dict:
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
-    from core.models import Plan, Product, ProductType, Tenant
+    from core.models import Plan, Product, ProductType, Tenant, User
 
     tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == "reseller"))
     rows = session.execute(
@@ -158,13 +163,25 @@ def _catalogue_ids(session) -> dict:
     ).all()
     automatic = [r for r in rows if not r[3]]
     manual = [r for r in rows if r[3]]
+    customers = session.scalar(
+        select(func.count()).select_from(User).where(User.email.like("%@bench.example"))
+    )
     session.rollback()
-    return {"tenant_id": tenant_id, "automatic": automatic, "manual": manual}
+    return {
+        "tenant_id": tenant_id,
+        "automatic": automatic,
+        "manual": manual,
+        "customers": customers,
+    }
 
 
-def add_form(ctx: Context, product_row, quantity: int = 1) -> dict:
-    product_id, _code, plan_id, _manual = product_row
-    return {"product_id": str(product_id), "plan_id": str(plan_id), "quantity": str(quantity)}
+def add_form(product_row, quantity: int = 1) -> dict:
+    _product_id, _code, plan_id, _manual = product_row
+    return {"plan_id": str(plan_id), "quantity": str(quantity), "back": ""}
+
+
+def add_path(ctx: Context, product_row) -> str:
+    return ctx.url_for("storefront.basket_add", product_id=product_row[0])
 
 
 # --- building each scenario's request --------------------------------------------------------
@@ -177,7 +194,7 @@ def _absolute(ctx: Context, path: str) -> str:
 def request_for(ctx: Context, key: str) -> load.Request:
     auto = ctx.ids["automatic"]
     if key == "catalogue":
-        return load.Request("GET", _absolute(ctx, ctx.url_for("storefront.catalogue")))
+        return load.Request("GET", _absolute(ctx, ctx.url_for("storefront.home")))
     if key == "product":
         product_id, code, *_ = auto[len(auto) // 2]
         path = _product_path(ctx, product_id, code)
@@ -186,7 +203,7 @@ def request_for(ctx: Context, key: str) -> load.Request:
         browser = ctx.customer(1)
         if not ctx.extra.get("basket_filled"):
             for row in auto[:5]:
-                _check(browser.post(ctx.url_for("storefront.basket_add"), add_form(ctx, row)))
+                _check(browser.post(add_path(ctx, row), add_form(row)))
             ctx.extra["basket_filled"] = True
         return load.Request(
             "GET",
@@ -202,12 +219,12 @@ def request_for(ctx: Context, key: str) -> load.Request:
 
         return load.Request(
             "POST",
-            _absolute(ctx, ctx.url_for("storefront.basket_add")),
+            _absolute(ctx, add_path(ctx, auto[0])),
             headers={
                 "HX-Request": "true",
                 "Content-Type": "application/x-www-form-urlencoded",
             },
-            body=urlencode(add_form(ctx, auto[0])),
+            body=urlencode(add_form(auto[0])),
             variants=variants,
         )
     browser = ctx.bss()
@@ -225,12 +242,7 @@ def request_for(ctx: Context, key: str) -> load.Request:
 
 
 def _product_path(ctx: Context, product_id: int, code: str) -> str:
-    for values in ({"product_id": product_id}, {"code": code}, {"product_code": code}):
-        try:
-            return ctx.url_for("storefront.product", **values)
-        except Exception:
-            continue
-    raise RuntimeError("cannot build the product page URL")
+    return ctx.url_for("storefront.product", product_id=product_id)
 
 
 def deep_page_path(ctx: Context, depth: int = 100_000) -> str:
@@ -375,7 +387,11 @@ def run_sequence_scenarios(ctx, scenarios, settings, log) -> list[Row]:
         row.rps = [1000 / statistics.mean(samples)]
         row.p50 = [load.percentile([s / 1000 for s in samples], 50) * 1000]
         row.p99 = [load.percentile([s / 1000 for s in samples], 99) * 1000]
-        row.note = f"{len(samples)} in sequence"
+        row.note = (
+            f"{len(samples)} in sequence"
+            if scenario.key == "execute_500"
+            else f"{len(samples)} in sequence, 6 requests each (POSTs and the pages between)"
+        )
         log(f"  {scenario.key:16} {row.rps[0]:.1f}/s  p50 {row.p50[0]:.0f} ms")
     return rows
 
@@ -386,44 +402,74 @@ def _timed(call) -> tuple[float, object]:
     return (time.perf_counter() - started) * 1000, result
 
 
+CARD = {
+    "card_holder": "Bench Buyer",
+    "card_number": "4242424242424242",
+    "card_expiry_month": "12",
+    "card_expiry_year": "2035",
+    "card_cvc": "123",
+}
+
+
 def _checkouts(ctx: Context, manual: bool, runs: int) -> tuple[list[float], int]:
-    """Fill a basket (not timed), then POST the checkout (timed); a new customer each time."""
+    """Fill a basket (not timed), then the whole checkout (timed): start, billing details,
+    place the order (card payment; executed at once when automatic). A new customer each time
+    (card customers: numbers not divisible by 4 after 3)."""
     products = ctx.ids["manual" if manual else "automatic"]
-    first = 1000 if manual else 500
+    total = ctx.ids["customers"]
+    first = total * 3 // 4 if manual else total // 2  # customers no other scenario uses
+    customers = [n for n in range(first, total + 1) if n % 4 != 3][: runs + 1]
+    if len(customers) <= runs:
+        raise RuntimeError("not enough customers for the checkouts at this scale")
     samples = []
     for n in range(runs):
-        browser = ctx.customer(first + n)
-        _check(browser.post(ctx.url_for("storefront.basket_add"), add_form(ctx, products[n])))
-        checkout = ctx.url_for("storefront.checkout")
-        form = checkout_form(browser.get(checkout).body)
-        elapsed, response = _timed(lambda b=browser, f=form, u=checkout: b.post(u, f))
-        _check(response)
+        browser = ctx.customer(customers[n])
+        row = products[n % len(products)]
+        _check(browser.post(add_path(ctx, row), add_form(row)))
+        elapsed, _order_path = _timed(lambda b=browser: _checkout_flow(b, ctx))
         samples.append(elapsed)
-    # one more in-process, to count its statements
+    # one more in-process, to count its statements (the three POSTs of the flow)
     client = ctx.app.test_client()
-    sign_in(client, CUSTOMER_EMAIL.format(first + runs), bss=False)
-    client.post(ctx.url_for("storefront.basket_add"), data=add_form(ctx, products[runs]))
-    form = checkout_form(client.get(ctx.url_for("storefront.checkout")).get_data(as_text=True))
+    sign_in(client, CUSTOMER_EMAIL.format(customers[runs]), bss=False)
+    row = products[runs % len(products)]
+    client.post(add_path(ctx, row), data=add_form(row))
     with counting(ctx.app) as counter:
-        client.post(ctx.url_for("storefront.checkout"), data=form)
+        billing = _path(client.post(ctx.url_for("storefront.checkout_start")).headers["Location"])
+        client.get(billing)
+        review = _path(client.post(billing, data=_billing_form()).headers["Location"])
+        client.get(review)
+        placed = client.post(review.replace("/review", "/place"), data={"when": "now", **CARD})
+        client.get(_path(placed.headers["Location"]))
     return samples, counter.count
 
 
-def checkout_form(html: str) -> dict:
-    """The checkout form's fields as the page renders them (hidden idempotency key etc.)."""
-    form = re.search(r"<form[^>]*checkout[^>]*>(.*?)</form>", html, re.S | re.I)
-    body = form.group(1) if form else html
-    fields = {}
-    for tag in re.findall(r"<input[^>]*>", body):
-        name = re.search(r'name="([^"]+)"', tag)
-        if not name or name.group(1) == "csrf_token":
-            continue
-        kind = re.search(r'type="([^"]+)"', tag)
-        if kind and kind.group(1) in ("checkbox", "radio") and "checked" not in tag:
-            continue
-        value = re.search(r'value="([^"]*)"', tag)
-        fields[name.group(1)] = value.group(1) if value else "on"
-    return fields
+def _billing_form() -> dict:
+    return {"billing_name": "Bench Buyer", "billing_address": "1 Load St", "payment_method": "card"}
+
+
+def _checkout_flow(browser: Browser, ctx: Context) -> str:
+    started = browser.post(ctx.url_for("storefront.checkout_start"), {})
+    _check(started)
+    billing = _path(started.headers["location"])
+    _check(browser.get(billing))
+    review = browser.post(billing, _billing_form())
+    _check(review)
+    review_path = _path(review.headers["location"])
+    _check(browser.get(review_path))
+    placed = browser.post(review_path.replace("/review", "/place"), {"when": "now", **CARD})
+    _check(placed)
+    if "confirmation" not in placed.headers.get("location", ""):
+        raise RuntimeError(f"the order was not placed: HTTP {placed.status} {placed.body[:200]}")
+    confirmation = _path(placed.headers["location"])
+    _check(browser.get(confirmation))
+    return confirmation
+
+
+def _path(location: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(location)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _execute_500(ctx: Context, runs: int) -> tuple[list[float], int]:

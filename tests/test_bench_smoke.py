@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from bench import dataset, report
-from bench.harness import Row, checkout_form
+from bench.harness import Row
 from bench.inprocess import Timing
 from bench.load import _lua_variants, percentile
 from bench.reference_app import app as reference_app
@@ -120,16 +120,6 @@ def test_each_user_of_a_load_variant_keeps_the_common_headers():
     lua = _lua_variants({"HX-Request": "true"}, [{"Cookie": "a=1"}, {"Cookie": "a=2"}])
     assert lua.count('["HX-Request"] = "true"') == 2
     assert '["Cookie"] = "a=2"' in lua
-
-
-def test_the_checkout_form_reader_keeps_hidden_and_checked_fields():
-    html = (
-        '<form action="/checkout" method="post"><input type="hidden" name="csrf_token" '
-        'value="t"><input type="hidden" name="key" value="k1">'
-        '<input type="checkbox" name="accept" checked><input type="radio" name="m" value="x">'
-        "</form>"
-    )
-    assert checkout_form(html) == {"key": "k1", "accept": "on"}
 
 
 def test_percentiles_pick_the_nearest_rank():
