@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow, write_transaction
@@ -24,6 +24,8 @@ from core.models import (
     ItemKind,
     Order,
     OrderItem,
+    Plan,
+    Product,
     ProvisioningTask,
     Subscription,
     SubscriptionAddOn,
@@ -133,8 +135,14 @@ def apply_execution(
     book = StatusBook.load(session, order.tenant_id)
     partial = plan_rules.is_partial(states, plan)
 
+    leaves_some = any(line.remaining - plan.get(line.item_id, 0) > 0 for line in states)
     if release_holds:
         for hold in order.holds:
+            # what is left of a manual order still needs manual execution: that hold (and its
+            # ribbon) stays until the last quantity is executed; the others a BSS user's
+            # execution resolves at once
+            if hold.reason == HoldReason.MANUAL_EXECUTION and leaves_some:
+                continue
             if hold.released_at is None:
                 hold.released_at = now
                 hold.released_by_user_id = actor.id if actor else None
@@ -149,27 +157,27 @@ def apply_execution(
                 )
 
     items = {i.id: i for i in order.items}
+    plans, products = _catalogue_for(session, [items[i] for i in plan])
     sub_order = _create_sub_order(session, order, book, now) if partial else None
+    target = sub_order or order
     invoice = Invoice(
         tenant_id=order.tenant_id,
         account_id=order.billing_account_id or order.account_id,
-        order_id=(sub_order or order).id,
+        order_id=target.id,
         number="pending",
         issued_at=now,
         total=Decimal("0.00"),
         currency=order.currency,
     )
     session.add(invoice)
-    session.flush()
-    invoice.number = f"INV{invoice.id:07d}"
-    total = Decimal("0.00")
-    target = sub_order or order
+    # one flush for the invoice and every sub-order item (batched inserts), not one per item
+    executed_items: dict[int, OrderItem] = {}
     for item_id, quantity in sorted(plan.items()):
         item = items[item_id]
         item.executed_quantity = item.executed_quantity + quantity
-        executed_item = item
+        executed_items[item_id] = item
         if sub_order is not None:
-            executed_item = OrderItem(
+            executed_items[item_id] = OrderItem(
                 order_id=sub_order.id,
                 kind=item.kind,
                 product_id=item.product_id,
@@ -186,23 +194,29 @@ def apply_execution(
                 discount_percent=item.discount_percent,
                 trial=item.trial,
             )
-            session.add(executed_item)
-            session.flush()
+            session.add(executed_items[item_id])
+    session.flush()  # the CHECK on executed_quantity fires here if anything went wrong
+    invoice.number = f"INV{invoice.id:07d}"
+    total = Decimal("0.00")
+    lines = []
+    for item_id, quantity in sorted(plan.items()):
+        item = items[item_id]
         amount = line_amount(item, quantity)
         total += amount
-        session.add(
-            InvoiceLine(
-                invoice_id=invoice.id,
-                order_item_id=executed_item.id,
-                description=item.description,
-                quantity=quantity,
-                unit_price=item.unit_price,
-                amount=amount,
-            )
+        lines.append(
+            {
+                "invoice_id": invoice.id,
+                "order_item_id": executed_items[item_id].id,
+                "description": item.description,
+                "quantity": quantity,
+                "unit_price": item.unit_price,
+                "amount": amount,
+            }
         )
-        _apply_to_subscriptions(session, order, target, item, quantity, now)
+    _insert_many(session, InvoiceLine, lines)
+    _apply_to_subscriptions(session, order, target, items, plan, plans, products, now)
     invoice.total = total
-    session.flush()  # the CHECK on executed_quantity fires here if anything went wrong
+    session.flush()
 
     fully = plan_rules.is_fully_executed(line_states(order))
     note = ", ".join(f"{items[i].description} × {q}" for i, q in sorted(plan.items()))
@@ -267,47 +281,127 @@ def _create_sub_order(session: Session, order: Order, book: StatusBook, now: dat
     return sub
 
 
+def _catalogue_for(session: Session, items: list[OrderItem]) -> tuple[dict, dict]:
+    """The plans and products of the executed items, in two queries (no lazy load per item)."""
+    plan_ids = {i.plan_id for i in items if i.plan_id}
+    product_ids = {i.product_id for i in items}
+    plans = (
+        {p.id: p for p in session.scalars(select(Plan).where(Plan.id.in_(plan_ids)))}
+        if plan_ids
+        else {}
+    )
+    products = {
+        p.id: p for p in session.scalars(select(Product).where(Product.id.in_(product_ids)))
+    }
+    return plans, products
+
+
 def _apply_to_subscriptions(
-    session: Session, order: Order, target: Order, item: OrderItem, quantity: int, now: datetime
+    session: Session,
+    order: Order,
+    target: Order,
+    items: dict[int, OrderItem],
+    plan: dict[int, int],
+    plans: dict,
+    products: dict,
+    now: datetime,
 ) -> None:
-    """Create or change the subscriptions for ``quantity`` of ``item``; start provisioning."""
+    """Create or change the subscriptions for what is executed now; start provisioning.
+
+    New subscriptions are inserted together (one statement, ids returned in order) before the
+    changes that may refer to them (add-ons of a new item executed in the same run)."""
     today = now.date()
+    tasks: list[dict] = []
+    new_items: list[OrderItem] = []
+    new_rows: list[dict] = []
+
+    def task(subscription_id, action):
+        tasks.append(
+            {
+                "tenant_id": order.tenant_id,
+                "order_id": target.id,
+                "subscription_id": subscription_id,
+                "action": action,
+                "status": "started",
+                "created_at": now,
+            }
+        )
+
+    def one_off(item: OrderItem) -> bool:
+        item_plan = plans.get(item.plan_id)
+        return item_plan is not None and item_plan.billing_cycle == "one_off"
+
+    for item_id, quantity in sorted(plan.items()):
+        item = items[item_id]
+        if item.kind != ItemKind.NEW or item.subscription_id:
+            continue
+        if one_off(item):
+            task(None, "deliver")
+            continue
+        trial_days = products[item.product_id].trial_days if item.trial else None
+        new_items.append(item)
+        new_rows.append(
+            {
+                "tenant_id": order.tenant_id,
+                "account_id": order.account_id,
+                "product_id": item.product_id,
+                "plan_id": item.plan_id,
+                "quantity": quantity,
+                "status": "active",
+                "is_trial": bool(item.trial),
+                "trial_ends_on": today + timedelta(days=trial_days) if trial_days else None,
+                "start_date": today,
+                "order_id": target.id,
+                "created_at": now,
+            }
+        )
+    if new_rows:
+        # one executemany, then the ids in insertion order: nothing else can point a
+        # subscription at this (new or never executed) target yet, and ids only grow
+        _insert_many(session, Subscription, new_rows)
+        ids = session.scalars(
+            select(Subscription.id)
+            .where(Subscription.order_id == target.id, Subscription.tenant_id == order.tenant_id)
+            .order_by(Subscription.id)
+        ).all()
+        history = []
+        for item, row, subscription_id in zip(new_items, new_rows, ids, strict=True):
+            item.subscription_id = subscription_id
+            history.append(
+                {
+                    "subscription_id": subscription_id,
+                    "at": now,
+                    "change": "created",
+                    "to_quantity": row["quantity"],
+                    "order_id": target.id,
+                }
+            )
+            task(subscription_id, item.kind)
+        _insert_many(session, SubscriptionHistory, history)
+    done = {item.id for item in new_items}
+    for item_id, quantity in sorted(plan.items()):
+        item = items[item_id]
+        if item_id in done or (item.kind == ItemKind.NEW and one_off(item)):
+            continue  # created above, or a one-off delivery whose task is already there
+        subscription = _change_subscription(session, order, target, item, quantity, now)
+        task(subscription.id if subscription else None, item.kind)
+    _insert_many(session, ProvisioningTask, tasks)
+
+
+def _insert_many(session: Session, model, rows: list[dict]) -> None:
+    """Rows nobody reads back in this transaction: one executemany, not one INSERT each."""
+    if rows:
+        session.execute(insert(model), rows)
+
+
+def _change_subscription(
+    session: Session, order: Order, target: Order, item: OrderItem, quantity: int, now: datetime
+) -> Subscription | None:
+    """An executed change to an existing subscription (or to one an earlier part created)."""
     subscription: Subscription | None = None
-    action = item.kind
-    if item.kind == ItemKind.NEW:
-        if item.plan is not None and item.plan.billing_cycle == "one_off":
-            session.add(
-                ProvisioningTask(tenant_id=order.tenant_id, order_id=target.id, action="deliver")
-            )
-            return
-        if item.subscription_id:  # an earlier partial execution created it
-            subscription = session.get(Subscription, item.subscription_id)
-            _change_quantity(session, subscription, quantity, target, now, "quantity_change")
-        else:
-            trial_days = item.product.trial_days if item.trial else None
-            subscription = Subscription(
-                tenant_id=order.tenant_id,
-                account_id=order.account_id,
-                product_id=item.product_id,
-                plan_id=item.plan_id,
-                quantity=quantity,
-                is_trial=bool(item.trial),
-                trial_ends_on=today + timedelta(days=trial_days) if trial_days else None,
-                start_date=today,
-                order_id=target.id,
-            )
-            session.add(subscription)
-            session.flush()
-            item.subscription_id = subscription.id
-            session.add(
-                SubscriptionHistory(
-                    subscription_id=subscription.id,
-                    at=now,
-                    change="created",
-                    to_quantity=quantity,
-                    order_id=target.id,
-                )
-            )
+    if item.kind == ItemKind.NEW:  # an earlier partial execution created it
+        subscription = session.get(Subscription, item.subscription_id)
+        _change_quantity(session, subscription, quantity, target, now, "quantity_change")
     elif item.kind in (ItemKind.ADDON_NEW, ItemKind.ADDON_QUANTITY):
         subscription = _subscription_for(session, order, item)
         if subscription is None:
@@ -345,6 +439,8 @@ def _apply_to_subscriptions(
         _change_quantity(session, subscription, quantity, target, now, "quantity_change")
     elif item.kind == ItemKind.UPGRADE:
         subscription = _subscription_for(session, order, item)
+        if subscription is None:
+            raise Conflict("The subscription for this item does not exist.")
         subscription.product_id = item.target_product_id or subscription.product_id
         if item.plan_id:
             subscription.plan_id = item.plan_id
@@ -360,6 +456,8 @@ def _apply_to_subscriptions(
         )
     elif item.kind == ItemKind.TO_PAID:
         subscription = _subscription_for(session, order, item)
+        if subscription is None:
+            raise Conflict("The subscription for this item does not exist.")
         subscription.is_trial = False
         subscription.trial_ends_on = None
         subscription.order_id = target.id
@@ -368,14 +466,7 @@ def _apply_to_subscriptions(
                 subscription_id=subscription.id, at=now, change="trial_to_paid", order_id=target.id
             )
         )
-    session.add(
-        ProvisioningTask(
-            tenant_id=order.tenant_id,
-            order_id=target.id,
-            subscription_id=subscription.id if subscription else None,
-            action=action,
-        )
-    )
+    return subscription
 
 
 def _subscription_for(session: Session, order: Order, item: OrderItem) -> Subscription | None:
