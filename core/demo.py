@@ -580,7 +580,7 @@ def _demo_offers_schedules_approvals(session, reseller, accounts, users, cat, no
                 )
             ],
             source=OrderSource.STOREFRONT,
-            order_date=now - timedelta(hours=1),
+            order_date=now - timedelta(days=8),  # older than the other demo orders
             actor_name=f"{who} (Storefront)",
             note="Placed on the Storefront",
             idempotency_key=uuid.uuid4().hex,
