@@ -1,0 +1,205 @@
+"""The authorization matrix (issue 8): every route of ``app.url_map`` with the outcome each role
+must get. tests/test_security_authz.py fails when a route is missing here (or listed here but
+gone), and checks every (route, role) pair against the running application.
+
+Outcomes: ``OK`` (served: 2xx, a redirect elsewhere than a login page, or a refusal of the input
+such as 400/401/409/422/429), ``LOGIN`` (sent to the login page of the route's side: ``/login``
+for the Storefront, ``/bss/login`` for the BSS), 403 (wrong role) and 404 (another account's or
+another tenant's object: it does not exist for the caller).
+
+Objects (the URL parameters) are demo objects named in tests/security_helpers.py ``OBJECTS``:
+``order_a`` is an order of customer A (Acme, alice@acme.example) in the demo tenant (Skyline
+Cloud), ``invoice_a`` its invoice, ... Customer B (Globex), the standard reseller (BlueSky), the
+distributor (Nimbus, parent tenant) and the unrelated tenant (Other Cloud) must all get 404 on
+them.
+"""
+
+from __future__ import annotations
+
+OK = "ok"
+LOGIN = "login"
+
+ROLES = (
+    "anonymous",
+    "customer_a",  # alice@acme.example, Storefront customer (card)
+    "customer_b",  # bob@globex.example, Storefront customer (on account)
+    "reseller",  # carol@bluesky.example, standard reseller (BlueSky IT)
+    "operator",  # operator@skyline.example, BSS operator
+    "admin",  # admin@skyline.example, BSS admin
+    "distributor",  # admin@nimbus.example, BSS admin of the parent (distributor) tenant
+    "other_tenant",  # admin@othercloud.example, BSS admin of an unrelated tenant
+    "other_customer",  # eve@othercorp.example, customer of the unrelated tenant, replays cookie
+)
+
+_CUSTOMERS = ("customer_a", "customer_b", "reseller")
+_BSS = ("operator", "admin", "distributor", "other_tenant")
+
+
+def policy(default, **outcomes) -> dict:
+    table = dict.fromkeys(ROLES, default)
+    table.update(outcomes)
+    return table
+
+
+# anyone, signed in or not
+PUBLIC = policy(OK)
+SIGNED_OUT = policy(LOGIN)
+# a Storefront customer of this Storefront's tenant
+CUSTOMER = policy(403, anonymous=LOGIN, **dict.fromkeys(_CUSTOMERS, OK))
+# the standard reseller only (approvals of its customers' orders)
+RESELLER = policy(403, anonymous=LOGIN, reseller=OK)
+# an object of customer A: everyone else is told it does not exist
+CUSTOMER_A_OBJECT = policy(403, anonymous=LOGIN, customer_a=OK, customer_b=404, reseller=404)
+# any BSS user (each sees their own tenant)
+BSS = policy(403, anonymous=LOGIN, **dict.fromkeys(_BSS, OK))
+# an object of the demo tenant: BSS users of other tenants get 404
+BSS_OBJECT = policy(403, anonymous=LOGIN, operator=OK, admin=OK, distributor=404, other_tenant=404)
+# BSS Setup: admins only
+ADMIN = policy(403, anonymous=LOGIN, admin=OK, distributor=OK, other_tenant=OK)
+ADMIN_OBJECT = policy(403, anonymous=LOGIN, admin=OK, distributor=404, other_tenant=404)
+
+# "METHOD rule": (policy, {url parameter: object name})
+MATRIX: dict[str, tuple[dict, dict]] = {
+    # --- shared ---
+    "GET /static/<path:filename>": (PUBLIC, {"filename": "static_file"}),
+    "GET /status-colors.css": (PUBLIC, {}),
+    # designers' preview: fixture data only, registered in development and tests, never in
+    # production (tests/test_security_headers.py checks that)
+    "GET /_preview/": (PUBLIC, {}),
+    "GET /_preview/status-colors.css": (PUBLIC, {}),
+    "GET /_preview/<group>/<name>": (PUBLIC, {"group": "preview_group", "name": "preview_name"}),
+    # --- Storefront ---
+    "GET /": (PUBLIC, {}),
+    "GET /login": (PUBLIC, {}),
+    "POST /login": (PUBLIC, {}),
+    # signing out always ends on the login page
+    "POST /logout": (SIGNED_OUT, {}),
+    # catalogue and basket
+    "GET /products/<int:product_id>": (PUBLIC, {"product_id": "product"}),
+    "POST /products/<int:product_id>/add": (CUSTOMER, {"product_id": "product"}),
+    "GET /basket": (CUSTOMER, {}),
+    "GET /basket/mixed": (CUSTOMER, {"?": "mixed_case"}),
+    "POST /basket/items/<int:item_id>/quantity": (CUSTOMER_A_OBJECT, {"item_id": "basket_item_a"}),
+    "POST /basket/items/<int:item_id>/remove": (CUSTOMER_A_OBJECT, {"item_id": "basket_item_a"}),
+    # checkout
+    "POST /checkout": (CUSTOMER, {}),
+    "GET /checkout/<int:order_id>/billing": (CUSTOMER_A_OBJECT, {"order_id": "draft_order_a"}),
+    "POST /checkout/<int:order_id>/billing": (CUSTOMER_A_OBJECT, {"order_id": "draft_order_a"}),
+    "GET /checkout/<int:order_id>/review": (CUSTOMER_A_OBJECT, {"order_id": "draft_order_a"}),
+    "POST /checkout/<int:order_id>/place": (CUSTOMER_A_OBJECT, {"order_id": "draft_order_a"}),
+    "GET /orders/<int:order_id>/confirmation": (
+        CUSTOMER_A_OBJECT,
+        {"order_id": "placed_order_a"},
+    ),
+    # billing: orders and invoices
+    "GET /orders": (CUSTOMER, {}),
+    "GET /orders/<int:order_id>": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
+    "POST /orders/<int:order_id>/cancel": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
+    "GET /invoices": (CUSTOMER, {}),
+    "GET /invoices/<int:invoice_id>": (CUSTOMER_A_OBJECT, {"invoice_id": "invoice_a"}),
+    # scheduled orders (the customer's side)
+    "GET /orders/<int:order_id>/schedule": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
+    "POST /orders/<int:order_id>/reschedule": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
+    "POST /orders/<int:order_id>/cancel-scheduled": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
+    # standard resellers approve their customers' orders
+    "GET /reseller/approvals": (RESELLER, {}),
+    "POST /reseller/approvals/<int:order_id>/approve": (
+        RESELLER,
+        {"order_id": "pending_approval_order"},
+    ),
+    "POST /reseller/approvals/<int:order_id>/reject": (
+        RESELLER,
+        {"order_id": "pending_approval_order"},
+    ),
+    # subscriptions
+    "GET /subscriptions": (CUSTOMER, {}),
+    "POST /subscriptions/<int:subscription_id>/<action>": (
+        CUSTOMER_A_OBJECT,
+        {"subscription_id": "subscription_a", "action": "subscription_action"},
+    ),
+    # --- BSS ---
+    "GET /bss/login": (PUBLIC, {}),
+    "POST /bss/login": (PUBLIC, {}),
+    "POST /bss/logout": (SIGNED_OUT, {}),
+    "GET /bss/": (BSS, {}),
+    "GET /bss/dashboard/unexecuted-orders": (BSS, {}),
+    # orders
+    "GET /bss/orders": (BSS, {}),
+    "GET /bss/orders/new": (BSS, {}),
+    "POST /bss/orders/new": (BSS, {}),
+    "GET /bss/orders/<int:order_id>": (BSS_OBJECT, {"order_id": "order_a"}),
+    "GET /bss/orders/<int:order_id>/edit": (BSS_OBJECT, {"order_id": "order_a"}),
+    "POST /bss/orders/<int:order_id>/edit": (BSS_OBJECT, {"order_id": "order_a"}),
+    "GET /bss/orders/<int:order_id>/export.csv": (BSS_OBJECT, {"order_id": "order_a"}),
+    "GET /bss/orders/<int:order_id>/print": (BSS_OBJECT, {"order_id": "order_a"}),
+    "POST /bss/orders/<int:order_id>/items": (BSS_OBJECT, {"order_id": "order_a"}),
+    "POST /bss/orders/<int:order_id>/items/update": (BSS_OBJECT, {"order_id": "order_a"}),
+    "POST /bss/orders/<int:order_id>/execute": (BSS_OBJECT, {"order_id": "order_b"}),
+    "POST /bss/orders/<int:order_id>/execute-partial": (BSS_OBJECT, {"order_id": "order_a"}),
+    "POST /bss/orders/<int:order_id>/copy": (BSS_OBJECT, {"order_id": "order_a_executed"}),
+    "POST /bss/orders/<int:order_id>/cancel": (BSS_OBJECT, {"order_id": "order_b"}),
+    # side records (activities, e-mails, cases) and back-orders
+    "GET /bss/orders/<int:order_id>/records": (BSS_OBJECT, {"order_id": "order_a"}),
+    "POST /bss/orders/<int:order_id>/activities": (BSS_OBJECT, {"order_id": "order_a"}),
+    "POST /bss/orders/<int:order_id>/emails": (BSS_OBJECT, {"order_id": "order_a"}),
+    "POST /bss/orders/<int:order_id>/cases": (BSS_OBJECT, {"order_id": "order_a"}),
+    # offers
+    "GET /bss/offers": (BSS, {}),
+    "GET /bss/offers/new": (BSS, {}),
+    "POST /bss/offers/new": (BSS, {}),
+    "GET /bss/offers/<int:offer_id>": (BSS_OBJECT, {"offer_id": "offer"}),
+    "GET /bss/offers/<int:offer_id>/edit": (BSS_OBJECT, {"offer_id": "offer"}),
+    "POST /bss/offers/<int:offer_id>/edit": (BSS_OBJECT, {"offer_id": "offer"}),
+    "GET /bss/offers/<int:offer_id>/print": (BSS_OBJECT, {"offer_id": "offer"}),
+    "GET /bss/offers/<int:offer_id>/export.csv": (BSS_OBJECT, {"offer_id": "offer"}),
+    "POST /bss/offers/<int:offer_id>/items": (BSS_OBJECT, {"offer_id": "offer"}),
+    "POST /bss/offers/<int:offer_id>/items/<int:item_id>": (
+        BSS_OBJECT,
+        {"offer_id": "offer", "item_id": "offer_item"},
+    ),
+    "POST /bss/offers/<int:offer_id>/items/<int:item_id>/delete": (
+        BSS_OBJECT,
+        {"offer_id": "offer", "item_id": "offer_item"},
+    ),
+    "POST /bss/offers/<int:offer_id>/convert": (BSS_OBJECT, {"offer_id": "offer"}),
+    "GET /bss/backorders": (BSS, {}),
+    "GET /bss/subscriptions": (BSS, {}),
+    "GET /bss/subscriptions/<int:subscription_id>": (
+        BSS_OBJECT,
+        {"subscription_id": "subscription_a"},
+    ),
+    # Setup
+    "GET /bss/setup/api-options": (ADMIN, {}),
+    "POST /bss/setup/api-options": (ADMIN, {}),
+    "GET /bss/setup/order-statuses": (ADMIN, {}),
+    "POST /bss/setup/order-statuses": (ADMIN, {}),
+    "POST /bss/setup/order-statuses/<int:status_id>": (
+        ADMIN_OBJECT,
+        {"status_id": "order_status"},
+    ),
+    "POST /bss/setup/order-statuses/<int:status_id>/delete": (
+        ADMIN_OBJECT,
+        {"status_id": "order_status"},
+    ),
+    "GET /bss/setup/offer-statuses": (ADMIN, {}),
+    "POST /bss/setup/offer-statuses": (ADMIN, {}),
+    "POST /bss/setup/offer-statuses/<int:status_id>": (
+        ADMIN_OBJECT,
+        {"status_id": "offer_status"},
+    ),
+    "POST /bss/setup/offer-statuses/<int:status_id>/delete": (
+        ADMIN_OBJECT,
+        {"status_id": "offer_status"},
+    ),
+    "GET /bss/setup/product-types": (ADMIN, {}),
+    "GET /bss/setup/product-types/new": (ADMIN, {}),
+    "POST /bss/setup/product-types/new": (ADMIN, {}),
+    "GET /bss/setup/product-types/<int:product_type_id>": (
+        ADMIN_OBJECT,
+        {"product_type_id": "product_type"},
+    ),
+    "POST /bss/setup/product-types/<int:product_type_id>": (
+        ADMIN_OBJECT,
+        {"product_type_id": "product_type"},
+    ),
+}
