@@ -199,7 +199,7 @@ def offer_add_item(offer_id: int):
     except Conflict as error:
         return _offer_page(offer_id, status=409, block="offer_items", error_message=error.message)
     flash(texts.OFFER_ITEM_ADDED, "success")
-    return see_other(url_for("bss_admin.offer_detail", offer_id=offer_id) + "#items")
+    return see_other(url_for("bss_admin.offer_detail", offer_id=offer_id))
 
 
 @bp.post("/offers/<int:offer_id>/items/<int:item_id>")
@@ -225,7 +225,7 @@ def offer_update_item(offer_id: int, item_id: int):
     except Conflict as error:
         return _offer_page(offer_id, status=409, block="offer_items", error_message=error.message)
     flash(texts.OFFER_ITEM_SAVED, "success")
-    return see_other(url_for("bss_admin.offer_detail", offer_id=offer_id) + "#items")
+    return see_other(url_for("bss_admin.offer_detail", offer_id=offer_id))
 
 
 @bp.post("/offers/<int:offer_id>/items/<int:item_id>/delete")
@@ -238,7 +238,7 @@ def offer_remove_item(offer_id: int, item_id: int):
     except Conflict as error:
         return _offer_page(offer_id, status=409, block="offer_items", error_message=error.message)
     flash(texts.OFFER_ITEM_REMOVED, "success")
-    return see_other(url_for("bss_admin.offer_detail", offer_id=offer_id) + "#items")
+    return see_other(url_for("bss_admin.offer_detail", offer_id=offer_id))
 
 
 @bp.post("/offers/<int:offer_id>/convert")
