@@ -42,8 +42,9 @@ class LoadResult:
 
     @property
     def bad(self) -> int:
-        """Responses that are not 2xx, and socket errors: either flags the run."""
-        return self.errors + sum(n for s, n in self.statuses.items() if not 200 <= s < 300)
+        """Responses that are not 2xx, socket errors, or no response at all: each flags the run."""
+        wrong = sum(n for s, n in self.statuses.items() if not 200 <= s < 300)
+        return self.errors + wrong + (1 if self.requests == 0 else 0)
 
 
 def ensure_wrk(log=print) -> str | None:
