@@ -512,7 +512,7 @@ def discover_forms(html: str, page_url: str, role: str) -> list[FormSpec]:
                     if kind == "submit" and element.get("value") and name:
                         fields.append(FormField(name, "button", element["value"], []))
                     continue
-                if name == "csrf_token":
+                if name.endswith("csrf_token"):  # also prefixed forms' "<prefix>-csrf_token"
                     fields.append(FormField(name, "csrf", element.get("value"), []))
                     continue
                 if kind == "checkbox":
@@ -567,3 +567,43 @@ def crawl_forms(session, clients: dict) -> dict[str, FormSpec]:
             for form in discover_forms(response.get_data(as_text=True), url, role):
                 forms.setdefault(form.action.split("?", 1)[0], form)
     return forms
+
+
+# --- the world the route-by-route tests run in ---------------------------------------------------
+
+
+def make_world(app, session) -> dict:
+    """Demo data (already loaded) + the unrelated tenant + the extra objects, and one signed-in
+    client per role."""
+    from tests.authz_matrix import ROLES
+    from webapp.auth import hash_password
+
+    add_other_tenant(session, hash_password)
+    add_world_objects(session)
+    clients = {role: sign_in(app, role) for role in ROLES}
+    return {"app": app, "session": session, "clients": clients}
+
+
+_CRAWLS: dict[str, dict] = {}
+
+
+def form_data(world, url: str) -> dict:
+    """What the page's own form for ``url`` sends (empty when no page shows one).
+
+    Every test starts from the same data with the same ids, so one crawl per engine serves all.
+    """
+    key = world["app"].config["SQLALCHEMY_DATABASE_URI"]
+    if key not in _CRAWLS:
+        _CRAWLS[key] = crawl_forms(world["session"], world["clients"])
+    form = _CRAWLS[key].get(url.split("?", 1)[0])
+    return form.defaults() if form else {}
+
+
+def reset_throttling() -> None:
+    """Forget failed sign-ins (the limiter's storage is shared by the whole test process)."""
+    from webapp.extensions import limiter
+
+    try:
+        limiter.reset()
+    except Exception:  # noqa: BLE001  (storage not initialised yet)
+        pass

@@ -9,12 +9,11 @@ from tests.authz_matrix import LOGIN, MATRIX, OK, ROLES
 from tests.security_helpers import (
     OBJECTS,
     Tally,
-    add_other_tenant,
-    add_world_objects,
     build_url,
     changed_tables,
     classify,
-    crawl_forms,
+    form_data,
+    make_world,
     row_counts,
     rule_params,
     sign_in,
@@ -36,28 +35,7 @@ def app_routes(app) -> dict[str, object]:
 
 @pytest.fixture
 def world(app, session, demo):
-    from webapp.auth import hash_password
-
-    add_other_tenant(session, hash_password)
-    add_world_objects(session)
-    app.config["RATELIMIT_ENABLED"] = False
-    clients = {role: sign_in(app, role) for role in ROLES}
-    return {"app": app, "session": session, "clients": clients}
-
-
-_CRAWLS: dict[str, dict] = {}
-
-
-def form_data(world, url: str) -> dict:
-    """What the page's own form for ``url`` sends (empty when no page shows one).
-
-    Every test starts from the same data with the same ids, so one crawl per engine serves all.
-    """
-    key = world["app"].config["SQLALCHEMY_DATABASE_URI"]
-    if key not in _CRAWLS:
-        _CRAWLS[key] = crawl_forms(world["session"], world["clients"])
-    form = _CRAWLS[key].get(url.split("?", 1)[0])
-    return form.defaults() if form else {}
+    return make_world(app, session)
 
 
 def test_every_route_of_the_application_is_in_the_authorization_matrix(app):
