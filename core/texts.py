@@ -280,10 +280,10 @@ OFFER_PRICE_HINT = "Leave empty to use the price from the account's price list."
 SCHEDULE_DATE_OUT_OF_RANGE = (
     "Choose an execution date from tomorrow ({first}) to {days} days ahead ({last})."
 )
-SCHEDULE_NOT_CHANGEABLE = "Only a scheduled order that is still waiting for its date can be changed."
-SCHEDULE_TOO_LATE_TO_CANCEL = (
-    "The execution date has come: this order can no longer be canceled."
+SCHEDULE_NOT_CHANGEABLE = (
+    "Only a scheduled order that is still waiting for its date can be changed."
 )
+SCHEDULE_TOO_LATE_TO_CANCEL = "The execution date has come: this order can no longer be canceled."
 SCHEDULE_CANCELED_NOTE = "Scheduled order canceled by the customer before its date"
 SCHEDULE_RESCHEDULED = "Your order is now scheduled for {day}."
 SCHEDULE_CANCELED = "Your scheduled order has been canceled."
