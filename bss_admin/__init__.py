@@ -1,5 +1,8 @@
 """The BSS back-office blueprint (PRODUCT.md section 6)."""
 
+# one import line per feature module, appended by its author: not merged into one statement
+# ruff: noqa: I001
+
 from flask import Blueprint
 
 bp = Blueprint("bss_admin", __name__, template_folder="templates")
