@@ -45,6 +45,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-server-times", action="store_true", help="skip server times")
     parser.add_argument("--python-load", action="store_true", help="use the Python generator")
     parser.add_argument("--output", default=None, help="also write the report to this file")
+    parser.add_argument(
+        "--profile",
+        default=None,
+        metavar="SCENARIO",
+        help="profile one load scenario in-process (pyinstrument if installed, else cProfile)",
+    )
     args = parser.parse_args(argv)
     if args.scale is None:
         args.scale = 0.05 if args.quick else 1.0
@@ -78,6 +84,16 @@ def main(argv: list[str] | None = None) -> int:
         sequence_runs=5 if args.quick else 20,
         only=set(args.only.split(",")) if args.only else None,
     )
+    if args.profile:
+        url = database_url(args, chosen)
+        dataset.prepare(url, args.scale, force=args.reload, log=log)
+        app_server = start_app(url)  # signs the customers in over HTTP for the basket state
+        try:
+            ctx = harness.make_context(url, app_server.base, log)
+            print(harness.profile_scenario(ctx, args.profile))
+        finally:
+            app_server.stop()
+        return 0
     started = time.perf_counter()
     lines = [
         f"# Cloudshop benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",

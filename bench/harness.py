@@ -296,6 +296,46 @@ def count_queries(ctx: Context, request: load.Request) -> int:
     return counter.count
 
 
+def profile_scenario(ctx: Context, key: str, requests: int = 50) -> str:
+    """Where one scenario's server time goes: ``requests`` in-process requests under
+    pyinstrument when it is installed, else the standard library's cProfile."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    request = request_for(ctx, key)
+    parts = urlsplit(request.url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    client = ctx.app.test_client()
+    if parts.path.startswith("/bss"):
+        sign_in(client, BSS_EMAIL, bss=True)
+    elif "Cookie" in request.headers or request.variants:
+        sign_in(client, CUSTOMER_EMAIL.format(1 if not request.variants else 2), bss=False)
+    headers = {k: v for k, v in request.headers.items() if k.lower() != "cookie"}
+    data = dict(parse_qsl(request.body)) if request.body else None
+
+    def run():
+        for _ in range(requests):
+            client.open(path, method=request.method, headers=headers, data=data)
+
+    run()  # warm up
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        import cProfile
+        import io
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(run)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+        return out.getvalue()
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    run()
+    profiler.stop()
+    return profiler.output_text(unicode=False, color=False, show_all=False)
+
+
 # --- running ---------------------------------------------------------------------------------
 
 
