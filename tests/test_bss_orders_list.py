@@ -132,3 +132,14 @@ def test_the_list_never_shows_another_tenants_orders(client, demo, session):
     distributor = tenant(session, "distributor").id
     rows = orders.list_orders(session, distributor, OrderFilters()).rows
     assert all(session.get(Order, r.id).tenant_id == distributor for r in rows)
+
+
+def test_the_number_search_finds_an_order_and_its_sub_orders_however_it_is_typed(session, demo):
+    t = tenant(session)
+    partly = order_with(session, "MNG-FW")  # has sub-order <number>-1
+    expected = {partly.number, partly.number + "-1"}
+    short = str(int(partly.number[2:]))
+    for typed in (partly.number, partly.number.lower(), short):
+        rows = list_orders(session, t.id, OrderFilters(text=typed)).rows
+        assert {r.number for r in rows} == expected, typed
+    assert list_orders(session, t.id, OrderFilters(text="no such thing")).rows == []

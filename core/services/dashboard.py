@@ -101,7 +101,13 @@ def manual_management_orders(
         )
         .correlate(Order)
     )
-    open_ids = [s.id for s in book.statuses if s.type not in (OrderStatusType.CANCELLED,)]
+    # an executed (or cancelled) order has nothing left to execute: only the open statuses
+    closed = (
+        OrderStatusType.CANCELLED,
+        OrderStatusType.AUTOMATIC_EXECUTE,
+        OrderStatusType.DELIVERED,
+    )
+    open_ids = [s.id for s in book.statuses if s.type not in closed]
     query = (
         _base(tenant_id)
         .where(

@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from core import texts
-from core.db import utcnow, write_transaction
+from core.db import UTCDateTime, utcnow, write_transaction
 from core.enums import ExecutionType, HoldReason, OrderSource, PaymentMethod
 from core.models import (
     Account,
@@ -173,30 +173,18 @@ def list_orders(
     if filters.date_to:
         end = _day_start(filters.date_to + timedelta(days=1), filters.timezone)
         query = query.where(Order.order_date < end)
-    text = (filters.text or "").strip().lower()
+    text = (filters.text or "").strip()
     if text:
-        pattern = "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
-        query = query.where(
-            or_(func.lower(Order.number).like(pattern), func.lower(Account.name).like(pattern))
-        )
+        query = query.where(_text_match(session, tenant_id, text))
     cursor = decode_cursor(filters.after) if filters.after else None
+    key = tuple_(Order.order_date, Order.id)
     if filters.oldest_first:
         if cursor:
-            query = query.where(
-                or_(
-                    Order.order_date > cursor[0],
-                    and_(Order.order_date == cursor[0], Order.id > cursor[1]),
-                )
-            )
+            query = query.where(key > tuple_(literal(cursor[0], UTCDateTime), cursor[1]))
         query = query.order_by(Order.order_date.asc(), Order.id.asc())
     else:
         if cursor:
-            query = query.where(
-                or_(
-                    Order.order_date < cursor[0],
-                    and_(Order.order_date == cursor[0], Order.id < cursor[1]),
-                )
-            )
+            query = query.where(key < tuple_(literal(cursor[0], UTCDateTime), cursor[1]))
         query = query.order_by(Order.order_date.desc(), Order.id.desc())
     found = session.execute(query.limit(page_size + 1)).all()
     rows = [
@@ -219,6 +207,31 @@ def list_orders(
     )
     live = [s for s in book.statuses if s.deleted_at is None]
     return OrderListPage(rows, next_cursor, live)
+
+
+def _text_match(session: Session, tenant_id: int, text: str):
+    """Search on the order number (a prefix: "SO0000123", "so123" or "123" find SO0000123
+    and its sub-orders) or on the account name (contains). Both use an index: the number
+    through its unique index (a range), the account through the few matching account ids."""
+    lowered = text.lower()
+    conditions = []
+    prefix = None
+    if lowered.startswith("so") and len(lowered) > 2:
+        prefix = text.upper()  # typed as shown: a prefix of the number
+    elif lowered.isdigit() and len(lowered) <= 7:
+        prefix = "SO" + lowered.zfill(7)  # "123" is SO0000123
+    if prefix:
+        # a range on the unique (tenant_id, number) index; numbers are ASCII, so the bound
+        # holds in byte order (SQLite, PostgreSQL's C/UTF-8 collation)
+        conditions.append(and_(Order.number >= prefix, Order.number < prefix + "\uffff"))
+    pattern = "%" + lowered.replace("\\", "").replace("%", "").replace("_", "") + "%"
+    account_ids = select(Account.id).where(
+        Account.tenant_id == tenant_id, func.lower(Account.name).like(pattern)
+    )
+    ids = list(session.scalars(account_ids.limit(1000)))
+    if ids:
+        conditions.append(Order.account_id.in_(ids))
+    return or_(*conditions) if conditions else false()
 
 
 def list_accounts(session: Session, tenant_id: int) -> list[tuple[int, str]]:
@@ -303,19 +316,18 @@ def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
             select(OrderHold).where(OrderHold.order_id == order.id).order_by(OrderHold.id)
         )
     )
-    related = list(
+    sub_orders = list(
         session.scalars(
             select(Order)
-            .where(
-                Order.tenant_id == tenant_id,
-                or_(
-                    Order.parent_order_id == order.id,
-                    Order.id == (order.parent_order_id or -1),
-                ),
-            )
+            .where(Order.tenant_id == tenant_id, Order.parent_order_id == order.id)
             .order_by(Order.id)
         )
     )
+    parent = None
+    if order.parent_order_id:
+        parent = session.scalar(
+            select(Order).where(Order.tenant_id == tenant_id, Order.id == order.parent_order_id)
+        )
     events = session.execute(
         select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
     ).scalars()
@@ -354,8 +366,8 @@ def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
         status=status,
         items=[ItemLine(i) for i in items],
         holds=[h for h in holds if h.released_at is None],
-        sub_orders=[o for o in related if o.parent_order_id == order.id],
-        parent=next((o for o in related if o.id == order.parent_order_id), None),
+        sub_orders=sub_orders,
+        parent=parent,
         history=history,
         facts=facts,
         actions=permissions.allowed_actions(facts),
