@@ -141,3 +141,48 @@ def test_the_bss_navigation_links_to_offers(client, demo):
     login(client, "operator@skyline.example", bss=True)
     nav = soup(client.get("/bss/offers")).find("nav", {"aria-label": "BSS"})
     assert nav.find("a", href="/bss/offers") is not None
+
+
+def test_the_offer_list_and_the_approvals_page_use_a_fixed_number_of_queries(
+    client, demo, session, count_queries
+):
+    from core.models import OfferItem
+    from tests.helpers_issue5 import pending_approval_order
+
+    acme = account(session, "Acme Ltd")
+    plan = product(session, "M365-STD").plans[0]
+    status = _status(session, "in_progress")
+    for n in range(30):
+        offer = Offer(
+            tenant_id=acme.tenant_id,
+            number=f"OFX{n}",
+            name=f"Bulk {n}",
+            account_id=acme.id,
+            status_id=status.id,
+        )
+        session.add(offer)
+        session.flush()
+        session.add(
+            OfferItem(
+                offer_id=offer.id,
+                product_id=plan.product_id,
+                plan_id=plan.id,
+                description="x",
+                quantity=1,
+                unit_price=Decimal("1.00"),
+            )
+        )
+    session.commit()
+    login(client, "admin@skyline.example", bss=True)
+    with count_queries() as q:
+        assert client.get("/bss/offers").status_code == 200
+    assert q.count <= 12, q.statements
+    client.post("/bss/logout")
+
+    for _ in range(10):
+        pending_approval_order(session)
+    login(client, "carol@bluesky.example", bss=False)
+    with count_queries() as q:
+        page = client.get("/reseller/approvals")
+    assert page.status_code == 200 and text_of(page).count("Initech") >= 10
+    assert q.count <= 12, q.statements
