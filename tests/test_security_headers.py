@@ -1,0 +1,143 @@
+"""Response headers, inline-free pages and error pages (issue 8, points 4 and 6)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.authz_matrix import MATRIX, OK
+from tests.security_helpers import client_for, make_world, url_of
+
+
+def csp_directives(header: str) -> dict[str, list[str]]:
+    directives = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0]] = words[1:]
+    return directives
+
+
+@pytest.fixture
+def production_app(monkeypatch, db_url, app):
+    """The application as production builds it (APP_ENV=production), on the test database."""
+    from webapp import create_app
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "production-test-secret")
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    prod = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    yield prod
+    with prod.app_context():
+        from webapp.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_content_security_policy_allows_no_inline_script_plugin_base_or_framing(client, demo):
+    response = client.get("/login")
+    csp = csp_directives(response.headers["Content-Security-Policy"])
+    assert csp["default-src"] == ["'self'"]
+    assert csp["script-src"] == ["'self'"]
+    assert csp["object-src"] == ["'none'"]
+    assert csp["base-uri"] == ["'none'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert csp["form-action"] == ["'self'"]
+    for name, values in csp.items():
+        assert "'unsafe-inline'" not in values and "'unsafe-eval'" not in values, name
+        assert "*" not in values and "data:" not in values or name == "img-src", name
+
+
+def test_every_page_of_every_role_carries_the_security_headers_and_no_inline_code(
+    app, session, demo
+):
+    """Every GET route of the matrix, as each role allowed on it: the headers are there, and the
+    HTML has no inline <script>, no style= attribute and no on* event handler (CSP would block
+    them in the browser)."""
+    world = make_world(app, session)
+    pages = 0
+    for key, (policy, _params) in MATRIX.items():
+        if not key.startswith("GET "):
+            continue
+        url = url_of(session, key)
+        for role, client in world["clients"].items():
+            if policy[role] != OK:
+                continue
+            for headers in ({}, {"HX-Request": "true"}):
+                response = client.get(url, headers=headers)
+                h = response.headers
+                assert "'unsafe-inline'" not in h["Content-Security-Policy"], url
+                assert h["X-Content-Type-Options"] == "nosniff", url
+                assert h["Referrer-Policy"] == "same-origin", url
+                assert h["X-Frame-Options"] == "DENY", url
+                if "html" in response.content_type:
+                    assert_no_inline_code(response.get_data(as_text=True), url)
+                    pages += 1
+    print(f"\nheaders and inline code: {pages} HTML responses checked")
+    assert pages > 50
+
+
+def assert_no_inline_code(html: str, where: str) -> None:
+    document = BeautifulSoup(html, "html.parser")
+    for script in document.find_all("script"):
+        assert script.get("src"), f"inline <script> in {where}"
+    for element in document.find_all(True):
+        for attribute in element.attrs:
+            assert attribute != "style", f"style= on <{element.name}> in {where}"
+            assert not re.fullmatch(r"on[a-z]+", attribute), f"{attribute}= in {where}"
+        for attribute in ("href", "action", "formaction", "src"):
+            value = str(element.get(attribute) or "").strip().lower()
+            assert not value.startswith("javascript:"), f"javascript: URL in {where}"
+
+
+def test_error_pages_carry_the_headers_too(client, demo):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Content-Security-Policy" in response.headers
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_hsts_secure_cookies_and_no_preview_in_production(production_app, demo):
+    client = client_for(production_app)
+    response = client.get("/login")
+    hsts = response.headers["Strict-Transport-Security"]
+    assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31536000
+    assert "includeSubDomains" in hsts
+    assert production_app.config["SESSION_COOKIE_SECURE"] is True
+    assert production_app.config["REMEMBER_COOKIE_SECURE"] is True
+    # the designers' preview does not exist in production
+    assert client.get("/_preview/").status_code == 404
+    assert not [r for r in production_app.url_map.iter_rules() if r.rule.startswith("/_preview")]
+
+
+def test_no_hsts_in_development_so_localhost_keeps_working(client, demo):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+
+
+def test_a_server_error_outside_development_shows_no_stack_trace_and_rolls_back(
+    production_app, demo
+):
+    from sqlalchemy import func, select
+
+    from core.models import AuditEntry
+    from webapp.extensions import db
+
+    @production_app.route("/_boom")
+    def boom():
+        db.session.add(
+            AuditEntry(tenant_id=1, actor_label="x", entity="test", action="boom", detail="x")
+        )
+        db.session.flush()
+        raise RuntimeError("secret internals: password=hunter2")
+
+    client = client_for(production_app)
+    response = client.get("/_boom")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Traceback" not in body and "hunter2" not in body and "RuntimeError" not in body
+    assert "Content-Security-Policy" in response.headers
+    with production_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
