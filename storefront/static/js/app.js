@@ -13,7 +13,11 @@
     }
   });
   function showDialogs(root) {
-    (root || document).querySelectorAll("dialog[data-autoshow]").forEach(function (dialog) {
+    root = root || document;
+    var dialogs = Array.prototype.slice.call(root.querySelectorAll("dialog[data-autoshow]"));
+    // htmx:load fires on the swapped element itself, which may be the dialog
+    if (root.matches && root.matches("dialog[data-autoshow]")) dialogs.unshift(root);
+    dialogs.forEach(function (dialog) {
       if (dialog.open) return;
       dialog.addEventListener("close", function () {
         dialog.remove();
