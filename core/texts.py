@@ -144,6 +144,10 @@ QUANTITY_FIXED = "The quantity of this change follows the subscription and canno
 SIGN_IN_TO_BUY = "Sign in to buy."
 CHECKOUT_EMPTY_BASKET = "Your basket is empty: add something before checking out."
 CHECKOUT_NOT_DRAFT = "This checkout has already been placed."
+CHECKOUT_CHANGED = (
+    "Your basket changed since you reviewed this order. Please check the order again, then "
+    "place it."
+)
 BILLING_NAME_REQUIRED = "Enter the name to bill."
 BILLING_ADDRESS_REQUIRED = "Enter the billing address."
 PAYMENT_METHOD_INVALID = "Choose a payment method from the list."

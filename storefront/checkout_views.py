@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import abort, flash, g, url_for
 
+from core import texts
 from core.db import utcnow
 from core.enums import PaymentMethod
 from core.services import checkout as checkout_service
@@ -88,6 +89,7 @@ def _review_page(order_id: int, form: PlaceOrderForm, errors=None, status=200, m
     review = checkout_service.review(db.session, g.tenant.id, customer(), order_id)
     if form.schedule_on.data is None and not errors:
         form.schedule_on.data = review.first_date
+    form.checkout_key.data = review.order.idempotency_key
     return page(
         "storefront/checkout/review.html",
         block="place_form",
@@ -132,11 +134,13 @@ def checkout_place(order_id: int):
             when=form.when.data,
             schedule_on=form.schedule_on.raw_data[0] if form.schedule_on.raw_data else None,
             card=card,
+            checkout_key=form.checkout_key.data or None,
             now=utcnow(),
         )
     except ServiceError as error:
-        _or_404(error)
-        if error.http_status == 409:
+        if error.http_status in (404, 409):
+            # restarted in another tab, emptied, or not this customer's: nothing was placed
+            flash(error.message if error.http_status == 409 else texts.CHECKOUT_CHANGED, "error")
             return see_other(url_for("storefront.basket"))
         form.card_number.data = form.card_cvc.data = None  # never echo card details
         return _review_page(order_id, form, error.errors, error.http_status, error.message)

@@ -58,3 +58,4 @@ class PlaceOrderForm(FlaskForm):
         "Expiry year (YYYY)", render_kw={"autocomplete": "cc-exp-year", "inputmode": "numeric"}
     )
     card_cvc = PasswordField("Security code (CVC)", render_kw={"autocomplete": "cc-csc"})
+    checkout_key = HiddenField()

@@ -497,3 +497,26 @@ def test_orders_and_invoices_of_another_account_are_not_found(client, session, d
     assert client.get(f"/invoices/{globex_invoice.id}").status_code == 404
     assert client.post(f"/orders/{globex_order.id}/cancel").status_code == 404
     assert client.get(f"/checkout/{globex_order.id}/review").status_code == 404
+
+
+def test_a_checkout_restarted_in_another_tab_is_not_placed_from_the_stale_review(
+    client, session, demo
+):
+    login(client, "alice@acme.example")
+    add(client, session, "AZ-BACKUP")
+    first = client.post("/checkout").headers["Location"].split("/")[2]
+    stale_key = soup(client.get(f"/checkout/{first}/review")).find(id="checkout_key")["value"]
+    add(client, session, "M365-PREM")  # the basket changes in the other tab...
+    second = client.post("/checkout").headers["Location"].split("/")[2]  # ...which restarts
+    response = client.post(
+        f"/checkout/{second}/place", data={"when": "now", "checkout_key": stale_key, **CARD}
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith("/basket")
+    assert texts.CHECKOUT_CHANGED in text_of(client.get("/basket"))
+    payments = select(func.count()).select_from(Payment).where(Payment.order_id == int(second))
+    assert session.scalar(payments) == 0
+    fresh_key = soup(client.get(f"/checkout/{second}/review")).find(id="checkout_key")["value"]
+    placed = client.post(
+        f"/checkout/{second}/place", data={"when": "now", "checkout_key": fresh_key, **CARD}
+    )
+    assert "/confirmation" in placed.headers["Location"]

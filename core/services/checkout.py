@@ -6,8 +6,9 @@ so a double click, a retried POST, two tabs or the back button find it placed an
 nothing. A card charge is remote, so it runs between two short transactions: the first claims
 the order and writes a pending Payment whose idempotency key is derived from the order (unique
 in the database); the charge carries that key; the second finalizes (executes, or records the
-failure). A crash between them leaves a pending payment that a retry charges with the same key,
-which the gateway answers with the first result: never twice.
+failure). A crash between them leaves the order Submitted with a pending payment; finishing it
+means asking the gateway again with the same key (it answers with the first result, so never a
+second charge) and calling :func:`finalize_payment` — there is no automatic job for that yet.
 """
 
 from __future__ import annotations
@@ -293,10 +294,14 @@ def place(
     when: str = "now",
     schedule_on=None,
     card: dict | None = None,
+    checkout_key: str | None = None,
     now: datetime | None = None,
     gateway: pay.PaymentGateway | None = None,
 ) -> PlaceResult:
-    """Place a Draft order once. Returns the order (``already_placed`` for a repeat)."""
+    """Place a Draft order once. Returns the order (``already_placed`` for a repeat).
+
+    ``checkout_key`` is the key the review page showed: if the checkout was restarted since
+    (another tab), the order is not what the customer reviewed and is not placed."""
     now = now or utcnow()
     gateway = gateway or pay.default_gateway()
     pending_card: pay.CardDetails | None = None
@@ -304,6 +309,8 @@ def place(
         order = lock_order(session, tenant_id, order_id)
         if order.account_id != user.account_id or order.created_by_user_id != user.id:
             raise NotFound("That checkout does not exist.")
+        if checkout_key is not None and checkout_key != order.idempotency_key:
+            raise Conflict(texts.CHECKOUT_CHANGED)
         if order.status.storefront_type != StorefrontType.DRAFT:
             return PlaceResult(order, None, already_placed=True)
         if not order.items:
