@@ -73,7 +73,8 @@ def test_filters_by_status_account_execution_type_and_text(client, demo, session
 
 def test_the_date_range_is_inclusive_of_both_days(session, demo):
     t = tenant(session)
-    made = _add_orders(session, 3, start=utcnow() - timedelta(days=400))
+    noon = (utcnow() - timedelta(days=400)).replace(hour=12, minute=0)
+    made = _add_orders(session, 3, start=noon)
     day = made[0].order_date.date()
     rows = list_orders(session, t.id, OrderFilters(date_from=day, date_to=day)).rows
     assert {r.number for r in rows} == {o.number for o in made}
