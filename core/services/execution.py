@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from core import texts
 from core.db import utcnow, write_transaction
 from core.models import (
     HoldReason,
@@ -153,7 +154,9 @@ def apply_execution(
                     "release",
                     actor=actor,
                     actor_name=actor_name,
-                    note=f"Hold released: {hold.reason}",
+                    note=texts.HOLD_RELEASED_BY_EXECUTION.format(
+                        hold=texts.HOLD_NAMES.get(hold.reason, hold.reason)
+                    ),
                 )
 
     items = {i.id: i for i in order.items}
