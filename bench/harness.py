@@ -368,6 +368,11 @@ def run_load_scenarios(ctx, reference_base, scenarios, settings, runner, log) ->
             headers={k: v for k, v in ours.headers.items() if k == "Content-Type"},
             body=ours.body,
         )
+        # warms each reference worker (layout for this size) and checks it is the same size
+        for _ in range(4):
+            status, size = _preflight(ceiling)
+            if status != 200 or size != row.size:
+                raise RuntimeError(f"the reference page is {size} bytes (HTTP {status})")
         prepared.append((scenario, row, ours, ceiling))
     for round_number in range(1, settings.rounds + 1):
         log(f"round {round_number}/{settings.rounds}")

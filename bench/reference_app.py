@@ -73,13 +73,17 @@ def _render(rows: int, padding: int) -> str:
 
 
 def _layout_for(size: int) -> tuple[int, int]:
+    """The most rows that fit in ``size`` bytes (a binary search: a dozen renders, once per
+    size and worker), and the padding that makes up the rest."""
     if size not in _layout:
-        empty = len(_render(0, 0).encode())
-        per_row = (len(_render(10, 0).encode()) - empty) / 10
-        rows = max(0, min(len(ROWS), int((size - empty) // per_row)))
-        while rows and len(_render(rows, 0).encode()) > size:
-            rows -= 1
-        _layout[size] = (rows, max(0, size - len(_render(rows, 0).encode())))
+        low, high = 0, len(ROWS)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if len(_render(middle, 0).encode()) <= size:
+                low = middle
+            else:
+                high = middle - 1
+        _layout[size] = (low, max(0, size - len(_render(low, 0).encode())))
     return _layout[size]
 
 
