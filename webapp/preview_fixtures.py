@@ -2019,3 +2019,364 @@ def bss_subscriptions():
             )
         )
     return {"listing": NS(rows=rows, page=2, has_next=False)}
+
+
+# --- Storefront: reseller approvals, scheduled order -----------------------------------------
+
+CAROL = _user(
+    id=23,
+    kind="storefront",
+    role="customer",
+    name="Carol Chen",
+    email="carol@bluesky.example",
+    account_id=13,
+)
+
+
+def _approval_orders():
+    return [
+        order(
+            number="SO0000140",
+            status="pending_reseller_approval",
+            account=NS(name="Initech"),
+            order_date=ago(hours=3),
+        ),
+        order(
+            number="SO0000141",
+            status="pending_reseller_approval",
+            account=NS(name="Initech"),
+            scheduled_for=(NOW + timedelta(days=5)).date(),
+            items=MANUAL_ITEMS,
+            manual=True,
+        ),
+    ]
+
+
+@state(
+    "storefront",
+    "reseller-approvals",
+    "storefront/reseller/approvals.html",
+    "Reseller: pending approvals",
+    user=CAROL,
+)
+def sf_reseller_approvals():
+    return {
+        "reseller": NS(name="BlueSky IT"),
+        "orders": _approval_orders(),
+        "errors": {},
+        "values": {},
+        "message": None,
+    }
+
+
+@state(
+    "storefront",
+    "reseller-approvals-invalid",
+    "storefront/reseller/approvals.html",
+    "Reseller: rejection without a reason",
+    user=CAROL,
+)
+def sf_reseller_approvals_invalid():
+    orders = _approval_orders()
+    return {
+        "reseller": NS(name="BlueSky IT"),
+        "orders": orders,
+        "errors": {orders[0].id: texts.RESELLER_REASON_REQUIRED},
+        "values": {},
+        "message": None,
+    }
+
+
+@state(
+    "storefront",
+    "reseller-approvals-empty",
+    "storefront/reseller/approvals.html",
+    "Reseller: nothing to approve",
+    user=CAROL,
+)
+def sf_reseller_approvals_empty():
+    return {
+        "reseller": NS(name="BlueSky IT"),
+        "orders": [],
+        "errors": {},
+        "values": {},
+        "message": None,
+    }
+
+
+@state(
+    "storefront",
+    "scheduled-order",
+    "storefront/scheduled/order.html",
+    "Scheduled order: reschedule or cancel",
+)
+def sf_scheduled_order():
+    return {
+        "order": order(status="scheduled", scheduled_for=(NOW + timedelta(days=7)).date()),
+        "schedule_error": None,
+    }
+
+
+@state(
+    "storefront",
+    "scheduled-order-invalid",
+    "storefront/scheduled/order.html",
+    "Scheduled order: date refused",
+)
+def sf_scheduled_order_invalid():
+    return {
+        "order": order(status="scheduled", scheduled_for=(NOW + timedelta(days=7)).date()),
+        "schedule_error": "Choose a date from tomorrow to 90 days ahead.",
+    }
+
+
+@state(
+    "storefront",
+    "scheduled-order-executing",
+    "storefront/scheduled/order.html",
+    "Scheduled order: executing now",
+)
+def sf_scheduled_order_executing():
+    return {"order": order(status="executing"), "schedule_error": None}
+
+
+# --- BSS: offers and print-outs --------------------------------------------------------------
+
+OFFER_STATUS = {s.default_key: s for s in OFFER_STATUSES}
+
+
+def _offer(number="OF0000012", key="in_progress", converted=False, **extra):
+    items = [
+        NS(
+            id=1,
+            description="Microsoft 365 Business Premium · Annual",
+            quantity=25,
+            unit_price=Decimal("198.00"),
+        ),
+        NS(
+            id=2,
+            description="Private Cloud Hosting · Monthly",
+            quantity=2,
+            unit_price=Decimal("110.00"),
+        ),
+    ]
+    values = dict(
+        id=int(number[2:]),
+        number=number,
+        name="Office move 2026",
+        account=ACME,
+        status=OFFER_STATUS[key],
+        status_id=OFFER_STATUS[key].id,
+        valid_until=(NOW + timedelta(days=30)).date(),
+        created_at=ago(days=3),
+        converted_order_id=123 if converted else None,
+        items=items,
+    )
+    values.update(extra)
+    return NS(**values)
+
+
+def _offer_filter_form():
+    from bss_admin.offer_forms import OfferFilterForm
+
+    form = OfferFilterForm(formdata=None)
+    form.status.choices = [("", "Any status")] + [
+        (str(s.id), s.description) for s in OFFER_STATUSES
+    ]
+    form.account.choices = [("", "Any account"), ("11", "Acme Ltd")]
+    return form
+
+
+@state("bss", "offers", "bss_admin/offers/list.html", "Offers list", user=BSS_OPERATOR)
+def bss_offers():
+    offers = [
+        _offer("OF0000012"),
+        _offer("OF0000011", "accepted"),
+        _offer("OF0000010", "accepted", converted=True),
+        _offer("OF0000009", "lost", name=None),
+    ]
+    return {
+        "form": _offer_filter_form(),
+        "result": NS(offers=offers),
+        "previous_url": None,
+        "next_url": "#offers-table",
+    }
+
+
+def _offer_detail(offer, **extra):
+    from bss_admin.offer_forms import OfferItemForm
+
+    add_form = OfferItemForm(formdata=None)
+    add_form.plan_id.choices = [("", "Choose a product"), ("201", "M365-STD · Monthly")]
+    context = {
+        "offer": offer,
+        "error_message": None,
+        "item_errors": {},
+        "add_form": add_form,
+        "add_errors": {},
+        "total": sum((i.unit_price * i.quantity for i in offer.items), Decimal(0)),
+        "history": [
+            NS(at=ago(days=3), actor_label="Otto Operator", note="Offer created"),
+            NS(at=ago(days=1), actor_label="Otto Operator", note="Status: In Progress"),
+        ],
+    }
+    context.update(extra)
+    return context
+
+
+@state(
+    "bss",
+    "offer",
+    "bss_admin/offers/detail.html",
+    "Offer in progress (editable)",
+    user=BSS_OPERATOR,
+)
+def bss_offer():
+    return _offer_detail(_offer())
+
+
+@state(
+    "bss",
+    "offer-invalid",
+    "bss_admin/offers/detail.html",
+    "Offer: item and Quick Add errors",
+    user=BSS_OPERATOR,
+)
+def bss_offer_invalid():
+    return _offer_detail(
+        _offer(),
+        error_message="Nothing was saved: check the highlighted fields.",
+        item_errors={
+            1: {
+                "quantity": ["Enter a whole number of at least 1."],
+                "unit_price": ["Enter a price such as 12.50."],
+            }
+        },
+        add_errors={"plan_id": ["Choose a product and plan."]},
+    )
+
+
+@state(
+    "bss",
+    "offer-accepted",
+    "bss_admin/offers/detail.html",
+    "Offer accepted (convert to order)",
+    user=BSS_OPERATOR,
+)
+def bss_offer_accepted():
+    return _offer_detail(_offer(key="accepted"))
+
+
+@state(
+    "bss",
+    "offer-converted",
+    "bss_admin/offers/detail.html",
+    "Offer converted to an order (read-only)",
+    user=BSS_OPERATOR,
+)
+def bss_offer_converted():
+    return _offer_detail(_offer(key="accepted", converted=True))
+
+
+def _offer_form(offer=None, errors=None):
+    from bss_admin.offer_forms import OfferForm
+
+    form = OfferForm(formdata=None, obj=offer)
+    form.account_id.choices = [("", "Choose an account"), ("11", "Acme Ltd")]
+    form.status_id.choices = [(str(s.id), s.description) for s in OFFER_STATUSES]
+    for name, messages in (errors or {}).items():
+        getattr(form, name).errors = list(messages)
+    return form
+
+
+@state(
+    "bss",
+    "offer-new",
+    "bss_admin/offers/new.html",
+    "New offer, validation errors",
+    user=BSS_OPERATOR,
+)
+def bss_offer_new():
+    return {"form": _offer_form(), "errors": {"account_id": ["Choose an account."]}}
+
+
+@state("bss", "offer-edit", "bss_admin/offers/edit.html", "Edit offer", user=BSS_OPERATOR)
+def bss_offer_edit():
+    offer = _offer()
+    return {"offer": offer, "form": _offer_form(offer), "errors": {}, "error_message": None}
+
+
+@state(
+    "bss",
+    "offer-edit-converted",
+    "bss_admin/offers/edit.html",
+    "Edit offer, converted (status locked)",
+    user=BSS_OPERATOR,
+)
+def bss_offer_edit_converted():
+    offer = _offer(key="accepted", converted=True)
+    return {"offer": offer, "form": _offer_form(offer), "errors": {}, "error_message": None}
+
+
+@state("bss", "order-print", "bss_admin/orders/print.html", "Order print-out", user=BSS_OPERATOR)
+def bss_order_print():
+    the_order, subs, history = _partial_order()
+    return {"d": _detail(the_order, _facts("in_progress", any_executed=True))}
+
+
+@state("bss", "offer-print", "bss_admin/offers/print.html", "Offer print-out", user=BSS_OPERATOR)
+def bss_offer_print():
+    offer = _offer(
+        account=NS(
+            name="Acme Ltd", billing_name="Acme Ltd", billing_address="12 Harbour Street, Piraeus"
+        )
+    )
+    return {"offer": offer, "total": _offer_detail(offer)["total"]}
+
+
+@state(
+    "bss",
+    "subscription",
+    "bss_admin/backorders/subscription.html",
+    "Subscription (distributor mirror: order, add-on sources, history)",
+    user=BSS_ADMIN,
+)
+def bss_subscription():
+    view = subscriptions()[0]
+    sub = view.subscription
+    source = NS(id=302, number="SO0000302")
+    return {
+        "d": NS(
+            subscription=sub,
+            product=sub.product,
+            plan=sub.plan,
+            account=ACME,
+            order=NS(id=301, number="SO0000301"),
+            addons=[NS(name=ADDON_STORAGE.name, addon=sub.addons[0], source_order=source)],
+            history=[
+                NS(
+                    line=NS(at=ago(days=10), from_quantity=5, to_quantity=10),
+                    label="Quantity change",
+                    detail="licenses bought",
+                    order=source,
+                ),
+                NS(
+                    line=NS(at=ago(days=2), from_quantity=None, to_quantity=None),
+                    label="Trial upgraded to paid",
+                    detail=None,
+                    order=None,
+                ),
+            ],
+        )
+    }
+
+
+@state(
+    "bss",
+    "order-records",
+    "bss_admin/backorders/order_records.html",
+    "Order side records page (activities, e-mails, cases)",
+    user=BSS_OPERATOR,
+)
+def bss_order_records():
+    return {"order": _bss_order(source="backorder"), "records_panel": _records_panel()}

@@ -84,11 +84,14 @@ def test_the_popup_shows_in_the_page_without_javascript(nojs_page, preview_serve
     assert nojs_page.get_by_role("link", name="Go to basket").is_visible()
 
 
-STOREFRONT_PAGES = ["/", "/login"]
+PUBLIC_PAGES = ["/", "/login", "/bss/login"]
+CUSTOMER_PAGES = ["/", "/basket", "/orders", "/subscriptions", "/invoices"]
 BSS_PAGES = [
-    "/bss/login",
-]
-ADMIN_PAGES = [
+    "/bss/",
+    "/bss/orders",
+    "/bss/offers",
+    "/bss/backorders",
+    "/bss/subscriptions",
     "/bss/setup/product-types",
     "/bss/setup/order-statuses",
     "/bss/setup/offer-statuses",
@@ -96,13 +99,34 @@ ADMIN_PAGES = [
 ]
 
 
+def _first_link(page, live_server, path: str, prefix: str) -> str | None:
+    """The first link in a table or card on ``path`` to a page under ``prefix``."""
+    page.goto(live_server(path))
+    link = page.locator(f'main :is(td, h2) a[href^="{prefix}"]').first
+    return link.get_attribute("href") if link.count() else None
+
+
 def test_the_main_pages_have_no_serious_accessibility_violation(page, live_server):
     found = {}
-    for path in STOREFRONT_PAGES + BSS_PAGES:
+
+    def check(path):
         page.goto(live_server(path))
         found[path] = blocking_violations(page)
+
+    for path in PUBLIC_PAGES:
+        check(path)
+    sign_in(page, live_server, "alice@acme.example")
+    pages = list(CUSTOMER_PAGES)
+    pages.append(_first_link(page, live_server, "/", "/products/"))
+    pages.append(_first_link(page, live_server, "/orders", "/orders/"))
+    for path in filter(None, pages):
+        check(path)
+    page.context.clear_cookies()
     sign_in(page, live_server, "admin@skyline.example", bss=True)
-    for path in ADMIN_PAGES:
-        page.goto(live_server(path))
-        found[path] = blocking_violations(page)
+    pages = list(BSS_PAGES)
+    pages.append(_first_link(page, live_server, "/bss/orders", "/bss/orders/"))
+    pages.append(_first_link(page, live_server, "/bss/setup/product-types", "/bss/setup/pro"))
+    for path in filter(None, pages):
+        check(path)
+    assert len(found) >= 18
     assert {path: v for path, v in found.items() if v} == {}
