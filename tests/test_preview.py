@@ -130,3 +130,32 @@ def test_development_picks_up_a_changed_template_without_a_restart(tmp_path, mon
         assert "second" in client.get("/_preview/design/reload-probe").get_data(as_text=True)
     finally:
         probe.unlink(missing_ok=True)
+
+
+def test_pages_are_served_under_a_csp_without_unsafe_inline(preview):
+    response = preview.get("/_preview/storefront/basket-manual")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+
+
+def test_htmx_indicator_styles_come_from_the_stylesheet_not_inline(preview):
+    html = preview.get("/_preview/design/styleguide").get_data(as_text=True)
+    assert '"includeIndicatorStyles": false' in html
+    css = preview.get("/static/css/app.css").get_data(as_text=True)
+    assert ".htmx-indicator" in css and ".htmx-request .htmx-indicator" in css
+
+
+def test_design_tokens_live_in_one_place_and_the_bss_only_overrides_them(preview):
+    css = preview.get("/static/css/app.css").get_data(as_text=True)
+    root = css[css.index(":root {") : css.index("}", css.index(":root {"))]
+    for token in (
+        "--color-primary",
+        "--color-info-bg",
+        "--space-4",
+        "--font-size-base",
+        "--radius",
+    ):
+        assert token in root
+    bss = css[css.index("body.bss {") : css.index("}", css.index("body.bss {"))]
+    assert "--font-size-base" in bss and "--space-4" in bss  # denser, same names
