@@ -378,7 +378,9 @@ def run_load_scenarios(ctx, reference_base, scenarios, settings, runner, log) ->
         log(f"round {round_number}/{settings.rounds}")
         for scenario, row, ours, ceiling in prepared:
             top = runner(ceiling, settings.seconds, settings.connections)
+            drain(ceiling.url, "/health", settings.connections)
             result = runner(ours, settings.seconds, settings.connections)
+            drain(ours.url, "/login", settings.connections)
             row.ceiling_rps.append(top.rps)
             row.rps.append(result.rps)
             row.p50.append(result.p50_ms)
@@ -390,6 +392,22 @@ def run_load_scenarios(ctx, reference_base, scenarios, settings, runner, log) ->
                 + (f"  NON-2xx {result.statuses}" if result.bad else "")
             )
     return rows
+
+
+def drain(url: str, light_path: str, connections: int) -> None:
+    """Wait until the requests the load generator left in flight are done: gunicorn's sync
+    workers still serve them after wrk stops, and the next measurement must not pay for them.
+    ``connections`` light requests at once return when every worker is free again."""
+    import threading
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    light = load.Request("GET", f"{parts.scheme}://{parts.netloc}{light_path}")
+    pool = [threading.Thread(target=_preflight, args=(light,)) for _ in range(connections)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
 
 
 def _preflight(request: load.Request) -> tuple[int, int]:
