@@ -176,3 +176,40 @@ def test_without_javascript_the_mixed_case_and_the_pop_up_text_are_pages(nojs_pa
     card.get_by_role("button", name="Buy licenses").click()
     page.wait_for_load_state()
     assert page.get_by_text(texts.POPUP_AUTOMATIC_SUBSCRIPTION_MANUAL_BASKET).is_visible()
+
+
+def test_the_customer_pages_have_no_serious_accessibility_violation(page, live_server):
+    from tests.browser.test_accessibility import blocking_violations
+
+    sign_in(page, live_server, "alice@acme.example")
+    found = {}
+
+    def check(name: str) -> None:
+        found[name] = blocking_violations(page)
+
+    open_product(page, live_server, "Microsoft 365 Business Standard")
+    check("product")
+    open_product(page, live_server, "Managed Firewall Setup")
+    add_to_basket(page)
+    page.goto(live_server("/basket"))
+    check("basket with a manual item")
+    page.goto(live_server("/basket/mixed?case=automatic_into_manual&back=/"))
+    check("mixed basket")
+    page.goto(live_server("/subscriptions"))
+    check("subscriptions")
+    page.goto(live_server("/basket"))
+    page.get_by_role("button", name="Check out").click()
+    page.wait_for_url(re.compile(r"/checkout/\d+/billing"))
+    check("billing")
+    page.get_by_label("Billing address").fill("1 Main Street")
+    page.get_by_role("button", name="Continue to review").click()
+    page.wait_for_url(re.compile(r"/checkout/\d+/review"))
+    check("review")
+    page.goto(live_server("/orders"))
+    check("orders")
+    page.get_by_role("link", name=re.compile("^SO")).first.click()
+    page.wait_for_load_state()
+    check("order")
+    page.goto(live_server("/invoices"))
+    check("invoices")
+    assert {name: v for name, v in found.items() if v} == {}
