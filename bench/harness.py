@@ -374,6 +374,12 @@ def run_load_scenarios(ctx, reference_base, scenarios, settings, runner, log) ->
             if status != 200 or size != row.size:
                 raise RuntimeError(f"the reference page is {size} bytes (HTTP {status})")
         prepared.append((scenario, row, ours, ceiling))
+    log("warm-up round (not counted): templates compiled, caches filled in every worker")
+    for _scenario, _row, ours, ceiling in prepared:
+        runner(ceiling, 1, settings.connections)
+        drain(ceiling.url, "/health", settings.connections)
+        runner(ours, 1, settings.connections)
+        drain(ours.url, "/login", settings.connections)
     for round_number in range(1, settings.rounds + 1):
         log(f"round {round_number}/{settings.rounds}")
         for scenario, row, ours, ceiling in prepared:
