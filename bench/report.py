@@ -64,7 +64,16 @@ def load_table(rows: Sequence[Row]) -> str:
     return markdown_table(HEADERS, [format_row(r) for r in rows])
 
 
-TIMING_HEADERS = ("server time", "median ms", "min ms", "max ms", "runs", "SQL", "HTTP")
+TIMING_HEADERS = (
+    "server time",
+    "median ms",
+    "min ms",
+    "max ms",
+    "CPU ms (median)",
+    "runs",
+    "SQL",
+    "HTTP",
+)
 
 
 def timing_table(timings: Sequence[Timing]) -> str:
@@ -76,6 +85,7 @@ def timing_table(timings: Sequence[Timing]) -> str:
                 f"{t.median_ms:.1f}",
                 f"{min(t.runs_ms):.1f}",
                 f"{max(t.runs_ms):.1f}",
+                f"{statistics.median(t.cpu_ms):.1f}" if t.cpu_ms else "—",
                 str(len(t.runs_ms)),
                 str(t.queries),
                 str(t.status),
