@@ -520,3 +520,27 @@ def test_a_checkout_restarted_in_another_tab_is_not_placed_from_the_stale_review
         f"/checkout/{second}/place", data={"when": "now", "checkout_key": fresh_key, **CARD}
     )
     assert "/confirmation" in placed.headers["Location"]
+
+
+def test_an_order_whose_status_is_hidden_shows_its_last_visible_status(client, session, demo):
+    from core.db import write_transaction
+    from core.models import OrderStatus
+    from core.services.statuses import set_order_status
+
+    order_id, _review, _placed = checkout(client, session, "alice@acme.example", "MNG-FW")
+    order = session.get(Order, order_id)
+    with write_transaction(session):
+        hidden = OrderStatus(
+            tenant_id=order.tenant_id,
+            number=40,
+            description="Internal credit check",
+            type="in_progress",
+            storefront_type="pending_approval",
+            color="#123456",
+        )
+        session.add(hidden)
+        session.flush()
+        set_order_status(session, order, hidden, note="internal")
+    row = soup(client.get("/orders")).find("a", string=order.number).find_parent("tr")
+    assert "Submitted" in row.get_text(" ") and "Internal credit check" not in row.get_text(" ")
+    assert "Internal credit check" not in text_of(client.get(f"/orders/{order_id}"))

@@ -25,7 +25,6 @@ from core.models import (
     User,
 )
 from core.rules.statuses import OrderStatusType, StorefrontType
-from core.services.audit import record_order_event
 from core.services.errors import Conflict, NotFound
 from core.services.statuses import StatusBook, set_order_status
 
@@ -191,7 +190,6 @@ def cancel_order(
             actor_name=actor_name,
             note="Canceled by the customer on the Storefront",
         )
-        record_order_event(session, order, "note", actor=user, note="Canceled by the customer")
         return order
 
 

@@ -115,7 +115,6 @@ def start_checkout(
             actor_name=actor_name(user),
             currency=account.price_list.currency if account.price_list else "EUR",
             order_date=now,
-            billing_account=account.reseller if account.reseller_account_id else None,
             note="Checkout started on the Storefront",
             billing_name=account.billing_name or account.name,
             billing_address=account.billing_address,
