@@ -1,4 +1,5 @@
 """The customer Storefront blueprint (PRODUCT.md section 5)."""
+# ruff: noqa: I001  (one import line per view module, so parallel work never conflicts)
 
 from flask import Blueprint
 
