@@ -82,12 +82,19 @@ class Timing:
         return statistics.median(self.runs_ms)
 
 
-def time_request(app, client, name, method, path, *, runs=10, warmup=2, headers=None) -> Timing:
+def time_request(
+    app, client, name, method, path, *, runs=10, warmup=2, headers=None, budget_s=10.0
+) -> Timing:
+    """The median of ``runs`` requests after ``warmup`` ones; a slow page stops after
+    ``budget_s`` seconds of runs (at least 3), so a slow page does not stall the benchmark."""
     status = 0
     for _ in range(warmup):
         client.open(path, method=method, headers=headers)
     samples, cpu = [], []
+    deadline = time.perf_counter() + budget_s
     for _ in range(runs):
+        if len(samples) >= 3 and time.perf_counter() > deadline:
+            break
         started, cpu_started = time.perf_counter(), time.process_time()
         response = client.open(path, method=method, headers=headers)
         samples.append((time.perf_counter() - started) * 1000)
