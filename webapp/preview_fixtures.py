@@ -250,17 +250,18 @@ def design_dialog():
 @state(
     "design",
     "flashes",
-    "storefront/home.html",
+    "storefront/catalogue/list.html",
     "Flash messages (success, info, error)",
     note="Flashed messages as they appear after a redirect.",
 )
 def design_flashes():
     return {
+        "products": catalogue(),
         "preview_flashes": [
             ("success", texts.STATUS_SAVED),
             ("info", texts.LOGGED_OUT),
             ("error", texts.CSRF_FAILED),
-        ]
+        ],
     }
 
 
@@ -356,25 +357,6 @@ for _status, _message in (
     state("errors", str(_status), "errors/error.html", f"Error {_status}", user=ANONYMOUS)(
         _error_context
     )
-
-# --- home pages ------------------------------------------------------------------------------
-
-
-@state("storefront", "home", "storefront/home.html", "Storefront home, signed in")
-def storefront_home():
-    return {}
-
-
-@state(
-    "storefront",
-    "home-anonymous",
-    "storefront/home.html",
-    "Storefront home, anonymous",
-    user=ANONYMOUS,
-)
-def storefront_home_anonymous():
-    return {}
-
 
 # --- BSS Setup -------------------------------------------------------------------------------
 
