@@ -65,6 +65,20 @@ def test_no_template_needs_unsafe_inline_in_the_csp(pattern):
     assert _offences(pattern) == []
 
 
+MESSAGE_ELEMENT = re.compile(
+    r"""<[a-z]+[^>]*class=["'][^"']*\b(banner|ribbon|alert|flash)\b[^>]*>"""
+)
+
+
+def test_banners_ribbons_and_alerts_are_announced():
+    unannounced = []
+    for path in TEMPLATES:
+        for match in MESSAGE_ELEMENT.finditer(path.read_text()):
+            if "role=" not in match.group(0):
+                unannounced.append(f"{path.relative_to(ROOT)}: {match.group(0)}")
+    assert unannounced == []
+
+
 def test_internal_links_are_built_with_url_for():
     assert _offences(HARD_CODED_URL) == []
 
@@ -78,3 +92,5 @@ def test_the_checks_catch_what_they_look_for():
     assert HARD_CODED_URL.search('<a href="/basket">')
     assert not HARD_CODED_URL.search("<a href=\"{{ url_for('storefront.basket') }}\">")
     assert not HARD_CODED_URL.search('<a href="#main">')
+    assert MESSAGE_ELEMENT.search('<p class="ribbon ribbon-credit">')
+    assert not MESSAGE_ELEMENT.search('<p class="alerts-list">')
