@@ -34,7 +34,11 @@ def format_row(row: Row) -> list[str]:
     spread = f"{min(ratios):.2f}–{max(ratios):.2f}" if ratios else "—"
     note = row.note
     if row.bad and "FAILED" not in note:
-        note = (note + "; " if note else "") + f"FLAGGED: {row.bad} non-2xx/errors"
+        if row.rps and not any(row.rps):
+            flag = "FLAGGED: no response completed within a run (too slow)"
+        else:
+            flag = f"FLAGGED: {row.bad} non-2xx/errors/empty runs"
+        note = (note + "; " if note else "") + flag
     return [
         row.title,
         f"{rps:,.1f}" if rps is not None else "—",

@@ -97,7 +97,7 @@ def test_the_table_printer_shows_medians_spread_queries_and_flags():
     assert len(lines) == 5 and len({len(line) for line in lines}) == 1  # aligned columns
     assert "| 310.0 " in lines[2] and "| 0.75 " in lines[2]  # medians; ratio 300/400
     assert "0.62–0.80" in lines[2]
-    assert "FLAGGED: 4 non-2xx/errors" in lines[3]
+    assert "FLAGGED: 4 non-2xx/errors/empty runs" in lines[3]
     assert "n/a (route missing)" in lines[4] and "| — " in lines[4]
 
 
