@@ -725,3 +725,7 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# history rows are append-only in every session (issue 8)
+from core import append_only  # noqa: E402,F401

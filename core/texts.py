@@ -370,3 +370,14 @@ ERROR_TITLES = {
     405: "Page not found",
     500: "Something went wrong",
 }
+
+# --- security (issue 8) ----------------------------------------------------------------------
+
+INPUT_NOT_ALLOWED = (
+    "The form contains characters that cannot be accepted (control characters such as NUL). "
+    "Remove them and try again."
+)
+INPUT_OUT_OF_RANGE = (
+    "A value in the form is out of range (a number too large or too small). "
+    "Check the values and try again."
+)

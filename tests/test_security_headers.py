@@ -141,3 +141,45 @@ def test_a_server_error_outside_development_shows_no_stack_trace_and_rolls_back(
     assert "Content-Security-Policy" in response.headers
     with production_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+
+def test_control_characters_in_a_form_or_query_are_refused_with_a_message(app, session, demo):
+    """PostgreSQL refuses NUL in text: without this guard such a form would be a server error."""
+    from core import texts
+    from tests.security_helpers import changed_tables, row_counts, sign_in
+
+    admin = sign_in(app, "admin")
+    before = row_counts(session)
+    for value in ("\x00", "Type\x00", "bell\x07", "esc\x1b[31m"):
+        response = admin.post("/bss/setup/product-types/new", data={"name": value})
+        assert response.status_code == 400, repr(value)
+        assert texts.INPUT_NOT_ALLOWED in response.get_data(as_text=True)
+    assert admin.get("/bss/orders?q=%00").status_code == 400
+    assert changed_tables(before, row_counts(session)) == {}
+    # tabs and line breaks are ordinary text
+    assert admin.post("/bss/setup/product-types/new", data={"name": "Tab\tType"}).status_code == 303
+
+
+def test_a_number_beyond_what_the_database_holds_is_a_400_with_a_message(app, session, demo):
+    from core import texts
+    from tests.security_helpers import add_world_objects, changed_tables, row_counts, sign_in
+
+    add_world_objects(session)
+    offer_id = session.scalar(select_offer_id())
+    admin = sign_in(app, "admin")
+    before = row_counts(session)
+    response = admin.post(
+        f"/bss/offers/{offer_id}/items", data={"plan_id": str(2**70), "quantity": "1"}
+    )
+    assert response.status_code in (400, 422)
+    if response.status_code == 400:
+        assert texts.INPUT_OUT_OF_RANGE in response.get_data(as_text=True)
+    assert changed_tables(before, row_counts(session)) == {}
+
+
+def select_offer_id():
+    from sqlalchemy import select
+
+    from core.models import Offer
+
+    return select(Offer.id).order_by(Offer.id).limit(1)

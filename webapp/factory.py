@@ -12,7 +12,7 @@ from core import texts
 from core.db import configure_sqlite, set_immediate
 from webapp import filters
 from webapp.config import load_config
-from webapp.extensions import csrf, db, login_manager, migrate
+from webapp.extensions import csrf, db, limiter, login_manager, migrate
 
 HTMX_VERSION = "2.0.11"
 MACROS = ("field", "field_errors", "status_badge")
@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_message = texts.LOGIN_REQUIRED
@@ -86,7 +87,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from webapp.security import apply_security_headers
+    from webapp.security import apply_security_headers, register_input_guards
     from webapp.tenancy import resolve_tenant
 
     @app.before_request
@@ -111,6 +112,7 @@ def _register_request_hooks(app: Flask) -> None:
                 pass
 
     app.after_request(apply_security_headers)
+    register_input_guards(app)  # control characters, out-of-range values: 400, not 500
 
 
 def _register_error_handlers(app: Flask) -> None:

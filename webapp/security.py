@@ -1,8 +1,15 @@
-"""Response headers: CSP without inline scripts, nosniff, referrer policy, HSTS in production."""
+"""Response headers: CSP without inline scripts, nosniff, referrer policy, HSTS in production.
+Input guards: control characters refused before any view runs; out-of-range values the database
+refuses become a 400 with a message, never a 500."""
 
 from __future__ import annotations
 
-from flask import current_app
+import re
+
+from flask import Flask, abort, current_app, render_template, request
+from sqlalchemy.exc import DataError
+
+from core import texts
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -21,3 +28,33 @@ def apply_security_headers(response):
     if not current_app.config.get("DEVELOPMENT") and not current_app.testing:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
+
+
+# C0 control characters but tab, line feed and carriage return, and DEL: no form field takes them,
+# and PostgreSQL refuses NUL in text outright
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refuse_control_characters():
+    """Before any view: a query string or form value with control characters is a 400."""
+    values = list(request.args.items(multi=True))
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        values += list(request.form.items(multi=True))
+    for key, value in values:
+        if _CONTROL_CHARACTERS.search(key) or _CONTROL_CHARACTERS.search(value):
+            abort(400, description=texts.INPUT_NOT_ALLOWED)
+
+
+def _out_of_range(_error):
+    """A value the database cannot hold (an integer beyond 64 bits, ...): the input's fault."""
+    from webapp.extensions import db
+
+    db.session.rollback()
+    body = render_template("errors/error.html", status=400, message=texts.INPUT_OUT_OF_RANGE)
+    return body, 400
+
+
+def register_input_guards(app: Flask) -> None:
+    app.before_request(refuse_control_characters)
+    app.register_error_handler(DataError, _out_of_range)
+    app.register_error_handler(OverflowError, _out_of_range)
