@@ -136,3 +136,18 @@ def pending_approval_order(session, account_name="Initech", code="M365-STD", qua
                 )
             )
     return order.id
+
+
+def park_demo_schedules(session) -> None:
+    """Move the demo's scheduled orders far ahead, so tests with their own clock only see the
+    orders they create (the demo's order is due "tomorrow" by the real clock)."""
+    from core.models import Order, OrderStatus
+
+    orders = session.scalars(
+        select(Order)
+        .join(OrderStatus, OrderStatus.id == Order.status_id)
+        .where(OrderStatus.type == "scheduled")
+    ).all()
+    for order in orders:
+        order.scheduled_for = date(2099, 1, 1)
+    session.commit()

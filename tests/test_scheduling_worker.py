@@ -21,11 +21,24 @@ from core.models import (
 from core.rules.statuses import OrderStatusType
 from core.services import scheduling
 from core.services.errors import Conflict, NotFound, ValidationFailed
-from tests.helpers_issue5 import account, product, scheduled_order, tenant
+from tests.helpers_issue5 import (
+    account,
+    park_demo_schedules,
+    product,
+    scheduled_order,
+    tenant,
+)
 
 TODAY = date(2026, 11, 22)
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 TOMORROW_MORNING = NOW + timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _only_our_schedules(request):
+    if "demo" in request.fixturenames:
+        request.getfixturevalue("demo")  # load it first, then park its schedule
+        park_demo_schedules(request.getfixturevalue("session"))
 
 
 def _count(session, model, *where):

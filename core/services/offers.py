@@ -111,8 +111,9 @@ def offer_history(session: Session, offer: Offer) -> list[OfferEvent]:
 
 def statuses_for(session: Session, tenant_id: int, current: OfferStatus | None = None):
     """The statuses a user may pick, and the default one for a new offer."""
-    rows = [offer_status_row(s) for s in offer_statuses(session, tenant_id)]
-    by_id = {s.id: s for s in offer_statuses(session, tenant_id)}
+    loaded = offer_statuses(session, tenant_id)
+    rows = [offer_status_row(s) for s in loaded]
+    by_id = {s.id: s for s in loaded}
     current_key = str(current.id) if current else None
     choices = [by_id[int(r.key)] for r in rules.selectable_statuses(rows, current_key)]
     default = rules.default_status(rows)
