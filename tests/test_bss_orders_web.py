@@ -371,3 +371,37 @@ def test_an_order_of_another_tenant_is_a_404_everywhere(client, demo, session):
     session.expire_all()
     assert session.get(Order, order.id).items[0].executed_quantity == 0
     assert order.number not in text_of(client.get("/bss/orders"))
+
+
+def test_the_server_refuses_what_a_back_order_does_not_allow(client, demo, session):
+    order = manual_order(session)
+    order.backorder_reseller_name = "Skyline Cloud"
+    session.commit()
+    item_id = order.items[0].id
+    _bss(client, "admin@skyline.example")
+    page = soup(client.get(f"/bss/orders/{order.id}"))
+    assert page.find("input", {"name": f"execute-{item_id}"}) is None
+    copy_button = next(b for b in page.find_all("button") if b.get_text(strip=True) == "Copy")
+    assert copy_button.has_attr("disabled")
+    for url, data in [
+        (f"/bss/orders/{order.id}/execute", {}),
+        (f"/bss/orders/{order.id}/execute-partial", {f"execute-{item_id}": "1"}),
+        (f"/bss/orders/{order.id}/copy", {}),
+        (f"/bss/orders/{order.id}/cancel", {}),
+        (f"/bss/orders/{order.id}/items/update", {f"quantity-{item_id}": "2"}),
+        (f"/bss/orders/{order.id}/items", {"product_plan": "1-1", "quantity": "1"}),
+        (f"/bss/orders/{order.id}/edit", {"status_id": "1"}),
+    ]:
+        response = client.post(url, data=data)
+        assert response.status_code == 403, url
+        assert texts.BACKORDER_ACTION_REFUSED in text_of(response), url
+    allowed = client.post(
+        f"/bss/orders/{order.id}/edit", data={"name": "Renamed", "campaign": "Spring"}
+    )
+    assert allowed.status_code == 303
+    session.expire_all()
+    order = session.get(Order, order.id)
+    assert (order.name, order.campaign) == ("Renamed", "Spring")
+    assert order.items[0].executed_quantity == 0 and order.items[0].quantity == 5
+    assert order.status.description == "Submitted"
+    assert session.scalar(select(func.count()).where(Order.copied_from_id == order.id)) == 0

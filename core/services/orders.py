@@ -593,7 +593,7 @@ def edit_order(session: Session, tenant_id: int, order_id: int, actor: User, val
         }:
             errors["status_id"] = [texts.ORDER_STATUS_NOT_ASSIGNABLE]
         if "payment_method" in changes and changes["payment_method"] not in PaymentMethod.ALL:
-            errors["payment_method"] = [texts.ORDER_STATUS_NOT_ASSIGNABLE]
+            errors["payment_method"] = [texts.PAYMENT_METHOD_INVALID]
         if "responsible_user_id" in changes and changes["responsible_user_id"] is not None:
             if changes["responsible_user_id"] not in {u for u, _ in bss_users(session, tenant_id)}:
                 errors["responsible_user_id"] = [texts.API_OPTIONS_USER_INVALID]
