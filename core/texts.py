@@ -130,9 +130,7 @@ ADDED_TO_BASKET = "Added to your basket."
 BASKET_UPDATED = "Basket updated."
 BASKET_ITEM_REMOVED = "Removed from your basket."
 BASKET_EMPTY = "Your basket is empty."
-CHANGE_ALREADY_IN_BASKET = (
-    "This change is already in your basket. Change or remove it there first."
-)
+CHANGE_ALREADY_IN_BASKET = "This change is already in your basket. Change or remove it there first."
 SUBSCRIPTION_AT_MAXIMUM = "This subscription already has the largest quantity its plan allows."
 CHOOSE_ADDON = "Choose an add-on from the list."
 ADDON_ALREADY_ON_SUBSCRIPTION = (
@@ -177,9 +175,7 @@ PAYMENT_FAILED_CONFIRMATION = (
 )
 PAYMENT_PROCESSING = "Your payment is being processed. This page will show the result shortly."
 ORDER_CANCELED = "Your order has been canceled."
-ORDER_NOT_CANCELABLE = (
-    "Only a submitted order with nothing delivered yet can be canceled."
-)
+ORDER_NOT_CANCELABLE = "Only a submitted order with nothing delivered yet can be canceled."
 DELIVERY_DELIVERED = "Delivered"
 DELIVERY_PENDING = "Pending"
 DELIVERY_PARTIAL = "{done} of {total} delivered"
