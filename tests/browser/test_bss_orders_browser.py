@@ -28,6 +28,7 @@ def _manual_order(live_server):
 
 def test_an_operator_executes_the_manual_order_in_two_parts_and_copies_it(page, live_server):
     order_id, number, item_id = _manual_order(live_server)
+    page.set_default_timeout(30_000)  # a loaded CI machine
     sign_in(page, live_server, "operator@skyline.example", bss=True)
     page.goto(live_server("/bss/"))
     widget = page.locator("#unexecuted-orders")
@@ -81,6 +82,7 @@ def test_an_operator_executes_the_manual_order_in_two_parts_and_copies_it(page, 
 
 def test_the_dashboard_widget_refreshes_itself_when_an_order_is_executed(page, live_server):
     order_id, number, _ = _manual_order(live_server)
+    page.set_default_timeout(30_000)
     sign_in(page, live_server, "operator@skyline.example", bss=True)
     page.goto(live_server("/bss/"))
     widget = page.locator("#unexecuted-orders")
@@ -99,6 +101,7 @@ def test_the_dashboard_widget_refreshes_itself_when_an_order_is_executed(page, l
 
 def test_partial_execution_works_without_javascript(nojs_page, live_server):
     order_id, number, item_id = _manual_order(live_server)
+    nojs_page.set_default_timeout(30_000)
     sign_in(nojs_page, live_server, "operator@skyline.example", bss=True)
     nojs_page.goto(live_server(f"/bss/orders/{order_id}"))
     nojs_page.fill(f"#execute-{item_id}", "2")
