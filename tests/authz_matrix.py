@@ -18,6 +18,9 @@ from __future__ import annotations
 
 OK = "ok"
 LOGIN = "login"
+# refused without a trace: the same answer as for an id that does not exist (404, or a page
+# such as "your checkout changed"); the refused-writes test checks that no row changed
+HIDDEN = "hidden"
 
 ROLES = (
     "anonymous",
@@ -46,6 +49,10 @@ PUBLIC = policy(OK)
 SIGNED_OUT = policy(LOGIN)
 # a Storefront customer of this Storefront's tenant
 CUSTOMER = policy(403, anonymous=LOGIN, **dict.fromkeys(_CUSTOMERS, OK))
+# customer A's checkout: other customers are sent back to their basket as for a missing id
+CUSTOMER_A_CHECKOUT = policy(
+    403, anonymous=LOGIN, customer_a=OK, customer_b=HIDDEN, reseller=HIDDEN
+)
 # the standard reseller only (approvals of its customers' orders)
 RESELLER = policy(403, anonymous=LOGIN, reseller=OK)
 # an object of customer A: everyone else is told it does not exist
@@ -86,7 +93,7 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "GET /checkout/<int:order_id>/billing": (CUSTOMER_A_OBJECT, {"order_id": "draft_order_a"}),
     "POST /checkout/<int:order_id>/billing": (CUSTOMER_A_OBJECT, {"order_id": "draft_order_a"}),
     "GET /checkout/<int:order_id>/review": (CUSTOMER_A_OBJECT, {"order_id": "draft_order_a"}),
-    "POST /checkout/<int:order_id>/place": (CUSTOMER_A_OBJECT, {"order_id": "draft_order_a"}),
+    "POST /checkout/<int:order_id>/place": (CUSTOMER_A_CHECKOUT, {"order_id": "draft_order_a"}),
     "GET /orders/<int:order_id>/confirmation": (
         CUSTOMER_A_OBJECT,
         {"order_id": "placed_order_a"},

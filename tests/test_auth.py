@@ -56,11 +56,13 @@ def test_next_parameter_never_leaves_the_site(client, demo):
 
 def test_repeated_failed_sign_ins_are_throttled_with_a_clear_message(client, demo):
     for _ in range(5):
-        response = client.post("/bss/login", data={"email": "admin@skyline.example",
-                                                   "password": "wrong"})
+        response = client.post(
+            "/bss/login", data={"email": "admin@skyline.example", "password": "wrong"}
+        )
         assert response.status_code == 401
-    blocked = client.post("/bss/login", data={"email": "admin@skyline.example",
-                                              "password": "demo-password"})
+    blocked = client.post(
+        "/bss/login", data={"email": "admin@skyline.example", "password": "demo-password"}
+    )
     assert blocked.status_code == 429
     assert "Too many failed sign-in attempts" in blocked.get_data(as_text=True)
     # another account from the same address is not blocked by this account's failures
@@ -68,8 +70,9 @@ def test_repeated_failed_sign_ins_are_throttled_with_a_clear_message(client, dem
 
 
 def test_session_cookies_are_http_only_and_same_site_lax(client, demo):
-    response = client.post("/bss/login", data={"email": "admin@skyline.example",
-                                               "password": "demo-password"})
+    response = client.post(
+        "/bss/login", data={"email": "admin@skyline.example", "password": "demo-password"}
+    )
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 

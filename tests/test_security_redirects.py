@@ -104,6 +104,9 @@ def test_the_next_parameter_of_sign_in_never_leaves_the_site(app, demo, bss):
             f"{login}?next={quote(attack, safe='')}",
             data={"email": email, "password": "demo-password"},
         )
+        if response.status_code == 400:  # control characters: refused before sign-in
+            assert re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", attack), attack
+            continue
         assert response.status_code == 303, attack
         assert_on_site(response.headers["Location"], attack)
     # a same-site next is honoured
@@ -140,6 +143,9 @@ def test_the_mixed_basket_go_back_link_never_leaves_the_site(app, session, demo)
     case = OBJECTS["mixed_case"](session).split("&", 1)[0]
     for attack in ATTACKS:
         response = client.get(f"/basket/mixed?{case}&back={quote(attack, safe='')}")
+        if response.status_code == 400:  # control characters: refused before any view
+            assert re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", attack), attack
+            continue
         assert response.status_code == 200, attack
         assert_on_site(go_back_href(response), attack)
     ok = client.get(f"/basket/mixed?{case}&back={quote('/products/1', safe='')}")
