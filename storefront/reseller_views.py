@@ -59,7 +59,10 @@ def _decide(order_id: int, use_case, done_text: str):
         abort(404)
     except ValidationFailed as error:
         return _approvals_page(
-            status=422, errors={order_id: error.message}, values={order_id: reason}
+            status=422,
+            errors={order_id: error.message},
+            message=error.message,
+            values={order_id: reason},
         )
     except Conflict as error:
         return _approvals_page(status=409, message=error.message)

@@ -186,3 +186,14 @@ def test_the_offer_list_and_the_approvals_page_use_a_fixed_number_of_queries(
         page = client.get("/reseller/approvals")
     assert page.status_code == 200 and text_of(page).count("Initech") >= 10
     assert q.count <= 12, q.statements
+
+
+def test_ids_no_database_integer_can_hold_are_refused_not_crashed(client, demo, session):
+    login(client, "admin@skyline.example", bss=True)
+    offer = _create(client, session)
+    huge = str(-(2**70))
+    response = client.post(f"/bss/offers/{offer.id}/items", data={"plan_id": huge, "quantity": "1"})
+    assert response.status_code == 422 and texts.OFFER_PRODUCT_INVALID in text_of(response)
+    assert client.get(f"/bss/offers?status={2**70}&account={2**70}").status_code == 200
+    bad_account = client.post("/bss/offers/new", data={"account_id": huge, "status_id": huge})
+    assert bad_account.status_code == 422

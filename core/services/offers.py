@@ -41,6 +41,12 @@ from core.services.pricing import plan_prices
 from core.services.statuses import StatusBook, offer_status_row, offer_statuses
 
 PAGE_SIZE = 50
+MAX_ID = 2**31 - 1
+
+
+def _id(value) -> int:
+    """A usable row id, or 0 (matches nothing) for anything a database integer cannot hold."""
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else 0
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -69,9 +75,9 @@ def list_offers(session: Session, tenant_id: int, filters: OfferFilters = OfferF
         .options(selectinload(Offer.status), selectinload(Offer.account))
     )
     if filters.status_id:
-        query = query.where(Offer.status_id == filters.status_id)
+        query = query.where(Offer.status_id == _id(filters.status_id))
     if filters.account_id:
-        query = query.where(Offer.account_id == filters.account_id)
+        query = query.where(Offer.account_id == _id(filters.account_id))
     if filters.text.strip():
         like = f"%{filters.text.strip()}%"
         query = query.where(or_(Offer.number.ilike(like), Offer.name.ilike(like)))
@@ -93,7 +99,7 @@ def list_offers(session: Session, tenant_id: int, filters: OfferFilters = OfferF
 def get_offer(session: Session, tenant_id: int, offer_id: int) -> Offer:
     offer = session.scalar(
         select(Offer)
-        .where(Offer.id == offer_id, Offer.tenant_id == tenant_id)
+        .where(Offer.id == _id(offer_id), Offer.tenant_id == tenant_id)
         .options(selectinload(Offer.items), selectinload(Offer.status))
     )
     if offer is None:
@@ -164,16 +170,18 @@ def _event(session, offer, actor, note, from_status_id=None, to_status_id=None, 
 
 def _check_status(session, tenant_id, status_id, current: OfferStatus | None) -> OfferStatus:
     rows = [offer_status_row(s) for s in offer_statuses(session, tenant_id)]
-    error = rules.check_status_choice(rows, str(status_id), str(current.id) if current else None)
+    error = rules.check_status_choice(
+        rows, str(_id(status_id)), str(current.id) if current else None
+    )
     if error:
         raise ValidationFailed(error, {"status_id": [error]})
-    return session.get(OfferStatus, status_id)
+    return session.get(OfferStatus, _id(status_id))
 
 
 def _lock_offer(session: Session, tenant_id: int, offer_id: int) -> Offer:
     offer = session.scalar(
         select(Offer)
-        .where(Offer.id == offer_id, Offer.tenant_id == tenant_id)
+        .where(Offer.id == _id(offer_id), Offer.tenant_id == tenant_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -204,7 +212,7 @@ def create_offer(
     now = now or utcnow()
     with write_transaction(session):
         account = session.scalar(
-            select(Account).where(Account.id == account_id, Account.tenant_id == tenant_id)
+            select(Account).where(Account.id == _id(account_id), Account.tenant_id == tenant_id)
         )
         if account is None:
             raise ValidationFailed(
@@ -289,7 +297,7 @@ def add_item(
         plan = session.scalar(
             select(Plan)
             .join(Product, Product.id == Plan.product_id)
-            .where(Plan.id == plan_id, Product.tenant_id == tenant_id)
+            .where(Plan.id == _id(plan_id), Product.tenant_id == tenant_id)
         )
         errors: dict[str, list[str]] = {}
         if plan is None:
@@ -331,7 +339,7 @@ def add_item(
 
 def _item_of(session, offer, item_id) -> OfferItem:
     item = session.scalar(
-        select(OfferItem).where(OfferItem.id == item_id, OfferItem.offer_id == offer.id)
+        select(OfferItem).where(OfferItem.id == _id(item_id), OfferItem.offer_id == offer.id)
     )
     if item is None:
         raise NotFound(texts.OFFER_ITEM_NOT_FOUND)
