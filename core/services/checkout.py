@@ -89,12 +89,30 @@ def _drafts(session: Session, tenant_id: int, user: User, book: StatusBook):
     )
 
 
+def lock_basket(session: Session, user: User) -> None:
+    """Take the user's basket row (PostgreSQL ``FOR UPDATE``; SQLite writes are serialised by
+    ``BEGIN IMMEDIATE``), so concurrent checkouts of one basket place one order (issue 8)."""
+    session.execute(select(Basket.id).where(Basket.user_id == user.id).with_for_update())
+
+
+def lock_account(session: Session, account_id: int) -> Account:
+    """The account, locked: credit decisions of one account happen one at a time, so two
+    placements never both spend the same available credit (issue 8)."""
+    return session.scalars(
+        select(Account)
+        .where(Account.id == account_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def start_checkout(
     session: Session, tenant_id: int, user: User, now: datetime | None = None
 ) -> Order:
     """Create the Draft order from the basket (replacing this user's earlier draft)."""
     now = now or utcnow()
     with write_transaction(session):
+        lock_basket(session, user)  # one checkout of a basket at a time (issue 8)
         account = _account(session, tenant_id, user)
         view = basket_service.load_basket(session, tenant_id, user, account, now)
         if view.empty:
@@ -305,6 +323,7 @@ def place(
     gateway = gateway or pay.default_gateway()
     pending_card: pay.CardDetails | None = None
     with write_transaction(session):
+        lock_basket(session, user)  # before the order: the lock order start_checkout uses
         order = lock_order(session, tenant_id, order_id)
         if order.account_id != user.account_id or order.created_by_user_id != user.id:
             raise NotFound("That checkout does not exist.")
@@ -314,7 +333,7 @@ def place(
             return PlaceResult(order, None, already_placed=True)
         if not order.items:
             raise Conflict(texts.CHECKOUT_EMPTY_BASKET)
-        account = session.get(Account, order.account_id)
+        account = lock_account(session, order.account_id)
         tz = user.timezone or account.timezone
         scheduled_for = _parse_schedule(order, when, schedule_on, now, tz)
         credit = basket_service.credit_state(
@@ -571,7 +590,7 @@ def proceed_after_holds(
             order.status.mandatory_key or StatusKey.SUBMITTED,
             [placement.Hold(r) for r in open_reasons],
         )
-    account = session.get(Account, order.account_id)
+    account = lock_account(session, order.account_id)
     released = frozenset(h.reason for h in order.holds if h.released_at is not None)
     credit = basket_service.credit_state(
         session, order.tenant_id, account, order.total, exclude_order_id=order.id

@@ -162,6 +162,17 @@ def apply_execution(
     items = {i.id: i for i in order.items}
     plans, products = _catalogue_for(session, [items[i] for i in plan])
     sub_order = _create_sub_order(session, order, book, now) if partial else None
+    if sub_order is not None:
+        # a sub-order is born Executed: its history says so, by whom and when (issue 8)
+        record_order_event(
+            session,
+            sub_order,
+            "status",
+            actor=actor,
+            actor_name=actor_name,
+            to_status_id=sub_order.status_id,
+            note=f"Partial execution of {order.number}",
+        )
     target = sub_order or order
     invoice = Invoice(
         tenant_id=order.tenant_id,

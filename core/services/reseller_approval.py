@@ -148,9 +148,11 @@ def reject(
 ) -> Order:
     """Cancel the order (Canceled by Reseller) with the reason in the history."""
     now = now or utcnow()
-    reason = _clean_reason(reason, required=True)
     with write_transaction(session):
+        # the order first: one that is gone or no longer waiting says so (404/409), whatever
+        # the reason typed (issue 8: a 422 for an order no longer listed showed no message)
         order = _reseller_order(session, tenant_id, reseller_account_id, order_id)
+        reason = _clean_reason(reason, required=True)
         for hold in order.holds:
             if hold.released_at is None:
                 hold.released_at = now
