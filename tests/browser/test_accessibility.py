@@ -16,6 +16,7 @@ from webapp import preview_fixtures as fx
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 BLOCKING = ("serious", "critical")
+SLOW_MACHINE_TIMEOUT = 30_000  # ms: the shared CI machine can be very busy
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,7 @@ def blocking_violations(page) -> list[str]:
 @pytest.mark.parametrize("key", sorted(fx.STATES), ids="/".join)
 def test_every_preview_state_has_no_serious_accessibility_violation(page, preview_server, key):
     group, name = key
+    page.set_default_timeout(SLOW_MACHINE_TIMEOUT)
     page.goto(f"{preview_server}/_preview/{group}/{name}")  # waits for the load event
     assert blocking_violations(page) == []
     screenshot(page, f"preview-{group}-{name}-desktop")
@@ -60,6 +62,7 @@ def test_every_preview_state_has_no_serious_accessibility_violation(page, previe
 
 
 def test_the_popup_is_a_modal_dialog_that_escape_closes_and_focus_returns(page, preview_server):
+    page.set_default_timeout(SLOW_MACHINE_TIMEOUT)
     page.goto(f"{preview_server}/_preview/design/dialog")
     page.wait_for_load_state("networkidle")
     dialog = page.locator("dialog")
@@ -107,6 +110,7 @@ def _first_link(page, live_server, path: str, prefix: str) -> str | None:
 
 
 def test_the_main_pages_have_no_serious_accessibility_violation(page, live_server):
+    page.set_default_timeout(SLOW_MACHINE_TIMEOUT)
     found = {}
 
     def check(path):
