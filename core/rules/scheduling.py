@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from core import texts
 from core.enums import ItemKind
+from core.rules import credit as credit_rules
+from core.rules.credit import available_credit  # noqa: F401 (rule 4.7 lives in credit.py)
 
 MAX_DAYS_AHEAD = 60
 # an order left in Executing longer than this was claimed by a worker that died
@@ -79,18 +81,8 @@ def is_schedulable(kind: str, trial: bool) -> bool:
 # --- credit (rule 4.7) -----------------------------------------------------------------------
 
 
-def available_credit(credit_limit: Decimal | None, open_balance: Decimal) -> Decimal | None:
-    """Credit limit − open balance; None when the account has no credit limit."""
-    if credit_limit is None:
-        return None
-    return (credit_limit - open_balance).quantize(Decimal("0.01"))
-
-
 def credit_shortfall(
     total: Decimal, credit_limit: Decimal | None, open_balance: Decimal
 ) -> Decimal | None:
     """By how much ``total`` exceeds the available credit, or None when it fits."""
-    available = available_credit(credit_limit, open_balance)
-    if available is None or total <= available:
-        return None
-    return (total - available).quantize(Decimal("0.01"))
+    return credit_rules.credit_excess(credit_limit, open_balance, total) or None

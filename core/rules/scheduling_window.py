@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from core.enums import ExecutionType, ItemKind
+from core.rules.scheduling import MAX_DAYS_AHEAD, schedule_window  # noqa: F401 (one window)
+from core.rules.scheduling import local_today as customer_today  # noqa: F401
 
-MAX_DAYS_AHEAD = 60
 SCHEDULABLE_KINDS = (ItemKind.NEW, ItemKind.ADDON_NEW)
 
 
@@ -22,26 +22,17 @@ class SchedulableLine:
     for_existing_subscription: bool = False
 
 
-def customer_today(now: datetime, timezone: str) -> date:
-    try:
-        zone = ZoneInfo(timezone or "UTC")
-    except Exception:
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone).date()
-
-
 def window(now: datetime, timezone: str) -> tuple[date, date]:
-    today = customer_today(now, timezone)
-    return today + timedelta(days=1), today + timedelta(days=MAX_DAYS_AHEAD)
+    allowed = schedule_window(now, timezone)
+    return allowed.first, allowed.last
 
 
 def default_date(now: datetime, timezone: str) -> date:
-    return window(now, timezone)[0]
+    return schedule_window(now, timezone).first
 
 
 def date_allowed(day: date, now: datetime, timezone: str) -> bool:
-    first, last = window(now, timezone)
-    return first <= day <= last
+    return schedule_window(now, timezone).contains(day)
 
 
 def can_schedule(lines: Iterable[SchedulableLine], execution_type: str) -> bool:

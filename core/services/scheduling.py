@@ -27,16 +27,15 @@ from core.db import utcnow, write_transaction
 from core.enums import HoldReason, PaymentMethod
 from core.models import (
     Account,
-    Invoice,
     Order,
     OrderHold,
-    OrderItem,
     OrderStatus,
     Payment,
     User,
 )
 from core.rules import scheduling as rules
-from core.rules.statuses import OrderStatusType, StatusKey, StorefrontType
+from core.rules.statuses import OrderStatusType, StatusKey
+from core.services import billing
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.execution import apply_execution, line_amount, lock_order
@@ -252,42 +251,8 @@ def reprice(
 
 
 def open_balance(session: Session, account: Account, *, exclude_order_id: int | None = None):
-    """Unpaid invoices + what is left to execute of submitted orders (rule 4.7)."""
-    unpaid = sum(
-        session.scalars(
-            select(Invoice.total).where(
-                Invoice.tenant_id == account.tenant_id,
-                Invoice.account_id == account.id,
-                Invoice.paid.is_(False),
-            )
-        ),
-        Decimal("0.00"),
-    )
-    rows = session.execute(
-        select(
-            OrderItem.unit_price,
-            OrderItem.discount_percent,
-            OrderItem.quantity,
-            OrderItem.executed_quantity,
-        )
-        .join(Order, Order.id == OrderItem.order_id)
-        .join(OrderStatus, OrderStatus.id == Order.status_id)
-        .where(
-            Order.tenant_id == account.tenant_id,
-            Order.account_id == account.id,
-            Order.parent_order_id.is_(None),
-            Order.id != (exclude_order_id or 0),
-            OrderStatus.type == OrderStatusType.IN_PROGRESS,
-            OrderStatus.storefront_type == StorefrontType.VIEWABLE,
-        )
-    ).all()
-    pending = Decimal("0.00")
-    for price, discount, quantity, executed in rows:
-        amount = price * (quantity - executed)
-        if discount:
-            amount = amount * (Decimal(100) - discount) / Decimal(100)
-        pending += amount.quantize(CENT)
-    return (unpaid + pending).quantize(CENT)
+    """Unpaid invoices + what is left to execute of open orders (rule 4.7, one definition)."""
+    return billing.open_balance(session, account.tenant_id, account.id, exclude_order_id)
 
 
 def gateway_charge(session: Session, order: Order, now: datetime) -> tuple[bool, str]:
