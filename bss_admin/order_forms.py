@@ -46,6 +46,8 @@ class OrderFilterForm(FlaskForm):
 
 class NewOrderForm(FlaskForm):
     account_id = SelectField("Account", coerce=_int_or_none, validate_choice=False)
+    # used instead of the list when the tenant has too many accounts to list them all
+    account_search = StringField("Account name", validators=[Optional(), Length(max=200)])
     status_id = SelectField("Status", coerce=_int_or_none, validate_choice=False)
     name = StringField("Name", validators=[Optional(), Length(max=200)])
 

@@ -24,6 +24,9 @@ from webapp.web import page, see_other
 
 # --- list ------------------------------------------------------------------------------------
 
+# pickers list every account up to this many; beyond it, accounts are found by name
+ACCOUNT_CHOICES = 200
+
 
 @bp.route("/orders")
 @bss_required()
@@ -43,10 +46,15 @@ def orders_list():
     )
     result = orders.list_orders(db.session, g.tenant_id, filters)
     form.status.choices = [("", "Any")] + [(s.id, s.description) for s in result.statuses]
-    form.account.choices = [("", "Any")] + orders.list_accounts(db.session, g.tenant_id)
+    accounts = orders.list_accounts(db.session, g.tenant_id, limit=ACCOUNT_CHOICES + 1)
+    many_accounts = len(accounts) > ACCOUNT_CHOICES
+    if many_accounts:  # a 20,000-option list would weigh a megabyte: search by name instead
+        accounts = [a for a in accounts if a[0] == form.account.data]
+    form.account.choices = [("", "Any")] + accounts
     next_args = {k: v for k, v in request.args.items() if k != "after" and v}
     return page(
         "bss_admin/orders/list.html",
+        many_accounts=many_accounts,
         block="orders_table",
         form=form,
         result=result,
@@ -65,14 +73,35 @@ def orders_list():
 def order_new():
     form = NewOrderForm()
     book_statuses = orders.pickable_statuses(orders.StatusBook.load(db.session, g.tenant_id))
-    form.account_id.choices = [("", "Choose an account")] + orders.list_accounts(
-        db.session, g.tenant_id
-    )
+    accounts = orders.list_accounts(db.session, g.tenant_id, limit=ACCOUNT_CHOICES + 1)
+    many_accounts = len(accounts) > ACCOUNT_CHOICES
+    search_errors: list[str] = []
+    if many_accounts:
+        # search, then choose among the matches (works without JavaScript)
+        term = (form.account_search.data or "").strip()
+        accounts = (
+            orders.list_accounts(
+                db.session, g.tenant_id, name_contains=term, limit=ACCOUNT_CHOICES + 1
+            )
+            if term
+            else []
+        )
+        if request.method == "POST" and not form.account_id.data:
+            exact = [a for a in accounts if a[1].casefold() == term.casefold()]
+            if len(accounts) == 1 or len(exact) == 1:
+                form.account_id.data = (exact or accounts)[0][0]
+            else:
+                search_errors = [
+                    texts.ORDER_ACCOUNT_SEARCH.format(count=len(accounts))
+                    if accounts
+                    else texts.ORDER_ACCOUNT_NO_MATCH
+                ]
+    form.account_id.choices = [("", "Choose an account")] + accounts[:ACCOUNT_CHOICES]
     form.status_id.choices = [(s.id, s.description) for s in book_statuses]
     if request.method == "GET":
         form.status_id.data = orders.StatusBook.load(db.session, g.tenant_id).submitted().id
-    errors: dict = {}
-    if form.validate_on_submit():
+    errors: dict = {"account_search": search_errors} if search_errors else {}
+    if not search_errors and form.validate_on_submit():
         try:
             order = orders.create_order(
                 db.session,
@@ -89,7 +118,12 @@ def order_new():
             return see_other(url_for("bss_admin.order_detail", order_id=order.id))
     status = 422 if form.is_submitted() and (errors or form.errors) else 200
     return page(
-        "bss_admin/orders/new.html", block="new_order_form", status=status, form=form, errors=errors
+        "bss_admin/orders/new.html",
+        block="new_order_form",
+        status=status,
+        form=form,
+        errors=errors,
+        many_accounts=many_accounts,
     )
 
 

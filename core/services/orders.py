@@ -234,12 +234,20 @@ def _text_match(session: Session, tenant_id: int, text: str):
     return or_(*conditions) if conditions else false()
 
 
-def list_accounts(session: Session, tenant_id: int) -> list[tuple[int, str]]:
-    rows = session.execute(
-        select(Account.id, Account.name)
-        .where(Account.tenant_id == tenant_id)
-        .order_by(Account.name, Account.id)
-    )
+def list_accounts(
+    session: Session,
+    tenant_id: int,
+    *,
+    name_contains: str | None = None,
+    limit: int | None = None,
+) -> list[tuple[int, str]]:
+    """(id, name) of the tenant's accounts by name; ``limit`` keeps pickers small when a tenant
+    has tens of thousands of accounts."""
+    query = select(Account.id, Account.name).where(Account.tenant_id == tenant_id)
+    if name_contains:
+        pattern = "%" + name_contains.lower().replace("%", "").replace("_", "") + "%"
+        query = query.where(func.lower(Account.name).like(pattern))
+    rows = session.execute(query.order_by(Account.name, Account.id).limit(limit))
     return [(account_id, name) for account_id, name in rows]
 
 
