@@ -377,3 +377,9 @@ INPUT_OUT_OF_RANGE = (
     "A value in the form is out of range (a number too large or too small). "
     "Check the values and try again."
 )
+
+# --- account pickers for tenants with many accounts ------------------------------------------
+
+ORDER_ACCOUNT_SEARCH = "{count} accounts match: choose one from the list, or type more of the name."
+ORDER_ACCOUNT_NO_MATCH = "No account has that name: type part of the account's name."
+ACCOUNT_FILTER_HINT = "Too many accounts to list: search by account name in the search box."
