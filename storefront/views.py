@@ -5,7 +5,7 @@ basket counter in the header)."""
 
 from __future__ import annotations
 
-from flask import g, url_for
+from flask import g, request, url_for
 from flask_login import current_user
 
 from core.db import utcnow
@@ -45,12 +45,28 @@ def _basket_counter():
     return {"basket_count": basket_count, "is_customer": is_customer}
 
 
+CATALOGUE_PAGE_SIZE = 48
+
+
 @bp.route("/")
 def home():
     """The catalogue: every product with its price from the visitor's price list."""
     price_list_id = customer_account().price_list_id if is_customer() else None
-    products = catalogue.list_products(db.session, g.tenant.id, price_list_id, utcnow().date())
-    return page("storefront/catalogue/list.html", products=products)
+    page_number = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    products = catalogue.list_products(
+        db.session,
+        g.tenant.id,
+        price_list_id,
+        utcnow().date(),
+        offset=(page_number - 1) * CATALOGUE_PAGE_SIZE,
+        limit=CATALOGUE_PAGE_SIZE + 1,  # one more tells whether a next page exists
+    )
+    return page(
+        "storefront/catalogue/list.html",
+        products=products[:CATALOGUE_PAGE_SIZE],
+        page_number=page_number,
+        has_next=len(products) > CATALOGUE_PAGE_SIZE,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -268,3 +268,39 @@ def test_checkout_pages_run_a_fixed_number_of_queries(client, session, demo, cou
     print("\nCheckout queries (1 line / 20 lines):", {k: (one[k], many[k]) for k in one})
     for name in ("billing", "review", "confirmation"):
         assert one[name] == many[name], name
+
+
+def test_a_large_catalogue_is_shown_a_page_at_a_time(client, demo, session):
+    from sqlalchemy import insert, select
+
+    from core.models import Product, ProductType, Tenant
+    from storefront.views import CATALOGUE_PAGE_SIZE
+    from tests.conftest import soup
+
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == "reseller"))
+    product_type = session.scalar(
+        select(ProductType).where(ProductType.tenant_id == tenant.id).limit(1)
+    )
+    session.execute(
+        insert(Product),
+        [
+            {
+                "tenant_id": tenant.id,
+                "product_type_id": product_type.id,
+                "code": f"BULK-{n}",
+                "name": f"Zeta Service {n:03d}",
+                "description": "",
+                "is_bundle": False,
+                "active": True,
+            }
+            for n in range(CATALOGUE_PAGE_SIZE + 5)
+        ],
+    )
+    session.commit()
+    first = soup(client.get("/"))
+    assert len(first.select("li.product-card")) == CATALOGUE_PAGE_SIZE
+    assert first.find("a", rel="next")["href"] == "/?page=2"
+    second = soup(client.get("/?page=2"))
+    names = [h.get_text(strip=True) for h in second.select("li.product-card h2")]
+    assert names and all(n.startswith("Zeta Service") for n in names)
+    assert second.find("a", rel="prev") and not second.find("a", rel="next")

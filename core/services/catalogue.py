@@ -179,9 +179,17 @@ def _products_query(tenant_id: int):
 
 
 def list_products(
-    session: Session, tenant_id: int, price_list_id: int | None, on: date
+    session: Session,
+    tenant_id: int,
+    price_list_id: int | None,
+    on: date,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[ProductView]:
-    products = list(session.scalars(_products_query(tenant_id).order_by(Product.name)).unique())
+    """Products by name; ``offset``/``limit`` give one page of a large catalogue."""
+    query = _products_query(tenant_id).order_by(Product.name, Product.id)
+    products = list(session.scalars(query.offset(offset).limit(limit)).unique())
     return _views(session, tenant_id, products, price_list_id, on)
 
 
