@@ -137,3 +137,12 @@ def test_the_distributor_may_view_the_print_out_and_export_of_a_backorder(client
     assert client.get(f"/bss/orders/{bo.id}/print").status_code == 200
     export = client.get(f"/bss/orders/{bo.id}/export.csv")
     assert export.status_code == 200 and bo.number in export.get_data(as_text=True)
+
+
+def test_a_refused_htmx_action_answers_with_the_message_htmx_will_show(client, demo, session):
+    bo = backorders_in(session, "distributor")[-1]
+    login(client, "admin@nimbus.example", bss=True)
+    response = client.post(f"/bss/orders/{bo.id}/copy", headers={"HX-Request": "true"})
+    assert response.status_code == 403
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and texts.BACKORDER_ACTION_REFUSED in body

@@ -117,6 +117,11 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_error_handlers(app: Flask) -> None:
     def _error(status: int, message: str):
+        from webapp.web import is_htmx
+
+        if is_htmx():
+            # htmx swaps 403/409/422 answers into its target: a message, not a whole page
+            return render_template("errors/_message.html", message=message), status
         return render_template("errors/error.html", status=status, message=message), status
 
     app.register_error_handler(400, lambda e: _error(400, getattr(e, "description", "") or ""))
