@@ -72,7 +72,8 @@ def orders_list():
 @bss_required()
 def order_new():
     form = NewOrderForm()
-    book_statuses = orders.pickable_statuses(orders.StatusBook.load(db.session, g.tenant_id))
+    book = orders.StatusBook.load(db.session, g.tenant_id)
+    book_statuses = orders.pickable_statuses(book)
     accounts = orders.list_accounts(db.session, g.tenant_id, limit=ACCOUNT_CHOICES + 1)
     many_accounts = len(accounts) > ACCOUNT_CHOICES
     search_errors: list[str] = []
@@ -99,7 +100,7 @@ def order_new():
     form.account_id.choices = [("", "Choose an account")] + accounts[:ACCOUNT_CHOICES]
     form.status_id.choices = [(s.id, s.description) for s in book_statuses]
     if request.method == "GET":
-        form.status_id.data = orders.StatusBook.load(db.session, g.tenant_id).submitted().id
+        form.status_id.data = book.submitted().id
     errors: dict = {"account_search": search_errors} if search_errors else {}
     if not search_errors and form.validate_on_submit():
         try:

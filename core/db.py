@@ -79,16 +79,6 @@ def utcnow() -> datetime:
 _immediate = contextvars.ContextVar("sqlite_begin_immediate", default=False)
 
 
-@contextmanager
-def immediate_transactions() -> Iterator[None]:
-    """Within this block every new SQLite transaction begins IMMEDIATE (takes the write lock)."""
-    token = _immediate.set(True)
-    try:
-        yield
-    finally:
-        _immediate.reset(token)
-
-
 def set_immediate(value: bool) -> contextvars.Token:
     return _immediate.set(value)
 
@@ -109,10 +99,6 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int = 15000) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
-
-
-def is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
 
 
 @contextmanager

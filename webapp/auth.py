@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g
 from flask_login import current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -102,7 +102,3 @@ def customer_required(view):
         return view(*args, **kwargs)
 
     return wrapped
-
-
-def login_url_for_request() -> str:
-    return "bss_admin.login" if request.blueprint == "bss_admin" else "storefront.login"

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import texts
 from core.db import utcnow, write_transaction
-from core.models import ApiOptions, Offer, OfferStatus, Order, OrderStatus, ProductType, User
+from core.models import ApiOptions, OfferStatus, OrderStatus, ProductType, User
 from core.rules import statuses as status_rules
 from core.rules.product_types import ProductTypeChange, validate_product_type
 from core.rules.statuses import StatusRow
@@ -116,10 +116,6 @@ class StatusInput:
     storefront_type: str | None
     color: str
     active: bool
-
-
-def _order_status_in_use(session: Session, status_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(Order.status_id == status_id))))
 
 
 def _apply_row(row: StatusRow, values: StatusInput) -> StatusRow:
@@ -242,10 +238,6 @@ def delete_offer_status(session, tenant_id, actor, status_id: int):
     return _status_change(
         session, tenant_id, actor, kind="offer", status_id=status_id, values=None, delete=True
     )
-
-
-def offer_status_in_use(session: Session, status_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(Offer.status_id == status_id))))
 
 
 # --- Use of API Options ----------------------------------------------------------------------
