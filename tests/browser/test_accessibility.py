@@ -69,7 +69,8 @@ def test_the_popup_is_a_modal_dialog_that_escape_closes_and_focus_returns(page, 
     assert dialog.evaluate("d => d.open && d.matches(':modal')")
     assert page.evaluate("document.querySelector('dialog').contains(document.activeElement)")
     page.keyboard.press("Escape")
-    assert page.locator("dialog").count() == 0
+    # the close event removes the dialog; wait for it rather than race it on a busy machine
+    page.wait_for_function("document.querySelectorAll('dialog').length === 0", timeout=10_000)
 
     opener = page.locator("#open-popup")
     opener.click()
@@ -78,7 +79,8 @@ def test_the_popup_is_a_modal_dialog_that_escape_closes_and_focus_returns(page, 
     assert page.evaluate("document.querySelector('dialog').contains(document.activeElement)")
     assert blocking_violations(page) == []
     page.keyboard.press("Escape")
-    assert page.locator("dialog").count() == 0
+    # the close event removes the dialog; wait for it rather than race it on a busy machine
+    page.wait_for_function("document.querySelectorAll('dialog').length === 0", timeout=10_000)
     assert page.evaluate("document.activeElement.id") == "open-popup"
 
 
