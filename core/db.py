@@ -79,10 +79,6 @@ def utcnow() -> datetime:
 _immediate = contextvars.ContextVar("sqlite_begin_immediate", default=False)
 
 
-def set_immediate(value: bool) -> contextvars.Token:
-    return _immediate.set(value)
-
-
 def configure_sqlite(engine: Engine, busy_timeout_ms: int = 15000) -> None:
     """WAL, busy timeout and foreign keys on every connection; we emit BEGIN ourselves."""
 

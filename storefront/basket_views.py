@@ -61,7 +61,7 @@ def basket_add(product_id: int):
         abort(400)
     addons = {a.addon.id: request.form.get(f"addon_{a.addon.id}") for a in view.addons}
     try:
-        basket_service.add_product(
+        added = basket_service.add_product(
             db.session,
             g.tenant.id,
             customer(),
@@ -85,7 +85,7 @@ def basket_add(product_id: int):
             oob=False,
         )
     if is_htmx():
-        basket = basket_service.load_basket(db.session, g.tenant.id, customer(), customer_account())
+        g.basket_count = added.basket_count  # the header counter needs no query of its own
         form.quantity.data = "1"
         return page(
             "storefront/catalogue/product.html",
@@ -94,7 +94,7 @@ def basket_add(product_id: int):
             form=form,
             errors={},
             added=True,
-            basket_manual=basket.manual,
+            basket_manual=added.basket_manual,
             oob=True,
         )
     flash(texts.ADDED_TO_BASKET, "success")

@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import g, request, url_for
 from flask_login import current_user
 
-from core.db import utcnow
 from core.models import Account, User, UserKind
 from core.services import basket as basket_service
 from core.services import catalogue
@@ -34,13 +33,21 @@ def is_customer() -> bool:
     )
 
 
+@bp.before_app_request
+def _forget_basket_count():
+    # ``g`` is per request in production; tests that keep one app context around share it
+    g.pop("basket_count", None)
+
+
 @bp.context_processor
 def _basket_counter():
     # one query per page, only for signed-in customers
     def basket_count() -> int:
         if not is_customer():
             return 0
-        return basket_service.basket_count(db.session, current_user.id)
+        if "basket_count" not in g:  # a view that just changed the basket may have set it
+            g.basket_count = basket_service.basket_count(db.session, current_user.id)
+        return g.basket_count
 
     return {"basket_count": basket_count, "is_customer": is_customer}
 
@@ -53,11 +60,10 @@ def home():
     """The catalogue: every product with its price from the visitor's price list."""
     price_list_id = customer_account().price_list_id if is_customer() else None
     page_number = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
-    products = catalogue.list_products(
+    products = catalogue.catalogue_page(
         db.session,
         g.tenant.id,
         price_list_id,
-        utcnow().date(),
         offset=(page_number - 1) * CATALOGUE_PAGE_SIZE,
         limit=CATALOGUE_PAGE_SIZE + 1,  # one more tells whether a next page exists
     )

@@ -29,7 +29,7 @@ from core.models import (
 from core.services.execution import apply_execution, lock_order
 from core.services.order_factory import ItemSpec, build_order
 from core.services.statuses import StatusBook
-from tests.conftest import login
+from tests.conftest import login, soup
 
 N = 25
 
@@ -304,3 +304,36 @@ def test_a_large_catalogue_is_shown_a_page_at_a_time(client, demo, session):
     names = [h.get_text(strip=True) for h in second.select("li.product-card h2")]
     assert names and all(n.startswith("Zeta Service") for n in names)
     assert second.find("a", rel="prev") and not second.find("a", rel="next")
+
+
+def test_adding_to_the_basket_runs_a_fixed_number_of_queries(client, session, demo, count_queries):
+    """The htmx add-to-basket POST (issue 9): the same statements with 1 or 20 lines in the
+    basket, two transactions (the page's reads, then the change), no basket reload."""
+    login(client, "alice@acme.example")
+    alice = _alice(session)
+    product = session.scalar(
+        select(Product).where(Product.code == "AZ-BACKUP", Product.tenant_id == alice.tenant_id)
+    )
+    product_id, plan_id = product.id, product.plans[0].id
+
+    def add() -> tuple[int, int, str]:
+        fresh(session)
+        with count_queries() as q:
+            response = client.post(
+                f"/products/{product_id}/add",
+                data={"plan_id": str(plan_id), "quantity": "1", "back": "/"},
+                headers={"HX-Request": "true"},
+            )
+        assert response.status_code == 200
+        counter = soup(response).find(id="basket-count").get_text(strip=True)
+        return q.count, len([s for s in q.statements if s.lstrip().startswith("SELECT")]), counter
+
+    first, _, counter_first = add()
+    for _ in range(18):
+        add()
+    many, selects, counter_many = add()
+    print(f"\nAdd to basket: {first} statements with an empty basket, {many} with 19 lines")
+    assert counter_first.endswith("1") and counter_many.endswith("20")
+    # an empty basket is created once (one more INSERT); otherwise the count never changes
+    assert many == first - 1
+    assert many <= 12 and selects <= 10

@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import abort, current_app, g
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.models import Role, User, UserKind
@@ -55,7 +56,8 @@ class LoginUser:
 def load_user(user_id: str):
     try:
         raw_id, version = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
+        # the customer's account comes with the user: one query, not two
+        user = db.session.get(User, int(raw_id), options=[joinedload(User.account)])
     except (ValueError, TypeError):
         return None
     if user is None or not user.active or str(user.session_version) != version:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, g, render_template, request
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from core import texts
-from core.db import configure_sqlite, set_immediate
+from core.db import configure_sqlite
 from webapp import filters
 from webapp.config import load_config
 from webapp.extensions import csrf, db, limiter, login_manager, migrate
@@ -92,24 +92,10 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _begin_request():
-        # write requests take SQLite's write lock at their first statement (BEGIN IMMEDIATE),
-        # so a read-then-write inside one request can never be overtaken by another writer
-        g._immediate_token = set_immediate(request.method not in ("GET", "HEAD", "OPTIONS"))
         # static files (any blueprint's) and the template preview need no tenant from the database
         endpoint = request.endpoint or ""
         if endpoint and endpoint.rsplit(".", 1)[-1] != "static" and request.blueprint != "preview":
             resolve_tenant()
-
-    @app.teardown_request
-    def _end_request(_exc):
-        token = g.pop("_immediate_token", None)
-        if token is not None:
-            try:
-                from core.db import _immediate
-
-                _immediate.reset(token)
-            except ValueError:
-                pass
 
     app.after_request(apply_security_headers)
     register_input_guards(app)  # control characters, out-of-range values: 400, not 500

@@ -1,6 +1,13 @@
-"""Which tenant's Storefront a request is for: by host name, else the configured default."""
+"""Which tenant's Storefront a request is for: by host name, else the configured default.
+
+Tenants are looked up once per host and kept in the application's memory for a minute (no
+route renames, moves or deletes a tenant), so most requests find theirs without a query.
+``g.tenant`` holds a plain snapshot (id, name, slug), not an ORM object."""
 
 from __future__ import annotations
+
+import time
+from dataclasses import dataclass
 
 from flask import abort, current_app, g, request
 from sqlalchemy import select
@@ -8,19 +15,37 @@ from sqlalchemy import select
 from core.models import Tenant
 from webapp.extensions import db
 
-_cache: dict[tuple[str, str], int] = {}
+TTL_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRef:
+    id: int
+    name: str
+    slug: str
+
+
+def _lookup(host: str) -> TenantRef | None:
+    columns = (Tenant.id, Tenant.name, Tenant.slug)
+    row = db.session.execute(select(*columns).where(Tenant.host == host)).first()
+    if row is None:
+        default = current_app.config["DEFAULT_TENANT"]
+        row = db.session.execute(select(*columns).where(Tenant.slug == default)).first()
+    return TenantRef(*row) if row is not None else None
 
 
 def resolve_tenant() -> None:
     host = request.host.split(":", 1)[0].lower()
-    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], host)
-    tenant_id = _cache.get(key)
-    tenant = db.session.get(Tenant, tenant_id) if tenant_id else None
+    cache: dict = current_app.extensions.setdefault("cloudshop_tenants", {})
+    now = time.monotonic()
+    hit = cache.get(host)
+    if hit is not None and hit[1] > now:
+        g.tenant = hit[0]
+        return
+    tenant = _lookup(host)
     if tenant is None:
-        tenant = db.session.scalar(select(Tenant).where(Tenant.host == host)) or db.session.scalar(
-            select(Tenant).where(Tenant.slug == current_app.config["DEFAULT_TENANT"])
-        )
-        if tenant is None:
-            abort(404)
-        _cache[key] = tenant.id
+        abort(404)
+    if len(cache) > 1000:  # many distinct Host headers: never let them grow the cache
+        cache.clear()
+    cache[host] = (tenant, now + TTL_SECONDS)
     g.tenant = tenant

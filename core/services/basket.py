@@ -20,6 +20,7 @@ from core.models import (
     BasketItem,
     Plan,
     Product,
+    ProductType,
     Subscription,
     SubscriptionAddOn,
     User,
@@ -31,7 +32,14 @@ from core.services import billing, catalogue, pricing
 from core.services.errors import Conflict, NotFound, ValidationFailed
 
 CENT = Decimal("0.01")
-__all__ = ["MixedExecutionTypes", "BasketView", "load_basket", "add_product", "basket_count"]
+__all__ = [
+    "MixedExecutionTypes",
+    "BasketView",
+    "Added",
+    "load_basket",
+    "add_product",
+    "basket_count",
+]
 
 
 @dataclass
@@ -236,8 +244,11 @@ def _line(item, subs, targets, types, plan_prices, addon_prices, promos) -> Bask
 
 
 def _basket_for_update(session: Session, tenant_id: int, user: User) -> Basket:
+    """The user's basket, locked until the end of the transaction (created when missing)."""
     basket = session.scalar(
-        select(Basket).where(Basket.tenant_id == tenant_id, Basket.user_id == user.id)
+        select(Basket)
+        .where(Basket.tenant_id == tenant_id, Basket.user_id == user.id)
+        .with_for_update()
     )
     if basket is None:
         basket = Basket(tenant_id=tenant_id, account_id=user.account_id, user_id=user.id)
@@ -246,18 +257,50 @@ def _basket_for_update(session: Session, tenant_id: int, user: User) -> Basket:
     return basket
 
 
-def _current_type(session: Session, basket: Basket) -> str | None:
-    product_ids = session.scalars(
-        select(BasketItem.product_id).where(BasketItem.basket_id == basket.id)
+@dataclass(frozen=True)
+class Fit:
+    """What the basket is once the new item is in: its execution type, and how many lines it
+    held before."""
+
+    execution_type: str
+    lines_before: int
+
+
+def _type_row(product_id: int):
+    return (
+        select(Product.id, Product.is_bundle, ProductType.non_automatic_execution)
+        .join(ProductType, ProductType.id == Product.product_type_id)
+        .where(Product.id == product_id)
+    )
+
+
+def check_fits(session: Session, basket: Basket, product: int | tuple[int, bool, bool]) -> Fit:
+    """Rule 4.2: raises MixedExecutionTypes (and changes nothing) if an item of ``product`` (an
+    id, or its (id, is bundle, non-automatic option) row when the caller has it) does not fit
+    the basket. One query for the basket's lines with their types (one more for the product
+    when only its id is given, one more for components when bundles are involved)."""
+    lines = session.execute(
+        select(BasketItem.product_id, Product.is_bundle, ProductType.non_automatic_execution)
+        .join(Product, Product.id == BasketItem.product_id)
+        .join(ProductType, ProductType.id == Product.product_type_id)
+        .where(BasketItem.basket_id == basket.id)
     ).all()
-    types = catalogue.execution_types(session, product_ids)
-    return rules.basket_execution_type(types.values())
+    new = session.execute(_type_row(product)).one() if isinstance(product, int) else product
+    types = catalogue.execution_types_of(session, {tuple(row) for row in (*lines, new)})
+    current = rules.basket_execution_type(types[row[0]] for row in lines)
+    rules.check_compatible(current, types[new[0]])
+    return Fit(rules.basket_execution_type([current or types[new[0]], types[new[0]]]), len(lines))
 
 
-def check_fits(session: Session, basket: Basket, product_id: int) -> None:
-    """Rule 4.2: raises MixedExecutionTypes (and changes nothing) if the item does not fit."""
-    new_type = catalogue.execution_types(session, [product_id])[product_id]
-    rules.check_compatible(_current_type(session, basket), new_type)
+@dataclass(frozen=True)
+class Added:
+    item: BasketItem
+    basket_execution_type: str
+    basket_count: int  # lines in the basket now (the header counter)
+
+    @property
+    def basket_manual(self) -> bool:
+        return self.basket_execution_type == ExecutionType.MANUAL
 
 
 def _quantity(raw, minimum: int, maximum: int, field_name: str = "quantity") -> int:
@@ -277,16 +320,19 @@ def add_product(
     *,
     trial: bool = False,
     addons: dict[int, object] | None = None,
-) -> BasketItem:
+) -> Added:
     """Add a new subscription (or one-off product) with optional add-ons to the basket."""
     with write_transaction(session):
-        product = session.scalar(
-            select(Product).where(
+        found = session.execute(
+            select(Product, ProductType.non_automatic_execution)
+            .join(ProductType, ProductType.id == Product.product_type_id)
+            .where(
                 Product.id == product_id, Product.tenant_id == tenant_id, Product.active.is_(True)
             )
-        )
-        if product is None:
+        ).first()
+        if found is None:
             raise NotFound("That product does not exist.")
+        product, non_automatic = found
         plan = next((p for p in product.plans if str(p.id) == str(plan_id)), None)
         if plan is None:
             raise ValidationFailed("Choose a plan.", {"plan_id": ["Choose a plan."]})
@@ -300,7 +346,7 @@ def add_product(
                 raw, addon.min_quantity, addon.max_quantity, f"addon_{addon.id}"
             )
         basket = _basket_for_update(session, tenant_id, user)
-        check_fits(session, basket, product.id)
+        fit = check_fits(session, basket, (product.id, product.is_bundle, non_automatic))
         item = BasketItem(
             basket_id=basket.id,
             kind=ItemKind.NEW,
@@ -310,7 +356,8 @@ def add_product(
             trial=bool(trial and product.trial_days),
         )
         session.add(item)
-        session.flush()
+        if addon_qty:
+            session.flush()  # the add-ons' lines point to the item
         for addon, n in addon_qty.items():
             session.add(
                 BasketItem(
@@ -323,7 +370,7 @@ def add_product(
                 )
             )
         basket.updated_at = utcnow()
-        return item
+        return Added(item, fit.execution_type, fit.lines_before + 1 + len(addon_qty))
 
 
 def add_change(

@@ -105,6 +105,13 @@ def execution_types(session: Session, product_ids: Iterable[int]) -> dict[int, s
         .join(ProductType, ProductType.id == Product.product_type_id)
         .where(Product.id.in_(ids))
     ).all()
+    return execution_types_of(session, rows)
+
+
+def execution_types_of(session: Session, rows: Iterable[tuple[int, bool, bool]]) -> dict[int, str]:
+    """(product id, is bundle, its type's non-automatic option) rows -> product id -> execution
+    type; one query for the components, only when a bundle is among them."""
+    rows = list(rows)
     bundles = _components(session, [pid for pid, is_bundle, _ in rows if is_bundle])
     return {
         pid: _type_of(manual, [c.execution_type for c in bundles.get(pid, [])])
@@ -178,19 +185,74 @@ def _products_query(tenant_id: int):
     )
 
 
-def list_products(
+@dataclass(frozen=True, slots=True)
+class ProductSummary:
+    id: int
+    code: str
+    name: str
+    description: str
+    is_bundle: bool
+    trial_days: int | None
+
+
+@dataclass(slots=True)
+class ProductCard:
+    """One product of a catalogue page: plain values, no ORM objects (a page of 48 cards is
+    read with two or three column queries)."""
+
+    product: ProductSummary
+    execution_type: str
+    from_price: Decimal | None = None
+    components: list[Component] = field(default_factory=list)
+
+    @property
+    def manual(self) -> bool:
+        return self.execution_type == ExecutionType.MANUAL
+
+
+def catalogue_page(
     session: Session,
     tenant_id: int,
     price_list_id: int | None,
-    on: date,
     *,
     offset: int = 0,
     limit: int | None = None,
-) -> list[ProductView]:
-    """Products by name; ``offset``/``limit`` give one page of a large catalogue."""
-    query = _products_query(tenant_id).order_by(Product.name, Product.id)
-    products = list(session.scalars(query.offset(offset).limit(limit)).unique())
-    return _views(session, tenant_id, products, price_list_id, on)
+) -> list[ProductCard]:
+    """A page of the catalogue by name: each product with its execution type, its lowest plan
+    price in the price list (none without one) and its bundle components. One query for the
+    products, one for the prices (only with a price list), one for the components (only when
+    the page holds bundles)."""
+    rows = session.execute(
+        select(
+            Product.id,
+            Product.code,
+            Product.name,
+            Product.description,
+            Product.is_bundle,
+            Product.trial_days,
+            ProductType.non_automatic_execution,
+        )
+        .join(ProductType, ProductType.id == Product.product_type_id)
+        .where(Product.tenant_id == tenant_id, Product.active.is_(True))
+        .order_by(Product.name, Product.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    ids = [row[0] for row in rows]
+    from_prices = pricing.lowest_plan_prices(session, price_list_id, ids)
+    bundles = _components(session, [row[0] for row in rows if row[4]])
+    cards = []
+    for pid, code, name, description, is_bundle, trial_days, manual in rows:
+        components = bundles.get(pid, [])
+        cards.append(
+            ProductCard(
+                product=ProductSummary(pid, code, name, description, is_bundle, trial_days),
+                execution_type=_type_of(manual, [c.execution_type for c in components]),
+                from_price=from_prices.get(pid),
+                components=components,
+            )
+        )
+    return cards
 
 
 def product_detail(

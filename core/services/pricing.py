@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import AddOnPrice, PlanPrice, Promotion
+from core.models import AddOnPrice, Plan, PlanPrice, Promotion
 
 
 def plan_prices(session: Session, price_list_id: int | None, plan_ids) -> dict[int, Decimal]:
@@ -22,6 +22,22 @@ def plan_prices(session: Session, price_list_id: int | None, plan_ids) -> dict[i
         )
     )
     return {plan_id: price for plan_id, price in rows}
+
+
+def lowest_plan_prices(
+    session: Session, price_list_id: int | None, product_ids
+) -> dict[int, Decimal]:
+    """Product id -> its lowest plan price in the price list ("from ..."), in one query."""
+    product_ids = list(product_ids)
+    if price_list_id is None or not product_ids:
+        return {}
+    rows = session.execute(
+        select(Plan.product_id, func.min(PlanPrice.price))
+        .join(PlanPrice, PlanPrice.plan_id == Plan.id)
+        .where(PlanPrice.price_list_id == price_list_id, Plan.product_id.in_(product_ids))
+        .group_by(Plan.product_id)
+    )
+    return {product_id: price for product_id, price in rows}
 
 
 def addon_prices(session: Session, price_list_id: int | None, addon_ids) -> dict[int, Decimal]:
