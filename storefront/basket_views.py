@@ -20,11 +20,11 @@ from webapp.extensions import db
 from webapp.web import is_htmx, page, safe_local_url, see_other
 
 
-def _product_view(product_id: int):
+def _product_view(product_id: int, form_only: bool = False):
     price_list_id = customer_account().price_list_id if is_customer() else None
     try:
         return catalogue.product_detail(
-            db.session, g.tenant.id, product_id, price_list_id, utcnow().date()
+            db.session, g.tenant.id, product_id, price_list_id, utcnow().date(), form_only=form_only
         )
     except ServiceError:
         abort(404)
@@ -54,7 +54,7 @@ def product(product_id: int):
 @bp.post("/products/<int:product_id>/add")
 @customer_required
 def basket_add(product_id: int):
-    view = _product_view(product_id)
+    view = _product_view(product_id, form_only=True)  # the answer is the form, not the page
     form = _add_form(view)
     back = safe_local_url(form.back.data, url_for("storefront.product", product_id=product_id))
     if not form.validate_on_submit():
@@ -117,6 +117,7 @@ def basket_mixed():
 
 def _basket_page(status: int = 200, errors: dict | None = None, error_item: int | None = None):
     view = basket_service.load_basket(db.session, g.tenant.id, customer(), customer_account())
+    g.basket_count = view.count  # the header counter needs no query of its own
     return page(
         "storefront/basket/basket.html",
         block="basket",

@@ -100,8 +100,14 @@ def test_the_refused_actions_are_not_offered_on_the_backorder_page(client, demo,
     assert not page.select("input[name^=quantity-]") and not page.select("input[name^=execute-]")
     # hidden, not merely disabled (seed 003): no refused button appears at all
     labels = {b.get_text(strip=True) for b in page.find_all("button")}
-    assert not labels & {"Execute Order", "Copy", "Cancel order", "Update", "Add",
-                         "Execute selected quantities"}
+    assert not labels & {
+        "Execute Order",
+        "Copy",
+        "Cancel order",
+        "Update",
+        "Add",
+        "Execute selected quantities",
+    }
 
 
 def test_the_distributor_may_edit_the_allowed_fields_of_a_backorder(client, demo, session):

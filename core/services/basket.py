@@ -106,8 +106,9 @@ def _basket_query(tenant_id: int, user_id: int):
         select(Basket)
         .where(Basket.tenant_id == tenant_id, Basket.user_id == user_id)
         .options(
-            selectinload(Basket.items).options(
-                joinedload(BasketItem.product),
+            # one query: the basket, its lines, their products (with their type), plans, add-ons
+            joinedload(Basket.items).options(
+                joinedload(BasketItem.product).joinedload(Product.product_type),
                 joinedload(BasketItem.plan),
                 joinedload(BasketItem.addon),
             )
@@ -143,7 +144,7 @@ def load_basket(
 ) -> BasketView:
     """Everything the basket and checkout pages show, in a fixed number of queries."""
     now = now or utcnow()
-    basket = session.scalars(_basket_query(tenant_id, user.id)).first()
+    basket = session.scalars(_basket_query(tenant_id, user.id)).unique().first()
     items = list(basket.items) if basket else []
     subs = {}
     sub_ids = {i.subscription_id for i in items if i.subscription_id}
@@ -162,7 +163,13 @@ def load_basket(
         targets = {
             p.id: p for p in session.scalars(select(Product).where(Product.id.in_(target_ids)))
         }
-    types = catalogue.execution_types(session, {i.product_id for i in items})
+    types = catalogue.execution_types_of(
+        session,
+        {
+            (i.product_id, i.product.is_bundle, i.product.product_type.non_automatic_execution)
+            for i in items
+        },
+    )
     plan_ids = {i.plan_id for i in items if i.plan_id} | {
         s.plan_id for s in subs.values() if s.plan_id
     }

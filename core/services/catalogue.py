@@ -144,16 +144,24 @@ def promotions(session: Session, tenant_id: int, product_ids: Iterable[int], on:
 
 
 def _views(
-    session: Session, tenant_id: int, products: list[Product], price_list_id, on: date
+    session: Session,
+    tenant_id: int,
+    products: list[Product],
+    price_list_id,
+    on: date,
+    form_only: bool = False,
 ) -> list[ProductView]:
     bundles = _components(session, [p.id for p in products if p.is_bundle])
     plan_prices = pricing.plan_prices(
         session, price_list_id, [pl.id for p in products for pl in p.plans]
     )
-    addon_prices = pricing.addon_prices(
-        session, price_list_id, [a.id for p in products for a in p.addons]
-    )
-    promos = promotions(session, tenant_id, [p.id for p in products], on)
+    addon_prices = {}
+    promos = {}
+    if not form_only:
+        addon_prices = pricing.addon_prices(
+            session, price_list_id, [a.id for p in products for a in p.addons]
+        )
+        promos = promotions(session, tenant_id, [p.id for p in products], on)
     views = []
     for product in products:
         components = bundles.get(product.id, [])
@@ -171,18 +179,6 @@ def _views(
             )
         )
     return views
-
-
-def _products_query(tenant_id: int):
-    return (
-        select(Product)
-        .where(Product.tenant_id == tenant_id, Product.active.is_(True))
-        .options(
-            joinedload(Product.product_type),
-            selectinload(Product.plans),
-            selectinload(Product.addons),
-        )
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,12 +252,37 @@ def catalogue_page(
 
 
 def product_detail(
-    session: Session, tenant_id: int, product_id: int, price_list_id: int | None, on: date
+    session: Session,
+    tenant_id: int,
+    product_id: int,
+    price_list_id: int | None,
+    on: date,
+    *,
+    form_only: bool = False,
 ) -> ProductView:
-    product = session.scalars(_products_query(tenant_id).where(Product.id == product_id)).first()
+    """A product page's view. ``form_only``: just what the add-to-basket form shows (plans
+    with their prices, add-ons by name), without add-on prices and promotions."""
+    # one query for the product with its type, plans and add-ons (a handful of rows)
+    product = (
+        session.scalars(
+            select(Product)
+            .where(
+                Product.id == product_id,
+                Product.tenant_id == tenant_id,
+                Product.active.is_(True),
+            )
+            .options(
+                joinedload(Product.product_type),
+                joinedload(Product.plans),
+                joinedload(Product.addons),
+            )
+        )
+        .unique()
+        .first()
+    )
     if product is None:
         raise NotFound("That product does not exist.")
-    return _views(session, tenant_id, [product], price_list_id, on)[0]
+    return _views(session, tenant_id, [product], price_list_id, on, form_only)[0]
 
 
 def upgrade_targets(
