@@ -30,8 +30,8 @@ def _product_view(product_id: int, form_only: bool = False):
         abort(404)
 
 
-def _add_form(view) -> AddToBasketForm:
-    form = AddToBasketForm()
+def _add_form(view, form: AddToBasketForm | None = None) -> AddToBasketForm:
+    form = form or AddToBasketForm()
     form.plan_id.choices = [(str(p.plan.id), _plan_label(p)) for p in view.plans]
     if not form.back.data:
         form.back.data = url_for("storefront.product", product_id=view.product.id)
@@ -54,12 +54,17 @@ def product(product_id: int):
 @bp.post("/products/<int:product_id>/add")
 @customer_required
 def basket_add(product_id: int):
-    view = _product_view(product_id, form_only=True)  # the answer is the form, not the page
-    form = _add_form(view)
+    form = AddToBasketForm()
     back = safe_local_url(form.back.data, url_for("storefront.product", product_id=product_id))
     if not form.validate_on_submit():
         abort(400)
-    addons = {a.addon.id: request.form.get(f"addon_{a.addon.id}") for a in view.addons}
+    # the service reads the product (and its add-ons) inside its transaction; the page's view
+    # is built afterwards from that same product, so the product is read once
+    addons = {
+        int(name[6:]): value
+        for name, value in request.form.items()
+        if name.startswith("addon_") and name[6:].isascii() and name[6:].isdigit()
+    }
     try:
         added = basket_service.add_product(
             db.session,
@@ -74,24 +79,33 @@ def basket_add(product_id: int):
     except MixedExecutionTypes as mixed:
         return see_other(url_for("storefront.basket_mixed", case=mixed.case, back=back))
     except ServiceError as error:
+        view = _product_view(product_id, form_only=True)  # 404 if the product is gone
         return page(
             "storefront/catalogue/product.html",
             block="add_form",
             status=error.http_status,
             view=view,
-            form=form,
+            form=_add_form(view, form),
             error=error.message,
             errors=error.errors,
             oob=False,
         )
     if is_htmx():
         g.basket_count = added.basket_count  # the header counter needs no query of its own
+        view = catalogue.product_view(
+            db.session,
+            g.tenant.id,
+            added.product,
+            customer_account().price_list_id,
+            utcnow().date(),
+            form_only=True,
+        )
         form.quantity.data = "1"
         return page(
             "storefront/catalogue/product.html",
             block="add_form",
             view=view,
-            form=form,
+            form=_add_form(view, form),
             errors={},
             added=True,
             basket_manual=added.basket_manual,

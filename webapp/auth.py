@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import abort, current_app, g
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -52,13 +53,16 @@ class LoginUser:
         return getattr(self.user, name)
 
 
+# every signed-in request runs it: built once; the customer's account comes with the user
+_USER_BY_ID = select(User).where(User.id == bindparam("id")).options(joinedload(User.account))
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     try:
         raw_id, version = user_id.split(":", 1)
-        # the customer's account comes with the user: one query, not two
-        user = db.session.get(User, int(raw_id), options=[joinedload(User.account)])
-    except (ValueError, TypeError):
+        user = db.session.execute(_USER_BY_ID, {"id": int(raw_id)}).scalar_one_or_none()
+    except (ValueError, TypeError, OverflowError):
         return None
     if user is None or not user.active or str(user.session_version) != version:
         return None

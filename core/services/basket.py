@@ -286,22 +286,33 @@ def check_fits(session: Session, basket: Basket, product: int | tuple[int, bool,
     id, or its (id, is bundle, non-automatic option) row when the caller has it) does not fit
     the basket. One query for the basket's lines with their types (one more for the product
     when only its id is given, one more for components when bundles are involved)."""
-    lines = session.execute(
-        select(BasketItem.product_id, Product.is_bundle, ProductType.non_automatic_execution)
+    # one row per product in the basket, with its number of lines
+    in_basket = session.execute(
+        select(
+            BasketItem.product_id,
+            Product.is_bundle,
+            ProductType.non_automatic_execution,
+            func.count(BasketItem.id),
+        )
         .join(Product, Product.id == BasketItem.product_id)
         .join(ProductType, ProductType.id == Product.product_type_id)
         .where(BasketItem.basket_id == basket.id)
+        .group_by(BasketItem.product_id, Product.is_bundle, ProductType.non_automatic_execution)
     ).all()
     new = session.execute(_type_row(product)).one() if isinstance(product, int) else product
-    types = catalogue.execution_types_of(session, {tuple(row) for row in (*lines, new)})
-    current = rules.basket_execution_type(types[row[0]] for row in lines)
-    rules.check_compatible(current, types[new[0]])
-    return Fit(rules.basket_execution_type([current or types[new[0]], types[new[0]]]), len(lines))
+    rows = {(pid, is_bundle, manual) for pid, is_bundle, manual, _n in in_basket}
+    types = catalogue.execution_types_of(session, rows | {tuple(new)})
+    current = rules.basket_execution_type(types[row[0]] for row in in_basket)
+    new_type = types[new[0]]
+    rules.check_compatible(current, new_type)
+    lines = sum(n for *_row, n in in_basket)
+    return Fit(rules.basket_execution_type([current or new_type, new_type]), lines)
 
 
 @dataclass(frozen=True)
 class Added:
     item: BasketItem
+    product: Product  # with its type, plans and add-ons loaded
     basket_execution_type: str
     basket_count: int  # lines in the basket now (the header counter)
 
@@ -330,16 +341,10 @@ def add_product(
 ) -> Added:
     """Add a new subscription (or one-off product) with optional add-ons to the basket."""
     with write_transaction(session):
-        found = session.execute(
-            select(Product, ProductType.non_automatic_execution)
-            .join(ProductType, ProductType.id == Product.product_type_id)
-            .where(
-                Product.id == product_id, Product.tenant_id == tenant_id, Product.active.is_(True)
-            )
-        ).first()
-        if found is None:
+        product = catalogue.product_for_sale(session, tenant_id, product_id)
+        if product is None:
             raise NotFound("That product does not exist.")
-        product, non_automatic = found
+        non_automatic = product.product_type.non_automatic_execution
         plan = next((p for p in product.plans if str(p.id) == str(plan_id)), None)
         if plan is None:
             raise ValidationFailed("Choose a plan.", {"plan_id": ["Choose a plan."]})
@@ -377,7 +382,7 @@ def add_product(
                 )
             )
         basket.updated_at = utcnow()
-        return Added(item, fit.execution_type, fit.lines_before + 1 + len(addon_qty))
+        return Added(item, product, fit.execution_type, fit.lines_before + 1 + len(addon_qty))
 
 
 def add_change(

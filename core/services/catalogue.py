@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from core.enums import ExecutionType
@@ -251,6 +251,28 @@ def catalogue_page(
     return cards
 
 
+# a product with its type, plans and add-ons in one query (a handful of rows); built once
+PRODUCT_FOR_SALE = (
+    select(Product)
+    .where(
+        Product.id == bindparam("product_id"),
+        Product.tenant_id == bindparam("tenant_id"),
+        Product.active.is_(True),
+    )
+    .options(
+        joinedload(Product.product_type),
+        joinedload(Product.plans),
+        joinedload(Product.addons),
+    )
+)
+
+
+def product_for_sale(session: Session, tenant_id: int, product_id: int) -> Product | None:
+    """The tenant's active product with its type, plans and add-ons loaded (one query)."""
+    params = {"product_id": product_id, "tenant_id": tenant_id}
+    return session.scalars(PRODUCT_FOR_SALE, params).unique().first()
+
+
 def product_detail(
     session: Session,
     tenant_id: int,
@@ -262,26 +284,22 @@ def product_detail(
 ) -> ProductView:
     """A product page's view. ``form_only``: just what the add-to-basket form shows (plans
     with their prices, add-ons by name), without add-on prices and promotions."""
-    # one query for the product with its type, plans and add-ons (a handful of rows)
-    product = (
-        session.scalars(
-            select(Product)
-            .where(
-                Product.id == product_id,
-                Product.tenant_id == tenant_id,
-                Product.active.is_(True),
-            )
-            .options(
-                joinedload(Product.product_type),
-                joinedload(Product.plans),
-                joinedload(Product.addons),
-            )
-        )
-        .unique()
-        .first()
-    )
+    product = product_for_sale(session, tenant_id, product_id)
     if product is None:
         raise NotFound("That product does not exist.")
+    return product_view(session, tenant_id, product, price_list_id, on, form_only=form_only)
+
+
+def product_view(
+    session: Session,
+    tenant_id: int,
+    product: Product,
+    price_list_id: int | None,
+    on: date,
+    *,
+    form_only: bool = False,
+) -> ProductView:
+    """The view of a product already loaded by :func:`product_for_sale`."""
     return _views(session, tenant_id, [product], price_list_id, on, form_only)[0]
 
 

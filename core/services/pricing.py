@@ -5,10 +5,30 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from core.models import AddOnPrice, Plan, PlanPrice, Promotion
+
+# Statements the pages run on every request are built once (building a statement costs about
+# as much as running a small query); the values are bound parameters.
+_PLAN_PRICES = select(PlanPrice.plan_id, PlanPrice.price).where(
+    PlanPrice.price_list_id == bindparam("price_list_id"),
+    PlanPrice.plan_id.in_(bindparam("ids", expanding=True)),
+)
+_LOWEST_PRICES = (
+    select(Plan.product_id, func.min(PlanPrice.price))
+    .join(PlanPrice, PlanPrice.plan_id == Plan.id)
+    .where(
+        PlanPrice.price_list_id == bindparam("price_list_id"),
+        Plan.product_id.in_(bindparam("ids", expanding=True)),
+    )
+    .group_by(Plan.product_id)
+)
+_ADDON_PRICES = select(AddOnPrice.addon_id, AddOnPrice.price).where(
+    AddOnPrice.price_list_id == bindparam("price_list_id"),
+    AddOnPrice.addon_id.in_(bindparam("ids", expanding=True)),
+)
 
 
 def plan_prices(session: Session, price_list_id: int | None, plan_ids) -> dict[int, Decimal]:
@@ -16,11 +36,7 @@ def plan_prices(session: Session, price_list_id: int | None, plan_ids) -> dict[i
     plan_ids = list(plan_ids)
     if price_list_id is None or not plan_ids:
         return {}
-    rows = session.execute(
-        select(PlanPrice.plan_id, PlanPrice.price).where(
-            PlanPrice.price_list_id == price_list_id, PlanPrice.plan_id.in_(plan_ids)
-        )
-    )
+    rows = session.execute(_PLAN_PRICES, {"price_list_id": price_list_id, "ids": plan_ids})
     return {plan_id: price for plan_id, price in rows}
 
 
@@ -31,12 +47,7 @@ def lowest_plan_prices(
     product_ids = list(product_ids)
     if price_list_id is None or not product_ids:
         return {}
-    rows = session.execute(
-        select(Plan.product_id, func.min(PlanPrice.price))
-        .join(PlanPrice, PlanPrice.plan_id == Plan.id)
-        .where(PlanPrice.price_list_id == price_list_id, Plan.product_id.in_(product_ids))
-        .group_by(Plan.product_id)
-    )
+    rows = session.execute(_LOWEST_PRICES, {"price_list_id": price_list_id, "ids": product_ids})
     return {product_id: price for product_id, price in rows}
 
 
@@ -44,11 +55,7 @@ def addon_prices(session: Session, price_list_id: int | None, addon_ids) -> dict
     addon_ids = list(addon_ids)
     if price_list_id is None or not addon_ids:
         return {}
-    rows = session.execute(
-        select(AddOnPrice.addon_id, AddOnPrice.price).where(
-            AddOnPrice.price_list_id == price_list_id, AddOnPrice.addon_id.in_(addon_ids)
-        )
-    )
+    rows = session.execute(_ADDON_PRICES, {"price_list_id": price_list_id, "ids": addon_ids})
     return {addon_id: price for addon_id, price in rows}
 
 
