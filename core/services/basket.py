@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
@@ -250,13 +250,30 @@ def _line(item, subs, targets, types, plan_prices, addon_prices, promos) -> Bask
 # --- changes --------------------------------------------------------------------------------
 
 
+# the statements every add runs are built once (see core.services.pricing)
+_BASKET_FOR_UPDATE = (
+    select(Basket)
+    .where(Basket.tenant_id == bindparam("tenant_id"), Basket.user_id == bindparam("user_id"))
+    .with_for_update()
+)
+# one row per product in the basket: its type and its number of lines
+_PRODUCTS_IN_BASKET = (
+    select(
+        BasketItem.product_id,
+        Product.is_bundle,
+        ProductType.non_automatic_execution,
+        func.count(BasketItem.id),
+    )
+    .join(Product, Product.id == BasketItem.product_id)
+    .join(ProductType, ProductType.id == Product.product_type_id)
+    .where(BasketItem.basket_id == bindparam("basket_id"))
+    .group_by(BasketItem.product_id, Product.is_bundle, ProductType.non_automatic_execution)
+)
+
+
 def _basket_for_update(session: Session, tenant_id: int, user: User) -> Basket:
     """The user's basket, locked until the end of the transaction (created when missing)."""
-    basket = session.scalar(
-        select(Basket)
-        .where(Basket.tenant_id == tenant_id, Basket.user_id == user.id)
-        .with_for_update()
-    )
+    basket = session.scalar(_BASKET_FOR_UPDATE, {"tenant_id": tenant_id, "user_id": user.id})
     if basket is None:
         basket = Basket(tenant_id=tenant_id, account_id=user.account_id, user_id=user.id)
         session.add(basket)
@@ -286,19 +303,7 @@ def check_fits(session: Session, basket: Basket, product: int | tuple[int, bool,
     id, or its (id, is bundle, non-automatic option) row when the caller has it) does not fit
     the basket. One query for the basket's lines with their types (one more for the product
     when only its id is given, one more for components when bundles are involved)."""
-    # one row per product in the basket, with its number of lines
-    in_basket = session.execute(
-        select(
-            BasketItem.product_id,
-            Product.is_bundle,
-            ProductType.non_automatic_execution,
-            func.count(BasketItem.id),
-        )
-        .join(Product, Product.id == BasketItem.product_id)
-        .join(ProductType, ProductType.id == Product.product_type_id)
-        .where(BasketItem.basket_id == basket.id)
-        .group_by(BasketItem.product_id, Product.is_bundle, ProductType.non_automatic_execution)
-    ).all()
+    in_basket = session.execute(_PRODUCTS_IN_BASKET, {"basket_id": basket.id}).all()
     new = session.execute(_type_row(product)).one() if isinstance(product, int) else product
     rows = {(pid, is_bundle, manual) for pid, is_bundle, manual, _n in in_basket}
     types = catalogue.execution_types_of(session, rows | {tuple(new)})

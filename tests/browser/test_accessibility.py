@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.browser.conftest import screenshot, sign_in
@@ -70,7 +71,7 @@ def test_the_popup_is_a_modal_dialog_that_escape_closes_and_focus_returns(page, 
     assert page.evaluate("document.querySelector('dialog').contains(document.activeElement)")
     page.keyboard.press("Escape")
     # the close event removes the dialog; wait for it rather than race it on a busy machine
-    page.wait_for_function("document.querySelectorAll('dialog').length === 0", timeout=10_000)
+    expect(page.locator("dialog")).to_have_count(0, timeout=10_000)
 
     opener = page.locator("#open-popup")
     opener.click()
@@ -80,7 +81,7 @@ def test_the_popup_is_a_modal_dialog_that_escape_closes_and_focus_returns(page, 
     assert blocking_violations(page) == []
     page.keyboard.press("Escape")
     # the close event removes the dialog; wait for it rather than race it on a busy machine
-    page.wait_for_function("document.querySelectorAll('dialog').length === 0", timeout=10_000)
+    expect(page.locator("dialog")).to_have_count(0, timeout=10_000)
     assert page.evaluate("document.activeElement.id") == "open-popup"
 
 
