@@ -69,6 +69,8 @@ class Account(Base):
     __tablename__ = "account"
     __table_args__ = (
         UniqueConstraint("tenant_id", "external_ref"),
+        # the account pickers list the first accounts by name without sorting them all
+        Index("ix_account_tenant_name", "tenant_id", "name", "id"),
         CheckConstraint("credit_limit IS NULL OR credit_limit >= 0", name="credit_limit_positive"),
     )
 
@@ -202,7 +204,11 @@ class Product(Base):
     trial_days: Mapped[int | None] = mapped_column(Integer)  # a trial is offered when set
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "code"),
+        # the catalogue's pages, by name
+        Index("ix_product_tenant_name", "tenant_id", "name", "id"),
+    )
 
     product_type: Mapped[ProductType] = relationship()
     plans: Mapped[list[Plan]] = relationship(back_populates="product", order_by="Plan.id")

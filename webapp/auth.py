@@ -53,8 +53,13 @@ class LoginUser:
         return getattr(self.user, name)
 
 
-# every signed-in request runs it: built once; the customer's account comes with the user
-_USER_BY_ID = select(User).where(User.id == bindparam("id")).options(joinedload(User.account))
+# every signed-in request runs it: built once; the customer's account and the user's tenant
+# (the BSS header shows its name) come with the user, in the same query
+_USER_BY_ID = (
+    select(User)
+    .where(User.id == bindparam("id"))
+    .options(joinedload(User.account), joinedload(User.tenant))
+)
 
 
 @login_manager.user_loader

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
@@ -21,20 +21,29 @@ def money(value, currency: str = "EUR") -> str:
     return f"{sign}{symbol}{abs(amount):,.2f}"
 
 
-def _zone() -> ZoneInfo:
-    name = getattr(current_user, "timezone", None) if current_user else None
-    try:
-        return ZoneInfo(name or "UTC")
-    except Exception:
-        return ZoneInfo("UTC")
+def _viewer() -> tuple[ZoneInfo, str]:
+    """The viewer's time zone and date format, looked up once per request (a list of orders
+    formats a date on every row)."""
+    environ = request.environ if has_request_context() else {}
+    cached = environ.get("cloudshop.viewer")
+    if cached is None:
+        name = getattr(current_user, "timezone", None) if current_user else None
+        try:
+            zone = ZoneInfo(name or "UTC")
+        except Exception:
+            zone = ZoneInfo("UTC")
+        fmt = (getattr(current_user, "date_format", None) if current_user else None) or "%d/%m/%Y"
+        cached = (zone, fmt)
+        environ["cloudshop.viewer"] = cached
+    return cached
 
 
 def localdate(value) -> str:
     if value is None:
         return ""
-    fmt = getattr(current_user, "date_format", None) or "%d/%m/%Y"
+    zone, fmt = _viewer()
     if isinstance(value, datetime):
-        value = value.astimezone(_zone())
+        value = value.astimezone(zone)
     return value.strftime(fmt)
 
 
@@ -43,8 +52,8 @@ def localdatetime(value) -> str:
         return ""
     if isinstance(value, date) and not isinstance(value, datetime):
         return localdate(value)
-    fmt = (getattr(current_user, "date_format", None) or "%d/%m/%Y") + " %H:%M"
-    return value.astimezone(_zone()).strftime(fmt)
+    zone, fmt = _viewer()
+    return value.astimezone(zone).strftime(fmt + " %H:%M")
 
 
 def register(app: Flask) -> None:
