@@ -7,6 +7,7 @@ from flask import g
 
 from bss_admin import bp
 from core.services import dashboard
+from core.services.statuses import StatusBook
 from webapp.auth import bss_required
 from webapp.extensions import db
 from webapp.web import page
@@ -15,10 +16,11 @@ from webapp.web import page
 @bp.route("/")
 @bss_required()
 def home():
+    book = StatusBook.load(db.session, g.tenant_id)  # one status table for both widgets
     return page(
         "bss_admin/dashboard.html",
-        unexecuted=dashboard.unexecuted_orders(db.session, g.tenant_id),
-        manual=dashboard.manual_management_orders(db.session, g.tenant_id),
+        unexecuted=dashboard.unexecuted_orders(db.session, g.tenant_id, book=book),
+        manual=dashboard.manual_management_orders(db.session, g.tenant_id, book=book),
     )
 
 

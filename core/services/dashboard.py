@@ -71,10 +71,13 @@ def _base(tenant_id: int):
 
 
 def unexecuted_orders(
-    session: Session, tenant_id: int, limit: int = UNEXECUTED_LIMIT
+    session: Session,
+    tenant_id: int,
+    limit: int = UNEXECUTED_LIMIT,
+    book: StatusBook | None = None,
 ) -> list[DashboardRow]:
     """Every order in Submitted status (not or partially executed), newest first."""
-    book = StatusBook.load(session, tenant_id)
+    book = book or StatusBook.load(session, tenant_id)
     ids = _submitted_ids(book)
     if not ids:
         return []
@@ -88,10 +91,13 @@ def unexecuted_orders(
 
 
 def manual_management_orders(
-    session: Session, tenant_id: int, limit: int = MANUAL_LIMIT
+    session: Session,
+    tenant_id: int,
+    limit: int = MANUAL_LIMIT,
+    book: StatusBook | None = None,
 ) -> list[DashboardRow]:
     """The newest Storefront orders holding at least one manual item not yet executed."""
-    book = StatusBook.load(session, tenant_id)
+    book = book or StatusBook.load(session, tenant_id)
     waiting = (
         exists()
         .where(
