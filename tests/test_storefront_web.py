@@ -544,3 +544,49 @@ def test_an_order_whose_status_is_hidden_shows_its_last_visible_status(client, s
     row = soup(client.get("/orders")).find("a", string=order.number).find_parent("tr")
     assert "Submitted" in row.get_text(" ") and "Internal credit check" not in row.get_text(" ")
     assert "Internal credit check" not in text_of(client.get(f"/orders/{order_id}"))
+
+
+def test_the_product_page_shows_the_best_promotion_of_the_day(client, session, demo):
+    """The best active promotion of the product's tenant that day; expired, future, inactive
+    and other tenants' promotions are ignored; the price-list prices are shown as they are."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from core.db import utcnow, write_transaction
+    from core.models import Promotion, Tenant
+
+    reseller = session.scalar(select(Tenant).where(Tenant.slug == "reseller"))
+    distributor = session.scalar(select(Tenant).where(Tenant.slug == "distributor"))
+    backup = session.scalar(
+        select(Product).where(Product.tenant_id == reseller.id, Product.code == "AZ-BACKUP")
+    )
+    today = utcnow().date()
+
+    def promotion(tenant_id, percent, starts, ends, active=True):
+        return Promotion(
+            tenant_id=tenant_id,
+            product_id=backup.id,
+            name=f"{percent} %",
+            percent_off=Decimal(percent),
+            starts_on=today + timedelta(days=starts),
+            ends_on=today + timedelta(days=ends),
+            active=active,
+        )
+
+    url = f"/products/{backup.id}"
+    assert "Promotion:" not in text_of(client.get(url))
+    with write_transaction(session):
+        session.add_all(
+            [
+                promotion(reseller.id, "15", -3, 3),
+                promotion(reseller.id, "25", -3, 3),  # the best of the day
+                promotion(reseller.id, "50", -10, -1),  # expired
+                promotion(reseller.id, "60", 1, 10),  # not started
+                promotion(reseller.id, "70", -3, 3, active=False),
+                promotion(distributor.id, "80", -3, 3),  # another tenant's
+            ]
+        )
+    page = text_of(client.get(url))
+    assert "Promotion: 25% off" in page
+    for other in ("15%", "50%", "60%", "70%", "80%"):
+        assert other not in page

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from core.enums import ExecutionType
@@ -150,18 +150,20 @@ def _views(
     price_list_id,
     on: date,
     form_only: bool = False,
+    promos: dict[int, Decimal] | None = None,
 ) -> list[ProductView]:
     bundles = _components(session, [p.id for p in products if p.is_bundle])
     plan_prices = pricing.plan_prices(
         session, price_list_id, [pl.id for p in products for pl in p.plans]
     )
     addon_prices = {}
-    promos = {}
     if not form_only:
         addon_prices = pricing.addon_prices(
             session, price_list_id, [a.id for p in products for a in p.addons]
         )
-        promos = promotions(session, tenant_id, [p.id for p in products], on)
+        if promos is None:
+            promos = promotions(session, tenant_id, [p.id for p in products], on)
+    promos = promos or {}
     views = []
     for product in products:
         components = bundles.get(product.id, [])
@@ -267,6 +269,21 @@ PRODUCT_FOR_SALE = (
 )
 
 
+_BEST_PROMOTION = (
+    select(func.max(Promotion.percent_off))
+    .where(
+        Promotion.tenant_id == Product.tenant_id,
+        Promotion.product_id == Product.id,
+        Promotion.active.is_(True),
+        Promotion.starts_on <= bindparam("on"),
+        Promotion.ends_on >= bindparam("on"),
+    )
+    .correlate(Product)
+    .scalar_subquery()
+)
+_PRODUCT_PAGE = PRODUCT_FOR_SALE.add_columns(_BEST_PROMOTION)
+
+
 def product_for_sale(session: Session, tenant_id: int, product_id: int) -> Product | None:
     """The tenant's active product with its type, plans and add-ons loaded (one query)."""
     params = {"product_id": product_id, "tenant_id": tenant_id}
@@ -284,10 +301,18 @@ def product_detail(
 ) -> ProductView:
     """A product page's view. ``form_only``: just what the add-to-basket form shows (plans
     with their prices, add-ons by name), without add-on prices and promotions."""
-    product = product_for_sale(session, tenant_id, product_id)
+    if form_only:
+        product = product_for_sale(session, tenant_id, product_id)
+        promos = {}
+    else:
+        # the page: the best promotion of the day comes with the product, in the same query
+        params = {"product_id": product_id, "tenant_id": tenant_id, "on": on}
+        row = session.execute(_PRODUCT_PAGE, params).unique().first()
+        product, percent = row if row is not None else (None, None)
+        promos = {product_id: percent} if percent is not None else {}
     if product is None:
         raise NotFound("That product does not exist.")
-    return product_view(session, tenant_id, product, price_list_id, on, form_only=form_only)
+    return _views(session, tenant_id, [product], price_list_id, on, form_only, promos)[0]
 
 
 def product_view(
