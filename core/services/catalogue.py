@@ -1,8 +1,10 @@
 """The Storefront catalogue (PRODUCT.md 5.1): products with their plans, prices from the
 customer's price list, add-ons, bundle components and execution type.
 
-Every function runs a fixed number of queries whatever the size of the catalogue: products,
-plans and add-ons are loaded with IN queries, prices and bundle components in one query each.
+Every function runs a fixed number of queries whatever the size of the catalogue: a catalogue
+page reads plain columns (no ORM objects), a product is read with its type, plans and add-ons in
+one query, prices and bundle components take one query each. The statements a page runs on every
+request are built once, with bound parameters (docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -196,7 +198,7 @@ class ProductSummary:
 @dataclass(slots=True)
 class ProductCard:
     """One product of a catalogue page: plain values, no ORM objects (a page of 48 cards is
-    read with two or three column queries)."""
+    read with one to three column queries)."""
 
     product: ProductSummary
     execution_type: str
