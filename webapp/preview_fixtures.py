@@ -265,6 +265,13 @@ def design_flashes():
     }
 
 
+def _with_errors(form, errors: dict | None):
+    """A form as it comes back from a refused post: these messages under these fields."""
+    for name, messages in (errors or {}).items():
+        getattr(form, name).errors = list(messages)
+    return form
+
+
 # --- sign-in ---------------------------------------------------------------------------------
 
 
@@ -272,9 +279,7 @@ def _login_form(email: str = "", errors: dict | None = None):
     from webapp.login import LoginForm
 
     form = LoginForm(formdata=None, data={"email": email})
-    for name, messages in (errors or {}).items():
-        getattr(form, name).errors = list(messages)
-    return form
+    return _with_errors(form, errors)
 
 
 @state("auth", "storefront-login", "storefront/login.html", "Storefront sign-in", user=ANONYMOUS)
@@ -387,9 +392,7 @@ def _product_type_form(obj=None, errors: dict | None = None, **data):
     from bss_admin.forms import ProductTypeForm
 
     form = ProductTypeForm(formdata=None, obj=obj, data=data or None)
-    for name, messages in (errors or {}).items():
-        getattr(form, name).errors = list(messages)
-    return form
+    return _with_errors(form, errors)
 
 
 @state(
@@ -553,9 +556,7 @@ def _api_form(errors: dict | None = None):
     form.responsible_user_id.choices = [("", "— nobody —")] + [
         (str(u.id), u.name) for u in (BSS_ADMIN, BSS_OPERATOR)
     ]
-    for name, messages in (errors or {}).items():
-        getattr(form, name).errors = list(messages)
-    return form
+    return _with_errors(form, errors)
 
 
 @state(
@@ -681,9 +682,7 @@ def _add_form(errors: dict | None = None):
 
     form = AddToBasketForm(formdata=None)
     form.plan_id.choices = [("201", "Monthly: €10.50"), ("202", "Annual: €115.00")]
-    for name, messages in (errors or {}).items():
-        getattr(form, name).errors = list(messages)
-    return form
+    return _with_errors(form, errors)
 
 
 def _product_context(view, **extra):
@@ -972,9 +971,7 @@ def _billing_form(errors: dict | None = None):
         },
     )
     form.payment_method.choices = [("card", "Card"), ("on_account", "On account")]
-    for name, messages in (errors or {}).items():
-        getattr(form, name).errors = list(messages)
-    return form
+    return _with_errors(form, errors)
 
 
 @state(
@@ -1620,9 +1617,7 @@ def _quick_add(errors=None):
         ("101-201", "M365-STD · Monthly"),
         ("102-201", "PRIV-CLOUD · Monthly"),
     ]
-    for name, messages in (errors or {}).items():
-        getattr(form, name).errors = list(messages)
-    return form
+    return _with_errors(form, errors)
 
 
 def _order_page(detail, **extra):
@@ -1859,9 +1854,7 @@ def _new_order_form(errors=None):
     form = NewOrderForm(formdata=None)
     form.account_id.choices = [("", "Choose an account"), ("11", "Acme Ltd"), ("12", "Globex Corp")]
     form.status_id.choices = [(str(s.id), s.description) for s in ORDER_STATUSES[:2]]
-    for name, messages in (errors or {}).items():
-        getattr(form, name).errors = list(messages)
-    return form
+    return _with_errors(form, errors)
 
 
 @state("bss", "order-new", "bss_admin/orders/new.html", "New order", user=BSS_OPERATOR)
@@ -2266,9 +2259,7 @@ def _offer_form(offer=None, errors=None):
     form = OfferForm(formdata=None, obj=offer)
     form.account_id.choices = [("", "Choose an account"), ("11", "Acme Ltd")]
     form.status_id.choices = [(str(s.id), s.description) for s in OFFER_STATUSES]
-    for name, messages in (errors or {}).items():
-        getattr(form, name).errors = list(messages)
-    return form
+    return _with_errors(form, errors)
 
 
 @state(
