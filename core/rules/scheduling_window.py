@@ -8,11 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from core.enums import ExecutionType, ItemKind
-from core.rules.scheduling import MAX_DAYS_AHEAD, schedule_window  # noqa: F401 (one window)
-from core.rules.scheduling import local_today as customer_today  # noqa: F401
-
-SCHEDULABLE_KINDS = (ItemKind.NEW, ItemKind.ADDON_NEW)
+from core.enums import ExecutionType
+from core.rules.scheduling import is_schedulable, schedule_window
 
 
 @dataclass(frozen=True)
@@ -25,10 +22,6 @@ class SchedulableLine:
 def window(now: datetime, timezone: str) -> tuple[date, date]:
     allowed = schedule_window(now, timezone)
     return allowed.first, allowed.last
-
-
-def default_date(now: datetime, timezone: str) -> date:
-    return schedule_window(now, timezone).first
 
 
 def date_allowed(day: date, now: datetime, timezone: str) -> bool:
@@ -44,6 +37,6 @@ def can_schedule(lines: Iterable[SchedulableLine], execution_type: str) -> bool:
     if not lines or execution_type != ExecutionType.AUTOMATIC:
         return False
     return all(
-        line.kind in SCHEDULABLE_KINDS and not line.trial and not line.for_existing_subscription
+        is_schedulable(line.kind, line.trial) and not line.for_existing_subscription
         for line in lines
     )

@@ -197,7 +197,9 @@ def execute_with_checks(
     account = session.get(Account, order.account_id)
     reprice(session, order, account, now, actor_name=actor_name)
     shortfall = rules.credit_shortfall(
-        order.total, account.credit_limit, open_balance(session, account, exclude_order_id=order.id)
+        order.total,
+        account.credit_limit,
+        billing.open_balance(session, account.tenant_id, account.id, order.id),
     )
     if shortfall is not None:
         detail = texts.SCHEDULE_CREDIT_DETAIL.format(amount=f"{shortfall:.2f} {order.currency}")
@@ -248,11 +250,6 @@ def reprice(
             ),
         )
     session.flush()
-
-
-def open_balance(session: Session, account: Account, *, exclude_order_id: int | None = None):
-    """Unpaid invoices + what is left to execute of open orders (rule 4.7, one definition)."""
-    return billing.open_balance(session, account.tenant_id, account.id, exclude_order_id)
 
 
 def gateway_charge(session: Session, order: Order, now: datetime) -> tuple[bool, str]:
