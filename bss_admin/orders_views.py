@@ -24,9 +24,6 @@ from webapp.web import page, see_other
 
 # --- list ------------------------------------------------------------------------------------
 
-# pickers list every account up to this many; beyond it, accounts are found by name
-ACCOUNT_CHOICES = 200
-
 
 @bp.route("/orders")
 @bss_required()
@@ -46,8 +43,8 @@ def orders_list():
     )
     result = orders.list_orders(db.session, g.tenant_id, filters)
     form.status.choices = [("", "Any")] + [(s.id, s.description) for s in result.statuses]
-    accounts = orders.list_accounts(db.session, g.tenant_id, limit=ACCOUNT_CHOICES + 1)
-    many_accounts = len(accounts) > ACCOUNT_CHOICES
+    accounts = orders.list_accounts(db.session, g.tenant_id, limit=orders.ACCOUNT_CHOICES + 1)
+    many_accounts = len(accounts) > orders.ACCOUNT_CHOICES
     if many_accounts:  # a 20,000-option list would weigh a megabyte: search by name instead
         accounts = [a for a in accounts if a[0] == form.account.data]
     form.account.choices = [("", "Any")] + accounts
@@ -74,30 +71,19 @@ def order_new():
     form = NewOrderForm()
     book = orders.StatusBook.load(db.session, g.tenant_id)
     book_statuses = orders.pickable_statuses(book)
-    accounts = orders.list_accounts(db.session, g.tenant_id, limit=ACCOUNT_CHOICES + 1)
-    many_accounts = len(accounts) > ACCOUNT_CHOICES
+    accounts = orders.list_accounts(db.session, g.tenant_id, limit=orders.ACCOUNT_CHOICES + 1)
+    many_accounts = len(accounts) > orders.ACCOUNT_CHOICES
     search_errors: list[str] = []
     if many_accounts:
         # search, then choose among the matches (works without JavaScript)
-        term = (form.account_search.data or "").strip()
-        accounts = (
-            orders.list_accounts(
-                db.session, g.tenant_id, name_contains=term, limit=ACCOUNT_CHOICES + 1
-            )
-            if term
-            else []
-        )
+        search = orders.search_accounts(db.session, g.tenant_id, form.account_search.data)
+        accounts = search.matches
         if request.method == "POST" and not form.account_id.data:
-            exact = [a for a in accounts if a[1].casefold() == term.casefold()]
-            if len(accounts) == 1 or len(exact) == 1:
-                form.account_id.data = (exact or accounts)[0][0]
+            if search.chosen is not None:
+                form.account_id.data = search.chosen
             else:
-                search_errors = [
-                    texts.ORDER_ACCOUNT_SEARCH.format(count=len(accounts))
-                    if accounts
-                    else texts.ORDER_ACCOUNT_NO_MATCH
-                ]
-    form.account_id.choices = [("", "Choose an account")] + accounts[:ACCOUNT_CHOICES]
+                search_errors = [search.error]
+    form.account_id.choices = [("", "Choose an account")] + accounts[: orders.ACCOUNT_CHOICES]
     form.status_id.choices = [(s.id, s.description) for s in book_statuses]
     if request.method == "GET":
         form.status_id.data = book.submitted().id

@@ -224,14 +224,23 @@ def _text_match(session: Session, tenant_id: int, text: str):
         # a range on the unique (tenant_id, number) index; numbers are ASCII, so the bound
         # holds in byte order (SQLite, PostgreSQL's C/UTF-8 collation)
         conditions.append(and_(Order.number >= prefix, Order.number < prefix + "\uffff"))
-    pattern = "%" + lowered.replace("\\", "").replace("%", "").replace("_", "") + "%"
     account_ids = select(Account.id).where(
-        Account.tenant_id == tenant_id, func.lower(Account.name).like(pattern)
+        Account.tenant_id == tenant_id, func.lower(Account.name).like(_contains(text))
     )
     ids = list(session.scalars(account_ids.limit(1000)))
     if ids:
         conditions.append(Order.account_id.in_(ids))
     return or_(*conditions) if conditions else false()
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern for "contains ``text``", case-insensitive (against a lowered column);
+    LIKE's own wildcards and escape character are dropped from what was typed."""
+    return "%" + text.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+
+
+# account pickers list every account up to this many; beyond it, accounts are found by name
+ACCOUNT_CHOICES = 200
 
 
 def list_accounts(
@@ -245,10 +254,36 @@ def list_accounts(
     has tens of thousands of accounts."""
     query = select(Account.id, Account.name).where(Account.tenant_id == tenant_id)
     if name_contains:
-        pattern = "%" + name_contains.lower().replace("%", "").replace("_", "") + "%"
-        query = query.where(func.lower(Account.name).like(pattern))
+        query = query.where(func.lower(Account.name).like(_contains(name_contains)))
     rows = session.execute(query.order_by(Account.name, Account.id).limit(limit))
     return [(account_id, name) for account_id, name in rows]
+
+
+@dataclass(frozen=True)
+class AccountSearch:
+    matches: list[tuple[int, str]]  # (id, name), at most ACCOUNT_CHOICES of them
+    chosen: int | None  # the one account the name designates
+    error: str | None  # why none is chosen
+
+
+def search_accounts(session: Session, tenant_id: int, term: str | None) -> AccountSearch:
+    """An account typed by name: the one match, or the one whose whole name it is; otherwise
+    the matches to choose from and what to tell the user."""
+    term = (term or "").strip()
+    matches = (
+        list_accounts(session, tenant_id, name_contains=term, limit=ACCOUNT_CHOICES + 1)
+        if term
+        else []
+    )
+    exact = [a for a in matches if a[1].casefold() == term.casefold()]
+    if len(matches) == 1 or len(exact) == 1:
+        return AccountSearch(matches[:ACCOUNT_CHOICES], (exact or matches)[0][0], None)
+    error = (
+        texts.ORDER_ACCOUNT_SEARCH.format(count=len(matches))
+        if matches
+        else texts.ORDER_ACCOUNT_NO_MATCH
+    )
+    return AccountSearch(matches[:ACCOUNT_CHOICES], None, error)
 
 
 # --- the order page ---------------------------------------------------------------------------
