@@ -162,6 +162,22 @@ def login(client, email: str, password: str = "demo-password", *, bss: bool | No
     return response
 
 
+def demo_manual_order(session):
+    """The demo's first waiting manual order: a primary order with the Dedicated Private Cloud
+    (PRIV-CLOUD) on it."""
+    from sqlalchemy import select
+
+    from core.models import Order, OrderItem, Product
+
+    return session.scalars(
+        select(Order)
+        .join(OrderItem, OrderItem.order_id == Order.id)
+        .join(Product, Product.id == OrderItem.product_id)
+        .where(Product.code == "PRIV-CLOUD", Order.parent_order_id.is_(None))
+        .order_by(Order.id)
+    ).first()
+
+
 def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 

@@ -33,6 +33,7 @@ from core.models import (
 from core.services import basket as basket_service
 from core.services import checkout as checkout_service
 from core.services.errors import ServiceError
+from tests.conftest import demo_manual_order
 from tests.security_helpers import changed_tables, row_counts, sign_in
 
 
@@ -204,13 +205,7 @@ def test_concurrent_checkouts_against_one_credit_limit_never_exceed_it(app, sess
 
 def test_concurrent_execute_order_clicks_by_several_bss_users_execute_once(app, session, demo):
     """Over HTTP: operators and admins press "Execute Order" on one order at the same moment."""
-    order = session.scalars(
-        select(Order)
-        .join(OrderItem, OrderItem.order_id == Order.id)
-        .join(Product, Product.id == OrderItem.product_id)
-        .where(Product.code == "PRIV-CLOUD", Order.parent_order_id.is_(None))
-        .order_by(Order.id)
-    ).first()
+    order = demo_manual_order(session)
     order_id = order.id
     clients = [sign_in(app, "operator" if n % 2 else "admin") for n in range(8)]
     session.remove()
@@ -293,13 +288,7 @@ def test_a_failure_half_way_through_an_execution_over_http_rolls_everything_back
     app, session, demo, fault_after_invoice, monkeypatch
 ):
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the 500 page
-    order = session.scalars(
-        select(Order)
-        .join(OrderItem, OrderItem.order_id == Order.id)
-        .join(Product, Product.id == OrderItem.product_id)
-        .where(Product.code == "PRIV-CLOUD", Order.parent_order_id.is_(None))
-        .order_by(Order.id)
-    ).first()
+    order = demo_manual_order(session)
     order_id, item_id = order.id, order.items[0].id
     operator = sign_in(app, "operator")
     before = row_counts(session)

@@ -4,23 +4,16 @@ JavaScript."""
 
 import re
 
-from sqlalchemy import select
-
-from core.models import Order, OrderItem, Product
+from core.models import Order
 from tests.browser.conftest import screenshot, sign_in
+from tests.conftest import demo_manual_order
 
 
 def _manual_order(live_server):
     from webapp.extensions import db
 
     with live_server.app.app_context():
-        order = db.session.scalars(
-            select(Order)
-            .join(OrderItem, OrderItem.order_id == Order.id)
-            .join(Product, Product.id == OrderItem.product_id)
-            .where(Product.code == "PRIV-CLOUD", Order.parent_order_id.is_(None))
-            .order_by(Order.id)
-        ).first()
+        order = demo_manual_order(db.session)
         found = order.id, order.number, order.items[0].id
         db.session.remove()
     return found
