@@ -17,7 +17,7 @@ from storefront.forms import AddToBasketForm, QuantityForm
 from storefront.views import customer, customer_account, is_customer
 from webapp.auth import customer_required
 from webapp.extensions import db
-from webapp.web import is_htmx, page, safe_local_url, see_other
+from webapp.web import is_htmx, page, request_memo, safe_local_url, see_other
 
 
 def _product_view(product_id: int, form_only: bool = False):
@@ -91,7 +91,7 @@ def basket_add(product_id: int):
             oob=False,
         )
     if is_htmx():
-        g.basket_count = added.basket_count  # the header counter needs no query of its own
+        request_memo()["basket_count"] = added.basket_count  # no query for the header counter
         view = catalogue.product_view(
             db.session,
             g.tenant.id,
@@ -131,7 +131,7 @@ def basket_mixed():
 
 def _basket_page(status: int = 200, errors: dict | None = None, error_item: int | None = None):
     view = basket_service.load_basket(db.session, g.tenant.id, customer(), customer_account())
-    g.basket_count = view.count  # the header counter needs no query of its own
+    request_memo()["basket_count"] = view.count  # no query for the header counter
     return page(
         "storefront/basket/basket.html",
         block="basket",

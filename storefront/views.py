@@ -14,7 +14,7 @@ from core.services import catalogue
 from storefront import bp
 from webapp.extensions import db
 from webapp.login import login_view, logout_view
-from webapp.web import page
+from webapp.web import page, request_memo
 
 
 def customer() -> User:
@@ -33,21 +33,16 @@ def is_customer() -> bool:
     )
 
 
-@bp.before_app_request
-def _forget_basket_count():
-    # ``g`` is per request in production; tests that keep one app context around share it
-    g.pop("basket_count", None)
-
-
 @bp.context_processor
 def _basket_counter():
     # one query per page, only for signed-in customers
     def basket_count() -> int:
         if not is_customer():
             return 0
-        if "basket_count" not in g:  # a view that just changed the basket may have set it
-            g.basket_count = basket_service.basket_count(db.session, current_user.id)
-        return g.basket_count
+        memo = request_memo()
+        if "basket_count" not in memo:  # a view that just changed the basket may have set it
+            memo["basket_count"] = basket_service.basket_count(db.session, current_user.id)
+        return memo["basket_count"]
 
     return {"basket_count": basket_count, "is_customer": is_customer}
 

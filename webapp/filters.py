@@ -6,8 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Flask, has_request_context, request
+from flask import Flask
 from flask_login import current_user
+
+from core.rules.scheduling import zone
+from webapp.web import request_memo
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
@@ -24,18 +27,12 @@ def money(value, currency: str = "EUR") -> str:
 def _viewer() -> tuple[ZoneInfo, str]:
     """The viewer's time zone and date format, looked up once per request (a list of orders
     formats a date on every row)."""
-    environ = request.environ if has_request_context() else {}
-    cached = environ.get("cloudshop.viewer")
-    if cached is None:
+    memo = request_memo()
+    if "viewer" not in memo:
         name = getattr(current_user, "timezone", None) if current_user else None
-        try:
-            zone = ZoneInfo(name or "UTC")
-        except Exception:
-            zone = ZoneInfo("UTC")
         fmt = (getattr(current_user, "date_format", None) if current_user else None) or "%d/%m/%Y"
-        cached = (zone, fmt)
-        environ["cloudshop.viewer"] = cached
-    return cached
+        memo["viewer"] = (zone(name), fmt)
+    return memo["viewer"]
 
 
 def localdate(value) -> str:

@@ -6,9 +6,25 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import current_app, make_response, redirect, render_template, request
+from flask import (
+    current_app,
+    has_request_context,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def request_memo() -> dict:
+    """Values worked out once per request (the viewer's zone, the basket count). Kept in the
+    WSGI environ: unlike ``g`` it never outlives its request, even where one app context
+    serves several requests (the tests' client). Outside a request: a throwaway dict."""
+    if not has_request_context():
+        return {}
+    return request.environ.setdefault("cloudshop.memo", {})
 
 
 def is_htmx() -> bool:
