@@ -303,46 +303,41 @@ def _check(response) -> None:
 # --- SQL statements per request (in-process, once) -------------------------------------------
 
 
-def count_queries(ctx: Context, request: load.Request) -> int:
+def _in_process(ctx: Context, request: load.Request):
+    """A function that sends ``request`` once through the Flask test client, signed in as the
+    same kind of user as the load generator."""
     from urllib.parse import parse_qsl, urlsplit
 
     parts = urlsplit(request.url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     client = ctx.app.test_client()
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in ("cookie",)}
-    # the in-process client signs in as the same kind of user as the load generator
     if "Cookie" in request.headers or request.variants:
         if parts.path.startswith("/bss"):
             sign_in(client, BSS_EMAIL, bss=True)
         else:
             number = 1 if not request.variants else 2
             sign_in(client, CUSTOMER_EMAIL.format(number), bss=False)
+    headers = {k: v for k, v in request.headers.items() if k.lower() != "cookie"}
     data = dict(parse_qsl(request.body)) if request.body else None
-    client.open(path, method=request.method, headers=headers, data=data)  # warm caches
+    return lambda: client.open(path, method=request.method, headers=headers, data=data)
+
+
+def count_queries(ctx: Context, request: load.Request) -> int:
+    send = _in_process(ctx, request)
+    send()  # warm caches
     with counting(ctx.app) as counter:
-        client.open(path, method=request.method, headers=headers, data=data)
+        send()
     return counter.count
 
 
 def profile_scenario(ctx: Context, key: str, requests: int = 50) -> str:
     """Where one scenario's server time goes: ``requests`` in-process requests under
     pyinstrument when it is installed, else the standard library's cProfile."""
-    from urllib.parse import parse_qsl, urlsplit
-
-    request = request_for(ctx, key)
-    parts = urlsplit(request.url)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    client = ctx.app.test_client()
-    if parts.path.startswith("/bss"):
-        sign_in(client, BSS_EMAIL, bss=True)
-    elif "Cookie" in request.headers or request.variants:
-        sign_in(client, CUSTOMER_EMAIL.format(1 if not request.variants else 2), bss=False)
-    headers = {k: v for k, v in request.headers.items() if k.lower() != "cookie"}
-    data = dict(parse_qsl(request.body)) if request.body else None
+    send = _in_process(ctx, request_for(ctx, key))
 
     def run():
         for _ in range(requests):
-            client.open(path, method=request.method, headers=headers, data=data)
+            send()
 
     run()  # warm up
     try:
