@@ -136,6 +136,15 @@ CATALOGUE = (
 )
 
 
+# issue 13 (prices): what one of each demo product's quantity is; the others have no unit
+DEMO_UNITS = {
+    "M365-STD": "user",
+    "M365-PREM": "user",
+    "AZ-BACKUP": "instance",
+    "PRIV-CLOUD": "host",
+}
+
+
 def load_demo(session: Session, hash_password) -> dict:
     """Load the demo into an empty database. Returns a summary for the CLI."""
     if session.scalar(select(Tenant.id).limit(1)) is not None:
@@ -370,6 +379,7 @@ def _catalogue(session: Session, tenant: Tenant) -> dict:
     price_lists = {
         name: PriceList(tenant_id=tenant.id, name=name) for name in ("Standard", "Partner")
     }
+    price_lists["Standard"].is_default = True  # issue 13: what visitors see
     session.add_all(price_lists.values())
     session.flush()
     products: dict[str, Product] = {}
@@ -382,6 +392,7 @@ def _catalogue(session: Session, tenant: Tenant) -> dict:
             name=name,
             description=description,
             trial_days=trial,
+            unit=DEMO_UNITS.get(code, ""),  # issue 13 (prices)
         )
         session.add(product)
         session.flush()
@@ -419,6 +430,7 @@ def _catalogue(session: Session, tenant: Tenant) -> dict:
         code="SEC-BUNDLE",
         name="Secure Office Bundle",
         is_bundle=True,
+        unit="user",  # issue 13 (prices)
         description="Microsoft 365 Business Standard with a managed firewall "
         "set up by our engineers.",
     )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,6 +64,18 @@ class PriceList(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    # issue 13 (prices): the price list anonymous visitors of the Storefront see; one a tenant
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+# issue 13 (prices): at most one default price list per tenant
+Index(
+    "uq_price_list_default",
+    PriceList.tenant_id,
+    unique=True,
+    sqlite_where=PriceList.is_default,
+    postgresql_where=PriceList.is_default,
+)
 
 
 class Account(Base):
@@ -203,6 +216,8 @@ class Product(Base):
     is_bundle: Mapped[bool] = mapped_column(Boolean, default=False)
     trial_days: Mapped[int | None] = mapped_column(Integer)  # a trial is offered when set
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # issue 13 (prices): what one of quantity is ("user", "host"); prices read "per user / month"
+    unit: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "code"),
@@ -442,6 +457,10 @@ class OrderItem(Base):
     order: Mapped[Order] = relationship(back_populates="items")
     product: Mapped[Product] = relationship(foreign_keys=[product_id])
     plan: Mapped[Plan | None] = relationship()
+    # issue 13 (prices): an add-on's price follows the billing cycle of the item it belongs to
+    parent_item: Mapped[OrderItem | None] = relationship(
+        remote_side=[id], foreign_keys=[parent_item_id]
+    )
 
 
 class OrderHold(Base):
@@ -530,6 +549,7 @@ class InvoiceLine(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
+    order_item: Mapped[OrderItem | None] = relationship()  # issue 13: its price's unit
 
 
 # --- subscriptions --------------------------------------------------------------------------

@@ -383,3 +383,28 @@ INPUT_OUT_OF_RANGE = (
 ORDER_ACCOUNT_SEARCH = "{count} accounts match: choose one from the list, or type more of the name."
 ORDER_ACCOUNT_NO_MATCH = "No account has that name: type part of the account's name."
 ACCOUNT_FILTER_HINT = "Too many accounts to list: search by account name in the search box."
+
+# --- prices with their unit, basket totals and announcements (issue 13, points 12 and 18) ----
+
+PRICE_ONE_OFF = "one-off"
+PRICE_PER_UNIT = "per {unit}"
+PRICE_PER_PERIOD = "per {period}"
+PRICE_PER_UNIT_AND_PERIOD = "per {unit} / {period}"
+PRICE_PER_UNIT_ONE_OFF = "per {unit}, one-off"
+PRICE_PERIODS = {"monthly": "month", "annual": "year"}
+PRICE_FROM = "from {price}"
+TOTAL_PER_MONTH = "Total per month (excl. taxes)"
+TOTAL_PER_YEAR = "Total per year (excl. taxes)"
+TOTAL_ONE_OFF = "One-off total (excl. taxes)"
+TOTAL_ALL = "Total (excl. taxes)"
+TOTAL_OF_ORDER = "Total of this order (excl. taxes)"
+TOTAL_OF_INVOICE = "Total of this invoice (excl. taxes)"
+BASKET_QUANTITY_RAISED = "This plan was already in your basket: its quantity is now {quantity}."
+BASKET_MERGE_TOO_MANY = (
+    "This plan is already in your basket with {current}; with {added} more it would exceed "
+    "the maximum of {maximum}. Change the quantity in the basket instead."
+)
+BASKET_LINE_REMOVED_ANNOUNCEMENT = "Removed from your basket. Lines left: {count}. Total {total}."
+BASKET_NOW_EMPTY_ANNOUNCEMENT = "Removed from your basket; nothing is left in it."
+BASKET_QUANTITY_ANNOUNCEMENT = "Basket updated. Total {total}."
+WORKING = "Working…"

@@ -14,14 +14,15 @@ from core.services import catalogue
 from core.services.errors import ServiceError
 from storefront import bp
 from storefront.forms import AddToBasketForm, QuantityForm
-from storefront.views import customer, customer_account, is_customer
+from storefront.views import customer, customer_account, viewer_price_list_id
 from webapp.auth import customer_required
 from webapp.extensions import db
+from webapp.filters import money, priced
 from webapp.web import is_htmx, page, request_memo, safe_local_url, see_other
 
 
 def _product_view(product_id: int, form_only: bool = False):
-    price_list_id = customer_account().price_list_id if is_customer() else None
+    price_list_id = viewer_price_list_id()
     try:
         return catalogue.product_detail(
             db.session, g.tenant.id, product_id, price_list_id, utcnow().date(), form_only=form_only
@@ -38,11 +39,11 @@ def _add_form(view, form: AddToBasketForm | None = None) -> AddToBasketForm:
     return form
 
 
-def _plan_label(priced) -> str:
-    from webapp.filters import money
-
-    price = money(priced.price) if priced.price is not None else "—"
-    return f"{priced.plan.name} — {price}"
+def _plan_label(priced_plan) -> str:
+    if priced_plan.price is None:
+        return f"{priced_plan.plan.name} — —"
+    plan = priced_plan.plan
+    return f"{plan.name} — {priced(priced_plan.price, plan.billing_cycle, plan.product.unit)}"
 
 
 @bp.route("/products/<int:product_id>")
@@ -108,10 +109,14 @@ def basket_add(product_id: int):
             form=_add_form(view, form),
             errors={},
             added=True,
+            merged_quantity=added.item.quantity if added.merged else None,
             basket_manual=added.basket_manual,
             oob=True,
         )
-    flash(texts.ADDED_TO_BASKET, "success")
+    if added.merged:
+        flash(texts.BASKET_QUANTITY_RAISED.format(quantity=added.item.quantity), "success")
+    else:
+        flash(texts.ADDED_TO_BASKET, "success")
     return see_other(url_for("storefront.basket"))
 
 
@@ -129,7 +134,14 @@ def basket_mixed():
     )
 
 
-def _basket_page(status: int = 200, errors: dict | None = None, error_item: int | None = None):
+def _basket_page(
+    status: int = 200,
+    errors: dict | None = None,
+    error_item: int | None = None,
+    announce=None,
+):
+    """The basket page (its #basket block for htmx). ``announce(view)`` gives the sentence the
+    live region reads out after a change."""
     view = basket_service.load_basket(db.session, g.tenant.id, customer(), customer_account())
     request_memo()["basket_count"] = view.count  # no query for the header counter
     return page(
@@ -141,7 +153,18 @@ def _basket_page(status: int = 200, errors: dict | None = None, error_item: int 
         error_item=error_item,
         oob=is_htmx(),
         form=QuantityForm(),
+        announcement=announce(view) if announce else None,
     )
+
+
+def _announce_removed(view) -> str:
+    if view.empty:
+        return texts.BASKET_NOW_EMPTY_ANNOUNCEMENT
+    return texts.BASKET_LINE_REMOVED_ANNOUNCEMENT.format(count=view.count, total=money(view.total))
+
+
+def _announce_updated(view) -> str:
+    return texts.BASKET_QUANTITY_ANNOUNCEMENT.format(total=money(view.total))
 
 
 @bp.route("/basket")
@@ -165,7 +188,7 @@ def basket_quantity(item_id: int):
             abort(404)
         return _basket_page(error.http_status, {item_id: [error.message]}, item_id)
     if is_htmx():
-        return _basket_page()
+        return _basket_page(announce=_announce_updated)
     flash(texts.BASKET_UPDATED, "success")
     return see_other(url_for("storefront.basket"))
 
@@ -180,6 +203,6 @@ def basket_remove(item_id: int):
     except ServiceError:
         abort(404)
     if is_htmx():
-        return _basket_page()
+        return _basket_page(announce=_announce_removed)
     flash(texts.BASKET_ITEM_REMOVED, "success")
     return see_other(url_for("storefront.basket"))

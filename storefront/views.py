@@ -33,6 +33,14 @@ def is_customer() -> bool:
     )
 
 
+def viewer_price_list_id() -> int | None:
+    """The prices a visitor sees: a customer's account's price list; anyone else the tenant's
+    default price list (issue 13)."""
+    if is_customer():
+        return customer_account().price_list_id
+    return g.tenant.default_price_list_id
+
+
 @bp.context_processor
 def _basket_counter():
     # one query per page, only for signed-in customers
@@ -53,7 +61,7 @@ CATALOGUE_PAGE_SIZE = 48
 @bp.route("/")
 def home():
     """The catalogue: every product with its price from the visitor's price list."""
-    price_list_id = customer_account().price_list_id if is_customer() else None
+    price_list_id = viewer_price_list_id()
     page_number = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
     products = catalogue.catalogue_page(
         db.session,

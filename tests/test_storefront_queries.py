@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.db import utcnow, write_transaction
 from core.enums import ItemKind
@@ -334,11 +334,27 @@ def test_adding_to_the_basket_runs_a_fixed_number_of_queries(client, session, de
         return q.count, len([s for s in q.statements if s.lstrip().startswith("SELECT")]), counter
 
     first, _, counter_first = add()
-    for _ in range(18):
-        add()
+    # 18 more lines (9 products with an add-on each); the same add then makes a new line
+    inflate(session, 0, 9)
+    with write_transaction(session):  # plain products: bundles cost one query (as before)
+        session.execute(update(Product).where(Product.code.like("X%")).values(is_bundle=False))
+    from core.services import basket as basket_service
+
+    me = _alice(session)
+    line = session.scalar(
+        select(BasketItem).where(BasketItem.product_id == product_id, BasketItem.plan_id == plan_id)
+    )
+    basket_service.remove_item(session, me.tenant_id, me, line.id)
     many, selects, counter_many = add()
-    print(f"\nAdd to basket: {first} statements with an empty basket, {many} with 19 lines")
-    assert counter_first.endswith("1") and counter_many.endswith("20")
+    # the same plan again raises that line's quantity (issue 13): no more statements
+    merged, merged_selects, counter_merged = add()
+    print(
+        f"\nAdd to basket: {first} statements with an empty basket, {many} with 18 lines, "
+        f"{merged} when the plan is in the basket already"
+    )
+    assert counter_first.endswith("1") and counter_many.endswith("19")
+    assert counter_merged.endswith("19")
     # an empty basket is created once (one more INSERT); otherwise the count never changes
     assert many == first - 1
     assert many <= 12 and selects <= 10
+    assert merged <= many and merged_selects <= selects

@@ -1,4 +1,5 @@
-"""Jinja filters: money as Decimal, times in the viewer's zone and format."""
+"""Jinja filters: money as Decimal, prices with their unit, times in the viewer's zone and
+format."""
 
 from __future__ import annotations
 
@@ -9,19 +10,35 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask_login import current_user
 
+from core.rules import pricing as pricing_rules
 from core.rules.scheduling import zone
+from core.services import pricing
 from webapp.web import request_memo
-
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
 def money(value, currency: str = "EUR") -> str:
     if value is None:
         return ""
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    symbol = SYMBOLS.get(currency, currency + " ")
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{symbol}{abs(amount):,.2f}"
+    return pricing_rules.format_money(Decimal(value), currency)
+
+
+def priced(value, billing_cycle: str | None, unit: str | None = "", currency: str = "EUR") -> str:
+    """A unit price with what it is for: ``{{ 9 | priced("monthly", "user") }}`` reads
+    "€9.00 per user / month" (core.rules.pricing.price_with_unit, the one formatter)."""
+    if value is None:
+        return ""
+    return pricing_rules.price_with_unit(Decimal(value), billing_cycle, unit, currency)
+
+
+def item_price(item, currency: str = "EUR") -> str:
+    """An order item's or invoice line's unit price with its unit."""
+    cycle, unit = pricing.price_unit_of(item)
+    return priced(item.unit_price, cycle, unit, currency)
+
+
+def item_amount(item) -> Decimal:
+    """An order item's amount: unit price × quantity, less its promotion."""
+    return pricing_rules.line_amount(item.unit_price, item.quantity, item.discount_percent)
 
 
 def _viewer() -> tuple[ZoneInfo, str]:
@@ -55,3 +72,10 @@ def localdatetime(value) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, localdate=localdate, localdatetime=localdatetime)
+    app.jinja_env.filters.update(  # issue 13 (prices)
+        priced=priced,
+        item_price=item_price,
+        item_amount=item_amount,
+        order_totals=pricing.order_totals,
+        invoice_totals=pricing.invoice_totals,
+    )

@@ -22,6 +22,7 @@ from decimal import Decimal
 from types import SimpleNamespace as NS
 
 from core import texts
+from core.rules.pricing import split_totals  # issue 13 (prices)
 from core.rules.statuses import DEFAULT_OFFER_STATUSES, DEFAULT_ORDER_STATUSES
 
 # --- people and places -----------------------------------------------------------------------
@@ -627,6 +628,9 @@ ADDON_ARCHIVE = NS(id=302, name="Exchange Online Archiving", min_quantity=1, max
 def _product_view(product, manual=False, from_price=None, components=(), discount=None):
     return NS(
         product=product,
+        unit=getattr(product, "unit", ""),
+        addon_cycle=None,  # monthly and annual plans: add-ons follow the chosen plan
+        from_cycle="monthly",
         manual=manual,
         from_price=from_price,
         components=list(components),
@@ -779,7 +783,18 @@ def sf_product_add_partial():
 # --- Storefront: basket ----------------------------------------------------------------------
 
 
-def _line(id, description, unit, qty, manual=False, parent=None, fixed=False, discount=None):
+def _line(
+    id,
+    description,
+    unit,
+    qty,
+    manual=False,
+    parent=None,
+    fixed=False,
+    discount=None,
+    cycle="monthly",
+    unit_name="user",
+):
     return NS(
         item=NS(id=id, parent_item_id=parent, quantity=qty),
         description=description,
@@ -788,6 +803,8 @@ def _line(id, description, unit, qty, manual=False, parent=None, fixed=False, di
         unit_price=Decimal(unit),
         quantity_fixed=fixed,
         amount=Decimal(unit) * qty,
+        billing_cycle=cycle,
+        unit=unit_name,
     )
 
 
@@ -799,6 +816,8 @@ def basket_view(lines=(), manual=False, excess="0"):
         empty=not lines,
         all_lines=lambda: lines,
         total=sum((line.amount for line in lines), Decimal("0")),
+        count=len(lines),
+        totals=split_totals((line.billing_cycle, line.amount) for line in lines),
     )
 
 
@@ -809,7 +828,16 @@ AUTOMATIC_LINES = [
 ]
 MANUAL_LINES = [
     _line(4, "Private Cloud Hosting · Monthly", "120.00", 5, manual=True),
-    _line(5, "Managed Firewall · Set-up", "350.00", 1, manual=True, fixed=True),
+    _line(
+        5,
+        "Managed Firewall · Set-up",
+        "350.00",
+        1,
+        manual=True,
+        fixed=True,
+        cycle="one_off",
+        unit_name="",
+    ),
 ]
 
 
@@ -915,6 +943,7 @@ def sf_mixed_automatic():
 
 
 def _item(id, description, unit, qty, manual=False, parent=None, executed=0):
+    set_up = "Set-up" in description
     return NS(
         id=id,
         description=description,
@@ -923,6 +952,9 @@ def _item(id, description, unit, qty, manual=False, parent=None, executed=0):
         executed_quantity=executed,
         execution_type="manual" if manual else "automatic",
         parent_item_id=parent,
+        discount_percent=None,
+        plan=ONE_OFF if set_up else MONTHLY,  # an add-on's too: it follows its item
+        product=NS(unit="" if set_up else "user"),
     )
 
 
@@ -1226,12 +1258,14 @@ def _invoice(number="INV0000007", paid=True):
             quantity=10,
             unit_price=Decimal("9.45"),
             amount=Decimal("94.50"),
+            order_item=NS(plan=MONTHLY, product=NS(unit="user")),
         ),
         NS(
             description="Extra file storage (10 GB)",
             quantity=5,
             unit_price=Decimal("2.00"),
             amount=Decimal("10.00"),
+            order_item=NS(plan=MONTHLY, product=NS(unit="user")),
         ),
     ]
     return NS(

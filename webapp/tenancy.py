@@ -2,7 +2,7 @@
 
 Tenants are looked up once per host and kept in the application's memory for a minute (no
 route renames, moves or deletes a tenant), so most requests find theirs without a query.
-``g.tenant`` holds a plain snapshot (id, name, slug), not an ORM object."""
+``g.tenant`` holds a plain snapshot (id, name, slug, default price list), not an ORM object."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import abort, current_app, g, request
 from sqlalchemy import select
 
-from core.models import Tenant
+from core.models import PriceList, Tenant
 from webapp.extensions import db
 
 TTL_SECONDS = 60.0
@@ -23,10 +23,20 @@ class TenantRef:
     id: int
     name: str
     slug: str
+    default_price_list_id: int | None = None  # what visitors who are not signed in see
+
+
+# the tenant's default price list comes with the tenant, in the same query (issue 13)
+_DEFAULT_PRICE_LIST = (
+    select(PriceList.id)
+    .where(PriceList.tenant_id == Tenant.id, PriceList.is_default.is_(True))
+    .correlate(Tenant)
+    .scalar_subquery()
+)
 
 
 def _lookup(host: str) -> TenantRef | None:
-    columns = (Tenant.id, Tenant.name, Tenant.slug)
+    columns = (Tenant.id, Tenant.name, Tenant.slug, _DEFAULT_PRICE_LIST)
     row = db.session.execute(select(*columns).where(Tenant.host == host)).first()
     if row is None:
         default = current_app.config["DEFAULT_TENANT"]

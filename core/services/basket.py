@@ -27,6 +27,7 @@ from core.models import (
 )
 from core.rules import basket as rules
 from core.rules import credit as credit_rules
+from core.rules import pricing as pricing_rules
 from core.rules.basket import MixedExecutionTypes, QuantityInvalid
 from core.services import billing, catalogue, pricing
 from core.services.errors import Conflict, NotFound, ValidationFailed
@@ -54,6 +55,8 @@ class BasketLine:
     quantity_fixed: bool = False
     discount_percent: Decimal | None = None
     children: list[BasketLine] = field(default_factory=list)
+    billing_cycle: str | None = None  # the plan's (an add-on's: its item's plan's)
+    unit: str = ""  # the product's unit: the price reads "per user / month"
 
     @property
     def manual(self) -> bool:
@@ -76,6 +79,7 @@ class BasketView:
     total: Decimal
     execution_type: str | None
     credit: CreditState
+    totals: pricing_rules.Totals | None = None  # per month, per year, one-off (issue 13)
 
     @property
     def manual(self) -> bool:
@@ -116,11 +120,7 @@ def _basket_query(tenant_id: int, user_id: int):
     )
 
 
-def _amount(unit_price: Decimal, quantity: int, discount: Decimal | None) -> Decimal:
-    amount = unit_price * quantity
-    if discount:
-        amount = amount * (Decimal(100) - discount) / Decimal(100)
-    return amount.quantize(CENT)
+_amount = pricing_rules.line_amount
 
 
 def credit_state(
@@ -152,9 +152,9 @@ def load_basket(
         subs = {
             s.id: s
             for s in session.scalars(
-                select(Subscription).where(
-                    Subscription.id.in_(sub_ids), Subscription.tenant_id == tenant_id
-                )
+                select(Subscription)
+                .where(Subscription.id.in_(sub_ids), Subscription.tenant_id == tenant_id)
+                .options(joinedload(Subscription.plan))  # an add-on's billing cycle
             )
         }
     targets = {}
@@ -185,6 +185,8 @@ def load_basket(
         line = _line(item, subs, targets, types, plan_prices, addon_prices, promos)
         lines[item.id] = line
         parent = lines.get(item.parent_item_id) if item.parent_item_id else None
+        if parent is not None and line.billing_cycle is None:
+            line.billing_cycle = parent.billing_cycle  # an add-on is billed with its item
         (parent.children if parent else top).append(line)
     total = sum((line.amount for line in lines.values()), Decimal("0.00"))
     return BasketView(
@@ -194,6 +196,7 @@ def load_basket(
         total=total,
         execution_type=rules.basket_execution_type(types.get(i.product_id) for i in items),
         credit=credit_state(session, tenant_id, account, total),
+        totals=pricing_rules.split_totals((x.billing_cycle, x.amount) for x in lines.values()),
     )
 
 
@@ -203,11 +206,14 @@ def _line(item, subs, targets, types, plan_prices, addon_prices, promos) -> Bask
     discount = None
     fixed = False
     minimum, maximum = 1, 10000
+    unit_name = product.unit
+    cycle = item.plan.billing_cycle if item.plan is not None else None
     if item.kind in (ItemKind.ADDON_NEW, ItemKind.ADDON_QUANTITY):
         unit = addon_prices.get(item.addon_id, Decimal("0.00"))
         description = f"{item.addon.name} (add-on for {product.name})"
         if item.kind == ItemKind.ADDON_QUANTITY:
             description = f"Additional {item.addon.name} for {product.name}"
+            cycle = sub.plan.billing_cycle if sub is not None and sub.plan is not None else None
         minimum, maximum = item.addon.min_quantity, item.addon.max_quantity
     elif item.kind == ItemKind.UPGRADE:
         target = targets.get(item.target_product_id)
@@ -215,6 +221,7 @@ def _line(item, subs, targets, types, plan_prices, addon_prices, promos) -> Bask
         unit = max(plan_prices.get(item.plan_id, Decimal("0.00")) - current, Decimal("0.00"))
         description = f"Upgrade {product.name} to {target.name if target else '?'}"
         fixed = True
+        unit_name = target.unit if target else unit_name
     elif item.kind == ItemKind.TO_PAID:
         unit = plan_prices.get(item.plan_id, Decimal("0.00"))
         description = f"{product.name} ({item.plan.name if item.plan else ''}): trial to paid"
@@ -244,6 +251,8 @@ def _line(item, subs, targets, types, plan_prices, addon_prices, promos) -> Bask
         max_quantity=maximum,
         quantity_fixed=fixed,
         discount_percent=discount,
+        billing_cycle=cycle,
+        unit=unit_name,
     )
 
 
@@ -320,6 +329,7 @@ class Added:
     product: Product  # with its type, plans and add-ons loaded
     basket_execution_type: str
     basket_count: int  # lines in the basket now (the header counter)
+    merged: bool = False  # the plan was in the basket already: its quantity went up
 
     @property
     def basket_manual(self) -> bool:
@@ -364,30 +374,79 @@ def add_product(
             )
         basket = _basket_for_update(session, tenant_id, user)
         fit = check_fits(session, basket, (product.id, product.is_bundle, non_automatic))
-        item = BasketItem(
-            basket_id=basket.id,
-            kind=ItemKind.NEW,
-            product_id=product.id,
-            plan_id=plan.id,
-            quantity=qty,
-            trial=bool(trial and product.trial_days),
+        is_trial = bool(trial and product.trial_days)
+        item = session.scalar(
+            _SAME_PLAN_LINE,
+            {"basket_id": basket.id, "plan_id": plan.id, "trial": is_trial},
         )
-        session.add(item)
-        if addon_qty:
-            session.flush()  # the add-ons' lines point to the item
-        for addon, n in addon_qty.items():
-            session.add(
-                BasketItem(
-                    basket_id=basket.id,
-                    kind=ItemKind.ADDON_NEW,
-                    product_id=product.id,
-                    addon_id=addon.id,
-                    parent_item_id=item.id,
-                    quantity=n,
-                )
+        merged = item is not None
+        new_lines = len(addon_qty)
+        if merged:  # the same plan again: its line's quantity goes up (issue 13)
+            item.quantity = _merged(item.quantity, qty, plan.max_quantity)
+            if addon_qty:
+                _merge_addons(session, basket, product, item, addon_qty)
+                new_lines = len(addon_qty)
+        else:
+            item = BasketItem(
+                basket_id=basket.id,
+                kind=ItemKind.NEW,
+                product_id=product.id,
+                plan_id=plan.id,
+                quantity=qty,
+                trial=is_trial,
             )
+            session.add(item)
+            new_lines += 1
+            if addon_qty:
+                session.flush()  # the add-ons' lines point to the item
+        for addon, n in addon_qty.items():
+            session.add(_addon_line(basket, product, item, addon, n))
         basket.updated_at = utcnow()
-        return Added(item, product, fit.execution_type, fit.lines_before + 1 + len(addon_qty))
+        return Added(item, product, fit.execution_type, fit.lines_before + new_lines, merged=merged)
+
+
+# the basket's line of a plan bought new (not an add-on, not a change of a subscription)
+_SAME_PLAN_LINE = select(BasketItem).where(
+    BasketItem.basket_id == bindparam("basket_id"),
+    BasketItem.kind == ItemKind.NEW,
+    BasketItem.plan_id == bindparam("plan_id"),
+    BasketItem.trial == bindparam("trial"),
+    BasketItem.parent_item_id.is_(None),
+    BasketItem.subscription_id.is_(None),
+)
+
+
+def _merged(current: int, added: int, maximum: int) -> int:
+    try:
+        return pricing_rules.merged_quantity(current, added, maximum)
+    except pricing_rules.MergeTooLarge as error:
+        raise ValidationFailed(str(error), {"quantity": [str(error)]}) from None
+
+
+def _addon_line(basket, product, item, addon, quantity) -> BasketItem:
+    return BasketItem(
+        basket_id=basket.id,
+        kind=ItemKind.ADDON_NEW,
+        product_id=product.id,
+        addon_id=addon.id,
+        parent_item_id=item.id,
+        quantity=quantity,
+    )
+
+
+def _merge_addons(session: Session, basket, product, item, addon_qty: dict) -> None:
+    """Add-ons bought again with a plan already in the basket raise the quantity of the add-on
+    lines it has; the ``addon_qty`` left are the add-ons it did not have yet (new lines)."""
+    existing = session.scalars(
+        select(BasketItem).where(
+            BasketItem.basket_id == basket.id, BasketItem.parent_item_id == item.id
+        )
+    )
+    by_addon = {line.addon_id: line for line in existing}
+    for addon in list(addon_qty):
+        line = by_addon.get(addon.id)
+        if line is not None:
+            line.quantity = _merged(line.quantity, addon_qty.pop(addon), addon.max_quantity)
 
 
 def add_change(

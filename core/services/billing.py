@@ -18,6 +18,7 @@ from core.db import utcnow, write_transaction
 from core.models import (
     HoldReason,
     Invoice,
+    InvoiceLine,
     Order,
     OrderItem,
     OrderStatus,
@@ -123,7 +124,10 @@ def get_order(session: Session, tenant_id: int, account_id: int, order_id: int) 
         .options(
             joinedload(Order.storefront_status),
             joinedload(Order.status),
-            selectinload(Order.items).joinedload(OrderItem.plan),
+            # the plan and product say what each price is for (issue 13)
+            selectinload(Order.items).options(
+                joinedload(OrderItem.plan), joinedload(OrderItem.product)
+            ),
             selectinload(Order.holds),
         )
     )
@@ -217,7 +221,12 @@ def get_invoice(session: Session, tenant_id: int, account_id: int, invoice_id: i
             Invoice.tenant_id == tenant_id,
             Invoice.account_id == account_id,
         )
-        .options(selectinload(Invoice.lines))
+        .options(
+            # each line's order item with its plan and product: what its price is for
+            selectinload(Invoice.lines)
+            .joinedload(InvoiceLine.order_item)
+            .options(joinedload(OrderItem.plan), joinedload(OrderItem.product))
+        )
     )
     if invoice is None:
         raise NotFound("That invoice does not exist.")

@@ -70,6 +70,16 @@ class ProductView:
         prices = [p.price for p in self.plans if p.price is not None]
         return min(prices) if prices else None
 
+    @property
+    def unit(self) -> str:
+        return self.product.unit
+
+    @property
+    def addon_cycle(self) -> str | None:
+        """Add-ons are billed with their plan: the plans' cycle when they share one."""
+        cycles = {p.plan.billing_cycle for p in self.plans}
+        return cycles.pop() if len(cycles) == 1 else None
+
 
 def _components(session: Session, bundle_ids: list[int]) -> dict[int, list[Component]]:
     """Bundle id -> its components with their execution types (one query)."""
@@ -193,6 +203,7 @@ class ProductSummary:
     description: str
     is_bundle: bool
     trial_days: int | None
+    unit: str = ""
 
 
 @dataclass(slots=True)
@@ -204,6 +215,7 @@ class ProductCard:
     execution_type: str
     from_price: Decimal | None = None
     components: list[Component] = field(default_factory=list)
+    from_cycle: str | None = None  # the billing cycle of the "from" price's plan
 
     @property
     def manual(self) -> bool:
@@ -231,6 +243,7 @@ def catalogue_page(
             Product.is_bundle,
             Product.trial_days,
             ProductType.non_automatic_execution,
+            Product.unit,
         )
         .join(ProductType, ProductType.id == Product.product_type_id)
         .where(Product.tenant_id == tenant_id, Product.active.is_(True))
@@ -242,14 +255,16 @@ def catalogue_page(
     from_prices = pricing.lowest_plan_prices(session, price_list_id, ids)
     bundles = _components(session, [row[0] for row in rows if row[4]])
     cards = []
-    for pid, code, name, description, is_bundle, trial_days, manual in rows:
+    for pid, code, name, description, is_bundle, trial_days, manual, unit in rows:
         components = bundles.get(pid, [])
+        price, cycle = from_prices.get(pid, (None, None))
         cards.append(
             ProductCard(
-                product=ProductSummary(pid, code, name, description, is_bundle, trial_days),
+                product=ProductSummary(pid, code, name, description, is_bundle, trial_days, unit),
                 execution_type=_type_of(manual, [c.execution_type for c in components]),
-                from_price=from_prices.get(pid),
+                from_price=price,
                 components=components,
+                from_cycle=cycle,
             )
         )
     return cards

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from core import texts
 from core.db import utcnow, write_transaction
 from core.enums import ExecutionType, HoldReason, ItemKind, OrderSource, PaymentMethod
-from core.models import Account, Basket, Invoice, Order, OrderHold, Payment, User
+from core.models import Account, Basket, Invoice, Order, OrderHold, OrderItem, Payment, User
 from core.rules import placement
 from core.rules import scheduling_window as window_rules
 from core.rules.placement import Decision, PlacementFacts
@@ -167,7 +167,14 @@ def _own_order(session: Session, tenant_id: int, user: User, order_id: int, lock
             Order.account_id == user.account_id,
             Order.created_by_user_id == user.id,
         )
-        .options(selectinload(Order.items), joinedload(Order.status), joinedload(Order.account))
+        .options(
+            # with what each item's price is for (issue 13: the review shows it)
+            selectinload(Order.items).options(
+                joinedload(OrderItem.plan), joinedload(OrderItem.product)
+            ),
+            joinedload(Order.status),
+            joinedload(Order.account),
+        )
     )
     if lock:
         query = query.with_for_update(of=Order).execution_options(populate_existing=True)

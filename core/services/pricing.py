@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.models import AddOnPrice, Plan, PlanPrice, Promotion
+from core.rules import pricing as pricing_rules
 
 # Statements the pages run on every request are built once (building a statement costs about
 # as much as running a small query); the values are bound parameters.
@@ -16,14 +18,16 @@ _PLAN_PRICES = select(PlanPrice.plan_id, PlanPrice.price).where(
     PlanPrice.price_list_id == bindparam("price_list_id"),
     PlanPrice.plan_id.in_(bindparam("ids", expanding=True)),
 )
+# every plan price of the products, cheapest first: the first row of a product is its "from"
+# price, and its plan's billing cycle says what that price is for (issue 13)
 _LOWEST_PRICES = (
-    select(Plan.product_id, func.min(PlanPrice.price))
+    select(Plan.product_id, PlanPrice.price, Plan.billing_cycle)
     .join(PlanPrice, PlanPrice.plan_id == Plan.id)
     .where(
         PlanPrice.price_list_id == bindparam("price_list_id"),
         Plan.product_id.in_(bindparam("ids", expanding=True)),
     )
-    .group_by(Plan.product_id)
+    .order_by(Plan.product_id, PlanPrice.price, Plan.id)
 )
 _ADDON_PRICES = select(AddOnPrice.addon_id, AddOnPrice.price).where(
     AddOnPrice.price_list_id == bindparam("price_list_id"),
@@ -42,13 +46,17 @@ def plan_prices(session: Session, price_list_id: int | None, plan_ids) -> dict[i
 
 def lowest_plan_prices(
     session: Session, price_list_id: int | None, product_ids
-) -> dict[int, Decimal]:
-    """Product id -> its lowest plan price in the price list ("from ..."), in one query."""
+) -> dict[int, tuple[Decimal, str]]:
+    """Product id -> its lowest plan price in the price list ("from ...") with that plan's
+    billing cycle, in one query."""
     product_ids = list(product_ids)
     if price_list_id is None or not product_ids:
         return {}
     rows = session.execute(_LOWEST_PRICES, {"price_list_id": price_list_id, "ids": product_ids})
-    return {product_id: price for product_id, price in rows}
+    lowest: dict[int, tuple[Decimal, str]] = {}
+    for product_id, price, cycle in rows:
+        lowest.setdefault(product_id, (price, cycle))
+    return lowest
 
 
 def addon_prices(session: Session, price_list_id: int | None, addon_ids) -> dict[int, Decimal]:
@@ -75,3 +83,37 @@ def active_promotion(
         .order_by(Promotion.percent_off.desc(), Promotion.id)
         .limit(1)
     )
+
+
+# --- what an order's prices are for (issue 13) ------------------------------------------------
+
+
+def price_unit_of(item) -> tuple[str | None, str]:
+    """(billing cycle, product unit) of an order item or an invoice line: an item's cycle is its
+    plan's; an add-on follows the item it belongs to. Reads relationships the pages load with
+    the items (:data:`ORDER_ITEM_PRICING`), so it runs no query."""
+    if hasattr(item, "order_item"):  # an invoice line
+        item = item.order_item
+        if item is None:
+            return None, ""
+    plan = getattr(item, "plan", None)
+    if plan is None and getattr(item, "parent_item_id", None) is not None:
+        parent = item.parent_item
+        plan = parent.plan if parent is not None else None
+    product = getattr(item, "product", None)
+    return (plan.billing_cycle if plan else None), (getattr(product, "unit", "") or "")
+
+
+def order_totals(items: Iterable) -> pricing_rules.Totals:
+    """An order's (or a sub-order's) items -> its totals per month, per year and one-off."""
+    return pricing_rules.split_totals(
+        (
+            price_unit_of(item)[0],
+            pricing_rules.line_amount(item.unit_price, item.quantity, item.discount_percent),
+        )
+        for item in items
+    )
+
+
+def invoice_totals(lines: Iterable) -> pricing_rules.Totals:
+    return pricing_rules.split_totals((price_unit_of(line)[0], line.amount) for line in lines)
