@@ -1,0 +1,125 @@
+"""Basket, review, orders and order pages on a 390 px phone, and the keyboard in the basket
+(issue 13, points 13 and 18), in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from core import texts
+from tests.browser.conftest import screenshot, sign_in
+from tests.browser.test_storefront_browser import add_to_basket, open_product
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _assert_fits_the_phone(page, selectors: list[str], name: str) -> None:
+    """No sideways scrolling, and every element of ``selectors`` lies inside the viewport's
+    width (scrolled into view first) and is visible."""
+    page.wait_for_load_state("networkidle")
+    scroll_width, width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= width, (name, scroll_width, width)
+    for selector in selectors:
+        elements = page.locator(selector)
+        assert elements.count() > 0, (name, selector)
+        for i in range(elements.count()):
+            element = elements.nth(i)
+            element.scroll_into_view_if_needed()
+            assert element.is_visible(), (name, selector, i)
+            box = element.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (name, selector, i, box)
+    screenshot(page, f"phone-{name}")
+
+
+def test_basket_review_orders_and_order_fit_a_390_px_phone(browser, live_server):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, live_server, "alice@acme.example")
+        open_product(page, live_server, "Microsoft 365 Business Standard")
+        page.get_by_label("Extra Storage 100 GB (quantity, 0 for none)").fill("2")
+        add_to_basket(page, "12")
+        open_product(page, live_server, "Azure Backup")
+        add_to_basket(page, "3")
+        page.goto(live_server("/basket"))
+        _assert_fits_the_phone(
+            page,
+            ["#basket td.line-amount", "#basket button[data-remove-item]", "#basket-total"],
+            "basket",
+        )
+        page.get_by_role("button", name="Check out").click()
+        page.get_by_label("Billing address").fill("1 Main Street, Springfield")
+        page.get_by_role("button", name="Continue to review").click()
+        page.wait_for_url(re.compile(r"/checkout/\d+/review"))
+        _assert_fits_the_phone(page, ["td.line-amount", "#order-total"], "review")
+        page.goto(live_server("/orders"))
+        _assert_fits_the_phone(page, ["td.line-amount"], "orders")
+        page.get_by_role("link", name=re.compile("^SO")).first.click()
+        _assert_fits_the_phone(page, ["td.line-amount", "#order-total"], "order")
+    finally:
+        context.close()
+
+
+def _remove_buttons(page) -> list[str]:
+    return page.locator("button[data-remove-item]").evaluate_all("(bs) => bs.map(b => b.id)")
+
+
+def test_removing_a_line_with_the_keyboard_moves_focus_on_and_announces_it(page, live_server):
+    sign_in(page, live_server, "alice@acme.example")
+    for name in ("Azure Backup", "Microsoft 365 Business Premium"):
+        open_product(page, live_server, name)
+        add_to_basket(page)
+    page.goto(live_server("/basket"))
+    first, second = _remove_buttons(page)
+    page.focus(f"#{first}")
+    page.keyboard.press("Enter")
+    status = page.locator("#basket-status")
+    status.filter(has_text="Lines left: 1").wait_for()
+    assert status.get_attribute("role") == "status"
+    expect(page.locator(f"#{second}")).to_be_focused()
+    assert _remove_buttons(page) == [second]
+    # the last line: focus goes to the basket heading, and the live region says it is empty
+    page.keyboard.press("Enter")
+    status.filter(has_text=texts.BASKET_NOW_EMPTY_ANNOUNCEMENT).wait_for()
+    page.locator(".empty-state").wait_for()
+    expect(page.locator("#basket-heading")).to_be_focused()
+
+
+def test_the_basket_forms_show_they_are_working_and_send_once(page, live_server):
+    sign_in(page, live_server, "alice@acme.example")
+    open_product(page, live_server, "Azure Backup")
+    add_to_basket(page)
+    page.goto(live_server("/basket"))
+    removals = []
+    page.on(
+        "request",
+        lambda r: removals.append(r.url) if r.method == "POST" and "/remove" in r.url else None,
+    )
+    # hold the answer back so the form is seen while it works
+    page.route(
+        re.compile(r".*/remove$"), lambda route: (page.wait_for_timeout(400), route.continue_())
+    )
+    button = page.locator("button[data-remove-item]")
+    button.click()
+    expect(page.locator("#basket")).to_have_attribute("aria-busy", "true")
+    assert button.is_disabled()
+    button.click(force=True)  # a second click while the first is under way sends nothing
+    page.get_by_text(texts.BASKET_EMPTY).wait_for()
+    assert len(removals) == 1
+
+
+def test_a_line_with_add_ons_moves_focus_past_its_add_ons(page, live_server):
+    sign_in(page, live_server, "alice@acme.example")
+    open_product(page, live_server, "Microsoft 365 Business Standard")
+    page.get_by_label("Extra Storage 100 GB (quantity, 0 for none)").fill("1")
+    add_to_basket(page)
+    open_product(page, live_server, "Azure Backup")
+    add_to_basket(page)
+    page.goto(live_server("/basket"))
+    plan, _addon, backup = _remove_buttons(page)
+    page.focus(f"#{plan}")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#{backup}")).to_be_focused()
+    assert _remove_buttons(page) == [backup]
