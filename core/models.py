@@ -662,6 +662,9 @@ class OfferItem(Base):
     unit_price: Mapped[Decimal] = mapped_column(Money)
 
     offer: Mapped[Offer] = relationship(back_populates="items")
+    # issue 13 (prices): what the price is for
+    plan: Mapped[Plan | None] = relationship()
+    product: Mapped[Product] = relationship()
 
 
 class OfferEvent(Base):

@@ -169,3 +169,22 @@ def test_review_order_and_invoice_show_units_amounts_and_split_totals(client, se
     prices = [td.get_text(strip=True) for td in invoice_page.select("td[data-label='Unit price']")]
     assert prices and all(("per" in p or "one-off" in p) for p in prices)
     assert invoice_page.find(id="invoice-total").get_text(strip=True).startswith("€")
+
+
+def test_the_bss_order_page_and_print_out_show_unit_prices_with_their_unit(client, session, demo):
+    from tests.conftest import demo_manual_order
+
+    order = demo_manual_order(session)
+    login(client, "operator@skyline.example")
+    assert "€120.00 per host / month" in text_of(client.get(f"/bss/orders/{order.id}"))
+    assert "€120.00 per host / month" in text_of(client.get(f"/bss/orders/{order.id}/print"))
+
+
+def test_the_bss_offer_page_shows_unit_prices_with_their_unit(client, session, demo):
+    from core.models import Offer
+
+    offer = session.scalar(select(Offer).where(Offer.name == "Modern Work 2027"))
+    login(client, "operator@skyline.example")
+    page = soup(client.get(f"/bss/offers/{offer.id}"))
+    units = [span.get_text(strip=True) for span in page.select("td.number span.muted")]
+    assert units and all(u.startswith("per ") or u == "one-off" for u in units), units

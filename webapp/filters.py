@@ -36,6 +36,11 @@ def item_price(item, currency: str = "EUR") -> str:
     return priced(item.unit_price, cycle, unit, currency)
 
 
+def item_unit(item) -> str:
+    """What an item's price is for, alone ("per user / month"): beside a price being typed."""
+    return pricing_rules.price_unit(*pricing.price_unit_of(item))
+
+
 def item_amount(item) -> Decimal:
     """An order item's amount: unit price × quantity, less its promotion."""
     return pricing_rules.line_amount(item.unit_price, item.quantity, item.discount_percent)
@@ -75,6 +80,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(  # issue 13 (prices)
         priced=priced,
         item_price=item_price,
+        item_unit=item_unit,
         item_amount=item_amount,
         order_totals=pricing.order_totals,
         invoice_totals=pricing.invoice_totals,

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
 from core.db import utcnow, write_transaction
@@ -100,7 +100,13 @@ def get_offer(session: Session, tenant_id: int, offer_id: int) -> Offer:
     offer = session.scalar(
         select(Offer)
         .where(Offer.id == _id(offer_id), Offer.tenant_id == tenant_id)
-        .options(selectinload(Offer.items), selectinload(Offer.status))
+        .options(
+            # each item's plan and product: what its price is for (issue 13)
+            selectinload(Offer.items).options(
+                joinedload(OfferItem.plan), joinedload(OfferItem.product)
+            ),
+            selectinload(Offer.status),
+        )
     )
     if offer is None:
         raise NotFound(texts.OFFER_NOT_FOUND)

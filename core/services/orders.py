@@ -16,7 +16,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, false, func, literal, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core import texts
 from core.db import UTCDateTime, utcnow, write_transaction
@@ -351,7 +351,11 @@ def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
     book = StatusBook.load(session, tenant_id)
     items = list(
         session.scalars(
-            select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+            select(OrderItem)
+            .where(OrderItem.order_id == order.id)
+            .order_by(OrderItem.id)
+            # what each price is for (issue 13): the plan's cycle and the product's unit
+            .options(joinedload(OrderItem.plan), joinedload(OrderItem.product))
         )
     )
     holds = list(
