@@ -188,3 +188,13 @@ def test_the_bss_offer_page_shows_unit_prices_with_their_unit(client, session, d
     page = soup(client.get(f"/bss/offers/{offer.id}"))
     units = [span.get_text(strip=True) for span in page.select("td.number span.muted")]
     assert units and all(u.startswith("per ") or u == "one-off" for u in units), units
+
+
+def test_a_standard_reseller_sees_unit_prices_with_their_unit_in_approvals(client, demo):
+    login(client, "carol@bluesky.example")
+    prices = [
+        td.get_text(strip=True)
+        for td in soup(client.get("/reseller/approvals")).select("td.number")
+        if "€" in td.text
+    ]
+    assert prices and any(p.endswith(("/ month", "/ year", "one-off")) for p in prices), prices

@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
 from core.db import utcnow, write_transaction
 from core.enums import AccountKind, HoldReason
-from core.models import Account, Order, OrderStatus, User
+from core.models import Account, Order, OrderItem, OrderStatus, User
 from core.rules.statuses import OrderStatusType, StatusKey, StorefrontType
 from core.services import scheduling
 from core.services.audit import record_order_event
@@ -61,7 +61,10 @@ def pending_orders(session: Session, tenant_id: int, reseller_account_id: int) -
             )
             .order_by(Order.order_date, Order.id)
             .options(
-                selectinload(Order.items),
+                # with what each price is for (issue 13)
+                selectinload(Order.items).options(
+                    joinedload(OrderItem.plan), joinedload(OrderItem.product)
+                ),
                 selectinload(Order.account),
                 selectinload(Order.status),
             )
