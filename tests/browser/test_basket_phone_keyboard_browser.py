@@ -123,3 +123,16 @@ def test_a_line_with_add_ons_moves_focus_past_its_add_ons(page, live_server):
     page.keyboard.press("Enter")
     expect(page.locator(f"#{backup}")).to_be_focused()
     assert _remove_buttons(page) == [backup]
+
+
+def test_a_quantity_changed_with_the_keyboard_keeps_focus_and_is_announced(page, live_server):
+    sign_in(page, live_server, "alice@acme.example")
+    open_product(page, live_server, "Azure Backup")
+    add_to_basket(page)
+    page.goto(live_server("/basket"))
+    field = page.locator("#basket input[name=quantity]")
+    field_id = field.get_attribute("id")
+    field.fill("4")
+    field.press("Enter")
+    page.locator("#basket-status").filter(has_text="€36.00").wait_for()
+    expect(page.locator(f"#{field_id}")).to_be_focused()  # htmx keeps focus on a field by id
