@@ -52,7 +52,8 @@ class CardFields:
         render_kw={"autocomplete": "cc-exp", "inputmode": "numeric", "placeholder": "MM/YY"},
     )
     card_cvc = PasswordField(
-        "CVC", render_kw={"autocomplete": "cc-csc", "inputmode": "numeric", "maxlength": "4"}
+        "Security code (CVC)",
+        render_kw={"autocomplete": "cc-csc", "inputmode": "numeric", "maxlength": "4"},
     )
 
     def card(self) -> dict:
