@@ -139,3 +139,19 @@ def test_a_bss_user_sees_the_failed_payment_and_the_retries_in_the_history(clien
         "Card payment attempt 3 succeeded (card ending 4242)",
     ):
         assert note in text
+
+
+def test_the_demo_has_an_order_to_pay_now(client, session, demo):
+    login(client, "alice@acme.example")
+    listing = soup(client.get("/orders"))
+    link = listing.select_one("a[href$='#pay-now']")
+    assert link.get_text(" ", strip=True).startswith(texts.PAY_NOW)
+    order_id = int(link["href"].split("/")[2].split("#")[0])
+    page = client.get(f"/orders/{order_id}")
+    assert soup(page).find(id="pay-now") is not None
+    assert (
+        soup(page).select_one(".address").get_text() == "12 Harbour Street\nPiraeus 185 31\nGreece"
+    )
+    paid = pay(client, order_id, "2")
+    assert paid.status_code == 303
+    assert "Executed" in text_of(client.get(paid.headers["Location"]))
