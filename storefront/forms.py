@@ -52,7 +52,7 @@ class CardFields:
         render_kw={"autocomplete": "cc-exp", "inputmode": "numeric", "placeholder": "MM/YY"},
     )
     card_cvc = PasswordField(
-        "Security code (CVC)",
+        "CVC",
         render_kw={"autocomplete": "cc-csc", "inputmode": "numeric", "maxlength": "4"},
     )
 
