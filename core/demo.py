@@ -643,6 +643,7 @@ def _demo_failed_payment(session, reseller, accounts, cat, now) -> None:
     from core.services.audit import record_order_event
     from core.services.checkout import charge_key
 
+    placed_at = now - timedelta(hours=4)  # older than the manual order (the newest demo order)
     product = cat["products"]["AZ-BACKUP"]
     plan = product.plans[0]
     order = build_order(
@@ -660,7 +661,7 @@ def _demo_failed_payment(session, reseller, accounts, cat, now) -> None:
             )
         ],
         source=OrderSource.STOREFRONT,
-        order_date=now - timedelta(hours=1),
+        order_date=placed_at,
         actor_name="Alice Acme (Storefront)",
         note="Placed on the Storefront",
         payment_method=PaymentMethod.CARD,
@@ -681,7 +682,7 @@ def _demo_failed_payment(session, reseller, accounts, cat, now) -> None:
             card_last4="0002",
             message=declined,
             idempotency_key=charge_key(order),
-            created_at=now - timedelta(hours=1),
+            created_at=placed_at,
         )
     )
     session.add(
@@ -689,7 +690,7 @@ def _demo_failed_payment(session, reseller, accounts, cat, now) -> None:
             order_id=order.id,
             reason=HoldReason.PAYMENT_FAILED,
             detail=declined,
-            placed_at=now - timedelta(hours=1),
+            placed_at=placed_at,
         )
     )
     record_order_event(
