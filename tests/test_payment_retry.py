@@ -341,3 +341,48 @@ def test_the_confirmation_says_the_payment_failed(session, demo):
     result = checkout.confirmation(session, alice.tenant_id, alice, order.id)
     assert result.kind == "payment_failed"
     assert result.message.startswith("Your payment failed: Your card was declined.")
+
+
+def test_a_scheduled_order_whose_card_fails_on_its_date_is_paid_now(session, demo):
+    from datetime import UTC, datetime, time
+
+    from core.models import Product
+    from core.rules import scheduling_window
+    from core.services import scheduling
+
+    alice = user(session, "alice@acme.example")
+    product = session.scalar(
+        select(Product).where(Product.tenant_id == alice.tenant_id, Product.code == "AZ-BACKUP")
+    )
+    basket_service.add_product(session, alice.tenant_id, alice, product.id, product.plans[0].id, 1)
+    order = checkout.start_checkout(session, alice.tenant_id, alice)
+    day, _last = scheduling_window.window(utcnow(), alice.timezone)
+    checkout.place(
+        session,
+        alice.tenant_id,
+        alice,
+        order.id,
+        when="scheduled",
+        schedule_on=day,
+        card=card(TEST_CARD_DECLINED),  # kept as a token, charged on the date
+    )
+    run = scheduling.run_due(session, now=datetime.combine(day, time(12), tzinfo=UTC))
+    session.expire_all()
+    order = session.get(Order, order.id)
+    assert order.number in run.returned
+    assert [h.reason for h in open_holds(session, order)] == [HoldReason.PAYMENT_FAILED]
+
+    gateway = SandboxGateway()
+    paid = payment_retry.pay_now(
+        session,
+        alice.tenant_id,
+        alice,
+        order.id,
+        card=card(TEST_CARD_SUCCEEDS),
+        attempt=2,
+        gateway=gateway,
+    )
+
+    assert paid.outcome == payment_retry.PAID and gateway.charges == 1
+    session.expire_all()
+    assert session.get(Order, order.id).status.mandatory_key == StatusKey.EXECUTED
