@@ -414,7 +414,7 @@ def place(
         order_id = order.id
     if pending_card is None:
         return PlaceResult(order, decision)
-    result = _charge(gateway, order, pending_card, None)
+    result = charge_order(gateway, order, pending_card, None)
     finalize_payment(session, tenant_id, order_id, charge_key(order), result, now=now, actor=user)
     return PlaceResult(order, decision)
 
@@ -422,7 +422,7 @@ def place(
 _DEFERRED = (StatusKey.SCHEDULED, StatusKey.PENDING_RESELLER_APPROVAL)
 
 
-def _charge(gateway, order: Order, card, token, key: str | None = None) -> pay.ChargeResult:
+def charge_order(gateway, order: Order, card, token, key: str | None = None) -> pay.ChargeResult:
     try:
         return gateway.charge(
             amount=order.total,
@@ -689,7 +689,7 @@ def proceed_after_holds(
             return decision
         token = payment.gateway_reference
         payment.status = pay.PENDING
-        result = _charge(gateway, order, None, token)
+        result = charge_order(gateway, order, None, token)
         _record_result(session, order, payment, result, now, actor)
         return decision
     apply_execution(session, order, None, actor=actor, actor_name=actor_name(actor), now=now)

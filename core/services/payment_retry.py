@@ -25,7 +25,7 @@ from core.rules import payment_retry as rules
 from core.rules.statuses import StorefrontType
 from core.services import payments as pay
 from core.services.audit import record_order_event
-from core.services.checkout import _charge, actor_name, charge_key, execute_paid
+from core.services.checkout import actor_name, charge_key, charge_order, execute_paid
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.execution import lock_order
 
@@ -144,7 +144,7 @@ def pay_now(
             actor_name=actor_name(user),
             note=texts.PAYMENT_EVENT_STARTED.format(attempt=attempt, last4=details.last4),
         )
-    result = _charge(gateway, order, details, None, key)
+    result = charge_order(gateway, order, details, None, key)
     return finalize_attempt(session, tenant_id, order_id, key, attempt, result, now=now, actor=user)
 
 
