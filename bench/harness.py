@@ -499,8 +499,7 @@ def _timed(call) -> tuple[float, object]:
 CARD = {
     "card_holder": "Bench Buyer",
     "card_number": "4242424242424242",
-    "card_expiry_month": "12",
-    "card_expiry_year": "2035",
+    "card_expiry": "12/35",
     "card_cvc": "123",
 }
 

@@ -354,6 +354,7 @@ def load_demo(session: Session, hash_password) -> dict:
         now=now - timedelta(days=7),
     )
     _demo_offers_schedules_approvals(session, reseller, accounts, users, cat, now)  # issue 5
+    _demo_failed_payment(session, reseller, accounts, cat, now)  # issue 13, point 9
     session.flush()
     return {
         "tenants": [t.name for t in tenants.values()],
@@ -639,3 +640,75 @@ def _demo_offers_schedules_approvals(session, reseller, accounts, users, cat, no
         scheduled_for=now.date() + timedelta(days=1),
     )
     session.flush()
+
+
+# --- payment failure (issue 13, point 9) -----------------------------------------------------
+
+
+def _demo_failed_payment(session, reseller, accounts, cat, now) -> None:
+    """An Acme order whose card was declined at checkout: Submitted with a payment-failed hold,
+    its declined payment and history, so the demo shows the flag and Pay now at once."""
+    import uuid
+
+    from core import texts
+    from core.models import Payment
+    from core.services.audit import record_order_event
+    from core.services.checkout import charge_key
+
+    placed_at = now - timedelta(hours=4)  # older than the manual order (the newest demo order)
+    product = cat["products"]["AZ-BACKUP"]
+    plan = product.plans[0]
+    order = build_order(
+        session,
+        tenant_id=reseller.id,
+        account=accounts["acme"],
+        status=StatusBook.load(session, reseller.id).submitted(),
+        items=[
+            ItemSpec(
+                product_id=product.id,
+                plan_id=plan.id,
+                description=f"{product.name} ({plan.name})",
+                quantity=2,
+                unit_price=cat["plan_prices"][(plan.id, cat["price_lists"]["Standard"].id)],
+            )
+        ],
+        source=OrderSource.STOREFRONT,
+        order_date=placed_at,
+        actor_name="Alice Acme (Storefront)",
+        note="Placed on the Storefront",
+        payment_method=PaymentMethod.CARD,
+        billing_name="Acme Ltd",
+        billing_address="12 Harbour Street\nPiraeus 185 31\nGreece",
+        idempotency_key=uuid.uuid4().hex,
+    )
+    declined = "Your card was declined."
+    session.add(
+        Payment(
+            tenant_id=reseller.id,
+            order_id=order.id,
+            amount=order.total,
+            method=PaymentMethod.CARD,
+            status="declined",
+            gateway="sandbox",
+            gateway_reference=f"sbx_{uuid.uuid4().hex[:16]}",
+            card_last4="0002",
+            message=declined,
+            idempotency_key=charge_key(order),
+            created_at=placed_at,
+        )
+    )
+    session.add(
+        OrderHold(
+            order_id=order.id,
+            reason=HoldReason.PAYMENT_FAILED,
+            detail=declined,
+            placed_at=placed_at,
+        )
+    )
+    record_order_event(
+        session,
+        order,
+        "note",
+        actor_name="Alice Acme (Storefront)",
+        note=texts.PAYMENT_EVENT_FAILED.format(attempt=1, last4="0002", reason=declined),
+    )

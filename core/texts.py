@@ -77,8 +77,8 @@ DELIVERED_MANUALLY = "Delivered manually"
 # [ours] the blue informative banner on basket and checkout pages
 MANUAL_BASKET_BANNER = (
     "This basket contains services that are delivered manually. When you place your order, our "
-    "team will contact you to arrange delivery. Your card will not be charged and no invoice "
-    "will be issued until the services are delivered."
+    "team will contact you to arrange delivery. Nothing is charged and no invoice is issued "
+    "until the services are delivered."
 )
 # [ours] mixed-basket page
 MIXED_BASKET_MANUAL_INTO_AUTOMATIC = (
@@ -170,8 +170,8 @@ RESELLER_APPROVAL_CONFIRMATION = (
     "executed once they approve it."
 )
 PAYMENT_FAILED_CONFIRMATION = (
-    "Your order has been submitted, but the payment did not go through: {reason} Our team "
-    "will contact you to arrange payment; nothing has been delivered yet."
+    "Your payment failed: {reason} Nothing was charged and your order has not been executed. "
+    "It is saved in your orders: pay now with another card to complete it."
 )
 PAYMENT_PROCESSING = "Your payment is being processed. This page will show the result shortly."
 ORDER_CANCELED = "Your order has been canceled."
@@ -408,3 +408,39 @@ BASKET_LINE_REMOVED_ANNOUNCEMENT = "Removed from your basket. Lines left: {count
 BASKET_NOW_EMPTY_ANNOUNCEMENT = "Removed from your basket; nothing is left in it."
 BASKET_QUANTITY_ANNOUNCEMENT = "Basket updated. Total {total}."
 WORKING = "Working…"
+# --- payment failure and Pay now (issue 13, point 9) ------------------------------------------
+
+PAYMENT_FAILED_TITLE = "Payment failed"
+PAYMENT_FAILED_FLAG = "Payment failed"
+PAY_NOW = "Pay now"
+PAY_NOW_INTRO = (
+    "The payment of this order failed: {reason} Nothing was charged and nothing has been "
+    "delivered. Pay with another card to have the order executed."
+)
+PAY_NOW_BUTTON = "Pay {amount}"
+PAY_NOW_SUCCEEDED = "Thank you, your payment went through and your order has been executed."
+PAY_NOW_ALREADY_PAID = "This order is already paid."
+PAY_NOW_FAILED = "Your payment did not go through: {reason} Nothing was charged; try another card."
+PAY_NOW_NOT_NEEDED = "This order has no failed payment to pay."
+PAY_NOW_PAGE_CHANGED = (
+    "This order's payment changed since you opened the page. Check the order, then pay again."
+)
+PAYMENT_EVENT_STARTED = "Card payment attempt {attempt} started (card ending {last4})"
+PAYMENT_EVENT_SUCCEEDED = "Card payment attempt {attempt} succeeded (card ending {last4})"
+PAYMENT_EVENT_FAILED = "Card payment attempt {attempt} failed (card ending {last4}): {reason}"
+PAYMENT_HOLD_RELEASED = "paid by the customer (attempt {attempt})"
+PAYMENT_HOLD_RELEASED_EVENT = "Hold released: payment failed (paid with attempt {attempt})"
+PAYMENTS_HEADING = "Payments"
+PAYMENT_STATUS_LABELS = {
+    "succeeded": "Paid",
+    "declined": "Declined",
+    "error": "Failed (processing error)",
+    "pending": "Processing",
+    "awaiting": "Card kept for the execution date",
+}
+
+# --- checkout pages (issue 13, point 14) -------------------------------------------------------
+
+PLACE_ORDER_BUTTON = "Place order"
+SCHEDULE_ORDER_BUTTON = "Schedule order"
+SCHEDULE_DATE_HINT = "From {first} to {last}. The order is executed, and charged, on that date."

@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import abort, flash, g, request, url_for
 
 from core import texts
-from core.services import billing
+from core.services import billing, payment_retry
 from core.services.errors import ServiceError
 from storefront import bp
+from storefront.payment_views import pay_now_context
 from storefront.views import customer
 from webapp.auth import customer_required
 from webapp.extensions import db
@@ -26,7 +27,11 @@ def _page_number() -> int:
 @customer_required
 def orders():
     result = billing.list_orders(db.session, g.tenant.id, customer().account_id, _page_number())
-    return page("storefront/orders/list.html", result=result)
+    return page(
+        "storefront/orders/list.html",
+        result=result,
+        awaiting_payment=payment_retry.awaiting_payment(result.orders),
+    )
 
 
 @bp.route("/orders/<int:order_id>")
@@ -36,7 +41,12 @@ def order(order_id: int):
         detail = billing.get_order(db.session, g.tenant.id, customer().account_id, order_id)
     except ServiceError:
         abort(404)
-    return page("storefront/orders/detail.html", detail=detail, order=detail.order)
+    return page(
+        "storefront/orders/detail.html",
+        detail=detail,
+        order=detail.order,
+        **pay_now_context(detail),
+    )
 
 
 @bp.post("/orders/<int:order_id>/cancel")

@@ -87,8 +87,8 @@ def checkout_billing(order_id: int):
 
 def _review_page(order_id: int, form: PlaceOrderForm, errors=None, status=200, message=None):
     review = checkout_service.review(db.session, g.tenant.id, customer(), order_id)
-    if form.schedule_on.data is None and not errors:
-        form.schedule_on.data = review.first_date
+    if not form.schedule_on.data and not errors:
+        form.schedule_on.data = review.first_date.strftime(checkout_service.date_format(customer()))
     form.checkout_key.data = review.order.idempotency_key
     return page(
         "storefront/checkout/review.html",
@@ -118,13 +118,6 @@ def checkout_place(order_id: int):
     form = PlaceOrderForm()
     if not form.validate_on_submit() and "csrf_token" in form.errors:
         abort(400)
-    card = {
-        "number": form.card_number.data,
-        "expiry_month": form.card_expiry_month.data,
-        "expiry_year": form.card_expiry_year.data,
-        "cvc": form.card_cvc.data,
-        "holder": form.card_holder.data,
-    }
     try:
         checkout_service.place(
             db.session,
@@ -132,8 +125,8 @@ def checkout_place(order_id: int):
             customer(),
             order_id,
             when=form.when.data,
-            schedule_on=form.schedule_on.raw_data[0] if form.schedule_on.raw_data else None,
-            card=card,
+            schedule_on=form.schedule_on.data,
+            card=form.card(),
             checkout_key=form.checkout_key.data or None,
             now=utcnow(),
         )
@@ -142,7 +135,7 @@ def checkout_place(order_id: int):
             # restarted in another tab, emptied, or not this customer's: nothing was placed
             flash(error.message if error.http_status == 409 else texts.CHECKOUT_CHANGED, "error")
             return see_other(url_for("storefront.basket"))
-        form.card_number.data = form.card_cvc.data = None  # never echo card details
+        form.forget_card()
         return _review_page(order_id, form, error.errors, error.http_status, error.message)
     return see_other(url_for("storefront.order_confirmation", order_id=order_id))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     PasswordField,
     RadioField,
@@ -14,6 +13,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+
+from core.services.payments import split_expiry
 
 
 class AddToBasketForm(FlaskForm):
@@ -39,23 +40,52 @@ class BillingForm(FlaskForm):
     payment_method = RadioField("Payment method", choices=[], validate_choice=False)
 
 
-class PlaceOrderForm(FlaskForm):
+class CardFields:
+    """The card, on one row: number, MM/YY, CVC (with the name on the card above it)."""
+
+    card_holder = StringField("Name on the card", render_kw={"autocomplete": "cc-name"})
+    card_number = StringField(
+        "Card number", render_kw={"autocomplete": "cc-number", "inputmode": "numeric"}
+    )
+    card_expiry = StringField(
+        "Expiry (MM/YY)",
+        render_kw={"autocomplete": "cc-exp", "inputmode": "numeric", "placeholder": "MM/YY"},
+    )
+    card_cvc = PasswordField(
+        "CVC",
+        render_kw={"autocomplete": "cc-csc", "inputmode": "numeric", "maxlength": "4"},
+    )
+
+    def card(self) -> dict:
+        """The card as the payment services take it (the expiry split into month and year)."""
+        month, year = split_expiry(self.card_expiry.data)
+        return {
+            "number": self.card_number.data,
+            "expiry_month": month,
+            "expiry_year": year,
+            "cvc": self.card_cvc.data,
+            "holder": self.card_holder.data,
+        }
+
+    def forget_card(self) -> None:
+        """Never echo the number or the security code back into a page."""
+        self.card_number.data = self.card_cvc.data = None
+
+
+class PlaceOrderForm(CardFields, FlaskForm):
     when = RadioField(
         "When should we execute the order?",
         choices=[("now", "Immediately"), ("scheduled", "On a date I choose")],
         default="now",
         validate_choice=False,
     )
-    schedule_on = DateField("Execution date", validators=[])
-    card_holder = StringField("Name on the card", render_kw={"autocomplete": "cc-name"})
-    card_number = StringField(
-        "Card number", render_kw={"autocomplete": "cc-number", "inputmode": "numeric"}
-    )
-    card_expiry_month = StringField(
-        "Expiry month (MM)", render_kw={"autocomplete": "cc-exp-month", "inputmode": "numeric"}
-    )
-    card_expiry_year = StringField(
-        "Expiry year (YYYY)", render_kw={"autocomplete": "cc-exp-year", "inputmode": "numeric"}
-    )
-    card_cvc = PasswordField("Security code (CVC)", render_kw={"autocomplete": "cc-csc"})
+    # text in the customer's date format, so the field, its hint and the messages read alike
+    schedule_on = StringField("Execution date", render_kw={"autocomplete": "off"})
     checkout_key = HiddenField()
+
+
+# --- Pay now after a failed payment (issue 13, point 9) ---
+
+
+class PayNowForm(CardFields, FlaskForm):
+    attempt = HiddenField()

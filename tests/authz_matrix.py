@@ -102,6 +102,8 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "GET /orders": (CUSTOMER, {}),
     "GET /orders/<int:order_id>": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
     "POST /orders/<int:order_id>/cancel": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
+    # Pay now after a failed card payment (issue 13, point 9)
+    "POST /orders/<int:order_id>/pay": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
     "GET /invoices": (CUSTOMER, {}),
     "GET /invoices/<int:invoice_id>": (CUSTOMER_A_OBJECT, {"invoice_id": "invoice_a"}),
     # scheduled orders (the customer's side)

@@ -16,8 +16,7 @@ from tests.helpers_issue5 import product, tenant
 CARD = {
     "card_holder": "Card Holder",
     "card_number": "4242 4242 4242 4242",
-    "card_expiry_month": "12",
-    "card_expiry_year": "2035",
+    "card_expiry": "12/35",
     "card_cvc": "123",
 }
 

@@ -216,7 +216,8 @@ def test_every_storefront_page_runs_a_fixed_number_of_queries(client, session, d
     assert large == small
     # signed in, with the basket counter in the header (issue 9 brought the first three down
     # from 12, 11 and 12); a change that adds a query to a page shows up here
-    budgets = {"catalogue": 5, "product": 5, "basket": 6, "subscriptions": 9, "orders": 3}
+    # orders: + one IN query for the holds, so a failed payment is flagged (issue 13, point 9)
+    budgets = {"catalogue": 5, "product": 5, "basket": 6, "subscriptions": 9, "orders": 4}
     budgets |= {"order": 7, "invoices": 3, "invoice": 4}
     over = {name: (small[name], budget) for name, budget in budgets.items() if small[name] > budget}
     assert not over, over
@@ -256,8 +257,7 @@ def test_checkout_pages_run_a_fixed_number_of_queries(client, session, demo, cou
                     "when": "now",
                     "card_holder": "A",
                     "card_number": "4242424242424242",
-                    "card_expiry_month": "12",
-                    "card_expiry_year": str(utcnow().year + 1),
+                    "card_expiry": f"12/{(utcnow().year + 1) % 100:02d}",
                     "card_cvc": "123",
                 },
             )

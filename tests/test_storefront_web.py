@@ -24,8 +24,7 @@ HTMX = {"HX-Request": "true"}
 CARD = {
     "card_holder": "Alice Acme",
     "card_number": "4242 4242 4242 4242",
-    "card_expiry_month": "12",
-    "card_expiry_year": str(date.today().year + 2),
+    "card_expiry": f"12/{(date.today().year + 2) % 100:02d}",
     "card_cvc": "123",
 }
 

@@ -1033,20 +1033,24 @@ def sf_checkout_billing_invalid():
     }
 
 
+DUE_NOW = Decimal("104.50")  # the default order()'s total, charged at once by a card checkout
+
+
 def _place_form():
     from storefront.forms import PlaceOrderForm
 
     form = PlaceOrderForm(formdata=None)
-    form.schedule_on.data = (NOW + timedelta(days=1)).date()
+    form.schedule_on.data = (NOW + timedelta(days=1)).strftime("%d/%m/%Y")
     return form
 
 
-def _review(manual=False, excess="0", schedulable=True, needs_card=True):
+def _review(manual=False, excess="0", schedulable=True, needs_card=True, amount_due_now=None):
     return NS(
         manual=manual,
         credit=NS(excess=Decimal(excess)),
         schedulable=schedulable,
         needs_card=needs_card,
+        amount_due_now=amount_due_now,
         first_date=(NOW + timedelta(days=1)).date(),
         last_date=(NOW + timedelta(days=90)).date(),
     )
@@ -1072,7 +1076,7 @@ def _review_context(review, the_order, **extra):
     "Checkout step 3: review, card payment, schedulable",
 )
 def sf_checkout_review():
-    return _review_context(_review(), order(status="draft"))
+    return _review_context(_review(amount_due_now=DUE_NOW), order(status="draft"))
 
 
 @state(
@@ -1110,7 +1114,7 @@ def sf_checkout_review_credit():
 )
 def sf_checkout_review_declined():
     return _review_context(
-        _review(),
+        _review(amount_due_now=DUE_NOW),
         order(status="draft"),
         error="The card was declined. Nothing was charged; check the details or use another card.",
         errors={
@@ -2387,3 +2391,100 @@ def bss_subscription():
 )
 def bss_order_records():
     return {"order": _bss_order(source="backorder"), "records_panel": _records_panel()}
+
+
+# --- payment failure, Pay now and the checkout pages (issue 13, points 9 and 14) -------------
+
+
+def _pay_form():
+    from storefront.forms import PayNowForm
+
+    # the field messages come from the service (``pay_errors``), as on the live page
+    return PayNowForm(formdata=None, data={"card_holder": "Alice Acme", "attempt": "2"})
+
+
+def _failed_payment(status="declined", message="Your card was declined.", last4="0002", days=0):
+    return NS(
+        created_at=ago(days=days, minutes=5),
+        card_last4=last4,
+        amount=Decimal("104.50"),
+        currency="EUR",
+        status=status,
+        message=message,
+    )
+
+
+def _pay_state(payments, can_pay=True, reason="Your card was declined."):
+    return NS(
+        payment_failed=True,
+        reason=reason,
+        can_pay=can_pay,
+        attempt=len(payments) + 1,
+        payments=payments,
+    )
+
+
+@state(
+    "storefront",
+    "order-payment-failed",
+    "storefront/orders/detail.html",
+    "Order whose card payment failed: flag, attempts and Pay now",
+)
+def sf_order_payment_failed():
+    context = _order_detail(order(number="SO0000131"), can_cancel=True)
+    context.update(pay=_pay_state([_failed_payment()]), pay_form=_pay_form(), pay_errors={})
+    return context
+
+
+@state(
+    "storefront",
+    "order-payment-failed-invalid",
+    "storefront/orders/detail.html",
+    "Pay now refused: card field errors, after a second declined attempt",
+)
+def sf_order_payment_failed_invalid():
+    errors = {
+        "card_number": ["Enter a valid card number."],
+        "card_expiry": ["Enter a valid expiry date (month and year) in the future."],
+    }
+    context = _order_detail(order(number="SO0000131"), can_cancel=True)
+    payments = [
+        _failed_payment(days=1),
+        _failed_payment("error", "The payment could not be processed.", "0119"),
+    ]
+    context.update(
+        pay=_pay_state(payments, reason="The payment could not be processed."),
+        pay_form=_pay_form(),
+        pay_errors=errors,
+    )
+    return context
+
+
+@state(
+    "storefront",
+    "orders-payment-failed",
+    "storefront/orders/list.html",
+    "Orders list with an order whose payment failed (flag and Pay now)",
+)
+def sf_orders_payment_failed():
+    orders = [
+        order(number="SO0000131", order_date=ago(hours=1)),
+        order(number="SO0000128", status="executed", order_date=ago(days=3)),
+    ]
+    return {"result": NS(orders=orders, page=1, has_next=False), "awaiting_payment": {131}}
+
+
+@state(
+    "storefront",
+    "confirmation-two-holds",
+    "storefront/checkout/confirmation.html",
+    "Confirmation of a manual order also over the credit limit (both said)",
+)
+def sf_confirmation_two_holds():
+    context = _confirmation(
+        "manual",
+        texts.MANUAL_ORDER_CONFIRMATION,
+        order(items=MANUAL_ITEMS, manual=True, payment_method="on_account", account=GLOBEX),
+    )
+    context["result"].messages = [texts.MANUAL_ORDER_CONFIRMATION, texts.CREDIT_REVIEW_CONFIRMATION]
+    return context

@@ -91,12 +91,13 @@ class OrderPage:
 def list_orders(
     session: Session, tenant_id: int, account_id: int, page: int = 1, per_page: int = 20
 ) -> OrderPage:
-    """Newest first; each with its last storefront-visible status (one query)."""
+    """Newest first; each with its last storefront-visible status (one query) and its holds
+    (one IN query: a failed payment is flagged in the list)."""
     page = max(1, page)
     rows = list(
         session.scalars(
             _visible_orders(tenant_id, account_id)
-            .options(joinedload(Order.storefront_status))
+            .options(joinedload(Order.storefront_status), selectinload(Order.holds))
             .order_by(Order.order_date.desc(), Order.id.desc())
             .limit(per_page + 1)
             .offset((page - 1) * per_page)

@@ -14,7 +14,7 @@ second charge) and calling :func:`finalize_payment` — there is no automatic jo
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -232,6 +232,7 @@ class Review:
     first_date: date
     last_date: date
     needs_card: bool
+    amount_due_now: Decimal | None = None  # what "Place order" charges at once, if anything
 
     @property
     def manual(self) -> bool:
@@ -264,16 +265,45 @@ def review(
     now = now or utcnow()
     order = get_draft(session, tenant_id, user, order_id)
     first, last = window_rules.window(now, user.timezone or order.account.timezone)
+    credit = basket_service.credit_state(
+        session, tenant_id, order.account, order.total, exclude_order_id=order.id
+    )
+    needs_card = _needs_card(order)
+    placed_now = placement.decide(
+        PlacementFacts(
+            execution_type=order.execution_type,
+            total=order.total,
+            payment_method=order.payment_method,
+            credit_excess=credit.excess,
+            scheduled_for=None,
+            needs_reseller_approval=order.account.reseller_account_id is not None,
+        )
+    )
     return Review(
         order=order,
-        credit=basket_service.credit_state(
-            session, tenant_id, order.account, order.total, exclude_order_id=order.id
-        ),
+        credit=credit,
         schedulable=_schedulable(order),
         first_date=first,
         last_date=last,
-        needs_card=_needs_card(order),
+        needs_card=needs_card,
+        amount_due_now=order.total if needs_card and placed_now.charge else None,
     )
+
+
+def date_format(user: User | None) -> str:
+    """The customer's date format: the field, its hint and the messages all use it."""
+    return (user.date_format if user else None) or "%d/%m/%Y"
+
+
+def parse_day(raw, fmt: str) -> date:
+    """A date typed in the customer's format (or ISO, as a date picker sends it)."""
+    if isinstance(raw, date):
+        return raw
+    text = str(raw or "").strip()
+    try:
+        return datetime.strptime(text, fmt).date()
+    except ValueError:
+        return date.fromisoformat(text)
 
 
 # --- place ----------------------------------------------------------------------------------
@@ -286,7 +316,9 @@ class PlaceResult:
     already_placed: bool = False
 
 
-def _parse_schedule(order: Order, when: str, raw_date, now: datetime, tz: str) -> date | None:
+def _parse_schedule(
+    order: Order, when: str, raw_date, now: datetime, tz: str, fmt: str = "%d/%m/%Y"
+) -> date | None:
     if when != "scheduled":
         return None
     if not _schedulable(order):
@@ -294,9 +326,9 @@ def _parse_schedule(order: Order, when: str, raw_date, now: datetime, tz: str) -
             texts.SCHEDULE_NOT_ALLOWED, {"schedule_on": [texts.SCHEDULE_NOT_ALLOWED]}
         )
     first, last = window_rules.window(now, tz)
-    message = texts.SCHEDULE_DATE_INVALID.format(first=first.isoformat(), last=last.isoformat())
+    message = texts.SCHEDULE_DATE_INVALID.format(first=first.strftime(fmt), last=last.strftime(fmt))
     try:
-        day = raw_date if isinstance(raw_date, date) else date.fromisoformat(str(raw_date).strip())
+        day = parse_day(raw_date, fmt)
     except ValueError:
         raise ValidationFailed(message, {"schedule_on": [message]}) from None
     if not window_rules.date_allowed(day, now, tz):
@@ -342,7 +374,7 @@ def place(
             raise Conflict(texts.CHECKOUT_EMPTY_BASKET)
         account = lock_account(session, order.account_id)
         tz = user.timezone or account.timezone
-        scheduled_for = _parse_schedule(order, when, schedule_on, now, tz)
+        scheduled_for = _parse_schedule(order, when, schedule_on, now, tz, date_format(user))
         credit = basket_service.credit_state(
             session, tenant_id, account, order.total, exclude_order_id=order.id
         )
@@ -389,7 +421,7 @@ def place(
         order_id = order.id
     if pending_card is None:
         return PlaceResult(order, decision)
-    result = _charge(gateway, order, pending_card, None)
+    result = charge_order(gateway, order, pending_card, None)
     finalize_payment(session, tenant_id, order_id, charge_key(order), result, now=now, actor=user)
     return PlaceResult(order, decision)
 
@@ -397,12 +429,12 @@ def place(
 _DEFERRED = (StatusKey.SCHEDULED, StatusKey.PENDING_RESELLER_APPROVAL)
 
 
-def _charge(gateway, order: Order, card, token) -> pay.ChargeResult:
+def charge_order(gateway, order: Order, card, token, key: str | None = None) -> pay.ChargeResult:
     try:
         return gateway.charge(
             amount=order.total,
             currency=order.currency,
-            idempotency_key=charge_key(order),
+            idempotency_key=key or charge_key(order),
             card=card,
             token=token,
         )
@@ -543,15 +575,21 @@ def finalize_payment(
         return order
 
 
+def execute_paid(session: Session, order: Order, now: datetime, *, actor_name: str) -> None:
+    """A card payment succeeded: execute the order (inside the caller's transaction, order
+    locked) and mark its invoice paid. The checkout and Pay now both end here."""
+    execution = apply_execution(session, order, None, actor=None, actor_name=actor_name, now=now)
+    if execution.invoice is not None:
+        execution.invoice.paid = True
+
+
 def _record_result(session, order, payment, result, now, actor) -> None:
     name = actor_name(actor)
     payment.status = result.status
     payment.gateway_reference = result.reference
     payment.message = (result.message or "")[:300] or None
     if result.succeeded:
-        execution = apply_execution(session, order, None, actor=None, actor_name=name, now=now)
-        if execution.invoice is not None:
-            execution.invoice.paid = True
+        execute_paid(session, order, now, actor_name=name)
         return
     session.add(
         OrderHold(
@@ -560,6 +598,18 @@ def _record_result(session, order, payment, result, now, actor) -> None:
             detail=result.message or result.status,
             placed_at=now,
         )
+    )
+    record_order_event(
+        session,
+        order,
+        "note",
+        actor=actor,
+        actor_name=name,
+        note=texts.PAYMENT_EVENT_FAILED.format(
+            attempt=1,
+            last4=payment.card_last4 or "????",
+            reason=result.message or texts.PAYMENT_DECLINED,
+        ),
     )
     record_order_event(
         session,
@@ -646,7 +696,7 @@ def proceed_after_holds(
             return decision
         token = payment.gateway_reference
         payment.status = pay.PENDING
-        result = _charge(gateway, order, None, token)
+        result = charge_order(gateway, order, None, token)
         _record_result(session, order, payment, result, now, actor)
         return decision
     apply_execution(session, order, None, actor=actor, actor_name=actor_name(actor), now=now)
@@ -662,6 +712,37 @@ class Confirmation:
     kind: str
     message: str
     invoices: list[Invoice]
+    messages: list[str] = field(default_factory=list)  # one per open hold, most important first
+
+    def __post_init__(self) -> None:
+        self.messages = self.messages or [self.message]
+
+    @property
+    def payment_failed(self) -> bool:
+        return self.kind == "payment_failed"
+
+
+# what the customer reads for each open hold, in the order they matter to them
+_HOLD_CONFIRMATIONS = (
+    (HoldReason.RESELLER_APPROVAL, "reseller"),
+    (HoldReason.MANUAL_EXECUTION, "manual"),
+    (HoldReason.CREDIT_LIMIT, "credit"),
+    (HoldReason.PAYMENT_FAILED, "payment_failed"),
+    (HoldReason.SCHEDULED, "scheduled"),
+)
+
+
+def _hold_message(kind: str, hold: OrderHold, order: Order, fmt: str) -> str:
+    if kind == "reseller":
+        return texts.RESELLER_APPROVAL_CONFIRMATION
+    if kind == "manual":
+        return texts.MANUAL_ORDER_CONFIRMATION
+    if kind == "credit":
+        return texts.CREDIT_REVIEW_CONFIRMATION
+    if kind == "payment_failed":
+        return texts.PAYMENT_FAILED_CONFIRMATION.format(reason=hold.detail or "")
+    day = order.scheduled_for.strftime(fmt) if order.scheduled_for else ""
+    return texts.SCHEDULED_ORDER_CONFIRMATION.format(date=day)
 
 
 def confirmation(session: Session, tenant_id: int, user: User, order_id: int) -> Confirmation:
@@ -673,28 +754,21 @@ def confirmation(session: Session, tenant_id: int, user: User, order_id: int) ->
             select(OrderHold).where(OrderHold.order_id == order.id, OrderHold.released_at.is_(None))
         )
     )
-    payment = session.scalar(select(Payment).where(Payment.order_id == order.id).limit(1))
+    payment = session.scalar(
+        select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc()).limit(1)
+    )
     invoices = list(session.scalars(select(Invoice).where(Invoice.order_id == order.id)))
     reasons = {h.reason: h for h in holds}
-    if HoldReason.RESELLER_APPROVAL in reasons:
-        return Confirmation(order, "reseller", texts.RESELLER_APPROVAL_CONFIRMATION, invoices)
-    if HoldReason.MANUAL_EXECUTION in reasons:
-        return Confirmation(order, "manual", texts.MANUAL_ORDER_CONFIRMATION, invoices)
-    if HoldReason.CREDIT_LIMIT in reasons:
-        return Confirmation(order, "credit", texts.CREDIT_REVIEW_CONFIRMATION, invoices)
-    if HoldReason.PAYMENT_FAILED in reasons:
-        reason = reasons[HoldReason.PAYMENT_FAILED].detail or ""
-        return Confirmation(
-            order,
-            "payment_failed",
-            texts.PAYMENT_FAILED_CONFIRMATION.format(reason=reason),
-            invoices,
-        )
-    if HoldReason.SCHEDULED in reasons:
-        day = order.scheduled_for.strftime("%d/%m/%Y") if order.scheduled_for else ""
-        return Confirmation(
-            order, "scheduled", texts.SCHEDULED_ORDER_CONFIRMATION.format(date=day), invoices
-        )
+    found = [
+        (kind, _hold_message(kind, reasons[reason], order, date_format(user)))
+        for reason, kind in _HOLD_CONFIRMATIONS
+        if reason in reasons
+    ]
+    if found:
+        if HoldReason.RESELLER_APPROVAL in reasons:
+            found = found[:1]  # the reseller decides first; the rest is decided again after
+        kind, message = found[0]
+        return Confirmation(order, kind, message, invoices, [m for _k, m in found])
     if payment is not None and payment.status == pay.PENDING:
         return Confirmation(order, "processing", texts.PAYMENT_PROCESSING, invoices)
     return Confirmation(order, "executed", texts.AUTOMATIC_ORDER_CONFIRMATION, invoices)

@@ -119,6 +119,19 @@ def parse_card(number, month, year, cvc, holder, today: date) -> tuple[CardDetai
     return CardDetails(digits, m, y, cvc, holder[:200]), {}
 
 
+def split_expiry(text) -> tuple[str, str]:
+    """The card's expiry as typed in one field ("MM/YY", "MM / YYYY", "MMYY") as (month,
+    year); empty strings when it cannot be read (:func:`parse_card` then says so)."""
+    raw = str(text or "").strip()
+    for separator in ("/", "-", " "):
+        if separator in raw:
+            month, _, year = raw.partition(separator)
+            return month.strip(), year.strip().lstrip("/- ").strip()
+    if raw.isdigit() and len(raw) in (4, 6):
+        return raw[:2], raw[2:]
+    return "", ""
+
+
 class SandboxGateway:
     """Answers like a real gateway, by test card number; idempotent per key (in memory)."""
 

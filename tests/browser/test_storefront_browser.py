@@ -116,10 +116,10 @@ def _checkout(page, live_server, product: str, card: bool) -> None:
     if card:
         page.get_by_label("Name on the card").fill("Alice Acme")
         page.get_by_label("Card number").fill("4242 4242 4242 4242")
-        page.get_by_label("Expiry month (MM)").fill("12")
-        page.get_by_label("Expiry year (YYYY)").fill(CARD_YEAR)
-        page.get_by_label("Security code (CVC)").fill("123")
-    page.get_by_role("button", name="Place order").click()
+        page.get_by_label("Expiry (MM/YY)").fill(f"12/{CARD_YEAR[-2:]}")
+        page.get_by_label("CVC", exact=True).fill("123")
+    # "Pay €…" when the card is charged at once, "Place order" otherwise
+    page.get_by_role("button", name=re.compile(r"^(Place order|Pay €)")).click()
     page.wait_for_url(re.compile(r"/orders/\d+/confirmation"))
 
 

@@ -1,0 +1,128 @@
+"""The checkout pages (issue 13, point 14), through HTTP on both engines: the card on one row
+in the payment step, the button saying what is charged now, the execution date in one format in
+the field, its hint and its messages, the billing address with its line breaks, no card wording
+for an on-account customer, and a confirmation that names every hold."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core import texts
+from core.db import utcnow
+from core.models import Account, Order, User
+from core.rules import scheduling_window
+from tests.conftest import login, soup, text_of
+from tests.test_storefront_web import CARD, add
+
+ADDRESS = "12 Harbour Street\nPiraeus 185 31\nGreece"
+
+
+def start(client, session, email, code, method, address="1 Main St"):
+    """Basket -> billing step saved; returns the order id and the review page."""
+    login(client, email)
+    add(client, session, code)
+    billing_url = client.post("/checkout").headers["Location"]
+    order_id = int(billing_url.split("/")[2])
+    saved = client.post(
+        billing_url,
+        data={"billing_name": "Acme Ltd", "billing_address": address, "payment_method": method},
+    )
+    assert saved.status_code == 303, text_of(saved)[:300]
+    return order_id, client.get(saved.headers["Location"])
+
+
+def submit_button(response) -> str:
+    return soup(response).select_one("#place-form button[type=submit]").get_text(strip=True)
+
+
+def test_the_card_is_one_row_and_the_button_says_the_amount_charged_now(client, session, demo):
+    order_id, review = start(client, session, "alice@acme.example", "AZ-BACKUP", "card")
+    html = soup(review)
+    row = html.select_one(".card-fields .card-row")
+    assert [i["name"] for i in row.select("input")] == ["card_number", "card_expiry", "card_cvc"]
+    assert html.find(id="card_expiry_month") is None
+    total = session.get(Order, order_id).total
+    assert submit_button(review) == f"Pay €{total:,.2f}"
+    steps = [li.get_text(strip=True) for li in html.select("ol.steps li")]
+    assert steps == ["Basket", "Billing details", "Review and pay", "Confirmation"]
+
+
+def test_nothing_charged_now_says_place_order(client, session, demo):
+    _order_id, review = start(client, session, "alice@acme.example", "MNG-FW", "card")
+    assert submit_button(review) == texts.PLACE_ORDER_BUTTON
+    assert soup(review).find(id="card_number") is None
+
+
+def test_the_execution_date_reads_the_same_in_the_field_its_hint_and_the_messages(
+    client, session, demo
+):
+    order_id, review = start(client, session, "alice@acme.example", "AZ-BACKUP", "card")
+    alice = session.scalar(select(User).where(User.email == "alice@acme.example"))
+    fmt = alice.date_format
+    first, last = scheduling_window.window(utcnow(), alice.timezone)
+    html = soup(review)
+    field = html.find(id="schedule_on")
+    assert field["value"] == first.strftime(fmt)
+    assert field.find_parent(class_="schedule-date") is not None  # what checkout.js toggles
+    hint = html.find(id="schedule_on-hint").get_text(" ", strip=True)
+    assert first.strftime(fmt) in hint and last.strftime(fmt) in hint
+    too_late = (last + timedelta(days=1)).strftime(fmt)
+    refused = client.post(
+        f"/checkout/{order_id}/place",
+        data={"when": "scheduled", "schedule_on": too_late, **CARD},
+    )
+    assert refused.status_code == 422
+    message = texts.SCHEDULE_DATE_INVALID.format(first=first.strftime(fmt), last=last.strftime(fmt))
+    assert message in text_of(refused)
+    assert soup(refused).find(id="schedule_on")["value"] == too_late
+    day = first + timedelta(days=2)
+    placed = client.post(
+        f"/checkout/{order_id}/place",
+        data={"when": "scheduled", "schedule_on": day.strftime(fmt), **CARD},
+    )
+    assert placed.status_code == 303
+    session.expire_all()
+    assert session.get(Order, order_id).scheduled_for == day
+    assert day.strftime(fmt) in text_of(client.get(placed.headers["Location"]))
+
+
+def test_the_billing_address_keeps_its_line_breaks(client, session, demo):
+    order_id, review = start(
+        client, session, "alice@acme.example", "MNG-FW", "card", address=ADDRESS
+    )
+    placed = client.post(f"/checkout/{order_id}/place", data={"when": "now"})
+    pages = {
+        "review": review,
+        "confirmation": client.get(placed.headers["Location"]),
+        "order": client.get(f"/orders/{order_id}"),
+    }
+    client.post("/logout")
+    login(client, "operator@skyline.example")
+    pages["print-out"] = client.get(f"/bss/orders/{order_id}/print")
+    for name, response in pages.items():
+        address = soup(response).select_one(".address")
+        assert address is not None, name
+        assert address.get_text() == ADDRESS, name
+
+
+def test_an_on_account_customer_never_reads_about_a_card(client, session, demo):
+    order_id, review = start(client, session, "bob@globex.example", "MNG-FW", "on_account")
+    add(client, session, "MNG-FW")  # the basket again, for the basket page
+    pages = [review, client.get(f"/checkout/{order_id}/billing"), client.get("/basket")]
+    for response in pages:
+        assert texts.MANUAL_BASKET_BANNER in text_of(response)
+        assert "card will not be charged" not in text_of(response).lower()
+
+
+def test_a_confirmation_with_two_holds_says_both(client, session, demo):
+    bob = session.scalar(select(User).where(User.email == "bob@globex.example"))
+    session.get(Account, bob.account_id).credit_limit = Decimal("1.00")
+    session.commit()
+    order_id, _review = start(client, session, "bob@globex.example", "MNG-FW", "on_account")
+    placed = client.post(f"/checkout/{order_id}/place", data={"when": "now"})
+    page = text_of(client.get(placed.headers["Location"]))
+    assert texts.MANUAL_ORDER_CONFIRMATION in page
+    assert texts.CREDIT_REVIEW_CONFIRMATION in page
