@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
@@ -89,6 +89,19 @@ def _drafts(session: Session, tenant_id: int, user: User, book: StatusBook):
     )
 
 
+def discard_drafts(session: Session, order_ids: list[int]) -> None:
+    """Delete abandoned Draft orders, inside the caller's transaction: add-on lines before the
+    lines they belong to (``order_item.parent_item_id`` does not cascade, and the ORM does not
+    know the two are related, so deleting the order row by row broke on add-ons), then the
+    orders; their holds and history lines go with them (``ON DELETE CASCADE``)."""
+    if not order_ids:
+        return
+    items = delete(OrderItem).where(OrderItem.order_id.in_(order_ids))
+    session.execute(items.where(OrderItem.parent_item_id.is_not(None)))
+    session.execute(items)
+    session.execute(delete(Order).where(Order.id.in_(order_ids)))
+
+
 def lock_basket(session: Session, user: User) -> None:
     """Take the user's basket row (PostgreSQL ``FOR UPDATE``; SQLite writes are serialised by
     ``BEGIN IMMEDIATE``), so concurrent checkouts of one basket place one order (issue 8)."""
@@ -118,10 +131,8 @@ def start_checkout(
         if view.empty:
             raise Conflict(texts.CHECKOUT_EMPTY_BASKET)
         book = StatusBook.load(session, tenant_id)
-        old = list(session.scalars(_drafts(session, tenant_id, user, book).with_for_update()))
-        for draft in old:
-            session.delete(draft)
-        session.flush()
+        old = _drafts(session, tenant_id, user, book).with_only_columns(Order.id)
+        discard_drafts(session, list(session.scalars(old.with_for_update())))
         return build_order(
             session,
             tenant_id=tenant_id,
