@@ -201,10 +201,10 @@ def test_another_customers_basket_item_is_not_found(client, session, demo):
 
 
 def test_the_credit_ribbon_shows_the_excess_before_checkout(client, session, demo):
-    login(client, "bob@globex.example")  # €500 limit, €900 already open (demo)
-    add(client, session, "M365-PREM", quantity="1")
+    login(client, "bob@globex.example")  # €1,500 limit, €900 already open (demo)
+    add(client, session, "M365-PREM", quantity="30")
     page = text_of(client.get("/basket"))
-    assert texts.CREDIT_LIMIT_EXCEEDED_RIBBON.format(amount="€420.60") in page
+    assert texts.CREDIT_LIMIT_EXCEEDED_RIBBON.format(amount="€18.00") in page
 
 
 def subscription(session, email, code) -> Subscription:
@@ -427,7 +427,7 @@ def test_an_on_account_checkout_over_the_credit_limit_is_submitted_and_notified(
 ):
     from core.models import Notification
 
-    order_id, review, placed = checkout(client, session, "bob@globex.example", "M365-PREM")
+    order_id, review, placed = checkout(client, session, "bob@globex.example", "M365-PREM", "30")
     assert "exceeds your available credit" in text_of(review)
     page = text_of(client.get(placed.headers["Location"]))
     assert texts.CREDIT_REVIEW_CONFIRMATION in page

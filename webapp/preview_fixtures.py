@@ -808,17 +808,43 @@ def _line(
     )
 
 
-def basket_view(lines=(), manual=False, excess="0"):
+def basket_view(lines=(), manual=False, excess="0", credit_limit=False):
     lines = list(lines)
+    total = sum((line.amount for line in lines), Decimal("0"))
     return NS(
         manual=manual,
         credit=NS(excess=Decimal(excess)),
+        credit_ribbon=credit_ribbon(total, excess) if credit_limit or Decimal(excess) else None,
         empty=not lines,
         all_lines=lambda: lines,
-        total=sum((line.amount for line in lines), Decimal("0")),
+        total=total,
         count=len(lines),
         totals=split_totals((line.billing_cycle, line.amount) for line in lines),
     )
+
+
+# --- credit ribbon (issue 13, Storefront checkout) ---
+def credit_ribbon(total, excess="0", limit="1500.00"):
+    """The ribbon of an account with a credit limit: a basket of ``total`` exceeding the
+    available credit by ``excess``."""
+    from core.rules.credit import CreditRibbon
+
+    total, excess, limit = Decimal(total), Decimal(excess), Decimal(limit)
+    available = max(total - excess, Decimal("0.00")) if excess else Decimal("600.00")
+    return CreditRibbon(limit, limit - available, available, total, excess)
+
+
+@state(
+    "storefront",
+    "basket-credit-within",
+    "storefront/basket/basket.html",
+    "Basket of a credit-limit account within the limit: the informative credit ribbon",
+)
+def sf_basket_credit_within():
+    return _basket(basket_view(AUTOMATIC_LINES, credit_limit=True))
+
+
+# --- end credit ribbon ---
 
 
 AUTOMATIC_LINES = [
@@ -1045,6 +1071,7 @@ def _review(manual=False, excess="0", schedulable=True, needs_card=True):
     return NS(
         manual=manual,
         credit=NS(excess=Decimal(excess)),
+        credit_ribbon=credit_ribbon("620.00", excess) if Decimal(excess) else None,
         schedulable=schedulable,
         needs_card=needs_card,
         first_date=(NOW + timedelta(days=1)).date(),

@@ -80,6 +80,7 @@ class BasketView:
     execution_type: str | None
     credit: CreditState
     totals: pricing_rules.Totals | None = None  # per month, per year, one-off (issue 13)
+    credit_ribbon: credit_rules.CreditRibbon | None = None
 
     @property
     def manual(self) -> bool:
@@ -189,14 +190,16 @@ def load_basket(
             line.billing_cycle = parent.billing_cycle  # an add-on is billed with its item
         (parent.children if parent else top).append(line)
     total = sum((line.amount for line in lines.values()), Decimal("0.00"))
+    credit = credit_state(session, tenant_id, account, total)
     return BasketView(
         basket=basket,
         lines=top,
         count=len(items),
         total=total,
         execution_type=rules.basket_execution_type(types.get(i.product_id) for i in items),
-        credit=credit_state(session, tenant_id, account, total),
+        credit=credit,
         totals=pricing_rules.split_totals((x.billing_cycle, x.amount) for x in lines.values()),
+        credit_ribbon=credit_rules.credit_ribbon(credit.limit, credit.balance, total, bool(items)),
     )
 
 

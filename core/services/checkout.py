@@ -25,6 +25,7 @@ from core import texts
 from core.db import utcnow, write_transaction
 from core.enums import ExecutionType, HoldReason, ItemKind, OrderSource, PaymentMethod
 from core.models import Account, Basket, Invoice, Order, OrderHold, OrderItem, Payment, User
+from core.rules import credit as credit_rules
 from core.rules import placement
 from core.rules import scheduling_window as window_rules
 from core.rules.placement import Decision, PlacementFacts
@@ -247,6 +248,13 @@ class Review:
     @property
     def manual(self) -> bool:
         return self.order.execution_type == ExecutionType.MANUAL
+
+    @property
+    def credit_ribbon(self) -> credit_rules.CreditRibbon | None:
+        credit = self.credit
+        return credit_rules.credit_ribbon(
+            credit.limit, credit.balance, self.order.total, bool(self.order.items)
+        )
 
 
 def _schedulable(order: Order) -> bool:
