@@ -426,3 +426,4 @@ BASKET_MIXED = (
 BASKET_REMOVE_MANUAL = "Remove the manually delivered services ({count})"
 BASKET_REMOVE_AUTOMATIC = "Remove the automatically delivered services ({count})"
 BASKET_KIND_REMOVED = "Removed {count} line(s) from your basket."
+BASKET_DELIVERY_INVALID = "Choose which delivery method's services to remove."

@@ -811,8 +811,14 @@ def _line(
 def basket_view(lines=(), manual=False, excess="0", credit_limit=False):
     lines = list(lines)
     total = sum((line.amount for line in lines), Decimal("0"))
+    by_type = {}
+    for line in lines:
+        kind = "manual" if line.manual else "automatic"
+        by_type[kind] = by_type.get(kind, 0) + 1
     return NS(
         manual=manual,
+        mixed=len(by_type) > 1,
+        lines_by_type=by_type,
         credit=NS(excess=Decimal(excess)),
         credit_ribbon=credit_ribbon(total, excess) if credit_limit or Decimal(excess) else None,
         empty=not lines,
@@ -823,7 +829,7 @@ def basket_view(lines=(), manual=False, excess="0", credit_limit=False):
     )
 
 
-# --- credit ribbon (issue 13, Storefront checkout) ---
+# --- credit ribbon and mixed basket (issue 13, Storefront checkout) ---
 def credit_ribbon(total, excess="0", limit="1500.00"):
     """The ribbon of an account with a credit limit: a basket of ``total`` exceeding the
     available credit by ``excess``."""
@@ -844,7 +850,17 @@ def sf_basket_credit_within():
     return _basket(basket_view(AUTOMATIC_LINES, credit_limit=True))
 
 
-# --- end credit ribbon ---
+@state(
+    "storefront",
+    "basket-mixed",
+    "storefront/basket/basket.html",
+    "Basket made mixed by a Setup change: the message and the two Remove buttons",
+)
+def sf_basket_mixed():
+    return _basket(basket_view(AUTOMATIC_LINES + MANUAL_LINES, manual=True))
+
+
+# --- end credit ribbon and mixed basket ---
 
 
 AUTOMATIC_LINES = [
