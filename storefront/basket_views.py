@@ -219,8 +219,8 @@ def basket_remove_delivery():
         removed = basket_service.remove_lines_by_delivery(
             db.session, g.tenant.id, customer(), form.execution_type.data
         )
-    except ServiceError:
-        abort(400)
+    except ServiceError as error:
+        abort(400, description=error.message)
     if is_htmx():
         return _basket_page(announce=_announce_removed)
     flash(texts.BASKET_KIND_REMOVED.format(count=removed), "success")

@@ -202,4 +202,5 @@ def test_an_unknown_delivery_method_is_refused_and_changes_nothing(client, sessi
     for bad in ("", "both", "x" * 200):
         response = client.post("/basket/remove-delivery", data={"execution_type": bad})
         assert response.status_code == 400, bad
+        assert texts.BASKET_DELIVERY_INVALID in text_of(response)
     assert basket_service.basket_count(session, alice.id) == 2
