@@ -173,7 +173,9 @@ def load_demo(session: Session, hash_password) -> dict:
         "Globex Corp",
         std,
         PaymentMethod.ON_ACCOUNT,
-        credit_limit=Decimal("500.00"),
+        # issue 13 (credit ribbon): the open firewall order below uses €900.00 of it, so a
+        # small basket fits (€600.00 available) and a bigger one waits for credit review
+        credit_limit=Decimal("1500.00"),
         email="accounts@globex.example",
     )
     accounts["bluesky"] = _account(

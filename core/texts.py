@@ -444,3 +444,22 @@ PAYMENT_STATUS_LABELS = {
 PLACE_ORDER_BUTTON = "Place order"
 SCHEDULE_ORDER_BUTTON = "Schedule order"
 SCHEDULE_DATE_HINT = "From {first} to {last}. The order is executed, and charged, on that date."
+
+# --- Storefront basket and checkout: credit ribbon, mixed basket (issue 13, points 4 and 8) ---
+
+# the credit ribbon of an account with a credit limit and a non-empty basket; money formatted
+CREDIT_RIBBON_FIGURES = (
+    "Credit limit {limit} · used {used} · available {available} · this basket {total}."
+)
+CREDIT_RIBBON_WITHIN = "This basket is within your available credit."
+# a basket that holds both delivery methods (a product type's option changed since they were
+# added): rule 4.2 at checkout and placement
+BASKET_MIXED = (
+    "Your basket holds automatically and manually delivered services, which cannot be ordered "
+    "together (our delivery settings changed after you added them). Remove one kind to check "
+    "out; you can order the other one afterwards."
+)
+BASKET_REMOVE_MANUAL = "Remove the manually delivered services ({count})"
+BASKET_REMOVE_AUTOMATIC = "Remove the automatically delivered services ({count})"
+BASKET_KIND_REMOVED = "Removed {count} line(s) from your basket."
+BASKET_DELIVERY_INVALID = "Choose which delivery method's services to remove."

@@ -13,7 +13,7 @@ from core.services import basket as basket_service
 from core.services import catalogue
 from core.services.errors import ServiceError
 from storefront import bp
-from storefront.forms import AddToBasketForm, QuantityForm
+from storefront.forms import AddToBasketForm, QuantityForm, RemoveDeliveryForm
 from storefront.views import customer, customer_account, viewer_price_list_id
 from webapp.auth import customer_required
 from webapp.extensions import db
@@ -205,4 +205,23 @@ def basket_remove(item_id: int):
     if is_htmx():
         return _basket_page(announce=_announce_removed)
     flash(texts.BASKET_ITEM_REMOVED, "success")
+    return see_other(url_for("storefront.basket"))
+
+
+@bp.post("/basket/remove-delivery")
+@customer_required
+def basket_remove_delivery():
+    """A basket made mixed by a Setup change: remove every line of one delivery method."""
+    form = RemoveDeliveryForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        removed = basket_service.remove_lines_by_delivery(
+            db.session, g.tenant.id, customer(), form.execution_type.data
+        )
+    except ServiceError as error:
+        abort(400, description=error.message)
+    if is_htmx():
+        return _basket_page(announce=_announce_removed)
+    flash(texts.BASKET_KIND_REMOVED.format(count=removed), "success")
     return see_other(url_for("storefront.basket"))

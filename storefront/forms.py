@@ -28,6 +28,12 @@ class QuantityForm(FlaskForm):
     quantity = StringField("Quantity", render_kw={"inputmode": "numeric"})
 
 
+class RemoveDeliveryForm(FlaskForm):
+    """Remove every line of one delivery method from a mixed basket (issue 13)."""
+
+    execution_type = HiddenField()
+
+
 class SubscriptionActionForm(FlaskForm):
     quantity = StringField("Quantity", default="1", render_kw={"inputmode": "numeric"})
     addon_id = SelectField("Add-on", choices=[], validate_choice=False)

@@ -211,4 +211,6 @@ MATRIX: dict[str, tuple[dict, dict]] = {
         ADMIN_OBJECT,
         {"product_type_id": "product_type"},
     ),
+    # issue 13 (Storefront checkout): a mixed basket drops one delivery method's lines
+    "POST /basket/remove-delivery": (CUSTOMER, {}),
 }

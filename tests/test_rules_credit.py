@@ -26,3 +26,26 @@ def test_the_excess_is_the_amount_above_the_available_credit():
 
 def test_an_account_already_over_its_limit_exceeds_by_the_whole_total_and_more():
     assert credit.credit_excess(D("500"), D("900"), D("20.60")) == D("420.60")
+
+
+def test_the_credit_ribbon_is_silent_for_an_empty_basket_or_an_account_without_a_limit():
+    assert credit.credit_ribbon(D("500"), D("900"), D("0.00"), has_lines=False) is None
+    assert credit.credit_ribbon(None, D("0"), D("99.00"), has_lines=True) is None
+
+
+def test_the_credit_ribbon_states_limit_used_available_and_the_basket_total():
+    ribbon = credit.credit_ribbon(D("1500.00"), D("900.00"), D("9.00"), has_lines=True)
+    assert (ribbon.limit, ribbon.used, ribbon.available, ribbon.total) == (
+        D("1500.00"),
+        D("900.00"),
+        D("600.00"),
+        D("9.00"),
+    )
+    assert not ribbon.over
+
+
+def test_the_credit_ribbon_warns_by_how_much_a_basket_exceeds_and_never_shows_negative_credit():
+    over = credit.credit_ribbon(D("1500.00"), D("900.00"), D("618.00"), has_lines=True)
+    assert over.over and over.excess == D("18.00")
+    already_over = credit.credit_ribbon(D("500.00"), D("900.00"), D("20.60"), has_lines=True)
+    assert already_over.available == D("0.00") and already_over.excess == D("420.60")

@@ -102,7 +102,7 @@ def test_items_are_re_priced_from_the_current_price_list_at_execution(session, d
 
 
 def test_exceeding_the_credit_limit_at_execution_returns_the_order_to_submitted(session, demo):
-    # Globex: on account, credit limit 500, and a partially executed order already open
+    # Globex: on account, credit limit 1,500, and a partially executed order using 900
     order_id = scheduled_order(
         session, "Globex Corp", TODAY + timedelta(days=1), code="M365-PREM", quantity=30
     )

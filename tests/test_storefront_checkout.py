@@ -282,12 +282,12 @@ def test_after_the_reseller_approves_proceed_after_holds_charges_the_kept_card_a
 
 
 def test_an_order_over_the_credit_limit_notifies_the_customer_and_the_manager(session, demo):
-    bob = user(session, "bob@globex.example")
-    add(session, bob, "AZ-BACKUP", 1)
+    bob = user(session, "bob@globex.example")  # €600.00 of credit left in the demo
+    add(session, bob, "M365-PREM", 30)
     order = checkout.start_checkout(session, bob.tenant_id, bob)
     checkout.place(session, bob.tenant_id, bob, order.id)
     hold = session.scalar(select(OrderHold).where(OrderHold.order_id == order.id))
-    assert hold.reason == HoldReason.CREDIT_LIMIT and "€9.00" in hold.detail
+    assert hold.reason == HoldReason.CREDIT_LIMIT and "€18.00" in hold.detail
     assert count(session, Notification, order_id=order.id) == 2
     assert count(session, Invoice, order_id=order.id) == 0
 

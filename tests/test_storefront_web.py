@@ -200,10 +200,10 @@ def test_another_customers_basket_item_is_not_found(client, session, demo):
 
 
 def test_the_credit_ribbon_shows_the_excess_before_checkout(client, session, demo):
-    login(client, "bob@globex.example")  # €500 limit, €900 already open (demo)
-    add(client, session, "M365-PREM", quantity="1")
+    login(client, "bob@globex.example")  # €1,500 limit, €900 already open (demo)
+    add(client, session, "M365-PREM", quantity="30")
     page = text_of(client.get("/basket"))
-    assert texts.CREDIT_LIMIT_EXCEEDED_RIBBON.format(amount="€420.60") in page
+    assert texts.CREDIT_LIMIT_EXCEEDED_RIBBON.format(amount="€18.00") in page
 
 
 def subscription(session, email, code) -> Subscription:
@@ -426,7 +426,7 @@ def test_an_on_account_checkout_over_the_credit_limit_is_submitted_and_notified(
 ):
     from core.models import Notification
 
-    order_id, review, placed = checkout(client, session, "bob@globex.example", "M365-PREM")
+    order_id, review, placed = checkout(client, session, "bob@globex.example", "M365-PREM", "30")
     assert "exceeds your available credit" in text_of(review)
     page = text_of(client.get(placed.headers["Location"]))
     assert texts.CREDIT_REVIEW_CONFIRMATION in page
@@ -521,7 +521,7 @@ def test_a_checkout_restarted_in_another_tab_is_not_placed_from_the_stale_review
     assert "/confirmation" in placed.headers["Location"]
 
 
-def test_an_order_whose_status_is_hidden_shows_its_last_visible_status(client, session, demo):
+def test_a_custom_pending_approval_status_is_shown_to_the_customer(client, session, demo):
     from core.db import write_transaction
     from core.models import OrderStatus
     from core.services.statuses import set_order_status
@@ -529,7 +529,8 @@ def test_an_order_whose_status_is_hidden_shows_its_last_visible_status(client, s
     order_id, _review, _placed = checkout(client, session, "alice@acme.example", "MNG-FW")
     order = session.get(Order, order_id)
     with write_transaction(session):
-        hidden = OrderStatus(
+        # every Storefront Type but Draft is shown, Pending approval too (issue 13 point 2)
+        review = OrderStatus(
             tenant_id=order.tenant_id,
             number=40,
             description="Internal credit check",
@@ -537,12 +538,12 @@ def test_an_order_whose_status_is_hidden_shows_its_last_visible_status(client, s
             storefront_type="pending_approval",
             color="#123456",
         )
-        session.add(hidden)
+        session.add(review)
         session.flush()
-        set_order_status(session, order, hidden, note="internal")
+        set_order_status(session, order, review, note="internal")
     row = soup(client.get("/orders")).find("a", string=order.number).find_parent("tr")
-    assert "Submitted" in row.get_text(" ") and "Internal credit check" not in row.get_text(" ")
-    assert "Internal credit check" not in text_of(client.get(f"/orders/{order_id}"))
+    assert "Internal credit check" in row.get_text(" ")
+    assert "Internal credit check" in text_of(client.get(f"/orders/{order_id}"))
 
 
 def test_the_product_page_shows_the_best_promotion_of_the_day(client, session, demo):

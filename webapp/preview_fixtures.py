@@ -808,17 +808,59 @@ def _line(
     )
 
 
-def basket_view(lines=(), manual=False, excess="0"):
+def basket_view(lines=(), manual=False, excess="0", credit_limit=False):
     lines = list(lines)
+    total = sum((line.amount for line in lines), Decimal("0"))
+    by_type = {}
+    for line in lines:
+        kind = "manual" if line.manual else "automatic"
+        by_type[kind] = by_type.get(kind, 0) + 1
     return NS(
         manual=manual,
+        mixed=len(by_type) > 1,
+        lines_by_type=by_type,
         credit=NS(excess=Decimal(excess)),
+        credit_ribbon=credit_ribbon(total, excess) if credit_limit or Decimal(excess) else None,
         empty=not lines,
         all_lines=lambda: lines,
-        total=sum((line.amount for line in lines), Decimal("0")),
+        total=total,
         count=len(lines),
         totals=split_totals((line.billing_cycle, line.amount) for line in lines),
     )
+
+
+# --- credit ribbon and mixed basket (issue 13, Storefront checkout) ---
+def credit_ribbon(total, excess="0", limit="1500.00"):
+    """The ribbon of an account with a credit limit: a basket of ``total`` exceeding the
+    available credit by ``excess``."""
+    from core.rules.credit import CreditRibbon
+
+    total, excess, limit = Decimal(total), Decimal(excess), Decimal(limit)
+    available = max(total - excess, Decimal("0.00")) if excess else Decimal("600.00")
+    return CreditRibbon(limit, limit - available, available, total, excess)
+
+
+@state(
+    "storefront",
+    "basket-credit-within",
+    "storefront/basket/basket.html",
+    "Basket of a credit-limit account within the limit: the informative credit ribbon",
+)
+def sf_basket_credit_within():
+    return _basket(basket_view(AUTOMATIC_LINES, credit_limit=True))
+
+
+@state(
+    "storefront",
+    "basket-mixed",
+    "storefront/basket/basket.html",
+    "Basket made mixed by a Setup change: the message and the two Remove buttons",
+)
+def sf_basket_mixed():
+    return _basket(basket_view(AUTOMATIC_LINES + MANUAL_LINES, manual=True))
+
+
+# --- end credit ribbon and mixed basket ---
 
 
 AUTOMATIC_LINES = [
@@ -1048,6 +1090,7 @@ def _review(manual=False, excess="0", schedulable=True, needs_card=True, amount_
     return NS(
         manual=manual,
         credit=NS(excess=Decimal(excess)),
+        credit_ribbon=credit_ribbon("620.00", excess) if Decimal(excess) else None,
         schedulable=schedulable,
         needs_card=needs_card,
         amount_due_now=amount_due_now,

@@ -36,6 +36,14 @@ def basket_execution_type(item_types: Iterable[str]) -> str | None:
     return ExecutionType.MANUAL if ExecutionType.MANUAL in types else ExecutionType.AUTOMATIC
 
 
+def is_mixed(item_types: Iterable[str]) -> bool:
+    """Rule 4.2 over a whole basket or order: both delivery methods at once. Adding an item
+    never makes one, but turning a product type's "Non-automatic execution" option on or off
+    after its products were added can, so checkout and placement check it again."""
+    types = set(item_types)
+    return ExecutionType.MANUAL in types and ExecutionType.AUTOMATIC in types
+
+
 def mixed_case(basket_type: str | None, new_type: str) -> str | None:
     """Which mixed-basket case adding an item of ``new_type`` is, or None if it fits."""
     if basket_type is None or basket_type == new_type:

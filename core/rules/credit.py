@@ -4,6 +4,7 @@ baskets too [seed 001]. Pure."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 ZERO = Decimal("0.00")
@@ -26,3 +27,36 @@ def credit_excess(limit: Decimal | None, balance: Decimal, total: Decimal) -> De
     if available is None or total <= available:
         return ZERO
     return (total - available).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class CreditRibbon:
+    """What the credit ribbon of a basket (or a checkout review) states: the limit, what is
+    used, what is left (never below zero), this basket's total and by how much it exceeds."""
+
+    limit: Decimal
+    used: Decimal
+    available: Decimal
+    total: Decimal
+    excess: Decimal
+
+    @property
+    def over(self) -> bool:
+        return self.excess > ZERO
+
+
+def credit_ribbon(
+    limit: Decimal | None, balance: Decimal, total: Decimal, has_lines: bool
+) -> CreditRibbon | None:
+    """The ribbon shows for an account with a credit limit and a basket with something in it
+    (an empty basket has nothing to say about credit); it warns when the total exceeds."""
+    if limit is None or not has_lines:
+        return None
+    available = available_credit(limit, balance) or ZERO
+    return CreditRibbon(
+        limit=limit,
+        used=balance,
+        available=max(available, ZERO),
+        total=total,
+        excess=credit_excess(limit, balance, total),
+    )

@@ -162,6 +162,13 @@ def manual_execution_status(rows: Iterable[StatusRow]) -> StatusRow | None:
     return resolve(rows, T.IN_PROGRESS, S.VIEWABLE)
 
 
+def visible_to_customer(storefront_type: str | None) -> bool:
+    """Whether the Storefront shows an order in a status of this Storefront Type: every one but
+    Draft. Pending approval too: a standard reseller's customer follows the approval from the
+    moment the order is placed (issue 13); the deprecated Not Viewable reads as Viewable."""
+    return storefront_type in (S.VIEWABLE, S.SUBMITTED, S.PENDING_APPROVAL, S.NOT_VIEWABLE)
+
+
 def assignable_by_user(rows: Iterable[StatusRow]) -> list[StatusRow]:
     """Statuses a BSS user may pick for an order by hand (never Scheduled or Executing)."""
     return _by_priority(r for r in rows if r.live and r.type not in OrderStatusType.SYSTEM_ONLY)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -80,6 +81,13 @@ class BasketView:
     execution_type: str | None
     credit: CreditState
     totals: pricing_rules.Totals | None = None  # per month, per year, one-off (issue 13)
+    credit_ribbon: credit_rules.CreditRibbon | None = None
+    # lines (add-ons included) of each delivery method; both only in a mixed basket
+    lines_by_type: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def mixed(self) -> bool:
+        return rules.is_mixed(self.lines_by_type)
 
     @property
     def manual(self) -> bool:
@@ -189,14 +197,18 @@ def load_basket(
             line.billing_cycle = parent.billing_cycle  # an add-on is billed with its item
         (parent.children if parent else top).append(line)
     total = sum((line.amount for line in lines.values()), Decimal("0.00"))
+    credit = credit_state(session, tenant_id, account, total)
+    by_type = Counter(line.execution_type for line in lines.values())
     return BasketView(
         basket=basket,
         lines=top,
         count=len(items),
         total=total,
         execution_type=rules.basket_execution_type(types.get(i.product_id) for i in items),
-        credit=credit_state(session, tenant_id, account, total),
+        credit=credit,
         totals=pricing_rules.split_totals((x.billing_cycle, x.amount) for x in lines.values()),
+        credit_ribbon=credit_rules.credit_ribbon(credit.limit, credit.balance, total, bool(items)),
+        lines_by_type=dict(by_type),
     )
 
 
@@ -590,6 +602,33 @@ def remove_item(session: Session, tenant_id: int, user: User, item_id: int) -> N
         item = _own_item(session, tenant_id, user, item_id)
         session.execute(delete(BasketItem).where(BasketItem.parent_item_id == item.id))
         session.delete(item)
+
+
+def remove_lines_by_delivery(
+    session: Session, tenant_id: int, user: User, execution_type: str
+) -> int:
+    """Remove every line of one delivery method (add-ons with their plans): how a basket made
+    mixed by a Setup change is made orderable again (rule 4.2). Returns how many lines went; a
+    repeat (double click, retry) finds none and changes nothing."""
+    if execution_type not in (ExecutionType.AUTOMATIC, ExecutionType.MANUAL):
+        raise ValidationFailed(texts.BASKET_DELIVERY_INVALID)
+    with write_transaction(session):
+        basket = session.scalar(_BASKET_FOR_UPDATE, {"tenant_id": tenant_id, "user_id": user.id})
+        if basket is None:
+            return 0
+        rows = session.execute(_PRODUCTS_IN_BASKET, {"basket_id": basket.id}).all()
+        types = catalogue.execution_types_of(session, {tuple(row[:3]) for row in rows})
+        products = [pid for pid, *_rest in rows if types[pid] == execution_type]
+        lines = sum(n for pid, *_rest, n in rows if types[pid] == execution_type)
+        if not products:
+            return 0
+        doomed = delete(BasketItem).where(
+            BasketItem.basket_id == basket.id, BasketItem.product_id.in_(products)
+        )
+        session.execute(doomed.where(BasketItem.parent_item_id.is_not(None)))
+        session.execute(doomed)
+        basket.updated_at = utcnow()
+        return lines
 
 
 def clear(session: Session, basket_id: int) -> None:

@@ -18,19 +18,32 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
 from core.db import utcnow, write_transaction
 from core.enums import ExecutionType, HoldReason, ItemKind, OrderSource, PaymentMethod
-from core.models import Account, Basket, Invoice, Order, OrderHold, OrderItem, Payment, User
+from core.models import (
+    Account,
+    Basket,
+    Invoice,
+    Order,
+    OrderHold,
+    OrderItem,
+    Payment,
+    Product,
+    ProductType,
+    User,
+)
+from core.rules import basket as basket_rules
+from core.rules import credit as credit_rules
 from core.rules import placement
 from core.rules import scheduling_window as window_rules
 from core.rules.placement import Decision, PlacementFacts
 from core.rules.statuses import StatusKey, StorefrontType
 from core.services import basket as basket_service
-from core.services import notifications
+from core.services import catalogue, notifications
 from core.services import payments as pay
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, NotFound, ValidationFailed
@@ -89,6 +102,19 @@ def _drafts(session: Session, tenant_id: int, user: User, book: StatusBook):
     )
 
 
+def discard_drafts(session: Session, order_ids: list[int]) -> None:
+    """Delete abandoned Draft orders, inside the caller's transaction: add-on lines before the
+    lines they belong to (``order_item.parent_item_id`` does not cascade, and the ORM does not
+    know the two are related, so deleting the order row by row broke on add-ons), then the
+    orders; their holds and history lines go with them (``ON DELETE CASCADE``)."""
+    if not order_ids:
+        return
+    items = delete(OrderItem).where(OrderItem.order_id.in_(order_ids))
+    session.execute(items.where(OrderItem.parent_item_id.is_not(None)))
+    session.execute(items)
+    session.execute(delete(Order).where(Order.id.in_(order_ids)))
+
+
 def lock_basket(session: Session, user: User) -> None:
     """Take the user's basket row (PostgreSQL ``FOR UPDATE``; SQLite writes are serialised by
     ``BEGIN IMMEDIATE``), so concurrent checkouts of one basket place one order (issue 8)."""
@@ -117,11 +143,11 @@ def start_checkout(
         view = basket_service.load_basket(session, tenant_id, user, account, now)
         if view.empty:
             raise Conflict(texts.CHECKOUT_EMPTY_BASKET)
+        if view.mixed:  # rule 4.2, made false by a Setup change after the lines were added
+            raise Conflict(texts.BASKET_MIXED)
         book = StatusBook.load(session, tenant_id)
-        old = list(session.scalars(_drafts(session, tenant_id, user, book).with_for_update()))
-        for draft in old:
-            session.delete(draft)
-        session.flush()
+        old = _drafts(session, tenant_id, user, book).with_only_columns(Order.id)
+        discard_drafts(session, list(session.scalars(old.with_for_update())))
         return build_order(
             session,
             tenant_id=tenant_id,
@@ -237,6 +263,13 @@ class Review:
     @property
     def manual(self) -> bool:
         return self.order.execution_type == ExecutionType.MANUAL
+
+    @property
+    def credit_ribbon(self) -> credit_rules.CreditRibbon | None:
+        credit = self.credit
+        return credit_rules.credit_ribbon(
+            credit.limit, credit.balance, self.order.total, bool(self.order.items)
+        )
 
 
 def _schedulable(order: Order) -> bool:
@@ -372,6 +405,7 @@ def place(
             return PlaceResult(order, None, already_placed=True)
         if not order.items:
             raise Conflict(texts.CHECKOUT_EMPTY_BASKET)
+        check_delivery_unchanged(session, order)
         account = lock_account(session, order.account_id)
         tz = user.timezone or account.timezone
         scheduled_for = _parse_schedule(order, when, schedule_on, now, tz, date_format(user))
@@ -427,6 +461,23 @@ def place(
 
 
 _DEFERRED = (StatusKey.SCHEDULED, StatusKey.PENDING_RESELLER_APPROVAL)
+
+
+def check_delivery_unchanged(session: Session, order: Order) -> None:
+    """Rule 4.2 at placement: with their product types as configured now, the order's lines
+    are of one delivery method (else the mixed-basket message), and of the one the customer
+    reviewed (else the checkout changed: a manual service is never executed automatically)."""
+    rows = session.execute(
+        select(Product.id, Product.is_bundle, ProductType.non_automatic_execution)
+        .join(ProductType, ProductType.id == Product.product_type_id)
+        .where(Product.id.in_({i.product_id for i in order.items}))
+    ).all()
+    current = catalogue.execution_types_of(session, {tuple(row) for row in rows})
+    reviewed = [i.execution_type for i in order.items]
+    if basket_rules.is_mixed(current.values()) or basket_rules.is_mixed(reviewed):
+        raise Conflict(texts.BASKET_MIXED)
+    if any(current[i.product_id] != i.execution_type for i in order.items):
+        raise Conflict(texts.CHECKOUT_CHANGED)
 
 
 def charge_order(gateway, order: Order, card, token, key: str | None = None) -> pay.ChargeResult:

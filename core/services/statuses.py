@@ -112,10 +112,7 @@ class StatusBook:
 
 
 def is_storefront_visible(status: OrderStatus) -> bool:
-    return status.storefront_type in (
-        rules.StorefrontType.VIEWABLE,
-        rules.StorefrontType.SUBMITTED,
-    )
+    return rules.visible_to_customer(status.storefront_type)
 
 
 def set_order_status(
