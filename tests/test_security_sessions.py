@@ -124,6 +124,8 @@ def test_production_cookies_are_secure_http_only_and_same_site_lax(monkeypatch, 
 
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "production-test-secret")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")  # one process: no Redis needed here
+    monkeypatch.setenv("RATELIMIT_ALLOW_MEMORY", "1")
     monkeypatch.setenv("DATABASE_URL", db_url)
     prod = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     client = client_for(prod)
@@ -164,3 +166,35 @@ def test_throttling_storage_is_shared_storage_when_configured(monkeypatch, app):
     assert load_config(app.instance_path)["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379"
     monkeypatch.delenv("RATELIMIT_STORAGE_URI")
     assert load_config(app.instance_path)["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_production_counts_failed_sign_ins_in_redis_by_default(monkeypatch, app):
+    from webapp.config import PerProcessThrottling, load_config
+
+    for name in ("RATELIMIT_STORAGE_URI", "REDIS_URL", "RATELIMIT_ALLOW_MEMORY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "production-test-secret")
+    assert load_config(app.instance_path)["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/2")
+    assert load_config(app.instance_path)["RATELIMIT_STORAGE_URI"] == (
+        "redis://cache.internal:6379/2"
+    )
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://limits.internal:6379/0")
+    assert load_config(app.instance_path)["RATELIMIT_STORAGE_URI"] == (
+        "redis://limits.internal:6379/0"
+    )
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    with pytest.raises(PerProcessThrottling, match="RATELIMIT_ALLOW_MEMORY=1"):
+        load_config(app.instance_path)
+    monkeypatch.setenv("RATELIMIT_ALLOW_MEMORY", "1")
+    assert load_config(app.instance_path)["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_a_right_password_gives_the_account_its_attempts_back(app, demo):
+    for _ in range(4):
+        assert post_login(client_for(app), "bob@globex.example", "wrong").status_code == 401
+    assert post_login(client_for(app), "bob@globex.example").status_code == 303
+    for _ in range(5):
+        assert post_login(client_for(app), "bob@globex.example", "wrong").status_code == 401
+    assert post_login(client_for(app), "bob@globex.example", "wrong").status_code == 429

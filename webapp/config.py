@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -47,13 +48,45 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "no-reply@cloudshop.example"),
         "OPERATIONS_EMAIL": os.environ.get("OPERATIONS_EMAIL", "operations@cloudshop.example"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": ratelimit_storage(development),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "cloudshop"),
         "TEMPLATES_AUTO_RELOAD": development,
         "PREFERRED_URL_SCHEME": "http" if development else "https",
     }
     if overrides:
         config.update(overrides)
     return config
+
+
+# --- sign-in throttling storage (issue 13, point 10) -------------------------------------------
+PRODUCTION_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class PerProcessThrottling(RuntimeError):
+    """Production would count failed sign-ins per worker process (memory://): refused."""
+
+
+def ratelimit_storage(development: bool) -> str:
+    """Where failed sign-ins are counted. Development: this process's memory. Production: Redis,
+    shared by every gunicorn worker; per-process memory only when RATELIMIT_ALLOW_MEMORY=1,
+    because with N workers an attacker would get N times the allowed attempts."""
+    explicit = os.environ.get("RATELIMIT_STORAGE_URI")
+    if development:
+        return explicit or "memory://"
+    uri = explicit or os.environ.get("REDIS_URL") or PRODUCTION_REDIS_URL
+    if uri.startswith("memory://"):
+        if not _bool("RATELIMIT_ALLOW_MEMORY", False):
+            raise PerProcessThrottling(
+                "RATELIMIT_STORAGE_URI=memory:// counts failed sign-ins per worker process: with "
+                "4 gunicorn workers 20 attempts a minute get through instead of 5. Use Redis "
+                "(REDIS_URL or RATELIMIT_STORAGE_URI=redis://...), or set RATELIMIT_ALLOW_MEMORY=1 "
+                "if this server runs exactly one worker process."
+            )
+        logging.getLogger(__name__).warning(
+            "Sign-in throttling uses per-process memory (RATELIMIT_ALLOW_MEMORY=1): the limits "
+            "hold only with a single worker process."
+        )
+    return uri
 
 
 def _dev_secret(instance_path: str) -> str:

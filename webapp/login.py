@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from limits import parse
@@ -36,20 +36,36 @@ FAILURES_PER_ACCOUNT = parse("5/minute")
 FAILURES_PER_ADDRESS = parse("20/minute")
 
 
-def _throttle_keys(kind: str, email: str) -> list[tuple]:
-    return [
-        (FAILURES_PER_ACCOUNT, "login-account", kind, email.strip().lower()),
-        (FAILURES_PER_ADDRESS, "login-address", request.remote_addr or "unknown"),
-    ]
+def _account_key(kind: str, email: str) -> tuple:
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    return (FAILURES_PER_ACCOUNT, prefix, "login-account", kind, email.strip().lower())
 
 
-def _throttled(keys) -> bool:
-    return any(not limiter.limiter.test(item, *ids) for item, *ids in keys)
+def _address_key() -> tuple:
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    return (FAILURES_PER_ADDRESS, prefix, "login-address", request.remote_addr or "unknown")
 
 
-def _record_failure(keys) -> None:
-    for item, *ids in keys:
-        limiter.limiter.hit(item, *ids)
+def _take_attempt(kind: str, email: str) -> bool:
+    """Whether this sign-in may be tried. The account's attempt is taken before the (slow)
+    password check, atomically in the shared storage, so parallel requests on several workers
+    cannot all pass a check made before any of them is counted; a success gives the account
+    its attempts back."""
+    item, *ids = _address_key()
+    if not limiter.limiter.test(item, *ids):
+        return False
+    item, *ids = _account_key(kind, email)
+    return limiter.limiter.hit(item, *ids)
+
+
+def _record_failure() -> None:
+    item, *ids = _address_key()
+    limiter.limiter.hit(item, *ids)
+
+
+def _forget_failures(kind: str, email: str) -> None:
+    item, *ids = _account_key(kind, email)
+    limiter.limiter.clear(item, *ids)
 
 
 def login_view(kind: str, template: str, default_next: str, tenant_id: int | None):
@@ -57,17 +73,19 @@ def login_view(kind: str, template: str, default_next: str, tenant_id: int | Non
     error = None
     status = 200
     if form.validate_on_submit():
-        keys = _throttle_keys(kind, form.email.data)
-        if limiter.enabled and _throttled(keys):
+        throttling = limiter.enabled
+        if throttling and not _take_attempt(kind, form.email.data):
             return page(template, form=form, error=texts.LOGIN_THROTTLED, status=429)
         user = find_user(kind, form.email.data, tenant_id)
         if verify_password(user, form.password.data) and user.active:
+            if throttling:
+                _forget_failures(kind, form.email.data)
             session.clear()  # a new session on sign-in: no fixation
             login_user(LoginUser(user))
             target = safe_local_url(request.args.get("next"), default_next)
             return see_other(target)
-        if limiter.enabled:
-            _record_failure(keys)
+        if throttling:
+            _record_failure()
         error = texts.LOGIN_FAILED
     status = 401 if error else (422 if form.errors else 200)
     return page(template, form=form, error=error, status=status)
