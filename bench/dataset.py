@@ -214,6 +214,9 @@ def bench_environment(url: str) -> dict[str, str]:
             "SECRET_KEY": env.get("BENCH_SECRET_KEY", "bench-secret-key-not-for-production"),
             "SESSION_COOKIE_SECURE": "0",
             "PASSWORD_HASH_METHOD": FAST_HASH_METHOD,
+            # the benchmark signs in once per client and never fails: no Redis needed for it
+            "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+            "RATELIMIT_ALLOW_MEMORY": env.get("RATELIMIT_ALLOW_MEMORY", "1"),
             "INSTANCE_PATH": str(RESULTS / "instance"),
             "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
         }

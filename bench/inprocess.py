@@ -23,7 +23,8 @@ _SKIPPED = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
 def make_app(database_url: str):
     """Cloudshop with the benchmark's production settings; CSRF off for the test client."""
     env = bench_environment(database_url)
-    for key in ("APP_ENV", "SECRET_KEY", "SESSION_COOKIE_SECURE", "PASSWORD_HASH_METHOD"):
+    keys = ("APP_ENV", "SECRET_KEY", "SESSION_COOKIE_SECURE", "PASSWORD_HASH_METHOD")
+    for key in keys + ("RATELIMIT_STORAGE_URI", "RATELIMIT_ALLOW_MEMORY"):
         os.environ[key] = env[key]
     os.environ.setdefault("INSTANCE_PATH", env["INSTANCE_PATH"])
     from webapp import create_app

@@ -28,6 +28,9 @@ def production_app(monkeypatch, db_url, app):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "production-test-secret")
     monkeypatch.setenv("DATABASE_URL", db_url)
+    # one process: the throttling stays in this test process, never in a Redis other runs share
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setenv("RATELIMIT_ALLOW_MEMORY", "1")
     prod = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     yield prod
     with prod.app_context():
