@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, url_for
+from flask import abort, flash, g, make_response, render_template, url_for
 
 from bss_admin import bp
 from bss_admin.forms import ApiOptionsForm, OfferStatusForm, OrderStatusForm, ProductTypeForm
@@ -12,7 +12,7 @@ from core.services import statuses as status_service
 from core.services.errors import NotFound, ValidationFailed
 from webapp.auth import admin_required, signed_in_user
 from webapp.extensions import db
-from webapp.web import page, see_other
+from webapp.web import is_htmx, page, see_other
 
 # --- product types ---------------------------------------------------------------------------
 
@@ -118,15 +118,43 @@ def _input_from(form) -> setup.StatusInput:
     )
 
 
+def _status_row(kind: str, status_id: int, *, form=None, errors=None, status=200, saved=False):
+    """One row alone, for htmx: the other rows (and their unsaved edits) stay as they are."""
+    table = _TABLES[kind]
+    live = table["load"](db.session, g.tenant_id)
+    row = next((s for s in live if s.id == status_id and s.deleted_at is None), None)
+    if row is None:
+        abort(404)
+    key = str(status_id)
+    messages = list((errors or {}).get(key, [])) + list((errors or {}).get("", []))
+    colors = status_service.status_colors(db.session, g.tenant_id) if saved else []
+    body = render_template(
+        "bss_admin/setup/_status_row.html",
+        kind=kind,
+        status=row,
+        errors={key: messages} if messages else {},
+        row_values={key: form} if form is not None else {},
+        row_form=table["form"],
+        saved=status_id if saved else None,
+        colors_version=status_service.status_colors_version(colors),
+    )
+    response = make_response(body, status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
 def _status_post(kind: str, status_id: int | None, action: str):
     table = _TABLES[kind]
     form = table["form"]()
     key = str(status_id) if status_id is not None else "new"
+    row_alone = is_htmx() and status_id is not None
     if action != "delete" and not form.validate():
-        messages = [m for field_errors in form.errors.values() for m in field_errors]
+        if row_alone:
+            errors = {key: _form_messages(form)}
+            return _status_row(kind, status_id, form=form, errors=errors, status=422)
         return _status_page(
             kind,
-            errors={key: messages},
+            errors={key: _form_messages(form)},
             status=422,
             row_values={key: form} if status_id is not None else {},
             new_form=form if status_id is None else None,
@@ -144,6 +172,9 @@ def _status_post(kind: str, status_id: int | None, action: str):
     except NotFound:
         abort(404)
     except ValidationFailed as error:
+        if row_alone:
+            row_form = form if action != "delete" else None
+            return _status_row(kind, status_id, form=row_form, errors=error.errors, status=422)
         return _status_page(
             kind,
             errors=error.errors,
@@ -151,8 +182,16 @@ def _status_post(kind: str, status_id: int | None, action: str):
             row_values={key: form} if status_id is not None and action != "delete" else {},
             new_form=form if status_id is None else None,
         )
+    if row_alone:
+        if action == "delete":
+            return make_response("", 200)  # htmx removes the row
+        return _status_row(kind, status_id, saved=True)
     flash(message, "success")
     return see_other(url_for(table["endpoint"]))
+
+
+def _form_messages(form) -> list[str]:
+    return [m for field_errors in form.errors.values() for m in field_errors]
 
 
 @bp.route("/setup/order-statuses")

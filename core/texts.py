@@ -463,3 +463,13 @@ BASKET_REMOVE_MANUAL = "Remove the manually delivered services ({count})"
 BASKET_REMOVE_AUTOMATIC = "Remove the automatically delivered services ({count})"
 BASKET_KIND_REMOVED = "Removed {count} line(s) from your basket."
 BASKET_DELIVERY_INVALID = "Choose which delivery method's services to remove."
+
+# --- issue 13: back-orders, dashboard waiting reasons, Setup › Order Status colours ------------
+
+STATUS_COLOR_TOO_PALE = (
+    "This colour is too pale to see on the status badge (contrast {ratio}:1 against the badge; "
+    "at least 3:1 is needed). Choose a darker colour."
+)
+STATUS_COLOR_PREVIEW = "Badge preview"
+STATUS_COLOR_PREVIEW_PALE = "Too pale: this colour cannot be saved."
+STATUS_ROW_SAVED = "Saved."

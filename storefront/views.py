@@ -96,13 +96,15 @@ def status_colors():
     from flask import make_response
 
     from core.services.statuses import status_colors as colors_of
+    from core.services.statuses import status_colors_version
 
     tenant_id = current_user.tenant_id if current_user.is_authenticated else g.tenant.id
-    css = "\n".join(
-        f".status-color-{c[1:].lower()} {{ background-color: {c}; }}"
-        for c in colors_of(db.session, tenant_id)
-    )
+    colors = colors_of(db.session, tenant_id)
+    css = "\n".join(f".status-color-{c[1:].lower()} {{ background-color: {c}; }}" for c in colors)
     response = make_response(css)
     response.headers["Content-Type"] = "text/css; charset=utf-8"
-    response.headers["Cache-Control"] = "private, max-age=60"
-    return response
+    # revalidated on every page (a 304 while nothing changed): a colour saved in Setup shows
+    # on the next page at once, not after a cache lifetime
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.set_etag(status_colors_version(colors))
+    return response.make_conditional(request)

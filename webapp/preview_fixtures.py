@@ -2531,3 +2531,28 @@ def sf_confirmation_two_holds():
     )
     context["result"].messages = [texts.MANUAL_ORDER_CONFIRMATION, texts.CREDIT_REVIEW_CONFIRMATION]
     return context
+
+
+# --- issue 13: Setup › Order Status rows, dashboard waiting reasons, back-orders -------------
+
+
+@state(
+    "setup",
+    "order-statuses-row-saved",
+    "bss_admin/setup/statuses.html",
+    "Order Status table, one row just saved with htmx (only that row was replaced)",
+    user=BSS_ADMIN,
+)
+def setup_order_statuses_row_saved():
+    return _status_table("order", saved=2, colors_version="preview")
+
+
+@state(
+    "setup",
+    "order-statuses-pale-colour",
+    "bss_admin/setup/statuses.html",
+    "Order Status table, a colour too pale for the badge refused",
+    user=BSS_ADMIN,
+)
+def setup_order_statuses_pale_colour():
+    return _status_table("order", errors={"9": [texts.STATUS_COLOR_TOO_PALE.format(ratio="1.0")]})

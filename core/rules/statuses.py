@@ -6,11 +6,13 @@ its description (descriptions are editable).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from core import texts
+from core.rules import colors
 
 
 class OrderStatusType:
@@ -202,6 +204,17 @@ def _check_common_fields(row: StatusRow, errors: StatusTableErrors) -> None:
         errors.add(row.key, texts.STATUS_COLOR_INVALID)
 
 
+def _check_color_visible(
+    row: StatusRow, previous: StatusRow | None, errors: StatusTableErrors
+) -> None:
+    """A new or changed colour must be visible on the badge; one saved before stays allowed."""
+    if previous is not None and (previous.color or "").lower() == (row.color or "").lower():
+        return
+    if colors.too_pale_for_badge(row.color):
+        ratio = math.floor(colors.badge_contrast(row.color) * 10) / 10
+        errors.add(row.key, texts.STATUS_COLOR_TOO_PALE.format(ratio=f"{ratio:.1f}"))
+
+
 def _check_unique_descriptions(rows: Sequence[StatusRow], errors: StatusTableErrors) -> None:
     seen: dict[str, str] = {}
     for row in rows:
@@ -230,6 +243,7 @@ def validate_order_status_table(
             continue
         if not row.deleted:
             _check_common_fields(row, errors)
+            _check_color_visible(row, previous, errors)
             if row.type not in OrderStatusType.ALL:
                 errors.add(row.key, texts.STATUS_TYPE_INVALID)
             if row.storefront_type == S.NOT_VIEWABLE:
@@ -274,11 +288,12 @@ def validate_offer_status_table(
     errors = StatusTableErrors()
     old = {r.key: r for r in before}
     for row in after:
+        previous = old.get(row.key)
         if not row.deleted:
             _check_common_fields(row, errors)
+            _check_color_visible(row, previous, errors)
             if row.type not in OfferStatusType.ALL:
                 errors.add(row.key, texts.STATUS_TYPE_INVALID)
-        previous = old.get(row.key)
         if previous and previous.live and not row.live:
             others = [r for r in after if r.live and r.type == previous.type and r.key != row.key]
             if not others:

@@ -157,3 +157,11 @@ def status_colors(session: Session, tenant_id: int) -> list[str]:
         session.scalars(select(OfferStatus.color).where(OfferStatus.tenant_id == tenant_id))
     )
     return sorted(c.lower() for c in colors if c and valid.match(c))
+
+
+def status_colors_version(colors: list[str]) -> str:
+    """A short fingerprint of the colours: it changes with any colour change, so the colour
+    stylesheet's ETag (and a URL carrying it) never lets a browser keep an old copy."""
+    import hashlib
+
+    return hashlib.sha1(",".join(colors).encode()).hexdigest()[:12]
