@@ -473,3 +473,13 @@ STATUS_COLOR_TOO_PALE = (
 STATUS_COLOR_PREVIEW = "Badge preview"
 STATUS_COLOR_PREVIEW_PALE = "Too pale: this colour cannot be saved."
 STATUS_ROW_SAVED = "Saved."
+DASHBOARD_WAITING_COLUMN = "Why it waits"
+WAIT_REASONS = {
+    "manual_execution": "Manual execution",
+    "credit_limit": "Credit limit",
+    "payment_failed": "Payment failed",
+    "reseller_approval": "Reseller approval",
+    "scheduled": "Scheduled",
+}
+WAIT_REASON_NONE = "Not executed yet"
+WAITING_FOR = "waiting {amount} {unit}"

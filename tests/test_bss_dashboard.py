@@ -1,5 +1,7 @@
 """The BSS dashboard (PRODUCT.md 6.1): Unexecuted Orders and Orders For Manual Management."""
 
+import re
+
 from sqlalchemy import select
 
 from core import texts
@@ -80,8 +82,13 @@ def test_the_dashboard_page_shows_both_widgets(client, demo, session):
     assert "Unexecuted Orders" in text
     assert "Orders For Manual Management" in text
     widget = soup(page).find(id="unexecuted-orders")
-    assert widget["hx-get"] == "/bss/dashboard/unexecuted-orders"
-    assert "every 5s" in widget["hx-trigger"]
+    assert not widget.has_attr("hx-get")  # the widget stays; only its rows are refreshed
+    rows = widget.find("tbody", id="unexecuted-rows")
+    assert rows["hx-get"] == "/bss/dashboard/unexecuted-orders"
+    assert "every 5s" in rows["hx-trigger"]
+    assert rows["hx-select"] == "#unexecuted-rows" and rows["hx-swap"] == "outerHTML"
+    assert widget.has_attr("data-refresh-region")  # paused while focus is inside (JS)
+    assert soup(page).find("script", src="/static/js/dashboard-refresh.js")
     manual = soup(page).find("table", id="manual-orders")
     order = manual_order(session)
     link = manual.find("a", string=order.number)
@@ -111,3 +118,40 @@ def test_the_widget_says_so_when_everything_is_executed(client, demo, session):
     fragment = client.get("/bss/dashboard/unexecuted-orders", headers={"HX-Request": "true"})
     assert texts.DASHBOARD_NO_UNEXECUTED in text_of(fragment)
     assert session.scalar(select(Order.id).where(Order.tenant_id == t.id)) is not None
+
+
+def test_each_unexecuted_order_says_why_it_waits_and_for_how_long(session, demo):
+    from datetime import timedelta
+
+    from core.enums import HoldReason
+    from core.models import OrderHold
+    from core.rules.waiting import Waited
+
+    t = tenant(session)
+    order = manual_order(session)
+    hold = session.scalar(
+        select(OrderHold).where(OrderHold.order_id == order.id, OrderHold.released_at.is_(None))
+    )
+    assert hold.reason == HoldReason.MANUAL_EXECUTION
+    session.add(
+        OrderHold(
+            order_id=order.id,
+            reason=HoldReason.CREDIT_LIMIT,
+            placed_at=hold.placed_at + timedelta(minutes=5),
+        )
+    )
+    session.commit()
+    now = hold.placed_at + timedelta(hours=3, minutes=20)
+    row = next(r for r in dashboard.unexecuted_orders(session, t.id, now=now) if r.id == order.id)
+    assert row.waiting_reasons == (HoldReason.MANUAL_EXECUTION, HoldReason.CREDIT_LIMIT)
+    assert row.waited == Waited(3, "h")
+
+
+def test_the_widget_shows_the_reasons_and_the_wait_in_words(client, demo, session):
+    login(client, "operator@skyline.example", bss=True)
+    order = manual_order(session)
+    page = client.get("/bss/dashboard/unexecuted-orders", headers={"HX-Request": "true"})
+    row = soup(page).find(id=f"unexecuted-{order.id}").get_text(" ")
+    assert texts.WAIT_REASONS["manual_execution"] in row
+    assert re.search(r"waiting \d+ (min|h|d)\b", row)
+    assert texts.DASHBOARD_WAITING_COLUMN in text_of(page)

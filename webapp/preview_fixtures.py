@@ -1489,10 +1489,22 @@ def _row(n, key, account="Acme Ltd", manual=False, total="600.00", **extra):
 
 def _unexecuted():
     return [
-        _row(1, "submitted", manual=True),
-        _row(2, "submitted", "Globex Corp", manual=True, total="1400.00", partly_executed=True),
-        _row(3, "pending_reseller_approval", "Initech", total="42.00"),
+        _row(1, "submitted", manual=True, **_waiting(("manual_execution",), 5, "h")),
+        _row(
+            2,
+            "submitted",
+            "Globex Corp",
+            manual=True,
+            total="1400.00",
+            partly_executed=True,
+            **_waiting(("manual_execution", "credit_limit"), 2, "d"),
+        ),
+        _row(3, "pending_reseller_approval", "Initech", total="42.00", **_waiting((), 15, "min")),
     ]
+
+
+def _waiting(reasons, amount, unit):
+    return {"waiting_reasons": reasons, "waited": NS(amount=amount, unit=unit)}
 
 
 @state("bss", "dashboard", "bss_admin/dashboard.html", "Dashboard (admin)", user=BSS_ADMIN)

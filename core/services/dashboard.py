@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
 from core.enums import ExecutionType, OrderSource
-from core.models import Account, Order, OrderItem, OrderStatus
+from core.models import Account, Order, OrderHold, OrderItem, OrderStatus
+from core.rules import waiting
 from core.rules.statuses import OrderStatusType, StorefrontType
 from core.services.statuses import StatusBook
 
@@ -28,6 +30,8 @@ class DashboardRow:
     total: Decimal
     currency: str
     partly_executed: bool
+    waiting_reasons: tuple[str, ...] = ()  # HoldReason values, see core.rules.waiting
+    waited: waiting.Waited | None = None
 
 
 def _submitted_ids(book: StatusBook) -> list[int]:
@@ -75,8 +79,10 @@ def unexecuted_orders(
     tenant_id: int,
     limit: int = UNEXECUTED_LIMIT,
     book: StatusBook | None = None,
+    now: datetime | None = None,
 ) -> list[DashboardRow]:
-    """Every order in Submitted status (not or partially executed), newest first."""
+    """Every order in Submitted status (not or partially executed), newest first, each with
+    why it waits and for how long."""
     book = book or StatusBook.load(session, tenant_id)
     ids = _submitted_ids(book)
     if not ids:
@@ -87,7 +93,29 @@ def unexecuted_orders(
         .order_by(Order.order_date.desc(), Order.id.desc())
         .limit(limit)
     )
-    return _rows(session, book, query)
+    return _with_waiting(session, _rows(session, book, query), now or utcnow())
+
+
+def _with_waiting(session: Session, rows: list[DashboardRow], now: datetime) -> list[DashboardRow]:
+    """Each row with why it waits (its open holds) and for how long: one query for all rows."""
+    if not rows:
+        return rows
+    holds: dict[int, list[waiting.OpenHold]] = {}
+    query = select(OrderHold.order_id, OrderHold.reason, OrderHold.placed_at).where(
+        OrderHold.order_id.in_([r.id for r in rows]), OrderHold.released_at.is_(None)
+    )
+    for order_id, reason, placed_at in session.execute(query):
+        holds.setdefault(order_id, []).append(waiting.OpenHold(reason, placed_at))
+    return [
+        replace(
+            row,
+            waiting_reasons=waiting.waiting_reasons(holds.get(row.id, ())),
+            waited=waiting.waited(
+                waiting.waiting_since(row.order_date, holds.get(row.id, ())), now
+            ),
+        )
+        for row in rows
+    ]
 
 
 def manual_management_orders(
