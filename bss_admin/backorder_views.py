@@ -7,13 +7,15 @@ from __future__ import annotations
 from flask import abort, flash, g, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
 
 from bss_admin import bp
+from bss_admin.order_forms import _int_or_none
 from core import texts
 from core.models import Order
 from core.rules.backorders import BackorderAction
-from core.services import backorders, bss_subscriptions, order_records
+from core.services import backorder_listing, bss_subscriptions, order_records, orders
 from core.services.errors import NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
 from webapp.extensions import db
@@ -71,18 +73,60 @@ def order_records_panel(order: Order, **overrides) -> dict:
 # --- back-orders -----------------------------------------------------------------------------
 
 
+class BackorderFilterForm(FlaskForm):
+    """The list's filters, read from the query string (GET: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    reseller = SelectField("Tenant reseller", coerce=_int_or_none, validate_choice=False)
+    account = SelectField("Account", coerce=_int_or_none, validate_choice=False)
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+    after = StringField("after", validators=[Optional(), Length(max=200)])
+
+
 @bp.route("/backorders")
 @bss_required()
 def backorders_list():
-    listing = backorders.list_backorders(
-        db.session, g.tenant_id, request.args.get("page", 1, type=int)
+    form = BackorderFilterForm(request.args)
+    form.validate()
+    filters = backorder_listing.BackorderFilters(
+        reseller_id=form.reseller.data,
+        account_id=form.account.data,
+        date_from=form.date_from.data if not form.date_from.errors else None,
+        date_to=form.date_to.data if not form.date_to.errors else None,
+        after=form.after.data or None,
+        timezone=current_user.timezone,
     )
+    listing = backorder_listing.list_backorders(db.session, g.tenant_id, filters)
+    form.reseller.choices = [("", "Any")] + backorder_listing.tenant_resellers(
+        db.session, g.tenant_id
+    )
+    accounts = orders.list_accounts(db.session, g.tenant_id, limit=orders.ACCOUNT_CHOICES + 1)
+    if len(accounts) > orders.ACCOUNT_CHOICES:  # never a 20,000-option list: the chosen one only
+        accounts = [a for a in accounts if a[0] == form.account.data]
+    form.account.choices = [("", "Any")] + accounts
+    kept = {k: v for k, v in request.args.items() if k != "after" and v}
     return page(
         "bss_admin/backorders/list.html",
         block="backorders",
+        form=form,
         listing=listing,
         backorder_action_labels=BackorderAction.LABELS,
+        next_url=url_for("bss_admin.backorders_list", **kept, after=listing.next_cursor)
+        if listing.next_cursor
+        else None,
+        first_url=url_for("bss_admin.backorders_list", **kept) if filters.after else None,
     )
+
+
+@bp.app_template_global()
+def backorder_facts(order: Order):
+    """Billing To, price list and sharing rule of a back-order, for its page and print-out."""
+    if order.source != "backorder":
+        return None
+    return backorder_listing.backorder_facts(db.session, order)
 
 
 # --- subscription view -----------------------------------------------------------------------

@@ -483,3 +483,21 @@ WAIT_REASONS = {
 }
 WAIT_REASON_NONE = "Not executed yet"
 WAITING_FOR = "waiting {amount} {unit}"
+BACKORDERS_INTRO = (
+    "Orders created in your BSS when your tenant resellers execute sales (new subscriptions, "
+    "quantity changes, basket checkouts, add-ons, trials upgraded to paid)."
+)
+BACKORDERS_WHAT_TO_DO = (
+    "What to do with a back-order: the tenant reseller has already delivered the sale to its "
+    "customer, so there is nothing to execute here. Check it, then bill the tenant reseller "
+    "(Billing To) at the price list shown and fulfil your side with the vendor; add activities, "
+    "related e-mails or cases to follow it up. You may edit its Name, Type, Payment Method, "
+    "Sales Rep, Contact, Campaign and Responsible user; its items, execution, copy and deletion "
+    "stay with the tenant reseller."
+)
+BACKORDERS_FILTERED_NONE = "No back-order matches these filters."
+BACKORDER_BILLING_TO = "Billing To"
+BACKORDER_PRICE_LIST = "Price list"
+BACKORDER_SHARING_RULE = "Sharing rule"
+BACKORDER_SHARING_NOTE = "from Use of API Options; who may see it is not enforced per user yet"
+BSS_FOOTER = "© {tenant}"

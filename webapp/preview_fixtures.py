@@ -1891,7 +1891,7 @@ def bss_order_backorder():
         "executed", items=items, manual=False, source="backorder", number="SO0000301"
     )
     facts = _facts("automatic_execute", is_backorder=True, any_executed=True, has_remaining=False)
-    return _order_page(_detail(the_order, facts))
+    return {**_order_page(_detail(the_order, facts)), "backorder_facts": _backorder_facts}
 
 
 @state("bss", "order-canceled", "bss_admin/orders/detail.html", "Order: canceled", user=BSS_ADMIN)
@@ -2046,8 +2046,11 @@ def bss_backorders():
         )
     ]
     return {
-        "listing": NS(rows=rows, total=len(rows), page=1, has_next=True),
+        "listing": NS(rows=rows, next_cursor="cursor"),
         "backorder_action_labels": labels,
+        "form": _backorder_filter_form(),
+        "next_url": "/bss/backorders?after=cursor",
+        "first_url": None,
     }
 
 
@@ -2060,8 +2063,11 @@ def bss_backorders():
 )
 def bss_backorders_empty():
     return {
-        "listing": NS(rows=[], total=0, page=1, has_next=False),
+        "listing": NS(rows=[], next_cursor=None),
         "backorder_action_labels": _backorder_labels(),
+        "form": _backorder_filter_form(),
+        "next_url": None,
+        "first_url": None,
     }
 
 
@@ -2568,3 +2574,44 @@ def setup_order_statuses_row_saved():
 )
 def setup_order_statuses_pale_colour():
     return _status_table("order", errors={"9": [texts.STATUS_COLOR_TOO_PALE.format(ratio="1.0")]})
+
+
+def _backorder_filter_form(reseller=None):
+    from bss_admin.backorder_views import BackorderFilterForm
+
+    form = BackorderFilterForm(formdata=None, data={"reseller": reseller})
+    form.reseller.choices = [("", "Any"), (41, "Skyline Cloud"), (42, "Stratus Hosting")]
+    form.account.choices = [("", "Any"), (11, "Acme Ltd"), (12, "Globex Corp"), (13, "Initech")]
+    return form
+
+
+def _backorder_facts(order):
+    return NS(billing_to="Skyline Cloud", price_list="Tenant resellers", sharing_rule="Team")
+
+
+@state(
+    "bss",
+    "backorders-filtered",
+    "bss_admin/backorders/list.html",
+    "Back-orders filtered by tenant reseller, second page (no match)",
+    user=BSS_ADMIN,
+)
+def bss_backorders_filtered():
+    return {
+        "listing": NS(rows=[], next_cursor=None),
+        "backorder_action_labels": _backorder_labels(),
+        "form": _backorder_filter_form(reseller=42),
+        "next_url": None,
+        "first_url": "/bss/backorders?reseller=42",
+    }
+
+
+@state(
+    "bss",
+    "order-backorder-print",
+    "bss_admin/orders/print.html",
+    "Back-order print-out: Billing To, price list, sharing rule",
+    user=BSS_ADMIN,
+)
+def bss_order_backorder_print():
+    return bss_order_backorder()

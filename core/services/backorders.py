@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.enums import AccountKind, BillingCycle, ItemKind, OrderSource
 from core.models import (
@@ -45,7 +45,6 @@ from core.services.order_factory import ItemSpec, build_order
 from core.services.statuses import StatusBook
 
 ZERO = Decimal("0.00")
-PER_PAGE = 50
 # the history line of a mirrored subscription that names its source (see _find_mirror)
 MIRRORED = "mirrored"
 ACTOR = "Back-ordering"
@@ -499,46 +498,3 @@ def _relate_addon(session, backorder, line, mirror, source) -> None:
     else:
         mirrored.quantity = quantity
         mirrored.source_order_id = backorder.id
-
-
-# --- the distributor's list of back-orders ------------------------------------------------
-
-
-@dataclass
-class BackorderRow:
-    order: Order
-    account_name: str
-    billing_name: str | None
-
-
-@dataclass
-class BackorderPage:
-    rows: list[BackorderRow]
-    page: int
-    has_next: bool
-    total: int
-
-
-def list_backorders(session: Session, tenant_id: int, page: int = 1) -> BackorderPage:
-    """The back-orders of the distributor's tenant resellers, newest first."""
-    page = max(1, page)
-    billing = aliased(Account)
-    query = (
-        select(Order, Account.name, billing.name)
-        .join(Account, Account.id == Order.account_id)
-        .outerjoin(billing, billing.id == Order.billing_account_id)
-        .where(Order.tenant_id == tenant_id, Order.source == OrderSource.BACKORDER)
-    )
-    rows = session.execute(
-        query.order_by(Order.order_date.desc(), Order.id.desc())
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE + 1)
-    ).all()
-    total = session.scalar(
-        select(func.count())
-        .select_from(Order)
-        .where(Order.tenant_id == tenant_id, Order.source == OrderSource.BACKORDER)
-    )
-    return BackorderPage(
-        [BackorderRow(*row) for row in rows[:PER_PAGE]], page, len(rows) > PER_PAGE, total or 0
-    )
