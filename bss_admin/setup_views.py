@@ -12,7 +12,7 @@ from core.services import statuses as status_service
 from core.services.errors import NotFound, ValidationFailed
 from webapp.auth import admin_required, signed_in_user
 from webapp.extensions import db
-from webapp.web import is_htmx, page, see_other
+from webapp.web import is_htmx, page, render_block, see_other
 
 # --- product types ---------------------------------------------------------------------------
 
@@ -118,8 +118,7 @@ def _input_from(form) -> setup.StatusInput:
     )
 
 
-def _status_row(kind: str, status_id: int, *, form=None, errors=None, status=200, saved=False):
-    """One row alone, for htmx: the other rows (and their unsaved edits) stay as they are."""
+def _row_html(kind: str, status_id: int, *, form=None, errors=None, saved=False) -> str:
     table = _TABLES[kind]
     live = table["load"](db.session, g.tenant_id)
     row = next((s for s in live if s.id == status_id and s.deleted_at is None), None)
@@ -128,7 +127,7 @@ def _status_row(kind: str, status_id: int, *, form=None, errors=None, status=200
     key = str(status_id)
     messages = list((errors or {}).get(key, [])) + list((errors or {}).get("", []))
     colors = status_service.status_colors(db.session, g.tenant_id) if saved else []
-    body = render_template(
+    return render_template(
         "bss_admin/setup/_status_row.html",
         kind=kind,
         status=row,
@@ -138,6 +137,21 @@ def _status_row(kind: str, status_id: int, *, form=None, errors=None, status=200
         saved=status_id if saved else None,
         colors_version=status_service.status_colors_version(colors),
     )
+
+
+def _new_row_html(kind: str, *, form=None, errors=None) -> str:
+    messages = list((errors or {}).get("new", [])) + list((errors or {}).get("", []))
+    return render_block(
+        "bss_admin/setup/statuses.html",
+        "new_status_row",
+        kind=kind,
+        errors={"new": messages} if messages else {},
+        new_form=form or _TABLES[kind]["form"](formdata=None),
+    )
+
+
+def _rows_response(body: str, status: int = 200):
+    """Rows alone, for htmx: the other rows (and their unsaved edits) stay as they are."""
     response = make_response(body, status)
     response.headers["Vary"] = "HX-Request"
     return response
@@ -147,24 +161,30 @@ def _status_post(kind: str, status_id: int | None, action: str):
     table = _TABLES[kind]
     form = table["form"]()
     key = str(status_id) if status_id is not None else "new"
-    row_alone = is_htmx() and status_id is not None
-    if action != "delete" and not form.validate():
-        if row_alone:
-            errors = {key: _form_messages(form)}
-            return _status_row(kind, status_id, form=form, errors=errors, status=422)
+    alone = is_htmx()  # htmx swaps only the row concerned
+
+    def refused(errors):
+        if alone and status_id is None:
+            return _rows_response(_new_row_html(kind, form=form, errors=errors), 422)
+        if alone:
+            row_form = form if action != "delete" else None
+            return _rows_response(_row_html(kind, status_id, form=row_form, errors=errors), 422)
         return _status_page(
             kind,
-            errors={key: _form_messages(form)},
+            errors=errors,
             status=422,
-            row_values={key: form} if status_id is not None else {},
+            row_values={key: form} if status_id is not None and action != "delete" else {},
             new_form=form if status_id is None else None,
         )
+
+    if action != "delete" and not form.validate():
+        return refused({key: _form_messages(form)})
     try:
         if action == "delete":
             table["delete"](db.session, g.tenant_id, signed_in_user(), status_id)
             message = texts.STATUS_DELETED
         elif status_id is None:
-            table["add"](db.session, g.tenant_id, signed_in_user(), _input_from(form))
+            added = table["add"](db.session, g.tenant_id, signed_in_user(), _input_from(form))
             message = texts.STATUS_ADDED
         else:
             table["update"](db.session, g.tenant_id, signed_in_user(), status_id, _input_from(form))
@@ -172,20 +192,13 @@ def _status_post(kind: str, status_id: int | None, action: str):
     except NotFound:
         abort(404)
     except ValidationFailed as error:
-        if row_alone:
-            row_form = form if action != "delete" else None
-            return _status_row(kind, status_id, form=row_form, errors=error.errors, status=422)
-        return _status_page(
-            kind,
-            errors=error.errors,
-            status=422,
-            row_values={key: form} if status_id is not None and action != "delete" else {},
-            new_form=form if status_id is None else None,
-        )
-    if row_alone:
-        if action == "delete":
-            return make_response("", 200)  # htmx removes the row
-        return _status_row(kind, status_id, saved=True)
+        return refused(error.errors)
+    if alone and action == "delete":
+        return _rows_response("")  # htmx removes the row
+    if alone and status_id is None:  # the new status's row, then an empty row to add another
+        return _rows_response(_row_html(kind, added.id, saved=True) + _new_row_html(kind))
+    if alone:
+        return _rows_response(_row_html(kind, status_id, saved=True))
     flash(message, "success")
     return see_other(url_for(table["endpoint"]))
 

@@ -55,12 +55,50 @@ def test_saving_one_row_with_htmx_answers_that_row_alone(client, demo, session):
     assert (saved.description, saved.color) == ("Submitted to operations", "#1d4ed8")
 
 
+def test_adding_a_status_with_htmx_answers_its_row_and_a_fresh_row_to_add_another(
+    client, demo, session
+):
+    login(client, "admin@skyline.example", bss=True)
+    response = client.post(
+        "/bss/setup/order-statuses",
+        data={
+            "number": "9",
+            "description": "Awaiting hardware",
+            "type": "in_progress",
+            "storefront_type": "viewable",
+            "color": "#123456",
+            "active": "y",
+        },
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    added = _status(session, "Awaiting hardware", column="description")
+    rows = soup(response).find_all("tr")
+    assert [row["id"] for row in rows] == [f"row-{added.id}", "row-new"]
+    assert soup(response).find(id="new-description").get("value") in (None, "")
+    # refused: the new row alone again, with what was typed and why
+    again = client.post(
+        "/bss/setup/order-statuses",
+        data={
+            "number": "10",
+            "description": "Awaiting hardware",
+            "type": "in_progress",
+            "storefront_type": "viewable",
+            "color": "#123456",
+            "active": "y",
+        },
+        headers=HTMX,
+    )
+    assert again.status_code == 422
+    assert [row["id"] for row in soup(again).find_all("tr")] == ["row-new"]
+    assert texts.STATUS_DESCRIPTION_TAKEN in text_of(again)
+    assert soup(again).find(id="new-description")["value"] == "Awaiting hardware"
+
+
 def test_the_save_buttons_swap_only_their_own_row(client, demo):
     login(client, "admin@skyline.example", bss=True)
     page = soup(client.get("/bss/setup/order-statuses"))
     for row in page.select("tbody tr[id^=row-]"):
-        if row["id"] == "row-new":
-            continue
         for form in row.find_all("form"):
             assert form["hx-target"] == "#" + row["id"], form
             assert form["hx-swap"] == "outerHTML"

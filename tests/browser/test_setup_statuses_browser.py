@@ -68,6 +68,19 @@ def test_saving_one_row_keeps_the_unsaved_edits_of_the_others(page, live_server)
     screenshot(page, "setup-statuses-row-saved")
 
 
+def test_adding_a_status_keeps_the_unsaved_edits_of_the_other_rows(page, live_server):
+    ids = _ids(live_server)
+    sign_in(page, live_server, "admin@skyline.example", bss=True)
+    page.goto(live_server("/bss/setup/order-statuses"))
+    page.fill(f"#status-{ids['draft']}-description", "Draft (typed, not saved)")
+    page.fill("#new-number", "9")
+    page.fill("#new-description", "Awaiting hardware")
+    page.click("#row-new button[aria-label='Add status']")
+    page.wait_for_selector("tr[id^=row-]:has(input[value='Awaiting hardware'])")
+    assert page.input_value(f"#status-{ids['draft']}-description") == "Draft (typed, not saved)"
+    assert page.input_value("#new-description") == ""  # ready for another one
+
+
 def test_the_badge_preview_follows_the_picker_and_warns_of_a_pale_colour(page, live_server):
     ids = _ids(live_server)
     sign_in(page, live_server, "admin@skyline.example", bss=True)
