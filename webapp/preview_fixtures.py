@@ -2531,3 +2531,7 @@ def sf_confirmation_two_holds():
     )
     context["result"].messages = [texts.MANUAL_ORDER_CONFIRMATION, texts.CREDIT_REVIEW_CONFIRMATION]
     return context
+
+
+# --- catalogue back office (issue 15): its states live beside its views ----------------------
+from bss_admin.catalogue import preview as _catalogue_preview  # noqa: E402,F401
