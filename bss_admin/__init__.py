@@ -11,3 +11,9 @@ from bss_admin import setup_views, views  # noqa: E402,F401
 from bss_admin import dashboard_views, orders_views  # noqa: E402,F401
 from bss_admin import backorder_views  # noqa: E402,F401
 from bss_admin import offers_views  # noqa: E402,F401
+from bss_admin.catalogue import views as catalogue_views  # noqa: E402,F401
+from bss_admin.catalogue import price_list_views as catalogue_price_list_views  # noqa: E402,F401
+from bss_admin.catalogue import plan_views as catalogue_plan_views  # noqa: E402,F401
+from bss_admin.catalogue import bundle_views as catalogue_bundle_views  # noqa: E402,F401
+from bss_admin.catalogue import csv_views as catalogue_csv_views  # noqa: E402,F401
+from bss_admin.catalogue import promotion_views as catalogue_promotion_views  # noqa: E402,F401

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -218,6 +219,12 @@ class Product(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # issue 13 (prices): what one of quantity is ("user", "host"); prices read "per user / month"
     unit: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # catalogue back office (issue 15): ``active`` False is a retired product (kept for history);
+    # an unpublished one is sold from the BSS only; one-off or recurring (core.rules.catalogue)
+    published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    billing_kind: Mapped[str] = mapped_column(
+        String(20), default="recurring", server_default="recurring"
+    )
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "code"),
@@ -228,6 +235,13 @@ class Product(Base):
     product_type: Mapped[ProductType] = relationship()
     plans: Mapped[list[Plan]] = relationship(back_populates="product", order_by="Plan.id")
     addons: Mapped[list[AddOn]] = relationship(back_populates="product", order_by="AddOn.id")
+    # catalogue back office (issue 15): its active promotions, read with the product page
+    active_promotions: Mapped[list[Promotion]] = relationship(
+        viewonly=True,
+        primaryjoin="and_(Promotion.product_id == Product.id, "
+        "Promotion.tenant_id == Product.tenant_id, Promotion.active.is_(True))",
+        order_by="Promotion.id",
+    )
 
 
 class BundleComponent(Base):
@@ -263,6 +277,8 @@ class Plan(Base):
     billing_cycle: Mapped[str] = mapped_column(String(20), default=BillingCycle.MONTHLY)
     min_quantity: Mapped[int] = mapped_column(Integer, default=1)
     max_quantity: Mapped[int] = mapped_column(Integer, default=10000)
+    # catalogue back office (issue 15): the commitment term in months (0: none)
+    commitment_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     product: Mapped[Product] = relationship(back_populates="plans")
 
@@ -304,16 +320,27 @@ class Promotion(Base):
     __table_args__ = (
         CheckConstraint("percent_off > 0 AND percent_off <= 100", name="percent_range"),
         CheckConstraint("ends_on >= starts_on", name="date_range"),
+        # catalogue back office (issue 15): a percentage or a fixed amount off each unit
+        CheckConstraint("amount_off > 0", name="amount_positive"),
+        CheckConstraint(
+            "(kind = 'percent' AND percent_off IS NOT NULL) "
+            "OR (kind = 'amount' AND amount_off IS NOT NULL)",
+            name="kind_value",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
-    percent_off: Mapped[Decimal] = mapped_column(Money)
+    percent_off: Mapped[Decimal | None] = mapped_column(Money)
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # catalogue back office (issue 15): core.rules.promotions; plan None: every plan
+    kind: Mapped[str] = mapped_column(String(20), default="percent", server_default="percent")
+    amount_off: Mapped[Decimal | None] = mapped_column(Money)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
 
 
 # --- baskets --------------------------------------------------------------------------------
@@ -754,6 +781,12 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- catalogue back office (issue 15) ---------------------------------------------------------
+
+# a catalogue object's history (who, when, before -> after) is read by its entity and id
+Index("ix_audit_entry_entity", AuditEntry.tenant_id, AuditEntry.entity, AuditEntry.entity_id)
 
 
 # history rows are append-only in every session (issue 8)

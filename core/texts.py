@@ -501,3 +501,124 @@ BACKORDER_PRICE_LIST = "Price list"
 BACKORDER_SHARING_RULE = "Sharing rule"
 BACKORDER_SHARING_NOTE = "from Use of API Options; who may see it is not enforced per user yet"
 BSS_FOOTER = "© {tenant}"
+# --- catalogue back office (issue 15) ---------------------------------------------------------
+
+CATALOGUE_CODE_REQUIRED = "Enter a code for the product."
+CATALOGUE_CODE_TOO_LONG = "The code can be at most {max} characters long."
+CATALOGUE_CODE_INVALID = (
+    "A code starts with a letter or a digit and holds only letters, digits, dots, hyphens and "
+    "underscores."
+)
+CATALOGUE_CODE_TAKEN = "Another product already has this code."
+CATALOGUE_NAME_REQUIRED = "Enter a name for the product."
+CATALOGUE_NAME_TOO_LONG = "The name can be at most {max} characters long."
+CATALOGUE_DESCRIPTION_TOO_LONG = "The description can be at most {max} characters long."
+CATALOGUE_PRODUCT_TYPE_INVALID = "Choose a product type from the list."
+CATALOGUE_BILLING_KIND_INVALID = "Choose one-off or recurring."
+CATALOGUE_PRODUCT_CREATED = "Product {code} created."
+CATALOGUE_PRODUCT_SAVED = "Product {code} saved."
+CATALOGUE_PRODUCT_RETIRED = (
+    "Product {code} retired: it is gone from the Storefront and from new orders and offers; "
+    "existing orders, offers and subscriptions keep it."
+)
+CATALOGUE_FORM_HAS_ERRORS = "The product was not saved: check the fields marked below."
+CATALOGUE_PRODUCT_IS_RETIRED = (
+    "This product is retired: the Storefront, new orders and new offers no longer offer it. "
+    "Existing orders, offers and subscriptions keep it."
+)
+CATALOGUE_PRODUCT_NOT_FOUND = "That product does not exist."
+CATALOGUE_PRODUCTS_NONE = "No products match."
+CATALOGUE_NO_PRODUCT_TYPES = "Create a product type first (Setup › Product Types)."
+CATALOGUE_RETIRE_CONFIRM = (
+    "Retiring takes the product off the Storefront and out of new orders and offers. Existing "
+    "orders, offers and subscriptions keep it."
+)
+# the Storefront: a basket holding a product that was retired or unpublished since
+BASKET_PRODUCT_UNAVAILABLE = "No longer available: remove it to check out."
+BASKET_HAS_UNAVAILABLE = (
+    "Your basket holds products that are no longer sold. Remove them before you check out."
+)
+CATALOGUE_SEARCH_NONE = "No products match your search."
+# price lists and their prices
+PRICE_LIST_NAME_REQUIRED = "Enter a name for the price list."
+PRICE_LIST_NAME_TOO_LONG = "The name can be at most {max} characters long."
+PRICE_LIST_NAME_TAKEN = "Another price list already has this name."
+PRICE_LIST_CURRENCY_INVALID = "Enter the currency as its three-letter ISO 4217 code, e.g. EUR."
+PRICE_LIST_CREATED = "Price list {name} created."
+PRICE_LIST_SAVED = "Price list {name} saved."
+PRICE_LIST_NOT_FOUND = "That price list does not exist."
+PRICE_LISTS_NONE = "No price lists yet."
+PRICE_INVALID = (
+    "Enter a price such as 12.50 (zero or more, at most two decimals), or leave it empty for "
+    "no price in this list."
+)
+PRICE_TOO_LARGE = "The price is too large."
+PRICES_REFUSED = "Nothing was saved: {count} price(s) need correcting (marked below)."
+PRICES_SAVED = "{count} price(s) changed."
+PRICES_UNCHANGED = "No price changed."
+PRICES_UNKNOWN_ROW = "This row is not a plan or add-on of your catalogue."
+# plans and add-ons of a product
+PLAN_NAME_REQUIRED = "Enter a name."
+PLAN_NAME_TOO_LONG = "The name can be at most {max} characters long."
+PLAN_CYCLE_INVALID = "Choose a billing cycle: monthly, yearly or one-off."
+PLAN_COMMITMENT_INVALID = "Enter the commitment in whole months, from 0 (none) to {max}."
+PLAN_ONE_OFF_NO_COMMITMENT = "A one-off plan has no commitment term: enter 0."
+QUANTITY_LIMIT_INVALID = "Enter a whole number from 1 to {max}."
+QUANTITY_RANGE_INVERTED = "The maximum quantity cannot be below the minimum."
+PLAN_SAVED = "Plan {name} saved."
+ADDON_SAVED = "Add-on {name} saved."
+PLAN_NOT_FOUND = "That plan does not exist."
+ADDON_NOT_FOUND = "That add-on does not exist."
+PRICE_PER_LIST_HINT = "Empty: not sold in that price list."
+# upgrade targets and bundles
+CATALOGUE_CODE_UNKNOWN = "No product of the catalogue (not retired) has this code."
+UPGRADE_TARGET_SELF = "A product cannot be its own upgrade target."
+UPGRADE_TARGET_ADDED = "Upgrade target {code} added."
+UPGRADE_TARGET_REMOVED = "Upgrade target removed."
+BUNDLE_COMPONENT_SELF = "A bundle cannot contain itself."
+BUNDLE_COMPONENT_NESTED = "This product is a bundle: bundles cannot contain other bundles."
+BUNDLE_QUANTITY_INVALID = "Enter a whole quantity from 1 to {max}."
+BUNDLE_COMPONENT_SAVED = "Component {code} saved in the bundle."
+BUNDLE_COMPONENT_REMOVED = "Component removed from the bundle."
+BUNDLE_HAS_COMPONENTS = (
+    "This product is a bundle of other products: it is delivered manually if any component is."
+)
+BUNDLE_WOULD_BE = "With {code} the bundle is delivered {kind}."
+EXECUTION_LABELS = {"automatic": "automatically", "manual": "manually"}
+# CSV import and export of the catalogue
+CSV_RECORD_INVALID = "The record must be one of: product, plan, addon, plan_price, addon_price."
+CSV_PRODUCT_TYPE_UNKNOWN = 'No product type is called "{name}".'
+CSV_PUBLISHED_INVALID = "Published must be yes or no."
+CSV_PRICE_LIST_REQUIRED = "Name the price list."
+CSV_PRICE_LIST_UNKNOWN = 'No price list is called "{name}".'
+CSV_PRODUCT_UNKNOWN = "No product has this code, in the catalogue or earlier in the file."
+CSV_ITEM_UNKNOWN = 'The product has no {kind} called "{name}", in the catalogue or the file.'
+CSV_DUPLICATE_ROW = "The same {record} appears on line {line}."
+CSV_FILE_REQUIRED = "Choose a CSV file to import."
+CSV_FILE_UNREADABLE = "The file is not a UTF-8 CSV file with the catalogue's header row."
+CSV_FILE_TOO_LARGE = "The file is larger than {mb} MB: split it."
+CSV_TOO_MANY_ROWS = "The file has more than {rows} rows: split it."
+CSV_REFUSED = "Nothing was imported: {count} row(s) have errors (listed below)."
+CSV_DRY_RUN_OK = (
+    "All {rows} rows are valid: nothing was changed. Import the same file to apply them."
+)
+CSV_IMPORTED = "Imported {rows} rows: {created} created, {updated} updated."
+# promotions
+PROMOTION_PERCENT_OFF = "{percent}% off"
+PROMOTION_AMOUNT_OFF = "{amount} off each"
+PROMOTION_NAME_REQUIRED = "Enter a name for the promotion."
+PROMOTION_KIND_INVALID = "Choose a percentage or a fixed amount."
+PROMOTION_VALUE_INVALID = "Enter how much it takes off: a number above zero, at most two decimals."
+PROMOTION_PERCENT_RANGE = "A percentage is at most 100."
+PROMOTION_PLAN_UNKNOWN = "The product has no plan with this name (leave it empty for every plan)."
+PROMOTION_DATE_INVALID = "Enter a date as YYYY-MM-DD."
+PROMOTION_DATES_INVERTED = "The last day cannot be before the first."
+PROMOTION_SAVED = "Promotion {name} saved."
+PROMOTION_NOT_FOUND = "That promotion does not exist."
+PROMOTIONS_NONE = "No promotions yet."
+PROMOTION_STATUS_LABELS = {
+    "running": "Applies today",
+    "scheduled": "Starts later",
+    "expired": "Expired",
+    "inactive": "Inactive",
+}

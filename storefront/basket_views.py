@@ -9,6 +9,7 @@ from core import texts
 from core.db import utcnow
 from core.rules import basket as basket_rules
 from core.rules.basket import MixedExecutionTypes
+from core.rules.scheduling import local_today
 from core.services import basket as basket_service
 from core.services import catalogue
 from core.services.errors import ServiceError
@@ -21,11 +22,16 @@ from webapp.filters import money, priced
 from webapp.web import is_htmx, page, request_memo, safe_local_url, see_other
 
 
+def tenant_today():
+    """Today in the Storefront's tenant's time zone: the day promotions are read on."""
+    return local_today(utcnow(), getattr(g.tenant, "timezone", None))
+
+
 def _product_view(product_id: int, form_only: bool = False):
     price_list_id = viewer_price_list_id()
     try:
         return catalogue.product_detail(
-            db.session, g.tenant.id, product_id, price_list_id, utcnow().date(), form_only=form_only
+            db.session, g.tenant.id, product_id, price_list_id, tenant_today(), form_only=form_only
         )
     except ServiceError:
         abort(404)
@@ -98,7 +104,7 @@ def basket_add(product_id: int):
             g.tenant.id,
             added.product,
             customer_account().price_list_id,
-            utcnow().date(),
+            tenant_today(),
             form_only=True,
         )
         form.quantity.data = "1"
@@ -142,7 +148,9 @@ def _basket_page(
 ):
     """The basket page (its #basket block for htmx). ``announce(view)`` gives the sentence the
     live region reads out after a change."""
-    view = basket_service.load_basket(db.session, g.tenant.id, customer(), customer_account())
+    view = basket_service.load_basket(
+        db.session, g.tenant.id, customer(), customer_account(), today=tenant_today()
+    )
     request_memo()["basket_count"] = view.count  # no query for the header counter
     return page(
         "storefront/basket/basket.html",

@@ -60,21 +60,31 @@ CATALOGUE_PAGE_SIZE = 48
 
 @bp.route("/")
 def home():
-    """The catalogue: every product with its price from the visitor's price list."""
+    """The catalogue: the products on sale with their price from the visitor's price list;
+    search by name or code (``q``) and filter by product type (``type``)."""
     price_list_id = viewer_price_list_id()
     page_number = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    text = request.args.get("q", "")[:200].strip()
+    product_type_id = request.args.get("type", type=int)
+    if product_type_id is not None and not 0 < product_type_id < 2**63:
+        product_type_id = None
     products = catalogue.catalogue_page(
         db.session,
         g.tenant.id,
         price_list_id,
         offset=(page_number - 1) * CATALOGUE_PAGE_SIZE,
         limit=CATALOGUE_PAGE_SIZE + 1,  # one more tells whether a next page exists
+        text=text,
+        product_type_id=product_type_id,
     )
+    search = {k: v for k, v in (("q", text), ("type", product_type_id)) if v}
     return page(
         "storefront/catalogue/list.html",
         products=products[:CATALOGUE_PAGE_SIZE],
         page_number=page_number,
         has_next=len(products) > CATALOGUE_PAGE_SIZE,
+        product_types=catalogue.storefront_product_types(db.session, g.tenant.id),
+        search=search,
     )
 
 

@@ -64,6 +64,8 @@ BSS_OBJECT = policy(403, anonymous=LOGIN, operator=OK, admin=OK, distributor=404
 # BSS Setup: admins only
 ADMIN = policy(403, anonymous=LOGIN, admin=OK, distributor=OK, other_tenant=OK)
 ADMIN_OBJECT = policy(403, anonymous=LOGIN, admin=OK, distributor=404, other_tenant=404)
+# catalogue back office (issue 15): an object of the distributor tenant (its admins only)
+DISTRIBUTOR_OBJECT = policy(403, anonymous=LOGIN, admin=404, distributor=OK, other_tenant=404)
 
 # "METHOD rule": (policy, {url parameter: object name})
 MATRIX: dict[str, tuple[dict, dict]] = {
@@ -213,4 +215,101 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     ),
     # issue 13 (Storefront checkout): a mixed basket drops one delivery method's lines
     "POST /basket/remove-delivery": (CUSTOMER, {}),
+    # --- catalogue back office (issue 15): can_manage_catalogue (admins today) ---
+    "GET /bss/catalogue/products": (ADMIN, {}),
+    "GET /bss/catalogue/products/new": (ADMIN, {}),
+    "POST /bss/catalogue/products/new": (ADMIN, {}),
+    "GET /bss/catalogue/products/<int:product_id>": (ADMIN_OBJECT, {"product_id": "product"}),
+    "POST /bss/catalogue/products/<int:product_id>": (ADMIN_OBJECT, {"product_id": "product"}),
+    "POST /bss/catalogue/products/<int:product_id>/retire": (
+        ADMIN_OBJECT,
+        {"product_id": "product"},
+    ),
+    "GET /bss/catalogue/price-lists": (ADMIN, {}),
+    "GET /bss/catalogue/price-lists/new": (ADMIN, {}),
+    "POST /bss/catalogue/price-lists/new": (ADMIN, {}),
+    "GET /bss/catalogue/price-lists/<int:price_list_id>": (
+        ADMIN_OBJECT,
+        {"price_list_id": "price_list"},
+    ),
+    "POST /bss/catalogue/price-lists/<int:price_list_id>": (
+        ADMIN_OBJECT,
+        {"price_list_id": "price_list"},
+    ),
+    "GET /bss/catalogue/price-lists/<int:price_list_id>/prices": (
+        ADMIN_OBJECT,
+        {"price_list_id": "price_list"},
+    ),
+    "POST /bss/catalogue/price-lists/<int:price_list_id>/prices": (
+        ADMIN_OBJECT,
+        {"price_list_id": "price_list"},
+    ),
+    "GET /bss/catalogue/products/<int:product_id>/plans/new": (
+        ADMIN_OBJECT,
+        {"product_id": "product"},
+    ),
+    "POST /bss/catalogue/products/<int:product_id>/plans/new": (
+        ADMIN_OBJECT,
+        {"product_id": "product"},
+    ),
+    "GET /bss/catalogue/products/<int:product_id>/plans/<int:plan_id>": (
+        ADMIN_OBJECT,
+        {"product_id": "product", "plan_id": "plan"},
+    ),
+    "POST /bss/catalogue/products/<int:product_id>/plans/<int:plan_id>": (
+        ADMIN_OBJECT,
+        {"product_id": "product", "plan_id": "plan"},
+    ),
+    "GET /bss/catalogue/products/<int:product_id>/addons/new": (
+        ADMIN_OBJECT,
+        {"product_id": "product"},
+    ),
+    "POST /bss/catalogue/products/<int:product_id>/addons/new": (
+        ADMIN_OBJECT,
+        {"product_id": "product"},
+    ),
+    "GET /bss/catalogue/products/<int:product_id>/addons/<int:addon_id>": (
+        ADMIN_OBJECT,
+        {"product_id": "product", "addon_id": "addon"},
+    ),
+    "POST /bss/catalogue/products/<int:product_id>/addons/<int:addon_id>": (
+        ADMIN_OBJECT,
+        {"product_id": "product", "addon_id": "addon"},
+    ),
+    "POST /bss/catalogue/products/<int:product_id>/upgrades": (
+        ADMIN_OBJECT,
+        {"product_id": "product"},
+    ),
+    "POST /bss/catalogue/products/<int:product_id>/upgrades/<int:target_id>/delete": (
+        ADMIN_OBJECT,
+        {"product_id": "product", "target_id": "upgrade_target"},
+    ),
+    "POST /bss/catalogue/products/<int:product_id>/components": (
+        ADMIN_OBJECT,
+        {"product_id": "product"},
+    ),
+    # removing a product that is not a component of it: nothing to remove, still answered
+    "POST /bss/catalogue/products/<int:product_id>/components/<int:component_id>/delete": (
+        ADMIN_OBJECT,
+        {"product_id": "product", "component_id": "upgrade_target"},
+    ),
+    "GET /bss/catalogue/products/<int:product_id>/components/preview": (
+        ADMIN_OBJECT,
+        {"product_id": "product"},
+    ),
+    "GET /bss/catalogue/csv": (ADMIN, {}),
+    "GET /bss/catalogue/export.csv": (ADMIN, {}),
+    "POST /bss/catalogue/import": (ADMIN, {}),
+    "GET /bss/catalogue/promotions": (ADMIN, {}),
+    "GET /bss/catalogue/promotions/new": (ADMIN, {}),
+    "POST /bss/catalogue/promotions/new": (ADMIN, {}),
+    # the demo's promotion belongs to the distributor (Nimbus): only its admin reaches it
+    "GET /bss/catalogue/promotions/<int:promotion_id>": (
+        DISTRIBUTOR_OBJECT,
+        {"promotion_id": "promotion"},
+    ),
+    "POST /bss/catalogue/promotions/<int:promotion_id>": (
+        DISTRIBUTOR_OBJECT,
+        {"promotion_id": "promotion"},
+    ),
 }

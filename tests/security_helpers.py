@@ -20,6 +20,7 @@ from core.db import Base, write_transaction
 from core.enums import AccountKind, PaymentMethod, Role, UserKind
 from core.models import (
     Account,
+    AddOn,
     Basket,
     BasketItem,
     Invoice,
@@ -29,9 +30,11 @@ from core.models import (
     Order,
     OrderItem,
     OrderStatus,
+    Plan,
     PriceList,
     Product,
     ProductType,
+    Promotion,
     Subscription,
     Tenant,
     User,
@@ -295,6 +298,31 @@ OBJECTS = {
         select(OfferItem.id)
         .where(OfferItem.offer_id == OBJECTS["offer"](s))
         .order_by(OfferItem.id),
+    ),
+    # catalogue back office (issue 15): the demo tenant's Standard price list
+    "price_list": lambda s: _first(
+        s,
+        select(PriceList.id).where(
+            PriceList.tenant_id == _tenant_id(s, "reseller"), PriceList.name == "Standard"
+        ),
+    ),
+    "plan": lambda s: _first(
+        s, select(Plan.id).where(Plan.product_id == OBJECTS["product"](s)).order_by(Plan.id)
+    ),
+    "addon": lambda s: _first(
+        s, select(AddOn.id).where(AddOn.product_id == OBJECTS["product"](s)).order_by(AddOn.id)
+    ),
+    "upgrade_target": lambda s: _first(
+        s,
+        select(Product.id).where(
+            Product.tenant_id == _tenant_id(s, "reseller"), Product.code == "M365-PREM"
+        ),
+    ),
+    "promotion": lambda s: _first(
+        s,
+        select(Promotion.id)
+        .where(Promotion.tenant_id == _tenant_id(s, "distributor"))
+        .order_by(Promotion.id),
     ),
     "mixed_case": lambda s: "case=" + _mixed_case() + "&back=/",
     "subscription_action": lambda s: "licenses",

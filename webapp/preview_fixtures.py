@@ -2615,3 +2615,5 @@ def bss_backorders_filtered():
 )
 def bss_order_backorder_print():
     return bss_order_backorder()
+# --- catalogue back office (issue 15): its states live beside its views ----------------------
+from bss_admin.catalogue import preview as _catalogue_preview  # noqa: E402,F401

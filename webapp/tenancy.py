@@ -24,6 +24,7 @@ class TenantRef:
     name: str
     slug: str
     default_price_list_id: int | None = None  # what visitors who are not signed in see
+    timezone: str = "UTC"  # promotions are read on the tenant's day (issue 15)
 
 
 # the tenant's default price list comes with the tenant, in the same query (issue 13)
@@ -36,7 +37,7 @@ _DEFAULT_PRICE_LIST = (
 
 
 def _lookup(host: str) -> TenantRef | None:
-    columns = (Tenant.id, Tenant.name, Tenant.slug, _DEFAULT_PRICE_LIST)
+    columns = (Tenant.id, Tenant.name, Tenant.slug, _DEFAULT_PRICE_LIST, Tenant.timezone)
     row = db.session.execute(select(*columns).where(Tenant.host == host)).first()
     if row is None:
         default = current_app.config["DEFAULT_TENANT"]

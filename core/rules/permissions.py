@@ -159,3 +159,15 @@ def field_refusal(facts: OrderFacts, field: str) -> str | None:
     if facts.is_backorder and field not in _BACKORDER_FIELDS:
         return texts.BACKORDER_ACTION_REFUSED
     return texts.ORDER_LOCKED
+
+
+# --- catalogue back office (issue 15) --------------------------------------------------------
+
+# roles that manage the catalogue: products, plans, prices, promotions. The accounts issue adds
+# a catalogue manager role; it joins here and every catalogue page follows.
+_CATALOGUE_ROLES = frozenset({"admin"})
+
+
+def can_manage_catalogue(role: str | None) -> bool:
+    """The one gate of every catalogue page and use case (and of the BSS menu entry)."""
+    return role in _CATALOGUE_ROLES

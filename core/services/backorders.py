@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -30,7 +30,6 @@ from core.models import (
     OrderItem,
     Plan,
     Product,
-    Promotion,
     Subscription,
     SubscriptionAddOn,
     SubscriptionHistory,
@@ -40,6 +39,7 @@ from core.rules import backorders as rules
 from core.rules.backorders import ExecutedLine, Relation
 from core.rules.execution import product_execution_type
 from core.services import pricing
+from core.services import promotions as promotion_service
 from core.services.audit import record_audit
 from core.services.order_factory import ItemSpec, build_order
 from core.services.statuses import StatusBook
@@ -240,7 +240,9 @@ def _map_lines(session, distributor_id, tenant_reseller, items, executed, now):
             subscription_quantity=source_sub.quantity if source_sub else None,
         )
         lines.append(_Line(item, line, product, plan, addon, source_sub, ZERO, None))
-    _apply_prices(session, distributor_id, tenant_reseller.price_list_id, lines, now.date())
+    # the distributor's promotions are read on its own day (its time zone)
+    on = promotion_service.tenant_today(session, distributor_id, now)
+    _apply_prices(session, distributor_id, tenant_reseller.price_list_id, lines, on)
     return lines, missing
 
 
@@ -253,7 +255,7 @@ def _apply_prices(session, distributor_id, price_list_id, lines: list[_Line], on
     addon_ids = {line.addon.id for line in lines if line.addon}
     plan_prices = pricing.plan_prices(session, price_list_id, plan_ids)
     addon_prices = pricing.addon_prices(session, price_list_id, addon_ids)
-    promotions = _best_promotions(
+    promotions = promotion_service.load_terms(
         session, distributor_id, {line.product.id for line in lines if line.addon is None}, on
     )
     for line in lines:
@@ -262,26 +264,10 @@ def _apply_prices(session, distributor_id, price_list_id, lines: list[_Line], on
         elif line.addon is not None:
             line.unit_price = addon_prices.get(line.addon.id, ZERO)
         else:
-            line.unit_price = plan_prices.get(line.plan.id, ZERO) if line.plan else ZERO
-            line.discount = promotions.get(line.product.id)
-
-
-def _best_promotions(session, tenant_id: int, product_ids: set[int], on: date) -> dict:
-    """Product id -> the largest percent off among the tenant's promotions active on ``on``."""
-    if not product_ids:
-        return {}
-    rows = session.execute(
-        select(Promotion.product_id, func.max(Promotion.percent_off))
-        .where(
-            Promotion.tenant_id == tenant_id,
-            Promotion.product_id.in_(product_ids),
-            Promotion.active.is_(True),
-            Promotion.starts_on <= on,
-            Promotion.ends_on >= on,
-        )
-        .group_by(Promotion.product_id)
-    )
-    return {product_id: percent for product_id, percent in rows}
+            unit = plan_prices.get(line.plan.id, ZERO) if line.plan else ZERO
+            line.unit_price, line.discount = promotion_service.priced(
+                promotions, line.product.id, line.plan.id if line.plan else None, unit, on
+            )
 
 
 def _source_subscription(session, item: OrderItem, items: dict[int, OrderItem]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import bindparam, delete, func, select
@@ -30,7 +30,9 @@ from core.rules import basket as rules
 from core.rules import credit as credit_rules
 from core.rules import pricing as pricing_rules
 from core.rules.basket import MixedExecutionTypes, QuantityInvalid
+from core.rules.catalogue import sold_on_storefront
 from core.services import billing, catalogue, pricing
+from core.services import promotions as promotion_service
 from core.services.errors import Conflict, NotFound, ValidationFailed
 
 CENT = Decimal("0.01")
@@ -58,6 +60,8 @@ class BasketLine:
     children: list[BasketLine] = field(default_factory=list)
     billing_cycle: str | None = None  # the plan's (an add-on's: its item's plan's)
     unit: str = ""  # the product's unit: the price reads "per user / month"
+    # its product was retired or unpublished since it was added: it cannot be checked out
+    unavailable: bool = False
 
     @property
     def manual(self) -> bool:
@@ -99,6 +103,11 @@ class BasketView:
 
     def all_lines(self) -> list[BasketLine]:
         return [x for line in self.lines for x in (line, *line.children)]
+
+    @property
+    def unavailable(self) -> bool:
+        """Some line's product is no longer sold: the basket cannot be checked out."""
+        return any(line.unavailable for line in self.all_lines())
 
 
 def basket_count(session: Session, user_id: int) -> int:
@@ -148,10 +157,18 @@ def credit_state(
 
 
 def load_basket(
-    session: Session, tenant_id: int, user: User, account: Account, now: datetime | None = None
+    session: Session,
+    tenant_id: int,
+    user: User,
+    account: Account,
+    now: datetime | None = None,
+    *,
+    today: date | None = None,
 ) -> BasketView:
-    """Everything the basket and checkout pages show, in a fixed number of queries."""
+    """Everything the basket and checkout pages show, in a fixed number of queries.
+    ``today``: the tenant's day (promotions); read from the tenant when not given."""
     now = now or utcnow()
+    today = today or promotion_service.tenant_today(session, tenant_id, now)
     basket = session.scalars(_basket_query(tenant_id, user.id)).unique().first()
     items = list(basket.items) if basket else []
     subs = {}
@@ -185,12 +202,12 @@ def load_basket(
     addon_prices = pricing.addon_prices(
         session, account.price_list_id, {i.addon_id for i in items if i.addon_id}
     )
-    promos = catalogue.promotions(session, tenant_id, {i.product_id for i in items}, now.date())
+    promos = catalogue.promotions(session, tenant_id, {i.product_id for i in items}, today)
 
     lines: dict[int, BasketLine] = {}
     top: list[BasketLine] = []
     for item in items:
-        line = _line(item, subs, targets, types, plan_prices, addon_prices, promos)
+        line = _line(item, subs, targets, types, plan_prices, addon_prices, promos, today)
         lines[item.id] = line
         parent = lines.get(item.parent_item_id) if item.parent_item_id else None
         if parent is not None and line.billing_cycle is None:
@@ -212,7 +229,7 @@ def load_basket(
     )
 
 
-def _line(item, subs, targets, types, plan_prices, addon_prices, promos) -> BasketLine:
+def _line(item, subs, targets, types, plan_prices, addon_prices, promos, today) -> BasketLine:
     product = item.product
     sub = subs.get(item.subscription_id)
     discount = None
@@ -238,7 +255,7 @@ def _line(item, subs, targets, types, plan_prices, addon_prices, promos) -> Bask
         unit = plan_prices.get(item.plan_id, Decimal("0.00"))
         description = f"{product.name} ({item.plan.name if item.plan else ''}): trial to paid"
         fixed = True
-        discount = promos.get(product.id)
+        unit, discount = promotion_service.priced(promos, product.id, item.plan_id, unit, today)
     else:
         unit = plan_prices.get(item.plan_id, Decimal("0.00"))
         plan_name = item.plan.name if item.plan else ""
@@ -248,7 +265,8 @@ def _line(item, subs, targets, types, plan_prices, addon_prices, promos) -> Bask
         if item.trial:
             description += " — trial"
             unit = Decimal("0.00")
-        discount = promos.get(product.id)
+        else:
+            unit, discount = promotion_service.priced(promos, product.id, item.plan_id, unit, today)
         if item.plan is not None:
             minimum, maximum = item.plan.min_quantity, item.plan.max_quantity
             if item.kind == ItemKind.LICENSES and sub is not None:
@@ -265,6 +283,7 @@ def _line(item, subs, targets, types, plan_prices, addon_prices, promos) -> Bask
         discount_percent=discount,
         billing_cycle=cycle,
         unit=unit_name,
+        unavailable=not sold_on_storefront(product.active, product.published),
     )
 
 

@@ -14,28 +14,41 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import String, bindparam, cast, func, null, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
+from core.db import Money
 from core.enums import ExecutionType
 from core.models import (
     AddOn,
     BundleComponent,
     Plan,
+    PlanPrice,
     Product,
     ProductType,
     ProductUpgrade,
-    Promotion,
 )
+from core.rules import promotions as promotion_rules
 from core.rules.execution import bundle_execution_type, product_execution_type
+from core.rules.promotions import PromotionTerms
 from core.services import pricing
+from core.services import promotions as promotion_service
 from core.services.errors import NotFound
+from core.services.orders import _contains as contains_pattern
 
 
 @dataclass
 class PricedPlan:
     plan: Plan
     price: Decimal | None
+    # the best promotion of the day for this plan (core.rules.promotions), and its price then
+    promotion: PromotionTerms | None = None
+
+    @property
+    def sale_price(self) -> Decimal | None:
+        if self.price is None or self.promotion is None:
+            return None
+        return self.price - promotion_rules.unit_discount(self.promotion, self.price)
 
 
 @dataclass
@@ -59,11 +72,15 @@ class ProductView:
     plans: list[PricedPlan] = field(default_factory=list)
     addons: list[PricedAddOn] = field(default_factory=list)
     components: list[Component] = field(default_factory=list)
-    discount_percent: Decimal | None = None
 
     @property
     def manual(self) -> bool:
         return self.execution_type == ExecutionType.MANUAL
+
+    @property
+    def promotions_today(self) -> list[PromotionTerms]:
+        """The promotions that price some plan today, once each (the page's badge)."""
+        return list({p.promotion.id: p.promotion for p in self.plans if p.promotion}.values())
 
     @property
     def from_price(self) -> Decimal | None:
@@ -135,24 +152,12 @@ def _type_of(type_option: bool, component_types: list[str]) -> str:
     return bundle_execution_type([product_execution_type(type_option), *component_types])
 
 
-def promotions(session: Session, tenant_id: int, product_ids: Iterable[int], on: date):
-    """Product id -> best active promotion percentage that day (one query)."""
-    ids = sorted(set(product_ids))
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Promotion.product_id, Promotion.percent_off).where(
-            Promotion.tenant_id == tenant_id,
-            Promotion.product_id.in_(ids),
-            Promotion.active.is_(True),
-            Promotion.starts_on <= on,
-            Promotion.ends_on >= on,
-        )
-    )
-    best: dict[int, Decimal] = {}
-    for product_id, percent in rows:
-        best[product_id] = max(percent, best.get(product_id, Decimal(0)))
-    return best
+def promotions(
+    session: Session, tenant_id: int, product_ids: Iterable[int], on: date
+) -> dict[int, list[PromotionTerms]]:
+    """Product id -> its active promotions around that day, for core.rules.promotions (one
+    query)."""
+    return promotion_service.load_terms(session, tenant_id, product_ids, on)
 
 
 def _views(
@@ -162,7 +167,7 @@ def _views(
     price_list_id,
     on: date,
     form_only: bool = False,
-    promos: dict[int, Decimal] | None = None,
+    promos: dict[int, list[PromotionTerms]] | None = None,
 ) -> list[ProductView]:
     bundles = _components(session, [p.id for p in products if p.is_bundle])
     plan_prices = pricing.plan_prices(
@@ -186,13 +191,26 @@ def _views(
                     product.product_type.non_automatic_execution,
                     [c.execution_type for c in components],
                 ),
-                plans=[PricedPlan(pl, plan_prices.get(pl.id)) for pl in product.plans],
+                plans=[
+                    _priced_plan(pl, plan_prices.get(pl.id), promos.get(product.id, ()), on)
+                    for pl in product.plans
+                ],
                 addons=[PricedAddOn(a, addon_prices.get(a.id)) for a in product.addons],
                 components=components,
-                discount_percent=promos.get(product.id),
             )
         )
     return views
+
+
+# a visitor without a price list sees no price: promotions are compared on this one instead
+_NOMINAL_PRICE = Decimal("100.00")
+
+
+def _priced_plan(plan: Plan, price: Decimal | None, promos, on: date) -> PricedPlan:
+    unit = price if price is not None else _NOMINAL_PRICE
+    return PricedPlan(
+        plan, price, promotion_rules.best_promotion(promos, plan.product_id, plan.id, unit, on)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +240,27 @@ class ProductCard:
         return self.execution_type == ExecutionType.MANUAL
 
 
+# a product's cheapest plan in a price list, read with the product: its price ("from ...")
+# and its billing cycle (what that price is for)
+def _cheapest(column):
+    return (
+        select(column)
+        .select_from(PlanPrice)
+        .join(Plan, Plan.id == PlanPrice.plan_id)
+        .where(Plan.product_id == Product.id, PlanPrice.price_list_id == bindparam("price_list_id"))
+        .order_by(PlanPrice.price, Plan.id)
+        .limit(1)
+        .correlate(Product)
+        .scalar_subquery()
+    )
+
+
+_FROM_PRICE = _cheapest(PlanPrice.price)
+_FROM_CYCLE = _cheapest(Plan.billing_cycle)
+# what the Storefront sells: published products that are not retired (core.rules.catalogue)
+ON_SALE = (Product.active.is_(True), Product.published.is_(True))
+
+
 def catalogue_page(
     session: Session,
     tenant_id: int,
@@ -229,12 +268,19 @@ def catalogue_page(
     *,
     offset: int = 0,
     limit: int | None = None,
+    text: str | None = None,
+    product_type_id: int | None = None,
 ) -> list[ProductCard]:
     """A page of the catalogue by name: each product with its execution type, its lowest plan
-    price in the price list (none without one) and its bundle components. One query for the
-    products, one for the prices (only with a price list), one for the components (only when
-    the page holds bundles)."""
-    rows = session.execute(
+    price in the price list (none without one) and its bundle components; only products on
+    sale, optionally those whose name or code holds ``text`` and those of one product type.
+    One query for the products with their prices, one for the components (only when the page
+    holds bundles)."""
+    # no price list (a visitor): no price, typed as one (PostgreSQL types a bare NULL as text)
+    priced = price_list_id is not None
+    from_price = _FROM_PRICE if priced else cast(null(), Money)
+    from_cycle = _FROM_CYCLE if priced else cast(null(), String(20))
+    query = (
         select(
             Product.id,
             Product.code,
@@ -244,20 +290,28 @@ def catalogue_page(
             Product.trial_days,
             ProductType.non_automatic_execution,
             Product.unit,
+            from_price,
+            from_cycle,
         )
         .join(ProductType, ProductType.id == Product.product_type_id)
-        .where(Product.tenant_id == tenant_id, Product.active.is_(True))
-        .order_by(Product.name, Product.id)
-        .offset(offset)
-        .limit(limit)
+        .where(Product.tenant_id == tenant_id, *ON_SALE)
+    )
+    text = (text or "").strip()
+    if text:
+        pattern = contains_pattern(text)
+        query = query.where(
+            or_(func.lower(Product.name).like(pattern), func.lower(Product.code).like(pattern))
+        )
+    if product_type_id is not None:
+        query = query.where(Product.product_type_id == product_type_id)
+    params = {"price_list_id": price_list_id} if price_list_id is not None else {}
+    rows = session.execute(
+        query.order_by(Product.name, Product.id).offset(offset).limit(limit), params
     ).all()
-    ids = [row[0] for row in rows]
-    from_prices = pricing.lowest_plan_prices(session, price_list_id, ids)
     bundles = _components(session, [row[0] for row in rows if row[4]])
     cards = []
-    for pid, code, name, description, is_bundle, trial_days, manual, unit in rows:
+    for pid, code, name, description, is_bundle, trial_days, manual, unit, price, cycle in rows:
         components = bundles.get(pid, [])
-        price, cycle = from_prices.get(pid, (None, None))
         cards.append(
             ProductCard(
                 product=ProductSummary(pid, code, name, description, is_bundle, trial_days, unit),
@@ -270,13 +324,27 @@ def catalogue_page(
     return cards
 
 
+def storefront_product_types(session: Session, tenant_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the product types the catalogue can be filtered by: those with a product
+    on sale (one query)."""
+    on_sale = select(Product.product_type_id).where(Product.tenant_id == tenant_id, *ON_SALE)
+    return [
+        (row.id, row.name)
+        for row in session.execute(
+            select(ProductType.id, ProductType.name)
+            .where(ProductType.tenant_id == tenant_id, ProductType.id.in_(on_sale))
+            .order_by(ProductType.name, ProductType.id)
+        )
+    ]
+
+
 # a product with its type, plans and add-ons in one query (a handful of rows); built once
 PRODUCT_FOR_SALE = (
     select(Product)
     .where(
         Product.id == bindparam("product_id"),
         Product.tenant_id == bindparam("tenant_id"),
-        Product.active.is_(True),
+        *ON_SALE,
     )
     .options(
         joinedload(Product.product_type),
@@ -286,19 +354,12 @@ PRODUCT_FOR_SALE = (
 )
 
 
-_BEST_PROMOTION = (
-    select(func.max(Promotion.percent_off))
-    .where(
-        Promotion.tenant_id == Product.tenant_id,
-        Promotion.product_id == Product.id,
-        Promotion.active.is_(True),
-        Promotion.starts_on <= bindparam("on"),
-        Promotion.ends_on >= bindparam("on"),
-    )
-    .correlate(Product)
-    .scalar_subquery()
+# the product page: the product's active promotions come with it, in the same query
+# (populate_existing: a product already in the session gets today's promotions, not the ones
+# it was loaded with)
+_PRODUCT_PAGE = PRODUCT_FOR_SALE.options(joinedload(Product.active_promotions)).execution_options(
+    populate_existing=True
 )
-_PRODUCT_PAGE = PRODUCT_FOR_SALE.add_columns(_BEST_PROMOTION)
 
 
 def product_for_sale(session: Session, tenant_id: int, product_id: int) -> Product | None:
@@ -322,11 +383,14 @@ def product_detail(
         product = product_for_sale(session, tenant_id, product_id)
         promos = {}
     else:
-        # the page: the best promotion of the day comes with the product, in the same query
-        params = {"product_id": product_id, "tenant_id": tenant_id, "on": on}
-        row = session.execute(_PRODUCT_PAGE, params).unique().first()
-        product, percent = row if row is not None else (None, None)
-        promos = {product_id: percent} if percent is not None else {}
+        # the page: the product's promotions come with it, in the same query
+        params = {"product_id": product_id, "tenant_id": tenant_id}
+        product = session.scalars(_PRODUCT_PAGE, params).unique().first()
+        promos = (
+            {product_id: [promotion_service.terms_of(p) for p in product.active_promotions]}
+            if product is not None
+            else {}
+        )
     if product is None:
         raise NotFound("That product does not exist.")
     return _views(session, tenant_id, [product], price_list_id, on, form_only, promos)[0]
@@ -358,7 +422,7 @@ def upgrade_targets(
         .where(
             ProductUpgrade.from_product_id.in_(ids),
             Product.tenant_id == tenant_id,
-            Product.active.is_(True),
+            *ON_SALE,
         )
         .options(selectinload(Product.plans))
         .order_by(Product.name)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
@@ -46,6 +46,7 @@ from core.services import basket as basket_service
 from core.services import catalogue, notifications
 from core.services import payments as pay
 from core.services.audit import record_order_event
+from core.services.catalogue import ON_SALE
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.execution import apply_execution, lock_order
 from core.services.order_factory import ItemSpec, build_order
@@ -145,6 +146,8 @@ def start_checkout(
             raise Conflict(texts.CHECKOUT_EMPTY_BASKET)
         if view.mixed:  # rule 4.2, made false by a Setup change after the lines were added
             raise Conflict(texts.BASKET_MIXED)
+        if view.unavailable:
+            raise Conflict(texts.BASKET_HAS_UNAVAILABLE)
         book = StatusBook.load(session, tenant_id)
         old = _drafts(session, tenant_id, user, book).with_only_columns(Order.id)
         discard_drafts(session, list(session.scalars(old.with_for_update())))
@@ -164,6 +167,16 @@ def start_checkout(
             billing_address=account.billing_address,
             idempotency_key=secrets.token_hex(16),
         )
+
+
+def _holds_products_no_longer_sold(session: Session, order: Order) -> bool:
+    """A product of the Draft order was retired or unpublished after checkout began (one
+    query)."""
+    ids = {item.product_id for item in order.items}
+    return (
+        session.scalar(select(Product.id).where(Product.id.in_(ids), ~and_(*ON_SALE)).limit(1))
+        is not None
+    )
 
 
 def _account(session: Session, tenant_id: int, user: User) -> Account:
@@ -406,6 +419,8 @@ def place(
         if not order.items:
             raise Conflict(texts.CHECKOUT_EMPTY_BASKET)
         check_delivery_unchanged(session, order)
+        if _holds_products_no_longer_sold(session, order):
+            raise Conflict(texts.BASKET_HAS_UNAVAILABLE)
         account = lock_account(session, order.account_id)
         tz = user.timezone or account.timezone
         scheduled_for = _parse_schedule(order, when, schedule_on, now, tz, date_format(user))

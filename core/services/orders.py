@@ -36,6 +36,7 @@ from core.rules import permissions
 from core.rules.permissions import Action, OrderFacts
 from core.rules.statuses import OrderStatusType
 from core.services import execution, pricing
+from core.services import promotions as promotion_service
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.services.order_factory import ItemSpec, build_order, order_total
@@ -537,7 +538,9 @@ def quick_add(
                 texts.ORDER_MIXED_EXECUTION_TYPES,
                 {"product_id": [texts.ORDER_MIXED_EXECUTION_TYPES]},
             )
-        promotion = pricing.active_promotion(session, tenant_id, product.id, now.date())
+        today = promotion_service.tenant_today(session, tenant_id, now)
+        promotions = promotion_service.load_terms(session, tenant_id, [product.id], today)
+        price, discount = promotion_service.priced(promotions, product.id, plan.id, price, today)
         item = OrderItem(
             order_id=order.id,
             product_id=product.id,
@@ -547,7 +550,7 @@ def quick_add(
             quantity=quantity,
             executed_quantity=0,
             unit_price=price,
-            discount_percent=promotion.percent_off if promotion else None,
+            discount_percent=discount,
         )
         session.add(item)
         order.items.append(item)

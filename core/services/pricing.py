@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from core.models import AddOnPrice, Plan, PlanPrice, Promotion
+from core.models import AddOnPrice, PlanPrice
 from core.rules import pricing as pricing_rules
 
 # Statements the pages run on every request are built once (building a statement costs about
@@ -17,17 +16,6 @@ from core.rules import pricing as pricing_rules
 _PLAN_PRICES = select(PlanPrice.plan_id, PlanPrice.price).where(
     PlanPrice.price_list_id == bindparam("price_list_id"),
     PlanPrice.plan_id.in_(bindparam("ids", expanding=True)),
-)
-# every plan price of the products, cheapest first: the first row of a product is its "from"
-# price, and its plan's billing cycle says what that price is for (issue 13)
-_LOWEST_PRICES = (
-    select(Plan.product_id, PlanPrice.price, Plan.billing_cycle)
-    .join(PlanPrice, PlanPrice.plan_id == Plan.id)
-    .where(
-        PlanPrice.price_list_id == bindparam("price_list_id"),
-        Plan.product_id.in_(bindparam("ids", expanding=True)),
-    )
-    .order_by(Plan.product_id, PlanPrice.price, Plan.id)
 )
 _ADDON_PRICES = select(AddOnPrice.addon_id, AddOnPrice.price).where(
     AddOnPrice.price_list_id == bindparam("price_list_id"),
@@ -44,48 +32,12 @@ def plan_prices(session: Session, price_list_id: int | None, plan_ids) -> dict[i
     return {plan_id: price for plan_id, price in rows}
 
 
-def lowest_plan_prices(
-    session: Session, price_list_id: int | None, product_ids
-) -> dict[int, tuple[Decimal, str]]:
-    """Product id -> its lowest plan price in the price list ("from ...") with that plan's
-    billing cycle, in one query."""
-    product_ids = list(product_ids)
-    if price_list_id is None or not product_ids:
-        return {}
-    rows = session.execute(_LOWEST_PRICES, {"price_list_id": price_list_id, "ids": product_ids})
-    lowest: dict[int, tuple[Decimal, str]] = {}
-    for product_id, price, cycle in rows:
-        lowest.setdefault(product_id, (price, cycle))
-    return lowest
-
-
 def addon_prices(session: Session, price_list_id: int | None, addon_ids) -> dict[int, Decimal]:
     addon_ids = list(addon_ids)
     if price_list_id is None or not addon_ids:
         return {}
     rows = session.execute(_ADDON_PRICES, {"price_list_id": price_list_id, "ids": addon_ids})
     return {addon_id: price for addon_id, price in rows}
-
-
-def active_promotion(
-    session: Session, tenant_id: int, product_id: int, on: date
-) -> Promotion | None:
-    """The best active promotion of the tenant for the product on that day."""
-    return session.scalar(
-        select(Promotion)
-        .where(
-            Promotion.tenant_id == tenant_id,
-            Promotion.product_id == product_id,
-            Promotion.active.is_(True),
-            Promotion.starts_on <= on,
-            Promotion.ends_on >= on,
-        )
-        .order_by(Promotion.percent_off.desc(), Promotion.id)
-        .limit(1)
-    )
-
-
-# --- what an order's prices are for (issue 13) ------------------------------------------------
 
 
 def price_unit_of(item) -> tuple[str | None, str]:

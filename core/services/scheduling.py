@@ -36,10 +36,11 @@ from core.models import (
 from core.rules import scheduling as rules
 from core.rules.statuses import OrderStatusType, StatusKey
 from core.services import billing
+from core.services import promotions as promotion_service
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.execution import apply_execution, line_amount, lock_order
-from core.services.pricing import active_promotion, addon_prices, plan_prices
+from core.services.pricing import addon_prices, plan_prices
 from core.services.statuses import StatusBook, set_order_status
 
 log = logging.getLogger(__name__)
@@ -229,14 +230,23 @@ def reprice(
     items = [i for i in order.items if i.executed_quantity == 0]
     plans = plan_prices(session, price_list_id, {i.plan_id for i in items if i.plan_id})
     addons = addon_prices(session, price_list_id, {i.addon_id for i in items if i.addon_id})
-    today = rules.local_today(now, account.timezone)
+    # promotions are read on the tenant's day (core.rules.promotions)
+    today = promotion_service.tenant_today(session, order.tenant_id, now)
+    promotions = promotion_service.load_terms(
+        session, order.tenant_id, {i.product_id for i in items if not i.addon_id}, today
+    )
     before = order.total
     for item in items:
         price = addons.get(item.addon_id) if item.addon_id else plans.get(item.plan_id)
-        if price is not None:
-            item.unit_price = price
-        promotion = active_promotion(session, order.tenant_id, item.product_id, today)
-        item.discount_percent = promotion.percent_off if promotion else None
+        if price is None:
+            continue  # no longer in the price list: the line keeps the price it was ordered at
+        if item.addon_id:
+            # as in the basket: a product's promotion does not discount its add-ons
+            item.unit_price, item.discount_percent = price, None
+        else:
+            item.unit_price, item.discount_percent = promotion_service.priced(
+                promotions, item.product_id, item.plan_id, price, today
+            )
     order.price_list_id = price_list_id
     order.total = sum((line_amount(i, i.quantity) for i in order.items), Decimal("0.00"))
     if order.total != before:

@@ -1,0 +1,132 @@
+"""The catalogue's rules (issue 15), without an app or a database."""
+
+from __future__ import annotations
+
+from core import texts
+from core.rules.catalogue import (
+    BillingKind,
+    ProductInput,
+    ProductStatus,
+    changes,
+    decode_cursor,
+    encode_cursor,
+    product_status,
+    sold_on_storefront,
+    validate_product,
+)
+from core.rules.permissions import can_manage_catalogue
+
+
+def product(**values) -> ProductInput:
+    base = dict(
+        code="M365-STD",
+        name="Microsoft 365",
+        description="",
+        product_type_id=1,
+        billing_kind=BillingKind.RECURRING,
+        published=True,
+    )
+    base.update(values)
+    return ProductInput(**base).cleaned()
+
+
+def errors_of(values: ProductInput, taken=()) -> dict:
+    return validate_product(values, product_type_ids=[1, 2], taken_codes=taken)
+
+
+def test_a_complete_product_may_be_saved():
+    assert errors_of(product()) == {}
+    assert errors_of(product(code="backup_1.v2", billing_kind=BillingKind.ONE_OFF)) == {}
+
+
+def test_the_code_is_required_short_plain_and_unique_whatever_its_case():
+    assert errors_of(product(code="  ")) == {"code": [texts.CATALOGUE_CODE_REQUIRED]}
+    assert errors_of(product(code="A" * 61))["code"] == [
+        texts.CATALOGUE_CODE_TOO_LONG.format(max=60)
+    ]
+    for bad in ("-LEADING", "WITH SPACE", "semi;colon", "=1+2", "ÜBER"):
+        assert errors_of(product(code=bad)) == {"code": [texts.CATALOGUE_CODE_INVALID]}, bad
+    assert errors_of(product(code="m365-std"), taken=["M365-STD"]) == {
+        "code": [texts.CATALOGUE_CODE_TAKEN]
+    }
+
+
+def test_name_type_and_billing_kind_are_checked_and_every_field_says_what_is_wrong():
+    found = errors_of(
+        product(name=" ", product_type_id=99, billing_kind="weekly", description="x" * 5001)
+    )
+    assert found == {
+        "name": [texts.CATALOGUE_NAME_REQUIRED],
+        "product_type_id": [texts.CATALOGUE_PRODUCT_TYPE_INVALID],
+        "billing_kind": [texts.CATALOGUE_BILLING_KIND_INVALID],
+        "description": [texts.CATALOGUE_DESCRIPTION_TOO_LONG.format(max=5000)],
+    }
+    assert errors_of(product(product_type_id=None))["product_type_id"]
+    assert errors_of(product(name="n" * 201))["name"]
+
+
+def test_a_product_is_sold_on_the_storefront_only_when_published_and_not_retired():
+    assert product_status(True, True) == ProductStatus.PUBLISHED
+    assert product_status(True, False) == ProductStatus.UNPUBLISHED
+    assert product_status(False, True) == ProductStatus.RETIRED
+    assert product_status(False, False) == ProductStatus.RETIRED
+    assert sold_on_storefront(True, True)
+    assert not sold_on_storefront(True, False)
+    assert not sold_on_storefront(False, True)
+
+
+def test_changes_list_only_the_fields_that_differ_as_before_and_after():
+    before = {"name": "Old", "published": True, "code": "A"}
+    after = {"name": "New", "published": True, "code": "A"}
+    assert changes(before, after) == {"name": ["Old", "New"]}
+    assert changes({}, {"name": "New"}) == {"name": [None, "New"]}
+
+
+def test_the_list_cursor_round_trips_and_refuses_anything_else():
+    cursor = encode_cursor("Zeta | Service", 42)
+    assert decode_cursor(cursor) == ("Zeta | Service", 42)
+    for junk in (None, "", "not-base64!!", encode_cursor("x", 0)[:-1] + "@", "MHx4"):
+        assert decode_cursor(junk) is None, junk
+
+
+def test_only_the_catalogue_roles_manage_the_catalogue():
+    assert can_manage_catalogue("admin")
+    assert not can_manage_catalogue("operator")
+    assert not can_manage_catalogue("customer")
+    assert not can_manage_catalogue(None)
+
+
+# --- plans and add-ons --------------------------------------------------------------------------
+
+
+def test_quantity_limits_are_whole_numbers_in_order():
+    from core.rules.catalogue import quantity_range_errors
+
+    assert quantity_range_errors(1, 1) == {}
+    assert quantity_range_errors(5, 2) == {"max_quantity": [texts.QUANTITY_RANGE_INVERTED]}
+    invalid = [texts.QUANTITY_LIMIT_INVALID.format(max=100_000)]
+    assert quantity_range_errors(0, None) == {"min_quantity": invalid, "max_quantity": invalid}
+    assert quantity_range_errors(1, 100_001) == {"max_quantity": invalid}
+
+
+def test_a_plan_has_a_known_cycle_and_a_one_off_plan_no_commitment():
+    from core.rules.catalogue import PlanInput, validate_plan
+
+    assert validate_plan(PlanInput("Annual", "annual", 12, 1, 300)) == {}
+    assert validate_plan(PlanInput("Set-up", "one_off", 0, 1, 1)) == {}
+    assert validate_plan(PlanInput("Set-up", "one_off", 12, 1, 1)) == {
+        "commitment_months": [texts.PLAN_ONE_OFF_NO_COMMITMENT]
+    }
+    found = validate_plan(PlanInput("", "weekly", 121, 1, 1))
+    assert found == {
+        "name": [texts.PLAN_NAME_REQUIRED],
+        "billing_cycle": [texts.PLAN_CYCLE_INVALID],
+        "commitment_months": [texts.PLAN_COMMITMENT_INVALID.format(max=120)],
+    }
+
+
+def test_an_addon_needs_a_name_and_valid_limits():
+    from core.rules.catalogue import AddOnInput, validate_addon
+
+    assert validate_addon(AddOnInput("Extra vCPU", 1, 64)) == {}
+    assert set(validate_addon(AddOnInput("x" * 121, 3, 2))) == {"name", "max_quantity"}
