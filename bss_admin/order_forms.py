@@ -38,8 +38,11 @@ class OrderFilterForm(FlaskForm):
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
     q = StringField("Search number or account", validators=[Optional(), Length(max=100)])
+    # the default view has no query string: newest first is a choice, not a missing one
     sort = SelectField(
-        "Sort by date", choices=[("newest", "Newest first"), ("oldest", "Oldest first")]
+        "Sort by date",
+        choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
+        default="newest",
     )
     after = StringField("after", validators=[Optional(), Length(max=200)])
 

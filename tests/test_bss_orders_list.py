@@ -144,3 +144,12 @@ def test_the_number_search_finds_an_order_and_its_sub_orders_however_it_is_typed
         rows = list_orders(session, t.id, OrderFilters(text=typed)).rows
         assert {r.number for r in rows} == expected, typed
     assert list_orders(session, t.id, OrderFilters(text="no such thing")).rows == []
+
+
+def test_the_default_view_shows_no_validation_message(client, demo):
+    """Opening /bss/orders with no query string is not an invalid filter."""
+    login(client, "operator@skyline.example", bss=True)
+    page = client.get("/bss/orders")
+    assert page.status_code == 200
+    assert "Not a valid choice" not in page.get_data(as_text=True)
+    assert not soup(page).select(".filters .error, .filters [aria-invalid=true]")
