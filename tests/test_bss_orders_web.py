@@ -405,3 +405,20 @@ def test_the_server_refuses_what_a_back_order_does_not_allow(client, demo, sessi
     assert order.items[0].executed_quantity == 0 and order.items[0].quantity == 5
     assert order.status.description == "Submitted"
     assert session.scalar(select(func.count()).where(Order.copied_from_id == order.id)) == 0
+
+
+def test_a_sub_order_of_three_of_five_at_120_totals_360_on_its_page_and_in_the_list(
+    client, demo, session
+):
+    _bss(client)
+    order = manual_order(session)
+    item = order.items[0]
+    assert item.unit_price == 120
+    client.post(f"/bss/orders/{order.id}/execute-partial", data={f"execute-{item.id}": "3"})
+    sub = session.scalar(select(Order).where(Order.parent_order_id == order.id))
+    session.refresh(sub)
+    assert str(sub.total) == "360.00"
+    assert "€360.00" in text_of(client.get(f"/bss/orders/{sub.id}"))
+    listed = soup(client.get("/bss/orders", query_string={"q": sub.number}))
+    row = next(tr for tr in listed.select("#orders-table tbody tr") if sub.number in tr.text)
+    assert row.find_all("td")[-1].get_text(strip=True) == "€360.00"

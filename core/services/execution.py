@@ -230,6 +230,9 @@ def apply_execution(
     _insert_many(session, InvoiceLine, lines)
     _apply_to_subscriptions(session, order, target, items, plan, plans, products, now)
     invoice.total = total
+    if sub_order is not None:
+        # the sub-order holds exactly what this execution invoiced: its total is that amount
+        sub_order.total = total
     session.flush()
 
     fully = plan_rules.is_fully_executed(line_states(order))
