@@ -622,3 +622,71 @@ PROMOTION_STATUS_LABELS = {
     "expired": "Expired",
     "inactive": "Inactive",
 }
+
+
+# --- BSS orders: words for codes, custom statuses, confirmations (issue 13 points 5, 11, 17) --
+
+# one place that maps stored codes to the words users read
+HOLD_LABELS = {
+    "manual_execution": "Manual execution required",
+    "credit_limit": "Credit limit exceeded",
+    "payment_failed": "Payment failed",
+    "scheduled": "Scheduled",
+    "reseller_approval": "Awaiting reseller approval",
+}
+PAYMENT_METHOD_LABELS = {"card": "Credit card", "on_account": "On account"}
+ORDER_SOURCE_LABELS = {
+    "storefront": "Storefront",
+    "bss": "BSS",
+    "offer": "Offer",
+    "backorder": "Back-order",
+    "copy": "Copy",
+}
+ORDER_FIELD_LABELS = {
+    "name": "Name",
+    "order_type": "Type",
+    "status_id": "Status",
+    "payment_method": "Payment Method",
+    "sales_rep": "Sales Rep",
+    "contact": "Contact",
+    "campaign": "Campaign",
+    "responsible_user_id": "Responsible user",
+    "custom_fields": "Custom fields",
+}
+HOLD_PLACED_NOTE = "Hold placed: {hold}"
+HOLD_RELEASED_NOTE = "Hold released: {hold}"
+ORDER_EDITED_NOTE = "Edited: {fields}"
+ORDER_FROM_OFFER = "Converted from offer"
+OFFER_EVENT_FROM_TO = "{note}: from {from_status} to {to_status}"
+OFFER_EVENT_TO = "{note}: {to_status}"
+
+# custom statuses chosen by hand (Edit, New order)
+ORDER_STATUS_CANCELED_BY_EDIT = "Canceled in the BSS (Edit)"
+ORDER_STATUS_HINT = (
+    "A Cancelled status cancels the order (only while nothing is executed). Executed statuses "
+    "come from execution."
+)
+ORDER_EXECUTED_STATUS_LABEL = "Status once executed"
+ORDER_EXECUTED_STATUS_INVALID = "Choose an executed status from the list."
+
+# confirmations of destructive or irreversible actions (a page without JavaScript, a dialog)
+CONFIRM_CANCEL_ORDER_TITLE = "Cancel order {number}?"
+CONFIRM_CANCEL_ORDER_BODY = (
+    "The order will be canceled. This cannot be undone: to buy the same again, a new order "
+    "is needed."
+)
+CONFIRM_CANCEL_ORDER_YES = "Yes, cancel the order"
+CONFIRM_KEEP_ORDER = "No, keep the order"
+CONFIRM_EXECUTE_TITLE = "Execute order {number}?"
+CONFIRM_EXECUTE_PARTIAL_TITLE = "Execute the selected quantities of {number}?"
+CONFIRM_EXECUTE_BODY = (
+    "Executing cannot be undone: it invoices what is executed, creates or changes the "
+    "subscriptions and starts provisioning. This will be executed:"
+)
+CONFIRM_EXECUTE_YES = "Yes, execute"
+CONFIRM_GO_BACK = "No, go back"
+CONFIRM_HOLD_WARNING = (
+    "This order has an open hold: {hold}. Executing releases it; make sure it is resolved."
+)
+CONFIRM_NOTHING_CHOSEN = "Type a quantity to execute for at least one item."
+CONFIRM_LINE = "{item} × {quantity}"

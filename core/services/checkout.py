@@ -532,7 +532,10 @@ def _apply_decision(
                 "hold",
                 actor=actor,
                 actor_name=name,
-                note=f"Hold placed: {hold.reason}" + (f" ({hold.detail})" if hold.detail else ""),
+                note=texts.HOLD_PLACED_NOTE.format(
+                    hold=texts.HOLD_LABELS.get(hold.reason, hold.reason)
+                )
+                + (f" ({hold.detail})" if hold.detail else ""),
             )
         status = (
             book.submitted()
@@ -683,7 +686,8 @@ def _record_result(session, order, payment, result, now, actor) -> None:
         "hold",
         actor=actor,
         actor_name=name,
-        note=f"Hold placed: payment_failed ({result.message or result.status})",
+        note=texts.HOLD_PLACED_NOTE.format(hold=texts.HOLD_LABELS[HoldReason.PAYMENT_FAILED])
+        + f" ({result.message or result.status})",
     )
 
 

@@ -113,12 +113,32 @@ def get_offer(session: Session, tenant_id: int, offer_id: int) -> Offer:
     return offer
 
 
-def offer_history(session: Session, offer: Offer) -> list[OfferEvent]:
-    return list(
-        session.scalars(
-            select(OfferEvent).where(OfferEvent.offer_id == offer.id).order_by(OfferEvent.id)
-        )
+@dataclass(frozen=True)
+class OfferHistoryLine:
+    at: datetime
+    actor_label: str
+    note: str
+
+
+def _history_note(event: OfferEvent, names: dict[int, str]) -> str:
+    """The event's note, saying from which status to which when the status changed."""
+    note = event.note or ""
+    if event.to_status_id is None:
+        return note
+    to_status = names.get(event.to_status_id, "")
+    if event.from_status_id is None:
+        return texts.OFFER_EVENT_TO.format(note=note, to_status=to_status)
+    return texts.OFFER_EVENT_FROM_TO.format(
+        note=note, from_status=names.get(event.from_status_id, ""), to_status=to_status
     )
+
+
+def offer_history(session: Session, offer: Offer) -> list[OfferHistoryLine]:
+    events = session.scalars(
+        select(OfferEvent).where(OfferEvent.offer_id == offer.id).order_by(OfferEvent.id)
+    )
+    names = {s.id: s.description for s in offer_statuses(session, offer.tenant_id)}
+    return [OfferHistoryLine(e.at, e.actor_label, _history_note(e, names)) for e in events]
 
 
 def statuses_for(session: Session, tenant_id: int, current: OfferStatus | None = None):

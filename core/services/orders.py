@@ -23,6 +23,7 @@ from core.db import UTCDateTime, utcnow, write_transaction
 from core.enums import ExecutionType, HoldReason, OrderSource, PaymentMethod
 from core.models import (
     Account,
+    Offer,
     Order,
     OrderEvent,
     OrderHold,
@@ -325,6 +326,7 @@ class OrderDetail:
     assignable: list[OrderStatus]
     responsible_name: str | None = None
     statuses_by_id: dict[int, OrderStatus] = field(default_factory=dict)
+    offer: Offer | None = None  # the offer this order was converted from
 
     def can(self, action: str) -> bool:
         return action in self.actions
@@ -408,6 +410,13 @@ def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
                 User.id == order.responsible_user_id, User.tenant_id == tenant_id
             )
         )
+    offer = (
+        session.scalar(
+            select(Offer).where(Offer.id == order.offer_id, Offer.tenant_id == tenant_id)
+        )
+        if order.offer_id
+        else None
+    )
     return OrderDetail(
         order=order,
         account=account,
@@ -423,6 +432,7 @@ def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
         assignable=pickable_statuses(book),
         responsible_name=responsible,
         statuses_by_id=book.by_id,
+        offer=offer,
     )
 
 
@@ -654,7 +664,13 @@ def edit_order(session: Session, tenant_id: int, order_id: int, actor: User, val
             setattr(order, key, value)
         if changes:
             record_order_event(
-                session, order, "note", actor=actor, note="Edited: " + ", ".join(sorted(changes))
+                session,
+                order,
+                "note",
+                actor=actor,
+                note=texts.ORDER_EDITED_NOTE.format(
+                    fields=", ".join(texts.ORDER_FIELD_LABELS.get(k, k) for k in sorted(changes))
+                ),
             )
         if status_id is not None:
             set_order_status(session, order, book.by_id[status_id], actor=actor, note="Edit")

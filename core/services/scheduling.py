@@ -317,7 +317,8 @@ def release_hold(
                 "release",
                 actor=actor,
                 actor_name=actor_name,
-                note=f"Hold released: {reason} — {note}",
+                note=texts.HOLD_RELEASED_NOTE.format(hold=texts.HOLD_LABELS.get(reason, reason))
+                + f" — {note}",
             )
             released = True
     return released
@@ -331,7 +332,8 @@ def _return_to_submitted(session, order, account, reason, detail, now, actor, ac
         "hold",
         actor=actor,
         actor_name=actor_name,
-        note=f"Hold placed: {reason} — {detail}",
+        note=texts.HOLD_PLACED_NOTE.format(hold=texts.HOLD_LABELS.get(reason, reason))
+        + f" — {detail}",
     )
     book = StatusBook.load(session, order.tenant_id)
     set_order_status(
