@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from core.rules.statuses import OfferStatusType, OrderStatusType, StorefrontType
+from core.rules.statuses import OfferStatusType, OrderStatusType, StorefrontType, creatable_types
 from core.services.setup import SHARING_RULES
 
 
@@ -29,6 +29,17 @@ class OrderStatusForm(FlaskForm):
     )
     color = StringField("Color", validators=[DataRequired(), Length(max=7)], default="#6b7280")
     active = BooleanField("Active", default=True)
+
+
+class NewOrderStatusForm(OrderStatusForm):
+    """The table's last row: a new status is never of Type Scheduled or Executing. A crafted
+    Type is left to the status table rule, which says why it is refused."""
+
+    type = SelectField(
+        "Type",
+        choices=[(k, OrderStatusType.LABELS[k]) for k in creatable_types()],
+        validate_choice=False,
+    )
 
 
 class OfferStatusForm(FlaskForm):

@@ -70,7 +70,7 @@ def orders_list():
 def order_new():
     form = NewOrderForm()
     book = orders.StatusBook.load(db.session, g.tenant_id)
-    book_statuses = orders.pickable_statuses(book)
+    book_statuses = orders.pickable_statuses(book, new_order=True)
     accounts = orders.list_accounts(db.session, g.tenant_id, limit=orders.ACCOUNT_CHOICES + 1)
     many_accounts = len(accounts) > orders.ACCOUNT_CHOICES
     search_errors: list[str] = []

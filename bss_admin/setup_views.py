@@ -5,7 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, g, make_response, render_template, url_for
 
 from bss_admin import bp
-from bss_admin.forms import ApiOptionsForm, OfferStatusForm, OrderStatusForm, ProductTypeForm
+from bss_admin.forms import (
+    ApiOptionsForm,
+    NewOrderStatusForm,
+    OfferStatusForm,
+    OrderStatusForm,
+    ProductTypeForm,
+)
 from core import texts
 from core.services import setup
 from core.services import statuses as status_service
@@ -71,6 +77,7 @@ def product_type(product_type_id: int | None = None):
 _TABLES = {
     "order": {
         "form": OrderStatusForm,
+        "new_form": NewOrderStatusForm,  # its Type picker offers no Scheduled or Executing
         "load": status_service.order_statuses,
         "add": setup.add_order_status,
         "update": setup.update_order_status,
@@ -102,7 +109,7 @@ def _status_page(kind: str, *, errors=None, status=200, row_values=None, new_for
         statuses=rows,
         errors=errors or {},
         row_values=row_values or {},
-        new_form=new_form or table["form"](formdata=None),
+        new_form=new_form or table.get("new_form", table["form"])(formdata=None),
         row_form=table["form"],
     )
 
@@ -159,7 +166,7 @@ def _rows_response(body: str, status: int = 200):
 
 def _status_post(kind: str, status_id: int | None, action: str):
     table = _TABLES[kind]
-    form = table["form"]()
+    form = (table.get("new_form", table["form"]) if status_id is None else table["form"])()
     key = str(status_id) if status_id is not None else "new"
     alone = is_htmx()  # htmx swaps only the row concerned
 

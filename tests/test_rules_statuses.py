@@ -7,8 +7,11 @@ from core.rules.statuses import (
     DEFAULT_ORDER_STATUSES,
     StatusRow,
     assignable_by_user,
+    creatable_types,
+    execution_outcomes,
     manual_execution_status,
     normalize_legacy,
+    pickable_by_hand,
     resolve,
     resolve_executed,
     validate_offer_status_table,
@@ -172,3 +175,51 @@ def test_an_offer_status_goes_only_while_another_of_its_type_remains():
     with_other = before + [StatusRow("4", 4, "Declined", "cancelled")]
     after = [replace(r, deleted=True) if r.key == "3" else r for r in with_other]
     assert validate_offer_status_table(with_other, after) == {}
+
+
+# --- custom statuses in use (issue 13 point 5) ------------------------------------------------
+
+
+def _names(rows):
+    return [r.description for r in rows]
+
+
+def test_edit_offers_a_custom_cancelled_status_by_its_description():
+    denial = custom("denial", description="Canceled - Denial", type=T.CANCELLED)
+    names = _names(pickable_by_hand(defaults() + [denial]))
+    assert "Canceled - Denial" in names and "Canceled" in names
+    assert "Submitted" in names
+
+
+def test_new_order_and_edit_never_offer_draft_pending_approval_or_the_schedulers_statuses():
+    rows = defaults() + [custom("c", type=T.CANCELLED, description="Canceled - Denial")]
+    for picked in (pickable_by_hand(rows), pickable_by_hand(rows, new_order=True)):
+        names = _names(picked)
+        for never in ("Draft", "Pending Reseller Approval", "Canceled by Reseller"):
+            assert never not in names
+        assert {r.type for r in picked} <= {T.IN_PROGRESS, T.CANCELLED}
+    assert {r.type for r in pickable_by_hand(rows, new_order=True)} == {T.IN_PROGRESS}
+
+
+def test_cancelled_statuses_are_not_offered_once_something_is_executed():
+    rows = defaults() + [custom("c", type=T.CANCELLED, description="Canceled - Denial")]
+    assert {r.type for r in pickable_by_hand(rows, nothing_executed=False)} == {T.IN_PROGRESS}
+
+
+def test_a_custom_in_progress_status_is_pickable_but_not_an_inactive_one():
+    rows = defaults() + [custom(), custom("off", description="Old", active=False)]
+    names = _names(pickable_by_hand(rows, new_order=True))
+    assert "Awaiting hardware" in names and "Old" not in names
+
+
+def test_an_execution_ends_in_executed_first_then_delivered_statuses():
+    rows = defaults() + [
+        custom("d2", number=20, description="Handed over", type=T.DELIVERED),
+        custom("d1", number=12, description="Delivered on site", type=T.DELIVERED),
+    ]
+    assert _names(execution_outcomes(rows)) == ["Executed", "Delivered on site", "Handed over"]
+
+
+def test_a_new_status_cannot_be_of_type_scheduled_or_executing():
+    assert T.SCHEDULED not in creatable_types() and T.EXECUTING not in creatable_types()
+    assert set(creatable_types()) == {T.IN_PROGRESS, T.AUTOMATIC_EXECUTE, T.DELIVERED, T.CANCELLED}

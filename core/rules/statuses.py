@@ -176,6 +176,59 @@ def assignable_by_user(rows: Iterable[StatusRow]) -> list[StatusRow]:
     return _by_priority(r for r in rows if r.live and r.type not in OrderStatusType.SYSTEM_ONLY)
 
 
+# --- custom statuses in use (issue 13 point 5) -----------------------------------------------
+
+# Storefront Types that belong to a flow, not to a BSS user's choice: the Storefront checkout
+# (Draft) and the standard reseller's approval (Pending approval)
+FLOW_STOREFRONT_TYPES = frozenset({S.DRAFT, S.PENDING_APPROVAL})
+# Types whose statuses end an order's execution; they come from execution, never by hand
+EXECUTED_TYPES = frozenset({T.AUTOMATIC_EXECUTE, T.DELIVERED})
+
+
+def creatable_types() -> tuple[str, ...]:
+    """The Types a new status may have: never Scheduled or Executing (the scheduler's own)."""
+    return tuple(t for t in OrderStatusType.ALL if t not in OrderStatusType.SYSTEM_ONLY)
+
+
+def pickable_by_hand(
+    rows: Iterable[StatusRow], *, new_order: bool = False, nothing_executed: bool = True
+) -> list[StatusRow]:
+    """The statuses a BSS user may give an order in New order or Edit, by priority.
+
+    Live In progress statuses, default or custom; in Edit also the Cancelled ones while nothing
+    is executed (choosing one cancels the order, as Cancel does). Never Draft or Pending
+    approval (their flows set them), never Scheduled or Executing (the scheduler's), never an
+    executed Type (execution sets those: :func:`execution_outcomes`).
+    """
+    types = {T.IN_PROGRESS}
+    if not new_order and nothing_executed:
+        types.add(T.CANCELLED)
+    return _by_priority(
+        r
+        for r in rows
+        if r.live and r.type in types and r.storefront_type not in FLOW_STOREFRONT_TYPES
+    )
+
+
+def execution_outcomes(rows: Iterable[StatusRow]) -> list[StatusRow]:
+    """The statuses an execution may end in: first the one :func:`resolve_executed` picks
+    (Automatic Execute / Submitted), then the other live Automatic Execute and Delivered
+    statuses by priority, so a custom Delivered status can be chosen when executing."""
+    rows = list(rows)
+    first = resolve_executed(rows)
+    if first is None:
+        return []
+    others = _by_priority(
+        r
+        for r in rows
+        if r.live
+        and r.key != first.key
+        and r.type in EXECUTED_TYPES
+        and r.storefront_type not in FLOW_STOREFRONT_TYPES
+    )
+    return [first, *others]
+
+
 # --- order status table rules ----------------------------------------------------------------
 
 

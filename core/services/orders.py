@@ -335,10 +335,12 @@ class OrderDetail:
         return self.statuses_by_id.get(status_id)
 
 
-def pickable_statuses(book: StatusBook) -> list[OrderStatus]:
-    """Statuses a user may give an order by hand: assignable ones (never Scheduled or
-    Executing) that are In progress; Executed is derived from execution, Cancel is an action."""
-    return [s for s in book.assignable() if s.type == OrderStatusType.IN_PROGRESS]
+def pickable_statuses(
+    book: StatusBook, *, new_order: bool = False, nothing_executed: bool = True
+) -> list[OrderStatus]:
+    """Statuses a user may give an order by hand (rule: statuses.pickable_by_hand): In
+    progress ones, and in Edit the Cancelled ones while nothing is executed."""
+    return book.pickable_by_hand(new_order=new_order, nothing_executed=nothing_executed)
 
 
 def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
@@ -429,7 +431,7 @@ def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
         facts=facts,
         actions=permissions.allowed_actions(facts),
         fields=permissions.editable_fields(facts),
-        assignable=pickable_statuses(book),
+        assignable=pickable_statuses(book, nothing_executed=not facts.any_executed),
         responsible_name=responsible,
         statuses_by_id=book.by_id,
         offer=offer,
@@ -474,7 +476,7 @@ def create_order(
         book = StatusBook.load(session, tenant_id)
         status = book.submitted()
         if status_id is not None:
-            picked = [s for s in pickable_statuses(book) if s.id == status_id]
+            picked = [s for s in pickable_statuses(book, new_order=True) if s.id == status_id]
             if not picked:
                 errors["status_id"] = [texts.ORDER_STATUS_NOT_ASSIGNABLE]
             else:
@@ -648,8 +650,11 @@ def edit_order(session: Session, tenant_id: int, order_id: int, actor: User, val
             changes[key] = value
         book = StatusBook.load(session, tenant_id)
         errors: dict[str, list[str]] = {}
+        picked = book.by_id.get(changes.get("status_id"))
+        if picked is not None and picked.type == OrderStatusType.CANCELLED:
+            require(facts, Action.CANCEL)  # the same rule as Cancel: nothing executed
         if "status_id" in changes and changes["status_id"] not in {
-            s.id for s in pickable_statuses(book)
+            s.id for s in pickable_statuses(book, nothing_executed=not facts.any_executed)
         }:
             errors["status_id"] = [texts.ORDER_STATUS_NOT_ASSIGNABLE]
         if "payment_method" in changes and changes["payment_method"] not in PaymentMethod.ALL:
@@ -672,8 +677,13 @@ def edit_order(session: Session, tenant_id: int, order_id: int, actor: User, val
                     fields=", ".join(texts.ORDER_FIELD_LABELS.get(k, k) for k in sorted(changes))
                 ),
             )
-        if status_id is not None:
-            set_order_status(session, order, book.by_id[status_id], actor=actor, note="Edit")
+        if status_id is None:
+            return order
+        status = book.by_id[status_id]
+        if status.type == OrderStatusType.CANCELLED:
+            _cancel(order, status, actor, utcnow(), session, texts.ORDER_STATUS_CANCELED_BY_EDIT)
+        else:
+            set_order_status(session, order, status, actor=actor, note="Edit")
         return order
 
 
@@ -762,19 +772,22 @@ def cancel_order(
     with write_transaction(session):
         order, facts = _locked_order(session, tenant_id, order_id)
         require(facts, Action.CANCEL)
-        for hold in order.holds:
-            if hold.released_at is None:
-                hold.released_at = now
-                hold.released_by_user_id = actor.id
-                hold.release_note = "Order canceled"
-        set_order_status(
-            session,
-            order,
-            StatusBook.load(session, tenant_id).canceled(),
-            actor=actor,
-            note="Canceled in the BSS",
-        )
+        canceled = StatusBook.load(session, tenant_id).canceled()
+        _cancel(order, canceled, actor, now, session, "Canceled in the BSS")
         return order
+
+
+def _cancel(
+    order: Order, status: OrderStatus, actor: User, now: datetime, session: Session, note: str
+) -> None:
+    """Cancel with ``status`` (the default Canceled or a custom Cancelled one): open holds are
+    released. The caller has checked the rule (nothing executed)."""
+    for hold in order.holds:
+        if hold.released_at is None:
+            hold.released_at = now
+            hold.released_by_user_id = actor.id
+            hold.release_note = "Order canceled"
+    set_order_status(session, order, status, actor=actor, note=note)
 
 
 # --- export -------------------------------------------------------------------------------

@@ -110,6 +110,17 @@ class StatusBook:
     def assignable(self) -> list[OrderStatus]:
         return [self.by_id[int(r.key)] for r in rules.assignable_by_user(self.rows)]
 
+    def pickable_by_hand(
+        self, *, new_order: bool = False, nothing_executed: bool = True
+    ) -> list[OrderStatus]:
+        rows = rules.pickable_by_hand(
+            self.rows, new_order=new_order, nothing_executed=nothing_executed
+        )
+        return [self.by_id[int(r.key)] for r in rows]
+
+    def execution_outcomes(self) -> list[OrderStatus]:
+        return [self.by_id[int(r.key)] for r in rules.execution_outcomes(self.rows)]
+
 
 def is_storefront_visible(status: OrderStatus) -> bool:
     return rules.visible_to_customer(status.storefront_type)
