@@ -19,6 +19,7 @@ from core.rules import permissions
 from core.services import orders
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
+from webapp.confirm import Confirmation, ConfirmChoice, confirm_page
 from webapp.extensions import db
 from webapp.web import page, see_other
 
@@ -209,12 +210,124 @@ def order_update_items(order_id: int):
     return see_other(url_for("bss_admin.order_detail", order_id=order_id) + "#products")
 
 
+# --- confirmations (a page without JavaScript, a dialog with it; webapp.confirm) ------------
+
+
+def _refused_confirmation(order_id: int, error, block: str, **extra):
+    """A confirmation that cannot be given: the order page's region with the message, which
+    htmx puts in place of that region (not in the dialog slot)."""
+    response = _refused(order_id, error, block=block, **extra)
+    response.headers["HX-Retarget"] = "#products" if block == "products" else "#order-main"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _execution_confirmation(order_id: int, quantities: dict[int, int] | None):
+    preview = orders.preview_execution(db.session, g.tenant_id, order_id, quantities)
+    number = preview.order.number
+    partial = quantities is not None
+    outcomes = preview.outcomes
+    return Confirmation(
+        title=(
+            texts.CONFIRM_EXECUTE_PARTIAL_TITLE if partial else texts.CONFIRM_EXECUTE_TITLE
+        ).format(number=number),
+        message=texts.CONFIRM_EXECUTE_BODY,
+        yes_label=texts.CONFIRM_EXECUTE_YES,
+        action_url=url_for(
+            "bss_admin.order_execute_partial" if partial else "bss_admin.order_execute",
+            order_id=order_id,
+        ),
+        back_url=url_for("bss_admin.order_detail", order_id=order_id),
+        back_label=texts.CONFIRM_GO_BACK,
+        lines=[
+            texts.CONFIRM_LINE.format(item=item.description, quantity=quantity)
+            for item, quantity in preview.lines
+        ],
+        warnings=[
+            texts.CONFIRM_HOLD_WARNING.format(hold=texts.HOLD_LABELS.get(reason, reason))
+            for reason in preview.warnings
+        ],
+        hidden={f"execute-{item.id}": str(q) for item, q in preview.lines} if partial else {},
+        choice=ConfirmChoice(
+            "executed_status_id",
+            texts.ORDER_EXECUTED_STATUS_LABEL,
+            [(str(s.id), s.description) for s in outcomes],
+        )
+        if len(outcomes) > 1
+        else None,
+        danger=False,
+    )
+
+
+@bp.route("/orders/<int:order_id>/execute/confirm")
+@bss_required()
+def order_execute_confirm(order_id: int):
+    """Execute Order asks first: what will be executed, and the open holds it releases."""
+    try:
+        confirmation = _execution_confirmation(order_id, None)
+    except (ValidationFailed, Conflict, Forbidden, NotFound) as error:
+        return _refused_confirmation(order_id, error, "order_main")
+    return confirm_page("bss_admin/layout.html", confirmation)
+
+
+@bp.route("/orders/<int:order_id>/execute-partial/confirm")
+@bss_required()
+def order_execute_partial_confirm(order_id: int):
+    """Execute selected quantities asks first; the quantities come as the query string."""
+    quantities, errors = item_quantities(request.args, "execute-")
+    try:
+        if errors:
+            raise ValidationFailed(next(iter(errors.values()))[0], errors)
+        confirmation = _execution_confirmation(order_id, quantities)
+    except (ValidationFailed, Conflict, Forbidden, NotFound) as error:
+        return _refused_confirmation(order_id, error, "products", execute_values=request.args)
+    return confirm_page("bss_admin/layout.html", confirmation)
+
+
+@bp.route("/orders/<int:order_id>/cancel/confirm")
+@bss_required()
+def order_cancel_confirm(order_id: int):
+    detail = _detail(order_id)
+    message = permissions.refusal(detail.facts, permissions.Action.CANCEL)
+    if message is not None:
+        error = (
+            Forbidden(message) if message == texts.BACKORDER_ACTION_REFUSED else Conflict(message)
+        )
+        return _refused_confirmation(order_id, error, "order_main")
+    return confirm_page(
+        "bss_admin/layout.html",
+        Confirmation(
+            title=texts.CONFIRM_CANCEL_ORDER_TITLE.format(number=detail.order.number),
+            message=texts.CONFIRM_CANCEL_ORDER_BODY,
+            yes_label=texts.CONFIRM_CANCEL_ORDER_YES,
+            action_url=url_for("bss_admin.order_cancel", order_id=order_id),
+            back_url=url_for("bss_admin.order_detail", order_id=order_id),
+            back_label=texts.CONFIRM_KEEP_ORDER,
+        ),
+    )
+
+
+def _executed_status_id() -> int | None:
+    """The status chosen on the confirmation (absent: the default Executed)."""
+    raw = (request.form.get("executed_status_id") or "").strip()
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return -1  # not a status: refused by the service with its message
+
+
 @bp.post("/orders/<int:order_id>/execute")
 @bss_required()
 def order_execute(order_id: int):
     """Execute Order: everything left."""
     try:
-        result = orders.execute(db.session, g.tenant_id, order_id, signed_in_user())
+        result = orders.execute(
+            db.session,
+            g.tenant_id,
+            order_id,
+            signed_in_user(),
+            executed_status_id=_executed_status_id(),
+        )
     except (ValidationFailed, Conflict, Forbidden, NotFound) as error:
         return _refused(order_id, error)
     flash(texts.ORDER_EXECUTED.format(number=(result.sub_order or result.order).number), "success")
@@ -229,7 +342,14 @@ def order_execute_partial(order_id: int):
     try:
         if errors:
             raise ValidationFailed(next(iter(errors.values()))[0], errors)
-        result = orders.execute(db.session, g.tenant_id, order_id, signed_in_user(), quantities)
+        result = orders.execute(
+            db.session,
+            g.tenant_id,
+            order_id,
+            signed_in_user(),
+            quantities,
+            executed_status_id=_executed_status_id(),
+        )
     except (ValidationFailed, Conflict, Forbidden, NotFound) as error:
         return _refused(order_id, error, block="products", execute_values=request.form)
     if result.fully_executed and result.sub_order is None:

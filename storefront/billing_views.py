@@ -12,6 +12,7 @@ from storefront import bp
 from storefront.payment_views import pay_now_context
 from storefront.views import customer
 from webapp.auth import customer_required
+from webapp.confirm import Confirmation, confirm_page
 from webapp.extensions import db
 from webapp.web import page, see_other
 
@@ -46,6 +47,31 @@ def order(order_id: int):
         detail=detail,
         order=detail.order,
         **pay_now_context(detail),
+    )
+
+
+@bp.route("/orders/<int:order_id>/cancel/confirm")
+@customer_required
+def order_cancel_confirm(order_id: int):
+    """*Cancel this order* asks first (a page without JavaScript, a dialog with it)."""
+    try:
+        detail = billing.get_order(db.session, g.tenant.id, customer().account_id, order_id)
+    except ServiceError:
+        abort(404)
+    back = url_for("storefront.order", order_id=order_id)
+    if not detail.can_cancel:
+        flash(texts.ORDER_NOT_CANCELABLE, "error")
+        return see_other(back)
+    return confirm_page(
+        "storefront/layout.html",
+        Confirmation(
+            title=texts.CONFIRM_CANCEL_ORDER_TITLE.format(number=detail.order.number),
+            message=texts.CONFIRM_CANCEL_ORDER_BODY,
+            yes_label=texts.CONFIRM_CANCEL_ORDER_YES,
+            action_url=url_for("storefront.order_cancel", order_id=order_id),
+            back_url=back,
+            back_label=texts.CONFIRM_KEEP_ORDER,
+        ),
     )
 
 

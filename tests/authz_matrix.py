@@ -312,4 +312,12 @@ MATRIX: dict[str, tuple[dict, dict]] = {
         DISTRIBUTOR_OBJECT,
         {"promotion_id": "promotion"},
     ),
+    # --- confirmations of irreversible actions: GET pages that post to the action (issue 13) ---
+    "GET /orders/<int:order_id>/cancel/confirm": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
+    "GET /bss/orders/<int:order_id>/execute/confirm": (BSS_OBJECT, {"order_id": "order_b"}),
+    "GET /bss/orders/<int:order_id>/execute-partial/confirm": (
+        BSS_OBJECT,
+        {"order_id": "order_a"},
+    ),
+    "GET /bss/orders/<int:order_id>/cancel/confirm": (BSS_OBJECT, {"order_id": "order_b"}),
 }

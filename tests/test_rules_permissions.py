@@ -128,3 +128,16 @@ def test_an_executed_back_order_stays_restricted_and_locked():
     )
     assert refusal(executed_backorder, Action.COPY) == texts.BACKORDER_ACTION_REFUSED
     assert Field.PAYMENT_METHOD not in editable_fields(executed_backorder)
+
+
+# --- what an execution's confirmation warns about (issue 13 point 11) -------------------------
+
+
+def test_the_execution_confirmation_warns_about_credit_and_payment_holds_only():
+    from core.rules.execution_plan import holds_to_warn
+
+    assert holds_to_warn(["manual_execution"]) == []
+    assert holds_to_warn(["payment_failed", "manual_execution", "credit_limit"]) == [
+        "credit_limit",
+        "payment_failed",
+    ]

@@ -476,16 +476,17 @@ def setup_product_type_partial():
 
 
 def _status_table(kind: str, errors=None, **extra):
-    from bss_admin.forms import OfferStatusForm, OrderStatusForm
+    from bss_admin.forms import NewOrderStatusForm, OfferStatusForm, OrderStatusForm
 
     form_class = OrderStatusForm if kind == "order" else OfferStatusForm
+    new_form_class = NewOrderStatusForm if kind == "order" else OfferStatusForm
     context = {
         "kind": kind,
         "title": "Order Status" if kind == "order" else "Offer Status",
         "statuses": ORDER_STATUSES if kind == "order" else OFFER_STATUSES,
         "errors": errors or {},
         "row_values": {},
-        "new_form": form_class(formdata=None),
+        "new_form": new_form_class(formdata=None),
         "row_form": form_class,
     }
     context.update(extra)
@@ -2615,5 +2616,153 @@ def bss_backorders_filtered():
 )
 def bss_order_backorder_print():
     return bss_order_backorder()
+
+
+# --- BSS orders: confirmations, converted offers (issue 13 points 11, 17) --------------------
+
+
+def _confirm(layout: str, **values):
+    from webapp.confirm import Confirmation
+
+    return {"layout": layout, "c": Confirmation(**values)}
+
+
+def _execute_confirmation(partial: bool = False, warnings=(), choice=None):
+    from webapp.confirm import ConfirmChoice
+
+    number = "SO0000124" if partial else "SO0000123"
+    lines = (
+        ["Managed Firewall · Set-up × 2", "Managed Firewall · Monthly support × 1"]
+        if partial
+        else ["Private Cloud Hosting · Monthly × 5"]
+    )
+    return _confirm(
+        "bss_admin/layout.html",
+        title=(
+            texts.CONFIRM_EXECUTE_PARTIAL_TITLE if partial else texts.CONFIRM_EXECUTE_TITLE
+        ).format(number=number),
+        message=texts.CONFIRM_EXECUTE_BODY,
+        yes_label=texts.CONFIRM_EXECUTE_YES,
+        action_url="#execute",
+        back_url="#order",
+        back_label=texts.CONFIRM_GO_BACK,
+        lines=lines,
+        warnings=[
+            texts.CONFIRM_HOLD_WARNING.format(hold=texts.HOLD_LABELS[reason]) for reason in warnings
+        ],
+        hidden={"execute-6": "2", "execute-7": "1"} if partial else {},
+        choice=ConfirmChoice("executed_status_id", texts.ORDER_EXECUTED_STATUS_LABEL, choice)
+        if choice
+        else None,
+        danger=False,
+    )
+
+
+@state(
+    "bss",
+    "confirm-execute",
+    "confirm/confirm.html",
+    "Confirm Execute Order (page without JavaScript)",
+    user=BSS_OPERATOR,
+)
+def bss_confirm_execute():
+    return _execute_confirmation()
+
+
+@state(
+    "bss",
+    "confirm-execute-holds",
+    "confirm/confirm.html",
+    "Confirm Execute Order: credit and payment holds open, a Delivered status to choose",
+    user=BSS_OPERATOR,
+)
+def bss_confirm_execute_holds():
+    return _execute_confirmation(
+        warnings=("credit_limit", "payment_failed"),
+        choice=[("3", "Executed"), ("31", "Delivered on site")],
+    )
+
+
+@state(
+    "bss",
+    "confirm-execute-partial",
+    "confirm/confirm.html",
+    "Confirm Execute selected quantities",
+    user=BSS_OPERATOR,
+)
+def bss_confirm_execute_partial():
+    return _execute_confirmation(partial=True)
+
+
+@state(
+    "bss",
+    "confirm-execute-dialog",
+    "confirm/confirm.html",
+    "Confirm Execute Order, as the dialog htmx opens",
+    user=BSS_OPERATOR,
+    block="dialog",
+)
+def bss_confirm_execute_dialog():
+    return _execute_confirmation(warnings=("credit_limit",))
+
+
+def _cancel_confirmation(layout: str):
+    return _confirm(
+        layout,
+        title=texts.CONFIRM_CANCEL_ORDER_TITLE.format(number="SO0000123"),
+        message=texts.CONFIRM_CANCEL_ORDER_BODY,
+        yes_label=texts.CONFIRM_CANCEL_ORDER_YES,
+        action_url="#cancel",
+        back_url="#order",
+        back_label=texts.CONFIRM_KEEP_ORDER,
+    )
+
+
+@state(
+    "bss",
+    "confirm-cancel",
+    "confirm/confirm.html",
+    "Confirm Cancel order",
+    user=BSS_OPERATOR,
+)
+def bss_confirm_cancel():
+    return _cancel_confirmation("bss_admin/layout.html")
+
+
+@state(
+    "storefront",
+    "confirm-cancel",
+    "confirm/confirm.html",
+    "Confirm Cancel this order (page without JavaScript)",
+)
+def sf_confirm_cancel():
+    return _cancel_confirmation("storefront/layout.html")
+
+
+@state(
+    "storefront",
+    "confirm-cancel-dialog",
+    "confirm/confirm.html",
+    "Confirm Cancel this order, as the dialog htmx opens",
+    block="dialog",
+)
+def sf_confirm_cancel_dialog():
+    return _cancel_confirmation("storefront/layout.html")
+
+
+@state(
+    "bss",
+    "order-from-offer",
+    "bss_admin/orders/detail.html",
+    "Order converted from an offer (links to the offer)",
+    user=BSS_OPERATOR,
+)
+def bss_order_from_offer():
+    the_order = _bss_order(manual=False, source="offer")
+    detail = _detail(the_order, _facts("in_progress"))
+    detail.offer = NS(id=401, number="OF0000401", name="Firewall refresh")
+    return _order_page(detail)
+
+
 # --- catalogue back office (issue 15): its states live beside its views ----------------------
 from bss_admin.catalogue import preview as _catalogue_preview  # noqa: E402,F401

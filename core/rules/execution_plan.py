@@ -68,6 +68,17 @@ def plan_execution(
     return plan
 
 
+# open holds a user is warned about before executing: executing releases them, and they say the
+# customer may not pay (the manual-execution hold is the very reason a person executes)
+WARN_BEFORE_EXECUTION = ("credit_limit", "payment_failed")
+
+
+def holds_to_warn(open_hold_reasons: Iterable[str]) -> list[str]:
+    """The open holds an execution's confirmation warns about, in a stable order."""
+    reasons = set(open_hold_reasons)
+    return [r for r in WARN_BEFORE_EXECUTION if r in reasons]
+
+
 def is_fully_executed(lines: Iterable[LineState]) -> bool:
     lines = list(lines)
     return bool(lines) and all(line.remaining == 0 for line in lines)

@@ -25,6 +25,7 @@ from core.models import (
     ItemKind,
     Order,
     OrderItem,
+    OrderStatus,
     Plan,
     Product,
     ProvisioningTask,
@@ -124,8 +125,12 @@ def apply_execution(
     actor_name: str = "system",
     now: datetime | None = None,
     release_holds: bool = True,
+    executed_status: OrderStatus | None = None,
 ) -> ExecutionResult:
-    """Execute within the caller's transaction; ``order`` must be locked (:func:`lock_order`)."""
+    """Execute within the caller's transaction; ``order`` must be locked (:func:`lock_order`).
+
+    What this execution completes (the order, or the sub-order of a partial execution) gets
+    ``executed_status``, one of the execution outcomes, by default the resolved Executed."""
     now = now or utcnow()
     check_executable(order)
     states = line_states(order)
@@ -134,6 +139,7 @@ def apply_execution(
     except ExecutionPlanError as error:
         raise ValidationFailed(str(error), {str(k): [v] for k, v in error.errors.items()}) from None
     book = StatusBook.load(session, order.tenant_id)
+    executed_status = executed_status or book.executed()
     partial = plan_rules.is_partial(states, plan)
 
     leaves_some = any(line.remaining - plan.get(line.item_id, 0) > 0 for line in states)
@@ -161,7 +167,7 @@ def apply_execution(
 
     items = {i.id: i for i in order.items}
     plans, products = _catalogue_for(session, [items[i] for i in plan])
-    sub_order = _create_sub_order(session, order, book, now) if partial else None
+    sub_order = _create_sub_order(session, order, executed_status, now) if partial else None
     if sub_order is not None:
         # a sub-order is born Executed: its history says so, by whom and when (issue 8)
         record_order_event(
@@ -250,7 +256,7 @@ def apply_execution(
         set_order_status(
             session,
             order,
-            book.executed(),
+            executed_status,
             actor=actor,
             actor_name=actor_name,
             note="Every quantity executed",
@@ -272,9 +278,10 @@ def apply_execution(
     return ExecutionResult(order, sub_order, invoice, dict(plan), fully)
 
 
-def _create_sub_order(session: Session, order: Order, book: StatusBook, now: datetime) -> Order:
+def _create_sub_order(
+    session: Session, order: Order, executed: OrderStatus, now: datetime
+) -> Order:
     count = session.scalar(select(func.count()).where(Order.parent_order_id == order.id)) or 0
-    executed = book.executed()
     sub = Order(
         tenant_id=order.tenant_id,
         number=f"{order.number}-{count + 1}",

@@ -33,7 +33,9 @@ from core.models import (
     Product,
     User,
 )
+from core.rules import execution_plan as plan_rules
 from core.rules import permissions
+from core.rules.execution_plan import ExecutionPlanError, LineState
 from core.rules.permissions import Action, OrderFacts
 from core.rules.statuses import OrderStatusType
 from core.services import execution, pricing
@@ -690,6 +692,40 @@ def edit_order(session: Session, tenant_id: int, order_id: int, actor: User, val
 # --- execution, copy, cancel ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ExecutionPreview:
+    """What an execution would do, for its confirmation: nothing is changed."""
+
+    order: Order
+    lines: list[tuple[OrderItem, int]]  # each item and the quantity to execute now
+    warnings: list[str]  # open hold reasons to warn about (rule: holds_to_warn)
+    outcomes: list[OrderStatus]  # the statuses it may end in; the first is the default
+
+
+def preview_execution(
+    session: Session, tenant_id: int, order_id: int, quantities: dict[int, int] | None = None
+) -> ExecutionPreview:
+    """Check an execution as :func:`execute` would (rule 4.8, the execution plan) and say what
+    it would execute, so the user confirms it before anything irreversible happens."""
+    detail = get_order(session, tenant_id, order_id)
+    require(detail.facts, Action.EXECUTE)
+    items = [line.item for line in detail.items]
+    if not items:
+        raise Conflict(texts.ORDER_EMPTY)
+    states = [LineState(i.id, i.quantity, i.executed_quantity) for i in items]
+    try:
+        plan = plan_rules.plan_execution(states, quantities)
+    except ExecutionPlanError as error:
+        raise ValidationFailed(str(error), {str(k): [v] for k, v in error.errors.items()}) from None
+    book = StatusBook(list(detail.statuses_by_id.values()))
+    return ExecutionPreview(
+        order=detail.order,
+        lines=[(i, plan[i.id]) for i in items if i.id in plan],
+        warnings=plan_rules.holds_to_warn(h.reason for h in detail.holds),
+        outcomes=book.execution_outcomes(),
+    )
+
+
 def execute(
     session: Session,
     tenant_id: int,
@@ -697,14 +733,28 @@ def execute(
     actor: User,
     quantities: dict[int, int] | None = None,
     now: datetime | None = None,
+    executed_status_id: int | None = None,
 ) -> execution.ExecutionResult:
-    """Execute everything left (``quantities=None``) or the chosen quantities, exactly once."""
+    """Execute everything left (``quantities=None``) or the chosen quantities, exactly once.
+
+    ``executed_status_id`` picks the status what this execution completes ends in (the order,
+    or the sub-order of a partial execution) among the execution outcomes: Executed by default,
+    or a Delivered one."""
     with write_transaction(session):
         order, facts = _locked_order(session, tenant_id, order_id)
         require(facts, Action.EXECUTE)
         if not order.items:
             raise Conflict(texts.ORDER_EMPTY)
-        return execution.apply_execution(session, order, quantities, actor=actor, now=now)
+        outcome = None
+        if executed_status_id is not None:
+            outcomes = StatusBook.load(session, tenant_id).execution_outcomes()
+            outcome = next((s for s in outcomes if s.id == executed_status_id), None)
+            if outcome is None:
+                message = texts.ORDER_EXECUTED_STATUS_INVALID
+                raise ValidationFailed(message, {"executed_status_id": [message]})
+        return execution.apply_execution(
+            session, order, quantities, actor=actor, now=now, executed_status=outcome
+        )
 
 
 def copy_order(

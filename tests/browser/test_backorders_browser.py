@@ -32,7 +32,8 @@ def test_an_execution_in_the_reseller_shows_up_as_a_backorder_at_the_distributor
     manual_id, _ = _order_ids(live_server)
     sign_in(page, live_server, "admin@skyline.example", bss=True)
     page.goto(live_server(f"/bss/orders/{manual_id}"))
-    page.get_by_role("button", name="Execute Order").first.click()
+    page.get_by_role("link", name="Execute Order").first.click()
+    page.get_by_role("dialog").get_by_role("button", name="Yes, execute").click()  # asks first
     page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="Sign out").click()
 

@@ -32,6 +32,9 @@ def test_an_operator_executes_the_manual_order_in_two_parts_and_copies_it(page, 
     # 3 of 5: a sub-order in Executed, the primary stays Submitted
     page.get_by_label("Quantity of Dedicated Private Cloud (Monthly) to execute now").fill("3")
     page.get_by_role("button", name="Execute selected quantities").click()
+    dialog = page.get_by_role("dialog")  # asks first, listing what will be executed
+    assert "Dedicated Private Cloud (Monthly) × 3" in dialog.inner_text()
+    dialog.get_by_role("button", name="Yes, execute").click()
     page.wait_for_selector("text=Executed as sub-order")
     assert page.locator("#order-status").inner_text().strip() == "Submitted"
     sub_link = page.get_by_role("link", name=f"{number}-1")
@@ -42,7 +45,8 @@ def test_an_operator_executes_the_manual_order_in_two_parts_and_copies_it(page, 
     screenshot(page, "bss-order-partly-executed")
 
     # the rest: the primary becomes Executed by itself and is locked
-    page.get_by_role("button", name="Execute Order").click()
+    page.get_by_role("link", name="Execute Order").click()
+    page.get_by_role("dialog").get_by_role("button", name="Yes, execute").click()
     page.wait_for_selector(f"text=Order {number}-2 executed.")
     assert page.locator("#order-status").inner_text().strip() == "Executed"
     assert page.get_by_text(
@@ -99,11 +103,17 @@ def test_partial_execution_works_without_javascript(nojs_page, live_server):
     nojs_page.goto(live_server(f"/bss/orders/{order_id}"))
     nojs_page.fill(f"#execute-{item_id}", "2")
     nojs_page.get_by_role("button", name="Execute selected quantities").click()
+    # without JavaScript the confirmation is a page, which posts the quantities
+    assert (
+        "Dedicated Private Cloud (Monthly) × 2" in nojs_page.locator(".confirm-lines").inner_text()
+    )
+    nojs_page.get_by_role("button", name="Yes, execute").click()
     nojs_page.wait_for_selector("text=Executed as sub-order")
     assert nojs_page.get_by_role("link", name=f"{number}-1").is_visible()
     # the browser's own check (max = what remains) stops an impossible quantity; the server
     # refuses it too (tests/test_bss_orders_web.py); executing the rest makes it Executed
     assert nojs_page.locator(f"#execute-{item_id}").get_attribute("max") == "3"
-    nojs_page.get_by_role("button", name="Execute Order").click()
+    nojs_page.get_by_role("link", name="Execute Order").click()
+    nojs_page.get_by_role("button", name="Yes, execute").click()
     nojs_page.wait_for_selector(f"text=Order {number}-2 executed.")
     assert nojs_page.locator("#order-status").inner_text().strip() == "Executed"
