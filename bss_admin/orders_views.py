@@ -310,10 +310,14 @@ def order_cancel_confirm(order_id: int):
 def _executed_status_id() -> int | None:
     """The status chosen on the confirmation (absent: the default Executed)."""
     raw = (request.form.get("executed_status_id") or "").strip()
-    try:
-        return int(raw) if raw else None
-    except ValueError:
-        return -1  # not a status: refused by the service with its message
+    if not raw:
+        return None
+    if (
+        not (raw.isascii() and raw.isdigit()) or len(raw) > 18
+    ):  # never an id (the database's ids fit in 64 bits)
+        message = texts.ORDER_EXECUTED_STATUS_INVALID
+        raise ValidationFailed(message, {"executed_status_id": [message]})
+    return int(raw)
 
 
 @bp.post("/orders/<int:order_id>/execute")

@@ -186,7 +186,8 @@ def test_a_delivered_status_is_chosen_at_execution_after_executed(client, demo, 
 def test_a_crafted_executed_status_is_refused_and_nothing_is_executed(client, demo, session):
     _bss(client)
     order = manual_order(session)
-    for crafted in (_status(session, "Canceled").id, _status(session, "Submitted").id, "x"):
+    canceled, submitted = _status(session, "Canceled").id, _status(session, "Submitted").id
+    for crafted in (canceled, submitted, "x", "²", "9" * 40):
         response = client.post(
             f"/bss/orders/{order.id}/execute", data={"executed_status_id": str(crafted)}
         )
