@@ -312,9 +312,8 @@ def _executed_status_id() -> int | None:
     raw = (request.form.get("executed_status_id") or "").strip()
     if not raw:
         return None
-    if (
-        not (raw.isascii() and raw.isdigit()) or len(raw) > 18
-    ):  # never an id (the database's ids fit in 64 bits)
+    # never an id: not a plain number, or more digits than a 64-bit id has
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         message = texts.ORDER_EXECUTED_STATUS_INVALID
         raise ValidationFailed(message, {"executed_status_id": [message]})
     return int(raw)
