@@ -153,7 +153,7 @@ def _new_row_html(kind: str, *, form=None, errors=None) -> str:
         "new_status_row",
         kind=kind,
         errors={"new": messages} if messages else {},
-        new_form=form or _TABLES[kind]["form"](formdata=None),
+        new_form=form or _TABLES[kind].get("new_form", _TABLES[kind]["form"])(formdata=None),
     )
 
 

@@ -127,3 +127,24 @@ def test_the_type_picker_of_a_new_status_offers_no_scheduled_or_executing(client
         )
         assert crafted.status_code == 422
         assert _status(session, f"Crafted {crafted_type}") is None
+
+
+def test_the_add_row_htmx_sends_back_after_adding_offers_no_scheduled_or_executing(
+    client, demo, session
+):
+    login(client, "admin@skyline.example", bss=True)
+    response = client.post(
+        "/bss/setup/order-statuses",
+        data={
+            "number": "21",
+            "description": "Awaiting parts",
+            "type": "in_progress",
+            "storefront_type": "viewable",
+            "color": "#7f1d1d",
+            "active": "y",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    new_types = [o.get_text(strip=True) for o in soup(response).find(id="new-type")("option")]
+    assert new_types and "Scheduled" not in new_types and "Executing" not in new_types
