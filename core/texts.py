@@ -237,13 +237,6 @@ ORDER_EMPTY = "This order has no items to execute."
 ORDERS_NONE = "No orders match these filters."
 DASHBOARD_NO_UNEXECUTED = "Every submitted order has been executed."
 DASHBOARD_NO_MANUAL = "No Storefront order is waiting for manual execution."
-HOLD_NAMES = {
-    "manual_execution": "manual execution required",
-    "credit_limit": "credit limit exceeded",
-    "payment_failed": "payment failed",
-    "scheduled": "scheduled",
-    "reseller_approval": "awaiting reseller approval",
-}
 HOLD_RELEASED_BY_EXECUTION = "Hold released by execution: {hold}"
 
 # --- offers (PRODUCT.md 6.5, issue 5) --------------------------------------------------------

@@ -161,7 +161,7 @@ def apply_execution(
                     actor=actor,
                     actor_name=actor_name,
                     note=texts.HOLD_RELEASED_BY_EXECUTION.format(
-                        hold=texts.HOLD_NAMES.get(hold.reason, hold.reason)
+                        hold=texts.HOLD_LABELS.get(hold.reason, hold.reason)
                     ),
                 )
 
