@@ -12,7 +12,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from api.problems import MEDIA_TYPE, from_http_exception, is_api_request
-from api.schemas import ProblemSchema
+from api.schemas import Money, ProblemSchema
 
 PREFIX = "/api/v1"
 
@@ -84,6 +84,7 @@ def init_api(app: Flask) -> None:
     app.session_interface = NoSessionOnApi()
     api = CloudshopApi(app)
     app.extensions["cloudshop_api"] = api
+    api.register_field(Money, "string", "decimal")
     for blp in (orders.blp, reads.blp):
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix=PREFIX)

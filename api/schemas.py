@@ -30,6 +30,14 @@ def Id(strict: bool = True, **kwargs) -> fields.Integer:  # noqa: N802
     return fields.Integer(strict=strict, validate=validate.Range(1, MAX_ID), **kwargs)
 
 
+class Money(fields.Decimal):
+    """An amount as a decimal string ("600.00"): exact, never a float. Documented as a string
+    with format "decimal" (registered in api.init_api)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(as_string=True, **kwargs)
+
+
 class Input(Schema):
     class Meta:
         unknown = RAISE
@@ -73,7 +81,7 @@ class AccountSchema(Schema):
     kind = fields.String(required=True)
     email = fields.String(allow_none=True)
     payment_method = fields.String(required=True)
-    credit_limit = fields.Decimal(as_string=True, allow_none=True)
+    credit_limit = Money(allow_none=True)
     reseller_account_id = fields.Integer(allow_none=True)
     price_list_id = fields.Integer(allow_none=True)
 
@@ -131,7 +139,7 @@ class OrderSummarySchema(Schema):
     status = fields.Nested(OrderStatusRefSchema, required=True)
     execution_type = fields.String(required=True)
     order_date = fields.DateTime(required=True)
-    total = fields.Decimal(as_string=True, required=True)
+    total = Money(required=True)
     currency = fields.String(required=True)
     is_sub_order = fields.Boolean(required=True)
 
@@ -160,8 +168,8 @@ class OrderItemSchema(Schema):
     quantity = fields.Integer(required=True)
     executed_quantity = fields.Integer(required=True)
     remaining_quantity = fields.Integer(required=True)
-    unit_price = fields.Decimal(as_string=True, required=True)
-    discount_percent = fields.Decimal(as_string=True, allow_none=True, required=True)
+    unit_price = Money(required=True)
+    discount_percent = Money(allow_none=True, required=True)
 
 
 class HoldSchema(Schema):
@@ -200,7 +208,7 @@ class OrderSchema(Schema):
     execution_type = fields.String(required=True)
     payment_method = fields.String(required=True)
     currency = fields.String(required=True)
-    total = fields.Decimal(as_string=True, required=True)
+    total = Money(required=True)
     order_date = fields.DateTime(required=True)
     executed_at = fields.DateTime(allow_none=True, required=True)
     parent_order = fields.Nested(OrderRefSchema, allow_none=True, required=True)
@@ -295,7 +303,7 @@ class OfferItemSchema(Schema):
     plan_id = fields.Integer(allow_none=True, required=True)
     description = fields.String(required=True)
     quantity = fields.Integer(required=True)
-    unit_price = fields.Decimal(as_string=True, required=True)
+    unit_price = Money(required=True)
 
 
 class OfferSchema(Schema):
