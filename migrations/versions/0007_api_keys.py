@@ -55,7 +55,7 @@ def upgrade():
             ["tenant_id"], ["tenant.id"], name="fk_api_idempotency_record_tenant_id_tenant"
         ),
         sa.PrimaryKeyConstraint("id", name="pk_api_idempotency_record"),
-        sa.UniqueConstraint("tenant_id", "key", name="uq_api_idempotency_record_tenant_id"),
+        sa.UniqueConstraint("tenant_id", "key", name="uq_api_idempotency_record_tenant_id_key"),
     )
     op.create_index(
         "ix_api_idempotency_record_expires_at", "api_idempotency_record", ["expires_at"]
