@@ -55,7 +55,7 @@ class NoSessionOnApi(SecureCookieSessionInterface):
 
 
 def init_api(app: Flask) -> None:
-    from api import orders, reads
+    from api import offers, orders, reads
     from api.reference import bp as reference_bp
     from webapp.extensions import csrf
 
@@ -85,7 +85,7 @@ def init_api(app: Flask) -> None:
     api = CloudshopApi(app)
     app.extensions["cloudshop_api"] = api
     api.register_field(Money, "string", "decimal")
-    for blp in (orders.blp, reads.blp):
+    for blp in (orders.blp, reads.blp, offers.blp):
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix=PREFIX)
     app.register_blueprint(reference_bp, url_prefix=PREFIX)

@@ -164,7 +164,8 @@ def get_subscription(subscription_id: int):
     }
 
 
-def _offer(o) -> dict:
+def offer_representation(o) -> dict:
+    """The offer as the API shows it."""
     return {
         "id": o.id,
         "number": o.number,
@@ -194,10 +195,10 @@ def _offer(o) -> dict:
 def list_offers(limit, cursor=None):
     """The tenant's offers with their items, newest first."""
     page = api_reads.offers(db.session, caller().tenant_id, cursor, limit)
-    return {"data": [_offer(o) for o in page.rows], "next_cursor": page.next_cursor}
+    return {"data": [offer_representation(o) for o in page.rows], "next_cursor": page.next_cursor}
 
 
 @blp.route("/offers/<int:offer_id>")
 @blp.response(200, schemas.OfferSchema)
 def get_offer(offer_id: int):
-    return _offer(offers.get_offer(db.session, caller().tenant_id, offer_id))
+    return offer_representation(offers.get_offer(db.session, caller().tenant_id, offer_id))

@@ -321,3 +321,31 @@ class OfferSchema(Schema):
 class OfferPageSchema(Schema):
     data = fields.List(fields.Nested(OfferSchema), required=True)
     next_cursor = fields.String(allow_none=True, required=True)
+
+
+class NewOfferInput(Input):
+    account_id = Id(required=True)
+    name = Text(200, allow_none=True)
+    status_id = Id(metadata={"description": "an offer status; In Progress if left out"})
+    valid_until = fields.Date(allow_none=True)
+
+
+class OfferChangesInput(Input):
+    """Only the fields sent change; the status changes by hand (In Progress -> Accepted ...)."""
+
+    name = Text(200, allow_none=True)
+    status_id = Id()
+    valid_until = fields.Date(allow_none=True)
+
+
+class NewOfferItemInput(Input):
+    plan_id = Id(required=True)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_ID))
+    unit_price = Money(
+        allow_none=True, metadata={"description": "offered price; the price list's if left out"}
+    )
+
+
+class OfferItemChangesInput(Input):
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_ID))
+    unit_price = Money(required=True)
