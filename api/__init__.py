@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Api
+from limits import parse
 from werkzeug.exceptions import HTTPException
 
 from api.problems import MEDIA_TYPE, from_http_exception, is_api_request
@@ -81,6 +82,7 @@ def init_api(app: Flask) -> None:
             },
         },
     )
+    parse(app.config["API_RATE_LIMIT"])  # a malformed limit stops the start, not every call
     app.session_interface = NoSessionOnApi()
     api = CloudshopApi(app)
     app.extensions["cloudshop_api"] = api

@@ -41,7 +41,7 @@ def authenticate_request():
             headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'},
         )
     if limiter.enabled:
-        rate = parse(current_app.config.get("API_RATE_LIMIT", "600/minute"))
+        rate = parse(current_app.config["API_RATE_LIMIT"])
         if not limiter.limiter.hit(rate, "api-key", str(found.key_id)):
             reset, _remaining = limiter.limiter.get_window_stats(rate, "api-key", str(found.key_id))
             return problem(

@@ -212,3 +212,12 @@ def test_the_rate_limit_is_per_key(app, client, session, keys):
     assert limited.get_json()["type"].endswith("#problem-rate-limited")
     assert client.get("/api/v1/order-statuses", headers=auth(keys["admin"])).status_code == 200
     limiter.reset()
+
+
+def test_the_rate_limit_per_key_comes_from_the_environment(monkeypatch, tmp_path):
+    from webapp.config import load_config
+
+    monkeypatch.setenv("API_RATE_LIMIT", "5/second")
+    assert load_config(str(tmp_path))["API_RATE_LIMIT"] == "5/second"
+    monkeypatch.delenv("API_RATE_LIMIT")
+    assert load_config(str(tmp_path))["API_RATE_LIMIT"] == "600/minute"
