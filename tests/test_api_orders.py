@@ -279,3 +279,39 @@ def test_the_openapi_document_is_3_1_and_the_reference_page_lists_every_operatio
             if method in ("get", "post", "put", "patch", "delete"):
                 assert f"{method.upper()} {path}" in page
     assert json.dumps(spec)  # serialisable as it is served
+
+
+def test_the_same_idempotency_key_sent_by_eight_threads_at_once_writes_one_order(
+    app, session, demo
+):
+    import threading
+
+    token = make_key(session, "admin@skyline.example")
+    acme = account_id(session, "Acme Ltd")
+    before = session.scalar(select(func.count(Order.id)))
+    session.commit()
+    barrier = threading.Barrier(8)
+    answers, lock = [], threading.Lock()
+
+    def post():
+        client = app.test_client()
+        barrier.wait(timeout=30)
+        response = client.post(
+            "/api/v1/orders",
+            json={"account_id": acme},
+            headers=auth(token, **{"Idempotency-Key": "race-1"}),
+        )
+        with lock:
+            answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    session.expire_all()
+    assert session.scalar(select(func.count(Order.id))) == before + 1
+    created = {body["id"] for status, body in answers if status == 201}
+    assert len(created) == 1, answers
+    refused = [body["type"] for status, body in answers if status != 201]
+    assert all(t.endswith("#problem-idempotency-in-progress") for t in refused), refused
