@@ -42,8 +42,8 @@ def authenticate_request():
         )
     if limiter.enabled:
         rate = parse(current_app.config["API_RATE_LIMIT"])
-        if not limiter.limiter.hit(rate, "api-key", str(found.key_id)):
-            reset, _remaining = limiter.limiter.get_window_stats(rate, "api-key", str(found.key_id))
+        if not limiter.limiter.hit(rate, "api-key", found.prefix):
+            reset, _remaining = limiter.limiter.get_window_stats(rate, "api-key", found.prefix)
             return problem(
                 "rate-limited",
                 texts.API_RATE_LIMITED,

@@ -140,6 +140,7 @@ class Caller:
     """Who an API call acts as: the key's user, in the key's tenant, with the key's scope."""
 
     key_id: int
+    prefix: str  # unique and random: names the key's rate-limit counter
     tenant_id: int
     scope: str
     user: User
@@ -166,7 +167,7 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> C
     reason = rules.refusal(rules.KeyFacts(key.revoked_at, key.expires_at, key.user.active), now)
     if reason is not None or key.user.tenant_id != key.tenant_id:
         raise KeyRefused(reason or "unknown")
-    caller = Caller(key.id, key.tenant_id, key.scope, key.user)
+    caller = Caller(key.id, key.prefix, key.tenant_id, key.scope, key.user)
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION:
         with write_transaction(session):
             session.execute(
