@@ -91,12 +91,6 @@ def test_users_can_never_assign_scheduled_or_executing():
     assert T.SCHEDULED not in types and T.EXECUTING not in types
 
 
-def test_users_can_never_assign_draft_which_only_the_checkout_gives():
-    # "never Draft, Executing or Scheduled" by hand, in the BSS and through the API (issue 18)
-    assert "draft" not in {r.mandatory_key for r in assignable_by_user(defaults())}
-    assert S.DRAFT not in {r.storefront_type for r in assignable_by_user(defaults())}
-
-
 def test_a_valid_custom_status_may_be_added():
     before = defaults()
     assert validate_order_status_table(before, before + [custom()]) == {}

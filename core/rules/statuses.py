@@ -172,15 +172,8 @@ def visible_to_customer(storefront_type: str | None) -> bool:
 
 
 def assignable_by_user(rows: Iterable[StatusRow]) -> list[StatusRow]:
-    """Statuses a BSS user (or an API key) may pick for an order by hand: never Scheduled or
-    Executing (the system's), nor Draft (only the checkout starts an order in Draft)."""
-    return _by_priority(
-        r
-        for r in rows
-        if r.live
-        and r.type not in OrderStatusType.SYSTEM_ONLY
-        and r.storefront_type != StorefrontType.DRAFT
-    )
+    """Statuses a BSS user may pick for an order by hand (never Scheduled or Executing)."""
+    return _by_priority(r for r in rows if r.live and r.type not in OrderStatusType.SYSTEM_ONLY)
 
 
 # --- custom statuses in use (issue 13 point 5) -----------------------------------------------

@@ -1,7 +1,7 @@
 """public API (issue 18): API keys and the stored answers of idempotent POSTs
 
 Revision ID: 0007_api_keys
-Revises: 0003_i13_prices
+Revises: 0006_catalogue
 Create Date: 2026-11-30 08:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 from core.db import UTCDateTime
 
 revision = "0007_api_keys"
-down_revision = "0003_i13_prices"
+down_revision = "0006_catalogue"
 branch_labels = None
 depends_on = None
 
