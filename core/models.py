@@ -789,5 +789,46 @@ class Notification(Base):
 Index("ix_audit_entry_entity", AuditEntry.tenant_id, AuditEntry.entity, AuditEntry.entity_id)
 
 
+# --- public API (issue 18): API keys and stored answers of idempotent POSTs -------------------
+
+
+class ApiKey(Base):
+    """A key of the public API: acts as one BSS user of its tenant, read or read-write.
+    Only the SHA-256 of the secret is kept; ``prefix`` is the visible part that names it."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))  # the key acts as this user
+    name: Mapped[str] = mapped_column(String(120))  # who uses it: a person or an integration
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(20))  # core.rules.api_keys.Scope
+    created_by_user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class ApiIdempotencyRecord(Base):
+    """The first answer to a POST sent with an ``Idempotency-Key``, per tenant and key."""
+
+    __tablename__ = "api_idempotency_record"
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))  # method, path and body
+    status_code: Mapped[int | None] = mapped_column(Integer)  # None: still being answered
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 # history rows are append-only in every session (issue 8)
 from core import append_only  # noqa: E402,F401

@@ -683,3 +683,43 @@ CONFIRM_HOLD_WARNING = (
 )
 CONFIRM_NOTHING_CHOSEN = "Type a quantity to execute for at least one item."
 CONFIRM_LINE = "{item} × {quantity}"
+
+
+# --- public API and API keys (issue 18) ------------------------------------------------------
+API_KEYS_TITLE = "API keys"
+API_KEYS_INTRO = (
+    "A key lets another system (your PSA, ERP or vendor tools) call the public API as a BSS "
+    "user of this tenant. The key is shown once, when it is created: copy it then."
+)
+API_KEY_CREATED = "API key {name} created. Copy it now: it will not be shown again."
+API_KEY_REVOKED = "API key {name} revoked: it is refused from now on."
+API_KEY_NAME_REQUIRED = "Give the key a name (the person or integration that uses it)."
+API_KEY_USER_INVALID = "Choose the BSS user the key acts as."
+API_KEY_SCOPE_INVALID = "Choose read or read-write."
+API_KEY_EXPIRY_INVALID = "Choose when the key expires: 1 to 730 days, or never."
+API_KEY_NOT_FOUND = "This API key does not exist."
+API_KEY_NONE = "No API keys yet."
+API_KEY_SCOPE_LABELS = {"read": "Read", "read_write": "Read and write"}
+# problem+json titles (RFC 9457); their types are stable, see api/problems.py
+API_UNAUTHENTICATED = "Send an API key: Authorization: Bearer <key>."
+API_KEY_REFUSED = {
+    "revoked": "This API key was revoked.",
+    "expired": "This API key has expired.",
+    "user-inactive": "The user this API key acts as is no longer active.",
+    "unknown": "This API key is not valid.",
+}
+API_READ_ONLY_KEY = "This API key may only read: ask for a read-write key."
+API_ROLE_REFUSED = "The user of this API key may not do this."
+API_RATE_LIMITED = "Too many calls with this API key: wait and try again."
+API_IDEMPOTENCY_KEY_REUSED = (
+    "This Idempotency-Key was already used with another request: use a new key."
+)
+API_IDEMPOTENCY_IN_PROGRESS = (
+    "A request with this Idempotency-Key is still being answered: retry in a moment."
+)
+API_IDEMPOTENCY_KEY_INVALID = "An Idempotency-Key has 1 to 255 printable characters."
+API_INVALID_INPUT = "The request has invalid fields."
+API_BAD_JSON = "The request body is not a JSON object."
+API_NOT_FOUND = "There is nothing at this address of the API."
+API_METHOD_NOT_ALLOWED = "This address of the API does not accept this method."
+API_CURSOR_INVALID = "This cursor is not one the API gave."

@@ -182,6 +182,10 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     # Setup
     "GET /bss/setup/api-options": (ADMIN, {}),
     "POST /bss/setup/api-options": (ADMIN, {}),
+    # public API keys (issue 18); the /api/ routes have their own matrix, tests/test_api_authz.py
+    "GET /bss/api-keys": (ADMIN, {}),
+    "POST /bss/api-keys": (ADMIN, {}),
+    "POST /bss/api-keys/<int:key_id>/revoke": (ADMIN_OBJECT, {"key_id": "api_key"}),
     "GET /bss/setup/order-statuses": (ADMIN, {}),
     "POST /bss/setup/order-statuses": (ADMIN, {}),
     "POST /bss/setup/order-statuses/<int:status_id>": (

@@ -21,6 +21,7 @@ from core.enums import AccountKind, PaymentMethod, Role, UserKind
 from core.models import (
     Account,
     AddOn,
+    ApiKey,
     Basket,
     BasketItem,
     Invoice,
@@ -324,6 +325,11 @@ OBJECTS = {
         .where(Promotion.tenant_id == _tenant_id(s, "distributor"))
         .order_by(Promotion.id),
     ),
+    # public API (issue 18): the demo tenant's API key
+    "api_key": lambda s: _first(
+        s,
+        select(ApiKey.id).where(ApiKey.tenant_id == _tenant_id(s, "reseller")).order_by(ApiKey.id),
+    ),
     "mixed_case": lambda s: "case=" + _mixed_case() + "&back=/",
     "subscription_action": lambda s: "licenses",
     "static_file": lambda s: "css/app.css",
@@ -386,6 +392,12 @@ def add_world_objects(session, email: str = "alice@acme.example") -> None:
         select(Product).where(Product.tenant_id == tenant_id, Product.code == "M365-STD")
     ).plans[0]
     offer_service.add_item(session, tenant_id, admin, offer.id, plan_id=plan.id, quantity=3)
+    # public API (issue 18): an API key of the demo tenant, for the BSS API keys page
+    from core.services import api_keys as api_key_service
+
+    api_key_service.create_key(
+        session, tenant_id, admin, name="ERP", user_id=admin.id, scope="read", expires_in_days=30
+    )
 
 
 def _preview_state() -> tuple[str, str]:

@@ -50,6 +50,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "OPERATIONS_EMAIL": os.environ.get("OPERATIONS_EMAIL", "operations@cloudshop.example"),
         "RATELIMIT_STORAGE_URI": ratelimit_storage(development),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "cloudshop"),
+        # public API (issue 18): calls per API key, on the limiter's storage
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600/minute"),
         "TEMPLATES_AUTO_RELOAD": development,
         "PREFERRED_URL_SCHEME": "http" if development else "https",
     }

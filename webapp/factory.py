@@ -51,6 +51,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp import auth  # noqa: F401  (registers the user loader)
 
     _register_blueprints(app)
+    # the public API (issue 18): /api/v1/, its OpenAPI document and reference page
+    from api import init_api
+
+    init_api(app)
     _register_request_hooks(app)
     _register_error_handlers(app)
     filters.register(app)
@@ -94,7 +98,14 @@ def _register_request_hooks(app: Flask) -> None:
     def _begin_request():
         # static files (any blueprint's) and the template preview need no tenant from the database
         endpoint = request.endpoint or ""
-        if endpoint and endpoint.rsplit(".", 1)[-1] != "static" and request.blueprint != "preview":
+        # the public API (issue 18) takes its tenant from the API key, not the host name
+        api = request.path.startswith("/api/")
+        if (
+            endpoint
+            and endpoint.rsplit(".", 1)[-1] != "static"
+            and request.blueprint != "preview"
+            and not api
+        ):
             resolve_tenant()
 
     app.after_request(apply_security_headers)
@@ -102,19 +113,28 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    def _error(status: int, message: str):
+    def _error(status: int, message: str, error=None):
+        from api.problems import from_http_exception, is_api_request
         from webapp.web import is_htmx
+
+        if is_api_request():  # the public API answers problem+json, never a page (issue 18)
+            return from_http_exception(error) if error is not None else _api_500()
 
         if is_htmx():
             # htmx swaps 403/409/422 answers into its target: a message, not a whole page
             return render_template("errors/_message.html", message=message), status
         return render_template("errors/error.html", status=status, message=message), status
 
-    app.register_error_handler(400, lambda e: _error(400, getattr(e, "description", "") or ""))
-    app.register_error_handler(403, lambda e: _error(403, texts.FORBIDDEN))
-    app.register_error_handler(404, lambda e: _error(404, texts.NOT_FOUND))
-    app.register_error_handler(405, lambda e: _error(405, texts.NOT_FOUND))
-    app.register_error_handler(CSRFError, lambda e: _error(400, texts.CSRF_FAILED))
+    app.register_error_handler(400, lambda e: _error(400, getattr(e, "description", "") or "", e))
+    app.register_error_handler(403, lambda e: _error(403, texts.FORBIDDEN, e))
+    app.register_error_handler(404, lambda e: _error(404, texts.NOT_FOUND, e))
+    app.register_error_handler(405, lambda e: _error(405, texts.NOT_FOUND, e))
+    app.register_error_handler(CSRFError, lambda e: _error(400, texts.CSRF_FAILED, e))
+
+    def _api_500():
+        from api.problems import problem
+
+        return problem("server-error", texts.SERVER_ERROR)
 
     @app.errorhandler(500)
     def _server_error(error):

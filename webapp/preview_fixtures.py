@@ -2766,3 +2766,7 @@ def bss_order_from_offer():
 
 # --- catalogue back office (issue 15): its states live beside its views ----------------------
 from bss_admin.catalogue import preview as _catalogue_preview  # noqa: E402,F401
+
+# isort: split
+# --- public API keys (issue 18): the states live beside their pages ---------------------------
+from bss_admin.api_keys import preview as _api_keys_preview  # noqa: E402,F401

@@ -50,6 +50,10 @@ def _out_of_range(_error):
     from webapp.extensions import db
 
     db.session.rollback()
+    from api.problems import is_api_request, problem
+
+    if is_api_request():  # the public API answers problem+json (issue 18)
+        return problem("bad-request", texts.INPUT_OUT_OF_RANGE)
     body = render_template("errors/error.html", status=400, message=texts.INPUT_OUT_OF_RANGE)
     return body, 400
 
