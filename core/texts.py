@@ -670,6 +670,9 @@ CONFIRM_CANCEL_ORDER_BODY = (
 )
 CONFIRM_CANCEL_ORDER_YES = "Yes, cancel the order"
 CONFIRM_KEEP_ORDER = "No, keep the order"
+CONFIRM_CANCEL_SCHEDULED_BODY = (
+    "The order will not be executed on {day} and nothing will be charged. This cannot be undone."
+)
 CONFIRM_EXECUTE_TITLE = "Execute order {number}?"
 CONFIRM_EXECUTE_PARTIAL_TITLE = "Execute the selected quantities of {number}?"
 CONFIRM_EXECUTE_BODY = (

@@ -17,7 +17,9 @@ from core.services import scheduling
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from storefront import bp
 from webapp.auth import customer_required, signed_in_user
+from webapp.confirm import Confirmation, confirm_page
 from webapp.extensions import db
+from webapp.filters import localdate
 from webapp.web import page, see_other
 
 
@@ -93,6 +95,28 @@ def order_reschedule(order_id: int):
         return _schedule_page(order_id, status=409, error=error.message)
     flash(texts.SCHEDULE_RESCHEDULED.format(day=day.isoformat()), "success")
     return see_other(_order_url(order_id))
+
+
+@bp.route("/orders/<int:order_id>/cancel-scheduled/confirm")
+@customer_required
+def order_cancel_scheduled_confirm(order_id: int):
+    """*Cancel scheduled order* asks first (a page without JavaScript, a dialog with it)."""
+    order = _own_order(order_id)
+    back = _order_url(order_id)
+    if order.status.type != "scheduled":
+        flash(texts.ORDER_NOT_CANCELABLE, "error")
+        return see_other(back)
+    return confirm_page(
+        "storefront/layout.html",
+        Confirmation(
+            title=texts.CONFIRM_CANCEL_ORDER_TITLE.format(number=order.number),
+            message=texts.CONFIRM_CANCEL_SCHEDULED_BODY.format(day=localdate(order.scheduled_for)),
+            yes_label=texts.CONFIRM_CANCEL_ORDER_YES,
+            action_url=url_for("storefront.order_cancel_scheduled", order_id=order_id),
+            back_url=back,
+            back_label=texts.CONFIRM_KEEP_ORDER,
+        ),
+    )
 
 
 @bp.post("/orders/<int:order_id>/cancel-scheduled")

@@ -112,6 +112,10 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "GET /orders/<int:order_id>/schedule": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
     "POST /orders/<int:order_id>/reschedule": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
     "POST /orders/<int:order_id>/cancel-scheduled": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
+    "GET /orders/<int:order_id>/cancel-scheduled/confirm": (
+        CUSTOMER_A_OBJECT,
+        {"order_id": "order_a"},
+    ),
     # standard resellers approve their customers' orders
     "GET /reseller/approvals": (RESELLER, {}),
     "POST /reseller/approvals/<int:order_id>/approve": (

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from core import texts
 from core.db import utcnow
 from core.models import Order, OrderStatus
 from core.rules.statuses import OrderStatusType
@@ -95,3 +96,26 @@ def test_scheduled_and_executing_cannot_be_set_through_the_bss_order_form(client
         session.expire_all()
         after = session.scalar(select(func.count()).where(Order.status_id == status.id))
         assert after == count
+
+
+def test_cancelling_a_scheduled_order_asks_first(client, demo, session):
+    """Issue 13 point 11: the scheduled order's *Cancel* is a confirmation (page, or dialog
+    with htmx) whose form posts the real cancel; the GET changes nothing."""
+    order_id = scheduled_order(session, "Acme Ltd", utcnow().date() + timedelta(days=2))
+    login(client, "alice@acme.example", bss=False)
+    page = soup(client.get(f"/orders/{order_id}"))
+    link = page.find("a", string=texts.SCHEDULE_CANCEL_BUTTON)
+    assert link["href"] == f"/orders/{order_id}/cancel-scheduled/confirm"
+    assert not page.find("form", action=f"/orders/{order_id}/cancel-scheduled")
+    confirmation = soup(client.get(link["href"]))
+    form = confirmation.find("form", action=f"/orders/{order_id}/cancel-scheduled")
+    assert confirmation.find("a", string=texts.CONFIRM_KEEP_ORDER)["href"] == f"/orders/{order_id}"
+    dialog = soup(client.get(link["href"], headers={"HX-Request": "true"})).find("dialog")
+    assert dialog.has_attr("data-autoshow")
+    assert _order(session, order_id).status.type == OrderStatusType.SCHEDULED
+    assert client.post(form["action"]).status_code == 303
+    assert _order(session, order_id).status.type == OrderStatusType.CANCELLED
+    # nothing left to cancel: back to the order page
+    assert client.get(link["href"]).status_code == 303
+    login(client, "bob@globex.example", bss=False)
+    assert client.get(link["href"]).status_code == 404
