@@ -107,9 +107,35 @@ class Account(Base):
     billing_name: Mapped[str | None] = mapped_column(String(200))
     billing_address: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # --- accounts and people (issue 14): VAT number, deactivation ---
+    vat_number: Mapped[str | None] = mapped_column(String(20))
+    # a deactivated account's users cannot sign in; its history stays
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     price_list: Mapped[PriceList | None] = relationship()
     reseller: Mapped[Account | None] = relationship(remote_side=[id])
+
+
+# --- accounts and people (issue 14) ---------------------------------------------------------
+
+# the BSS accounts list filtered by kind, by name, keyset-paginated on (name, id)
+Index("ix_account_tenant_kind_name", Account.tenant_id, Account.kind, Account.name, Account.id)
+
+
+class CreditLimitChange(Base):
+    """Append-only record of a credit limit change: who, when, from, to, why."""
+
+    __tablename__ = "credit_limit_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actor_label: Mapped[str] = mapped_column(String(120))
+    from_limit: Mapped[Decimal | None] = mapped_column(Money)
+    to_limit: Mapped[Decimal | None] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class User(Base):

@@ -726,3 +726,50 @@ API_BAD_JSON = "The request body is not a JSON object."
 API_NOT_FOUND = "There is nothing at this address of the API."
 API_METHOD_NOT_ALLOWED = "This address of the API does not accept this method."
 API_CURSOR_INVALID = "This cursor is not one the API gave."
+
+# --- accounts (BSS, issue 14) ----------------------------------------------------------------
+
+ACCOUNTS_NONE = "No account matches."
+ACCOUNT_CREATED = "Account {name} created."
+ACCOUNT_SAVED = "Account saved."
+ACCOUNT_DEACTIVATED = "Account {name} deactivated: its users can no longer sign in."
+ACCOUNT_REACTIVATED = "Account {name} is active again."
+ACCOUNT_INACTIVE = "Inactive"
+ACCOUNT_NAME_REQUIRED = "Enter the account's name."
+ACCOUNT_FIELD_TOO_LONG = "This can be at most {max} characters long."
+ACCOUNT_KIND_INVALID = "Choose a kind from the list."
+ACCOUNT_PRICE_LIST_REQUIRED = "Choose a price list."
+ACCOUNT_PAYMENT_METHOD_INVALID = "Choose the payment methods from the list."
+ACCOUNT_EMAIL_INVALID = "Enter an e-mail address such as billing@example.com."
+ACCOUNT_TIMEZONE_INVALID = "Enter a time zone such as Europe/Athens (a tz database name)."
+ACCOUNT_CREDIT_LIMIT_INVALID = (
+    "Enter the credit limit as an amount from 0 to 999,999,999,999.99 (at most 2 decimals), "
+    "or leave it blank for no limit."
+)
+ACCOUNT_MANAGER_INVALID = "Choose the account manager among the active BSS users."
+ACCOUNT_MANAGER_SEARCH = "{count} BSS users match: choose one from the list, or type more."
+ACCOUNT_MANAGER_NO_MATCH = "No active BSS user has that name or e-mail."
+ACCOUNT_VAT_INVALID = (
+    "Enter an EU VAT number: the country prefix and the number, such as DE123456789 or "
+    "EL123456789 for Greece."
+)
+ACCOUNT_CHILD_TENANT_REQUIRED = (
+    "A tenant reseller stands for one of this tenant's child tenants: choose it."
+)
+ACCOUNT_RESELLER_INVALID = "Choose a standard reseller of this tenant."
+ACCOUNT_RESELLER_HAS_CUSTOMERS = (
+    "This standard reseller has customers under it: move them first, then change its kind."
+)
+CREDIT_LIMIT_REASON_REQUIRED = "Say why the credit limit changes (it is kept in the history)."
+CREDIT_LIMIT_NONE = "No credit limit"
+CREDIT_LIMIT_CREATED_REASON = "Set when the account was created"
+ACCOUNT_NAME_TAKEN = "Another account already has this name."
+ACCOUNT_NOT_FOUND = "That account does not exist."
+FORM_HAS_ERRORS = "The form has errors: nothing was saved."
+ACCOUNT_NO_CREDIT_CHANGES = "The credit limit has not changed yet."
+ACCOUNT_NO_CUSTOMERS = "No customers yet."
+ACCOUNT_NO_USERS = "No users yet."
+ACCOUNT_NO_ORDERS = "No orders yet."
+ACCOUNT_NO_SUBSCRIPTIONS = "No subscriptions."
+ACCOUNT_NO_INVOICES = "No invoices."
+ACCOUNT_ADD_CUSTOMER_HINT = "Add one with New account: kind End customer, under this reseller."

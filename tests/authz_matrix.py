@@ -328,4 +328,20 @@ MATRIX: dict[str, tuple[dict, dict]] = {
         {"order_id": "order_a"},
     ),
     "GET /bss/orders/<int:order_id>/cancel/confirm": (BSS_OBJECT, {"order_id": "order_b"}),
+    # --- accounts and people (issue 14): admins and operators see accounts, admins change them ---
+    "GET /bss/accounts": (BSS, {}),
+    "GET /bss/accounts/new": (ADMIN, {}),
+    "POST /bss/accounts/new": (ADMIN, {}),
+    "GET /bss/accounts/<int:account_id>": (BSS_OBJECT, {"account_id": "account_a"}),
+    "GET /bss/accounts/<int:account_id>/edit": (ADMIN_OBJECT, {"account_id": "account_a"}),
+    "POST /bss/accounts/<int:account_id>/edit": (ADMIN_OBJECT, {"account_id": "account_a"}),
+    # an account no role signs in with: deactivating it must not sign anyone out
+    "POST /bss/accounts/<int:account_id>/deactivate": (
+        ADMIN_OBJECT,
+        {"account_id": "account_initech"},
+    ),
+    "POST /bss/accounts/<int:account_id>/reactivate": (
+        ADMIN_OBJECT,
+        {"account_id": "account_initech"},
+    ),
 }

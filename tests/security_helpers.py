@@ -228,6 +228,8 @@ OBJECTS = {
         .order_by(Subscription.id),
     ),
     "account_a": lambda s: _account_id(s, "Acme Ltd"),
+    # accounts and people (issue 14): the standard reseller's customer, whose user is no role
+    "account_initech": lambda s: _account_id(s, "Initech"),
     "order_status": lambda s: _first(
         s,
         select(OrderStatus.id)

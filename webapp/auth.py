@@ -69,9 +69,15 @@ def load_user(user_id: str):
         user = db.session.execute(_USER_BY_ID, {"id": int(raw_id)}).scalar_one_or_none()
     except (ValueError, TypeError, OverflowError):
         return None
-    if user is None or not user.active or str(user.session_version) != version:
+    if user is None or not may_sign_in(user) or str(user.session_version) != version:
         return None
     return LoginUser(user)
+
+
+def may_sign_in(user: User) -> bool:
+    """An active user; a Storefront user also needs an active account (issue 14: deactivating
+    an account ends its users' sessions at once, since every request loads the user here)."""
+    return user.active and (user.account is None or user.account.active)
 
 
 def signed_in_user() -> User | None:

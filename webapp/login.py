@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 from core import texts
 from core.db import write_transaction
 from core.models import User, UserKind
-from webapp.auth import LoginUser, verify_password
+from webapp.auth import LoginUser, may_sign_in, verify_password
 from webapp.extensions import db, limiter
 from webapp.web import page, safe_local_url, see_other
 
@@ -77,7 +77,7 @@ def login_view(kind: str, template: str, default_next: str, tenant_id: int | Non
         if throttling and not _take_attempt(kind, form.email.data):
             return page(template, form=form, error=texts.LOGIN_THROTTLED, status=429)
         user = find_user(kind, form.email.data, tenant_id)
-        if verify_password(user, form.password.data) and user.active:
+        if verify_password(user, form.password.data) and may_sign_in(user):
             if throttling:
                 _forget_failures(kind, form.email.data)
             session.clear()  # a new session on sign-in: no fixation

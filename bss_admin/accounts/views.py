@@ -1,0 +1,192 @@
+"""BSS accounts (issue 14): BSS admins and operators see the list and the account pages; only
+admins create, edit, deactivate and change credit limits (they decide what a customer may owe,
+so the operator role, which executes orders, does not set them)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, request, url_for
+
+from bss_admin import bp
+from bss_admin.accounts.forms import AccountFilterForm, AccountForm
+from core import texts
+from core.enums import Role
+from core.rules import accounts as rules
+from core.services import accounts
+from core.services.errors import NotFound, ValidationFailed
+from webapp.auth import bss_required, signed_in_user
+from webapp.extensions import db
+from webapp.web import page, see_other
+
+admin_only = bss_required(Role.ADMIN)
+
+
+@bp.route("/accounts")
+@bss_required()
+def accounts_list():
+    form = AccountFilterForm(request.args)
+    form.validate()
+    filters = accounts.AccountFilters(
+        text=(form.q.data or "").strip() if not form.q.errors else "",
+        kind=form.kind.data or "",
+        after=form.after.data or None,
+    )
+    result = accounts.list_accounts(db.session, g.tenant_id, filters)
+    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    return page(
+        "bss_admin/accounts/list.html",
+        block="accounts_table",
+        form=form,
+        result=result,
+        kind_labels=rules.KIND_LABELS,
+        next_url=url_for("bss_admin.accounts_list", **args, after=result.next_cursor)
+        if result.next_cursor
+        else None,
+        first_url=url_for("bss_admin.accounts_list", **args) if filters.after else None,
+    )
+
+
+def _text(field) -> str:
+    return (field.data or "").strip() if isinstance(field.data, str) else ""
+
+
+def _pickers(form: AccountForm):
+    """Fill the form's lists; a picker with too many choices searches by what was typed."""
+    session = db.session
+    managers = accounts.manager_picker(session, g.tenant_id, _text(form.manager_search))
+    resellers = accounts.reseller_picker(session, g.tenant_id, _text(form.reseller_search))
+    children = accounts.child_tenants(session, g.tenant_id)
+    form.price_list_id.choices = [("", "Choose a price list")] + accounts.price_lists(
+        session, g.tenant_id
+    )
+    form.manager_user_id.choices = [("", "— nobody —")] + managers.choices
+    form.reseller_account_id.choices = [("", "— none —")] + resellers.choices
+    form.represents_tenant_id.choices = [("", "— none —")] + children
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        # a search typed in place of a too long list designates one choice, or says why not
+        for picker, field, key in (
+            (managers, form.manager_user_id, "manager_search"),
+            (resellers, form.reseller_account_id, "reseller_search"),
+        ):
+            search = _text(form[key])
+            if picker.many and search and not field.data:
+                if picker.chosen is not None:
+                    field.data = picker.chosen
+                elif picker.error:
+                    errors[key] = [picker.error]
+    return {"managers": managers, "resellers": resellers, "children": children}, errors
+
+
+def _values(form: AccountForm) -> rules.AccountInput:
+    return rules.AccountInput(
+        name=_text(form.name),
+        kind=form.kind.data or "",
+        price_list_id=form.price_list_id.data,
+        payment_method=form.payment_method.data or "",
+        credit_limit=_text(form.credit_limit),
+        billing_name=_text(form.billing_name),
+        billing_address=_text(form.billing_address),
+        billing_email=_text(form.billing_email),
+        vat_number=_text(form.vat_number),
+        timezone=_text(form.timezone),
+        manager_user_id=form.manager_user_id.data,
+        represents_tenant_id=form.represents_tenant_id.data,
+        reseller_account_id=form.reseller_account_id.data,
+    )
+
+
+def _form_page(form, errors, pickers, account=None):
+    status = 422 if form.is_submitted() and errors else 200
+    return page(
+        "bss_admin/accounts/form.html",
+        block="account_form",
+        status=status,
+        form=form,
+        errors=errors,
+        account=account,
+        **pickers,
+    )
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@admin_only
+def account_new():
+    form = AccountForm()
+    pickers, errors = _pickers(form)
+    if form.is_submitted():
+        if not errors:
+            try:
+                account = accounts.create_account(
+                    db.session, g.tenant_id, signed_in_user(), _values(form)
+                )
+            except ValidationFailed as error:
+                errors = error.errors
+            else:
+                flash(texts.ACCOUNT_CREATED.format(name=account.name), "success")
+                return see_other(url_for("bss_admin.account_detail", account_id=account.id))
+    return _form_page(form, errors, pickers)
+
+
+@bp.route("/accounts/<int:account_id>/edit", methods=["GET", "POST"])
+@admin_only
+def account_edit(account_id: int):
+    try:
+        account = accounts.get_account(db.session, g.tenant_id, account_id)
+    except NotFound:
+        abort(404)
+    if request.method == "POST":
+        form = AccountForm()
+    else:
+        form = AccountForm(formdata=None, data=accounts.input_from_account(account))
+    pickers, errors = _pickers(form)
+    if form.is_submitted():
+        if not errors:
+            try:
+                accounts.update_account(
+                    db.session,
+                    g.tenant_id,
+                    signed_in_user(),
+                    account_id,
+                    _values(form),
+                    credit_reason=_text(form.credit_reason),
+                )
+            except NotFound:
+                abort(404)
+            except ValidationFailed as error:
+                errors = error.errors
+            else:
+                flash(texts.ACCOUNT_SAVED, "success")
+                return see_other(url_for("bss_admin.account_detail", account_id=account_id))
+    return _form_page(form, errors, pickers, account)
+
+
+@bp.route("/accounts/<int:account_id>")
+@bss_required()
+def account_detail(account_id: int):
+    try:
+        view = accounts.account_page(db.session, g.tenant_id, account_id)
+    except NotFound:
+        abort(404)
+    return page("bss_admin/accounts/detail.html", a=view, kind_labels=rules.KIND_LABELS)
+
+
+def _set_active(account_id: int, active: bool):
+    try:
+        account = accounts.set_active(db.session, g.tenant_id, signed_in_user(), account_id, active)
+    except NotFound:
+        abort(404)
+    message = texts.ACCOUNT_REACTIVATED if active else texts.ACCOUNT_DEACTIVATED
+    flash(message.format(name=account.name), "success")
+    return see_other(url_for("bss_admin.account_detail", account_id=account_id))
+
+
+@bp.post("/accounts/<int:account_id>/deactivate")
+@admin_only
+def account_deactivate(account_id: int):
+    return _set_active(account_id, False)
+
+
+@bp.post("/accounts/<int:account_id>/reactivate")
+@admin_only
+def account_reactivate(account_id: int):
+    return _set_active(account_id, True)

@@ -1,0 +1,61 @@
+"""accounts and people (issue 14): VAT number and deactivation of accounts, the accounts list
+index by kind, the credit limit change record
+
+Revision ID: 0005_accounts_people
+Revises: 0002
+Create Date: 2026-11-30 08:00:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import core.db
+
+revision = "0005_accounts_people"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("account") as batch:
+        batch.add_column(sa.Column("vat_number", sa.String(length=20), nullable=True))
+        batch.add_column(
+            sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
+    op.create_index("ix_account_tenant_kind_name", "account", ["tenant_id", "kind", "name", "id"])
+    op.create_table(
+        "credit_limit_change",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor_user_id", sa.Integer(), nullable=True),
+        sa.Column("actor_label", sa.String(length=120), nullable=False),
+        sa.Column("from_limit", core.db.Money(precision=14, scale=2), nullable=True),
+        sa.Column("to_limit", core.db.Money(precision=14, scale=2), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_credit_limit_change_account_id_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["actor_user_id"], ["user.id"], name=op.f("fk_credit_limit_change_actor_user_id_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenant.id"], name=op.f("fk_credit_limit_change_tenant_id_tenant")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_limit_change")),
+    )
+    op.create_index(
+        op.f("ix_credit_limit_change_account_id"), "credit_limit_change", ["account_id"]
+    )
+
+
+def downgrade():
+    op.drop_index(op.f("ix_credit_limit_change_account_id"), table_name="credit_limit_change")
+    op.drop_table("credit_limit_change")
+    op.drop_index("ix_account_tenant_kind_name", table_name="account")
+    with op.batch_alter_table("account") as batch:
+        batch.drop_column("active")
+        batch.drop_column("vat_number")
