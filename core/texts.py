@@ -772,4 +772,12 @@ ACCOUNT_NO_USERS = "No users yet."
 ACCOUNT_NO_ORDERS = "No orders yet."
 ACCOUNT_NO_SUBSCRIPTIONS = "No subscriptions."
 ACCOUNT_NO_INVOICES = "No invoices."
-ACCOUNT_ADD_CUSTOMER_HINT = "Add one with New account: kind End customer, under this reseller."
+ACCOUNT_ALL_CUSTOMERS = "All customers of this reseller"
+ACCOUNT_NEW_CUSTOMER = "New customer of this reseller"
+ACCOUNTS_OF_RESELLER = "Customers of {reseller}"
+RESELLER_CUSTOMERS_TITLE = "My customers"
+RESELLER_CUSTOMERS_NONE = "You have no customers yet: your provider adds them under your account."
+RESELLER_CUSTOMERS_INTRO = (
+    "The customers of {reseller}, as your provider manages them. Orders waiting for your "
+    "approval are under Pending approvals."
+)

@@ -344,4 +344,6 @@ MATRIX: dict[str, tuple[dict, dict]] = {
         ADMIN_OBJECT,
         {"account_id": "account_initech"},
     ),
+    # a standard reseller's customers, read only, on the Storefront
+    "GET /reseller/customers": (RESELLER, {}),
 }

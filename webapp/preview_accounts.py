@@ -11,6 +11,7 @@ from webapp.preview_fixtures import (
     ACME,
     BSS_ADMIN,
     BSS_OPERATOR,
+    CAROL,
     GLOBEX,
     STATUS,
     ago,
@@ -280,3 +281,55 @@ def bss_account_reseller():
         users=[NS(name="Carol BlueSky", email="carol@bluesky.example", active=True)],
         customers=[NS(id=13, name="Initech", active=True), NS(id=16, name=ACME.name, active=False)],
     )
+
+
+@state(
+    "bss",
+    "accounts-of-reseller",
+    "bss_admin/accounts/list.html",
+    "Accounts list: a standard reseller's customers",
+    user=BSS_ADMIN,
+)
+def bss_accounts_of_reseller():
+    context = _list([r for r in ROWS if r.reseller] + [_row(16, "Hooli", reseller="BlueSky IT")])
+    context["reseller"] = NS(id=14, name="BlueSky IT")
+    return context
+
+
+# --- Storefront: a standard reseller's customers (read only) --------------------------------
+
+
+def _customers(rows, pending, next_url=None):
+    return {
+        "reseller": NS(id=14, name="BlueSky IT"),
+        "result": NS(page=NS(rows=rows, next_cursor=None), pending=pending),
+        "next_url": next_url,
+        "first_url": None,
+    }
+
+
+@state(
+    "storefront",
+    "reseller-customers",
+    "storefront/reseller/customers.html",
+    "Reseller: my customers, with orders waiting for approval",
+    user=CAROL,
+)
+def sf_reseller_customers():
+    rows = [
+        _row(16, "Hooli", reseller="BlueSky IT"),
+        _row(13, "Initech", reseller="BlueSky IT"),
+        _row(17, "Pied Piper", reseller="BlueSky IT", active=False),
+    ]
+    return _customers(rows, {13: 2}, next_url="/_preview/storefront/reseller-customers")
+
+
+@state(
+    "storefront",
+    "reseller-customers-none",
+    "storefront/reseller/customers.html",
+    "Reseller: no customers yet",
+    user=CAROL,
+)
+def sf_reseller_customers_none():
+    return _customers([], {})

@@ -7,9 +7,9 @@ from __future__ import annotations
 from flask import abort, flash, g, request, url_for
 
 from bss_admin import bp
-from bss_admin.accounts.forms import AccountFilterForm, AccountForm
+from bss_admin.accounts.forms import AccountFilterForm, AccountForm, int_or_none
 from core import texts
-from core.enums import Role
+from core.enums import AccountKind, Role
 from core.rules import accounts as rules
 from core.services import accounts
 from core.services.errors import NotFound, ValidationFailed
@@ -25,10 +25,12 @@ admin_only = bss_required(Role.ADMIN)
 def accounts_list():
     form = AccountFilterForm(request.args)
     form.validate()
+    reseller = _reseller_from(request.args.get("reseller"))
     filters = accounts.AccountFilters(
         text=(form.q.data or "").strip() if not form.q.errors else "",
         kind=form.kind.data or "",
         after=form.after.data or None,
+        reseller_account_id=reseller.id if reseller else None,
     )
     result = accounts.list_accounts(db.session, g.tenant_id, filters)
     args = {k: v for k, v in request.args.items() if k != "after" and v}
@@ -37,12 +39,25 @@ def accounts_list():
         block="accounts_table",
         form=form,
         result=result,
+        reseller=reseller,
         kind_labels=rules.KIND_LABELS,
         next_url=url_for("bss_admin.accounts_list", **args, after=result.next_cursor)
         if result.next_cursor
         else None,
         first_url=url_for("bss_admin.accounts_list", **args) if filters.after else None,
     )
+
+
+def _reseller_from(raw: str | None):
+    """The standard reseller named by ``?reseller=<id>``, or None."""
+    reseller_id = int_or_none(raw)
+    if reseller_id is None:
+        return None
+    try:
+        account = accounts.get_account(db.session, g.tenant_id, reseller_id)
+    except NotFound:
+        abort(404)
+    return account if account.kind == AccountKind.STANDARD_RESELLER else None
 
 
 def _text(field) -> str:
@@ -112,7 +127,14 @@ def _form_page(form, errors, pickers, account=None):
 @admin_only
 def account_new():
     form = AccountForm()
+    reseller = _reseller_from(request.args.get("reseller"))
+    if reseller is not None and not form.is_submitted():
+        # "New customer" of a standard reseller's page: an end customer under it
+        form.kind.data = AccountKind.END_CUSTOMER
+        form.reseller_account_id.data = reseller.id
     pickers, errors = _pickers(form)
+    if reseller is not None and (reseller.id, reseller.name) not in pickers["resellers"].choices:
+        form.reseller_account_id.choices.append((reseller.id, reseller.name))
     if form.is_submitted():
         if not errors:
             try:

@@ -36,6 +36,7 @@ from core.rules import credit as credit_rules
 from core.services import billing
 from core.services.audit import actor_label, record_audit
 from core.services.errors import NotFound, ValidationFailed
+from core.services.reseller_approval import pending_counts
 
 PAGE_SIZE = 50
 PICKER_LIMIT = 200  # a picker lists this many choices; beyond it, they are found by search
@@ -50,6 +51,7 @@ class AccountFilters:
     text: str = ""
     kind: str = ""
     after: str | None = None  # the cursor of the previous page's last row
+    reseller_account_id: int | None = None  # only this standard reseller's customers
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ def list_accounts(
     )
     if filters.kind in AccountKind.ALL:
         query = query.where(Account.kind == filters.kind)
+    if filters.reseller_account_id is not None:
+        query = query.where(Account.reseller_account_id == filters.reseller_account_id)
     text = (filters.text or "").strip()
     if text:
         query = query.where(func.lower(Account.name).like(_contains(text)))
@@ -545,3 +549,31 @@ def input_from_account(account: Account) -> dict:
         "represents_tenant_id": account.represents_tenant_id,
         "reseller_account_id": account.reseller_account_id,
     }
+
+
+# --- a standard reseller's customers, seen from the Storefront (read only) ------------------
+
+
+@dataclass
+class ResellerCustomers:
+    page: AccountListPage
+    pending: dict[int, int]  # account id -> orders waiting for the reseller's approval
+
+
+def reseller_customers(
+    session: Session,
+    tenant_id: int,
+    reseller_account_id: int,
+    after: str | None = None,
+    page_size: int = PAGE_SIZE,
+) -> ResellerCustomers:
+    """The reseller's customers by name (keyset pages, ``ix_account_reseller_account_id``)
+    with how many of their orders wait for its approval: two queries a page."""
+    page = list_accounts(
+        session,
+        tenant_id,
+        AccountFilters(after=after, reseller_account_id=reseller_account_id),
+        page_size,
+    )
+    ids = [row.id for row in page.rows]
+    return ResellerCustomers(page, pending_counts(session, tenant_id, ids) if ids else {})
