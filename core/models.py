@@ -157,8 +157,22 @@ class User(Base):
     date_format: Mapped[str] = mapped_column(String(32), default="%d/%m/%Y")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # --- accounts and people (issue 14): a BSS user's team (sharing rules of back-orders) ---
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+
     tenant: Mapped[Tenant] = relationship()
     account: Mapped[Account | None] = relationship(foreign_keys=[account_id])
+
+
+class Team(Base):
+    """A team of BSS users (issue 14): the Team sharing rule shares an order with them."""
+
+    __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    name: Mapped[str] = mapped_column(String(120))
 
 
 # --- statuses (PRODUCT.md section 7) ----------------------------------------------------------

@@ -781,3 +781,42 @@ RESELLER_CUSTOMERS_INTRO = (
     "The customers of {reseller}, as your provider manages them. Orders waiting for your "
     "approval are under Pending approvals."
 )
+
+# --- people: BSS users, invitations, passwords (issue 14) ------------------------------------
+
+PASSWORD_TOO_SHORT = "Use at least {min} characters."
+PASSWORD_TOO_LONG = "Use at most {max} characters."
+PASSWORD_TOO_COMMON = (
+    "This password is too common (or made from your e-mail address): choose another."
+)
+PASSWORDS_DIFFER = "The two passwords are not the same."
+PASSWORD_SET = "Your password is set: sign in with it."
+INVITATION_INVALID = (
+    "This link is not valid any more: it was used already, it has expired or it was changed. "
+    "Ask for a new one."
+)
+TEAM_NAME_INVALID = "Enter a team name of at most 120 characters."
+TEAM_ADDED = "Team {name} added."
+USER_STATE_ACTIVE = "Active"
+USER_STATE_INVITED = "Invited"
+USER_STATE_INACTIVE = "Inactive"
+USER_NOT_FOUND = "That user does not exist."
+USER_NAME_REQUIRED = "Enter the person's name (at most 200 characters)."
+USER_ROLE_INVALID = "Choose a role from the list."
+USER_TEAM_INVALID = "Choose a team from the list."
+USER_ALREADY_EXISTS = "This address already belongs to a user who has set a password."
+USER_LAST_ADMIN = "The tenant's last active admin stays an active admin."
+USER_NOT_YOURSELF = "You cannot deactivate yourself."
+USER_INVITED = "Invitation sent to {email}."
+USER_SAVED = "User saved."
+USER_DEACTIVATED = "{name} is deactivated: their sessions have ended."
+USER_REACTIVATED = "{name} is active again."
+INVITE_HINT = (
+    "The person gets an e-mail with a link that sets their password: it works once, for 7 days."
+)
+TEAMS_NONE = "No team yet."
+ROLES_HINT = (
+    "Admin: everything, Setup and people included. Operator: orders, offers, dashboard; sees "
+    "accounts. Catalogue manager: the catalogue. Finance: sees accounts, their balances and credit."
+)
+PASSWORD_HINT = "At least 12 characters; common passwords are refused."

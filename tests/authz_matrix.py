@@ -346,4 +346,15 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     ),
     # a standard reseller's customers, read only, on the Storefront
     "GET /reseller/customers": (RESELLER, {}),
+    # BSS people: admins only; a spare BSS user no role signs in with is the one deactivated
+    "GET /bss/people": (ADMIN, {}),
+    "POST /bss/people/invite": (ADMIN, {}),
+    "POST /bss/people/teams": (ADMIN, {}),
+    "GET /bss/people/<int:user_id>": (ADMIN_OBJECT, {"user_id": "bss_user_spare"}),
+    "POST /bss/people/<int:user_id>": (ADMIN_OBJECT, {"user_id": "bss_user_spare"}),
+    "POST /bss/people/<int:user_id>/deactivate": (ADMIN_OBJECT, {"user_id": "bss_user_spare"}),
+    "POST /bss/people/<int:user_id>/reactivate": (ADMIN_OBJECT, {"user_id": "bss_user_spare"}),
+    # the signed link of an invitation is the key: anyone holding it may set the password
+    "GET /bss/invitation/<token>": (PUBLIC, {"token": "bss_invitation_token"}),
+    "POST /bss/invitation/<token>": (PUBLIC, {"token": "bss_invitation_token"}),
 }

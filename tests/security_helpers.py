@@ -230,6 +230,8 @@ OBJECTS = {
     "account_a": lambda s: _account_id(s, "Acme Ltd"),
     # accounts and people (issue 14): the standard reseller's customer, whose user is no role
     "account_initech": lambda s: _account_id(s, "Initech"),
+    "bss_user_spare": lambda s: _user_id(s, "spare@skyline.example"),
+    "bss_invitation_token": lambda s: _invitation_token(s, "invited@skyline.example"),
     "order_status": lambda s: _first(
         s,
         select(OrderStatus.id)
@@ -342,6 +344,38 @@ OBJECTS = {
 
 def _user_id(session, email: str) -> int:
     return session.scalar(select(User.id).where(User.email == email))
+
+
+def _invitation_token(session, email: str) -> str:
+    from flask import current_app
+
+    from core.services.tokens import INVITATION, make_token
+
+    user = session.scalar(select(User).where(User.email == email))
+    return make_token(current_app.secret_key, INVITATION, user)
+
+
+def add_people(session) -> None:
+    """Accounts and people (issue 14): a spare BSS user of the demo tenant (deactivated and
+    reactivated by the route tests; no role signs in with it) and an invited one."""
+    from core.services.people import INVITED
+
+    admin = session.scalar(select(User).where(User.email == "admin@skyline.example"))
+    with write_transaction(session):
+        for email, password_hash in (
+            ("spare@skyline.example", admin.password_hash),
+            ("invited@skyline.example", INVITED),
+        ):
+            session.add(
+                User(
+                    tenant_id=admin.tenant_id,
+                    kind=UserKind.BSS,
+                    role=Role.OPERATOR,
+                    email=email,
+                    name=email.split("@")[0].title(),
+                    password_hash=password_hash,
+                )
+            )
 
 
 def _mixed_case() -> str:
@@ -624,6 +658,7 @@ def make_world(app, session) -> dict:
 
     add_other_tenant(session, hash_password)
     add_world_objects(session)
+    add_people(session)
     clients = {role: sign_in(app, role) for role in ROLES}
     return {"app": app, "session": session, "clients": clients}
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.models import Role, User, UserKind
+from core.rules import roles as role_rules
 from webapp.extensions import db, login_manager
 
 
@@ -85,7 +86,9 @@ def signed_in_user() -> User | None:
 
 
 def bss_required(*roles: str):
-    """Only BSS users of the tenant (optionally with one of ``roles``) reach the view."""
+    """Only BSS users of the tenant with one of ``roles`` reach the view; without ``roles``,
+    the roles that work on orders (admin, operator: core.rules.roles, issue 14)."""
+    roles = roles or role_rules.roles_with(role_rules.ORDERS)
 
     def decorator(view):
         @wraps(view)

@@ -1,6 +1,7 @@
-"""BSS accounts (issue 14): BSS admins and operators see the list and the account pages; only
-admins create, edit, deactivate and change credit limits (they decide what a customer may owe,
-so the operator role, which executes orders, does not set them)."""
+"""BSS accounts (issue 14): the roles with ACCOUNTS_VIEW (admin, operator, finance) see the list
+and the account pages; ACCOUNTS_EDIT (admin) creates, edits, deactivates and changes credit
+limits: what a customer may owe is decided by an admin, not by the role that executes orders
+(core/rules/roles.py)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,21 @@ from flask import abort, flash, g, request, url_for
 from bss_admin import bp
 from bss_admin.accounts.forms import AccountFilterForm, AccountForm, int_or_none
 from core import texts
-from core.enums import AccountKind, Role
+from core.enums import AccountKind
 from core.rules import accounts as rules
+from core.rules import roles
 from core.services import accounts
 from core.services.errors import NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
 from webapp.extensions import db
 from webapp.web import page, see_other
 
-admin_only = bss_required(Role.ADMIN)
+accounts_viewer = bss_required(*roles.roles_with(roles.ACCOUNTS_VIEW))
+accounts_editor = bss_required(*roles.roles_with(roles.ACCOUNTS_EDIT))
 
 
 @bp.route("/accounts")
-@bss_required()
+@accounts_viewer
 def accounts_list():
     form = AccountFilterForm(request.args)
     form.validate()
@@ -124,7 +127,7 @@ def _form_page(form, errors, pickers, account=None):
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
-@admin_only
+@accounts_editor
 def account_new():
     form = AccountForm()
     reseller = _reseller_from(request.args.get("reseller"))
@@ -150,7 +153,7 @@ def account_new():
 
 
 @bp.route("/accounts/<int:account_id>/edit", methods=["GET", "POST"])
-@admin_only
+@accounts_editor
 def account_edit(account_id: int):
     try:
         account = accounts.get_account(db.session, g.tenant_id, account_id)
@@ -183,7 +186,7 @@ def account_edit(account_id: int):
 
 
 @bp.route("/accounts/<int:account_id>")
-@bss_required()
+@accounts_viewer
 def account_detail(account_id: int):
     try:
         view = accounts.account_page(db.session, g.tenant_id, account_id)
@@ -203,12 +206,12 @@ def _set_active(account_id: int, active: bool):
 
 
 @bp.post("/accounts/<int:account_id>/deactivate")
-@admin_only
+@accounts_editor
 def account_deactivate(account_id: int):
     return _set_active(account_id, False)
 
 
 @bp.post("/accounts/<int:account_id>/reactivate")
-@admin_only
+@accounts_editor
 def account_reactivate(account_id: int):
     return _set_active(account_id, True)

@@ -1,5 +1,5 @@
 """accounts and people (issue 14): VAT number and deactivation of accounts, the accounts list
-index by kind, the credit limit change record
+index by kind, the credit limit change record, teams of BSS users
 
 Revision ID: 0005_accounts_people
 Revises: 0002
@@ -50,9 +50,29 @@ def upgrade():
     op.create_index(
         op.f("ix_credit_limit_change_account_id"), "credit_limit_change", ["account_id"]
     )
+    op.create_table(
+        "team",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenant.id"], name=op.f("fk_team_tenant_id_tenant")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_team")),
+        sa.UniqueConstraint("tenant_id", "name", name=op.f("uq_team_tenant_id_name")),
+    )
+    with op.batch_alter_table("user") as batch:
+        batch.add_column(sa.Column("team_id", sa.Integer(), nullable=True))
+        batch.create_index(batch.f("ix_user_team_id"), ["team_id"])
+        batch.create_foreign_key(batch.f("fk_user_team_id_team"), "team", ["team_id"], ["id"])
 
 
 def downgrade():
+    with op.batch_alter_table("user") as batch:
+        batch.drop_constraint(batch.f("fk_user_team_id_team"), type_="foreignkey")
+        batch.drop_index(batch.f("ix_user_team_id"))
+        batch.drop_column("team_id")
+    op.drop_table("team")
     op.drop_index(op.f("ix_credit_limit_change_account_id"), table_name="credit_limit_change")
     op.drop_table("credit_limit_change")
     op.drop_index("ix_account_tenant_kind_name", table_name="account")

@@ -1,0 +1,161 @@
+"""Preview states of the BSS people pages, the set-password pages and the e-mails of
+issue 14: fixture data only, no database. Registered by webapp/preview_fixtures.py."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace as NS
+
+from core import texts
+from core.rules.roles import ROLE_LABELS
+from webapp.preview_fixtures import ANONYMOUS, BSS_ADMIN, TENANT, state
+
+TEAM = NS(id=1, name="Operations Athens")
+ADA = NS(id=31, name="Ada Admin", email="admin@skyline.example", role="admin", active=True)
+OTTO = NS(
+    id=32, name="Otto Operator", email="operator@skyline.example", role="operator", active=True
+)
+NEW = NS(id=33, name="Nina New", email="nina@skyline.example", role="finance", active=True)
+GONE = NS(
+    id=34, name="Gus Gone", email="gus@skyline.example", role="catalogue_manager", active=False
+)
+ROWS = [
+    NS(user=ADA, team=None, state=texts.USER_STATE_ACTIVE),
+    NS(user=GONE, team=None, state=texts.USER_STATE_INACTIVE),
+    NS(user=NEW, team=TEAM, state=texts.USER_STATE_INVITED),
+    NS(user=OTTO, team=TEAM, state=texts.USER_STATE_ACTIVE),
+]
+
+
+def _people(errors=None, **invite):
+    from bss_admin.people.forms import PersonForm, TeamForm
+
+    form = PersonForm(formdata=None, data=invite)
+    form.team_id.choices = [("", "— no team —"), (1, TEAM.name)]
+    return {
+        "rows": ROWS,
+        "teams": [TEAM],
+        "invite": form,
+        "team_form": TeamForm(formdata=None),
+        "errors": errors or {},
+        "role_labels": ROLE_LABELS,
+    }
+
+
+@state(
+    "bss",
+    "people",
+    "bss_admin/people/list.html",
+    "People: BSS users, invite, teams",
+    user=BSS_ADMIN,
+)
+def bss_people():
+    return _people()
+
+
+@state(
+    "bss",
+    "people-invite-invalid",
+    "bss_admin/people/list.html",
+    "People: a refused invitation",
+    user=BSS_ADMIN,
+)
+def bss_people_invalid():
+    return _people(
+        {"email": [texts.USER_ALREADY_EXISTS], "name": [texts.USER_NAME_REQUIRED]},
+        email="admin@skyline.example",
+    )
+
+
+@state(
+    "bss", "person-edit", "bss_admin/people/edit.html", "BSS user: role and team", user=BSS_ADMIN
+)
+def bss_person_edit():
+    from bss_admin.people.forms import PersonForm
+
+    form = PersonForm(formdata=None, obj=NEW)
+    form.team_id.choices = [("", "— no team —"), (1, TEAM.name)]
+    return {"person": NEW, "form": form, "errors": {}, "invited": True}
+
+
+def _set_password(invalid=False, errors=None):
+    from webapp.password_links import SetPasswordForm
+
+    return {
+        "form": None if invalid else SetPasswordForm(formdata=None),
+        "invalid": invalid,
+        "errors": errors or {},
+        "person": None if invalid else NEW,
+    }
+
+
+@state(
+    "auth",
+    "bss-invitation",
+    "bss_admin/people/set_password.html",
+    "BSS invitation: choose a password",
+    user=ANONYMOUS,
+)
+def bss_invitation():
+    return _set_password()
+
+
+@state(
+    "auth",
+    "bss-invitation-refused",
+    "bss_admin/people/set_password.html",
+    "BSS invitation: a common password refused",
+    user=ANONYMOUS,
+)
+def bss_invitation_refused():
+    return _set_password(errors={"password": [texts.PASSWORD_TOO_COMMON]})
+
+
+@state(
+    "auth",
+    "bss-invitation-invalid",
+    "bss_admin/people/set_password.html",
+    "BSS invitation: the link was used or expired",
+    user=ANONYMOUS,
+)
+def bss_invitation_invalid():
+    return _set_password(invalid=True)
+
+
+# --- e-mails -----------------------------------------------------------------------------
+
+
+def email_state(kind: str, title: str, **context):
+    """Register the preview of the e-mail ``emails/<kind>.txt`` rendered with ``context``."""
+
+    @state(
+        "emails",
+        kind,
+        "emails/_preview.html",
+        title,
+        user=ANONYMOUS,
+        note=f"Edit webapp/templates/emails/{kind}.txt",
+    )
+    def preview():
+        from webapp.emails import render_email, template_of
+
+        subject, body = render_email(kind, {"tenant": TENANT, **context})
+        return {
+            "kind": kind,
+            "template": template_of(kind),
+            "recipient": context["user"].email,
+            "subject": subject,
+            "body": body,
+        }
+
+    return preview
+
+
+email_state(
+    "bss_invitation",
+    "Invitation of a BSS user",
+    user=NEW,
+    inviter=ADA,
+    link="https://localhost/bss/invitation/eyJhbGciOi...",
+    hours=168,
+    extra="",
+)
