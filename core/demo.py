@@ -222,6 +222,8 @@ def load_demo(session: Session, hash_password) -> dict:
         session.add(user)
         users[email] = user
     session.flush()
+    # accounts and people (issue 14): Alice is her account's admin user (invites colleagues)
+    users["alice@acme.example"].role = "account_admin"
     for account in accounts.values():
         if account.tenant_id == reseller.id:
             account.manager_user_id = users["operator@skyline.example"].id

@@ -820,3 +820,29 @@ ROLES_HINT = (
     "accounts. Catalogue manager: the catalogue. Finance: sees accounts, their balances and credit."
 )
 PASSWORD_HINT = "At least 12 characters; common passwords are refused."
+ACCOUNT_INACTIVE_NO_INVITE = "This account is deactivated: reactivate it before inviting users."
+PASSWORD_RESET_SENT = (
+    "If an account uses this address, we have sent it a link to choose a new password. "
+    "The link works once, for an hour."
+)
+PASSWORD_RESET_THROTTLED = "Too many requests: wait a few minutes, then try again."
+FORGOT_PASSWORD_LINK = "Forgot your password?"
+FORGOT_PASSWORD_INTRO = (
+    "Type the e-mail address you sign in with: we send it a link to choose a new password."
+)
+ACCOUNT_USERS_TITLE = "Users of my account"
+INVITE_COLLEAGUE_TITLE = "Invite a colleague"
+INVITE_ACCOUNT_USER_TITLE = "Invite a user of this account"
+ACCOUNT_ADMIN_HINT = "An account admin also invites colleagues from the Storefront."
+CURRENT_PASSWORD_WRONG = "This is not your current password."
+EMAIL_TAKEN = "This address is already in use here."
+PASSWORD_CHANGED = "Your password is changed; your other sessions have ended."
+EMAIL_CHANGE_SENT = (
+    "We have sent a link to {email}: your address changes when you follow it (within 24 hours)."
+)
+EMAIL_CHANGED = "Your e-mail address is now {email}."
+PROFILE_TITLE = "My sign-in"
+EMAIL_CHANGE_HINT = "We send a link to the new address; it changes when you follow it."
+EMAIL_CONFIRM_TITLE = "Confirm your new e-mail address"
+EMAIL_CONFIRM_TEXT = "Sign in with {email} from now on?"
+EMAIL_CONFIRM_BUTTON = "Yes, use this address"

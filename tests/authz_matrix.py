@@ -357,4 +357,25 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     # the signed link of an invitation is the key: anyone holding it may set the password
     "GET /bss/invitation/<token>": (PUBLIC, {"token": "bss_invitation_token"}),
     "POST /bss/invitation/<token>": (PUBLIC, {"token": "bss_invitation_token"}),
+    # Storefront people: invitations and password resets by signed link, the forgotten
+    # password form (the same answer for any address), an account's admin user (customer A)
+    # invites colleagues; the BSS invites an account's users
+    "GET /invitation/<token>": (PUBLIC, {"token": "storefront_invitation_token"}),
+    "POST /invitation/<token>": (PUBLIC, {"token": "storefront_invitation_token"}),
+    "GET /password/reset/<token>": (PUBLIC, {"token": "password_reset_token"}),
+    "POST /password/reset/<token>": (PUBLIC, {"token": "password_reset_token"}),
+    "GET /password/forgot": (PUBLIC, {}),
+    "POST /password/forgot": (PUBLIC, {}),
+    "GET /account/users": (policy(403, anonymous=LOGIN, customer_a=OK), {}),
+    "POST /account/users/invite": (policy(403, anonymous=LOGIN, customer_a=OK), {}),
+    "POST /bss/accounts/<int:account_id>/users/invite": (
+        ADMIN_OBJECT,
+        {"account_id": "account_a"},
+    ),
+    # my sign-in: change password and e-mail (confirmed by a link sent to the new address)
+    "GET /account/profile": (CUSTOMER, {}),
+    "POST /account/password": (CUSTOMER, {}),
+    "POST /account/email": (CUSTOMER, {}),
+    "GET /account/email/confirm/<token>": (PUBLIC, {"token": "email_change_token"}),
+    "POST /account/email/confirm/<token>": (PUBLIC, {"token": "email_change_token"}),
 }

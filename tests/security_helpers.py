@@ -232,6 +232,13 @@ OBJECTS = {
     "account_initech": lambda s: _account_id(s, "Initech"),
     "bss_user_spare": lambda s: _user_id(s, "spare@skyline.example"),
     "bss_invitation_token": lambda s: _invitation_token(s, "invited@skyline.example"),
+    "storefront_invitation_token": lambda s: _invitation_token(s, "invited@acme.example"),
+    "password_reset_token": lambda s: _invitation_token(
+        s, "dave@initech.example", "password-reset"
+    ),
+    "email_change_token": lambda s: _invitation_token(
+        s, "mover@acme.example", "email-change", "moved@acme.example"
+    ),
     "order_status": lambda s: _first(
         s,
         select(OrderStatus.id)
@@ -346,13 +353,15 @@ def _user_id(session, email: str) -> int:
     return session.scalar(select(User.id).where(User.email == email))
 
 
-def _invitation_token(session, email: str) -> str:
+def _invitation_token(session, email: str, purpose: str = "invitation", extra: str = "") -> str:
     from flask import current_app
 
-    from core.services.tokens import INVITATION, make_token
+    from core.services.tokens import make_token
 
     user = session.scalar(select(User).where(User.email == email))
-    return make_token(current_app.secret_key, INVITATION, user)
+    if user is None:  # an e-mail change already confirmed: the user has the new address
+        user = session.scalar(select(User).where(User.email == extra))
+    return make_token(current_app.secret_key, purpose, user, extra)
 
 
 def add_people(session) -> None:
@@ -371,6 +380,22 @@ def add_people(session) -> None:
                     tenant_id=admin.tenant_id,
                     kind=UserKind.BSS,
                     role=Role.OPERATOR,
+                    email=email,
+                    name=email.split("@")[0].title(),
+                    password_hash=password_hash,
+                )
+            )
+        acme = session.scalar(select(User).where(User.email == "alice@acme.example")).account_id
+        for email, password_hash in (
+            ("invited@acme.example", INVITED),
+            ("mover@acme.example", admin.password_hash),  # changes their e-mail address
+        ):
+            session.add(
+                User(
+                    tenant_id=admin.tenant_id,
+                    kind=UserKind.STOREFRONT,
+                    role=Role.CUSTOMER,
+                    account_id=acme,
                     email=email,
                     name=email.split("@")[0].title(),
                     password_hash=password_hash,

@@ -20,12 +20,14 @@ class SetPasswordForm(FlaskForm):
     confirm = PasswordField("New password again")
 
 
-def set_password_page(token: str, purpose: str, template: str, login_endpoint: str):
+def set_password_page(
+    token: str, purpose: str, template: str, login_endpoint: str, scope: people.LinkScope
+):
     """The page of a signed link that sets a password (invitations, resets): a link that is
     not valid any more is a 404 page that says so, whatever the reason."""
     secret = current_app.secret_key
     try:
-        user = people.user_of_link(db.session, secret, purpose, token)
+        user = people.user_of_link(db.session, secret, purpose, token, scope)
     except tokens.TokenInvalid:
         return page(template, status=404, form=None, invalid=True, errors={}, person=None)
     form = SetPasswordForm()
@@ -40,6 +42,7 @@ def set_password_page(token: str, purpose: str, template: str, login_endpoint: s
                 form.password.data or "",
                 form.confirm.data or "",
                 hash_password,
+                scope,
             )
         except tokens.TokenInvalid:
             return page(template, status=404, form=None, invalid=True, errors={}, person=None)

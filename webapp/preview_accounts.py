@@ -219,7 +219,14 @@ def _page(account, **extra):
         ],
     )
     values.update(extra)
-    return {"a": NS(**values), "kind_labels": KIND_LABELS}
+    from webapp.people_forms import ColleagueForm
+
+    return {
+        "a": NS(**values),
+        "kind_labels": KIND_LABELS,
+        "invite": ColleagueForm(formdata=None),
+        "invite_errors": {},
+    }
 
 
 def _account(**values):

@@ -159,3 +159,214 @@ email_state(
     hours=168,
     extra="",
 )
+email_state(
+    "storefront_invitation",
+    "Invitation of a Storefront user",
+    user=NS(name="Bea Buyer", email="bea@acme.example", account=NS(name="Acme Ltd")),
+    inviter=NS(name="Alice Acme"),
+    link="https://localhost/invitation/eyJhbGciOi...",
+    hours=168,
+    extra="",
+)
+email_state(
+    "password_reset",
+    "Password reset",
+    user=NS(name="Alice Acme", email="alice@acme.example"),
+    inviter=None,
+    link="https://localhost/password/reset/eyJhbGciOi...",
+    hours=1,
+    extra="",
+)
+
+
+# --- Storefront: set a password, forgotten password, an account's users --------------------
+
+
+@state(
+    "auth",
+    "storefront-set-password",
+    "storefront/people/set_password.html",
+    "Storefront: choose a password (invitation or reset)",
+    user=ANONYMOUS,
+)
+def sf_set_password():
+    return _set_password()
+
+
+@state(
+    "auth",
+    "storefront-set-password-refused",
+    "storefront/people/set_password.html",
+    "Storefront: the two passwords differ",
+    user=ANONYMOUS,
+)
+def sf_set_password_refused():
+    return _set_password(errors={"password": [texts.PASSWORDS_DIFFER]})
+
+
+@state(
+    "auth",
+    "storefront-set-password-invalid",
+    "storefront/people/set_password.html",
+    "Storefront: the link was used or expired",
+    user=ANONYMOUS,
+)
+def sf_set_password_invalid():
+    return _set_password(invalid=True)
+
+
+def _forgot(error=None):
+    from storefront.people_views import ForgotForm
+
+    return {"form": ForgotForm(formdata=None), "error": error}
+
+
+@state(
+    "auth",
+    "storefront-forgot",
+    "storefront/people/forgot.html",
+    "Storefront: forgotten password",
+    user=ANONYMOUS,
+)
+def sf_forgot():
+    return _forgot()
+
+
+@state(
+    "auth",
+    "storefront-forgot-throttled",
+    "storefront/people/forgot.html",
+    "Storefront: forgotten password, too many requests",
+    user=ANONYMOUS,
+)
+def sf_forgot_throttled():
+    return _forgot(texts.PASSWORD_RESET_THROTTLED)
+
+
+def _colleagues(errors=None):
+    from core.rules.roles import STOREFRONT_ROLE_LABELS
+    from webapp.people_forms import ColleagueForm
+
+    alice = NS(
+        name="Alice Acme",
+        email="alice@acme.example",
+        role="account_admin",
+        active=True,
+        password_hash="x",
+    )
+    bea = NS(
+        name="Bea Buyer",
+        email="bea@acme.example",
+        role="customer",
+        active=True,
+        password_hash="!invited",
+    )
+    return {
+        "users": [alice, bea],
+        "form": ColleagueForm(formdata=None),
+        "errors": errors or {},
+        "role_labels": STOREFRONT_ROLE_LABELS,
+        "is_invited": lambda u: u.password_hash == "!invited",
+    }
+
+
+def _account_admin():
+    from webapp.preview_fixtures import CUSTOMER
+
+    return NS(**{**vars(CUSTOMER), "role": "account_admin"})
+
+
+@state(
+    "storefront",
+    "account-users",
+    "storefront/people/users.html",
+    "Account admin: users of my account, invite a colleague",
+    user=_account_admin(),
+)
+def sf_account_users():
+    return _colleagues()
+
+
+@state(
+    "storefront",
+    "account-users-invalid",
+    "storefront/people/users.html",
+    "Account admin: a refused invitation",
+    user=_account_admin(),
+)
+def sf_account_users_invalid():
+    return _colleagues({"email": [texts.USER_ALREADY_EXISTS]})
+
+
+email_state(
+    "email_change",
+    "E-mail change: the link to the new address",
+    user=NS(name="Alice Acme", email="alice.new@acme.example"),
+    inviter=None,
+    link="https://localhost/account/email/confirm/eyJhbGciOi...",
+    hours=24,
+    extra="alice.new@acme.example",
+)
+email_state(
+    "email_change_notice",
+    "E-mail change: the notice to the current address",
+    user=NS(name="Alice Acme", email="alice@acme.example"),
+    extra="alice.new@acme.example",
+)
+
+
+def _profile(errors=None):
+    from storefront.people_views import ChangeEmailForm, ChangePasswordForm
+
+    return {
+        "password_form": ChangePasswordForm(formdata=None),
+        "email_form": ChangeEmailForm(formdata=None),
+        "errors": errors or {},
+    }
+
+
+@state(
+    "storefront",
+    "profile",
+    "storefront/people/profile.html",
+    "My sign-in: change password and e-mail",
+)
+def sf_profile():
+    return _profile()
+
+
+@state(
+    "storefront",
+    "profile-refused",
+    "storefront/people/profile.html",
+    "My sign-in: wrong current password, address in use",
+)
+def sf_profile_refused():
+    return _profile(
+        {
+            "password_current": [texts.CURRENT_PASSWORD_WRONG],
+            "email_email": [texts.EMAIL_TAKEN],
+        }
+    )
+
+
+@state(
+    "auth",
+    "storefront-email-confirm",
+    "storefront/people/email_confirm.html",
+    "E-mail change: confirm the new address",
+    user=ANONYMOUS,
+)
+def sf_email_confirm():
+    return {"invalid": False, "new_email": "alice.new@acme.example"}
+
+
+@state(
+    "auth",
+    "storefront-email-confirm-invalid",
+    "storefront/people/email_confirm.html",
+    "E-mail change: the link is not valid",
+    user=ANONYMOUS,
+)
+def sf_email_confirm_invalid():
+    return {"invalid": True, "new_email": None}

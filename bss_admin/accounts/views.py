@@ -11,12 +11,15 @@ from bss_admin import bp
 from bss_admin.accounts.forms import AccountFilterForm, AccountForm, int_or_none
 from core import texts
 from core.enums import AccountKind
+from core.models import Tenant
 from core.rules import accounts as rules
 from core.rules import roles
-from core.services import accounts
+from core.services import accounts, people
 from core.services.errors import NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
+from webapp.emails import mailer
 from webapp.extensions import db
+from webapp.people_forms import ColleagueForm
 from webapp.web import page, see_other
 
 accounts_viewer = bss_required(*roles.roles_with(roles.ACCOUNTS_VIEW))
@@ -192,7 +195,13 @@ def account_detail(account_id: int):
         view = accounts.account_page(db.session, g.tenant_id, account_id)
     except NotFound:
         abort(404)
-    return page("bss_admin/accounts/detail.html", a=view, kind_labels=rules.KIND_LABELS)
+    return page(
+        "bss_admin/accounts/detail.html",
+        a=view,
+        kind_labels=rules.KIND_LABELS,
+        invite=ColleagueForm(formdata=None),
+        invite_errors={},
+    )
 
 
 def _set_active(account_id: int, active: bool):
@@ -215,3 +224,42 @@ def account_deactivate(account_id: int):
 @accounts_editor
 def account_reactivate(account_id: int):
     return _set_active(account_id, True)
+
+
+# --- the account's Storefront users: the BSS invites them (issue 14 E) ----------------------
+
+
+@bp.post("/accounts/<int:account_id>/users/invite")
+@accounts_editor
+def account_invite_user(account_id: int):
+    try:
+        account = accounts.get_account(db.session, g.tenant_id, account_id)
+    except NotFound:
+        abort(404)
+    tenant = db.session.get(Tenant, g.tenant_id)
+    form = ColleagueForm()
+    try:
+        user = people.invite_storefront_user(
+            db.session,
+            g.tenant_id,
+            signed_in_user(),
+            mailer("storefront.invitation", host=tenant.host),
+            account_id=account.id,
+            email=form.email.data or "",
+            name=form.name.data or "",
+            role=form.role.data or "",
+        )
+    except NotFound:
+        abort(404)
+    except ValidationFailed as error:
+        view = accounts.account_page(db.session, g.tenant_id, account_id)
+        return page(
+            "bss_admin/accounts/detail.html",
+            status=422,
+            a=view,
+            kind_labels=rules.KIND_LABELS,
+            invite=form,
+            invite_errors=error.errors,
+        )
+    flash(texts.USER_INVITED.format(email=user.email), "success")
+    return see_other(url_for("bss_admin.account_detail", account_id=account_id))

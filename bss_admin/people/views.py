@@ -8,6 +8,7 @@ from flask import abort, flash, g, url_for
 from bss_admin import bp
 from bss_admin.people.forms import PersonForm, TeamForm
 from core import texts
+from core.enums import UserKind
 from core.rules import roles
 from core.services import people, tokens
 from core.services.errors import Conflict, NotFound, ValidationFailed
@@ -150,5 +151,9 @@ def person_reactivate(user_id: int):
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def invitation(token: str):
     return set_password_page(
-        token, tokens.INVITATION, "bss_admin/people/set_password.html", "bss_admin.login"
+        token,
+        tokens.INVITATION,
+        "bss_admin/people/set_password.html",
+        "bss_admin.login",
+        people.LinkScope(UserKind.BSS),
     )

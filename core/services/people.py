@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from core import texts
 from core.db import utcnow, write_transaction
 from core.enums import UserKind
-from core.models import Team, Tenant, User
+from core.models import Account, Team, Tenant, User
 from core.rules import roles
 from core.rules.accounts import is_email
 from core.services import tokens
@@ -267,12 +267,29 @@ def set_bss_user_active(
 # --- a password set from a signed link -------------------------------------------------------
 
 
-def user_of_link(session: Session, secret: str, purpose: str, token: str) -> User:
+@dataclass(frozen=True)
+class LinkScope:
+    """Where a link may be used: BSS links on the BSS, a Storefront's on its own host."""
+
+    kind: str
+    tenant_id: int | None = None  # the Storefront's tenant; None on the BSS
+
+    def allows(self, user: User | None) -> bool:
+        return (
+            user is not None
+            and user.kind == self.kind
+            and (self.tenant_id is None or user.tenant_id == self.tenant_id)
+            and user.active
+            and (user.account is None or user.account.active)
+        )
+
+
+def user_of_link(session: Session, secret: str, purpose: str, token: str, scope: LinkScope) -> User:
     """The (active) user a valid link is for; :class:`tokens.TokenInvalid` otherwise."""
     claims = tokens.read_token(secret, purpose, token)
     user = session.get(User, claims.user_id)
     tokens.check_fingerprint(claims, user)
-    if not user.active or (user.account is not None and not user.account.active):
+    if not scope.allows(user):
         raise tokens.TokenInvalid()
     return user
 
@@ -285,6 +302,7 @@ def set_password_from_link(
     password: str,
     confirm: str,
     hash_password: Callable[[str], str],
+    scope: LinkScope,
 ) -> User:
     """Set the password the link allows once; the link (and every session) ends with it."""
     password, confirm = password or "", confirm or ""
@@ -297,7 +315,7 @@ def set_password_from_link(
             .execution_options(populate_existing=True)
         )
         tokens.check_fingerprint(claims, user)
-        if not user.active or (user.account is not None and not user.account.active):
+        if not scope.allows(user):
             raise tokens.TokenInvalid()
         problems = check_password(password, user.email)
         if not problems and password != confirm:
@@ -307,4 +325,243 @@ def set_password_from_link(
         user.password_hash = hash_password(password)
         user.session_version = (user.session_version or 1) + 1
         record_audit(session, user.tenant_id, user, "user", user.id, f"password-{purpose}")
+        return user
+
+
+# --- Storefront users: invited for an account, password reset ---------------------------------
+
+
+def account_users(session: Session, tenant_id: int, account_id: int) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.tenant_id == tenant_id,
+                User.kind == UserKind.STOREFRONT,
+                User.account_id == account_id,
+            )
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def invite_storefront_user(
+    session: Session,
+    tenant_id: int,
+    actor: User | None,
+    mailer: Mailer,
+    *,
+    account_id: int,
+    email: str,
+    name: str,
+    role: str,
+    now: datetime | None = None,
+) -> User:
+    """A user of ``account_id`` without a password, e-mailed a link to the Storefront that
+    sets it (by the BSS, or by the account's own admin user). Inviting an address still
+    waiting sends a new link; an address in use in this Storefront is refused."""
+    now = now or utcnow()
+    email, name = (email or "").strip().lower(), (name or "").strip()
+    with write_transaction(session):
+        account = session.scalar(
+            select(Account)
+            .where(Account.id == account_id, Account.tenant_id == tenant_id)
+            .with_for_update()
+        )
+        if account is None:
+            raise NotFound(texts.ACCOUNT_NOT_FOUND)
+        errors: dict[str, list[str]] = {}
+        if not is_email(email):
+            errors["email"] = [texts.ACCOUNT_EMAIL_INVALID]
+        if not name or len(name) > 200:
+            errors["name"] = [texts.USER_NAME_REQUIRED]
+        if role not in roles.STOREFRONT_ROLES:
+            errors["role"] = [texts.USER_ROLE_INVALID]
+        user = session.scalar(
+            select(User).where(
+                User.tenant_id == tenant_id,
+                User.kind == UserKind.STOREFRONT,
+                User.email == email,
+            )
+        )
+        if user is not None and (not is_invited(user) or user.account_id != account_id):
+            errors.setdefault("email", []).append(texts.USER_ALREADY_EXISTS)
+        if not account.active:
+            errors.setdefault("email", []).append(texts.ACCOUNT_INACTIVE_NO_INVITE)
+        if errors:
+            raise ValidationFailed(texts.FORM_HAS_ERRORS, errors)
+        if user is None:
+            user = User(
+                tenant_id=tenant_id,
+                kind=UserKind.STOREFRONT,
+                account_id=account_id,
+                email=email,
+                password_hash=INVITED,
+                active=True,
+                created_at=now,
+            )
+            session.add(user)
+        user.name, user.role = name, role
+        session.flush()
+        kind = "storefront_invitation"
+        _send_link(session, tenant_id, mailer, tokens.INVITATION, user, kind, actor, now)
+        record_audit(session, tenant_id, actor, "user", user.id, "invite", {"role": role})
+        return user
+
+
+def request_password_reset(
+    session: Session, tenant_id: int, email: str, mailer: Mailer, now: datetime | None = None
+) -> None:
+    """E-mail a reset link to the Storefront user with this address, if there is one that
+    may sign in. The caller answers the same whatever happened here."""
+    now = now or utcnow()
+    email = (email or "").strip().lower()
+    if not is_email(email):
+        return
+    with write_transaction(session):
+        user = session.scalar(
+            select(User).where(
+                User.tenant_id == tenant_id,
+                User.kind == UserKind.STOREFRONT,
+                User.email == email,
+            )
+        )
+        scope = LinkScope(UserKind.STOREFRONT, tenant_id)
+        if user is None or not scope.allows(user) or is_invited(user):
+            return
+        _send_link(
+            session, tenant_id, mailer, tokens.PASSWORD_RESET, user, "password_reset", None, now
+        )
+
+
+# --- a signed-in user changes their password or e-mail address ------------------------------
+
+
+def change_password(
+    session: Session,
+    user_id: int,
+    current: str,
+    new: str,
+    confirm: str,
+    verify: Callable[[User, str], bool],
+    hash_password: Callable[[str], str],
+) -> User:
+    """A new password, given the current one; every other session of the user ends."""
+    with write_transaction(session):
+        user = session.scalar(
+            select(User)
+            .where(User.id == user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if user is None:
+            raise NotFound(texts.USER_NOT_FOUND)
+        if not verify(user, current or ""):
+            raise ValidationFailed(
+                texts.CURRENT_PASSWORD_WRONG, {"current": [texts.CURRENT_PASSWORD_WRONG]}
+            )
+        problems = check_password(new or "", user.email)
+        if not problems and new != confirm:
+            problems = [texts.PASSWORDS_DIFFER]
+        if problems:
+            raise ValidationFailed(problems[0], {"password": problems})
+        user.password_hash = hash_password(new)
+        user.session_version = (user.session_version or 1) + 1
+        record_audit(session, user.tenant_id, user, "user", user.id, "password-change")
+        return user
+
+
+def request_email_change(
+    session: Session,
+    user_id: int,
+    new_email: str,
+    current_password: str,
+    verify: Callable[[User, str], bool],
+    mailer: Mailer,
+    now: datetime | None = None,
+) -> User:
+    """E-mail a confirmation link to the new address (the address changes only when it is
+    followed) and tell the current address that a change was asked for."""
+    now = now or utcnow()
+    new_email = (new_email or "").strip().lower()
+    with write_transaction(session):
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(texts.USER_NOT_FOUND)
+        errors: dict[str, list[str]] = {}
+        if not verify(user, current_password or ""):
+            errors["current"] = [texts.CURRENT_PASSWORD_WRONG]
+        if not is_email(new_email):
+            errors["email"] = [texts.ACCOUNT_EMAIL_INVALID]
+        elif new_email == user.email or _email_taken(session, user, new_email):
+            errors["email"] = [texts.EMAIL_TAKEN]
+        if errors:
+            raise ValidationFailed(texts.FORM_HAS_ERRORS, errors)
+        _send_link(
+            session,
+            user.tenant_id,
+            mailer,
+            tokens.EMAIL_CHANGE,
+            user,
+            "email_change",
+            None,
+            now,
+            extra=new_email,
+            recipient=new_email,
+        )
+        subject, body = mailer.render(
+            "email_change_notice",
+            {"user": user, "tenant": session.get(Tenant, user.tenant_id), "extra": new_email},
+        )
+        notify(session, user.tenant_id, "email_change_notice", user.email, subject, body, now=now)
+        return user
+
+
+def _email_taken(session: Session, user: User, email: str) -> bool:
+    return (
+        session.scalar(
+            select(User.id).where(
+                User.tenant_id == user.tenant_id, User.kind == user.kind, User.email == email
+            )
+        )
+        is not None
+    )
+
+
+def _email_change_target(session: Session, claims: tokens.TokenClaims, scope: LinkScope):
+    """(user, new address, already done) of a signed e-mail change link."""
+    user = session.get(User, claims.user_id)
+    if user is None or not scope.allows(user):
+        raise tokens.TokenInvalid()
+    new_email, _, _print = claims.extra.partition("\0")
+    if user.email == new_email:
+        return user, new_email, True  # followed already: a retry or a double click
+    tokens.check_fingerprint(claims, user)
+    return user, new_email, False
+
+
+def email_change_of_link(
+    session: Session, secret: str, token: str, scope: LinkScope
+) -> tuple[User, str]:
+    """The user and new address of a valid e-mail change link (nothing changes)."""
+    claims = tokens.read_token(secret, tokens.EMAIL_CHANGE, token)
+    user, new_email, _done = _email_change_target(session, claims, scope)
+    return user, new_email
+
+
+def confirm_email_change(session: Session, secret: str, token: str, scope: LinkScope) -> User:
+    """Confirm the change the link sent to the new address asks for; a second confirmation
+    changes nothing more."""
+    with write_transaction(session):
+        claims = tokens.read_token(secret, tokens.EMAIL_CHANGE, token)
+        session.execute(select(User.id).where(User.id == claims.user_id).with_for_update())
+        user, new_email, done = _email_change_target(session, claims, scope)
+        if done:
+            return user
+        if _email_taken(session, user, new_email):
+            raise Conflict(texts.EMAIL_TAKEN)
+        old = user.email
+        user.email = new_email
+        detail = {"from": old, "to": new_email}
+        record_audit(session, user.tenant_id, user, "user", user.id, "email-change", detail)
         return user
