@@ -53,6 +53,10 @@ class Tenant(Base):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # accounts and people (issue 14): who must sign in with two factors (off/admins/all)
+    two_factor_required: Mapped[str] = mapped_column(
+        String(10), default="off", server_default="off"
+    )
 
     parent: Mapped[Tenant | None] = relationship(remote_side=[id])
 
@@ -159,6 +163,11 @@ class User(Base):
 
     # --- accounts and people (issue 14): a BSS user's team (sharing rules of back-orders) ---
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    # two-factor sign-in: the TOTP secret (base32), the last time step accepted (no replay),
+    # the SHA-256 hashes of the unused recovery codes (JSON list)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    recovery_codes: Mapped[str | None] = mapped_column(Text)
 
     tenant: Mapped[Tenant] = relationship()
     account: Mapped[Account | None] = relationship(foreign_keys=[account_id])

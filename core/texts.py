@@ -846,3 +846,22 @@ EMAIL_CHANGE_HINT = "We send a link to the new address; it changes when you foll
 EMAIL_CONFIRM_TITLE = "Confirm your new e-mail address"
 EMAIL_CONFIRM_TEXT = "Sign in with {email} from now on?"
 EMAIL_CONFIRM_BUTTON = "Yes, use this address"
+TOTP_CODE_WRONG = "This code is not right (or was used already): type the current 6-digit code."
+TOTP_REQUIRED = "Your organisation requires two-factor sign-in: set it up to continue."
+TOTP_ENABLED = "Two-factor sign-in is on. Keep your recovery codes somewhere safe."
+TOTP_CODE_HINT = "The 6-digit code of your authenticator app, or one of your recovery codes."
+TOTP_SETUP_HINT = (
+    "Scan the QR code with an authenticator app (or type the key), then type the 6-digit code "
+    "it shows."
+)
+TWO_FACTOR_POLICY_INVALID = "Choose one of the options."
+SECURITY_SAVED = "Security settings saved."
+TOTP_ALREADY_ON = "Two-factor sign-in is on: setting it up again replaces your key and codes."
+RECOVERY_CODES_HINT = (
+    "Each code signs you in once if you lose your phone. They are shown only now: print them "
+    "or keep them in a password manager."
+)
+SECURITY_POLICY_HINT = (
+    "Users who must use two-factor sign-in are asked to set it up before any other page; any "
+    "BSS user may turn it on for themselves (Two-factor in the menu)."
+)

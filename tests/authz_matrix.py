@@ -378,4 +378,12 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "POST /account/email": (CUSTOMER, {}),
     "GET /account/email/confirm/<token>": (PUBLIC, {"token": "email_change_token"}),
     "POST /account/email/confirm/<token>": (PUBLIC, {"token": "email_change_token"}),
+    # two-factor sign-in: the code step needs a right password first (else: the login page);
+    # any BSS user sets it up; admins choose who must (last: fuzzing it may require it)
+    "GET /bss/login/second-factor": (SIGNED_OUT, {}),
+    "POST /bss/login/second-factor": (SIGNED_OUT, {}),
+    "GET /bss/two-factor": (BSS, {}),
+    "POST /bss/two-factor": (BSS, {}),
+    "GET /bss/setup/security": (ADMIN, {}),
+    "POST /bss/setup/security": (ADMIN, {}),
 }

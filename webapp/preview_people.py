@@ -370,3 +370,97 @@ def sf_email_confirm():
 )
 def sf_email_confirm_invalid():
     return {"invalid": True, "new_email": None}
+
+
+# --- two-factor sign-in ----------------------------------------------------------------------
+
+PREVIEW_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def _code_form(errors=None):
+    from webapp.login import SecondFactorForm
+
+    form = SecondFactorForm(formdata=None)
+    form.code.errors = list(errors or [])
+    return form
+
+
+@state(
+    "auth",
+    "bss-second-factor",
+    "bss_admin/people/second_factor.html",
+    "BSS sign-in: the two-factor code",
+    user=ANONYMOUS,
+)
+def bss_second_factor():
+    return {"form": _code_form(), "error": None}
+
+
+@state(
+    "auth",
+    "bss-second-factor-wrong",
+    "bss_admin/people/second_factor.html",
+    "BSS sign-in: a wrong two-factor code",
+    user=ANONYMOUS,
+)
+def bss_second_factor_wrong():
+    return {"form": _code_form(), "error": texts.TOTP_CODE_WRONG}
+
+
+def _setup(errors=None, enabled=False):
+    from bss_admin.people.two_factor_views import CodeForm, _qr_data_uri
+    from core.services.two_factor import provisioning_uri
+
+    return {
+        "form": CodeForm(formdata=None),
+        "errors": errors or {},
+        "qr": _qr_data_uri(provisioning_uri(PREVIEW_SECRET, ADA.email, TENANT.name)),
+        "secret": PREVIEW_SECRET,
+        "enabled": enabled,
+    }
+
+
+@state(
+    "bss",
+    "two-factor-setup",
+    "bss_admin/people/two_factor_setup.html",
+    "Two-factor sign-in: set up (QR code)",
+    user=BSS_ADMIN,
+)
+def bss_two_factor_setup():
+    return _setup()
+
+
+@state(
+    "bss",
+    "two-factor-setup-wrong",
+    "bss_admin/people/two_factor_setup.html",
+    "Two-factor sign-in: set up again, a wrong code",
+    user=BSS_ADMIN,
+)
+def bss_two_factor_setup_wrong():
+    return _setup({"code": [texts.TOTP_CODE_WRONG]}, enabled=True)
+
+
+@state(
+    "bss",
+    "two-factor-recovery-codes",
+    "bss_admin/people/recovery_codes.html",
+    "Two-factor sign-in: the recovery codes, shown once",
+    user=BSS_ADMIN,
+)
+def bss_recovery_codes():
+    return {"codes": [f"{n:04x}-9c21-e04b" for n in range(4096, 4106)]}
+
+
+@state(
+    "setup",
+    "security",
+    "bss_admin/people/security.html",
+    "Setup › Security: who must use two-factor sign-in",
+    user=BSS_ADMIN,
+)
+def bss_security():
+    from bss_admin.people.two_factor_views import SecurityForm
+
+    return {"form": SecurityForm(formdata=None, data={"policy": "admins"}), "errors": {}}

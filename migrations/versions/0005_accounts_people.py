@@ -1,5 +1,5 @@
 """accounts and people (issue 14): VAT number and deactivation of accounts, the accounts list
-index by kind, the credit limit change record, teams of BSS users
+index by kind, the credit limit change record, teams of BSS users, two-factor sign-in
 
 Revision ID: 0005_accounts_people
 Revises: 0002
@@ -65,10 +65,24 @@ def upgrade():
         batch.add_column(sa.Column("team_id", sa.Integer(), nullable=True))
         batch.create_index(batch.f("ix_user_team_id"), ["team_id"])
         batch.create_foreign_key(batch.f("fk_user_team_id_team"), "team", ["team_id"], ["id"])
+        batch.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("recovery_codes", sa.Text(), nullable=True))
+    with op.batch_alter_table("tenant") as batch:
+        batch.add_column(
+            sa.Column(
+                "two_factor_required", sa.String(length=10), server_default="off", nullable=False
+            )
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("tenant") as batch:
+        batch.drop_column("two_factor_required")
     with op.batch_alter_table("user") as batch:
+        batch.drop_column("recovery_codes")
+        batch.drop_column("totp_last_step")
+        batch.drop_column("totp_secret")
         batch.drop_constraint(batch.f("fk_user_team_id_team"), type_="foreignkey")
         batch.drop_index(batch.f("ix_user_team_id"))
         batch.drop_column("team_id")
