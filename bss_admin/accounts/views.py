@@ -9,6 +9,7 @@ from flask import abort, flash, g, request, url_for
 
 from bss_admin import bp
 from bss_admin.accounts.forms import AccountFilterForm, AccountForm, int_or_none
+from bss_admin.people.sharing_views import current_viewer
 from core import texts
 from core.enums import AccountKind
 from core.models import Tenant
@@ -192,7 +193,7 @@ def account_edit(account_id: int):
 @accounts_viewer
 def account_detail(account_id: int):
     try:
-        view = accounts.account_page(db.session, g.tenant_id, account_id)
+        view = accounts.account_page(db.session, g.tenant_id, account_id, current_viewer())
     except NotFound:
         abort(404)
     return page(
@@ -252,7 +253,7 @@ def account_invite_user(account_id: int):
     except NotFound:
         abort(404)
     except ValidationFailed as error:
-        view = accounts.account_page(db.session, g.tenant_id, account_id)
+        view = accounts.account_page(db.session, g.tenant_id, account_id, current_viewer())
         return page(
             "bss_admin/accounts/detail.html",
             status=422,

@@ -33,7 +33,7 @@ from core.models import (
 )
 from core.rules import accounts as rules
 from core.rules import credit as credit_rules
-from core.services import billing
+from core.services import billing, sharing
 from core.services.audit import actor_label, record_audit
 from core.services.errors import NotFound, ValidationFailed
 from core.services.reseller_approval import pending_counts
@@ -452,7 +452,7 @@ def get_account(session: Session, tenant_id: int, account_id: int) -> Account:
     return account
 
 
-def account_page(session: Session, tenant_id: int, account_id: int) -> AccountPage:
+def account_page(session: Session, tenant_id: int, account_id: int, viewer=None) -> AccountPage:
     """Everything the account page shows. Open balance and available credit come from the
     functions the checkout decides with (billing.open_balance, rules.credit.available_credit),
     so the page and the next placement agree."""
@@ -470,6 +470,7 @@ def account_page(session: Session, tenant_id: int, account_id: int) -> AccountPa
                 Order.tenant_id == tenant_id,
                 Order.account_id == account.id,
                 Order.parent_order_id.is_(None),
+                sharing.visible_or_all(viewer),
             )
             .order_by(Order.order_date.desc(), Order.id.desc())
             .limit(RECENT)
