@@ -57,6 +57,8 @@ class Tenant(Base):
     two_factor_required: Mapped[str] = mapped_column(
         String(10), default="off", server_default="off"
     )
+    # Storefront self-registration: "off", or "approval" (a BSS user approves the account)
+    self_registration: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
 
     parent: Mapped[Tenant | None] = relationship(remote_side=[id])
 
@@ -115,6 +117,10 @@ class Account(Base):
     vat_number: Mapped[str | None] = mapped_column(String(20))
     # a deactivated account's users cannot sign in; its history stays
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # self-registered: waits for a BSS user's approval before its first order
+    registration_pending: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     price_list: Mapped[PriceList | None] = relationship()
     reseller: Mapped[Account | None] = relationship(remote_side=[id])

@@ -865,3 +865,20 @@ SECURITY_POLICY_HINT = (
     "Users who must use two-factor sign-in are asked to set it up before any other page; any "
     "BSS user may turn it on for themselves (Two-factor in the menu)."
 )
+REGISTRATION_PENDING = (
+    "Your account waits for our approval: you can place orders once we have approved it "
+    "(we will tell you by e-mail)."
+)
+REGISTRATION_RECEIVED = (
+    "Thank you: check your mailbox. Your account can place orders once we have approved it."
+)
+REGISTRATION_OFF = "Registration is closed: ask us for an invitation."
+REGISTRATION_APPROVED = "Registration of {name} approved: it may place orders."
+REGISTRATION_WAITING = "Self-registered: waits for approval before its first order."
+REGISTER_TITLE = "Create your account"
+SELF_REGISTRATION_LABELS = {
+    "off": "Off: customers are invited",
+    "approval": "On: a BSS user approves each new account before its first order",
+}
+REGISTRATION_WAITING_SHORT = "Waits for approval"
+CREATE_ACCOUNT_LINK = "New here? Create your account"

@@ -12,8 +12,9 @@ from wtforms import PasswordField, StringField
 
 from core import texts
 from core.enums import UserKind
+from core.models import Tenant
 from core.rules import roles
-from core.services import people, tokens
+from core.services import people, registration, tokens
 from core.services.errors import Conflict, ValidationFailed
 from storefront import bp
 from webapp.auth import (
@@ -23,7 +24,7 @@ from webapp.auth import (
     signed_in_user,
     verify_password,
 )
-from webapp.emails import mailer
+from webapp.emails import mailer, render_email
 from webapp.extensions import db, limiter
 from webapp.password_links import set_password_page
 from webapp.people_forms import ColleagueForm
@@ -247,3 +248,49 @@ def account_email_confirm(token: str):
         return see_other(url_for("storefront.home"))
     flash(texts.EMAIL_CHANGED.format(email=user.email), "success")
     return see_other(url_for("storefront.home"))
+
+
+# --- self-registration (per tenant setting) ------------------------------------------------
+
+
+class RegisterForm(FlaskForm):
+    company = StringField("Company name")
+    name = StringField("Your name")
+    email = StringField("E-mail")
+    password = PasswordField("Password")
+    confirm = PasswordField("Password again")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    tenant = db.session.get(Tenant, g.tenant.id)
+    form = RegisterForm()
+    if not registration.is_open(tenant):
+        status = 409 if form.is_submitted() else 200
+        return page("storefront/people/register.html", status=status, form=None, errors={})
+    errors: dict[str, list[str]] = {}
+    if form.is_submitted():
+        try:
+            registration.register(
+                db.session,
+                g.tenant.id,
+                render_email,
+                hash_password,
+                company=_str(form.company.data),
+                name=_str(form.name.data),
+                email=_str(form.email.data),
+                password=_str(form.password.data),
+                confirm=_str(form.confirm.data),
+            )
+        except ValidationFailed as error:
+            errors = error.errors
+        else:
+            flash(texts.REGISTRATION_RECEIVED, "success")
+            return see_other(url_for("storefront.register"))
+    return page(
+        "storefront/people/register.html", status=422 if errors else 200, form=form, errors=errors
+    )
+
+
+def _str(value) -> str:
+    return value if isinstance(value, str) else ""

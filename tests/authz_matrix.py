@@ -378,6 +378,10 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "POST /account/email": (CUSTOMER, {}),
     "GET /account/email/confirm/<token>": (PUBLIC, {"token": "email_change_token"}),
     "POST /account/email/confirm/<token>": (PUBLIC, {"token": "email_change_token"}),
+    # self-registration (the demo tenant takes it) and its approval in the BSS
+    "GET /register": (PUBLIC, {}),
+    "POST /register": (PUBLIC, {}),
+    "POST /bss/accounts/<int:account_id>/approve": (ADMIN_OBJECT, {"account_id": "account_a"}),
     # two-factor sign-in: the code step needs a right password first (else: the login page);
     # any BSS user sets it up; admins choose who must (last: fuzzing it may require it)
     "GET /bss/login/second-factor": (SIGNED_OUT, {}),

@@ -57,14 +57,17 @@ class _Lines(logging.Handler):
 
 def test_an_invited_operator_sets_a_password_from_the_link_once(app, client, demo, session):
     login(client, "admin@skyline.example")
-    logged, root = _Lines(), logging.getLogger()
-    level, root.level = root.level, logging.DEBUG
-    root.addHandler(logged)
+    logged, log = _Lines(), logging.getLogger("cloudshop.notifications")
+    level, disabled = log.level, log.disabled
+    log.setLevel(logging.DEBUG)
+    log.disabled = False
+    log.addHandler(logged)
     try:
         assert _invite(client).status_code == 303
     finally:
-        root.removeHandler(logged)
-        root.level = level
+        log.removeHandler(logged)
+        log.setLevel(level)
+        log.disabled = disabled
     link = _link_of(session, "olivia@skyline.example")
     assert any("olivia@skyline.example" in line for line in logged.lines)
     assert not any("/invitation/" in line for line in logged.lines)  # never a link in a log

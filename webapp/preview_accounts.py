@@ -32,6 +32,7 @@ def _row(id_, name, kind="end_customer", **extra):
         active=True,
         price_list="Standard",
         reseller=None,
+        registration_pending=False,
     )
     values.update(extra)
     return NS(**values)
@@ -43,6 +44,7 @@ ROWS = [
     _row(12, "Globex Corp", credit_limit=Decimal("500.00")),
     _row(13, "Initech", reseller="BlueSky IT"),
     _row(15, "Umbrella Corporation", active=False),
+    _row(18, "Wayne Enterprises", registration_pending=True),
 ]
 
 
@@ -244,6 +246,7 @@ def _account(**values):
         vat_number="EL123456789",
         timezone="Europe/Athens",
         price_list=STANDARD,
+        registration_pending=False,
     )
     base.update(values)
     return NS(**base)
@@ -258,6 +261,35 @@ def _account(**values):
 )
 def bss_account():
     return _page(_account())
+
+
+@state(
+    "bss",
+    "account-registration-pending",
+    "bss_admin/accounts/detail.html",
+    "Account page: a self-registered account waiting for approval",
+    user=BSS_ADMIN,
+)
+def bss_account_pending():
+    account = _account(
+        id=18,
+        name="Wayne Enterprises",
+        credit_limit=None,
+        registration_pending=True,
+        payment_method="card",
+        vat_number=None,
+    )
+    return _page(
+        account,
+        available_credit=None,
+        open_balance=Decimal("0.00"),
+        credit_history=[],
+        orders=[],
+        subscriptions=[],
+        invoices=[],
+        manager=None,
+        users=[NS(name="Bruce Wayne", email="it@wayne.example", active=True)],
+    )
 
 
 @state(

@@ -464,3 +464,95 @@ def bss_security():
     from bss_admin.people.two_factor_views import SecurityForm
 
     return {"form": SecurityForm(formdata=None, data={"policy": "admins"}), "errors": {}}
+
+
+# --- self-registration -----------------------------------------------------------------------
+
+
+def _register(errors=None, closed=False):
+    from storefront.people_views import RegisterForm
+
+    return {"form": None if closed else RegisterForm(formdata=None), "errors": errors or {}}
+
+
+@state(
+    "auth",
+    "storefront-register",
+    "storefront/people/register.html",
+    "Storefront: create your account",
+    user=ANONYMOUS,
+)
+def sf_register():
+    return _register()
+
+
+@state(
+    "auth",
+    "storefront-register-refused",
+    "storefront/people/register.html",
+    "Storefront: create your account, refused input",
+    user=ANONYMOUS,
+)
+def sf_register_refused():
+    return _register(
+        {
+            "company": [texts.ACCOUNT_NAME_REQUIRED],
+            "password": [texts.PASSWORD_TOO_SHORT.format(min=12)],
+        }
+    )
+
+
+@state(
+    "auth",
+    "storefront-register-closed",
+    "storefront/people/register.html",
+    "Storefront: registration is off",
+    user=ANONYMOUS,
+)
+def sf_register_closed():
+    return _register(closed=True)
+
+
+def _registration_email(kind, title, **context):
+    @state(
+        "emails",
+        kind,
+        "emails/_preview.html",
+        title,
+        user=ANONYMOUS,
+        note=f"Edit webapp/templates/emails/{kind}.txt",
+    )
+    def preview():
+        from webapp.emails import render_email, template_of
+
+        subject, body = render_email(kind, {"tenant": TENANT, **context})
+        return {
+            "kind": kind,
+            "template": template_of(kind),
+            "recipient": "it@wayne.example",
+            "subject": subject,
+            "body": body,
+        }
+
+    return preview
+
+
+_registration_email(
+    "registration_received",
+    "Self-registration received",
+    name="Bruce Wayne",
+    company="Wayne Enterprises",
+    email="it@wayne.example",
+)
+_registration_email(
+    "registration_exists",
+    "Self-registration with an address in use",
+    name="Bruce Wayne",
+    company="Wayne Enterprises",
+    email="it@wayne.example",
+)
+_registration_email(
+    "registration_approved",
+    "Self-registered account approved",
+    account=NS(name="Wayne Enterprises"),
+)

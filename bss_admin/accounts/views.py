@@ -15,10 +15,10 @@ from core.enums import AccountKind
 from core.models import Tenant
 from core.rules import accounts as rules
 from core.rules import roles
-from core.services import accounts, people
+from core.services import accounts, people, registration
 from core.services.errors import NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
-from webapp.emails import mailer
+from webapp.emails import mailer, render_email
 from webapp.extensions import db
 from webapp.people_forms import ColleagueForm
 from webapp.web import page, see_other
@@ -263,4 +263,18 @@ def account_invite_user(account_id: int):
             invite_errors=error.errors,
         )
     flash(texts.USER_INVITED.format(email=user.email), "success")
+    return see_other(url_for("bss_admin.account_detail", account_id=account_id))
+
+
+@bp.post("/accounts/<int:account_id>/approve")
+@accounts_editor
+def account_approve(account_id: int):
+    """A self-registered account may order from now on (issue 14 E)."""
+    try:
+        account = registration.approve(
+            db.session, g.tenant_id, signed_in_user(), account_id, render_email
+        )
+    except NotFound:
+        abort(404)
+    flash(texts.REGISTRATION_APPROVED.format(name=account.name), "success")
     return see_other(url_for("bss_admin.account_detail", account_id=account_id))

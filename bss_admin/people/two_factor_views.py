@@ -15,7 +15,7 @@ from core import texts
 from core.enums import UserKind
 from core.rules import roles
 from core.rules import two_factor as rules
-from core.services import two_factor
+from core.services import registration, two_factor
 from core.services.errors import ValidationFailed
 from webapp.auth import admin_required, bss_required, signed_in_user
 from webapp.extensions import db
@@ -95,17 +95,27 @@ class SecurityForm(FlaskForm):
         choices=[(p, rules.POLICY_LABELS[p]) for p in rules.POLICIES],
         validate_choice=False,
     )
+    self_registration = SelectField(
+        "Storefront self-registration",
+        choices=[(k, texts.SELF_REGISTRATION_LABELS[k]) for k in registration.SETTINGS],
+        validate_choice=False,
+    )
 
 
 @bp.route("/setup/security", methods=["GET", "POST"])
 @admin_required
 def security_setup():
     tenant = signed_in_user().tenant
-    form = SecurityForm(data={"policy": tenant.two_factor_required})
+    form = SecurityForm(
+        data={"policy": tenant.two_factor_required, "self_registration": tenant.self_registration}
+    )
     errors: dict[str, list[str]] = {}
     if form.is_submitted():
         try:
             two_factor.set_policy(db.session, g.tenant_id, signed_in_user(), form.policy.data)
+            registration.set_setting(
+                db.session, g.tenant_id, signed_in_user(), form.self_registration.data
+            )
         except ValidationFailed as error:
             errors = error.errors
         else:

@@ -64,6 +64,7 @@ class AccountRow:
     active: bool
     price_list: str | None
     reseller: str | None
+    registration_pending: bool = False
 
 
 @dataclass
@@ -113,6 +114,7 @@ def list_accounts(
             Account.active,
             PriceList.name,
             reseller.name,
+            Account.registration_pending,
         )
         .outerjoin(PriceList, PriceList.id == Account.price_list_id)
         .outerjoin(reseller, reseller.id == Account.reseller_account_id)

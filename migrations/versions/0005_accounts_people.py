@@ -1,5 +1,5 @@
 """accounts and people (issue 14): VAT number and deactivation of accounts, the accounts list
-index by kind, the credit limit change record, teams of BSS users, two-factor sign-in
+index by kind, the credit limit change record, teams of BSS users, two-factor sign-in, self-registration
 
 Revision ID: 0005_accounts_people
 Revises: 0002
@@ -23,6 +23,11 @@ def upgrade():
         batch.add_column(sa.Column("vat_number", sa.String(length=20), nullable=True))
         batch.add_column(
             sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
+        batch.add_column(
+            sa.Column(
+                "registration_pending", sa.Boolean(), server_default=sa.false(), nullable=False
+            )
         )
     op.create_index("ix_account_tenant_kind_name", "account", ["tenant_id", "kind", "name", "id"])
     op.create_table(
@@ -74,10 +79,16 @@ def upgrade():
                 "two_factor_required", sa.String(length=10), server_default="off", nullable=False
             )
         )
+        batch.add_column(
+            sa.Column(
+                "self_registration", sa.String(length=10), server_default="off", nullable=False
+            )
+        )
 
 
 def downgrade():
     with op.batch_alter_table("tenant") as batch:
+        batch.drop_column("self_registration")
         batch.drop_column("two_factor_required")
     with op.batch_alter_table("user") as batch:
         batch.drop_column("recovery_codes")
@@ -91,5 +102,6 @@ def downgrade():
     op.drop_table("credit_limit_change")
     op.drop_index("ix_account_tenant_kind_name", table_name="account")
     with op.batch_alter_table("account") as batch:
+        batch.drop_column("registration_pending")
         batch.drop_column("active")
         batch.drop_column("vat_number")
