@@ -882,3 +882,5 @@ SELF_REGISTRATION_LABELS = {
 }
 REGISTRATION_WAITING_SHORT = "Waits for approval"
 CREATE_ACCOUNT_LINK = "New here? Create your account"
+TOTP_OPTIONAL = "Optional: with it, signing in also asks for a code from your phone."
+TOTP_PROFILE_LINK = "Two-factor sign-in"

@@ -26,8 +26,10 @@ from webapp.auth import (
 )
 from webapp.emails import mailer, render_email
 from webapp.extensions import db, limiter
+from webapp.login import second_factor_view
 from webapp.password_links import set_password_page
 from webapp.people_forms import ColleagueForm
+from webapp.two_factor_web import setup_page
 from webapp.web import page, see_other
 
 
@@ -294,3 +296,21 @@ def register():
 
 def _str(value) -> str:
     return value if isinstance(value, str) else ""
+
+
+# --- two-factor sign-in, optional for Storefront users --------------------------------------
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+def login_second_factor():
+    return second_factor_view("storefront/people/second_factor.html", "storefront.login")
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@customer_required
+def account_two_factor():
+    return setup_page(
+        "storefront/people/two_factor_setup.html",
+        "storefront/people/recovery_codes.html",
+        g.tenant.name,
+    )

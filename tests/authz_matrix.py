@@ -388,6 +388,10 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "POST /bss/login/second-factor": (SIGNED_OUT, {}),
     "GET /bss/two-factor": (BSS, {}),
     "POST /bss/two-factor": (BSS, {}),
+    "GET /login/second-factor": (SIGNED_OUT, {}),
+    "POST /login/second-factor": (SIGNED_OUT, {}),
+    "GET /account/two-factor": (CUSTOMER, {}),
+    "POST /account/two-factor": (CUSTOMER, {}),
     "GET /bss/setup/security": (ADMIN, {}),
     "POST /bss/setup/security": (ADMIN, {}),
 }

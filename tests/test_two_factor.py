@@ -114,3 +114,21 @@ def test_only_admins_choose_who_must_use_it(client, demo):
     client.post("/bss/logout")
     login(client, "admin@skyline.example")
     assert client.post("/bss/setup/security", data={"policy": "sometimes"}).status_code == 422
+
+
+def test_a_storefront_user_may_turn_two_factor_sign_in_on(app, demo, session):
+    alice = client_for(app)
+    login(alice, "alice@acme.example")
+    page = soup(alice.get("/account/two-factor"))
+    secret = page.find(id="totp-secret").get_text()
+    done = alice.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 200 and len(soup(done).select("#recovery-codes code")) == 10
+    codes = [c.get_text() for c in soup(done).select("#recovery-codes code")]
+    again = client_for(app)
+    step = again.post("/login", data={"email": "alice@acme.example", "password": "demo-password"})
+    assert step.status_code == 303 and step.headers["Location"] == "/login/second-factor"
+    assert again.get("/orders").status_code in (302, 303)
+    assert again.post("/login/second-factor", data={"code": codes[1]}).status_code == 303
+    assert again.get("/orders").status_code == 200
+    # not required of the others: Bob signs in with his password alone
+    login(client_for(app), "bob@globex.example")

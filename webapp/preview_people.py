@@ -408,13 +408,13 @@ def bss_second_factor_wrong():
 
 
 def _setup(errors=None, enabled=False):
-    from bss_admin.people.two_factor_views import CodeForm, _qr_data_uri
     from core.services.two_factor import provisioning_uri
+    from webapp.two_factor_web import CodeForm, qr_data_uri
 
     return {
         "form": CodeForm(formdata=None),
         "errors": errors or {},
-        "qr": _qr_data_uri(provisioning_uri(PREVIEW_SECRET, ADA.email, TENANT.name)),
+        "qr": qr_data_uri(provisioning_uri(PREVIEW_SECRET, ADA.email, TENANT.name)),
         "secret": PREVIEW_SECRET,
         "enabled": enabled,
     }
@@ -556,3 +556,34 @@ _registration_email(
     "Self-registered account approved",
     account=NS(name="Wayne Enterprises"),
 )
+
+
+@state(
+    "auth",
+    "storefront-second-factor",
+    "storefront/people/second_factor.html",
+    "Storefront sign-in: the two-factor code",
+    user=ANONYMOUS,
+)
+def sf_second_factor():
+    return {"form": _code_form(), "error": None}
+
+
+@state(
+    "storefront",
+    "two-factor-setup",
+    "storefront/people/two_factor_setup.html",
+    "Storefront: set up two-factor sign-in (optional)",
+)
+def sf_two_factor_setup():
+    return _setup()
+
+
+@state(
+    "storefront",
+    "two-factor-recovery-codes",
+    "storefront/people/recovery_codes.html",
+    "Storefront: the recovery codes, shown once",
+)
+def sf_recovery_codes():
+    return bss_recovery_codes()
