@@ -189,3 +189,61 @@ def test_another_tenants_account_is_not_found(client, demo, session):
     session.expire_all()
     assert _account(session, "Acme Ltd").active
     assert session.scalar(select(User.active).where(User.email == "alice@acme.example"))
+
+
+def _many_bss_users(session, count=210):
+    from sqlalchemy import insert
+
+    t = _tenant(session)
+    session.execute(
+        insert(User),
+        [
+            {
+                "tenant_id": t.id,
+                "kind": "bss",
+                "role": "operator",
+                "email": f"staff{n:03d}@skyline.example",
+                "name": f"Staff {n:03d}",
+                "password_hash": "!invited",
+                "active": True,
+                "session_version": 1,
+                "timezone": "UTC",
+                "date_format": "%d/%m/%Y",
+            }
+            for n in range(count)
+        ],
+    )
+    session.commit()
+
+
+def test_the_account_manager_is_found_by_search_when_there_are_many(client, demo, session):
+    _many_bss_users(session)
+    login(client, "admin@skyline.example")
+    form = soup(client.get("/bss/accounts/new"))
+    assert form.find("input", attrs={"name": "manager_search"}) is not None
+    assert form.find("select", attrs={"name": "manager_user_id"}) is None  # no 200-option list
+    ambiguous = client.post("/bss/accounts/new", data=_form(session, manager_search="staff 01"))
+    assert ambiguous.status_code == 422 and "BSS users match" in text_of(ambiguous)
+    created = client.post(
+        "/bss/accounts/new", data=_form(session, manager_search="staff042@skyline.example")
+    )
+    assert created.status_code == 303
+    session.rollback()
+    manager = session.scalar(select(User.id).where(User.email == "staff042@skyline.example"))
+    assert _account(session, "Stark Industries").manager_user_id == manager
+
+
+def test_the_account_page_runs_the_same_queries_whatever_the_account_holds(
+    client, demo, session, count_queries
+):
+    login(client, "operator@skyline.example")
+    small = _account(session, "Initech")
+    big = _account(session, "Acme Ltd")  # orders, subscriptions, invoices, a user
+    client.get(f"/bss/accounts/{small.id}")
+
+    def measure(account_id):
+        with count_queries() as q:
+            assert client.get(f"/bss/accounts/{account_id}").status_code == 200
+        return q.count
+
+    assert measure(small.id) == measure(big.id)
