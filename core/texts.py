@@ -884,3 +884,6 @@ REGISTRATION_WAITING_SHORT = "Waits for approval"
 CREATE_ACCOUNT_LINK = "New here? Create your account"
 TOTP_OPTIONAL = "Optional: with it, signing in also asks for a code from your phone."
 TOTP_PROFILE_LINK = "Two-factor sign-in"
+TOTP_RESET = (
+    "Two-factor sign-in of {name} is off: they sign in again (and set it up again where required)."
+)

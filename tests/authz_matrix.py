@@ -384,6 +384,10 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "POST /bss/accounts/<int:account_id>/approve": (ADMIN_OBJECT, {"account_id": "account_a"}),
     # two-factor sign-in: the code step needs a right password first (else: the login page);
     # any BSS user sets it up; admins choose who must (last: fuzzing it may require it)
+    "POST /bss/people/<int:user_id>/two-factor/reset": (
+        ADMIN_OBJECT,
+        {"user_id": "bss_user_spare"},
+    ),
     "GET /bss/login/second-factor": (SIGNED_OUT, {}),
     "POST /bss/login/second-factor": (SIGNED_OUT, {}),
     "GET /bss/two-factor": (BSS, {}),

@@ -132,3 +132,15 @@ def test_a_storefront_user_may_turn_two_factor_sign_in_on(app, demo, session):
     assert again.get("/orders").status_code == 200
     # not required of the others: Bob signs in with his password alone
     login(client_for(app), "bob@globex.example")
+
+
+def test_an_admin_turns_a_lost_second_factor_off(app, demo, session):
+    operator = client_for(app)
+    login(operator, "operator@skyline.example")
+    _set_up(operator)
+    admin = client_for(app)
+    login(admin, "admin@skyline.example")
+    user_id = session.scalar(select(User.id).where(User.email == "operator@skyline.example"))
+    assert admin.post(f"/bss/people/{user_id}/two-factor/reset").status_code == 303
+    assert operator.get("/bss/orders").status_code in (302, 303)  # signed out
+    login(client_for(app), "operator@skyline.example")  # the password alone again

@@ -10,7 +10,7 @@ from bss_admin.people.forms import PersonForm, TeamForm
 from core import texts
 from core.enums import UserKind
 from core.rules import roles
-from core.services import people, tokens
+from core.services import people, tokens, two_factor
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
 from webapp.emails import mailer
@@ -157,3 +157,15 @@ def invitation(token: str):
         "bss_admin.login",
         people.LinkScope(UserKind.BSS),
     )
+
+
+@bp.post("/people/<int:user_id>/two-factor/reset")
+@people_admin
+def person_two_factor_reset(user_id: int):
+    try:
+        people.get_bss_user(db.session, g.tenant_id, user_id)
+        user = two_factor.reset(db.session, g.tenant_id, signed_in_user(), user_id)
+    except NotFound:
+        abort(404)
+    flash(texts.TOTP_RESET.format(name=user.name), "success")
+    return see_other(url_for("bss_admin.person_edit", user_id=user_id))

@@ -117,3 +117,24 @@ def set_policy(session: Session, tenant_id: int, actor: User | None, policy: str
 
 def must_enroll(user: User, policy: str) -> bool:
     return rules.required(policy, user.kind, user.role) and not user.totp_secret
+
+
+def reset(session: Session, tenant_id: int, actor: User | None, user_id: int) -> User:
+    """An admin turns a user's two-factor sign-in off (a lost phone and lost codes); the user
+    signs in again, and sets it up again where the tenant requires it."""
+    with write_transaction(session):
+        user = session.scalar(
+            select(User)
+            .where(User.id == user_id, User.tenant_id == tenant_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if user is None:
+            raise NotFound(texts.USER_NOT_FOUND)
+        if user.totp_secret:
+            user.totp_secret = None
+            user.totp_last_step = None
+            user.recovery_codes = None
+            user.session_version = (user.session_version or 1) + 1
+            record_audit(session, tenant_id, actor, "user", user.id, "two-factor-reset")
+        return user
