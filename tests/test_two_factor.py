@@ -144,3 +144,14 @@ def test_an_admin_turns_a_lost_second_factor_off(app, demo, session):
     assert admin.post(f"/bss/people/{user_id}/two-factor/reset").status_code == 303
     assert operator.get("/bss/orders").status_code in (302, 303)  # signed out
     login(client_for(app), "operator@skyline.example")  # the password alone again
+
+
+def test_a_refused_security_form_saves_neither_setting(client, demo, session):
+    """Found by the fuzzing test: the two-factor setting was saved before the registration
+    setting was refused."""
+    login(client, "admin@skyline.example")
+    refused = client.post("/bss/setup/security", data={"policy": "all", "self_registration": "x"})
+    assert refused.status_code == 422
+    session.rollback()
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == "reseller"))
+    assert (tenant.two_factor_required, tenant.self_registration) == ("off", "approval")

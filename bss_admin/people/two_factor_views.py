@@ -14,7 +14,7 @@ from core import texts
 from core.enums import UserKind
 from core.rules import roles
 from core.rules import two_factor as rules
-from core.services import registration, two_factor
+from core.services import registration, security_settings, two_factor
 from core.services.errors import ValidationFailed
 from webapp.auth import admin_required, bss_required, signed_in_user
 from webapp.extensions import db
@@ -83,9 +83,12 @@ def security_setup():
     errors: dict[str, list[str]] = {}
     if form.is_submitted():
         try:
-            two_factor.set_policy(db.session, g.tenant_id, signed_in_user(), form.policy.data)
-            registration.set_setting(
-                db.session, g.tenant_id, signed_in_user(), form.self_registration.data
+            security_settings.save(
+                db.session,
+                g.tenant_id,
+                signed_in_user(),
+                two_factor_required=form.policy.data or "",
+                self_registration=form.self_registration.data or "",
             )
         except ValidationFailed as error:
             errors = error.errors

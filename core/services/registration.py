@@ -143,17 +143,3 @@ def approve(
             )
         record_audit(session, tenant_id, actor, "account", account.id, "approve-registration")
         return account
-
-
-def set_setting(session: Session, tenant_id: int, actor: User | None, value: str) -> None:
-    if value not in SETTINGS:
-        raise ValidationFailed(
-            texts.TWO_FACTOR_POLICY_INVALID,
-            {"self_registration": [texts.TWO_FACTOR_POLICY_INVALID]},
-        )
-    with write_transaction(session):
-        tenant = session.scalar(select(Tenant).where(Tenant.id == tenant_id).with_for_update())
-        if tenant.self_registration != value:
-            tenant.self_registration = value
-            detail = {"self_registration": value}
-            record_audit(session, tenant_id, actor, "tenant", tenant_id, "security", detail)

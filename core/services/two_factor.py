@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core import texts
 from core.db import utcnow, write_transaction
-from core.models import Tenant, User
+from core.models import User
 from core.rules import two_factor as rules
 from core.services.audit import record_audit
 from core.services.errors import NotFound, ValidationFailed
@@ -99,20 +99,6 @@ def check_second_factor(
             record_audit(session, user.tenant_id, user, "user", user.id, "recovery-code-used")
             return True
         return False
-
-
-def set_policy(session: Session, tenant_id: int, actor: User | None, policy: str) -> Tenant:
-    if policy not in rules.POLICIES:
-        raise ValidationFailed(
-            texts.TWO_FACTOR_POLICY_INVALID, {"policy": [texts.TWO_FACTOR_POLICY_INVALID]}
-        )
-    with write_transaction(session):
-        tenant = session.scalar(select(Tenant).where(Tenant.id == tenant_id).with_for_update())
-        if tenant.two_factor_required != policy:
-            tenant.two_factor_required = policy
-            detail = {"two_factor_required": policy}
-            record_audit(session, tenant_id, actor, "tenant", tenant_id, "security", detail)
-        return tenant
 
 
 def must_enroll(user: User, policy: str) -> bool:
