@@ -18,3 +18,6 @@ from bss_admin.catalogue import bundle_views as catalogue_bundle_views  # noqa: 
 from bss_admin.catalogue import csv_views as catalogue_csv_views  # noqa: E402,F401
 from bss_admin.catalogue import promotion_views as catalogue_promotion_views  # noqa: E402,F401
 from bss_admin.api_keys import views as api_key_views  # noqa: E402,F401  (issue 18)
+from bss_admin.accounts import views as accounts_views  # noqa: E402,F401
+from bss_admin.people import views as people_views  # noqa: E402,F401
+from bss_admin.people import two_factor_views  # noqa: E402,F401

@@ -12,6 +12,7 @@ from wtforms.validators import Length, Optional
 
 from bss_admin import bp
 from bss_admin.order_forms import _int_or_none
+from bss_admin.people.sharing_views import current_viewer
 from core import texts
 from core.models import Order
 from core.rules.backorders import BackorderAction
@@ -98,6 +99,7 @@ def backorders_list():
         date_to=form.date_to.data if not form.date_to.errors else None,
         after=form.after.data or None,
         timezone=current_user.timezone,
+        viewer=current_viewer(),
     )
     listing = backorder_listing.list_backorders(db.session, g.tenant_id, filters)
     form.reseller.choices = [("", "Any")] + backorder_listing.tenant_resellers(

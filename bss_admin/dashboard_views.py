@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import g
 
 from bss_admin import bp
+from bss_admin.people.sharing_views import current_viewer
 from core.services import dashboard
 from core.services.statuses import StatusBook
 from webapp.auth import bss_required
@@ -19,8 +20,12 @@ def home():
     book = StatusBook.load(db.session, g.tenant_id)  # one status table for both widgets
     return page(
         "bss_admin/dashboard.html",
-        unexecuted=dashboard.unexecuted_orders(db.session, g.tenant_id, book=book),
-        manual=dashboard.manual_management_orders(db.session, g.tenant_id, book=book),
+        unexecuted=dashboard.unexecuted_orders(
+            db.session, g.tenant_id, book=book, viewer=current_viewer()
+        ),
+        manual=dashboard.manual_management_orders(
+            db.session, g.tenant_id, book=book, viewer=current_viewer()
+        ),
     )
 
 
@@ -31,5 +36,5 @@ def dashboard_unexecuted():
     return page(
         "bss_admin/dashboard_unexecuted.html",
         block="unexecuted_widget",
-        unexecuted=dashboard.unexecuted_orders(db.session, g.tenant_id),
+        unexecuted=dashboard.unexecuted_orders(db.session, g.tenant_id, viewer=current_viewer()),
     )

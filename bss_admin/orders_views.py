@@ -14,6 +14,7 @@ from bss_admin.order_forms import (
     QuickAddForm,
     item_quantities,
 )
+from bss_admin.people.sharing_views import current_viewer
 from core import texts
 from core.rules import permissions
 from core.services import orders
@@ -41,6 +42,7 @@ def orders_list():
         oldest_first=form.sort.data == "oldest",
         after=form.after.data or None,
         timezone=current_user.timezone,
+        viewer=current_viewer(),
     )
     result = orders.list_orders(db.session, g.tenant_id, filters)
     form.status.choices = [("", "Any")] + [(s.id, s.description) for s in result.statuses]

@@ -12,7 +12,13 @@ from webapp.login import login_view, logout_view
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     # BSS users sign in with their e-mail address, which names their tenant
-    return login_view(UserKind.BSS, "bss_admin/login.html", url_for("bss_admin.home"), None)
+    return login_view(
+        UserKind.BSS,
+        "bss_admin/login.html",
+        url_for("bss_admin.home"),
+        None,
+        second_factor_endpoint="bss_admin.login_second_factor",
+    )
 
 
 @bp.post("/logout")

@@ -22,9 +22,9 @@ class AppendOnlyViolation(RuntimeError):
 
 
 def _history_classes() -> tuple[type, ...]:
-    from core.models import AuditEntry, OfferEvent, OrderEvent
+    from core.models import AuditEntry, CreditLimitChange, OfferEvent, OrderEvent
 
-    return (OrderEvent, OfferEvent, AuditEntry)
+    return (OrderEvent, OfferEvent, AuditEntry, CreditLimitChange)
 
 
 def _history_tables() -> set[str]:

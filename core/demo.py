@@ -222,6 +222,10 @@ def load_demo(session: Session, hash_password) -> dict:
         session.add(user)
         users[email] = user
     session.flush()
+    # accounts and people (issue 14): Alice is her account's admin user (invites colleagues);
+    # the Storefront takes registrations, each approved in the BSS before its first order
+    users["alice@acme.example"].role = "account_admin"
+    reseller.self_registration = "approval"
     for account in accounts.values():
         if account.tenant_id == reseller.id:
             account.manager_user_id = users["operator@skyline.example"].id

@@ -53,6 +53,12 @@ class Tenant(Base):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # accounts and people (issue 14): who must sign in with two factors (off/admins/all)
+    two_factor_required: Mapped[str] = mapped_column(
+        String(10), default="off", server_default="off"
+    )
+    # Storefront self-registration: "off", or "approval" (a BSS user approves the account)
+    self_registration: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
 
     parent: Mapped[Tenant | None] = relationship(remote_side=[id])
 
@@ -107,9 +113,39 @@ class Account(Base):
     billing_name: Mapped[str | None] = mapped_column(String(200))
     billing_address: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # --- accounts and people (issue 14): VAT number, deactivation ---
+    vat_number: Mapped[str | None] = mapped_column(String(20))
+    # a deactivated account's users cannot sign in; its history stays
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # self-registered: waits for a BSS user's approval before its first order
+    registration_pending: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     price_list: Mapped[PriceList | None] = relationship()
     reseller: Mapped[Account | None] = relationship(remote_side=[id])
+
+
+# --- accounts and people (issue 14) ---------------------------------------------------------
+
+# the BSS accounts list filtered by kind, by name, keyset-paginated on (name, id)
+Index("ix_account_tenant_kind_name", Account.tenant_id, Account.kind, Account.name, Account.id)
+
+
+class CreditLimitChange(Base):
+    """Append-only record of a credit limit change: who, when, from, to, why."""
+
+    __tablename__ = "credit_limit_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actor_label: Mapped[str] = mapped_column(String(120))
+    from_limit: Mapped[Decimal | None] = mapped_column(Money)
+    to_limit: Mapped[Decimal | None] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class User(Base):
@@ -131,8 +167,27 @@ class User(Base):
     date_format: Mapped[str] = mapped_column(String(32), default="%d/%m/%Y")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # --- accounts and people (issue 14): a BSS user's team (sharing rules of back-orders) ---
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    # two-factor sign-in: the TOTP secret (base32), the last time step accepted (no replay),
+    # the SHA-256 hashes of the unused recovery codes (JSON list)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    recovery_codes: Mapped[str | None] = mapped_column(Text)
+
     tenant: Mapped[Tenant] = relationship()
     account: Mapped[Account | None] = relationship(foreign_keys=[account_id])
+
+
+class Team(Base):
+    """A team of BSS users (issue 14): the Team sharing rule shares an order with them."""
+
+    __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    name: Mapped[str] = mapped_column(String(120))
 
 
 # --- statuses (PRODUCT.md section 7) ----------------------------------------------------------

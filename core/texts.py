@@ -726,3 +726,164 @@ API_BAD_JSON = "The request body is not a JSON object."
 API_NOT_FOUND = "There is nothing at this address of the API."
 API_METHOD_NOT_ALLOWED = "This address of the API does not accept this method."
 API_CURSOR_INVALID = "This cursor is not one the API gave."
+
+# --- accounts (BSS, issue 14) ----------------------------------------------------------------
+
+ACCOUNTS_NONE = "No account matches."
+ACCOUNT_CREATED = "Account {name} created."
+ACCOUNT_SAVED = "Account saved."
+ACCOUNT_DEACTIVATED = "Account {name} deactivated: its users can no longer sign in."
+ACCOUNT_REACTIVATED = "Account {name} is active again."
+ACCOUNT_INACTIVE = "Inactive"
+ACCOUNT_NAME_REQUIRED = "Enter the account's name."
+ACCOUNT_FIELD_TOO_LONG = "This can be at most {max} characters long."
+ACCOUNT_KIND_INVALID = "Choose a kind from the list."
+ACCOUNT_PRICE_LIST_REQUIRED = "Choose a price list."
+ACCOUNT_PAYMENT_METHOD_INVALID = "Choose the payment methods from the list."
+ACCOUNT_EMAIL_INVALID = "Enter an e-mail address such as billing@example.com."
+ACCOUNT_TIMEZONE_INVALID = "Enter a time zone such as Europe/Athens (a tz database name)."
+ACCOUNT_CREDIT_LIMIT_INVALID = (
+    "Enter the credit limit as an amount from 0 to 999,999,999,999.99 (at most 2 decimals), "
+    "or leave it blank for no limit."
+)
+ACCOUNT_MANAGER_INVALID = "Choose the account manager among the active BSS users."
+ACCOUNT_MANAGER_SEARCH = "{count} BSS users match: choose one from the list, or type more."
+ACCOUNT_MANAGER_NO_MATCH = "No active BSS user has that name or e-mail."
+ACCOUNT_VAT_INVALID = (
+    "Enter an EU VAT number: the country prefix and the number, such as DE123456789 or "
+    "EL123456789 for Greece."
+)
+ACCOUNT_CHILD_TENANT_REQUIRED = (
+    "A tenant reseller stands for one of this tenant's child tenants: choose it."
+)
+ACCOUNT_RESELLER_INVALID = "Choose a standard reseller of this tenant."
+ACCOUNT_RESELLER_HAS_CUSTOMERS = (
+    "This standard reseller has customers under it: move them first, then change its kind."
+)
+CREDIT_LIMIT_REASON_REQUIRED = "Say why the credit limit changes (it is kept in the history)."
+CREDIT_LIMIT_NONE = "No credit limit"
+CREDIT_LIMIT_CREATED_REASON = "Set when the account was created"
+ACCOUNT_NAME_TAKEN = "Another account already has this name."
+ACCOUNT_NOT_FOUND = "That account does not exist."
+FORM_HAS_ERRORS = "The form has errors: nothing was saved."
+ACCOUNT_NO_CREDIT_CHANGES = "The credit limit has not changed yet."
+ACCOUNT_NO_CUSTOMERS = "No customers yet."
+ACCOUNT_NO_USERS = "No users yet."
+ACCOUNT_NO_ORDERS = "No orders yet."
+ACCOUNT_NO_SUBSCRIPTIONS = "No subscriptions."
+ACCOUNT_NO_INVOICES = "No invoices."
+ACCOUNT_ALL_CUSTOMERS = "All customers of this reseller"
+ACCOUNT_NEW_CUSTOMER = "New customer of this reseller"
+ACCOUNTS_OF_RESELLER = "Customers of {reseller}"
+RESELLER_CUSTOMERS_TITLE = "My customers"
+RESELLER_CUSTOMERS_NONE = "You have no customers yet: your provider adds them under your account."
+RESELLER_CUSTOMERS_INTRO = (
+    "The customers of {reseller}, as your provider manages them. Orders waiting for your "
+    "approval are under Pending approvals."
+)
+
+# --- people: BSS users, invitations, passwords (issue 14) ------------------------------------
+
+PASSWORD_TOO_SHORT = "Use at least {min} characters."
+PASSWORD_TOO_LONG = "Use at most {max} characters."
+PASSWORD_TOO_COMMON = (
+    "This password is too common (or made from your e-mail address): choose another."
+)
+PASSWORDS_DIFFER = "The two passwords are not the same."
+PASSWORD_SET = "Your password is set: sign in with it."
+INVITATION_INVALID = (
+    "This link is not valid any more: it was used already, it has expired or it was changed. "
+    "Ask for a new one."
+)
+TEAM_NAME_INVALID = "Enter a team name of at most 120 characters."
+TEAM_ADDED = "Team {name} added."
+USER_STATE_ACTIVE = "Active"
+USER_STATE_INVITED = "Invited"
+USER_STATE_INACTIVE = "Inactive"
+USER_NOT_FOUND = "That user does not exist."
+USER_NAME_REQUIRED = "Enter the person's name (at most 200 characters)."
+USER_ROLE_INVALID = "Choose a role from the list."
+USER_TEAM_INVALID = "Choose a team from the list."
+USER_ALREADY_EXISTS = "This address already belongs to a user who has set a password."
+USER_LAST_ADMIN = "The tenant's last active admin stays an active admin."
+USER_NOT_YOURSELF = "You cannot deactivate yourself."
+USER_INVITED = "Invitation sent to {email}."
+USER_SAVED = "User saved."
+USER_DEACTIVATED = "{name} is deactivated: their sessions have ended."
+USER_REACTIVATED = "{name} is active again."
+INVITE_HINT = (
+    "The person gets an e-mail with a link that sets their password: it works once, for 7 days."
+)
+TEAMS_NONE = "No team yet."
+ROLES_HINT = (
+    "Admin: everything, Setup and people included. Operator: orders, offers, dashboard; sees "
+    "accounts. Catalogue manager: the catalogue. Finance: sees accounts, their balances and credit."
+)
+PASSWORD_HINT = "At least 12 characters; common passwords are refused."
+ACCOUNT_INACTIVE_NO_INVITE = "This account is deactivated: reactivate it before inviting users."
+PASSWORD_RESET_SENT = (
+    "If an account uses this address, we have sent it a link to choose a new password. "
+    "The link works once, for an hour."
+)
+PASSWORD_RESET_THROTTLED = "Too many requests: wait a few minutes, then try again."
+FORGOT_PASSWORD_LINK = "Forgot your password?"
+FORGOT_PASSWORD_INTRO = (
+    "Type the e-mail address you sign in with: we send it a link to choose a new password."
+)
+ACCOUNT_USERS_TITLE = "Users of my account"
+INVITE_COLLEAGUE_TITLE = "Invite a colleague"
+INVITE_ACCOUNT_USER_TITLE = "Invite a user of this account"
+ACCOUNT_ADMIN_HINT = "An account admin also invites colleagues from the Storefront."
+CURRENT_PASSWORD_WRONG = "This is not your current password."
+EMAIL_TAKEN = "This address is already in use here."
+PASSWORD_CHANGED = "Your password is changed; your other sessions have ended."
+EMAIL_CHANGE_SENT = (
+    "We have sent a link to {email}: your address changes when you follow it (within 24 hours)."
+)
+EMAIL_CHANGED = "Your e-mail address is now {email}."
+PROFILE_TITLE = "My sign-in"
+EMAIL_CHANGE_HINT = "We send a link to the new address; it changes when you follow it."
+EMAIL_CONFIRM_TITLE = "Confirm your new e-mail address"
+EMAIL_CONFIRM_TEXT = "Sign in with {email} from now on?"
+EMAIL_CONFIRM_BUTTON = "Yes, use this address"
+TOTP_CODE_WRONG = "This code is not right (or was used already): type the current 6-digit code."
+TOTP_REQUIRED = "Your organisation requires two-factor sign-in: set it up to continue."
+TOTP_ENABLED = "Two-factor sign-in is on. Keep your recovery codes somewhere safe."
+TOTP_CODE_HINT = "The 6-digit code of your authenticator app, or one of your recovery codes."
+TOTP_SETUP_HINT = (
+    "Scan the QR code with an authenticator app (or type the key), then type the 6-digit code "
+    "it shows."
+)
+TWO_FACTOR_POLICY_INVALID = "Choose one of the options."
+SECURITY_SAVED = "Security settings saved."
+TOTP_ALREADY_ON = "Two-factor sign-in is on: setting it up again replaces your key and codes."
+RECOVERY_CODES_HINT = (
+    "Each code signs you in once if you lose your phone. They are shown only now: print them "
+    "or keep them in a password manager."
+)
+SECURITY_POLICY_HINT = (
+    "Users who must use two-factor sign-in are asked to set it up before any other page; any "
+    "BSS user may turn it on for themselves (Two-factor in the menu)."
+)
+REGISTRATION_PENDING = (
+    "Your account waits for our approval: you can place orders once we have approved it "
+    "(we will tell you by e-mail)."
+)
+REGISTRATION_RECEIVED = (
+    "Thank you: check your mailbox. Your account can place orders once we have approved it."
+)
+REGISTRATION_OFF = "Registration is closed: ask us for an invitation."
+REGISTRATION_APPROVED = "Registration of {name} approved: it may place orders."
+REGISTRATION_WAITING = "Self-registered: waits for approval before its first order."
+REGISTER_TITLE = "Create your account"
+SELF_REGISTRATION_LABELS = {
+    "off": "Off: customers are invited",
+    "approval": "On: a BSS user approves each new account before its first order",
+}
+REGISTRATION_WAITING_SHORT = "Waits for approval"
+CREATE_ACCOUNT_LINK = "New here? Create your account"
+TOTP_OPTIONAL = "Optional: with it, signing in also asks for a code from your phone."
+TOTP_PROFILE_LINK = "Two-factor sign-in"
+TOTP_RESET = (
+    "Two-factor sign-in of {name} is off: they sign in again (and set it up again where required)."
+)

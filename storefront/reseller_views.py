@@ -7,7 +7,7 @@ from flask import abort, flash, g, request, url_for
 from flask_login import current_user
 
 from core import texts
-from core.services import reseller_approval
+from core.services import accounts, reseller_approval
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from storefront import bp
 from webapp.auth import customer_required, signed_in_user
@@ -80,3 +80,23 @@ def reseller_approve(order_id: int):
 @customer_required
 def reseller_reject(order_id: int):
     return _decide(order_id, reseller_approval.reject, texts.RESELLER_REJECTED)
+
+
+# --- a standard reseller's customers, read only (issue 14) --------------------------------
+
+
+@bp.route("/reseller/customers")
+@customer_required
+def reseller_customers():
+    reseller = _reseller()
+    after = request.args.get("after") or None
+    result = accounts.reseller_customers(db.session, g.tenant.id, reseller.id, after)
+    cursor = result.page.next_cursor
+    return page(
+        "storefront/reseller/customers.html",
+        block="customers",
+        reseller=reseller,
+        result=result,
+        next_url=url_for("storefront.reseller_customers", after=cursor) if cursor else None,
+        first_url=url_for("storefront.reseller_customers") if after else None,
+    )

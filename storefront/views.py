@@ -91,7 +91,12 @@ def home():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     return login_view(
-        UserKind.STOREFRONT, "storefront/login.html", url_for("storefront.home"), g.tenant.id
+        UserKind.STOREFRONT,
+        "storefront/login.html",
+        url_for("storefront.home"),
+        g.tenant.id,
+        # issue 14: users who turned two-factor sign-in on give a code next
+        second_factor_endpoint="storefront.login_second_factor",
     )
 
 

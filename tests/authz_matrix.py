@@ -328,4 +328,74 @@ MATRIX: dict[str, tuple[dict, dict]] = {
         {"order_id": "order_a"},
     ),
     "GET /bss/orders/<int:order_id>/cancel/confirm": (BSS_OBJECT, {"order_id": "order_b"}),
+    # --- accounts and people (issue 14): admins and operators see accounts, admins change them ---
+    "GET /bss/accounts": (BSS, {}),
+    "GET /bss/accounts/new": (ADMIN, {}),
+    "POST /bss/accounts/new": (ADMIN, {}),
+    "GET /bss/accounts/<int:account_id>": (BSS_OBJECT, {"account_id": "account_a"}),
+    "GET /bss/accounts/<int:account_id>/edit": (ADMIN_OBJECT, {"account_id": "account_a"}),
+    "POST /bss/accounts/<int:account_id>/edit": (ADMIN_OBJECT, {"account_id": "account_a"}),
+    # an account no role signs in with: deactivating it must not sign anyone out
+    "POST /bss/accounts/<int:account_id>/deactivate": (
+        ADMIN_OBJECT,
+        {"account_id": "account_initech"},
+    ),
+    "POST /bss/accounts/<int:account_id>/reactivate": (
+        ADMIN_OBJECT,
+        {"account_id": "account_initech"},
+    ),
+    # a standard reseller's customers, read only, on the Storefront
+    "GET /reseller/customers": (RESELLER, {}),
+    # BSS people: admins only; a spare BSS user no role signs in with is the one deactivated
+    "GET /bss/people": (ADMIN, {}),
+    "POST /bss/people/invite": (ADMIN, {}),
+    "POST /bss/people/teams": (ADMIN, {}),
+    "GET /bss/people/<int:user_id>": (ADMIN_OBJECT, {"user_id": "bss_user_spare"}),
+    "POST /bss/people/<int:user_id>": (ADMIN_OBJECT, {"user_id": "bss_user_spare"}),
+    "POST /bss/people/<int:user_id>/deactivate": (ADMIN_OBJECT, {"user_id": "bss_user_spare"}),
+    "POST /bss/people/<int:user_id>/reactivate": (ADMIN_OBJECT, {"user_id": "bss_user_spare"}),
+    # the signed link of an invitation is the key: anyone holding it may set the password
+    "GET /bss/invitation/<token>": (PUBLIC, {"token": "bss_invitation_token"}),
+    "POST /bss/invitation/<token>": (PUBLIC, {"token": "bss_invitation_token"}),
+    # Storefront people: invitations and password resets by signed link, the forgotten
+    # password form (the same answer for any address), an account's admin user (customer A)
+    # invites colleagues; the BSS invites an account's users
+    "GET /invitation/<token>": (PUBLIC, {"token": "storefront_invitation_token"}),
+    "POST /invitation/<token>": (PUBLIC, {"token": "storefront_invitation_token"}),
+    "GET /password/reset/<token>": (PUBLIC, {"token": "password_reset_token"}),
+    "POST /password/reset/<token>": (PUBLIC, {"token": "password_reset_token"}),
+    "GET /password/forgot": (PUBLIC, {}),
+    "POST /password/forgot": (PUBLIC, {}),
+    "GET /account/users": (policy(403, anonymous=LOGIN, customer_a=OK), {}),
+    "POST /account/users/invite": (policy(403, anonymous=LOGIN, customer_a=OK), {}),
+    "POST /bss/accounts/<int:account_id>/users/invite": (
+        ADMIN_OBJECT,
+        {"account_id": "account_a"},
+    ),
+    # my sign-in: change password and e-mail (confirmed by a link sent to the new address)
+    "GET /account/profile": (CUSTOMER, {}),
+    "POST /account/password": (CUSTOMER, {}),
+    "POST /account/email": (CUSTOMER, {}),
+    "GET /account/email/confirm/<token>": (PUBLIC, {"token": "email_change_token"}),
+    "POST /account/email/confirm/<token>": (PUBLIC, {"token": "email_change_token"}),
+    # self-registration (the demo tenant takes it) and its approval in the BSS
+    "GET /register": (PUBLIC, {}),
+    "POST /register": (PUBLIC, {}),
+    "POST /bss/accounts/<int:account_id>/approve": (ADMIN_OBJECT, {"account_id": "account_a"}),
+    # two-factor sign-in: the code step needs a right password first (else: the login page);
+    # any BSS user sets it up; admins choose who must (last: fuzzing it may require it)
+    "POST /bss/people/<int:user_id>/two-factor/reset": (
+        ADMIN_OBJECT,
+        {"user_id": "bss_user_spare"},
+    ),
+    "GET /bss/login/second-factor": (SIGNED_OUT, {}),
+    "POST /bss/login/second-factor": (SIGNED_OUT, {}),
+    "GET /bss/two-factor": (BSS, {}),
+    "POST /bss/two-factor": (BSS, {}),
+    "GET /login/second-factor": (SIGNED_OUT, {}),
+    "POST /login/second-factor": (SIGNED_OUT, {}),
+    "GET /account/two-factor": (CUSTOMER, {}),
+    "POST /account/two-factor": (CUSTOMER, {}),
+    "GET /bss/setup/security": (ADMIN, {}),
+    "POST /bss/setup/security": (ADMIN, {}),
 }

@@ -228,6 +228,17 @@ OBJECTS = {
         .order_by(Subscription.id),
     ),
     "account_a": lambda s: _account_id(s, "Acme Ltd"),
+    # accounts and people (issue 14): the standard reseller's customer, whose user is no role
+    "account_initech": lambda s: _account_id(s, "Initech"),
+    "bss_user_spare": lambda s: _user_id(s, "spare@skyline.example"),
+    "bss_invitation_token": lambda s: _invitation_token(s, "invited@skyline.example"),
+    "storefront_invitation_token": lambda s: _invitation_token(s, "invited@acme.example"),
+    "password_reset_token": lambda s: _invitation_token(
+        s, "dave@initech.example", "password-reset"
+    ),
+    "email_change_token": lambda s: _invitation_token(
+        s, "mover@acme.example", "email-change", "moved@acme.example"
+    ),
     "order_status": lambda s: _first(
         s,
         select(OrderStatus.id)
@@ -340,6 +351,56 @@ OBJECTS = {
 
 def _user_id(session, email: str) -> int:
     return session.scalar(select(User.id).where(User.email == email))
+
+
+def _invitation_token(session, email: str, purpose: str = "invitation", extra: str = "") -> str:
+    from flask import current_app
+
+    from core.services.tokens import make_token
+
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:  # an e-mail change already confirmed: the user has the new address
+        user = session.scalar(select(User).where(User.email == extra))
+    return make_token(current_app.secret_key, purpose, user, extra)
+
+
+def add_people(session) -> None:
+    """Accounts and people (issue 14): a spare BSS user of the demo tenant (deactivated and
+    reactivated by the route tests; no role signs in with it) and an invited one."""
+    from core.services.people import INVITED
+
+    admin = session.scalar(select(User).where(User.email == "admin@skyline.example"))
+    with write_transaction(session):
+        for email, password_hash in (
+            ("spare@skyline.example", admin.password_hash),
+            ("invited@skyline.example", INVITED),
+        ):
+            session.add(
+                User(
+                    tenant_id=admin.tenant_id,
+                    kind=UserKind.BSS,
+                    role=Role.OPERATOR,
+                    email=email,
+                    name=email.split("@")[0].title(),
+                    password_hash=password_hash,
+                )
+            )
+        acme = session.scalar(select(User).where(User.email == "alice@acme.example")).account_id
+        for email, password_hash in (
+            ("invited@acme.example", INVITED),
+            ("mover@acme.example", admin.password_hash),  # changes their e-mail address
+        ):
+            session.add(
+                User(
+                    tenant_id=admin.tenant_id,
+                    kind=UserKind.STOREFRONT,
+                    role=Role.CUSTOMER,
+                    account_id=acme,
+                    email=email,
+                    name=email.split("@")[0].title(),
+                    password_hash=password_hash,
+                )
+            )
 
 
 def _mixed_case() -> str:
@@ -622,6 +683,7 @@ def make_world(app, session) -> dict:
 
     add_other_tenant(session, hash_password)
     add_world_objects(session)
+    add_people(session)
     clients = {role: sign_in(app, role) for role in ROLES}
     return {"app": app, "session": session, "clients": clients}
 

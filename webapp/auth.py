@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.models import Role, User, UserKind
+from core.rules import roles as role_rules
 from webapp.extensions import db, login_manager
 
 
@@ -69,9 +70,15 @@ def load_user(user_id: str):
         user = db.session.execute(_USER_BY_ID, {"id": int(raw_id)}).scalar_one_or_none()
     except (ValueError, TypeError, OverflowError):
         return None
-    if user is None or not user.active or str(user.session_version) != version:
+    if user is None or not may_sign_in(user) or str(user.session_version) != version:
         return None
     return LoginUser(user)
+
+
+def may_sign_in(user: User) -> bool:
+    """An active user; a Storefront user also needs an active account (issue 14: deactivating
+    an account ends its users' sessions at once, since every request loads the user here)."""
+    return user.active and (user.account is None or user.account.active)
 
 
 def signed_in_user() -> User | None:
@@ -79,7 +86,9 @@ def signed_in_user() -> User | None:
 
 
 def bss_required(*roles: str):
-    """Only BSS users of the tenant (optionally with one of ``roles``) reach the view."""
+    """Only BSS users of the tenant with one of ``roles`` reach the view; without ``roles``,
+    the roles that work on orders (admin, operator: core.rules.roles, issue 14)."""
+    roles = roles or role_rules.roles_with(role_rules.ORDERS)
 
     def decorator(view):
         @wraps(view)

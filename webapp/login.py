@@ -7,13 +7,13 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from limits import parse
 from sqlalchemy import select
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from core import texts
 from core.db import write_transaction
 from core.models import User, UserKind
-from webapp.auth import LoginUser, verify_password
+from webapp.auth import LoginUser, may_sign_in, verify_password
 from webapp.extensions import db, limiter
 from webapp.web import page, safe_local_url, see_other
 
@@ -68,7 +68,13 @@ def _forget_failures(kind: str, email: str) -> None:
     limiter.limiter.clear(item, *ids)
 
 
-def login_view(kind: str, template: str, default_next: str, tenant_id: int | None):
+def login_view(
+    kind: str,
+    template: str,
+    default_next: str,
+    tenant_id: int | None,
+    second_factor_endpoint: str | None = None,
+):
     form = LoginForm()
     error = None
     status = 200
@@ -77,16 +83,64 @@ def login_view(kind: str, template: str, default_next: str, tenant_id: int | Non
         if throttling and not _take_attempt(kind, form.email.data):
             return page(template, form=form, error=texts.LOGIN_THROTTLED, status=429)
         user = find_user(kind, form.email.data, tenant_id)
-        if verify_password(user, form.password.data) and user.active:
+        if verify_password(user, form.password.data) and may_sign_in(user):
             if throttling:
                 _forget_failures(kind, form.email.data)
             session.clear()  # a new session on sign-in: no fixation
-            login_user(LoginUser(user))
             target = safe_local_url(request.args.get("next"), default_next)
+            if second_factor_endpoint and user.totp_secret:
+                # issue 14: the password is right; the code of the second factor comes next
+                session[PENDING] = f"{user.id}:{user.session_version}"
+                session[PENDING_NEXT] = target
+                return see_other(url_for(second_factor_endpoint))
+            login_user(LoginUser(user))
             return see_other(target)
         if throttling:
             _record_failure()
         error = texts.LOGIN_FAILED
+    status = 401 if error else (422 if form.errors else 200)
+    return page(template, form=form, error=error, status=status)
+
+
+# --- two-factor sign-in (issue 14) ------------------------------------------------------------
+
+PENDING = "second_factor_user"  # "<user id>:<session version>" whose password was right
+PENDING_NEXT = "second_factor_next"
+CODES_PER_USER = parse("5/minute")
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(), Length(max=40)])
+
+
+def second_factor_view(template: str, login_endpoint: str):
+    """The second step of a sign-in: a TOTP code or a recovery code."""
+    from core.services import two_factor
+
+    pending = session.get(PENDING, "")
+    user = None
+    try:
+        raw_id, version = pending.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+    except (ValueError, TypeError, OverflowError):
+        user = None
+    if user is None or str(user.session_version) != version or not may_sign_in(user):
+        session.pop(PENDING, None)
+        return redirect(url_for(login_endpoint), code=303)
+    form = SecondFactorForm()
+    error = None
+    if form.validate_on_submit():
+        key = (CODES_PER_USER, "second-factor", str(user.id))
+        if limiter.enabled and not limiter.limiter.test(*key):
+            return page(template, form=form, error=texts.LOGIN_THROTTLED, status=429)
+        if two_factor.check_second_factor(db.session, user.id, form.code.data):
+            target = session.get(PENDING_NEXT) or "/"
+            session.clear()
+            login_user(LoginUser(user))
+            return see_other(safe_local_url(target, "/"))
+        if limiter.enabled:
+            limiter.limiter.hit(*key)
+        error = texts.TOTP_CODE_WRONG
     status = 401 if error else (422 if form.errors else 200)
     return page(template, form=form, error=error, status=status)
 

@@ -179,6 +179,7 @@ GROUPS = {
     "auth": "Sign-in",
     "errors": "Error pages",
     "design": "Design system",
+    "emails": "E-mails",  # accounts and people (issue 14)
 }
 
 
@@ -2770,3 +2771,7 @@ from bss_admin.catalogue import preview as _catalogue_preview  # noqa: E402,F401
 # isort: split
 # --- public API keys (issue 18): the states live beside their pages ---------------------------
 from bss_admin.api_keys import preview as _api_keys_preview  # noqa: E402,F401
+
+# isort: split
+# --- accounts and people (issue 14): their states live beside them ---------------------------
+from webapp import preview_accounts, preview_people  # noqa: E402,F401

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from core.db import UTCDateTime
 from core.enums import AccountKind, OrderSource
 from core.models import Account, Order, PriceList
+from core.services import sharing
 from core.services.orders import _day_start as day_start
 from core.services.orders import decode_cursor, encode_cursor
 from core.services.setup import SHARING_RULES
@@ -29,6 +30,8 @@ class BackorderFilters:
     date_to: date | None = None
     after: str | None = None  # the keyset cursor of the previous page's last row
     timezone: str = "UTC"
+    # issue 14: the BSS user the list is for (sharing rules); None: every back-order
+    viewer: object | None = None
 
 
 @dataclass
@@ -61,6 +64,9 @@ def list_backorders(
         query = query.where(Order.billing_account_id == filters.reseller_id)
     if filters.account_id is not None:
         query = query.where(Order.account_id == filters.account_id)
+    shared = sharing.visible_to(filters.viewer)
+    if shared is not None:
+        query = query.where(shared)
     if filters.date_from:
         query = query.where(Order.order_date >= day_start(filters.date_from, filters.timezone))
     if filters.date_to:

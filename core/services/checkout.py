@@ -141,6 +141,8 @@ def start_checkout(
     with write_transaction(session):
         lock_basket(session, user)  # one checkout of a basket at a time (issue 8)
         account = _account(session, tenant_id, user)
+        if account.registration_pending:  # issue 14: self-registered, not yet approved
+            raise Conflict(texts.REGISTRATION_PENDING)
         view = basket_service.load_basket(session, tenant_id, user, account, now)
         if view.empty:
             raise Conflict(texts.CHECKOUT_EMPTY_BASKET)

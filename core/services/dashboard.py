@@ -14,6 +14,7 @@ from core.enums import ExecutionType, OrderSource
 from core.models import Account, Order, OrderHold, OrderItem, OrderStatus
 from core.rules import waiting
 from core.rules.statuses import OrderStatusType, StorefrontType
+from core.services import sharing
 from core.services.statuses import StatusBook
 
 UNEXECUTED_LIMIT = 100
@@ -74,12 +75,19 @@ def _base(tenant_id: int):
     )
 
 
+def _shared(query, viewer):
+    """Issue 14: only the orders the viewing BSS user may see (back-orders' sharing rules)."""
+    condition = sharing.visible_to(viewer)
+    return query if condition is None else query.where(condition)
+
+
 def unexecuted_orders(
     session: Session,
     tenant_id: int,
     limit: int = UNEXECUTED_LIMIT,
     book: StatusBook | None = None,
     now: datetime | None = None,
+    viewer=None,
 ) -> list[DashboardRow]:
     """Every order in Submitted status (not or partially executed), newest first, each with
     why it waits and for how long."""
@@ -88,7 +96,7 @@ def unexecuted_orders(
     if not ids:
         return []
     query = (
-        _base(tenant_id)
+        _shared(_base(tenant_id), viewer)
         .where(Order.status_id.in_(ids))
         .order_by(Order.order_date.desc(), Order.id.desc())
         .limit(limit)
@@ -123,6 +131,7 @@ def manual_management_orders(
     tenant_id: int,
     limit: int = MANUAL_LIMIT,
     book: StatusBook | None = None,
+    viewer=None,
 ) -> list[DashboardRow]:
     """The newest Storefront orders holding at least one manual item not yet executed."""
     book = book or StatusBook.load(session, tenant_id)
@@ -143,7 +152,7 @@ def manual_management_orders(
     )
     open_ids = [s.id for s in book.statuses if s.type not in closed]
     query = (
-        _base(tenant_id)
+        _shared(_base(tenant_id), viewer)
         .where(
             Order.source == OrderSource.STOREFRONT,
             Order.execution_type == ExecutionType.MANUAL,

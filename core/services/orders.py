@@ -38,7 +38,7 @@ from core.rules import permissions
 from core.rules.execution_plan import ExecutionPlanError, LineState
 from core.rules.permissions import Action, OrderFacts
 from core.rules.statuses import OrderStatusType
-from core.services import execution, pricing
+from core.services import execution, pricing, sharing
 from core.services import promotions as promotion_service
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -96,6 +96,8 @@ class OrderFilters:
     oldest_first: bool = False
     after: str | None = None  # the keyset cursor of the previous page's last row
     timezone: str = "UTC"
+    # issue 14: the BSS user the list is for (back-orders' sharing rules); None: every order
+    viewer: object | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,9 @@ def list_orders(
     text = (filters.text or "").strip()
     if text:
         query = query.where(_text_match(session, tenant_id, text))
+    shared = sharing.visible_to(filters.viewer)
+    if shared is not None:
+        query = query.where(shared)
     cursor = decode_cursor(filters.after) if filters.after else None
     key = tuple_(Order.order_date, Order.id)
     if filters.oldest_first:

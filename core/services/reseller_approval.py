@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
@@ -70,6 +70,22 @@ def pending_orders(session: Session, tenant_id: int, reseller_account_id: int) -
             )
         )
     )
+
+
+def pending_counts(session: Session, tenant_id: int, account_ids: list[int]) -> dict[int, int]:
+    """How many orders of each of these accounts wait in Pending Reseller Approval."""
+    rows = session.execute(
+        select(Order.account_id, func.count(Order.id))
+        .join(OrderStatus, OrderStatus.id == Order.status_id)
+        .where(
+            Order.tenant_id == tenant_id,
+            Order.account_id.in_(account_ids),
+            OrderStatus.type == OrderStatusType.IN_PROGRESS,
+            OrderStatus.storefront_type == StorefrontType.PENDING_APPROVAL,
+        )
+        .group_by(Order.account_id)
+    )
+    return {account_id: count for account_id, count in rows}
 
 
 def _reseller_order(session, tenant_id, reseller_account_id, order_id) -> Order:

@@ -1,0 +1,1 @@
+"""BSS accounts (issue 14): list, create, edit, deactivate, the account page."""

@@ -1,0 +1,168 @@
+"""Accounts (PRODUCT.md section 2, issue 14): what a valid account is, and when a credit limit
+change needs a reason. Pure: the service passes in what exists in the tenant (price lists,
+BSS users, child tenants, standard resellers) as sets of ids.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+from zoneinfo import available_timezones
+
+from core import texts
+from core.enums import AccountKind, PaymentMethod
+from core.rules.vat import VatNumberInvalid, normalize_vat_number
+
+NAME_MAX = 200
+EMAIL_MAX = 255
+REASON_MAX = 1000
+# the Money column holds 14 digits, 2 of them decimals
+CREDIT_LIMIT_MAX = Decimal("999999999999.99")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_ZONES = frozenset(available_timezones())
+
+KIND_LABELS = {
+    AccountKind.END_CUSTOMER: "End customer",
+    AccountKind.STANDARD_RESELLER: "Standard reseller",
+    AccountKind.TENANT_RESELLER: "Tenant reseller",
+}
+PAYMENT_LABELS = {
+    PaymentMethod.CARD: "Card only",
+    PaymentMethod.ON_ACCOUNT: "Card and on account (invoice)",
+}
+
+
+@dataclass(frozen=True)
+class AccountInput:
+    """What a BSS user typed for an account (already stripped of surrounding spaces)."""
+
+    name: str
+    kind: str
+    price_list_id: int | None
+    payment_method: str
+    # an amount, None for no limit, or the text typed (parsed by check_account)
+    credit_limit: Decimal | str | None = None
+    billing_name: str = ""
+    billing_address: str = ""
+    billing_email: str = ""
+    vat_number: str = ""
+    timezone: str = "UTC"
+    manager_user_id: int | None = None
+    represents_tenant_id: int | None = None  # tenant reseller: the child tenant
+    reseller_account_id: int | None = None  # end customer under a standard reseller
+
+
+@dataclass(frozen=True)
+class TenantChoices:
+    """The ids an account may refer to in its tenant."""
+
+    price_lists: frozenset[int]
+    managers: frozenset[int]  # active BSS users
+    child_tenants: frozenset[int] = frozenset()
+    standard_resellers: frozenset[int] = frozenset()
+
+
+def is_email(value: str) -> bool:
+    return len(value) <= EMAIL_MAX and bool(_EMAIL.fullmatch(value))
+
+
+def is_timezone(value: str) -> bool:
+    return value in _ZONES
+
+
+def parse_credit_limit(raw: str | None) -> Decimal | None:
+    """Blank: no credit limit. ``ValueError`` when it is not an amount of at most 2 decimals
+    from 0 to :data:`CREDIT_LIMIT_MAX`."""
+    text = (raw or "").strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation as error:
+        raise ValueError(text) from error
+    if not value.is_finite() or value < 0 or value > CREDIT_LIMIT_MAX:
+        raise ValueError(text)
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError(text)
+    return value.quantize(Decimal("0.01"))
+
+
+def check_account(
+    values: AccountInput, choices: TenantChoices, self_id: int | None = None
+) -> tuple[AccountInput, dict[str, list[str]]]:
+    """The values as stored (VAT number normalised, fields that do not apply to the kind
+    cleared) and the errors by field; nothing is valid while ``errors`` is not empty."""
+    errors: dict[str, list[str]] = {}
+
+    def error(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if not values.name:
+        error("name", texts.ACCOUNT_NAME_REQUIRED)
+    elif len(values.name) > NAME_MAX:
+        error("name", texts.ACCOUNT_FIELD_TOO_LONG.format(max=NAME_MAX))
+    if len(values.billing_name) > NAME_MAX:
+        error("billing_name", texts.ACCOUNT_FIELD_TOO_LONG.format(max=NAME_MAX))
+    if len(values.billing_address) > 2000:
+        error("billing_address", texts.ACCOUNT_FIELD_TOO_LONG.format(max=2000))
+    if values.kind not in AccountKind.ALL:
+        error("kind", texts.ACCOUNT_KIND_INVALID)
+    if values.price_list_id not in choices.price_lists:
+        error("price_list_id", texts.ACCOUNT_PRICE_LIST_REQUIRED)
+    if values.payment_method not in PaymentMethod.ALL:
+        error("payment_method", texts.ACCOUNT_PAYMENT_METHOD_INVALID)
+    if values.billing_email and not is_email(values.billing_email):
+        error("billing_email", texts.ACCOUNT_EMAIL_INVALID)
+    if not is_timezone(values.timezone):
+        error("timezone", texts.ACCOUNT_TIMEZONE_INVALID)
+    limit = values.credit_limit
+    try:
+        if isinstance(limit, str):
+            limit = parse_credit_limit(limit)
+        elif limit is not None and not (0 <= limit <= CREDIT_LIMIT_MAX):
+            raise ValueError(limit)
+    except ValueError:
+        limit = None
+        error("credit_limit", texts.ACCOUNT_CREDIT_LIMIT_INVALID)
+    if values.manager_user_id is not None and values.manager_user_id not in choices.managers:
+        error("manager_user_id", texts.ACCOUNT_MANAGER_INVALID)
+    vat = ""
+    if values.vat_number:
+        try:
+            vat = normalize_vat_number(values.vat_number)
+        except VatNumberInvalid:
+            error("vat_number", texts.ACCOUNT_VAT_INVALID)
+    represents, reseller = None, None
+    if values.kind == AccountKind.TENANT_RESELLER:
+        represents = values.represents_tenant_id
+        if represents not in choices.child_tenants:
+            error("represents_tenant_id", texts.ACCOUNT_CHILD_TENANT_REQUIRED)
+    if values.kind == AccountKind.END_CUSTOMER and values.reseller_account_id is not None:
+        reseller = values.reseller_account_id
+        if reseller not in choices.standard_resellers or reseller == self_id:
+            error("reseller_account_id", texts.ACCOUNT_RESELLER_INVALID)
+    clean = replace(
+        values,
+        vat_number=vat,
+        credit_limit=limit,
+        billing_email=values.billing_email.lower(),
+        represents_tenant_id=represents,
+        reseller_account_id=reseller,
+    )
+    return clean, errors
+
+
+def credit_limit_changed(old: Decimal | None, new: Decimal | None) -> bool:
+    return old != new
+
+
+def check_credit_limit_reason(old: Decimal | None, new: Decimal | None, reason: str) -> list[str]:
+    """A changed credit limit is recorded with why; the reason is required then."""
+    if not credit_limit_changed(old, new):
+        return []
+    if not reason:
+        return [texts.CREDIT_LIMIT_REASON_REQUIRED]
+    if len(reason) > REASON_MAX:
+        return [texts.ACCOUNT_FIELD_TOO_LONG.format(max=REASON_MAX)]
+    return []

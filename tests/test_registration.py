@@ -1,0 +1,107 @@
+"""Storefront self-registration (issue 14 E), per tenant setting: off, or on with a BSS user's
+approval before the first order; the same answer whether the address is in use or not."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from core.models import Account, Notification, Product, Tenant, User
+from tests.conftest import login, text_of
+from tests.security_helpers import client_for, reset_throttling
+from tests.test_people import GOOD_PASSWORD
+
+FORM = {
+    "company": "Wayne Enterprises",
+    "name": "Bruce Wayne",
+    "email": "it@wayne.example",
+    "password": GOOD_PASSWORD,
+    "confirm": GOOD_PASSWORD,
+}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttling():
+    reset_throttling()
+    yield
+    reset_throttling()
+
+
+def _count(session, model, *where):
+    session.rollback()
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _kinds(session, email):
+    session.rollback()
+    return list(session.scalars(select(Notification.kind).where(Notification.recipient == email)))
+
+
+def test_a_new_customer_registers_then_orders_once_approved(app, demo, session):
+    visitor = client_for(app)
+    answer = visitor.post("/register", data=FORM)
+    assert answer.status_code == 303
+    assert _kinds(session, "it@wayne.example") == ["registration_received"]
+    account = session.scalar(select(Account).where(Account.name == "Wayne Enterprises"))
+    assert account.registration_pending
+    login(visitor, "it@wayne.example", GOOD_PASSWORD, bss=False)
+    product = session.scalar(
+        select(Product).where(Product.code == "AZ-BACKUP", Product.tenant_id == account.tenant_id)
+    )
+    added = visitor.post(
+        f"/products/{product.id}/add", data={"plan_id": product.plans[0].id, "quantity": 1}
+    )
+    assert added.status_code == 303, added.get_data(as_text=True)[:2000]
+    refused = visitor.post("/checkout")
+    assert refused.headers["Location"] == "/basket"
+    assert "waits for our approval" in text_of(visitor.get("/basket"))
+
+    admin = client_for(app)
+    login(admin, "admin@skyline.example")
+    assert "Waits for approval" in text_of(admin.get("/bss/accounts?q=wayne"))
+    for _ in range(2):  # approving twice is approving once
+        assert admin.post(f"/bss/accounts/{account.id}/approve").status_code == 303
+    assert _kinds(session, "it@wayne.example").count("registration_approved") == 1
+    started = visitor.post("/checkout")
+    assert started.headers["Location"].endswith("/billing")
+
+
+def test_an_address_in_use_gets_the_same_answer_and_an_e_mail(app, demo, session):
+    accounts_before = _count(session, Account)
+    first = client_for(app).post("/register", data=FORM)
+    again = client_for(app).post("/register", data={**FORM, "company": "Wayne Two"})
+    assert (first.status_code, first.headers["Location"]) == (
+        again.status_code,
+        again.headers["Location"],
+    )
+    assert _count(session, Account) == accounts_before + 1
+    assert _kinds(session, "it@wayne.example") == [
+        "registration_received",
+        "registration_exists",
+    ]
+
+
+def test_bad_input_is_refused_and_creates_nothing(app, demo, session):
+    before = _count(session, User)
+    refused = client_for(app).post("/register", data={**FORM, "password": "password"})
+    assert refused.status_code == 422 and "at least 12" in text_of(refused)
+    assert _count(session, User) == before
+
+
+def test_registration_off_creates_nothing(app, demo, session):
+    admin = client_for(app)
+    login(admin, "admin@skyline.example")
+    assert (
+        admin.post(
+            "/bss/setup/security", data={"policy": "off", "self_registration": "off"}
+        ).status_code
+        == 303
+    )
+    session.rollback()
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == "reseller"))
+    assert tenant.self_registration == "off"
+    visitor = client_for(app)
+    assert "Registration is closed" in text_of(visitor.get("/register"))
+    before = _count(session, Account)
+    assert visitor.post("/register", data=FORM).status_code == 409
+    assert _count(session, Account) == before

@@ -1,0 +1,184 @@
+"""Storefront people (issue 14 E): the BSS invites an account's users, an account's admin user
+invites colleagues, password reset by e-mail (signed, single-use, expiring; the same answer
+for any address; throttled)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from core.models import Account, Notification, User
+from tests.conftest import login, text_of
+from tests.security_helpers import client_for, reset_throttling
+from tests.test_people import GOOD_PASSWORD, _path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttling():
+    reset_throttling()
+    yield
+    reset_throttling()
+
+
+def _last_link(session, email, path):
+    session.rollback()  # end the test's read snapshot: the requests ran in their own sessions
+    note = session.scalar(
+        select(Notification).where(Notification.recipient == email).order_by(Notification.id.desc())
+    )
+    assert note is not None, f"no e-mail to {email}"
+    return re.search(rf"https?://\S+{path}\S+", note.body).group(0)
+
+
+def _mails(session, email):
+    session.rollback()
+    return session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.recipient == email)
+    )
+
+
+def test_the_bss_invites_a_user_who_signs_in_on_the_storefront(app, demo, session):
+    admin = client_for(app)
+    login(admin, "admin@skyline.example")
+    acme = session.scalar(select(Account).where(Account.name == "Acme Ltd"))
+    sent = admin.post(
+        f"/bss/accounts/{acme.id}/users/invite",
+        data={"email": "Bea@Acme.example", "name": "Bea Buyer", "role": "customer"},
+    )
+    assert sent.status_code == 303
+    link = _last_link(session, "bea@acme.example", "/invitation/")
+    assert link.startswith("http://localhost/invitation/")  # the tenant's Storefront
+    bea = client_for(app)
+    assert bea.get(_path(link)).status_code == 200
+    done = bea.post(_path(link), data={"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD})
+    assert done.status_code == 303 and done.headers["Location"].endswith("/login")
+    login(bea, "bea@acme.example", GOOD_PASSWORD, bss=False)
+    assert bea.get("/orders").status_code == 200
+    page = text_of(admin.get(f"/bss/accounts/{acme.id}"))
+    assert "Bea Buyer" in page
+
+
+def test_a_link_works_only_where_it_was_sent(app, demo, session):
+    admin = client_for(app)
+    login(admin, "admin@skyline.example")
+    admin.post(
+        "/bss/people/invite",
+        data={"email": "olga2@skyline.example", "name": "Olga", "role": "operator"},
+    )
+    bss_link = _path(_last_link(session, "olga2@skyline.example", "/bss/invitation/"))
+    as_storefront = bss_link.replace("/bss/invitation/", "/invitation/")
+    assert client_for(app).get(as_storefront).status_code == 404
+
+
+def test_a_refused_invitation_says_why(app, demo, session):
+    admin = client_for(app)
+    login(admin, "admin@skyline.example")
+    acme = session.scalar(select(Account).where(Account.name == "Acme Ltd"))
+    refused = admin.post(
+        f"/bss/accounts/{acme.id}/users/invite",
+        data={"email": "bob@globex.example", "name": "Bob", "role": "customer"},
+    )
+    assert refused.status_code == 422 and "already belongs" in text_of(refused)
+
+
+def test_a_reset_answers_the_same_for_any_address_and_mails_only_a_real_one(app, demo, session):
+    answers = []
+    for email in ("alice@acme.example", "nobody@acme.example"):
+        response = client_for(app).post("/password/forgot", data={"email": email})
+        answers.append((response.status_code, response.headers.get("Location")))
+    assert answers[0] == answers[1] == (303, "/password/forgot")
+    assert _mails(session, "alice@acme.example") == 1
+    assert _mails(session, "nobody@acme.example") == 0
+
+
+def test_a_reset_link_sets_a_new_password_once_and_ends_old_sessions(app, demo, session):
+    old_session = client_for(app)
+    login(old_session, "alice@acme.example")
+    client_for(app).post("/password/forgot", data={"email": "alice@acme.example"})
+    link = _path(_last_link(session, "alice@acme.example", "/password/reset/"))
+    alice = client_for(app)
+    done = alice.post(link, data={"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD})
+    assert done.status_code == 303
+    assert old_session.get("/orders").status_code in (302, 303)  # signed out
+    refused = alice.post(
+        "/login", data={"email": "alice@acme.example", "password": "demo-password"}
+    )
+    assert refused.status_code == 401
+    login(alice, "alice@acme.example", GOOD_PASSWORD, bss=False)
+    reused = client_for(app).post(link, data={"password": "x" + GOOD_PASSWORD, "confirm": "x"})
+    assert reused.status_code == 404
+
+
+def test_reset_requests_are_throttled_per_address(app, demo, session):
+    codes = [
+        client_for(app).post("/password/forgot", data={"email": "alice@acme.example"}).status_code
+        for _ in range(4)
+    ]
+    assert codes == [303, 303, 303, 429]
+    assert _mails(session, "alice@acme.example") == 3
+
+
+def test_an_account_admin_invites_a_colleague_and_a_plain_user_cannot(app, demo, session):
+    alice = client_for(app)
+    login(alice, "alice@acme.example")
+    assert alice.get("/account/users").status_code == 200
+    sent = alice.post(
+        "/account/users/invite",
+        data={"email": "carl@acme.example", "name": "Carl", "role": "customer"},
+    )
+    assert sent.status_code == 303
+    session.rollback()
+    carl = session.scalar(select(User).where(User.email == "carl@acme.example"))
+    assert carl.account_id == session.scalar(
+        select(User.account_id).where(User.email == "alice@acme.example")
+    )
+    assert _mails(session, "carl@acme.example") == 1
+    bob = client_for(app)
+    login(bob, "bob@globex.example")
+    assert bob.get("/account/users").status_code == 403
+    assert bob.post("/account/users/invite", data={"email": "x@globex.example"}).status_code == 403
+
+
+def test_changing_the_password_needs_the_current_one_and_ends_other_sessions(app, demo):
+    other = client_for(app)
+    login(other, "alice@acme.example")
+    alice = client_for(app)
+    login(alice, "alice@acme.example")
+    wrong = alice.post(
+        "/account/password",
+        data={"current": "nope", "password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD},
+    )
+    assert wrong.status_code == 422 and "not your current password" in text_of(wrong)
+    done = alice.post(
+        "/account/password",
+        data={"current": "demo-password", "password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD},
+    )
+    assert done.status_code == 303
+    assert alice.get("/orders").status_code == 200  # this session goes on
+    assert other.get("/orders").status_code in (302, 303)  # the other one ended
+    login(client_for(app), "alice@acme.example", GOOD_PASSWORD, bss=False)
+
+
+def test_a_new_address_is_confirmed_from_a_link_sent_to_it(app, demo, session):
+    alice = client_for(app)
+    login(alice, "alice@acme.example")
+    taken = alice.post(
+        "/account/email", data={"email": "bob@globex.example", "current": "demo-password"}
+    )
+    assert taken.status_code == 422 and "already in use" in text_of(taken)
+    asked = alice.post(
+        "/account/email", data={"email": "alice.new@acme.example", "current": "demo-password"}
+    )
+    assert asked.status_code == 303
+    assert _mails(session, "alice@acme.example") == 1  # the notice to the current address
+    link = _path(_last_link(session, "alice.new@acme.example", "/account/email/confirm/"))
+    page = client_for(app).get(link)
+    assert page.status_code == 200 and "alice.new@acme.example" in text_of(page)
+    session.rollback()
+    assert session.scalar(select(User.email).where(User.email == "alice@acme.example"))
+    for _ in range(2):  # a double click confirms once
+        assert client_for(app).post(link).status_code == 303
+    login(client_for(app), "alice.new@acme.example", bss=False)
+    forged = client_for(app).get(link[:-4] + "abcd")
+    assert forged.status_code == 404
