@@ -3,20 +3,40 @@ Orders For Manual Management."""
 
 from __future__ import annotations
 
-from flask import g
+from flask import abort, g, url_for
+from flask_login import current_user
 
 from bss_admin import bp
 from bss_admin.people.sharing_views import current_viewer
+from core.rules import roles as role_rules
 from core.services import dashboard
 from core.services.statuses import StatusBook
 from webapp.auth import bss_required
 from webapp.extensions import db
-from webapp.web import page
+from webapp.web import page, see_other
+
+
+@bp.app_context_processor
+def _bss_role_helpers():
+    # the BSS menu shows each role the areas it may use
+    def bss_may(permission: str) -> bool:
+        return current_user.is_authenticated and role_rules.may(current_user.role, permission)
+
+    role = getattr(current_user, "role", None) if current_user else None
+    return {"bss_may": bss_may, "bss_role_label": role_rules.ROLE_LABELS.get(role or "", role)}
 
 
 @bp.route("/")
-@bss_required()
+@bss_required(*role_rules.BSS_ROLES)
 def home():
+    # a role that does not work on orders lands on the first area it may use
+    landing = role_rules.home_permission(current_user.role)
+    if landing == role_rules.CATALOGUE:
+        return see_other(url_for("bss_admin.catalogue_products"))
+    if landing == role_rules.ACCOUNTS_VIEW:
+        return see_other(url_for("bss_admin.accounts_list"))
+    if landing is None:
+        abort(403)
     book = StatusBook.load(db.session, g.tenant_id)  # one status table for both widgets
     return page(
         "bss_admin/dashboard.html",

@@ -213,3 +213,33 @@ def test_teams_are_added_once_and_given_to_users(client, demo, session):
 def test_only_admins_manage_people(client, demo, role):
     login(client, f"{role}@skyline.example")
     assert client.get("/bss/people").status_code == (200 if role == "admin" else 403)
+
+
+def _bss_user_with_role(session, role: str) -> str:
+    """Give the demo operator ``role``; returns the e-mail to sign in with."""
+    from core.db import write_transaction
+
+    with write_transaction(session):
+        user = session.scalar(select(User).where(User.email == "operator@skyline.example"))
+        user.role = role
+    return user.email
+
+
+def test_a_catalogue_manager_manages_the_catalogue_and_nothing_else(client, demo, session):
+    email = _bss_user_with_role(session, roles.CATALOGUE_MANAGER)
+    login(client, email, bss=True)
+    assert client.get("/bss/catalogue/products").status_code == 200
+    home = client.get("/bss/")
+    assert home.status_code == 303 and home.headers["Location"].endswith("/bss/catalogue/products")
+    assert client.get("/bss/orders").status_code == 403
+    assert client.get("/bss/people").status_code == 403
+
+
+def test_finance_lands_on_the_accounts_and_stays_out_of_the_catalogue(client, demo, session):
+    email = _bss_user_with_role(session, roles.FINANCE)
+    login(client, email, bss=True)
+    home = client.get("/bss/")
+    assert home.status_code == 303 and home.headers["Location"].endswith("/bss/accounts")
+    assert client.get("/bss/accounts").status_code == 200
+    assert client.get("/bss/catalogue/products").status_code == 403
+    assert client.get("/bss/orders").status_code == 403

@@ -20,6 +20,7 @@ from bss_admin.catalogue.forms import (
     UpgradeTargetForm,
 )
 from core import texts
+from core.rules import roles
 from core.rules.catalogue import BILLING_CYCLE_LABELS, ProductInput
 from core.rules.permissions import can_manage_catalogue
 from core.services import bundles, catalogue_admin, plans
@@ -38,7 +39,7 @@ def catalogue_required(view):
             abort(403)
         return view(*args, **kwargs)
 
-    return bss_required()(gated)
+    return bss_required(*roles.roles_with(roles.CATALOGUE))(gated)
 
 
 @bp.app_context_processor

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import texts
+from core.rules import roles
 
 # the order statuses' Types (core.rules.statuses.OrderStatusType), repeated as plain strings
 _EXECUTED_TYPES = frozenset({"automatic_execute", "delivered"})
@@ -163,11 +164,7 @@ def field_refusal(facts: OrderFacts, field: str) -> str | None:
 
 # --- catalogue back office (issue 15) --------------------------------------------------------
 
-# roles that manage the catalogue: products, plans, prices, promotions. The accounts issue adds
-# a catalogue manager role; it joins here and every catalogue page follows.
-_CATALOGUE_ROLES = frozenset({"admin"})
-
-
 def can_manage_catalogue(role: str | None) -> bool:
-    """The one gate of every catalogue page and use case (and of the BSS menu entry)."""
-    return role in _CATALOGUE_ROLES
+    """The one gate of every catalogue page and use case (and of the BSS menu entry): the roles
+    with the catalogue permission in core.rules.roles (admin, catalogue manager)."""
+    return roles.may(role, roles.CATALOGUE)

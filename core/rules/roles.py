@@ -2,9 +2,7 @@
 
 - **admin**: everything, Setup and people included.
 - **operator**: orders, offers, the dashboard, subscriptions, back-orders; sees accounts.
-- **catalogue_manager**: the catalogue back office (products, plans, prices, promotions). The
-  catalogue pages are gated with admin only for now; they move to :data:`CATALOGUE` when the
-  catalogue work adopts this table.
+- **catalogue_manager**: the catalogue back office (products, plans, prices, promotions).
 - **finance**: sees accounts (balances, credit, invoices); the invoicing work to come.
 
 Storefront users are ``customer``, or ``account_admin`` (also invites colleagues of the
@@ -53,3 +51,12 @@ def may(role: str | None, permission: str) -> bool:
 
 def roles_with(permission: str) -> tuple[str, ...]:
     return tuple(r for r in BSS_ROLES if permission in PERMISSIONS[r])
+
+
+def home_permission(role: str | None) -> str | None:
+    """The area a BSS user lands on after signing in: the dashboard (orders) when the role works
+    on orders, else the catalogue, else the accounts; None when the role may use none."""
+    for permission in (ORDERS, CATALOGUE, ACCOUNTS_VIEW):
+        if may(role, permission):
+            return permission
+    return None

@@ -13,7 +13,7 @@ from alembic import op
 import core.db
 
 revision = "0005_accounts_people"
-down_revision = "0002"
+down_revision = "0007_api_keys"
 branch_labels = None
 depends_on = None
 
