@@ -18,3 +18,4 @@ from bss_admin.catalogue import bundle_views as catalogue_bundle_views  # noqa: 
 from bss_admin.catalogue import csv_views as catalogue_csv_views  # noqa: E402,F401
 from bss_admin.catalogue import promotion_views as catalogue_promotion_views  # noqa: E402,F401
 from bss_admin.api_keys import views as api_key_views  # noqa: E402,F401  (issue 18)
+from bss_admin.queue import views as queue_views  # noqa: E402,F401

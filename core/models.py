@@ -781,6 +781,50 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # job queue and e-mail (issue 16): the HTML body, the Message-ID, how it left
+    html_body: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    transport: Mapped[str | None] = mapped_column(String(20))  # "smtp" or "mailbox"
+
+
+# --- job queue: transactional outbox, notification settings (issue 16) ----------------------
+
+
+class OutboxItem(Base):
+    """Work that leaves the system (an e-mail, a provisioning step, a webhook delivery),
+    written in the use case's transaction and done by a worker that claims it first."""
+
+    __tablename__ = "outbox_item"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref_id"),
+        Index("ix_outbox_item_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "email", ...
+    ref_id: Mapped[int] = mapped_column(Integer)  # the row the kind names (Notification.id ...)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=8)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_by: Mapped[str | None] = mapped_column(String(120))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NotificationSetting(Base):
+    """A tenant's choice for one kind of message; no row means on (the default)."""
+
+    __tablename__ = "notification_setting"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 # --- catalogue back office (issue 15) ---------------------------------------------------------

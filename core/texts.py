@@ -726,3 +726,60 @@ API_BAD_JSON = "The request body is not a JSON object."
 API_NOT_FOUND = "There is nothing at this address of the API."
 API_METHOD_NOT_ALLOWED = "This address of the API does not accept this method."
 API_CURSOR_INVALID = "This cursor is not one the API gave."
+
+# --- job queue, e-mail, outbox (issue 16) ----------------------------------------------------
+
+EMAIL_FOOTER = "Sent by Cloudshop. Please do not reply to this automatic message."
+EMAIL_ORDER_REFERENCE = "Order reference: {number}"
+EMAIL_PREVIEW_TEXT_LABEL = "Plain-text version"
+OUTBOX_TITLE = "Outgoing work"
+OUTBOX_INTRO = (
+    "E-mails (and, later, provisioning steps and webhooks) leave the system through this queue. "
+    "A failed try is repeated with growing pauses; after the last one the item stays Failed "
+    "until you retry it."
+)
+OUTBOX_EMPTY = "Nothing here."
+OUTBOX_FILTER_ALL = "All"
+OUTBOX_STATUS_LABELS = {
+    "pending": "Pending",
+    "working": "In progress",
+    "done": "Done",
+    "failed": "Failed",
+}
+OUTBOX_KIND_LABELS = {"email": "E-mail"}
+OUTBOX_RETRY = "Retry"
+OUTBOX_RETRIED = "The item will be tried again now."
+OUTBOX_ITEM_NOT_FOUND = "That item does not exist."
+OUTBOX_ONLY_FAILED_RETRY = "Only a failed item can be retried."
+OUTBOX_ATTEMPTS = "{attempts} of {max_attempts} tries"
+OUTBOX_NEXT_TRY = "Next try {at}"
+MAILBOX_TITLE = "Development mailbox"
+MAILBOX_INTRO = (
+    "Development only: without MAIL_SERVER, every message the application sends lands here "
+    "(and in the log) instead of an SMTP server."
+)
+MAILBOX_EMPTY = "No messages yet."
+MAILBOX_NOT_SENT = "Waiting for the worker"
+MAILBOX_SENT_VIA = {"smtp": "Sent by SMTP", "mailbox": "Delivered to this mailbox"}
+MAILBOX_BACK = "Back to the mailbox"
+MAILBOX_TEXT = "Plain text"
+MAILBOX_HTML = "HTML"
+NOTIFICATION_SETTINGS_TITLE = "Notifications"
+NOTIFICATION_SETTINGS_INTRO = "Choose which e-mails the system sends. Every kind is on by default."
+NOTIFICATION_SETTINGS_SAVED = "Notification settings saved."
+NOTIFICATION_KIND_LABELS = {
+    "manual_order": "Operations: each new order to execute manually",
+    "order_submitted": "Customer: order submitted",
+    "order_executed": "Customer: order executed (with its invoice)",
+    "order_partially_delivered": "Customer: order partially delivered",
+    "order_canceled": "Customer: order canceled",
+    "payment_failed": "Customer: payment failed",
+    "scheduled_executed": "Customer: scheduled order executed",
+    "scheduled_failed": "Customer: scheduled order could not run",
+    "credit_limit": "Customer and account manager: order on credit hold",
+    "approval_requested": "Reseller: an order awaits approval",
+    "approval_decided": "Customer: the reseller approved or rejected the order",
+    "backorder_created": "Distributor: a back-order was created",
+}
+NAV_OUTBOX = "Outgoing"
+NAV_MAILBOX = "Mailbox"

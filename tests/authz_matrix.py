@@ -328,4 +328,14 @@ MATRIX: dict[str, tuple[dict, dict]] = {
         {"order_id": "order_a"},
     ),
     "GET /bss/orders/<int:order_id>/cancel/confirm": (BSS_OBJECT, {"order_id": "order_b"}),
+    # job queue (issue 16): outgoing work with Retry, development mailbox, notification settings
+    "GET /bss/outbox": (ADMIN, {}),
+    "POST /bss/outbox/<int:item_id>/retry": (ADMIN_OBJECT, {"item_id": "outbox_item"}),
+    "GET /bss/mailbox": (ADMIN, {}),
+    "GET /bss/mailbox/<int:notification_id>": (
+        ADMIN_OBJECT,
+        {"notification_id": "notification"},
+    ),
+    "GET /bss/setup/notifications": (ADMIN, {}),
+    "POST /bss/setup/notifications": (ADMIN, {}),
 }

@@ -25,12 +25,14 @@ from core.models import (
     Basket,
     BasketItem,
     Invoice,
+    Notification,
     Offer,
     OfferItem,
     OfferStatus,
     Order,
     OrderItem,
     OrderStatus,
+    OutboxItem,
     Plan,
     PriceList,
     Product,
@@ -335,6 +337,19 @@ OBJECTS = {
     "static_file": lambda s: "css/app.css",
     "preview_group": lambda s: _preview_state()[0],
     "preview_name": lambda s: _preview_state()[1],
+    # job queue (issue 16): the e-mail of customer A's placed manual order, and its outbox item
+    "notification": lambda s: _first(
+        s,
+        select(Notification.id)
+        .where(Notification.tenant_id == _tenant_id(s, "reseller"))
+        .order_by(Notification.id),
+    ),
+    "outbox_item": lambda s: _first(
+        s,
+        select(OutboxItem.id)
+        .where(OutboxItem.tenant_id == _tenant_id(s, "reseller"))
+        .order_by(OutboxItem.id),
+    ),
 }
 
 

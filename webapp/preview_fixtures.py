@@ -179,6 +179,9 @@ GROUPS = {
     "auth": "Sign-in",
     "errors": "Error pages",
     "design": "Design system",
+    # job queue (issue 16)
+    "queue": "Job queue",
+    "email": "E-mails",
 }
 
 
@@ -2770,3 +2773,7 @@ from bss_admin.catalogue import preview as _catalogue_preview  # noqa: E402,F401
 # isort: split
 # --- public API keys (issue 18): the states live beside their pages ---------------------------
 from bss_admin.api_keys import preview as _api_keys_preview  # noqa: E402,F401
+
+# isort: split
+# --- job queue and e-mails (issue 16): states in their own module ----------------------------
+from webapp import preview_queue  # noqa: E402,F401

@@ -1,0 +1,80 @@
+"""job queue: transactional outbox, e-mail columns, notification settings (issue 16)
+
+Revision ID: 0004_job_queue
+Revises: 0002
+Create Date: 2026-11-30 08:00:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import core.db
+
+revision = "0004_job_queue"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "outbox_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("ref_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("max_attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_by", sa.String(length=120), nullable=True),
+        sa.Column("locked_until", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("done_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenant.id"], name=op.f("fk_outbox_item_tenant_id_tenant")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_item")),
+        sa.UniqueConstraint("kind", "ref_id", name=op.f("uq_outbox_item_kind_ref_id")),
+    )
+    with op.batch_alter_table("outbox_item", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_outbox_item_status_next", ["status", "next_attempt_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_outbox_item_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "notification_setting",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenant.id"], name=op.f("fk_notification_setting_tenant_id_tenant")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_setting")),
+        sa.UniqueConstraint(
+            "tenant_id", "kind", name=op.f("uq_notification_setting_tenant_id_kind")
+        ),
+    )
+
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("html_body", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("message_id", sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column("transport", sa.String(length=20), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f("uq_notification_message_id"), ["message_id"])
+
+
+def downgrade():
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_notification_message_id"), type_="unique")
+        batch_op.drop_column("transport")
+        batch_op.drop_column("message_id")
+        batch_op.drop_column("html_body")
+    op.drop_table("notification_setting")
+    with op.batch_alter_table("outbox_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_item_tenant_id"))
+        batch_op.drop_index("ix_outbox_item_status_next")
+    op.drop_table("outbox_item")
