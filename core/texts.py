@@ -783,3 +783,33 @@ NOTIFICATION_KIND_LABELS = {
 }
 NAV_OUTBOX = "Outgoing"
 NAV_MAILBOX = "Mailbox"
+MAIL_SUBMITTED_SUBJECT = "Your order {number} was submitted"
+MAIL_SUBMITTED_BODY = (
+    "Thank you: your order {number} was submitted. We will let you know when it is executed."
+)
+MAIL_PAYMENT_FAILED_SUBJECT = "The payment for your order {number} failed"
+MAIL_PAYMENT_FAILED_BODY = (
+    "We could not take the payment for order {number}: {reason}\n\n"
+    "The order is waiting; please contact us or try another card."
+)
+MAIL_EXECUTED_SUBJECT = "Your order {number} was executed"
+MAIL_SCHEDULED_SUBJECT = "Your scheduled order {number} was executed"
+MAIL_EXECUTED_BODY = (
+    "Your order {number} was executed: your services are being set up.\n\n{invoice}"
+)
+MAIL_PARTIAL_SUBJECT = "Part of your order {number} was delivered"
+MAIL_PARTIAL_BODY = (
+    "Part of your order {number} was delivered as {part}; the rest follows.\n\n{invoice}"
+)
+MAIL_INVOICE_LINE = "Invoice {invoice}: {total}."
+MAIL_CANCELED_SUBJECT = "Your order {number} was canceled"
+MAIL_CANCELED_BODY = "Your order {number} was canceled. Nothing was charged for it."
+MAIL_APPROVAL_SUBJECT = "Order {number} awaits your approval"
+MAIL_APPROVAL_BODY = (
+    "{account} placed order {number}. Approve or reject it under Pending approvals in the "
+    "Storefront."
+)
+MAIL_APPROVED_SUBJECT = "Your order {number} was approved"
+MAIL_APPROVED_BODY = "Your reseller approved order {number}; it now continues."
+MAIL_BACKORDER_SUBJECT = "New back-order {number}"
+MAIL_BACKORDER_BODY = "Back-order {number} was created from {reseller} purchases."

@@ -38,3 +38,12 @@ CONFIGURABLE = (
 def is_enabled(kind: str, turned_off: set[str] | frozenset[str]) -> bool:
     """A configurable kind is sent unless the tenant turned it off; others always are."""
     return kind not in CONFIGURABLE or kind not in turned_off
+
+
+def execution_kind(*, partial: bool, fully: bool, scheduled: bool) -> str:
+    """The message an execution sends: a part delivered, a scheduled order run, or executed."""
+    if partial and not fully:
+        return ORDER_PARTIALLY_DELIVERED
+    if scheduled:
+        return SCHEDULED_EXECUTED
+    return ORDER_EXECUTED

@@ -37,7 +37,7 @@ from core.models import (
 from core.rules import execution_plan as plan_rules
 from core.rules.execution_plan import ExecutionPlanError, LineState
 from core.rules.statuses import OrderStatusType
-from core.services import backorders
+from core.services import backorders, order_messages
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.statuses import StatusBook, set_order_status
@@ -274,6 +274,7 @@ def apply_execution(
             note="Partially executed",
         )
     backorders.record_backorders(session, order, plan, now)
+    order_messages.executed(session, order, invoice, sub_order=sub_order, fully=fully, now=now)
     session.flush()
     return ExecutionResult(order, sub_order, invoice, dict(plan), fully)
 
