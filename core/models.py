@@ -203,6 +203,8 @@ class ProductType(Base):
     name: Mapped[str] = mapped_column(String(120))
     is_asset: Mapped[bool] = mapped_column(Boolean, default=False)
     non_automatic_execution: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the provisioning connector of its products (issue 16); none: the manual connector
+    connector: Mapped[str | None] = mapped_column(String(40))
 
 
 class Product(Base):
@@ -649,6 +651,12 @@ class ProvisioningTask(Base):
     action: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(20), default="started")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # provisioning through connectors (issue 16)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    connector: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    external_ref: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # --- offers (PRODUCT.md 6.5) ----------------------------------------------------------------
@@ -813,6 +821,52 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProvisioningAttempt(Base):
+    """One call to a connector for a provisioning task, and what came of it (the history)."""
+
+    __tablename__ = "provisioning_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("provisioning_task.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookEndpoint(Base):
+    """A tenant's receiver of signed event notifications (Standard Webhooks)."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(100))
+    events: Mapped[str] = mapped_column(String(500), default="")  # comma list; empty: all
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: the signed payload and what became of it (the log)."""
+
+    __tablename__ = "webhook_delivery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoint.id"), index=True)
+    event_type: Mapped[str] = mapped_column(String(60))
+    message_id: Mapped[str] = mapped_column(String(60), unique=True)
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    response_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class NotificationSetting(Base):

@@ -813,3 +813,63 @@ MAIL_APPROVED_SUBJECT = "Your order {number} was approved"
 MAIL_APPROVED_BODY = "Your reseller approved order {number}; it now continues."
 MAIL_BACKORDER_SUBJECT = "New back-order {number}"
 MAIL_BACKORDER_BODY = "Back-order {number} was created from {reseller} purchases."
+PROVISIONING_TITLE = "Provisioning"
+PROVISIONING_INTRO = (
+    "Every executed subscription change is provisioned through its product type's connector. "
+    "A failed one can be retried; a manual one waits until you confirm the delivery."
+)
+PROVISIONING_STATE_LABELS = {
+    "provisioning": "Provisioning",
+    "active": "Active",
+    "failed": "Failed",
+}
+PROVISIONING_STATUS_LABELS = {
+    "started": "Queued",
+    "provisioning": "Calling the vendor",
+    "waiting": "Waiting for an answer",
+    "active": "Active",
+    "failed": "Failed",
+}
+PROVISIONING_EMPTY = "No provisioning tasks."
+PROVISIONING_RETRY = "Retry"
+PROVISIONING_CONFIRM = "Confirm delivered"
+PROVISIONING_RETRIED = "Provisioning will be tried again now."
+PROVISIONING_CONFIRMED = "Delivery confirmed: the subscription is active."
+PROVISIONING_REFUSED = "The vendor refused the request."
+PROVISIONING_NOT_FOUND = "That provisioning task does not exist."
+PROVISIONING_NOT_WAITING = "Only a manual delivery that is waiting can be confirmed."
+PROVISIONING_ONLY_FAILED_RETRY = "Only failed provisioning can be retried."
+PROVISIONING_CONFIRMED_BY = "Delivery confirmed by {name}"
+PROVISIONING_RETRIED_BY = "Retried by {name}"
+PROVISIONING_BAD_SIGNATURE = "The callback's signature is not valid."
+PROVISIONING_BAD_CALLBACK = "The callback is not a valid answer for this task."
+PROVISIONING_HISTORY = "Attempts"
+NAV_PROVISIONING = "Provisioning"
+WEBHOOKS_TITLE = "Webhooks"
+WEBHOOKS_INTRO = (
+    "Your other systems receive signed events (Standard Webhooks: headers webhook-id, "
+    "webhook-timestamp and webhook-signature) for orders, offers, subscriptions and "
+    "back-orders. Failed deliveries are retried with growing pauses; an endpoint that keeps "
+    "failing is disabled and the admins are told."
+)
+WEBHOOKS_EMPTY = "No endpoints yet."
+WEBHOOK_URL_LABEL = "Endpoint URL"
+WEBHOOK_EVENTS_LABEL = "Events (none ticked: every event)"
+WEBHOOK_ADD = "Add endpoint"
+WEBHOOK_ADDED = "Endpoint added. Its signing secret is shown on its page."
+WEBHOOK_URL_INVALID = "Enter an http:// or https:// URL of at most 500 characters."
+WEBHOOK_EVENTS_INVALID = "Choose events from the list."
+WEBHOOK_NOT_FOUND = "That endpoint does not exist."
+WEBHOOK_ENABLED = "Endpoint enabled."
+WEBHOOK_DISABLED = "Endpoint disabled."
+WEBHOOK_ENABLE = "Enable"
+WEBHOOK_DISABLE = "Disable"
+WEBHOOK_SECRET_LABEL = "Signing secret"
+WEBHOOK_DELIVERIES = "Delivery log"
+WEBHOOK_NO_DELIVERIES = "No deliveries yet."
+WEBHOOK_STATE_ON = "Enabled"
+WEBHOOK_STATE_OFF = "Disabled"
+WEBHOOK_HTTP_ERROR = "The endpoint answered HTTP {code}."
+WEBHOOK_SKIPPED_DISABLED = "Not sent: the endpoint is disabled."
+WEBHOOK_DISABLED_REASON = "Disabled after {count} failed deliveries in a row (last: {error})"
+WEBHOOK_DISABLED_SUBJECT = "Webhook endpoint {url} was disabled"

@@ -338,4 +338,23 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     ),
     "GET /bss/setup/notifications": (ADMIN, {}),
     "POST /bss/setup/notifications": (ADMIN, {}),
+    # provisioning: any BSS user retries or confirms; vendors call back with a signature
+    "GET /bss/provisioning": (BSS, {}),
+    "POST /bss/provisioning/<int:task_id>/retry": (BSS_OBJECT, {"task_id": "provisioning_task"}),
+    "POST /bss/provisioning/<int:task_id>/confirm": (
+        BSS_OBJECT,
+        {"task_id": "provisioning_task"},
+    ),
+    "POST /provisioning/callback/<int:task_id>": (PUBLIC, {"task_id": "provisioning_task"}),
+    # webhooks (Setup, admins)
+    "GET /bss/setup/webhooks": (ADMIN, {}),
+    "POST /bss/setup/webhooks": (ADMIN, {}),
+    "GET /bss/setup/webhooks/<int:endpoint_id>": (
+        ADMIN_OBJECT,
+        {"endpoint_id": "webhook_endpoint"},
+    ),
+    "POST /bss/setup/webhooks/<int:endpoint_id>/<any(enable, disable):action>": (
+        ADMIN_OBJECT,
+        {"endpoint_id": "webhook_endpoint", "action": "webhook_action"},
+    ),
 }

@@ -38,6 +38,7 @@ def item_of(session, notification_id: int) -> OutboxItem:
 def item(session, item_id: int) -> OutboxItem:
     session.expire_all()
     found = session.get(OutboxItem, item_id)
+    session.expunge(found)  # readable without reopening a transaction (and its snapshot)
     session.rollback()
     return found
 
@@ -45,6 +46,7 @@ def item(session, item_id: int) -> OutboxItem:
 def note_of(session, item_id: int) -> Notification:
     session.expire_all()
     found = session.get(Notification, session.get(OutboxItem, item_id).ref_id)
+    session.expunge(found)
     session.rollback()
     return found
 

@@ -38,9 +38,11 @@ from core.models import (
     Product,
     ProductType,
     Promotion,
+    ProvisioningTask,
     Subscription,
     Tenant,
     User,
+    WebhookEndpoint,
 )
 from tests.authz_matrix import HIDDEN, LOGIN, OK
 
@@ -344,6 +346,19 @@ OBJECTS = {
         .where(Notification.tenant_id == _tenant_id(s, "reseller"))
         .order_by(Notification.id),
     ),
+    "provisioning_task": lambda s: _first(
+        s,
+        select(ProvisioningTask.id)
+        .where(ProvisioningTask.tenant_id == _tenant_id(s, "reseller"))
+        .order_by(ProvisioningTask.id),
+    ),
+    "webhook_endpoint": lambda s: _first(
+        s,
+        select(WebhookEndpoint.id)
+        .where(WebhookEndpoint.tenant_id == _tenant_id(s, "reseller"))
+        .order_by(WebhookEndpoint.id),
+    ),
+    "webhook_action": lambda s: "disable",
     "outbox_item": lambda s: _first(
         s,
         select(OutboxItem.id)
@@ -413,6 +428,10 @@ def add_world_objects(session, email: str = "alice@acme.example") -> None:
     api_key_service.create_key(
         session, tenant_id, admin, name="ERP", user_id=admin.id, scope="read", expires_in_days=30
     )
+    # job queue (issue 16): a webhook endpoint of the demo tenant (never called in these tests)
+    from core.services import webhooks
+
+    webhooks.create_endpoint(session, tenant_id, "http://127.0.0.1:9/hooks", [])
 
 
 def _preview_state() -> tuple[str, str]:

@@ -95,6 +95,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(storefront_bp)
     app.register_blueprint(bss_bp, url_prefix="/bss")
+    from webapp.callbacks import bp as callbacks_bp  # vendors' answers (issue 16)
+
+    app.register_blueprint(callbacks_bp)
     if app.config.get("DEVELOPMENT") or app.testing:
         # designers' template preview (webapp/preview.py): never registered in production
         from webapp.preview import bp as preview_bp

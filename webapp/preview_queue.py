@@ -154,3 +154,159 @@ def _email_context(name: str, **values) -> dict:
 )
 def email_message():
     return _email_context(GENERIC_TEMPLATE)
+
+
+def _task(id_, status, connector, action="new", reason=None, attempts=()):
+    return NS(
+        task=NS(
+            id=id_,
+            order_id=300 + id_,
+            subscription_id=400 + id_,
+            status=status,
+            connector=connector,
+            action=action,
+            reason=reason,
+        ),
+        order_number=f"SO0000{300 + id_}",
+        account_name="Acme Ltd",
+        product_name="Azure Backup" if connector == "sandbox" else "Managed Firewall Setup",
+        attempts=[NS(at=ago(minutes=m), outcome=o, detail=d) for m, o, d in attempts],
+        state=status,
+    )
+
+
+PROVISIONING_ROWS = [
+    _task(
+        4,
+        "failed",
+        "sandbox",
+        reason="quantity 13 is not available from the vendor",
+        attempts=[(5, "refused", "quantity 13 is not available from the vendor")],
+    ),
+    _task(3, "waiting", "manual", attempts=[(9, "later", "waiting for a BSS user")]),
+    _task(2, "waiting", "sandbox", attempts=[(12, "later", "the vendor answers later")]),
+    _task(1, "active", "sandbox", action="licenses", attempts=[(20, "done", None)]),
+]
+
+
+@state(
+    "queue",
+    "provisioning",
+    "bss_admin/queue/provisioning.html",
+    "Provisioning (failed with Retry, manual with Confirm, waiting, active)",
+    user=BSS_ADMIN,
+)
+def queue_provisioning():
+    return {"rows": PROVISIONING_ROWS, "status": None, "action_form": _form()}
+
+
+@state(
+    "queue",
+    "provisioning-empty",
+    "bss_admin/queue/provisioning.html",
+    "Provisioning, none failed",
+    user=BSS_ADMIN,
+)
+def queue_provisioning_empty():
+    return {"rows": [], "status": "failed", "action_form": _form()}
+
+
+@state(
+    "storefront",
+    "subscriptions-provisioning",
+    "storefront/subscriptions/list.html",
+    "My subscriptions with provisioning states (Active, Provisioning, Failed)",
+)
+def sf_subscriptions_provisioning():
+    from webapp.preview_fixtures import subscriptions
+
+    views = subscriptions()
+    states = [
+        ("active", None),
+        ("provisioning", None),
+        ("failed", "quantity 13 is not available from the vendor"),
+    ]
+    return {
+        "views": views,
+        "provisioning_states": {
+            v.subscription.id: states[i % len(states)] for i, v in enumerate(views)
+        },
+    }
+
+
+_ENDPOINT = NS(
+    id=1,
+    url="https://erp.acme.example/hooks/cloudshop",
+    secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    events="order.status_changed,backorder.created",
+    enabled=True,
+    disabled_reason=None,
+)
+_DISABLED = NS(
+    id=2,
+    url="https://old.example/hooks",
+    secret="whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=",
+    events="",
+    enabled=False,
+    disabled_reason="Disabled after 10 failed deliveries in a row (last: HTTP 500)",
+)
+
+
+@state("setup", "webhooks", "bss_admin/queue/webhooks.html", "Setup › Webhooks", user=BSS_ADMIN)
+def setup_webhooks():
+    from core.rules.webhooks import EVENT_TYPES
+
+    return {
+        "form": _form(),
+        "errors": {},
+        "endpoints": [_ENDPOINT, _DISABLED],
+        "event_types": EVENT_TYPES,
+        "url_value": "",
+    }
+
+
+@state(
+    "setup",
+    "webhooks-invalid",
+    "bss_admin/queue/webhooks.html",
+    "Setup › Webhooks, a refused URL",
+    user=BSS_ADMIN,
+)
+def setup_webhooks_invalid():
+    from core import texts
+    from core.rules.webhooks import EVENT_TYPES
+
+    return {
+        "form": _form(),
+        "errors": {"url": [texts.WEBHOOK_URL_INVALID]},
+        "endpoints": [],
+        "event_types": EVENT_TYPES,
+        "url_value": "ftp://erp.acme.example",
+    }
+
+
+@state(
+    "setup",
+    "webhook",
+    "bss_admin/queue/webhook.html",
+    "Webhook endpoint with its delivery log",
+    user=BSS_ADMIN,
+)
+def setup_webhook():
+    deliveries = [
+        NS(
+            created_at=ago(minutes=m),
+            event_type=event,
+            message_id=f"msg_{m:032x}",
+            status=status,
+            attempts=tries,
+            response_code=code,
+            last_error=error,
+        )
+        for m, event, status, tries, code, error in [
+            (2, "order.status_changed", "delivered", 1, 204, None),
+            (9, "backorder.created", "retrying", 2, 503, "The endpoint answered HTTP 503."),
+            (30, "order.status_changed", "delivered", 1, 200, None),
+        ]
+    ]
+    return {"d": NS(endpoint=_ENDPOINT, deliveries=deliveries), "form": _form()}

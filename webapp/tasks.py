@@ -15,17 +15,22 @@ Workers: ``flask worker`` (webapp/cli_worker.py).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
 import socket
 import threading
+import urllib.request
 from contextlib import contextmanager
+from datetime import timedelta
 
 from flask import Flask
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
-from core.services import mail, notifications, outbox, scheduling
+from core.connectors import Registry, load_registry
+from core.services import mail, notifications, outbox, provisioning, scheduling, webhooks
 from webapp.extensions import db
 
 log = logging.getLogger("cloudshop.tasks")
@@ -33,14 +38,32 @@ log = logging.getLogger("cloudshop.tasks")
 # the storage is chosen by init_app from the app's settings; tasks are bound to this instance
 huey = Huey("cloudshop", results=False, utc=True, storage_class=MemoryStorage)
 _app: Flask | None = None
+_registry: Registry | None = None
+SANDBOX_ANSWER_DELAY = 3  # seconds before the sandbox vendor calls back
 
 
 def init_app(app: Flask) -> None:
     """Bind the queue to ``app``: its storage, the outbox's dispatcher, the mail renderer."""
-    global _app
+    global _app, _registry
     _app = app
     huey.storage = _storage(app)
     outbox.set_dispatcher(enqueue_outbox_items)
+    _registry = load_registry(
+        {"sandbox_secret": sandbox_secret(app), "answer_later": _sandbox_answers_later}
+    )
+
+
+def sandbox_secret(app: Flask) -> str:
+    return (
+        app.config.get("SANDBOX_VENDOR_SECRET")
+        or hmac.new(
+            app.config["SECRET_KEY"].encode(), b"sandbox-vendor", hashlib.sha256
+        ).hexdigest()
+    )
+
+
+def callback_url(task_id: int) -> str:
+    return f"{_app.config['PUBLIC_URL'].rstrip('/')}/provisioning/callback/{task_id}"
 
 
 def _storage(app: Flask):
@@ -83,7 +106,13 @@ def mail_settings(app: Flask) -> mail.MailSettings:
 
 def _handlers() -> dict[str, outbox.Handler]:
     settings = mail_settings(_app)
-    return {notifications.EMAIL: lambda session, item: mail.deliver(session, item, settings)}
+    return {
+        notifications.EMAIL: lambda session, item: mail.deliver(session, item, settings),
+        provisioning.KIND: lambda session, item: provisioning.run(
+            session, item, _registry, callback_url
+        ),
+        webhooks.KIND: lambda session, item: webhooks.deliver(session, item),
+    }
 
 
 def enqueue_outbox_items(ids: list[int]) -> None:
@@ -94,10 +123,30 @@ def enqueue_outbox_items(ids: list[int]) -> None:
 @huey.task()
 def deliver_outbox_item(item_id: int) -> str:
     with _app_context() as session:
-        outcome = outbox.process(session, item_id, _handlers(), worker_name())
+        lease = timedelta(seconds=_app.config["OUTBOX_LEASE_SECONDS"])
+        outcome = outbox.process(session, item_id, _handlers(), worker_name(), lease=lease)
     if outcome.status == "retry" and outcome.retry_at is not None:
         deliver_outbox_item.schedule((item_id,), eta=outcome.retry_at)
     return outcome.status
+
+
+def _sandbox_answers_later(url: str, body: bytes, signature: str) -> None:
+    sandbox_vendor_answers.schedule((url, body.decode(), signature), delay=SANDBOX_ANSWER_DELAY)
+
+
+@huey.task(retries=5, retry_delay=5)
+def sandbox_vendor_answers(url: str, body: str, signature: str) -> int:
+    """The sandbox vendor posts its signed answer to the callback URL (a real HTTP request)."""
+    from core.connectors.sandbox import SIGNATURE_HEADER
+
+    request = urllib.request.Request(
+        url,
+        data=body.encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", SIGNATURE_HEADER: signature},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (our own URL)
+        return response.status
 
 
 @huey.periodic_task(crontab(minute="*"))

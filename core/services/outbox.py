@@ -16,9 +16,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, event, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import texts
@@ -62,6 +62,34 @@ def add(
     return item
 
 
+def add_many(
+    session: Session, tenant_id: int, kind: str, ref_ids: list[int], *, now: datetime
+) -> None:
+    """:func:`add` for many rows in two statements (a 500-item execution stays cheap)."""
+    if not ref_ids:
+        return
+    session.execute(
+        insert(OutboxItem),
+        [
+            {
+                "tenant_id": tenant_id,
+                "kind": kind,
+                "ref_id": ref_id,
+                "status": rules.PENDING,
+                "attempts": 0,
+                "max_attempts": rules.MAX_ATTEMPTS,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for ref_id in ref_ids
+        ],
+    )
+    ids = session.scalars(
+        select(OutboxItem.id).where(OutboxItem.kind == kind, OutboxItem.ref_id.in_(ref_ids))
+    ).all()
+    session.info.setdefault(_NEW_IDS, []).extend(ids)
+
+
 @event.listens_for(Session, "after_flush")
 def _collect_new_items(session: Session, _context) -> None:
     ids = [obj.id for obj in session.new if isinstance(obj, OutboxItem)]
@@ -101,7 +129,13 @@ class Outcome:
     error: str | None = None
 
 
-def claim(session: Session, item_id: int, worker: str, now: datetime) -> bool:
+def claim(
+    session: Session,
+    item_id: int,
+    worker: str,
+    now: datetime,
+    lease: timedelta = rules.LEASE,
+) -> bool:
     """Pending and due, or working past its lease → working for ``worker``. One UPDATE whose
     WHERE re-checks the state, so of two workers exactly one gets the row."""
     with write_transaction(session):
@@ -117,7 +151,7 @@ def claim(session: Session, item_id: int, worker: str, now: datetime) -> bool:
             .values(
                 status=rules.WORKING,
                 locked_by=worker,
-                locked_until=now + rules.LEASE,
+                locked_until=now + lease,
                 attempts=OutboxItem.attempts + 1,
             )
             .execution_options(synchronize_session=False)
@@ -132,10 +166,11 @@ def process(
     worker: str,
     *,
     now: datetime | None = None,
+    lease: timedelta = rules.LEASE,
 ) -> Outcome:
     """Claim, act, record: the whole life of one attempt."""
     now = now or utcnow()
-    if not claim(session, item_id, worker, now):
+    if not claim(session, item_id, worker, now, lease):
         return Outcome("skipped")
     item = session.scalar(
         select(OutboxItem).where(OutboxItem.id == item_id).execution_options(populate_existing=True)
@@ -196,6 +231,23 @@ def relay(session: Session, *, now: datetime | None = None, limit: int = 500) ->
     ).all()
     session.rollback()
     return list(ids)
+
+
+def requeue(session: Session, kind: str, ref_id: int, now: datetime) -> None:
+    """Inside the caller's transaction: the item of (kind, ref_id) is pending again with a fresh
+    set of tries, and enqueued after commit (a retry of the work it stands for)."""
+    item = session.scalar(
+        select(OutboxItem)
+        .where(OutboxItem.kind == kind, OutboxItem.ref_id == ref_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if item is None:
+        raise NotFound(texts.OUTBOX_ITEM_NOT_FOUND)
+    item.status, item.attempts, item.next_attempt_at = rules.PENDING, 0, now
+    item.locked_by = item.locked_until = None
+    session.flush()
+    session.info.setdefault(_NEW_IDS, []).append(item.id)
 
 
 # --- the BSS side ----------------------------------------------------------------------------
@@ -272,10 +324,6 @@ def retry(
             raise NotFound(texts.OUTBOX_ITEM_NOT_FOUND)
         if item.status != rules.FAILED:
             raise Conflict(texts.OUTBOX_ONLY_FAILED_RETRY)
-        item.status = rules.PENDING
-        item.attempts = 0
-        item.next_attempt_at = now
-        session.flush()
-        session.info.setdefault(_NEW_IDS, []).append(item.id)
+        requeue(session, item.kind, item.ref_id, now)
         log.info("outbox item %s retried by %s", item.id, actor.email if actor else "system")
     return item

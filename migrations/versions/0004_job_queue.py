@@ -1,4 +1,4 @@
-"""job queue: transactional outbox, e-mail columns, notification settings (issue 16)
+"""job queue: outbox, e-mail, notification settings, provisioning, webhooks (issue 16)
 
 Revision ID: 0004_job_queue
 Revises: 0002
@@ -67,7 +67,109 @@ def upgrade():
         batch_op.create_unique_constraint(batch_op.f("uq_notification_message_id"), ["message_id"])
 
 
+    # provisioning through connectors
+    with op.batch_alter_table("product_type", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("connector", sa.String(length=40), nullable=True))
+    with op.batch_alter_table("provisioning_task", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("product_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("connector", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("reason", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("external_ref", sa.String(length=120), nullable=True))
+        batch_op.add_column(
+            sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_provisioning_task_product_id_product"), "product", ["product_id"], ["id"]
+        )
+    op.create_table(
+        "provisioning_attempt",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("task_id", sa.Integer(), nullable=False),
+        sa.Column("at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["task_id"],
+            ["provisioning_task.id"],
+            name=op.f("fk_provisioning_attempt_task_id_provisioning_task"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_provisioning_attempt")),
+    )
+    with op.batch_alter_table("provisioning_attempt", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_provisioning_attempt_task_id"), ["task_id"], unique=False
+        )
+
+
+    # webhooks
+    op.create_table(
+        "webhook_endpoint",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("secret", sa.String(length=100), nullable=False),
+        sa.Column("events", sa.String(length=500), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("consecutive_failures", sa.Integer(), nullable=False),
+        sa.Column("disabled_reason", sa.Text(), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenant.id"], name=op.f("fk_webhook_endpoint_tenant_id_tenant")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoint")),
+    )
+    with op.batch_alter_table("webhook_endpoint", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_endpoint_tenant_id"), ["tenant_id"], unique=False
+        )
+    op.create_table(
+        "webhook_delivery",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("endpoint_id", sa.Integer(), nullable=False),
+        sa.Column("event_type", sa.String(length=60), nullable=False),
+        sa.Column("message_id", sa.String(length=60), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("response_code", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["endpoint_id"],
+            ["webhook_endpoint.id"],
+            name=op.f("fk_webhook_delivery_endpoint_id_webhook_endpoint"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_delivery")),
+        sa.UniqueConstraint("message_id", name=op.f("uq_webhook_delivery_message_id")),
+    )
+    with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_delivery_endpoint_id"), ["endpoint_id"], unique=False
+        )
+
+
 def downgrade():
+    with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_delivery_endpoint_id"))
+    op.drop_table("webhook_delivery")
+    with op.batch_alter_table("webhook_endpoint", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_endpoint_tenant_id"))
+    op.drop_table("webhook_endpoint")
+    with op.batch_alter_table("provisioning_attempt", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_provisioning_attempt_task_id"))
+    op.drop_table("provisioning_attempt")
+    with op.batch_alter_table("provisioning_task", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_provisioning_task_product_id_product"), type_="foreignkey"
+        )
+        batch_op.drop_column("updated_at")
+        batch_op.drop_column("external_ref")
+        batch_op.drop_column("reason")
+        batch_op.drop_column("connector")
+        batch_op.drop_column("product_id")
+    with op.batch_alter_table("product_type", schema=None) as batch_op:
+        batch_op.drop_column("connector")
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_notification_message_id"), type_="unique")
         batch_op.drop_column("transport")
