@@ -55,6 +55,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # job queue and e-mail (issue 16)
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "QUEUE_STORAGE": os.environ.get("QUEUE_STORAGE", ""),  # "memory" for tests
+        "QUEUE_NAME": os.environ.get("QUEUE_NAME", "cloudshop"),  # the queue's key in Redis
         # how long a worker holds an outbox item before another may take it over
         "OUTBOX_LEASE_SECONDS": int(os.environ.get("OUTBOX_LEASE_SECONDS") or 300),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 25),

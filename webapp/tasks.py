@@ -68,12 +68,13 @@ def callback_url(task_id: int) -> str:
 
 def _storage(app: Flask):
     kind = app.config.get("QUEUE_STORAGE") or ("memory" if app.testing else "")
+    name = app.config.get("QUEUE_NAME") or huey.name  # several shops on one Redis
     if kind == "memory":
-        return MemoryStorage(huey.name)
+        return MemoryStorage(name)
     if app.config.get("REDIS_URL"):
-        return RedisStorage(huey.name, url=app.config["REDIS_URL"])
+        return RedisStorage(name, url=app.config["REDIS_URL"])
     path = app.config.get("QUEUE_SQLITE_PATH") or os.path.join(app.instance_path, "queue.sqlite3")
-    return SqliteStorage(huey.name, filename=path)
+    return SqliteStorage(name, filename=path)
 
 
 def worker_name() -> str:
