@@ -225,3 +225,24 @@ def test_the_scheduled_orders_run_as_a_periodic_task(app, session, demo):
     assert session.get(Order, order_id).status.type == OrderStatusType.AUTOMATIC_EXECUTE
     executed = session.scalar(select(Order.executed_at).where(Order.id == order_id))
     assert executed is not None
+
+
+def test_work_written_with_a_moved_clock_is_due_now(app, session, demo):
+    """``flask orders run-due --now <in three days>`` (the demo) must not hold messages back."""
+    from core.services.notifications import notify
+
+    with write_transaction(session):
+        note = notify(
+            session,
+            demo_tenant_id(session),
+            "scheduled_executed",
+            "a@b.test",
+            "Your scheduled order ran",
+            "Body.",
+            now=utcnow() + timedelta(days=3),
+        )
+        session.flush()
+        item_id = session.scalar(select(OutboxItem.id).where(OutboxItem.ref_id == note.id))
+    assert item_id in outbox.relay(session)
+    tasks.run_queued()
+    assert item(session, item_id).status == rules.DONE

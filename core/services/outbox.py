@@ -47,7 +47,11 @@ def set_dispatcher(dispatcher: Dispatcher | None) -> None:
 def add(
     session: Session, tenant_id: int, kind: str, ref_id: int, *, now: datetime | None = None
 ) -> OutboxItem:
-    """Inside the caller's transaction: one item of work for ``kind`` about row ``ref_id``."""
+    """Inside the caller's transaction: one item of work for ``kind`` about row ``ref_id``.
+
+    Due at once by the real clock, whatever ``now`` the use case runs with (a demo's moved
+    clock must not hold the work back); ``now`` is accepted for the callers' symmetry."""
+    moment = utcnow()
     item = OutboxItem(
         tenant_id=tenant_id,
         kind=kind,
@@ -55,8 +59,8 @@ def add(
         status=rules.PENDING,
         attempts=0,
         max_attempts=rules.MAX_ATTEMPTS,
-        next_attempt_at=now or utcnow(),
-        created_at=now or utcnow(),
+        next_attempt_at=moment,
+        created_at=moment,
     )
     session.add(item)
     return item
@@ -68,6 +72,7 @@ def add_many(
     """:func:`add` for many rows in two statements (a 500-item execution stays cheap)."""
     if not ref_ids:
         return
+    now = utcnow()  # the real clock, as in add
     session.execute(
         insert(OutboxItem),
         [
