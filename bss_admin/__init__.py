@@ -21,3 +21,4 @@ from bss_admin.api_keys import views as api_key_views  # noqa: E402,F401  (issue
 from bss_admin.accounts import views as accounts_views  # noqa: E402,F401
 from bss_admin.people import views as people_views  # noqa: E402,F401
 from bss_admin.people import two_factor_views  # noqa: E402,F401
+from bss_admin.queue import views as queue_views  # noqa: E402,F401

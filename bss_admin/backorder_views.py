@@ -16,7 +16,7 @@ from bss_admin.people.sharing_views import current_viewer
 from core import texts
 from core.models import Order
 from core.rules.backorders import BackorderAction
-from core.services import backorder_listing, bss_subscriptions, order_records, orders
+from core.services import backorder_listing, bss_subscriptions, order_records, orders, provisioning
 from core.services.errors import NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
 from webapp.extensions import db
@@ -150,7 +150,8 @@ def subscription_detail(subscription_id: int):
         detail = bss_subscriptions.get_subscription(db.session, g.tenant_id, subscription_id)
     except NotFound:
         abort(404)
-    return page("bss_admin/backorders/subscription.html", d=detail)
+    states = provisioning.subscription_states(db.session, [subscription_id])
+    return page("bss_admin/backorders/subscription.html", d=detail, provisioning_states=states)
 
 
 # --- activities, related e-mails, cases ------------------------------------------------------

@@ -383,6 +383,8 @@ def _catalogue(session: Session, tenant: Tenant) -> dict:
         ),
     }
     session.add_all(types.values())
+    # job queue (issue 16): cloud services are provisioned through the sandbox vendor
+    types["cloud"].connector = "sandbox"
     price_lists = {
         name: PriceList(tenant_id=tenant.id, name=name) for name in ("Standard", "Partner")
     }

@@ -258,6 +258,8 @@ class ProductType(Base):
     name: Mapped[str] = mapped_column(String(120))
     is_asset: Mapped[bool] = mapped_column(Boolean, default=False)
     non_automatic_execution: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the provisioning connector of its products (issue 16); none: the manual connector
+    connector: Mapped[str | None] = mapped_column(String(40))
 
 
 class Product(Base):
@@ -704,6 +706,12 @@ class ProvisioningTask(Base):
     action: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(20), default="started")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # provisioning through connectors (issue 16)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    connector: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    external_ref: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # --- offers (PRODUCT.md 6.5) ----------------------------------------------------------------
@@ -836,6 +844,96 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # job queue and e-mail (issue 16): the HTML body, the Message-ID, how it left
+    html_body: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    transport: Mapped[str | None] = mapped_column(String(20))  # "smtp" or "mailbox"
+
+
+# --- job queue: transactional outbox, notification settings (issue 16) ----------------------
+
+
+class OutboxItem(Base):
+    """Work that leaves the system (an e-mail, a provisioning step, a webhook delivery),
+    written in the use case's transaction and done by a worker that claims it first."""
+
+    __tablename__ = "outbox_item"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref_id"),
+        Index("ix_outbox_item_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "email", ...
+    ref_id: Mapped[int] = mapped_column(Integer)  # the row the kind names (Notification.id ...)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=8)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_by: Mapped[str | None] = mapped_column(String(120))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProvisioningAttempt(Base):
+    """One call to a connector for a provisioning task, and what came of it (the history)."""
+
+    __tablename__ = "provisioning_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("provisioning_task.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookEndpoint(Base):
+    """A tenant's receiver of signed event notifications (Standard Webhooks)."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(100))
+    events: Mapped[str] = mapped_column(String(500), default="")  # comma list; empty: all
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: the signed payload and what became of it (the log)."""
+
+    __tablename__ = "webhook_delivery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoint.id"), index=True)
+    event_type: Mapped[str] = mapped_column(String(60))
+    message_id: Mapped[str] = mapped_column(String(60), unique=True)
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    response_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NotificationSetting(Base):
+    """A tenant's choice for one kind of message; no row means on (the default)."""
+
+    __tablename__ = "notification_setting"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 # --- catalogue back office (issue 15) ---------------------------------------------------------

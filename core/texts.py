@@ -887,3 +887,149 @@ TOTP_PROFILE_LINK = "Two-factor sign-in"
 TOTP_RESET = (
     "Two-factor sign-in of {name} is off: they sign in again (and set it up again where required)."
 )
+# --- job queue, e-mail, outbox (issue 16) ----------------------------------------------------
+
+EMAIL_FOOTER = "Sent by Cloudshop. Please do not reply to this automatic message."
+EMAIL_ORDER_REFERENCE = "Order reference: {number}"
+EMAIL_PREVIEW_TEXT_LABEL = "Plain-text version"
+OUTBOX_TITLE = "Outgoing work"
+OUTBOX_INTRO = (
+    "E-mails (and, later, provisioning steps and webhooks) leave the system through this queue. "
+    "A failed try is repeated with growing pauses; after the last one the item stays Failed "
+    "until you retry it."
+)
+OUTBOX_EMPTY = "Nothing here."
+OUTBOX_FILTER_ALL = "All"
+OUTBOX_STATUS_LABELS = {
+    "pending": "Pending",
+    "working": "In progress",
+    "done": "Done",
+    "failed": "Failed",
+}
+OUTBOX_KIND_LABELS = {"email": "E-mail"}
+OUTBOX_RETRY = "Retry"
+OUTBOX_RETRIED = "The item will be tried again now."
+OUTBOX_ITEM_NOT_FOUND = "That item does not exist."
+OUTBOX_ONLY_FAILED_RETRY = "Only a failed item can be retried."
+OUTBOX_ATTEMPTS = "{attempts} of {max_attempts} tries"
+OUTBOX_NEXT_TRY = "Next try {at}"
+MAILBOX_TITLE = "Development mailbox"
+MAILBOX_INTRO = (
+    "Development only: without MAIL_SERVER, every message the application sends lands here "
+    "(and in the log) instead of an SMTP server."
+)
+MAILBOX_EMPTY = "No messages yet."
+MAILBOX_NOT_SENT = "Waiting for the worker"
+MAILBOX_SENT_VIA = {"smtp": "Sent by SMTP", "mailbox": "Delivered to this mailbox"}
+MAILBOX_BACK = "Back to the mailbox"
+MAILBOX_TEXT = "Plain text"
+MAILBOX_HTML = "HTML"
+NOTIFICATION_SETTINGS_TITLE = "Notifications"
+NOTIFICATION_SETTINGS_INTRO = "Choose which e-mails the system sends. Every kind is on by default."
+NOTIFICATION_SETTINGS_SAVED = "Notification settings saved."
+NOTIFICATION_KIND_LABELS = {
+    "manual_order": "Operations: each new order to execute manually",
+    "order_submitted": "Customer: order submitted",
+    "order_executed": "Customer: order executed (with its invoice)",
+    "order_partially_delivered": "Customer: order partially delivered",
+    "order_canceled": "Customer: order canceled",
+    "payment_failed": "Customer: payment failed",
+    "scheduled_executed": "Customer: scheduled order executed",
+    "scheduled_failed": "Customer: scheduled order could not run",
+    "credit_limit": "Customer and account manager: order on credit hold",
+    "approval_requested": "Reseller: an order awaits approval",
+    "approval_decided": "Customer: the reseller approved or rejected the order",
+    "backorder_created": "Distributor: a back-order was created",
+}
+NAV_OUTBOX = "Outgoing"
+NAV_MAILBOX = "Mailbox"
+MAIL_SUBMITTED_SUBJECT = "Your order {number} was submitted"
+MAIL_SUBMITTED_BODY = (
+    "Thank you: your order {number} was submitted. We will let you know when it is executed."
+)
+MAIL_PAYMENT_FAILED_SUBJECT = "The payment for your order {number} failed"
+MAIL_PAYMENT_FAILED_BODY = (
+    "We could not take the payment for order {number}: {reason}\n\n"
+    "The order is waiting; please contact us or try another card."
+)
+MAIL_EXECUTED_SUBJECT = "Your order {number} was executed"
+MAIL_SCHEDULED_SUBJECT = "Your scheduled order {number} was executed"
+MAIL_EXECUTED_BODY = (
+    "Your order {number} was executed: your services are being set up.\n\n{invoice}"
+)
+MAIL_PARTIAL_SUBJECT = "Part of your order {number} was delivered"
+MAIL_PARTIAL_BODY = (
+    "Part of your order {number} was delivered as {part}; the rest follows.\n\n{invoice}"
+)
+MAIL_INVOICE_LINE = "Invoice {invoice}: {total}."
+MAIL_CANCELED_SUBJECT = "Your order {number} was canceled"
+MAIL_CANCELED_BODY = "Your order {number} was canceled. Nothing was charged for it."
+MAIL_APPROVAL_SUBJECT = "Order {number} awaits your approval"
+MAIL_APPROVAL_BODY = (
+    "{account} placed order {number}. Approve or reject it under Pending approvals in the "
+    "Storefront."
+)
+MAIL_APPROVED_SUBJECT = "Your order {number} was approved"
+MAIL_APPROVED_BODY = "Your reseller approved order {number}; it now continues."
+MAIL_BACKORDER_SUBJECT = "New back-order {number}"
+MAIL_BACKORDER_BODY = "Back-order {number} was created from {reseller} purchases."
+PROVISIONING_TITLE = "Provisioning"
+PROVISIONING_INTRO = (
+    "Every executed subscription change is provisioned through its product type's connector. "
+    "A failed one can be retried; a manual one waits until you confirm the delivery."
+)
+PROVISIONING_STATE_LABELS = {
+    "provisioning": "Provisioning",
+    "active": "Active",
+    "failed": "Failed",
+}
+PROVISIONING_STATUS_LABELS = {
+    "started": "Queued",
+    "provisioning": "Calling the vendor",
+    "waiting": "Waiting for an answer",
+    "active": "Active",
+    "failed": "Failed",
+}
+PROVISIONING_EMPTY = "No provisioning tasks."
+PROVISIONING_RETRY = "Retry"
+PROVISIONING_CONFIRM = "Confirm delivered"
+PROVISIONING_RETRIED = "Provisioning will be tried again now."
+PROVISIONING_CONFIRMED = "Delivery confirmed: the subscription is active."
+PROVISIONING_REFUSED = "The vendor refused the request."
+PROVISIONING_NOT_FOUND = "That provisioning task does not exist."
+PROVISIONING_NOT_WAITING = "Only a manual delivery that is waiting can be confirmed."
+PROVISIONING_ONLY_FAILED_RETRY = "Only failed provisioning can be retried."
+PROVISIONING_CONFIRMED_BY = "Delivery confirmed by {name}"
+PROVISIONING_RETRIED_BY = "Retried by {name}"
+PROVISIONING_BAD_SIGNATURE = "The callback's signature is not valid."
+PROVISIONING_BAD_CALLBACK = "The callback is not a valid answer for this task."
+PROVISIONING_HISTORY = "Attempts"
+NAV_PROVISIONING = "Provisioning"
+WEBHOOKS_TITLE = "Webhooks"
+WEBHOOKS_INTRO = (
+    "Your other systems receive signed events (Standard Webhooks: headers webhook-id, "
+    "webhook-timestamp and webhook-signature) for orders, offers, subscriptions and "
+    "back-orders. Failed deliveries are retried with growing pauses; an endpoint that keeps "
+    "failing is disabled and the admins are told."
+)
+WEBHOOKS_EMPTY = "No endpoints yet."
+WEBHOOK_URL_LABEL = "Endpoint URL"
+WEBHOOK_EVENTS_LABEL = "Events (none ticked: every event)"
+WEBHOOK_ADD = "Add endpoint"
+WEBHOOK_ADDED = "Endpoint added. Its signing secret is shown on its page."
+WEBHOOK_URL_INVALID = "Enter an http:// or https:// URL of at most 500 characters."
+WEBHOOK_EVENTS_INVALID = "Choose events from the list."
+WEBHOOK_NOT_FOUND = "That endpoint does not exist."
+WEBHOOK_ENABLED = "Endpoint enabled."
+WEBHOOK_DISABLED = "Endpoint disabled."
+WEBHOOK_ENABLE = "Enable"
+WEBHOOK_DISABLE = "Disable"
+WEBHOOK_SECRET_LABEL = "Signing secret"
+WEBHOOK_DELIVERIES = "Delivery log"
+WEBHOOK_NO_DELIVERIES = "No deliveries yet."
+WEBHOOK_STATE_ON = "Enabled"
+WEBHOOK_STATE_OFF = "Disabled"
+WEBHOOK_HTTP_ERROR = "The endpoint answered HTTP {code}."
+WEBHOOK_SKIPPED_DISABLED = "Not sent: the endpoint is disabled."
+WEBHOOK_DISABLED_REASON = "Disabled after {count} failed deliveries in a row (last: {error})"
+WEBHOOK_DISABLED_SUBJECT = "Webhook endpoint {url} was disabled"

@@ -10,6 +10,7 @@ from core.enums import ItemKind
 from core.rules import basket as basket_rules
 from core.rules.basket import MixedExecutionTypes
 from core.services import basket as basket_service
+from core.services import provisioning
 from core.services import subscriptions as subscription_service
 from core.services.errors import ServiceError
 from storefront import bp
@@ -32,7 +33,8 @@ ACTIONS = {
 @customer_required
 def subscriptions():
     views = subscription_service.list_subscriptions(db.session, g.tenant.id, customer().account_id)
-    return page("storefront/subscriptions/list.html", views=views)
+    states = provisioning.subscription_states(db.session, [v.subscription.id for v in views])
+    return page("storefront/subscriptions/list.html", views=views, provisioning_states=states)
 
 
 @bp.post("/subscriptions/<int:subscription_id>/<action>")

@@ -328,6 +328,35 @@ MATRIX: dict[str, tuple[dict, dict]] = {
         {"order_id": "order_a"},
     ),
     "GET /bss/orders/<int:order_id>/cancel/confirm": (BSS_OBJECT, {"order_id": "order_b"}),
+    # job queue (issue 16): outgoing work with Retry, development mailbox, notification settings
+    "GET /bss/outbox": (ADMIN, {}),
+    "POST /bss/outbox/<int:item_id>/retry": (ADMIN_OBJECT, {"item_id": "outbox_item"}),
+    "GET /bss/mailbox": (ADMIN, {}),
+    "GET /bss/mailbox/<int:notification_id>": (
+        ADMIN_OBJECT,
+        {"notification_id": "notification"},
+    ),
+    "GET /bss/setup/notifications": (ADMIN, {}),
+    "POST /bss/setup/notifications": (ADMIN, {}),
+    # provisioning: any BSS user retries or confirms; vendors call back with a signature
+    "GET /bss/provisioning": (BSS, {}),
+    "POST /bss/provisioning/<int:task_id>/retry": (BSS_OBJECT, {"task_id": "provisioning_task"}),
+    "POST /bss/provisioning/<int:task_id>/confirm": (
+        BSS_OBJECT,
+        {"task_id": "provisioning_task"},
+    ),
+    "POST /provisioning/callback/<int:task_id>": (PUBLIC, {"task_id": "provisioning_task"}),
+    # webhooks (Setup, admins)
+    "GET /bss/setup/webhooks": (ADMIN, {}),
+    "POST /bss/setup/webhooks": (ADMIN, {}),
+    "GET /bss/setup/webhooks/<int:endpoint_id>": (
+        ADMIN_OBJECT,
+        {"endpoint_id": "webhook_endpoint"},
+    ),
+    "POST /bss/setup/webhooks/<int:endpoint_id>/<any(enable, disable):action>": (
+        ADMIN_OBJECT,
+        {"endpoint_id": "webhook_endpoint", "action": "webhook_action"},
+    ),
     # --- accounts and people (issue 14): admins and operators see accounts, admins change them ---
     "GET /bss/accounts": (BSS, {}),
     "GET /bss/accounts/new": (ADMIN, {}),

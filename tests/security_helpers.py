@@ -25,20 +25,24 @@ from core.models import (
     Basket,
     BasketItem,
     Invoice,
+    Notification,
     Offer,
     OfferItem,
     OfferStatus,
     Order,
     OrderItem,
     OrderStatus,
+    OutboxItem,
     Plan,
     PriceList,
     Product,
     ProductType,
     Promotion,
+    ProvisioningTask,
     Subscription,
     Tenant,
     User,
+    WebhookEndpoint,
 )
 from tests.authz_matrix import HIDDEN, LOGIN, OK
 
@@ -346,6 +350,32 @@ OBJECTS = {
     "static_file": lambda s: "css/app.css",
     "preview_group": lambda s: _preview_state()[0],
     "preview_name": lambda s: _preview_state()[1],
+    # job queue (issue 16): the e-mail of customer A's placed manual order, and its outbox item
+    "notification": lambda s: _first(
+        s,
+        select(Notification.id)
+        .where(Notification.tenant_id == _tenant_id(s, "reseller"))
+        .order_by(Notification.id),
+    ),
+    "provisioning_task": lambda s: _first(
+        s,
+        select(ProvisioningTask.id)
+        .where(ProvisioningTask.tenant_id == _tenant_id(s, "reseller"))
+        .order_by(ProvisioningTask.id),
+    ),
+    "webhook_endpoint": lambda s: _first(
+        s,
+        select(WebhookEndpoint.id)
+        .where(WebhookEndpoint.tenant_id == _tenant_id(s, "reseller"))
+        .order_by(WebhookEndpoint.id),
+    ),
+    "webhook_action": lambda s: "disable",
+    "outbox_item": lambda s: _first(
+        s,
+        select(OutboxItem.id)
+        .where(OutboxItem.tenant_id == _tenant_id(s, "reseller"))
+        .order_by(OutboxItem.id),
+    ),
 }
 
 
@@ -459,6 +489,10 @@ def add_world_objects(session, email: str = "alice@acme.example") -> None:
     api_key_service.create_key(
         session, tenant_id, admin, name="ERP", user_id=admin.id, scope="read", expires_in_days=30
     )
+    # job queue (issue 16): a webhook endpoint of the demo tenant (never called in these tests)
+    from core.services import webhooks
+
+    webhooks.create_endpoint(session, tenant_id, "http://127.0.0.1:9/hooks", [])
 
 
 def _preview_state() -> tuple[str, str]:

@@ -288,7 +288,7 @@ def test_an_order_over_the_credit_limit_notifies_the_customer_and_the_manager(se
     checkout.place(session, bob.tenant_id, bob, order.id)
     hold = session.scalar(select(OrderHold).where(OrderHold.order_id == order.id))
     assert hold.reason == HoldReason.CREDIT_LIMIT and "€18.00" in hold.detail
-    assert count(session, Notification, order_id=order.id) == 2
+    assert count(session, Notification, order_id=order.id, kind="credit_limit") == 2
     assert count(session, Invoice, order_id=order.id) == 0
 
 

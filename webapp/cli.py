@@ -15,7 +15,10 @@ from webapp.extensions import db
 def register_cli(app: Flask) -> None:
     from webapp.cli_orders import register as register_orders_cli
 
-    register_orders_cli(app)  # flask orders run-due / flask orders worker
+    register_orders_cli(app)  # flask orders run-due
+    from webapp.cli_worker import register as register_worker_cli
+
+    register_worker_cli(app)  # flask worker (the job queue, issue 16)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if data exists.")

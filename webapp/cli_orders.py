@@ -1,12 +1,12 @@
-"""``flask orders run-due`` (one pass, for cron) and ``flask orders worker`` (a loop).
+"""``flask orders run-due``: one pass over the due scheduled orders, for cron.
 
-Both execute the scheduled orders whose date has come (PRODUCT.md 5.5). Running either twice
-at once is safe: each order is claimed under a row lock before it is executed.
+The job queue's workers (``flask worker``) run the same pass every minute
+(webapp/tasks.py ``run_scheduled_orders``). Running both at once is safe: each order is
+claimed under a row lock before it is executed (PRODUCT.md 5.5).
 """
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import click
@@ -47,30 +47,6 @@ def run_due(now_text: str | None):
     _echo(summary)
     if summary.errors:
         raise SystemExit(1)
-
-
-@orders_cli.command("worker")
-@click.option("--interval", default=30, show_default=True, type=click.IntRange(1, 3600))
-@click.option("--now", "now_text", help="Pretend it is this moment (ISO, UTC), for demos.")
-@click.option("--max-runs", type=int, default=None, help="Stop after this many passes.")
-def worker(interval: int, now_text: str | None, max_runs: int | None):
-    """Run forever: a pass every --interval seconds (Ctrl-C or SIGTERM stops it)."""
-    fixed_now = _parse_now(now_text)
-    runs = 0
-    try:
-        while max_runs is None or runs < max_runs:
-            try:
-                summary = scheduling.run_due(db.session, now=fixed_now)
-                if summary.executed or summary.returned or summary.errors:
-                    _echo(summary)
-            finally:
-                db.session.remove()
-            runs += 1
-            if max_runs is not None and runs >= max_runs:
-                break
-            time.sleep(interval)
-    except KeyboardInterrupt:
-        click.echo("worker stopped")
 
 
 def register(app: Flask) -> None:

@@ -52,6 +52,19 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "cloudshop"),
         # public API (issue 18): calls per API key, on the limiter's storage
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600/minute"),
+        # job queue and e-mail (issue 16)
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "QUEUE_STORAGE": os.environ.get("QUEUE_STORAGE", ""),  # "memory" for tests
+        "QUEUE_NAME": os.environ.get("QUEUE_NAME", "cloudshop"),  # the queue's key in Redis
+        # how long a worker holds an outbox item before another may take it over
+        "OUTBOX_LEASE_SECONDS": int(os.environ.get("OUTBOX_LEASE_SECONDS") or 300),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 25),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        # where vendors call back (the sandbox vendor's answers), and its shared secret
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "SANDBOX_VENDOR_SECRET": os.environ.get("SANDBOX_VENDOR_SECRET") or None,
         "TEMPLATES_AUTO_RELOAD": development,
         "PREFERRED_URL_SCHEME": "http" if development else "https",
     }

@@ -1,14 +1,31 @@
-"""E-mails rendered from templates (issue 14): ``webapp/templates/emails/<kind>.txt``, one file
-per e-mail with a ``subject`` and a ``body`` block, plain text. The use cases receive
-:func:`render_email` and write the result with ``notify`` (never a link in a log)."""
+"""E-mails rendered from templates, delivered by the job queue through
+:func:`core.services.notifications.notify` (never a link only in a log).
+
+- Order and operations messages (issue 16): ``email/<name>.txt`` and ``email/<name>.html``,
+  rendered by :func:`make_renderer`, which the application factory installs as the
+  notifications renderer.
+- Invitations, password resets and e-mail confirmations (issue 14): ``emails/<kind>.txt``, one
+  file per e-mail with a ``subject`` and a ``body`` block, rendered by :func:`render_email`; the
+  people use cases receive it through :func:`mailer`.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import Flask, current_app, url_for
 
 from core.rules.roles import ROLE_LABELS
 from core.services.people import Mailer
 from webapp.web import render_block
+
+
+def make_renderer(app: Flask):
+    def render(name: str, context: dict) -> tuple[str, str]:
+        env = app.jinja_env
+        text = env.get_template(f"email/{name}.txt").render(**context)
+        html = env.get_template(f"email/{name}.html").render(**context)
+        return text.strip() + "\n", html
+
+    return render
 
 
 def template_of(kind: str) -> str:

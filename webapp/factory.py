@@ -72,9 +72,21 @@ def create_app(overrides: dict | None = None) -> Flask:
     from webapp.cli import register_cli
 
     register_cli(app)
-    if not app.debug and not app.testing:
+    _init_queue(app)
+    if not app.testing:
+        # INFO in development too: the log is where development e-mails are shown
         logging.basicConfig(level=logging.INFO)
     return app
+
+
+def _init_queue(app: Flask) -> None:
+    """The job queue, the outbox's dispatcher and the e-mail renderer (issue 16)."""
+    from core.services import notifications
+    from webapp import tasks
+    from webapp.emails import make_renderer
+
+    tasks.init_app(app)
+    notifications.configure(renderer=make_renderer(app), sender=app.config.get("MAIL_FROM"))
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -83,6 +95,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(storefront_bp)
     app.register_blueprint(bss_bp, url_prefix="/bss")
+    from webapp.callbacks import bp as callbacks_bp  # vendors' answers (issue 16)
+
+    app.register_blueprint(callbacks_bp)
     if app.config.get("DEVELOPMENT") or app.testing:
         # designers' template preview (webapp/preview.py): never registered in production
         from webapp.preview import bp as preview_bp

@@ -180,6 +180,9 @@ GROUPS = {
     "errors": "Error pages",
     "design": "Design system",
     "emails": "E-mails",  # accounts and people (issue 14)
+    # job queue (issue 16)
+    "queue": "Job queue",
+    "email": "E-mails",
 }
 
 
@@ -2774,4 +2777,9 @@ from bss_admin.api_keys import preview as _api_keys_preview  # noqa: E402,F401
 
 # isort: split
 # --- accounts and people (issue 14): their states live beside them ---------------------------
-from webapp import preview_accounts, preview_people  # noqa: E402,F401
+# --- job queue and e-mails (issue 16): states in their own module ----------------------------
+from webapp import (  # noqa: E402,F401
+    preview_accounts,
+    preview_people,
+    preview_queue,  # noqa: E402,F401
+)

@@ -26,6 +26,7 @@ from core.models import (
     User,
 )
 from core.rules.statuses import OrderStatusType, StorefrontType
+from core.services import order_messages
 from core.services.errors import Conflict, NotFound
 from core.services.statuses import StatusBook, set_order_status
 
@@ -195,6 +196,7 @@ def cancel_order(
             actor_name=actor_name,
             note="Canceled by the customer on the Storefront",
         )
+        order_messages.canceled(session, order, now)
         return order
 
 

@@ -43,7 +43,7 @@ from core.rules import scheduling_window as window_rules
 from core.rules.placement import Decision, PlacementFacts
 from core.rules.statuses import StatusKey, StorefrontType
 from core.services import basket as basket_service
-from core.services import catalogue, notifications
+from core.services import catalogue, notifications, order_messages
 from core.services import payments as pay
 from core.services.audit import record_order_event
 from core.services.catalogue import ON_SALE
@@ -562,6 +562,11 @@ def _apply_decision(
                 )
             )
         _notify_holds(session, order, decision)
+        # who else is told (issue 16): the reseller asked to approve, or the customer
+        if decision.status_key == StatusKey.PENDING_RESELLER_APPROVAL:
+            order_messages.approval_requested(session, order, now)
+        elif decision.status_key != StatusKey.SCHEDULED:
+            order_messages.submitted(session, order, now)
         session.flush()
         return None
     if decision.charge and order.payment_method == PaymentMethod.CARD:
@@ -691,6 +696,7 @@ def _record_result(session, order, payment, result, now, actor) -> None:
         note=texts.HOLD_PLACED_NOTE.format(hold=texts.HOLD_LABELS[HoldReason.PAYMENT_FAILED])
         + f" ({result.message or result.status})",
     )
+    order_messages.payment_failed(session, order, result.message or result.status, now)
 
 
 def proceed_after_holds(

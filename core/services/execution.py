@@ -37,7 +37,7 @@ from core.models import (
 from core.rules import execution_plan as plan_rules
 from core.rules.execution_plan import ExecutionPlanError, LineState
 from core.rules.statuses import OrderStatusType
-from core.services import backorders
+from core.services import backorders, order_messages, provisioning
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.statuses import StatusBook, set_order_status
@@ -274,6 +274,7 @@ def apply_execution(
             note="Partially executed",
         )
     backorders.record_backorders(session, order, plan, now)
+    order_messages.executed(session, order, invoice, sub_order=sub_order, fully=fully, now=now)
     session.flush()
     return ExecutionResult(order, sub_order, invoice, dict(plan), fully)
 
@@ -339,12 +340,13 @@ def _apply_to_subscriptions(
     new_items: list[OrderItem] = []
     new_rows: list[dict] = []
 
-    def task(subscription_id, action):
+    def task(subscription_id, action, product_id):
         tasks.append(
             {
                 "tenant_id": order.tenant_id,
                 "order_id": target.id,
                 "subscription_id": subscription_id,
+                "product_id": product_id,
                 "action": action,
                 "status": "started",
                 "created_at": now,
@@ -360,7 +362,7 @@ def _apply_to_subscriptions(
         if item.kind != ItemKind.NEW or item.subscription_id:
             continue
         if one_off(item):
-            task(None, "deliver")
+            task(None, "deliver", item.product_id)
             continue
         trial_days = products[item.product_id].trial_days if item.trial else None
         new_items.append(item)
@@ -400,7 +402,7 @@ def _apply_to_subscriptions(
                     "order_id": target.id,
                 }
             )
-            task(subscription_id, item.kind)
+            task(subscription_id, item.kind, item.product_id)
         _insert_many(session, SubscriptionHistory, history)
     done = {item.id for item in new_items}
     for item_id, quantity in sorted(plan.items()):
@@ -408,8 +410,13 @@ def _apply_to_subscriptions(
         if item_id in done or (item.kind == ItemKind.NEW and one_off(item)):
             continue  # created above, or a one-off delivery whose task is already there
         subscription = _change_subscription(session, order, target, item, quantity, now)
-        task(subscription.id if subscription else None, item.kind)
+        task(
+            subscription.id if subscription else None,
+            item.kind,
+            item.target_product_id or item.product_id,
+        )
     _insert_many(session, ProvisioningTask, tasks)
+    provisioning.queue_tasks(session, order.tenant_id, target.id, now)
 
 
 def _insert_many(session: Session, model, rows: list[dict]) -> None:

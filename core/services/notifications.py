@@ -1,18 +1,45 @@
 """Outgoing notifications: a Notification row per message, written in the caller's
-transaction, and a log line. E-mail delivery (when MAIL_SERVER is configured) is left to a
-sender that reads unsent rows; in development the log is the mailbox."""
+transaction with an outbox item, so a worker sends it once the transaction commits (see
+:mod:`core.services.outbox` and :mod:`core.services.mail`).
+
+Bodies: ``body`` is the plain text; the HTML body comes from the renderer the application
+installs (:func:`configure`), from ``template`` and ``context`` when given, else from the
+generic message layout around ``body``. A tenant may turn off a kind of message
+(:mod:`core.rules.notifications`); ``notify`` then records nothing and returns None.
+"""
 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.db import utcnow
-from core.models import Notification
+from core.db import utcnow, write_transaction
+from core.models import Notification, NotificationSetting
+from core.rules import notifications as rules
+from core.services import outbox
 
 log = logging.getLogger("cloudshop.notifications")
+
+EMAIL = "email"  # the outbox kind
+# renderer(template name, context) -> (plain text, html); the application installs it
+Renderer = Callable[[str, dict], tuple[str, str]]
+GENERIC_TEMPLATE = "message"
+
+_renderer: Renderer | None = None
+_message_domain = "cloudshop.example"
+
+
+def configure(*, renderer: Renderer | None, sender: str | None = None) -> None:
+    """Install the body renderer and take the Message-ID domain from the sender address."""
+    global _renderer, _message_domain
+    _renderer = renderer
+    if sender and "@" in sender:
+        _message_domain = sender.rsplit("@", 1)[1].strip("> ") or _message_domain
 
 
 def notify(
@@ -24,17 +51,74 @@ def notify(
     body: str,
     order_id: int | None = None,
     now: datetime | None = None,
-) -> Notification:
-    """Record one message for ``recipient`` (an e-mail address) and log it."""
+    *,
+    html: str | None = None,
+    template: str | None = None,
+    context: dict | None = None,
+) -> Notification | None:
+    """Record one message for ``recipient`` (an e-mail address), to be sent after commit."""
+    if not rules.is_enabled(kind, turned_off(session, tenant_id)):
+        log.info("notification %s to %s not sent: turned off by the tenant", kind, recipient)
+        return None
+    text = body
+    if _renderer is not None and html is None:
+        values = {"subject": subject, "body": body, **(context or {})}
+        text, html = _renderer(template or GENERIC_TEMPLATE, values)
     note = Notification(
         tenant_id=tenant_id,
         at=now or utcnow(),
         kind=kind,
         recipient=recipient,
         subject=subject,
-        body=body,
+        body=text,
+        html_body=html,
         order_id=order_id,
+        message_id=f"<{uuid.uuid4().hex}@{_message_domain}>",
     )
     session.add(note)
+    session.flush()
+    outbox.add(session, tenant_id, EMAIL, note.id, now=now)
     log.info("notification %s to %s: %s", kind, recipient, subject)
     return note
+
+
+# --- the tenant's settings (BSS Setup > Notifications) ---------------------------------------
+
+
+def turned_off(session: Session, tenant_id: int) -> frozenset[str]:
+    return frozenset(
+        session.scalars(
+            select(NotificationSetting.kind).where(
+                NotificationSetting.tenant_id == tenant_id,
+                NotificationSetting.enabled.is_(False),
+            )
+        )
+    )
+
+
+def settings(session: Session, tenant_id: int) -> dict[str, bool]:
+    """Every configurable kind with whether it is sent, in display order."""
+    off = turned_off(session, tenant_id)
+    return {kind: kind not in off for kind in rules.CONFIGURABLE}
+
+
+def save_settings(session: Session, tenant_id: int, enabled: set[str]) -> dict[str, bool]:
+    """Turn on exactly the kinds in ``enabled`` (unknown kinds are ignored); idempotent."""
+    with write_transaction(session):
+        rows = {
+            row.kind: row
+            for row in session.scalars(
+                select(NotificationSetting)
+                .where(NotificationSetting.tenant_id == tenant_id)
+                .with_for_update()
+            )
+        }
+        for kind in rules.CONFIGURABLE:
+            on = kind in enabled
+            row = rows.get(kind)
+            if row is None:
+                if not on:
+                    session.add(NotificationSetting(tenant_id=tenant_id, kind=kind, enabled=False))
+            else:
+                row.enabled = on
+    return settings(session, tenant_id)

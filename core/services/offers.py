@@ -34,6 +34,7 @@ from core.models import (
 from core.rules import offers as rules
 from core.rules.execution import bundle_execution_type
 from core.rules.statuses import OfferStatusType
+from core.services import webhooks
 from core.services.audit import actor_label
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.order_factory import ItemSpec, build_order
@@ -297,6 +298,13 @@ def update_offer(
             offer.status_id = status.id
             offer.status = status
             _event(session, offer, actor, texts.OFFER_EVENT_STATUS, previous, status.id, now)
+            webhooks.emit(
+                session,
+                tenant_id,
+                "offer.status_changed",
+                {"offer_id": offer.id, "number": offer.number, "status": status.description},
+                now,
+            )
     return offer
 
 

@@ -38,7 +38,7 @@ from core.rules import permissions
 from core.rules.execution_plan import ExecutionPlanError, LineState
 from core.rules.permissions import Action, OrderFacts
 from core.rules.statuses import OrderStatusType
-from core.services import execution, pricing, sharing
+from core.services import execution, order_messages, pricing, sharing
 from core.services import promotions as promotion_service
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -829,6 +829,7 @@ def cancel_order(
         require(facts, Action.CANCEL)
         canceled = StatusBook.load(session, tenant_id).canceled()
         _cancel(order, canceled, actor, now, session, "Canceled in the BSS")
+        order_messages.canceled(session, order, now)
         return order
 
 

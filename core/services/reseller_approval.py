@@ -19,7 +19,7 @@ from core.db import utcnow, write_transaction
 from core.enums import AccountKind, HoldReason
 from core.models import Account, Order, OrderItem, OrderStatus, User
 from core.rules.statuses import OrderStatusType, StatusKey, StorefrontType
-from core.services import scheduling
+from core.services import order_messages, scheduling
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.services.execution import lock_order
@@ -140,6 +140,7 @@ def approve(
                 actor=actor,
                 note=texts.RESELLER_APPROVED_NOTE.format(reason=reason),
             )
+        order_messages.approval_decided(session, order, True, None, now)
         proceed(session, order, now, actor=actor)
     return order
 
@@ -185,14 +186,5 @@ def reject(
             actor=actor,
             note=texts.RESELLER_REJECTED_NOTE.format(reason=reason),
         )
-        customer = session.get(Account, order.account_id)
-        scheduling.notify_customer(
-            session,
-            order,
-            customer,
-            kind="order_rejected_by_reseller",
-            subject=texts.RESELLER_REJECTED_SUBJECT.format(number=order.number),
-            body=texts.RESELLER_REJECTED_BODY.format(number=order.number, reason=reason),
-            now=now,
-        )
+        order_messages.approval_decided(session, order, False, reason, now)
     return order

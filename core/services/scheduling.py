@@ -34,8 +34,9 @@ from core.models import (
     User,
 )
 from core.rules import scheduling as rules
+from core.rules.notifications import SCHEDULED_FAILED
 from core.rules.statuses import OrderStatusType, StatusKey
-from core.services import billing
+from core.services import billing, order_messages
 from core.services import promotions as promotion_service
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, NotFound, ValidationFailed
@@ -348,7 +349,7 @@ def _return_to_submitted(session, order, account, reason, detail, now, actor, ac
         session,
         order,
         account,
-        kind=f"order_{reason}",
+        kind=SCHEDULED_FAILED,
         subject=texts.SCHEDULE_FAILED_SUBJECT.format(number=order.number),
         body=texts.SCHEDULE_FAILED_BODY.format(number=order.number, reason=detail),
         now=now,
@@ -444,4 +445,5 @@ def cancel_scheduled(
             actor=actor,
             note=texts.SCHEDULE_CANCELED_NOTE,
         )
+        order_messages.canceled(session, order, now)
     return order

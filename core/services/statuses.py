@@ -154,6 +154,19 @@ def set_order_status(
         to_status_id=status.id,
         note=note,
     )
+    from core.services import webhooks  # events for the tenant's other systems (issue 16)
+
+    webhooks.emit(
+        session,
+        order.tenant_id,
+        "order.status_changed",
+        {
+            "order_id": order.id,
+            "number": order.number,
+            "status": status.description,
+            "status_type": status.type,
+        },
+    )
 
 
 def status_colors(session: Session, tenant_id: int) -> list[str]:

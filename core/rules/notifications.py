@@ -1,0 +1,49 @@
+"""Who gets which message (issue 16, PRODUCT.md 11): the kinds a tenant can turn off.
+
+Every kind is on by default; a kind that is not listed here (a password reset, an invitation)
+is always sent. The labels live in :mod:`core.texts`.
+"""
+
+from __future__ import annotations
+
+MANUAL_ORDER = "manual_order"  # operations: a new order to execute by hand
+ORDER_SUBMITTED = "order_submitted"  # customer
+ORDER_EXECUTED = "order_executed"  # customer, with the invoice
+ORDER_PARTIALLY_DELIVERED = "order_partially_delivered"  # customer
+ORDER_CANCELED = "order_canceled"  # customer
+PAYMENT_FAILED = "payment_failed"  # customer
+SCHEDULED_EXECUTED = "scheduled_executed"  # customer
+SCHEDULED_FAILED = "scheduled_failed"  # customer
+CREDIT_LIMIT = "credit_limit"  # customer and account manager
+APPROVAL_REQUESTED = "approval_requested"  # the standard reseller
+APPROVAL_DECIDED = "approval_decided"  # customer
+BACKORDER_CREATED = "backorder_created"  # the distributor
+
+CONFIGURABLE = (
+    MANUAL_ORDER,
+    ORDER_SUBMITTED,
+    ORDER_EXECUTED,
+    ORDER_PARTIALLY_DELIVERED,
+    ORDER_CANCELED,
+    PAYMENT_FAILED,
+    SCHEDULED_EXECUTED,
+    SCHEDULED_FAILED,
+    CREDIT_LIMIT,
+    APPROVAL_REQUESTED,
+    APPROVAL_DECIDED,
+    BACKORDER_CREATED,
+)
+
+
+def is_enabled(kind: str, turned_off: set[str] | frozenset[str]) -> bool:
+    """A configurable kind is sent unless the tenant turned it off; others always are."""
+    return kind not in CONFIGURABLE or kind not in turned_off
+
+
+def execution_kind(*, partial: bool, fully: bool, scheduled: bool) -> str:
+    """The message an execution sends: a part delivered, a scheduled order run, or executed."""
+    if partial and not fully:
+        return ORDER_PARTIALLY_DELIVERED
+    if scheduled:
+        return SCHEDULED_EXECUTED
+    return ORDER_EXECUTED

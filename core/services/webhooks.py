@@ -1,0 +1,245 @@
+"""Webhooks (issue 16): per-tenant endpoints receive signed events (Standard Webhooks).
+
+:func:`emit`, inside a use case's transaction, writes one :class:`WebhookDelivery` per enabled
+endpoint subscribed to the event, with an outbox item; a worker posts it (:func:`deliver`),
+signed with the endpoint's secret (:mod:`core.rules.webhooks`). A 2xx answer delivers it; any
+other answer or a network error is retried by the queue with back-off. After
+:data:`core.rules.webhooks.DISABLE_AFTER` failed attempts in a row the endpoint is disabled and
+the tenant's admins are told; deliveries to a disabled endpoint are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import texts
+from core.db import utcnow, write_transaction
+from core.enums import Role, UserKind
+from core.models import OutboxItem, User, WebhookDelivery, WebhookEndpoint
+from core.rules import webhooks as rules
+from core.services import outbox
+from core.services.errors import NotFound, ValidationFailed
+from core.services.notifications import notify
+
+KIND = "webhook"  # the outbox kind
+DELIVERED = "delivered"
+PENDING = "pending"
+RETRYING = "retrying"
+SKIPPED = "skipped"
+
+# post(url, headers, body) -> HTTP status code; raises on a network error
+Post = Callable[[str, dict, str], int]
+
+
+class DeliveryFailed(RuntimeError):
+    pass
+
+
+def emit(
+    session: Session, tenant_id: int, event_type: str, data: dict, now: datetime | None = None
+) -> int:
+    """Inside the caller's transaction: one delivery per subscribed, enabled endpoint."""
+    now = now or utcnow()
+    endpoints = session.scalars(
+        select(WebhookEndpoint).where(
+            WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.enabled.is_(True)
+        )
+    ).all()
+    count = 0
+    for endpoint in endpoints:
+        if not rules.subscribed(endpoint.events, event_type):
+            continue
+        message_id = f"msg_{uuid.uuid4().hex}"
+        body = json.dumps(
+            {"type": event_type, "timestamp": now.isoformat(), "data": data},
+            separators=(",", ":"),
+            default=str,
+        )
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint.id,
+            event_type=event_type,
+            message_id=message_id,
+            payload=body,
+            status=PENDING,
+            attempts=0,
+            created_at=now,
+        )
+        session.add(delivery)
+        session.flush()
+        outbox.add(session, tenant_id, KIND, delivery.id, now=now)
+        count += 1
+    return count
+
+
+def http_post(url: str, headers: dict, body: str, timeout: float = 10.0) -> int:
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def deliver(session: Session, item: OutboxItem, post: Post = http_post) -> str:
+    """The outbox handler for ``webhook`` items."""
+    delivery = session.get(WebhookDelivery, item.ref_id, populate_existing=True)
+    endpoint = session.get(WebhookEndpoint, delivery.endpoint_id, populate_existing=True)
+    session.expunge_all()
+    session.rollback()
+    if delivery.status == DELIVERED:
+        return DELIVERED
+    if not endpoint.enabled:
+        _finish(session, delivery.id, SKIPPED, None, texts.WEBHOOK_SKIPPED_DISABLED)
+        return SKIPPED
+    timestamp = int(utcnow().timestamp())
+    headers = rules.headers(endpoint.secret, delivery.message_id, timestamp, delivery.payload)
+    code: int | None = None
+    error: str | None = None
+    try:
+        code = post(endpoint.url, headers, delivery.payload)
+    except Exception as failure:  # the network: retried
+        error = f"{type(failure).__name__}: {failure}"
+    if code is not None and 200 <= code < 300:
+        _finish(session, delivery.id, DELIVERED, code, None, endpoint_ok=endpoint.id)
+        return DELIVERED
+    error = error or texts.WEBHOOK_HTTP_ERROR.format(code=code)
+    _record_failure(session, delivery.id, endpoint.id, code, error)
+    raise DeliveryFailed(error)
+
+
+def _finish(session, delivery_id, status, code, error, *, endpoint_ok=None) -> None:
+    with write_transaction(session):
+        delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        delivery.status = status
+        delivery.attempts += 1 if status != SKIPPED else 0
+        delivery.response_code = code
+        delivery.last_error = error
+        if status == DELIVERED:
+            delivery.delivered_at = utcnow()
+        if endpoint_ok is not None:
+            endpoint = session.get(WebhookEndpoint, endpoint_ok, with_for_update=True)
+            endpoint.consecutive_failures = 0
+
+
+def _record_failure(session, delivery_id, endpoint_id, code, error) -> None:
+    with write_transaction(session):
+        delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        delivery.status = RETRYING
+        delivery.attempts += 1
+        delivery.response_code = code
+        delivery.last_error = error
+        endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
+        endpoint.consecutive_failures += 1
+        if endpoint.enabled and rules.should_disable(endpoint.consecutive_failures):
+            endpoint.enabled = False
+            endpoint.disabled_reason = texts.WEBHOOK_DISABLED_REASON.format(
+                count=endpoint.consecutive_failures, error=error
+            )
+            _tell_admins(session, endpoint)
+
+
+def _tell_admins(session: Session, endpoint: WebhookEndpoint) -> None:
+    admins = session.scalars(
+        select(User.email).where(
+            User.tenant_id == endpoint.tenant_id,
+            User.kind == UserKind.BSS,
+            User.role == Role.ADMIN,
+        )
+    ).all()
+    for email in admins:
+        notify(
+            session,
+            endpoint.tenant_id,
+            "webhook_disabled",
+            email,
+            texts.WEBHOOK_DISABLED_SUBJECT.format(url=endpoint.url),
+            endpoint.disabled_reason,
+        )
+
+
+# --- the BSS side (Setup › Webhooks) ---------------------------------------------------------
+
+
+def _clean_url(url: str | None) -> str:
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
+        raise ValidationFailed(texts.WEBHOOK_URL_INVALID, {"url": [texts.WEBHOOK_URL_INVALID]})
+    return url
+
+
+def create_endpoint(
+    session: Session, tenant_id: int, url: str | None, events: list[str]
+) -> WebhookEndpoint:
+    url = _clean_url(url)
+    unknown = [e for e in events if e not in rules.EVENT_TYPES]
+    if unknown:
+        raise ValidationFailed(
+            texts.WEBHOOK_EVENTS_INVALID, {"events": [texts.WEBHOOK_EVENTS_INVALID]}
+        )
+    with write_transaction(session):
+        endpoint = WebhookEndpoint(
+            tenant_id=tenant_id,
+            url=url,
+            secret=rules.new_secret(),
+            events=",".join(events),
+            enabled=True,
+            consecutive_failures=0,
+            created_at=utcnow(),
+        )
+        session.add(endpoint)
+    return endpoint
+
+
+def list_endpoints(session: Session, tenant_id: int) -> list[WebhookEndpoint]:
+    return list(
+        session.scalars(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.tenant_id == tenant_id)
+            .order_by(WebhookEndpoint.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class EndpointDetail:
+    endpoint: WebhookEndpoint
+    deliveries: list[WebhookDelivery]
+
+
+def endpoint_detail(session: Session, tenant_id: int, endpoint_id: int) -> EndpointDetail:
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.tenant_id != tenant_id:
+        raise NotFound(texts.WEBHOOK_NOT_FOUND)
+    deliveries = session.scalars(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .order_by(WebhookDelivery.id.desc())
+        .limit(100)
+    ).all()
+    return EndpointDetail(endpoint, list(deliveries))
+
+
+def set_enabled(
+    session: Session, tenant_id: int, endpoint_id: int, enabled: bool
+) -> WebhookEndpoint:
+    """Turn an endpoint on (its failure count starts again) or off; idempotent."""
+    with write_transaction(session):
+        endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
+        if endpoint is None or endpoint.tenant_id != tenant_id:
+            raise NotFound(texts.WEBHOOK_NOT_FOUND)
+        endpoint.enabled = enabled
+        if enabled:
+            endpoint.consecutive_failures = 0
+            endpoint.disabled_reason = None
+    return endpoint

@@ -1,0 +1,207 @@
+"""Webhooks (issue 16): per-tenant endpoints receive signed events (Standard Webhooks) over real
+HTTP (a receiver in this process), retried with back-off, logged per endpoint, disabled after
+repeated failures with a notice to the admins. Both engines."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select
+
+from core.db import utcnow
+from core.models import Notification, OutboxItem, WebhookDelivery, WebhookEndpoint
+from core.rules import webhooks as rules
+from core.services import execution, webhooks
+from tests.conftest import demo_manual_order, login, text_of
+from tests.queue_helpers import demo_tenant_id
+from webapp import tasks
+
+
+@pytest.fixture(autouse=True)
+def _nothing_queued_but_ours(request):
+    if "demo" in request.fixturenames:
+        request.getfixturevalue("demo")
+        tasks.huey.flush()
+
+
+class Receiver:
+    """A real HTTP server on a free local port that records what it receives."""
+
+    def __init__(self):
+        self.received: list[tuple[dict, str]] = []
+        self.answer = 204
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                receiver.received.append((headers, body))
+                self.send_response(receiver.answer)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _endpoint(session, url, events=()):
+    endpoint = webhooks.create_endpoint(session, demo_tenant_id(session), url, list(events))
+    session.rollback()
+    return endpoint
+
+
+def _execute_demo_order(session):
+    order = demo_manual_order(session)
+    execution.execute_order(session, order.tenant_id, order.id)
+    return order
+
+
+def test_the_signature_matches_the_specifications_example():
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    body = '{"test": 2432232314}'
+    assert rules.signature(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body) == (
+        "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    )
+
+
+def test_an_order_event_reaches_a_real_receiver_signed_once(app, session, demo):
+    with Receiver() as receiver:
+        endpoint = _endpoint(session, receiver.url, ["order.status_changed"])
+        order = _execute_demo_order(session)
+        tasks.run_queued()
+        tasks.relay_outbox.call_local()
+        tasks.run_queued()
+    assert receiver.received, "nothing was delivered"
+    ids = [headers["webhook-id"] for headers, _ in receiver.received]
+    assert len(ids) == len(set(ids))  # each event once
+    for headers, body in receiver.received:
+        assert rules.verify(endpoint.secret, headers, body, int(utcnow().timestamp()))
+        event = json.loads(body)
+        assert event["type"] == "order.status_changed"  # only what it subscribed to
+    assert any(json.loads(b)["data"]["number"] == order.number for _, b in receiver.received)
+    delivered = session.scalars(
+        select(WebhookDelivery.status).where(WebhookDelivery.endpoint_id == endpoint.id)
+    ).all()
+    assert delivered and set(delivered) == {webhooks.DELIVERED}
+
+
+def test_a_failing_receiver_is_retried_with_back_off_then_delivered(app, session, demo):
+    from core.services import outbox
+
+    with Receiver() as receiver:
+        receiver.answer = 503
+        endpoint = _endpoint(session, receiver.url, ["backorder.created"])
+        _execute_demo_order(session)  # order events: this endpoint did not subscribe to them
+        unsubscribed = session.scalars(
+            select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+        ).all()
+        assert unsubscribed == []
+        from core.db import write_transaction
+
+        with write_transaction(session):
+            webhooks.emit(session, endpoint.tenant_id, "backorder.created", {"number": "SO1"})
+        session.rollback()
+        tasks.run_queued()
+        delivery = session.scalar(
+            select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+        )
+        item = session.scalar(
+            select(OutboxItem).where(OutboxItem.kind == "webhook", OutboxItem.ref_id == delivery.id)
+        )
+        session.rollback()
+        assert delivery.status == webhooks.RETRYING and delivery.response_code == 503
+        assert item.status == "pending" and item.next_attempt_at > utcnow()
+        receiver.answer = 200
+        outcome = outbox.process(
+            session, item.id, tasks._handlers(), "w2", now=item.next_attempt_at
+        )
+    assert outcome.status == "done"
+    session.expire_all()
+    delivery = session.get(WebhookDelivery, delivery.id)
+    assert delivery.status == webhooks.DELIVERED and delivery.attempts == 2
+    assert len(receiver.received) == 2
+    assert receiver.received[0][0]["webhook-id"] == receiver.received[1][0]["webhook-id"]
+
+
+def test_an_endpoint_failing_again_and_again_is_disabled_and_the_admins_told(
+    app, session, demo, monkeypatch
+):
+    from core.db import write_transaction
+
+    monkeypatch.setattr(rules, "DISABLE_AFTER", 3)
+    with Receiver() as receiver:
+        receiver.answer = 500
+        endpoint = _endpoint(session, receiver.url)
+        with write_transaction(session):
+            for n in range(3):
+                webhooks.emit(session, endpoint.tenant_id, "offer.status_changed", {"n": n})
+        session.rollback()
+        tasks.run_queued()
+        assert len(receiver.received) == 3
+        with write_transaction(session):
+            webhooks.emit(session, endpoint.tenant_id, "offer.status_changed", {"n": 4})
+        session.rollback()
+        tasks.run_queued()
+        assert len(receiver.received) == 3  # disabled: nothing more is sent
+    session.expire_all()
+    endpoint = session.get(WebhookEndpoint, endpoint.id)
+    assert not endpoint.enabled and "3 failed deliveries" in endpoint.disabled_reason
+    notices = session.scalars(
+        select(Notification.recipient).where(Notification.kind == "webhook_disabled")
+    ).all()
+    assert "admin@skyline.example" in notices
+
+
+def test_admins_add_an_endpoint_and_read_its_delivery_log(app, client, session, demo):
+    login(client, "admin@skyline.example")
+    refused = client.post("/bss/setup/webhooks", data={"url": "ftp://x", "events": []})
+    assert refused.status_code == 422 and texts_url_invalid() in text_of(refused)
+    assert session.scalar(select(WebhookEndpoint.id)) is None
+    added = client.post(
+        "/bss/setup/webhooks",
+        data={"url": "http://127.0.0.1:9/hooks", "events": ["order.status_changed"]},
+    )
+    assert added.status_code == 303
+    page = text_of(client.get(added.headers["Location"]))
+    endpoint = session.scalar(select(WebhookEndpoint))
+    assert endpoint.secret.startswith("whsec_") and endpoint.secret in page
+    client.post(f"/bss/setup/webhooks/{endpoint.id}/disable")
+    session.expire_all()
+    assert session.get(WebhookEndpoint, endpoint.id).enabled is False
+    assert "Disabled" in text_of(client.get(f"/bss/setup/webhooks/{endpoint.id}"))
+
+
+def test_another_tenants_endpoint_is_not_found(app, client, session, demo):
+    endpoint = _endpoint(session, "http://127.0.0.1:9/hooks")
+    login(client, "admin@nimbus.example")
+    assert client.get(f"/bss/setup/webhooks/{endpoint.id}").status_code == 404
+    assert client.post(f"/bss/setup/webhooks/{endpoint.id}/disable").status_code == 404
+
+
+def texts_url_invalid():
+    from core import texts
+
+    return texts.WEBHOOK_URL_INVALID
+
+
+@pytest.mark.parametrize(
+    ("events", "event", "expected"),
+    [("", "order.status_changed", True), ("offer.status_changed", "order.status_changed", False)],
+)
+def test_an_endpoint_gets_only_what_it_subscribed_to(events, event, expected):
+    assert rules.subscribed(events, event) is expected

@@ -1,0 +1,38 @@
+"""``flask worker``: a job-queue worker (Huey's consumer) in this application (issue 16).
+
+Runs the tasks of webapp/tasks.py (outbox deliveries) and its periodic tasks (the outbox relay
+and the due scheduled orders, every minute). Start as many as you like, on as many machines as
+share the storage (``REDIS_URL``): every item is claimed under a lock before it is acted on.
+SIGINT stops it gracefully (the current jobs finish), SIGTERM at once (what it held goes back
+to the queue when its lease ends).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("worker")
+    @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64))
+    @click.option(
+        "--periodic/--no-periodic",
+        default=True,
+        show_default=True,
+        help="Also run the periodic tasks (relay, scheduled orders).",
+    )
+    def worker(threads: int, periodic: bool):
+        """Run a job-queue worker until stopped (Ctrl-C)."""
+        from webapp.tasks import huey
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        consumer = huey.create_consumer(
+            workers=threads,
+            worker_type="thread",
+            periodic=periodic,
+            check_worker_health=True,
+        )
+        consumer.run()

@@ -1,0 +1,185 @@
+"""Every background task of the job queue (issue 16), on Huey. Tasks only call core services.
+
+Storage: Redis when ``REDIS_URL`` is set (several web and worker machines), else a SQLite file
+in the instance folder (``instance/queue.sqlite3``: the demo and a single machine), in memory
+for the tests (``QUEUE_STORAGE=memory``, where :func:`run_queued` runs what was enqueued).
+Workers: ``flask worker`` (webapp/cli_worker.py).
+
+- :func:`deliver_outbox_item` does one outbox item (an e-mail ...), enqueued after the
+  use case's commit, and schedules its own retry with the back-off of core.rules.outbox;
+- :func:`relay_outbox` (every minute) enqueues items left behind by a process that died
+  between commit and enqueue, or by a worker that died while holding one;
+- :func:`run_scheduled_orders` (every minute) executes the scheduled orders that are due
+  (``flask orders run-due`` stays for cron).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import socket
+import threading
+import urllib.request
+from contextlib import contextmanager
+from datetime import timedelta
+
+from flask import Flask
+from huey import Huey, crontab
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+from core.connectors import Registry, load_registry
+from core.services import mail, notifications, outbox, provisioning, scheduling, webhooks
+from webapp.extensions import db
+
+log = logging.getLogger("cloudshop.tasks")
+
+# the storage is chosen by init_app from the app's settings; tasks are bound to this instance
+huey = Huey("cloudshop", results=False, utc=True, storage_class=MemoryStorage)
+_app: Flask | None = None
+_registry: Registry | None = None
+SANDBOX_ANSWER_DELAY = 3  # seconds before the sandbox vendor calls back
+
+
+def init_app(app: Flask) -> None:
+    """Bind the queue to ``app``: its storage, the outbox's dispatcher, the mail renderer."""
+    global _app, _registry
+    _app = app
+    huey.storage = _storage(app)
+    outbox.set_dispatcher(enqueue_outbox_items)
+    _registry = load_registry(
+        {"sandbox_secret": sandbox_secret(app), "answer_later": _sandbox_answers_later}
+    )
+
+
+def sandbox_secret(app: Flask) -> str:
+    return (
+        app.config.get("SANDBOX_VENDOR_SECRET")
+        or hmac.new(
+            app.config["SECRET_KEY"].encode(), b"sandbox-vendor", hashlib.sha256
+        ).hexdigest()
+    )
+
+
+def callback_url(task_id: int) -> str:
+    return f"{_app.config['PUBLIC_URL'].rstrip('/')}/provisioning/callback/{task_id}"
+
+
+def _storage(app: Flask):
+    kind = app.config.get("QUEUE_STORAGE") or ("memory" if app.testing else "")
+    name = app.config.get("QUEUE_NAME") or huey.name  # several shops on one Redis
+    if kind == "memory":
+        return MemoryStorage(name)
+    if app.config.get("REDIS_URL"):
+        return RedisStorage(name, url=app.config["REDIS_URL"])
+    path = app.config.get("QUEUE_SQLITE_PATH") or os.path.join(app.instance_path, "queue.sqlite3")
+    return SqliteStorage(name, filename=path)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+@contextmanager
+def _app_context():
+    if _app is None:
+        raise RuntimeError("webapp.tasks.init_app was not called")
+    with _app.app_context():
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+
+
+def mail_settings(app: Flask) -> mail.MailSettings:
+    config = app.config
+    return mail.MailSettings(
+        server=config.get("MAIL_SERVER") or None,
+        port=int(config.get("MAIL_PORT") or 25),
+        use_tls=bool(config.get("MAIL_USE_TLS")),
+        username=config.get("MAIL_USERNAME") or None,
+        password=config.get("MAIL_PASSWORD") or None,
+        sender=config.get("MAIL_FROM") or "no-reply@cloudshop.example",
+        development=bool(config.get("DEVELOPMENT")),
+    )
+
+
+def _handlers() -> dict[str, outbox.Handler]:
+    settings = mail_settings(_app)
+    return {
+        notifications.EMAIL: lambda session, item: mail.deliver(session, item, settings),
+        provisioning.KIND: lambda session, item: provisioning.run(
+            session, item, _registry, callback_url
+        ),
+        webhooks.KIND: lambda session, item: webhooks.deliver(session, item),
+    }
+
+
+def enqueue_outbox_items(ids: list[int]) -> None:
+    for item_id in ids:
+        deliver_outbox_item(item_id)
+
+
+@huey.task()
+def deliver_outbox_item(item_id: int) -> str:
+    with _app_context() as session:
+        lease = timedelta(seconds=_app.config["OUTBOX_LEASE_SECONDS"])
+        outcome = outbox.process(session, item_id, _handlers(), worker_name(), lease=lease)
+    if outcome.status == "retry" and outcome.retry_at is not None:
+        deliver_outbox_item.schedule((item_id,), eta=outcome.retry_at)
+    return outcome.status
+
+
+def _sandbox_answers_later(url: str, body: bytes, signature: str) -> None:
+    sandbox_vendor_answers.schedule((url, body.decode(), signature), delay=SANDBOX_ANSWER_DELAY)
+
+
+@huey.task(retries=5, retry_delay=5)
+def sandbox_vendor_answers(url: str, body: str, signature: str) -> int:
+    """The sandbox vendor posts its signed answer to the callback URL (a real HTTP request)."""
+    from core.connectors.sandbox import SIGNATURE_HEADER
+
+    request = urllib.request.Request(
+        url,
+        data=body.encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", SIGNATURE_HEADER: signature},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (our own URL)
+        return response.status
+
+
+@huey.periodic_task(crontab(minute="*"))
+def relay_outbox() -> int:
+    with _app_context() as session:
+        ids = outbox.relay(session)
+    enqueue_outbox_items(ids)
+    if ids:
+        log.info("relay enqueued %s outbox item(s) left behind", len(ids))
+    return len(ids)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def run_scheduled_orders() -> None:
+    with _app_context() as session:
+        summary = scheduling.run_due(session)
+    if summary.executed or summary.returned or summary.errors:
+        log.info(
+            "scheduled orders: executed %s, returned %s, errors %s",
+            summary.executed,
+            summary.returned,
+            summary.errors,
+        )
+
+
+def run_queued(limit: int = 1000) -> int:
+    """Run what is in the queue now, in this thread (tests and the in-memory storage)."""
+    done = 0
+    while done < limit:
+        task = huey.dequeue()
+        if task is None:
+            break
+        huey.execute(task)
+        done += 1
+    return done
