@@ -243,3 +243,31 @@ def test_finance_lands_on_the_accounts_and_stays_out_of_the_catalogue(client, de
     assert client.get("/bss/accounts").status_code == 200
     assert client.get("/bss/catalogue/products").status_code == 403
     assert client.get("/bss/orders").status_code == 403
+
+
+def test_an_invitation_is_delivered_by_the_job_queue_into_the_development_mailbox(
+    app, client, demo, session
+):
+    """Issues 14 and 16 together: the invitation written by the use case is an outbox item that a
+    worker delivers (here the development mailbox), with its link, exactly once."""
+    from core.models import OutboxItem
+    from webapp import tasks
+
+    login(client, "admin@skyline.example")
+    assert _invite(client).status_code == 303
+    note = session.scalar(
+        select(Notification).where(Notification.recipient == "olivia@skyline.example")
+    )
+    item = session.scalar(
+        select(OutboxItem).where(OutboxItem.kind == "email", OutboxItem.ref_id == note.id)
+    )
+    assert item is not None
+    session.rollback()
+    tasks.run_queued()
+    tasks.run_queued()
+    session.expire_all()
+    assert session.get(OutboxItem, item.id).status == "done"
+    listing = text_of(client.get("/bss/mailbox"))
+    assert listing.count(note.subject) == 1
+    page = text_of(client.get(f"/bss/mailbox/{note.id}"))
+    assert "/bss/invitation/" in page
