@@ -39,6 +39,7 @@ from core.models import (
 from core.rules import basket as basket_rules
 from core.rules import credit as credit_rules
 from core.rules import placement
+from core.rules import pricing as pricing_rules
 from core.rules import scheduling_window as window_rules
 from core.rules.placement import Decision, PlacementFacts
 from core.rules.statuses import StatusKey, StorefrontType
@@ -54,8 +55,7 @@ from core.services.statuses import StatusBook, set_order_status
 
 
 def money(amount: Decimal, currency: str = "EUR") -> str:
-    symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency, currency + " ")
-    return f"{symbol}{amount:,.2f}"
+    return pricing_rules.format_money(amount, currency)  # the one money format
 
 
 def actor_name(user: User | None) -> str:
