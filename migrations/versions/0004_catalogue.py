@@ -1,8 +1,8 @@
 """catalogue back office: published and one-off/recurring products, plan commitment terms,
 fixed-amount and per-plan promotions, audit lookups (issue 15)
 
-Revision ID: 0006_catalogue
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-30 08:00:00
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-11-30 08:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_catalogue"
-down_revision = "0003_i13_prices"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

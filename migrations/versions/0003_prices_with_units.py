@@ -1,6 +1,6 @@
 """prices with their unit (issue 13): product.unit, the tenant's default price list
 
-Revision ID: 0003_i13_prices
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-30 08:00:00
 
@@ -9,7 +9,7 @@ Create Date: 2026-11-30 08:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_i13_prices"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

@@ -1,8 +1,8 @@
 """accounts and people (issue 14): VAT number and deactivation of accounts, the accounts list
 index by kind, the credit limit change record, teams of BSS users, two-factor sign-in, self-registration
 
-Revision ID: 0005_accounts_people
-Revises: 0002
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30 08:00:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 import core.db
 
-revision = "0005_accounts_people"
-down_revision = "0007_api_keys"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """public API (issue 18): API keys and the stored answers of idempotent POSTs
 
-Revision ID: 0007_api_keys
-Revises: 0006_catalogue
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-30 08:30:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 from core.db import UTCDateTime
 
-revision = "0007_api_keys"
-down_revision = "0006_catalogue"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """job queue: outbox, e-mail, notification settings, provisioning, webhooks (issue 16)
 
-Revision ID: 0004_job_queue
-Revises: 0002
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30 08:00:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 import core.db
 
-revision = "0004_job_queue"
-down_revision = "0005_accounts_people"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
