@@ -384,6 +384,27 @@ def _parse_schedule(
     return day
 
 
+def pending_card_payment(
+    order: Order, gateway_name: str, last4: str | None, key: str, now: datetime | None = None
+) -> Payment:
+    """The card payment row written before the gateway is called (claimed in one short
+    transaction, charged outside it): the checkout's charge and every Pay now attempt."""
+    payment = Payment(
+        tenant_id=order.tenant_id,
+        order_id=order.id,
+        amount=order.total,
+        currency=order.currency,
+        method=PaymentMethod.CARD,
+        status=pay.PENDING,
+        gateway=gateway_name,
+        card_last4=last4,
+        idempotency_key=key,
+    )
+    if now is not None:
+        payment.created_at = now
+    return payment
+
+
 def charge_key(order: Order) -> str:
     # the checkout's random key (unique per tenant) keeps it unique across databases too
     return f"t{order.tenant_id}-{order.idempotency_key or order.number}-charge"
@@ -571,16 +592,8 @@ def _apply_decision(
         return None
     if decision.charge and order.payment_method == PaymentMethod.CARD:
         session.add(
-            Payment(
-                tenant_id=order.tenant_id,
-                order_id=order.id,
-                amount=order.total,
-                currency=order.currency,
-                method=PaymentMethod.CARD,
-                status=pay.PENDING,
-                gateway=gateway.name,
-                card_last4=card.last4 if card else None,
-                idempotency_key=charge_key(order),
+            pending_card_payment(
+                order, gateway.name, card.last4 if card else None, charge_key(order)
             )
         )
         record_order_event(

@@ -25,7 +25,13 @@ from core.rules import payment_retry as rules
 from core.rules.statuses import StorefrontType
 from core.services import payments as pay
 from core.services.audit import record_order_event
-from core.services.checkout import actor_name, charge_key, charge_order, execute_paid
+from core.services.checkout import (
+    actor_name,
+    charge_key,
+    charge_order,
+    execute_paid,
+    pending_card_payment,
+)
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.execution import lock_order
 
@@ -122,20 +128,7 @@ def pay_now(
         if errors:
             raise ValidationFailed(next(iter(errors.values()))[0], errors)
         key = rules.attempt_key(base, attempt)
-        session.add(
-            Payment(
-                tenant_id=order.tenant_id,
-                order_id=order.id,
-                amount=order.total,
-                currency=order.currency,
-                method=PaymentMethod.CARD,
-                status=pay.PENDING,
-                gateway=gateway.name,
-                card_last4=details.last4,
-                idempotency_key=key,
-                created_at=now,
-            )
-        )
+        session.add(pending_card_payment(order, gateway.name, details.last4, key, now))
         record_order_event(
             session,
             order,
