@@ -20,11 +20,48 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def serving(command: list[str], env: dict, port: int, log: Path):
+    """Run ``command`` (a gunicorn) in its own process group until it answers on ``port``;
+    stop the whole group afterwards. Its output goes to ``log``."""
+    with open(log, "w") as output:
+        server = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        break
+                except OSError:
+                    assert server.poll() is None, log.read_text()
+                    time.sleep(0.2)
+            else:
+                pytest.fail("gunicorn did not start: " + log.read_text())
+            yield server
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=10)
+
+
 WRITERS = 25
 WRITES_EACH = 8  # 200 writes
 
@@ -116,34 +153,8 @@ def gunicorn_server(tmp_path):
         "5",
         "wsgi:app",
     ]
-    with open(log, "w") as output:
-        server = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    assert server.poll() is None, log.read_text()
-                    time.sleep(0.2)
-            else:
-                pytest.fail("gunicorn did not start: " + log.read_text())
-            yield {"url": f"http://127.0.0.1:{port}", "database": database, "log": log}
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=10)
+    with serving(command, env, port, log):
+        yield {"url": f"http://127.0.0.1:{port}", "database": database, "log": log}
 
 
 def test_four_gunicorn_workers_on_sqlite_take_200_concurrent_writes_without_locking(

@@ -9,20 +9,18 @@ the local Redis (127.0.0.1:6379) under a key prefix of its own, and is stopped a
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from core import texts
-from tests.test_security_gunicorn import Browser, free_port, prepare_database
+from tests.test_security_gunicorn import Browser, free_port, prepare_database, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -101,34 +99,8 @@ def production_server(tmp_path):
     env = _production_env(
         tmp_path, database, RATELIMIT_KEY_PREFIX=f"cloudshop-test-{uuid.uuid4().hex}"
     )
-    with open(log, "w") as output:
-        server = subprocess.Popen(
-            _gunicorn(port, access_log),
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    assert server.poll() is None, log.read_text()
-                    time.sleep(0.2)
-            else:
-                pytest.fail("gunicorn did not start: " + log.read_text())
-            yield {"url": f"http://127.0.0.1:{port}", "log": log, "access_log": access_log}
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=10)
+    with serving(_gunicorn(port, access_log), env, port, log):
+        yield {"url": f"http://127.0.0.1:{port}", "log": log, "access_log": access_log}
 
 
 def test_four_production_workers_let_only_five_wrong_passwords_a_minute_through(
