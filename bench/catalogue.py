@@ -171,7 +171,8 @@ def catalogue_times(
             list_id = db.session.scalar(
                 select(PriceList.id).where(
                     PriceList.name == "Standard",
-                    PriceList.tenant_id == select(Tenant.id).where(Tenant.slug == "reseller"),
+                    PriceList.tenant_id
+                    == select(Tenant.id).where(Tenant.slug == "reseller").scalar_subquery(),
                 )
             )
             db.session.remove()
