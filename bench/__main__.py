@@ -210,6 +210,10 @@ def server_times(url: str, log) -> list:
 
         db.session.remove()
         db.engine.dispose()
+    # --- catalogue back office (issue 15): its pages with 20,000 products, 10 price lists
+    from bench import catalogue
+
+    timings += catalogue.catalogue_times(url, log)
     return timings
 
 

@@ -402,6 +402,11 @@ def _catalogue(session: Session, tenant: Tenant) -> dict:
             description=description,
             trial_days=trial,
             unit=DEMO_UNITS.get(code, ""),  # issue 13 (prices)
+            # --- catalogue back office gaps (issue 15): a product whose plans are all one-off
+            # (the firewall set-up, the perpetual Office licence) is sold as one-off
+            billing_kind="one_off"
+            if all(cycle == BillingCycle.ONE_OFF for _, cycle, _, _ in plans)
+            else "recurring",
         )
         session.add(product)
         session.flush()

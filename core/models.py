@@ -336,6 +336,9 @@ class Plan(Base):
     max_quantity: Mapped[int] = mapped_column(Integer, default=10000)
     # catalogue back office (issue 15): the commitment term in months (0: none)
     commitment_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # --- catalogue back office gaps (issue 15): the plan's own free trial in days; None: the
+    # product's trial_days (core.rules.catalogue.trial_days_for), 0: no trial for this plan
+    trial_days: Mapped[int | None] = mapped_column(Integer)
 
     product: Mapped[Product] = relationship(back_populates="plans")
 

@@ -615,6 +615,23 @@ PROMOTION_STATUS_LABELS = {
     "expired": "Expired",
     "inactive": "Inactive",
 }
+# --- catalogue back office: trial per plan, first tenant (issue 15 gaps) ---------------------
+PLAN_TRIAL_INVALID = (
+    "Enter the free trial in whole days, from 0 (no trial) to {max}, or leave it empty for the "
+    "product's."
+)
+PLAN_TRIAL_HINT = "Empty: the product's trial ({product}). 0: no trial for this plan."
+PLAN_TRIAL_NONE = "No trial"
+TRIAL_DAYS = "{days}-day free trial"
+TENANT_CREATED = "Tenant {name} ({slug}) created, served on {host}; admin {email}."
+TENANT_SET_PASSWORD = "Set the admin's password within {hours} hours: {url}"
+TENANT_PASSWORD_SET = "The admin signs in at {url} with the password given."
+TENANT_NAME_REQUIRED = "Enter the tenant's name."
+TENANT_SLUG_INVALID = "A slug is 2 to 60 lower-case letters, digits and dashes, e.g. skyline."
+TENANT_SLUG_TAKEN = "Another tenant already has this slug."
+TENANT_HOST_INVALID = "Enter the host name the Storefront is served on, e.g. shop.example.com."
+TENANT_HOST_TAKEN = "Another tenant is already served on this host."
+TENANT_PARENT_UNKNOWN = "No tenant has this slug (the distributor)."
 
 
 # --- BSS orders: words for codes, custom statuses, confirmations (issue 13 points 5, 11, 17) --

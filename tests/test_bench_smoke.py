@@ -127,3 +127,32 @@ def test_percentiles_pick_the_nearest_rank():
     assert percentile(values, 50) == 50.0
     assert percentile(values, 99) == 99.0
     assert Decimal(str(percentile([], 50))) == 0
+
+
+def test_the_catalogue_pages_are_timed_on_a_catalogue_of_their_own(tmp_path, monkeypatch):
+    from bench import catalogue
+
+    monkeypatch.setattr(dataset, "RESULTS", tmp_path)
+    bench_url = dataset.sqlite_url_for(0.0001, tmp_path)
+    messages: list[str] = []
+
+    timings = catalogue.catalogue_times(
+        bench_url, messages.append, products=40, price_lists=4, runs=3
+    )
+    again = catalogue.catalogue_times(
+        bench_url, messages.append, products=40, price_lists=4, runs=3
+    )
+
+    assert [t.name for t in timings] == [
+        "catalogue: product list",
+        "catalogue: product page",
+        "catalogue: price list",
+        "catalogue: price list prices",
+    ]
+    assert [(t.status, len(t.runs_ms)) for t in timings] == [(200, 3)] * 4, timings
+    assert all(t.queries > 0 for t in timings)
+    assert [t.queries for t in again] == [t.queries for t in timings]
+    assert any("reusing the catalogue database" in m for m in messages)
+    url = catalogue.catalogue_url(bench_url, 40)
+    assert url.endswith("/cloudshop_bench_catalogue_40.sqlite3") and url != bench_url
+    assert "| catalogue: product list " in report.timing_table(timings)

@@ -52,6 +52,7 @@ def test_an_admin_adds_a_plan_priced_in_two_price_lists_and_customers_see_their_
             "commitment_months": "12",
             "min_quantity": "1",
             "max_quantity": "50",
+            "trial_days": "21",
             f"price-{lists['Standard']}": "99.00",
             f"price-{lists['Partner']}": "89.50",
         },
@@ -60,6 +61,7 @@ def test_an_admin_adds_a_plan_priced_in_two_price_lists_and_customers_see_their_
     session.rollback()
     plan = session.scalar(select(Plan).where(Plan.product_id == product.id, Plan.name == "Yearly"))
     assert (plan.billing_cycle, plan.commitment_months, plan.max_quantity) == ("annual", 12, 50)
+    assert plan.trial_days == 21
     prices = dict(
         session.execute(
             select(PlanPrice.price_list_id, PlanPrice.price).where(PlanPrice.plan_id == plan.id)
@@ -74,7 +76,9 @@ def test_an_admin_adds_a_plan_priced_in_two_price_lists_and_customers_see_their_
         customer = client_for(app)
         login(customer, email)
         page = text_of(customer.get(f"/products/{product.id}"))
-        assert f"Yearly annual, 12-month commitment {expected}" in page.replace("€", ""), email
+        assert f"Yearly annual, 12-month commitment, 21-day free trial {expected}" in page.replace(
+            "€", ""
+        ), email
 
 
 def test_a_refused_plan_says_what_is_wrong_and_saves_nothing(admin, session):

@@ -130,3 +130,28 @@ def test_an_addon_needs_a_name_and_valid_limits():
 
     assert validate_addon(AddOnInput("Extra vCPU", 1, 64)) == {}
     assert set(validate_addon(AddOnInput("x" * 121, 3, 2))) == {"name", "max_quantity"}
+
+
+def test_a_plans_own_trial_wins_and_a_plan_without_one_takes_the_products():
+    from core.rules.catalogue import longest_trial, trial_days_for
+
+    assert trial_days_for(14, 30) == 14  # the plan's length wins
+    assert trial_days_for(None, 30) == 30  # the product's is the default
+    assert trial_days_for(0, 30) is None  # 0: this plan has no trial
+    assert trial_days_for(7, None) == 7  # a trial on one plan of a product without one
+    assert trial_days_for(None, None) is None
+    assert trial_days_for(None, 0) is None
+    assert longest_trial([None, 0, 14], 30) == 30
+    assert longest_trial([0, 0], 30) is None
+    assert longest_trial([None, 7], None) == 7
+    assert longest_trial([], 30) is None
+
+
+def test_a_plans_trial_is_a_whole_number_of_days_up_to_a_year():
+    from core.rules.catalogue import PlanInput, validate_plan
+
+    for days in (None, 0, 1, 365):
+        assert validate_plan(PlanInput("Annual", "annual", 12, 1, 300, days)) == {}, days
+    refused = {"trial_days": [texts.PLAN_TRIAL_INVALID.format(max=365)]}
+    for days in (-1, 366):
+        assert validate_plan(PlanInput("Annual", "annual", 12, 1, 300, days)) == refused, days

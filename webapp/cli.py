@@ -19,6 +19,10 @@ def register_cli(app: Flask) -> None:
     from webapp.cli_worker import register as register_worker_cli
 
     register_worker_cli(app)  # flask worker (the job queue, issue 16)
+    # --- catalogue back office gaps (issue 15): flask tenants create
+    from webapp.cli_tenants import register as register_tenants_cli
+
+    register_tenants_cli(app)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if data exists.")

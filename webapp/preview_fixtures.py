@@ -640,9 +640,11 @@ def _product_view(product, manual=False, from_price=None, components=(), discoun
         from_price=from_price,
         components=list(components),
         discount_percent=discount,
+        # --- catalogue back office gaps (issue 15): the trial is each plan's
+        trial_days=product.trial_days,
         plans=[
-            NS(plan=MONTHLY, price=Decimal("10.50")),
-            NS(plan=ANNUAL, price=Decimal("115.00")),
+            NS(plan=MONTHLY, price=Decimal("10.50"), trial_days=product.trial_days),
+            NS(plan=ANNUAL, price=Decimal("115.00"), trial_days=None),
         ],
         addons=[
             NS(addon=ADDON_STORAGE, price=Decimal("2.00")),

@@ -92,6 +92,17 @@ class PlanForm(FlaskForm):
     commitment_months = StringField("Commitment term (months, 0 for none)", default="0")
     min_quantity = StringField("Minimum quantity", default="1")
     max_quantity = StringField("Maximum quantity", default="10000")
+    trial_days = StringField("Free trial (days)")
+
+
+def trial_days_typed(text) -> int | None:
+    """A plan's typed trial: empty is None (the product's), a whole number is itself, anything
+    else -1 (refused by the rule)."""
+    text = (text or "").strip() if isinstance(text, str) else str(text)
+    if not text or text == "None":
+        return None
+    number = whole_number(text)
+    return -1 if number is None else number
 
 
 class AddOnForm(FlaskForm):

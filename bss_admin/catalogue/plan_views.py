@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, g, request, url_for
 
 from bss_admin import bp
-from bss_admin.catalogue.forms import AddOnForm, PlanForm, whole_number
+from bss_admin.catalogue.forms import AddOnForm, PlanForm, trial_days_typed, whole_number
 from bss_admin.catalogue.views import catalogue_required
 from core import texts
 from core.models import AddOn, Plan
@@ -51,6 +51,7 @@ def _part_page(model, product_id: int, part_id: int | None):
                 whole_number(form.commitment_months.data),
                 whole_number(form.min_quantity.data),
                 whole_number(form.max_quantity.data),
+                trial_days_typed(form.trial_days.data),
             )
         else:
             values = AddOnInput(

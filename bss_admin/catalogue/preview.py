@@ -8,7 +8,13 @@ from decimal import Decimal
 from types import SimpleNamespace as NS
 
 from core import texts
-from core.rules.catalogue import BILLING_CYCLE_LABELS, BillingKind, ProductStatus, encode_cursor
+from core.rules.catalogue import (
+    BILLING_CYCLE_LABELS,
+    BillingKind,
+    ProductStatus,
+    encode_cursor,
+    trial_days_for,
+)
 from core.services.catalogue_admin import HistoryLine, ProductRow
 from webapp.preview_fixtures import (
     AUTOMATIC_LINES,
@@ -31,6 +37,7 @@ _MONTHLY = NS(
     commitment_months=0,
     min_quantity=1,
     max_quantity=300,
+    trial_days=None,  # the product's
 )
 _ANNUAL = NS(
     id=22,
@@ -39,6 +46,7 @@ _ANNUAL = NS(
     commitment_months=12,
     min_quantity=1,
     max_quantity=300,
+    trial_days=0,  # no trial on the yearly plan
 )
 _STORAGE = NS(id=31, name="Extra Storage 100 GB", min_quantity=1, max_quantity=300)
 _LINKS = NS(
@@ -145,6 +153,7 @@ def _product_form(product=None, errors=None, types=True, **data):
         "retire_form": RetireForm(formdata=None),
         "parts": _PARTS if product is not None else None,
         "cycle_labels": BILLING_CYCLE_LABELS,
+        "trial_days_for": trial_days_for,
         "links": _LINKS if product is not None else None,
         "upgrade_form": UpgradeTargetForm(formdata=None),
         "component_form": ComponentForm(formdata=None),
@@ -162,6 +171,7 @@ _PRODUCT = NS(
     billing_kind=BillingKind.RECURRING,
     published=True,
     active=True,
+    trial_days=30,
 )
 _HISTORY = [
     HistoryLine(
@@ -480,6 +490,7 @@ def catalogue_plan_invalid():
         errors={
             "commitment_months": [texts.PLAN_ONE_OFF_NO_COMMITMENT],
             "max_quantity": [texts.QUANTITY_RANGE_INVERTED],
+            "trial_days": [texts.PLAN_TRIAL_INVALID.format(max=365)],
             "price-1": [texts.PRICE_INVALID],
         },
         prices={1: "-3", 2: "450.00"},
@@ -488,6 +499,7 @@ def catalogue_plan_invalid():
         commitment_months="12",
         min_quantity="5",
         max_quantity="2",
+        trial_days="two weeks",
     )
 
 

@@ -21,7 +21,7 @@ from bss_admin.catalogue.forms import (
 )
 from core import texts
 from core.rules import roles
-from core.rules.catalogue import BILLING_CYCLE_LABELS, ProductInput
+from core.rules.catalogue import BILLING_CYCLE_LABELS, ProductInput, trial_days_for
 from core.rules.permissions import can_manage_catalogue
 from core.services import bundles, catalogue_admin, plans
 from core.services.errors import NotFound, ValidationFailed
@@ -163,6 +163,7 @@ def product_page(
         retire_form=RetireForm(formdata=None),
         parts=plans.product_parts(db.session, g.tenant_id, product_id) if existing else None,
         cycle_labels=BILLING_CYCLE_LABELS,
+        trial_days_for=trial_days_for,
         links=links,
         upgrade_form=UpgradeTargetForm(formdata=request.form if "upgrade" in link_errors else None),
         component_form=ComponentForm(formdata=request.form if "component" in link_errors else None),

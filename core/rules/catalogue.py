@@ -196,6 +196,7 @@ def parse_prices(cells: dict[str, str]) -> tuple[dict[str, Decimal | None], dict
 
 MAX_QUANTITY = 100_000
 MAX_COMMITMENT_MONTHS = 120
+MAX_TRIAL_DAYS = 365
 BILLING_CYCLES = ("monthly", "annual", "one_off")  # core.enums.BillingCycle
 BILLING_CYCLE_LABELS = {"monthly": "Monthly", "annual": "Yearly", "one_off": "One-off"}
 
@@ -207,6 +208,9 @@ class PlanInput:
     commitment_months: int | None
     min_quantity: int | None
     max_quantity: int | None
+    # the plan's free trial in days: None = the product's, 0 = none (see trial_days_for);
+    # a negative number stands for something typed that is not a whole number
+    trial_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -251,8 +255,25 @@ def validate_plan(values: PlanInput) -> dict[str, list[str]]:
         ]
     elif values.billing_cycle == "one_off" and months:
         errors["commitment_months"] = [texts.PLAN_ONE_OFF_NO_COMMITMENT]
+    if values.trial_days is not None and not 0 <= values.trial_days <= MAX_TRIAL_DAYS:
+        errors["trial_days"] = [texts.PLAN_TRIAL_INVALID.format(max=MAX_TRIAL_DAYS)]
     errors |= quantity_range_errors(values.min_quantity, values.max_quantity)
     return errors
+
+
+def trial_days_for(plan_trial_days: int | None, product_trial_days: int | None) -> int | None:
+    """How many days of free trial a plan offers, or None when it offers none. The plan's own
+    length wins (0: this plan has no trial); a plan without one takes the product's (the
+    default for its plans). Every place that offers, shows or starts a trial asks this."""
+    days = product_trial_days if plan_trial_days is None else plan_trial_days
+    return days if days and days > 0 else None
+
+
+def longest_trial(plan_trial_days: Iterable[int | None], product_trial_days: int | None):
+    """The longest trial any of a product's plans offers (the catalogue's "N-day free
+    trial"), or None."""
+    found = [trial_days_for(d, product_trial_days) for d in plan_trial_days]
+    return max((d for d in found if d), default=None)
 
 
 def validate_addon(values: AddOnInput) -> dict[str, list[str]]:

@@ -24,6 +24,7 @@ COLUMNS = (
     "max_quantity",
     "price_list",
     "price",
+    "trial_days",  # a plan's own free trial in days; empty: the product's (trial_days_for)
 )
 RECORDS = ("product", "plan", "addon", "plan_price", "addon_price")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -44,6 +45,15 @@ def csv_unescape(text: str) -> str:
 def _whole(text: str) -> int | None:
     text = text.strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def _trial(text: str) -> int | None:
+    """A plan's trial cell: empty is None (the product's), a whole number itself, else -1
+    (refused by core.rules.catalogue.validate_plan)."""
+    if not text.strip():
+        return None
+    number = _whole(text)
+    return -1 if number is None else number
 
 
 def _flag(text: str) -> bool | None:
@@ -106,6 +116,7 @@ def read_row(line: int, cells: dict[str, str], product_type_names: set[str]) -> 
             _whole(cell["commitment_months"] or "0"),
             _whole(cell["min_quantity"]),
             _whole(cell["max_quantity"]),
+            _trial(cell["trial_days"]),
         )
         errors += [m for messages in rules.validate_plan(plan).values() for m in messages]
         values = asdict(plan)

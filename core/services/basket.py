@@ -30,7 +30,7 @@ from core.rules import basket as rules
 from core.rules import credit as credit_rules
 from core.rules import pricing as pricing_rules
 from core.rules.basket import MixedExecutionTypes, QuantityInvalid
-from core.rules.catalogue import sold_on_storefront
+from core.rules.catalogue import sold_on_storefront, trial_days_for
 from core.services import billing, catalogue, pricing
 from core.services import promotions as promotion_service
 from core.services.errors import Conflict, NotFound, ValidationFailed
@@ -405,7 +405,7 @@ def add_product(
             )
         basket = _basket_for_update(session, tenant_id, user)
         fit = check_fits(session, basket, (product.id, product.is_bundle, non_automatic))
-        is_trial = bool(trial and product.trial_days)
+        is_trial = bool(trial and trial_days_for(plan.trial_days, product.trial_days))
         item = session.scalar(
             _SAME_PLAN_LINE,
             {"basket_id": basket.id, "plan_id": plan.id, "trial": is_trial},

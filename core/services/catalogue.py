@@ -29,6 +29,7 @@ from core.models import (
     ProductUpgrade,
 )
 from core.rules import promotions as promotion_rules
+from core.rules.catalogue import trial_days_for
 from core.rules.execution import bundle_execution_type, product_execution_type
 from core.rules.promotions import PromotionTerms
 from core.services import pricing
@@ -43,6 +44,8 @@ class PricedPlan:
     price: Decimal | None
     # the best promotion of the day for this plan (core.rules.promotions), and its price then
     promotion: PromotionTerms | None = None
+    # its free trial in days (core.rules.catalogue.trial_days_for), None: no trial
+    trial_days: int | None = None
 
     @property
     def sale_price(self) -> Decimal | None:
@@ -81,6 +84,11 @@ class ProductView:
     def promotions_today(self) -> list[PromotionTerms]:
         """The promotions that price some plan today, once each (the page's badge)."""
         return list({p.promotion.id: p.promotion for p in self.plans if p.promotion}.values())
+
+    @property
+    def trial_days(self) -> int | None:
+        """The longest trial of its plans (the "Start with a free trial" box shows then)."""
+        return max((p.trial_days for p in self.plans if p.trial_days), default=None)
 
     @property
     def from_price(self) -> Decimal | None:
@@ -192,7 +200,9 @@ def _views(
                     [c.execution_type for c in components],
                 ),
                 plans=[
-                    _priced_plan(pl, plan_prices.get(pl.id), promos.get(product.id, ()), on)
+                    _priced_plan(
+                        pl, plan_prices.get(pl.id), promos.get(product.id, ()), on, product
+                    )
                     for pl in product.plans
                 ],
                 addons=[PricedAddOn(a, addon_prices.get(a.id)) for a in product.addons],
@@ -206,10 +216,15 @@ def _views(
 _NOMINAL_PRICE = Decimal("100.00")
 
 
-def _priced_plan(plan: Plan, price: Decimal | None, promos, on: date) -> PricedPlan:
+def _priced_plan(
+    plan: Plan, price: Decimal | None, promos, on: date, product: Product
+) -> PricedPlan:
     unit = price if price is not None else _NOMINAL_PRICE
     return PricedPlan(
-        plan, price, promotion_rules.best_promotion(promos, plan.product_id, plan.id, unit, on)
+        plan,
+        price,
+        promotion_rules.best_promotion(promos, plan.product_id, plan.id, unit, on),
+        trial_days_for(plan.trial_days, product.trial_days),
     )
 
 
@@ -255,6 +270,14 @@ def _cheapest(column):
     )
 
 
+# the longest trial of a product's plans: the plan's own length, else the product's (the SQL
+# form of core.rules.catalogue.trial_days_for, read back through it)
+_LONGEST_TRIAL = (
+    select(func.max(func.coalesce(Plan.trial_days, Product.trial_days)))
+    .where(Plan.product_id == Product.id)
+    .correlate(Product)
+    .scalar_subquery()
+)
 _FROM_PRICE = _cheapest(PlanPrice.price)
 _FROM_CYCLE = _cheapest(Plan.billing_cycle)
 # what the Storefront sells: published products that are not retired (core.rules.catalogue)
@@ -278,8 +301,10 @@ def catalogue_page(
     holds bundles)."""
     # no price list (a visitor): no price, typed as one (PostgreSQL types a bare NULL as text)
     priced = price_list_id is not None
-    from_price = _FROM_PRICE if priced else cast(null(), Money)
-    from_cycle = _FROM_CYCLE if priced else cast(null(), String(20))
+    # (labelled: two bare NULL casts in one select are one column to the result's keymap, and
+    # a tenant without a default price list answered its visitors with an error)
+    from_price = (_FROM_PRICE if priced else cast(null(), Money)).label("from_price")
+    from_cycle = (_FROM_CYCLE if priced else cast(null(), String(20))).label("from_cycle")
     query = (
         select(
             Product.id,
@@ -287,7 +312,7 @@ def catalogue_page(
             Product.name,
             Product.description,
             Product.is_bundle,
-            Product.trial_days,
+            _LONGEST_TRIAL,
             ProductType.non_automatic_execution,
             Product.unit,
             from_price,
@@ -314,7 +339,9 @@ def catalogue_page(
         components = bundles.get(pid, [])
         cards.append(
             ProductCard(
-                product=ProductSummary(pid, code, name, description, is_bundle, trial_days, unit),
+                product=ProductSummary(
+                    pid, code, name, description, is_bundle, trial_days_for(trial_days, 0), unit
+                ),
                 execution_type=_type_of(manual, [c.execution_type for c in components]),
                 from_price=price,
                 components=components,

@@ -61,6 +61,7 @@ def export_csv(session: Session, tenant_id: int) -> str:
             Plan.commitment_months,
             Plan.min_quantity,
             Plan.max_quantity,
+            Plan.trial_days,
         )
         .join(Product, Product.id == Plan.product_id)
         .where(Product.tenant_id == tenant_id, Product.active.is_(True))
@@ -105,7 +106,7 @@ def export_csv(session: Session, tenant_id: int) -> str:
             billing_kind=billing_kind,
             published="yes" if published else "no",
         )
-        for plan_id, _pid, plan_name, cycle, months, low, high in plans.get(pid, []):
+        for plan_id, _pid, plan_name, cycle, months, low, high, trial in plans.get(pid, []):
             write(
                 record="plan",
                 product_code=code,
@@ -114,6 +115,7 @@ def export_csv(session: Session, tenant_id: int) -> str:
                 commitment_months=months,
                 min_quantity=low,
                 max_quantity=high,
+                trial_days=trial,
             )
             for list_name, price in plan_prices.get(plan_id, []):
                 write(

@@ -35,6 +35,7 @@ from core.models import (
     User,
 )
 from core.rules import execution_plan as plan_rules
+from core.rules.catalogue import trial_days_for
 from core.rules.execution_plan import ExecutionPlanError, LineState
 from core.rules.statuses import OrderStatusType
 from core.services import backorders, order_messages, provisioning
@@ -364,7 +365,15 @@ def _apply_to_subscriptions(
         if one_off(item):
             task(None, "deliver", item.product_id)
             continue
-        trial_days = products[item.product_id].trial_days if item.trial else None
+        item_plan = plans.get(item.plan_id)
+        trial_days = (
+            trial_days_for(
+                item_plan.trial_days if item_plan else None,
+                products[item.product_id].trial_days,
+            )
+            if item.trial
+            else None
+        )
         new_items.append(item)
         new_rows.append(
             {

@@ -172,13 +172,14 @@ def save_plan(
     plan_id: int | None = None,
 ) -> Plan:
     """Create or update a plan of the product with its price in each price list typed (an
-    empty price: not sold in that list)."""
+    empty price: not sold in that list) and its own free trial (None: the product's)."""
     values = PlanInput(
         values.name.strip(),
         values.billing_cycle,
         values.commitment_months,
         values.min_quantity,
         values.max_quantity,
+        values.trial_days,
     )
     fields = {
         "name": values.name,
@@ -186,6 +187,7 @@ def save_plan(
         "commitment_months": values.commitment_months,
         "min_quantity": values.min_quantity,
         "max_quantity": values.max_quantity,
+        "trial_days": values.trial_days,
     }
     return _save_part(
         session,

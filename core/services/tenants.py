@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.models import ApiOptions, OfferStatus, OrderStatus, Tenant
+from core import texts
+from core.db import utcnow, write_transaction
+from core.enums import Role, UserKind
+from core.models import ApiOptions, OfferStatus, OrderStatus, Tenant, User
+from core.rules.accounts import is_email
 from core.rules.statuses import DEFAULT_OFFER_STATUSES, DEFAULT_ORDER_STATUSES
+from core.services.audit import record_audit
+from core.services.errors import ValidationFailed
 
 
 def create_tenant(
@@ -57,3 +66,79 @@ def create_tenant(
     session.add(ApiOptions(tenant_id=tenant.id, entity="order", sharing_rule="private"))
     session.flush()
     return tenant
+
+
+# --- catalogue back office gaps (issue 15): a provider's first tenant and admin ---------------
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,59}")
+_HOST = re.compile(r"[A-Za-z0-9.-]{1,255}(:[0-9]{1,5})?")
+
+
+def open_tenant(
+    session: Session,
+    *,
+    name: str,
+    slug: str,
+    host: str,
+    admin_email: str,
+    admin_name: str,
+    password_hash: str | None = None,
+    parent_slug: str | None = None,
+    currency: str = "EUR",
+    timezone: str = "UTC",
+) -> tuple[Tenant, User]:
+    """A new, empty tenant (its default statuses, no catalogue) with its first BSS admin, in one
+    transaction. Without ``password_hash`` the admin is created waiting for an invitation
+    (:data:`core.services.people.INVITED`): the caller hands over a set-password link."""
+    from core.services.people import INVITED
+
+    name, slug, host = name.strip(), slug.strip(), host.strip().lower()
+    admin_email, admin_name = admin_email.strip().lower(), admin_name.strip()
+    with write_transaction(session):
+        errors: dict[str, list[str]] = {}
+        if not name or len(name) > 200:
+            errors["name"] = [texts.TENANT_NAME_REQUIRED]
+        if not _SLUG.fullmatch(slug):
+            errors["slug"] = [texts.TENANT_SLUG_INVALID]
+        elif session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
+            errors["slug"] = [texts.TENANT_SLUG_TAKEN]
+        if not _HOST.fullmatch(host):
+            errors["host"] = [texts.TENANT_HOST_INVALID]
+        elif session.scalar(select(Tenant.id).where(Tenant.host == host)) is not None:
+            errors["host"] = [texts.TENANT_HOST_TAKEN]
+        if not is_email(admin_email):
+            errors["admin_email"] = [texts.ACCOUNT_EMAIL_INVALID]
+        if not admin_name or len(admin_name) > 200:
+            errors["admin_name"] = [texts.USER_NAME_REQUIRED]
+        parent = None
+        if parent_slug:
+            parent = session.scalar(select(Tenant).where(Tenant.slug == parent_slug.strip()))
+            if parent is None:
+                errors["parent"] = [texts.TENANT_PARENT_UNKNOWN]
+        if errors:
+            raise ValidationFailed(next(iter(errors.values()))[0], errors)
+        tenant = create_tenant(
+            session,
+            name=name,
+            slug=slug,
+            host=host,
+            parent=parent,
+            currency=currency,
+            timezone=timezone,
+        )
+        admin = User(
+            tenant_id=tenant.id,
+            kind=UserKind.BSS,
+            role=Role.ADMIN,
+            email=admin_email,
+            name=admin_name,
+            password_hash=password_hash or INVITED,
+            active=True,
+            created_at=utcnow(),
+        )
+        session.add(admin)
+        session.flush()
+        record_audit(
+            session, tenant.id, None, "tenant", tenant.id, "create", {"admin": admin_email}
+        )
+        return tenant, admin

@@ -102,6 +102,14 @@ BSS_PAGES = [
     "/bss/setup/order-statuses",
     "/bss/setup/offer-statuses",
     "/bss/setup/api-options",
+    # --- catalogue back office (issue 15) ---
+    "/bss/catalogue/products",
+    "/bss/catalogue/products/new",
+    "/bss/catalogue/price-lists",
+    "/bss/catalogue/price-lists/new",
+    "/bss/catalogue/promotions",
+    "/bss/catalogue/promotions/new",
+    "/bss/catalogue/csv",
 ]
 
 
@@ -133,7 +141,12 @@ def test_the_main_pages_have_no_serious_accessibility_violation(page, live_serve
     pages = list(BSS_PAGES)
     pages.append(_first_link(page, live_server, "/bss/orders", "/bss/orders/"))
     pages.append(_first_link(page, live_server, "/bss/setup/product-types", "/bss/setup/pro"))
+    # catalogue back office (issue 15): a product page, its plan and a price list's prices
+    product = _first_link(page, live_server, "/bss/catalogue/products", "/bss/catalogue/products/")
+    pages.append(product)
+    pages.append(_first_link(page, live_server, product, product + "/plans/"))
+    pages.append(_first_link(page, live_server, "/bss/catalogue/price-lists", "/bss/catalogue/pr"))
     for path in filter(None, pages):
         check(path)
-    assert len(found) >= 18
+    assert len(found) >= 28
     assert {path: v for path, v in found.items() if v} == {}
