@@ -346,6 +346,8 @@ def run(
     log=print,
 ) -> Result:
     """The whole run (see the module's text); every process and the database are gone after."""
+    import logging
+
     from core.db import Base, utcnow, write_transaction
     from core.models import (
         Account,
@@ -363,6 +365,9 @@ def run(
     from webapp.extensions import db
 
     result = Result(web=web, workers=workers, threads=threads)
+    quiet = logging.getLogger("cloudshop")  # this process's notes/relay lines, not the report's
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)
     receivers = Receivers()
     receivers.start()
     url = _database(postgres)
@@ -557,6 +562,7 @@ def run(
             db.engine.dispose()
         receivers.stop()
         _drop(postgres, url)
+        quiet.setLevel(level)
 
     done = [(c, d) for c, d, s in items if s == "done" and d is not None]
     delays = [max(0.0, (d - c).total_seconds()) for c, d in done]
@@ -574,6 +580,66 @@ def run(
     result.throughput = len(done) / span if span > 0 else 0.0
     result.delay_p50, result.delay_p99 = percentile(delays, 50), percentile(delays, 99)
     return result
+
+
+QUEUE_HEADERS = (
+    "job queue",
+    "orders",
+    "processes",
+    "jobs",
+    "jobs/s",
+    "delay p50 s",
+    "delay p99 s",
+    "exactly once",
+)
+
+
+def queue_table(result: Result) -> str:
+    """The benchmark's "Job queue" table: one row for one run."""
+    from bench.report import markdown_table
+
+    once = "OK" if result.ok else "FAILED (python -m bench.queue_scale prints the counts)"
+    return markdown_table(
+        QUEUE_HEADERS,
+        [
+            [
+                "orders over HTTP → e-mails, provisioning, webhooks",
+                str(result.orders),
+                f"{result.web} gunicorn + {result.workers} workers",
+                str(result.items_done),
+                f"{result.throughput:.1f}",
+                f"{result.delay_p50:.2f}",
+                f"{result.delay_p99:.2f}",
+                once,
+            ]
+        ],
+    )
+
+
+def bench_section(args, log=print) -> tuple[list[str], bool]:
+    """``python -m bench``'s "Job queue" section: a short run (100 orders, 30 with --quick)
+    when PostgreSQL and Redis answer, else a line saying why it was skipped. Returns the lines
+    and whether the run was right (a skipped run is not a failure)."""
+    if args.only and "queue" not in args.only.split(","):
+        return [], True
+    orders = 30 if args.quick else 100
+    postgres = args.postgres or POSTGRES
+    if not postgres.startswith("postgresql"):
+        postgres = POSTGRES
+    redis = os.environ.get("REDIS_URL", REDIS)
+    lines = ["", "## Job queue (PostgreSQL + Redis)", ""]
+    why = reachable(postgres, redis)
+    if why:
+        return lines + [f"Skipped: {why}."], True
+    log(f"job queue: {orders} orders ...")
+    result = run(orders, postgres=postgres, redis=redis, timeout=600, log=log)
+    conditions = (
+        f"{result.orders} orders placed over HTTP by 8 signed-in customers at once "
+        "(manual, automatic, scheduled); jobs = outbox items done (e-mails, provisioning "
+        "calls, webhooks); jobs/s from the first commit to the last delivery; delay = commit "
+        "to delivery; exactly once = every e-mail, provisioning job and webhook once."
+    )
+    return lines + [conditions, "", queue_table(result)], result.ok
 
 
 def main(argv=None) -> int:
