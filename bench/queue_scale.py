@@ -298,12 +298,19 @@ def _path(location: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def buy(base: str, email: str, product: tuple[int, int], schedule_on: str | None) -> None:
+def buy(
+    base: str,
+    email: str,
+    product: tuple[int, int],
+    schedule_on: str | None = None,
+    quantity: int = 2,
+    password: str = PASSWORD,
+) -> None:
     """One customer's whole checkout over HTTP, as a browser does it; raises if it fails."""
     from bench.client import Browser
 
     browser = Browser(base)
-    browser.sign_in("/login", email, PASSWORD, "/basket")
+    browser.sign_in("/login", email, password, "/basket")
     product_id, plan_id = product
     steps = []
 
@@ -315,7 +322,8 @@ def buy(base: str, email: str, product: tuple[int, int], schedule_on: str | None
 
     expect(
         browser.post(
-            f"/products/{product_id}/add", {"plan_id": str(plan_id), "quantity": "2", "back": ""}
+            f"/products/{product_id}/add",
+            {"plan_id": str(plan_id), "quantity": str(quantity), "back": ""},
         ),
         "add to basket",
     )
