@@ -128,6 +128,13 @@ def main(argv: list[str] | None = None) -> int:
         for engine in engines:
             timings = server_times(urls[engine], log)
             lines += ["", f"## Server time in-process ({engine})", "", report.timing_table(timings)]
+    # --- job queue (issue 16, point 10): a short run of bench.queue_scale ---
+    from bench import queue_scale
+
+    queue_lines, queue_ok = queue_scale.bench_section(args, log)
+    lines += queue_lines
+    exit_code = exit_code if queue_ok else 1
+    # --- end job queue ---
     lines += ["", f"Finished in {time.perf_counter() - started:.0f} s; {report.machine()}"]
     text = "\n".join(lines)
     print("\n" + text)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core import texts
 from core.rules.statuses import OfferStatusType, OrderStatusType, StorefrontType, creatable_types
 from core.services.setup import SHARING_RULES
 
@@ -14,6 +15,11 @@ class ProductTypeForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     is_asset = BooleanField("Asset product type")
     non_automatic_execution = BooleanField("Non-automatic execution of new orders")
+    # issue 16: choices are the connectors the plugin manager found (set by the view); an
+    # unknown name is refused by the service with its message
+    connector = SelectField(
+        texts.PRODUCT_TYPE_CONNECTOR_LABEL, choices=[], validate_choice=False, default="manual"
+    )
 
 
 class OrderStatusForm(FlaskForm):

@@ -13,9 +13,11 @@ from bss_admin.forms import (
     ProductTypeForm,
 )
 from core import texts
+from core.rules import provisioning as provisioning_rules
 from core.services import setup
 from core.services import statuses as status_service
 from core.services.errors import NotFound, ValidationFailed
+from webapp import tasks
 from webapp.auth import admin_required, signed_in_user
 from webapp.extensions import db
 from webapp.web import is_htmx, page, render_block, see_other
@@ -29,6 +31,7 @@ def product_types():
     return page(
         "bss_admin/setup/product_types.html",
         product_types=setup.list_product_types(db.session, g.tenant_id),
+        connector_labels=dict(tasks.connectors().choices),
     )
 
 
@@ -43,6 +46,13 @@ def product_type(product_type_id: int | None = None):
         except NotFound:
             abort(404)
     form = ProductTypeForm(obj=existing)
+    registry = tasks.connectors()
+    form.connector.choices = registry.choices
+    if existing is not None and existing.connector and existing.connector not in registry.names:
+        label = texts.CONNECTOR_NOT_INSTALLED.format(name=existing.connector)
+        form.connector.choices.append((existing.connector, label))
+    if not form.is_submitted():
+        form.connector.data = provisioning_rules.connector_for(existing and existing.connector)
     errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
         try:
@@ -54,6 +64,8 @@ def product_type(product_type_id: int | None = None):
                 name=form.name.data,
                 is_asset=bool(form.is_asset.data),
                 non_automatic_execution=bool(form.non_automatic_execution.data),
+                connector=form.connector.data or provisioning_rules.MANUAL,
+                connectors=registry.names,
             )
         except ValidationFailed as error:
             errors = error.errors

@@ -1050,3 +1050,14 @@ WEBHOOK_HTTP_ERROR = "The endpoint answered HTTP {code}."
 WEBHOOK_SKIPPED_DISABLED = "Not sent: the endpoint is disabled."
 WEBHOOK_DISABLED_REASON = "Disabled after {count} failed deliveries in a row (last: {error})"
 WEBHOOK_DISABLED_SUBJECT = "Webhook endpoint {url} was disabled"
+
+# --- a product type's provisioning connector in Setup (issue 16) -----------------------------
+CONNECTOR_MANUAL_LABEL = "Manual (a BSS user confirms delivery)"
+CONNECTOR_SANDBOX_LABEL = "Sandbox vendor (test: succeeds, refuses 13, times out 99)"
+PRODUCT_TYPE_CONNECTOR_LABEL = "Provisioning connector"
+PRODUCT_TYPE_CONNECTOR_HINT = (
+    "Who provisions the subscriptions of this type when an order is executed: the connectors "
+    "installed on this server."
+)
+PRODUCT_TYPE_CONNECTOR_UNKNOWN = "Choose a connector from the list."
+CONNECTOR_NOT_INSTALLED = "{name} (not installed on this server)"

@@ -77,6 +77,55 @@ def test_an_enqueue_that_fails_loses_nothing(app, session, demo):
     assert item_id in outbox.relay(session)
 
 
+def test_items_reach_the_queue_at_the_real_commit_not_when_a_savepoint_is_released(
+    app, session, demo, db_url
+):
+    """SQLAlchemy calls after_commit for a released SAVEPOINT too (an automatic checkout
+    records its back-orders in one, inside the execution): items must reach the queue only
+    when the whole transaction is committed, or a worker finds nothing to claim and they wait
+    a minute for the relay."""
+    from sqlalchemy import create_engine
+
+    from core.services.notifications import notify
+
+    probe = create_engine(db_url)  # another connection, as a worker process has
+    seen: list[tuple[list[int], list[int]]] = []
+
+    def dispatcher(ids):
+        with probe.connect() as conn:
+            visible = conn.scalars(select(OutboxItem.id).where(OutboxItem.id.in_(ids))).all()
+        seen.append((sorted(ids), sorted(visible)))
+        tasks.enqueue_outbox_items(ids)
+
+    def note(subject):
+        notify(session, demo_tenant_id(session), "manual_order", "ops@x.test", subject, "B")
+        session.flush()
+
+    outbox.set_dispatcher(dispatcher)
+    try:
+        with write_transaction(session):
+            note("before the savepoint")
+            with session.begin_nested():
+                note("inside the savepoint")
+            with pytest.raises(RuntimeError), session.begin_nested():
+                note("rolled back with its savepoint")
+                raise RuntimeError("a savepoint rolled back")
+            note("after the savepoints")
+    finally:
+        outbox.set_dispatcher(tasks.enqueue_outbox_items)
+        probe.dispose()
+    assert len(seen) == 1, seen  # once, at the commit
+    ids, visible = seen[0]
+    assert len(visible) == 3 and set(visible) <= set(ids)  # committed, so a worker sees them
+    tasks.run_queued()
+    subjects = session.scalars(
+        select(Notification.subject).where(Notification.sent_at.is_not(None))
+    ).all()
+    session.rollback()
+    assert {"before the savepoint", "inside the savepoint", "after the savepoints"} <= set(subjects)
+    assert "rolled back with its savepoint" not in subjects
+
+
 def test_two_workers_claiming_the_same_item_act_once(app, session, demo):
     item_id = send_note(session)
     now = utcnow()

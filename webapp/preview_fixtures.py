@@ -144,10 +144,19 @@ def status_colors() -> list[str]:
 
 # --- products --------------------------------------------------------------------------------
 
-CLOUD = NS(id=1, name="Cloud Services", is_asset=False, non_automatic_execution=False)
-MANAGED = NS(id=2, name="Managed Services", is_asset=False, non_automatic_execution=True)
+# connector: the provisioning connector in Setup (issue 16); none is the manual one
+CLOUD = NS(
+    id=1, name="Cloud Services", is_asset=False, non_automatic_execution=False, connector="sandbox"
+)
+MANAGED = NS(
+    id=2, name="Managed Services", is_asset=False, non_automatic_execution=True, connector=None
+)
 ASSETS = NS(
-    id=3, name="Microsoft Perpetual License Assets", is_asset=True, non_automatic_execution=False
+    id=3,
+    name="Microsoft Perpetual License Assets",
+    is_asset=True,
+    non_automatic_execution=False,
+    connector=None,
 )
 PRODUCT_TYPES = [CLOUD, MANAGED, ASSETS]
 
@@ -379,7 +388,7 @@ for _status, _message in (
     user=BSS_ADMIN,
 )
 def setup_product_types():
-    return {"product_types": PRODUCT_TYPES}
+    return {"product_types": PRODUCT_TYPES, "connector_labels": dict(_connector_choices())}
 
 
 @state(
@@ -390,13 +399,22 @@ def setup_product_types():
     user=BSS_ADMIN,
 )
 def setup_product_types_empty():
-    return {"product_types": []}
+    return {"product_types": [], "connector_labels": dict(_connector_choices())}
+
+
+def _connector_choices() -> list[tuple[str, str]]:
+    """The built-in connectors, as the plugin manager lists them (issue 16)."""
+    from core.connectors import load_registry
+
+    return load_registry(entry_points=False).choices
 
 
 def _product_type_form(obj=None, errors: dict | None = None, **data):
     from bss_admin.forms import ProductTypeForm
 
     form = ProductTypeForm(formdata=None, obj=obj, data=data or None)
+    form.connector.choices = _connector_choices()
+    form.connector.data = form.connector.data or "manual"
     return _with_errors(form, errors)
 
 
@@ -464,6 +482,23 @@ def setup_product_type_invalid():
         "form": form,
         "product_type": None,
         "errors": {"name": [texts.PRODUCT_TYPE_NAME_TAKEN]},
+    }
+
+
+@state(
+    "setup",
+    "product-type-connector-unknown",
+    "bss_admin/setup/product_type.html",
+    "Product type, a connector that is not installed refused (issue 16)",
+    user=BSS_ADMIN,
+    note="A crafted or stale post names a connector the plugin manager did not find.",
+)
+def setup_product_type_connector_unknown():
+    form = _product_type_form(CLOUD)
+    return {
+        "form": form,
+        "product_type": CLOUD,
+        "errors": {"connector": [texts.PRODUCT_TYPE_CONNECTOR_UNKNOWN]},
     }
 
 

@@ -53,6 +53,13 @@ def init_app(app: Flask) -> None:
     )
 
 
+def connectors() -> Registry:
+    """The provisioning connectors found at start: built-in and installed plugins."""
+    if _registry is None:
+        raise RuntimeError("webapp.tasks.init_app was not called")
+    return _registry
+
+
 def sandbox_secret(app: Flask) -> str:
     return (
         app.config.get("SANDBOX_VENDOR_SECRET")

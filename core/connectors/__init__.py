@@ -52,6 +52,7 @@ class Connector:
     """Base class: every operation defaults to :meth:`perform`; override what differs."""
 
     name = "base"
+    label = "Base connector"  # the human name, shown in Setup › Product Types
 
     def perform(self, request: ProvisioningRequest) -> Answer:
         raise NotImplementedError
@@ -103,6 +104,14 @@ class Registry:
     @property
     def names(self) -> list[str]:
         return sorted(self.connectors)
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """(name, human name) of every connector: *manual* first, then by human name."""
+        return sorted(
+            ((c.name, c.label) for c in self.connectors.values()),
+            key=lambda pair: (pair[0] != "manual", pair[1].lower()),
+        )
 
 
 def load_registry(

@@ -20,6 +20,7 @@ import hmac
 import json
 from collections.abc import Callable
 
+from core import texts
 from core.connectors import DONE, LATER, REFUSED, Answer, Connector, ProvisioningRequest
 
 REFUSED_QUANTITY = 13
@@ -40,6 +41,7 @@ def verify(secret: str, body: bytes, signature: str | None) -> bool:
 
 class SandboxVendor(Connector):
     name = "sandbox"
+    label = texts.CONNECTOR_SANDBOX_LABEL
 
     def __init__(self, secret: str, answer_later: AnswerLater | None = None):
         self.secret = secret

@@ -104,6 +104,10 @@ def _collect_new_items(session: Session, _context) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        # a SAVEPOINT released inside the use case (SQLAlchemy calls after_commit for it too):
+        # nothing is committed yet, a worker would not see the items; wait for the real commit
+        return
     ids = session.info.pop(_NEW_IDS, None)
     if ids:
         dispatch(ids)
@@ -111,6 +115,10 @@ def _dispatch_committed(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session: Session) -> None:
+    if session.in_nested_transaction():
+        # a SAVEPOINT rolled back: the items written before it are still to be committed (an
+        # id of a row rolled back with the savepoint is harmless: a worker finds nothing to claim)
+        return
     session.info.pop(_NEW_IDS, None)
 
 

@@ -5,6 +5,7 @@ Each use case validates with :mod:`core.rules` and commits once; invalid input c
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
@@ -58,8 +59,14 @@ def save_product_type(
     name: str,
     is_asset: bool,
     non_automatic_execution: bool,
+    connector: str | None = None,
+    connectors: Collection[str] = (),
 ) -> ProductType:
-    """Create (``product_type_id=None``) or update a product type. Rule 4.1 applies."""
+    """Create (``product_type_id=None``) or update a product type. Rule 4.1 applies.
+
+    ``connector``: the provisioning connector of its products (issue 16), one of
+    ``connectors`` (those the plugin manager found); ``None`` keeps the current one (a new
+    type: none, which is the manual connector)."""
     with write_transaction(session):
         existing = (
             get_product_type(session, tenant_id, product_type_id) if product_type_id else None
@@ -74,14 +81,23 @@ def save_product_type(
         change = ProductTypeChange(name.strip(), is_asset, non_automatic_execution)
         rows = [order_status_row(s) for s in order_statuses(session, tenant_id)]
         errors = validate_product_type(change, rows, others)
+        kept = existing is not None and connector == existing.connector  # a plugin since removed
+        if connector is not None and connector not in connectors and not kept:
+            errors.setdefault("connector", []).append(texts.PRODUCT_TYPE_CONNECTOR_UNKNOWN)
         if errors:
             raise ValidationFailed(next(iter(errors.values()))[0], errors)
         product_type = existing or ProductType(tenant_id=tenant_id)
         before = (
-            {"name": existing.name, "non_automatic_execution": existing.non_automatic_execution}
+            {
+                "name": existing.name,
+                "non_automatic_execution": existing.non_automatic_execution,
+                "connector": existing.connector,
+            }
             if existing
             else None
         )
+        if connector is not None:
+            product_type.connector = connector
         product_type.name = change.name
         product_type.is_asset = change.is_asset
         product_type.non_automatic_execution = change.non_automatic_execution and not is_asset
@@ -98,6 +114,7 @@ def save_product_type(
                 "before": before,
                 "name": product_type.name,
                 "non_automatic_execution": product_type.non_automatic_execution,
+                "connector": product_type.connector,
             },
         )
         return product_type
