@@ -156,3 +156,21 @@ def test_the_catalogue_pages_are_timed_on_a_catalogue_of_their_own(tmp_path, mon
     url = catalogue.catalogue_url(bench_url, 40)
     assert url.endswith("/cloudshop_bench_catalogue_40.sqlite3") and url != bench_url
     assert "| catalogue: product list " in report.timing_table(timings)
+
+
+def test_the_api_orders_list_is_timed_with_a_key_made_in_the_data_set(app, client, session, demo):
+    """bench/api.py (issue 18, point 9): both API calls answer 200 in the same number of
+    statements, and the benchmark's key is revoked afterwards."""
+    from bench import api as api_bench
+    from core.models import ApiKey
+
+    session.commit()
+    dataset.load_bulk(session.get_bind(), TINY, log=lambda _: None)
+
+    first, deep = api_bench.orders_list_timings(app, client)
+
+    assert (first.status, deep.status) == (200, 200)
+    assert "cursor=" in deep.path and first.queries == deep.queries <= 3
+    session.rollback()  # what the benchmark committed
+    key = session.scalar(select(ApiKey).where(ApiKey.name == "benchmark"))
+    assert key is not None and key.revoked_at is not None
