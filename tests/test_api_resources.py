@@ -384,3 +384,22 @@ def test_the_orders_list_costs_the_same_queries_at_a_small_and_a_larger_size(cli
     larger = _list_counts(client, session, token)
     assert small == larger, (small, larger)
     assert small[0] <= 3, small  # the key, the statuses, the page
+
+
+def test_flask_api_keys_create_prints_a_key_that_works_once_made(app, client, session, demo):
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["api-keys", "create", "--as", "operator@skyline.example"])
+    assert made.exit_code == 0, made.output
+    token = made.output.strip()
+    assert token.startswith("csk_") and "\n" not in token
+    assert client.get("/api/v1/orders", headers=auth(token)).status_code == 200
+    read = runner.invoke(
+        args=["api-keys", "create", "--as", "admin@skyline.example", "--scope", "read"]
+    ).output.strip()
+    _problem(
+        client.post("/api/v1/orders", json={"account_id": 1}, headers=auth(read)),
+        403,
+        "read-only-key",
+    )
+    unknown = runner.invoke(args=["api-keys", "create", "--as", "nobody@skyline.example"])
+    assert unknown.exit_code != 0 and "No BSS user" in unknown.output
