@@ -82,6 +82,7 @@ def _plan_input(values: dict) -> PlanInput:
         values["commitment_months"],
         values["min_quantity"],
         values["max_quantity"],
+        values.get("trial_days"),
     )
 
 
@@ -119,6 +120,7 @@ def update_plan(data, product_id: int, plan_id: int):
         "commitment_months": plan.commitment_months,
         "min_quantity": plan.min_quantity,
         "max_quantity": plan.max_quantity,
+        "trial_days": plan.trial_days,
         **data,
     }
     plans.save_plan(

@@ -133,6 +133,7 @@ def product_detail(product_id: int) -> dict:
     prices = {part.row.id: part.prices for part in parts.plans}
     product = row.product
     summary = _product(row)
+    by_id = {p.id: p for p in product.plans}
     return {
         **summary,
         "product_type_id": product.product_type_id,
@@ -141,9 +142,8 @@ def product_detail(product_id: int) -> dict:
         "plans": [
             {
                 **plan,
-                "commitment_months": next(
-                    p.commitment_months for p in product.plans if p.id == plan["id"]
-                ),
+                "commitment_months": by_id[plan["id"]].commitment_months,
+                "trial_days": by_id[plan["id"]].trial_days,
                 "prices": {str(k): v for k, v in prices.get(plan["id"], {}).items()},
             }
             for plan in summary["plans"]

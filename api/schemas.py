@@ -484,6 +484,13 @@ class PlanInputSchema(Input):
     )
     min_quantity = fields.Integer(load_default=1, strict=True, validate=validate.Range(0, MAX_ID))
     max_quantity = fields.Integer(required=True, strict=True, validate=validate.Range(0, MAX_ID))
+    trial_days = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        strict=True,
+        validate=validate.Range(0, MAX_ID),
+        metadata={"description": "the plan's free trial; null: the product's, 0: none"},
+    )
     prices = fields.Dict(
         keys=fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,9}$")),
         values=Money(allow_none=True),
@@ -502,10 +509,14 @@ class PlanChangesInput(PlanInputSchema):
     commitment_months = fields.Integer(strict=True, validate=validate.Range(0, MAX_ID))
     min_quantity = fields.Integer(strict=True, validate=validate.Range(0, MAX_ID))
     max_quantity = fields.Integer(strict=True, validate=validate.Range(0, MAX_ID))
+    trial_days = fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, MAX_ID))
 
 
 class PlanDetailSchema(PlanSchema):
     commitment_months = fields.Integer(allow_none=True, required=True)
+    trial_days = fields.Integer(
+        allow_none=True, required=True, metadata={"description": "null: the product's trial"}
+    )
     prices = fields.Dict(
         keys=fields.String(),
         values=Money(),

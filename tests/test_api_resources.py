@@ -302,6 +302,13 @@ def test_a_product_and_its_plan_with_prices_are_written_through_the_catalogue_ru
     assert plan.status_code == 201, plan.get_json()
     (made,) = plan.get_json()["plans"]
     assert made["prices"] == {str(price_list): "12.50"} and made["min_quantity"] == 1
+    assert made["trial_days"] is None  # the product's trial
+    with_trial = client.patch(
+        f"/api/v1/products/{product_id}/plans/{made['id']}",
+        json={"trial_days": 30},
+        headers=auth(token),
+    )
+    assert with_trial.get_json()["plans"][0]["trial_days"] == 30
     changed = client.patch(
         f"/api/v1/products/{product_id}/plans/{made['id']}",
         json={"prices": {str(price_list): "11.00"}, "max_quantity": 50},
@@ -309,10 +316,11 @@ def test_a_product_and_its_plan_with_prices_are_written_through_the_catalogue_ru
     )
     assert changed.status_code == 200, changed.get_json()
     (after,) = changed.get_json()["plans"]
-    assert (after["prices"], after["max_quantity"], after["name"]) == (
+    assert (after["prices"], after["max_quantity"], after["name"], after["trial_days"]) == (
         {str(price_list): "11.00"},
         50,
         "Monthly",
+        30,  # not sent: kept
     )
     assert session.scalar(select(PlanPrice.price).where(PlanPrice.plan_id == made["id"])) == 11
     bad = client.patch(
