@@ -3,8 +3,10 @@ by ``python -m bench``, never asserted)."""
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from bench import dataset, report
@@ -16,6 +18,16 @@ from core.db import write_transaction
 from core.models import Account, Order, OrderItem, Product, Subscription, Tenant, User
 
 TINY = dataset.Sizes(products=20, customers=20, orders=50)
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """bench.inprocess.make_app sets the benchmark's production settings in os.environ (the
+    catalogue timings use it): later tests of the run would get production apps."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def _count(session, model, *where):
