@@ -32,8 +32,12 @@ def requires(*permissions: str):
     (core.rules.roles, the same table as the BSS pages). A view without it is refused to
     everyone: the check fails closed."""
 
+    allowed = sorted({roles.ROLE_LABELS[r] for p in permissions for r in roles.roles_with(p)})
+
     def decorator(view):
         view.api_permissions = frozenset(permissions)
+        # the reference says who may call it (flask-smorest reads the docstring at route())
+        view.__doc__ = (view.__doc__ or "").rstrip() + "\n\nRoles: " + ", ".join(allowed) + "."
         return view
 
     return decorator

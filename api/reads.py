@@ -80,6 +80,7 @@ def list_accounts(limit, cursor=None):
 @requires(roles.ACCOUNTS_VIEW)
 @blp.response(200, schemas.AccountSchema)
 def get_account(account_id: int):
+    """An account: kind, payment method, credit limit, price list, reseller."""
     return account_representation(api_reads.account(db.session, caller().tenant_id, account_id))
 
 
@@ -192,4 +193,5 @@ def list_offers(limit, cursor=None):
 @requires(roles.ORDERS)
 @blp.response(200, schemas.OfferSchema)
 def get_offer(offer_id: int):
+    """An offer with its status, validity and items."""
     return offer_representation(offers.get_offer(db.session, caller().tenant_id, offer_id))
