@@ -56,7 +56,7 @@ class NoSessionOnApi(SecureCookieSessionInterface):
 
 
 def init_api(app: Flask) -> None:
-    from api import offers, orders, reads
+    from api import accounts, backorders, catalogue, events, offers, orders, reads
     from api.reference import bp as reference_bp
     from webapp.extensions import csrf
 
@@ -87,9 +87,10 @@ def init_api(app: Flask) -> None:
     api = CloudshopApi(app)
     app.extensions["cloudshop_api"] = api
     api.register_field(Money, "string", "decimal")
-    for blp in (orders.blp, reads.blp, offers.blp):
+    for blp in (orders.blp, reads.blp, offers.blp, backorders.blp, accounts.blp, catalogue.blp):
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix=PREFIX)
+    events.document(api)
     app.register_blueprint(reference_bp, url_prefix=PREFIX)
     register_error_handlers(app)
 

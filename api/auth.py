@@ -12,13 +12,43 @@ from limits import parse
 from api.problems import problem
 from core import texts
 from core.enums import UserKind
+from core.rules import roles
 from core.rules.api_keys import scope_allows
-from core.services import api_keys
+from core.services import api_keys, sharing
 from webapp.extensions import db, limiter
 
 
 def caller() -> api_keys.Caller:
     return g.api_caller
+
+
+def viewer():
+    """The key's user as the back-orders' sharing rules see it (admins see every order)."""
+    return sharing.viewer_of(caller().user)
+
+
+def requires(*permissions: str):
+    """A view of the API needs one of ``permissions`` of the key's user's role
+    (core.rules.roles, the same table as the BSS pages). A view without it is refused to
+    everyone: the check fails closed."""
+
+    allowed = sorted({roles.ROLE_LABELS[r] for p in permissions for r in roles.roles_with(p)})
+
+    def decorator(view):
+        view.api_permissions = frozenset(permissions)
+        # the reference says who may call it (flask-smorest reads the docstring at route())
+        view.__doc__ = (view.__doc__ or "").rstrip() + "\n\nRoles: " + ", ".join(allowed) + "."
+        return view
+
+    return decorator
+
+
+def _role_allows() -> bool:
+    view = current_app.view_functions.get(request.endpoint)
+    wanted = getattr(view, "api_permissions", None)
+    if not wanted:
+        return False
+    return any(roles.may(g.api_caller.user.role, p) for p in wanted)
 
 
 def authenticate_request():
@@ -55,4 +85,11 @@ def authenticate_request():
         return problem("read-only-key", texts.API_READ_ONLY_KEY)
     g.api_caller = found
     g.tenant_id = found.tenant_id
+    if not _role_allows():
+        return problem("forbidden", texts.API_ROLE_REFUSED)
+    order_id = (request.view_args or {}).get("order_id")
+    if order_id is not None and not sharing.order_visible(
+        db.session, found.tenant_id, order_id, viewer()
+    ):
+        return problem("not-found", texts.API_NOT_FOUND)  # as the BSS pages: hidden = absent
     return None

@@ -6,16 +6,17 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from api import schemas
-from api.auth import authenticate_request, caller
+from api.auth import authenticate_request, caller, requires
 from api.idempotent import idempotent
 from api.orders import order_representation
 from api.problems import from_service_error
 from api.reads import offer_representation
+from core.rules import roles
 from core.services import offers, orders
 from core.services.errors import ServiceError
 from webapp.extensions import db
 
-blp = Blueprint("offers", __name__, description="Offers: create, edit, items, convert")
+blp = Blueprint("offers", __name__, description="Offers: create, edit, delete, items, convert")
 blp.before_request(authenticate_request)
 blp.register_error_handler(ServiceError, from_service_error)
 
@@ -26,6 +27,7 @@ def _offer(offer_id: int) -> dict:
 
 
 @blp.route("/offers", methods=["POST"])
+@requires(roles.ORDERS)
 @idempotent(blp)
 @blp.arguments(schemas.NewOfferInput)
 @blp.response(201, schemas.OfferSchema)
@@ -44,6 +46,7 @@ def create_offer(data):
 
 
 @blp.route("/offers/<int:offer_id>", methods=["PATCH"])
+@requires(roles.ORDERS)
 @blp.arguments(schemas.OfferChangesInput)
 @blp.response(200, schemas.OfferSchema)
 def update_offer(data, offer_id: int):
@@ -61,7 +64,17 @@ def update_offer(data, offer_id: int):
     return _offer(offer_id)
 
 
+@blp.route("/offers/<int:offer_id>", methods=["DELETE"])
+@requires(roles.ORDERS)
+@blp.response(204)
+def delete_offer(offer_id: int):
+    """Delete an offer with its items and history (as the BSS offer page's Delete); a converted
+    offer stays (409): its order refers to it."""
+    offers.delete_offer(db.session, caller().tenant_id, caller().user, offer_id)
+
+
 @blp.route("/offers/<int:offer_id>/items", methods=["POST"])
+@requires(roles.ORDERS)
 @idempotent(blp)
 @blp.arguments(schemas.NewOfferItemInput)
 @blp.response(201, schemas.OfferSchema)
@@ -80,6 +93,7 @@ def add_offer_item(data, offer_id: int):
 
 
 @blp.route("/offers/<int:offer_id>/items/<int:offer_item_id>", methods=["PATCH"])
+@requires(roles.ORDERS)
 @blp.arguments(schemas.OfferItemChangesInput)
 @blp.response(200, schemas.OfferSchema)
 def update_offer_item(data, offer_id: int, offer_item_id: int):
@@ -97,6 +111,7 @@ def update_offer_item(data, offer_id: int, offer_item_id: int):
 
 
 @blp.route("/offers/<int:offer_id>/items/<int:offer_item_id>", methods=["DELETE"])
+@requires(roles.ORDERS)
 @blp.response(200, schemas.OfferSchema)
 def remove_offer_item(offer_id: int, offer_item_id: int):
     """Remove an item (not from a converted offer)."""
@@ -105,6 +120,7 @@ def remove_offer_item(offer_id: int, offer_item_id: int):
 
 
 @blp.route("/offers/<int:offer_id>/convert", methods=["POST"])
+@requires(roles.ORDERS)
 @idempotent(blp)
 @blp.response(201, schemas.OrderSchema)
 def convert_offer(offer_id: int):

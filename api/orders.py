@@ -7,11 +7,12 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from api import schemas
-from api.auth import authenticate_request, caller
+from api.auth import authenticate_request, caller, requires, viewer
 from api.idempotent import idempotent
 from api.problems import from_service_error
 from core import texts
-from core.services import orders
+from core.rules import roles
+from core.services import orders, representations
 from core.services.errors import ServiceError, ValidationFailed
 from webapp.extensions import db
 
@@ -22,62 +23,9 @@ blp.before_request(authenticate_request)
 blp.register_error_handler(ServiceError, from_service_error)
 
 
-def _status_ref(status) -> dict:
-    return {"id": status.id, "description": status.description, "type": status.type}
-
-
 def order_representation(detail: orders.OrderDetail) -> dict:
-    """The order as the API (and its events) show it."""
-    order = detail.order
-    return {
-        "id": order.id,
-        "number": order.number,
-        "name": order.name,
-        "account": {"id": detail.account.id, "name": detail.account.name},
-        "status": _status_ref(detail.status),
-        "source": order.source,
-        "execution_type": order.execution_type,
-        "payment_method": order.payment_method,
-        "currency": order.currency,
-        "total": order.total,
-        "order_date": order.order_date,
-        "executed_at": order.executed_at,
-        "parent_order": {"id": detail.parent.id, "number": detail.parent.number}
-        if detail.parent
-        else None,
-        "items": [
-            {
-                "id": line.item.id,
-                "product_id": line.item.product_id,
-                "plan_id": line.item.plan_id,
-                "description": line.item.description,
-                "execution_type": line.item.execution_type,
-                "quantity": line.item.quantity,
-                "executed_quantity": line.item.executed_quantity,
-                "remaining_quantity": line.remaining,
-                "unit_price": line.item.unit_price,
-                "discount_percent": line.item.discount_percent,
-            }
-            for line in detail.items
-        ],
-        "holds": [
-            {"id": h.id, "reason": h.reason, "detail": h.detail, "placed_at": h.placed_at}
-            for h in detail.holds
-        ],
-        "sub_orders": [{"id": s.id, "number": s.number} for s in detail.sub_orders],
-        "history": [
-            {
-                "at": h.at,
-                "actor": h.actor,
-                "kind": h.kind,
-                "from_status": h.from_status.description if h.from_status else None,
-                "to_status": h.to_status.description if h.to_status else None,
-                "note": h.note,
-            }
-            for h in detail.history
-        ],
-        "allowed_actions": sorted(detail.actions),
-    }
+    """The order as the API (and its events: core.services.representations) show it."""
+    return representations.order(detail)
 
 
 def _order(order_id: int) -> dict:
@@ -95,6 +43,7 @@ def _quantities(items: list[dict]) -> dict[int, int]:
 
 
 @blp.route("/orders")
+@requires(roles.ORDERS)
 @blp.arguments(schemas.OrderListQuery, location="query", as_kwargs=True)
 @blp.response(200, schemas.OrderPageSchema)
 def list_orders(status_id=None, account_id=None, date_from=None, date_to=None, **query):
@@ -109,6 +58,7 @@ def list_orders(status_id=None, account_id=None, date_from=None, date_to=None, *
         date_to=date_to,
         oldest_first=query["sort"] == "oldest",
         after=cursor,
+        viewer=viewer(),
     )
     page = orders.list_orders(db.session, caller().tenant_id, filters, page_size=query["limit"])
     return {
@@ -118,7 +68,7 @@ def list_orders(status_id=None, account_id=None, date_from=None, date_to=None, *
                 "number": r.number,
                 "name": r.name,
                 "account_name": r.account_name,
-                "status": _status_ref(r.status),
+                "status": representations.status_ref(r.status),
                 "execution_type": r.execution_type,
                 "order_date": r.order_date,
                 "total": r.total,
@@ -132,6 +82,7 @@ def list_orders(status_id=None, account_id=None, date_from=None, date_to=None, *
 
 
 @blp.route("/orders", methods=["POST"])
+@requires(roles.ORDERS)
 @idempotent(blp)
 @blp.arguments(schemas.NewOrderInput)
 @blp.response(201, schemas.OrderSchema)
@@ -149,6 +100,7 @@ def create_order(data):
 
 
 @blp.route("/orders/<int:order_id>")
+@requires(roles.ORDERS)
 @blp.response(200, schemas.OrderSchema)
 def get_order(order_id: int):
     """An order with its items, open holds, history and sub-orders."""
@@ -156,6 +108,7 @@ def get_order(order_id: int):
 
 
 @blp.route("/orders/<int:order_id>/items", methods=["POST"])
+@requires(roles.ORDERS)
 @idempotent(blp)
 @blp.arguments(schemas.NewItemInput)
 @blp.response(201, schemas.OrderSchema)
@@ -174,6 +127,7 @@ def add_item(data, order_id: int):
 
 
 @blp.route("/orders/<int:order_id>/items", methods=["PATCH"])
+@requires(roles.ORDERS)
 @blp.arguments(schemas.UpdateItemsInput)
 @blp.response(200, schemas.OrderSchema)
 def update_items(data, order_id: int):
@@ -184,6 +138,7 @@ def update_items(data, order_id: int):
 
 
 @blp.route("/orders/<int:order_id>/status", methods=["PUT"])
+@requires(roles.ORDERS)
 @blp.arguments(schemas.StatusInput)
 @blp.response(200, schemas.OrderSchema)
 def set_status(data, order_id: int):
@@ -196,6 +151,7 @@ def set_status(data, order_id: int):
 
 
 @blp.route("/orders/<int:order_id>/execute", methods=["POST"])
+@requires(roles.ORDERS)
 @idempotent(blp)
 @blp.arguments(schemas.ExecuteInput)
 @blp.response(200, schemas.ExecutionSchema)
@@ -213,6 +169,7 @@ def execute(data, order_id: int):
 
 
 @blp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@requires(roles.ORDERS)
 @idempotent(blp)
 @blp.response(200, schemas.OrderSchema)
 def cancel(order_id: int):
@@ -222,6 +179,7 @@ def cancel(order_id: int):
 
 
 @blp.route("/orders/<int:order_id>/copy", methods=["POST"])
+@requires(roles.ORDERS)
 @idempotent(blp)
 @blp.response(201, schemas.OrderSchema)
 def copy(order_id: int):

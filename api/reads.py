@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from api import schemas
-from api.auth import authenticate_request, caller
+from api.auth import authenticate_request, caller, requires
 from api.problems import from_service_error
-from core.services import api_reads, offers, statuses
+from core.rules import roles
+from core.services import api_reads, offers, plans, representations, statuses
 from core.services.errors import ServiceError
 from webapp.extensions import db
 
@@ -35,6 +36,7 @@ def _status(row, mandatory: bool) -> dict:
 
 
 @blp.route("/order-statuses")
+@requires(roles.ORDERS)
 @blp.response(200, schemas.StatusSchema(many=True))
 def order_statuses():
     """The tenant's order statuses (Setup > Order Status), deleted ones left out."""
@@ -43,6 +45,7 @@ def order_statuses():
 
 
 @blp.route("/offer-statuses")
+@requires(roles.ORDERS)
 @blp.response(200, schemas.StatusSchema(many=True))
 def offer_statuses():
     """The tenant's offer statuses (Setup > Offer Status), deleted ones left out."""
@@ -50,7 +53,7 @@ def offer_statuses():
     return [_status(s, s.default_key is not None) for s in rows if s.deleted_at is None]
 
 
-def _account(a) -> dict:
+def account_representation(a) -> dict:
     return {
         "id": a.id,
         "name": a.name,
@@ -64,18 +67,21 @@ def _account(a) -> dict:
 
 
 @blp.route("/accounts")
+@requires(roles.ACCOUNTS_VIEW)
 @blp.arguments(schemas.PageQuery, location="query", as_kwargs=True)
 @blp.response(200, schemas.AccountPageSchema)
 def list_accounts(limit, cursor=None):
     """The tenant's accounts, newest first."""
     page = api_reads.accounts(db.session, caller().tenant_id, cursor, limit)
-    return {"data": [_account(a) for a in page.rows], "next_cursor": page.next_cursor}
+    return {"data": [account_representation(a) for a in page.rows], "next_cursor": page.next_cursor}
 
 
 @blp.route("/accounts/<int:account_id>")
+@requires(roles.ACCOUNTS_VIEW)
 @blp.response(200, schemas.AccountSchema)
 def get_account(account_id: int):
-    return _account(api_reads.account(db.session, caller().tenant_id, account_id))
+    """An account: kind, payment method, credit limit, price list, reseller."""
+    return account_representation(api_reads.account(db.session, caller().tenant_id, account_id))
 
 
 def _product(row: api_reads.ProductRow) -> dict:
@@ -104,6 +110,7 @@ def _product(row: api_reads.ProductRow) -> dict:
 
 
 @blp.route("/products")
+@requires(roles.ORDERS, roles.CATALOGUE)
 @blp.arguments(schemas.PageQuery, location="query", as_kwargs=True)
 @blp.response(200, schemas.ProductPageSchema)
 def list_products(limit, cursor=None):
@@ -113,83 +120,67 @@ def list_products(limit, cursor=None):
 
 
 @blp.route("/products/<int:product_id>")
-@blp.response(200, schemas.ProductSchema)
+@requires(roles.ORDERS, roles.CATALOGUE)
+@blp.response(200, schemas.ProductDetailSchema)
 def get_product(product_id: int):
-    return _product(api_reads.product(db.session, caller().tenant_id, product_id))
+    """A product with its plans and each plan's price in every price list."""
+    return product_detail(product_id)
 
 
-def _subscription(row: api_reads.SubscriptionRow) -> dict:
-    s = row.subscription
+def product_detail(product_id: int) -> dict:
+    tenant_id = caller().tenant_id
+    row = api_reads.product(db.session, tenant_id, product_id)
+    parts = plans.product_parts(db.session, tenant_id, product_id)
+    prices = {part.row.id: part.prices for part in parts.plans}
+    product = row.product
+    summary = _product(row)
+    by_id = {p.id: p for p in product.plans}
     return {
-        "id": s.id,
-        "account_id": s.account_id,
-        "account_name": row.account_name,
-        "product": row.product_name,
-        "plan": row.plan_name,
-        "quantity": s.quantity,
-        "status": s.status,
-        "is_trial": s.is_trial,
-        "start_date": s.start_date,
-        "order_id": s.order_id,
+        **summary,
+        "product_type_id": product.product_type_id,
+        "billing_kind": product.billing_kind,
+        "published": product.published,
+        "plans": [
+            {
+                **plan,
+                "commitment_months": by_id[plan["id"]].commitment_months,
+                "trial_days": by_id[plan["id"]].trial_days,
+                "prices": {str(k): v for k, v in prices.get(plan["id"], {}).items()},
+            }
+            for plan in summary["plans"]
+        ],
     }
 
 
 @blp.route("/subscriptions")
+@requires(roles.ORDERS)
 @blp.arguments(schemas.PageQuery, location="query", as_kwargs=True)
 @blp.response(200, schemas.SubscriptionPageSchema)
 def list_subscriptions(limit, cursor=None):
     """The tenant's subscriptions, newest first."""
     page = api_reads.subscriptions(db.session, caller().tenant_id, cursor, limit)
-    return {"data": [_subscription(r) for r in page.rows], "next_cursor": page.next_cursor}
+    return {
+        "data": [representations.subscription_summary(r) for r in page.rows],
+        "next_cursor": page.next_cursor,
+    }
 
 
 @blp.route("/subscriptions/<int:subscription_id>")
-@blp.response(200, schemas.SubscriptionDetailSchema)
+@requires(roles.ORDERS)
+@blp.response(200, schemas.SubscriptionWithProvisioningSchema)
 def get_subscription(subscription_id: int):
-    """A subscription with its history (quantity changes, upgrades, add-ons...)."""
-    row, history = api_reads.subscription(db.session, caller().tenant_id, subscription_id)
-    return {
-        **_subscription(row),
-        "history": [
-            {
-                "at": h.at,
-                "change": h.change,
-                "detail": h.detail,
-                "from_quantity": h.from_quantity,
-                "to_quantity": h.to_quantity,
-                "order_id": h.order_id,
-            }
-            for h in history
-        ],
-    }
+    """A subscription with its history (quantity changes, upgrades, add-ons...) and its latest
+    provisioning with the vendor."""
+    return representations.subscription_by_id(db.session, caller().tenant_id, subscription_id)
 
 
 def offer_representation(o) -> dict:
-    """The offer as the API shows it."""
-    return {
-        "id": o.id,
-        "number": o.number,
-        "name": o.name,
-        "account_id": o.account_id,
-        "status": {"id": o.status.id, "description": o.status.description, "type": o.status.type},
-        "valid_until": o.valid_until,
-        "converted_order_id": o.converted_order_id,
-        "created_at": o.created_at,
-        "items": [
-            {
-                "id": i.id,
-                "product_id": i.product_id,
-                "plan_id": i.plan_id,
-                "description": i.description,
-                "quantity": i.quantity,
-                "unit_price": i.unit_price,
-            }
-            for i in o.items
-        ],
-    }
+    """The offer as the API (and its events: core.services.representations) show it."""
+    return representations.offer(o)
 
 
 @blp.route("/offers")
+@requires(roles.ORDERS)
 @blp.arguments(schemas.PageQuery, location="query", as_kwargs=True)
 @blp.response(200, schemas.OfferPageSchema)
 def list_offers(limit, cursor=None):
@@ -199,6 +190,8 @@ def list_offers(limit, cursor=None):
 
 
 @blp.route("/offers/<int:offer_id>")
+@requires(roles.ORDERS)
 @blp.response(200, schemas.OfferSchema)
 def get_offer(offer_id: int):
+    """An offer with its status, validity and items."""
     return offer_representation(offers.get_offer(db.session, caller().tenant_id, offer_id))

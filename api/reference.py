@@ -12,10 +12,10 @@ bp = Blueprint("api_reference", __name__, template_folder="templates")
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def operations(spec: dict) -> list[dict]:
-    """Every operation of the document, by tag, in path order."""
+def operations(spec: dict, part: str = "paths") -> list[dict]:
+    """Every operation of the document (``part="webhooks"``: every event), in path order."""
     found = []
-    for path, item in spec.get("paths", {}).items():
+    for path, item in spec.get(part, {}).items():
         for method in METHODS:
             op = item.get(method)
             if op is None:
@@ -62,6 +62,7 @@ def reference():
         "api/reference.html",
         spec=spec,
         operations=operations(spec),
+        events=operations(spec, "webhooks"),
         schemas=spec.get("components", {}).get("schemas", {}),
         problems=PROBLEMS,
         type_base=TYPE_BASE,

@@ -349,3 +349,247 @@ class NewOfferItemInput(Input):
 class OfferItemChangesInput(Input):
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_ID))
     unit_price = Money(required=True)
+
+
+class ProvisioningSchema(Schema):
+    status = fields.String(
+        required=True, metadata={"description": "started, active or failed (the latest task)"}
+    )
+    action = fields.String(required=True)
+    reason = fields.String(allow_none=True, required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class SubscriptionWithProvisioningSchema(SubscriptionDetailSchema):
+    provisioning = fields.Nested(
+        ProvisioningSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "its latest provisioning with the vendor; null: none"},
+    )
+
+
+# --- back-orders (PRODUCT.md section 8) --------------------------------------------------------
+
+
+class BackorderOriginSchema(Schema):
+    reseller = fields.String(allow_none=True, required=True)
+    action = fields.String(allow_none=True, required=True)
+    billing_to = fields.Nested(AccountRefSchema, allow_none=True, required=True)
+    price_list = fields.String(allow_none=True, required=True)
+    sharing_rule = fields.String(allow_none=True, required=True)
+
+
+class BackorderSchema(OrderSchema):
+    order_type = fields.String(allow_none=True, required=True)
+    sales_rep = fields.String(allow_none=True, required=True)
+    contact = fields.String(allow_none=True, required=True)
+    campaign = fields.String(allow_none=True, required=True)
+    custom_fields = fields.String(allow_none=True, required=True)
+    responsible_user_id = fields.Integer(allow_none=True, required=True)
+    backorder = fields.Nested(BackorderOriginSchema, required=True)
+
+
+class BackorderSummarySchema(OrderSummarySchema):
+    billing_to = fields.String(allow_none=True, required=True)
+
+
+class BackorderPageSchema(Schema):
+    data = fields.List(fields.Nested(BackorderSummarySchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class BackorderListQuery(Input):
+    reseller_id = Id(strict=False, metadata={"description": "the tenant reseller billed"})
+    account_id = Id(strict=False, metadata={"description": "the end customer"})
+    date_from = fields.Date(metadata={"description": "order date from (UTC day)"})
+    date_to = fields.Date(metadata={"description": "order date to, included (UTC day)"})
+    cursor = Text(200, metadata={"description": "next_cursor of the previous page"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+class BackorderChangesInput(Input):
+    """Only what the distributor may edit on a back-order (PRODUCT.md section 8); only the
+    fields sent change."""
+
+    name = Text(200, allow_none=True)
+    order_type = Text(60, allow_none=True)
+    payment_method = fields.String(validate=validate.OneOf(["card", "on_account"]))
+    sales_rep = Text(120, allow_none=True)
+    contact = Text(120, allow_none=True)
+    campaign = Text(120, allow_none=True)
+    responsible_user_id = Id(allow_none=True)
+    custom_fields = Text(5000, allow_none=True)
+
+
+# --- accounts and catalogue writes ---------------------------------------------------------------
+
+
+class AccountInputSchema(Input):
+    """An account as the BSS account form takes it (core.rules.accounts.check_account)."""
+
+    name = Text(200, required=True)
+    kind = fields.String(required=True, metadata={"description": "end_customer, ..."})
+    price_list_id = Id(allow_none=True)
+    payment_method = fields.String(required=True)
+    credit_limit = Money(allow_none=True, metadata={"description": "null: no credit limit"})
+    credit_reason = Text(500, metadata={"description": "required when the limit changes"})
+    billing_name = Text(200)
+    billing_address = Text(1000)
+    billing_email = Text(254)
+    vat_number = Text(40)
+    timezone = Text(64)
+    manager_user_id = Id(allow_none=True)
+    represents_tenant_id = Id(allow_none=True)
+    reseller_account_id = Id(allow_none=True)
+
+
+class AccountChangesInput(AccountInputSchema):
+    """Only the fields sent change."""
+
+    name = Text(200)
+    kind = fields.String()
+    payment_method = fields.String()
+
+
+class ProductInputSchema(Input):
+    code = Text(60, required=True)
+    name = Text(200, required=True)
+    description = Text(5000, load_default="")
+    product_type_id = Id(required=True)
+    billing_kind = fields.String(
+        load_default="recurring", metadata={"description": "recurring, one_off"}
+    )
+    published = fields.Boolean(load_default=False)
+
+
+class ProductChangesInput(Input):
+    """Only the fields sent change; retiring stays a BSS action."""
+
+    code = Text(60)
+    name = Text(200)
+    description = Text(5000)
+    product_type_id = Id()
+    billing_kind = fields.String()
+    published = fields.Boolean()
+
+
+class PlanInputSchema(Input):
+    name = Text(120, required=True)
+    billing_cycle = fields.String(
+        required=True, metadata={"description": "monthly, annual, one_off"}
+    )
+    commitment_months = fields.Integer(
+        load_default=0, strict=True, validate=validate.Range(0, MAX_ID)
+    )
+    min_quantity = fields.Integer(load_default=1, strict=True, validate=validate.Range(0, MAX_ID))
+    max_quantity = fields.Integer(required=True, strict=True, validate=validate.Range(0, MAX_ID))
+    trial_days = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        strict=True,
+        validate=validate.Range(0, MAX_ID),
+        metadata={"description": "the plan's free trial; null: the product's, 0: none"},
+    )
+    prices = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,9}$")),
+        values=Money(allow_none=True),
+        metadata={
+            "description": "price list id -> price in that list; null: not sold in that list. "
+            "Lists left out keep their price."
+        },
+    )
+
+
+class PlanChangesInput(PlanInputSchema):
+    """Only the fields sent change."""
+
+    name = Text(120)
+    billing_cycle = fields.String()
+    commitment_months = fields.Integer(strict=True, validate=validate.Range(0, MAX_ID))
+    min_quantity = fields.Integer(strict=True, validate=validate.Range(0, MAX_ID))
+    max_quantity = fields.Integer(strict=True, validate=validate.Range(0, MAX_ID))
+    trial_days = fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, MAX_ID))
+
+
+class PlanDetailSchema(PlanSchema):
+    commitment_months = fields.Integer(allow_none=True, required=True)
+    trial_days = fields.Integer(
+        allow_none=True, required=True, metadata={"description": "null: the product's trial"}
+    )
+    prices = fields.Dict(
+        keys=fields.String(),
+        values=Money(),
+        required=True,
+        metadata={"description": "price list id -> price; a list left out does not sell it"},
+    )
+
+
+class ProductDetailSchema(ProductSchema):
+    product_type_id = fields.Integer(allow_none=True, required=True)
+    billing_kind = fields.String(required=True)
+    published = fields.Boolean(required=True)
+    plans = fields.List(fields.Nested(PlanDetailSchema), required=True)
+
+
+# --- events (webhooks): the envelope around the API's own representation -----------------------
+
+
+class _Event(Schema):
+    timestamp = fields.DateTime(required=True, metadata={"description": "when it happened"})
+
+
+class OrderEventSchema(_Event):
+    type = fields.String(required=True, validate=validate.OneOf(["order.status_changed"]))
+    data = fields.Nested(OrderSchema, required=True)
+
+
+class OfferEventSchema(_Event):
+    type = fields.String(required=True, validate=validate.OneOf(["offer.status_changed"]))
+    data = fields.Nested(OfferSchema, required=True)
+
+
+class SubscriptionProvisionedEventSchema(_Event):
+    type = fields.String(required=True, validate=validate.OneOf(["subscription.provisioned"]))
+    data = fields.Nested(SubscriptionWithProvisioningSchema, required=True)
+
+
+class SubscriptionFailedEventSchema(_Event):
+    type = fields.String(
+        required=True, validate=validate.OneOf(["subscription.provisioning_failed"])
+    )
+    data = fields.Nested(SubscriptionWithProvisioningSchema, required=True)
+
+
+class BackorderEventSchema(_Event):
+    type = fields.String(required=True, validate=validate.OneOf(["backorder.created"]))
+    data = fields.Nested(BackorderSchema, required=True)
+
+
+# event type -> (its envelope, what it says); api.events documents them as OpenAPI webhooks
+EVENTS = {
+    "order.status_changed": (
+        OrderEventSchema,
+        "An order's status changed (by hand, by "
+        "execution, cancellation, scheduling...): the order as GET /orders/{id} answers it.",
+    ),
+    "offer.status_changed": (
+        OfferEventSchema,
+        "An offer's status was changed by hand: the offer as GET /offers/{id} answers it.",
+    ),
+    "subscription.provisioned": (
+        SubscriptionProvisionedEventSchema,
+        "The vendor (or a BSS user) "
+        "delivered a subscription change: the subscription as GET /subscriptions/{id}.",
+    ),
+    "subscription.provisioning_failed": (
+        SubscriptionFailedEventSchema,
+        "A provisioning failed "
+        "for good (its reason under provisioning): the subscription as GET /subscriptions/{id}.",
+    ),
+    "backorder.created": (
+        BackorderEventSchema,
+        "A tenant reseller's execution created a "
+        "back-order in this distributor: the back-order as GET /backorders/{id}.",
+    ),
+}

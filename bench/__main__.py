@@ -212,6 +212,10 @@ def server_times(url: str, log) -> list:
         timings.append(inprocess.time_request(app, client, name, "GET", path(), headers=headers))
     if "bss_admin.order_execute" in endpoints:
         timings.append(inprocess.time_execution(app, client))
+    # --- public API (issue 18, point 9): GET /api/v1/orders, first and deep cursor page ---
+    from bench import api as api_bench
+
+    timings += api_bench.orders_list_timings(app, client)
     with app.app_context():
         from webapp.extensions import db
 

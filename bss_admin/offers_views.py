@@ -241,6 +241,19 @@ def offer_remove_item(offer_id: int, item_id: int):
     return see_other(url_for("bss_admin.offer_detail", offer_id=offer_id))
 
 
+@bp.post("/offers/<int:offer_id>/delete")
+@bss_required()
+def offer_delete(offer_id: int):
+    try:
+        number = offers.delete_offer(db.session, g.tenant_id, signed_in_user(), offer_id)
+    except NotFound:
+        abort(404)
+    except Conflict as error:
+        return _offer_page(offer_id, status=409, error_message=error.message)
+    flash(texts.OFFER_DELETED.format(number=number), "success")
+    return see_other(url_for("bss_admin.offers_list"))
+
+
 @bp.post("/offers/<int:offer_id>/convert")
 @bss_required()
 def offer_convert(offer_id: int):

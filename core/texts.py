@@ -743,6 +743,11 @@ API_BAD_JSON = "The request body is not a JSON object."
 API_NOT_FOUND = "There is nothing at this address of the API."
 API_METHOD_NOT_ALLOWED = "This address of the API does not accept this method."
 API_CURSOR_INVALID = "This cursor is not one the API gave."
+# --- public API: the gaps of issue 18 (offer deletion, back-orders, catalogue writes) ---
+OFFER_DELETED = "Offer {number} deleted."
+OFFER_CONVERTED_NOT_DELETED = "A converted offer cannot be deleted: its order refers to it."
+OFFER_DELETE_HINT = "Deletes the offer, its items and its history."
+API_PRICE_LIST_ID_INVALID = "A price list id is a whole number."
 
 # --- accounts (BSS, issue 14) ----------------------------------------------------------------
 

@@ -427,4 +427,6 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "POST /account/two-factor": (CUSTOMER, {}),
     "GET /bss/setup/security": (ADMIN, {}),
     "POST /bss/setup/security": (ADMIN, {}),
+    # --- public API gaps (issue 18): the offer page's Delete, as DELETE /api/v1/offers/{id} ---
+    "POST /bss/offers/<int:offer_id>/delete": (BSS_OBJECT, {"offer_id": "offer"}),
 }

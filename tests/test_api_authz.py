@@ -11,15 +11,71 @@ import pytest
 from sqlalchemy import select
 
 from core.db import utcnow, write_transaction
-from core.models import ApiKey, Offer, OfferItem, Product, Subscription
+from core.enums import OrderSource, UserKind
+from core.models import (
+    ApiKey,
+    Offer,
+    OfferItem,
+    Order,
+    PriceList,
+    Product,
+    Subscription,
+    User,
+)
 from core.services import api_keys
 from tests.api_helpers import account_id, auth, make_key, tenant_id
 from tests.conftest import demo_manual_order
 from tests.security_helpers import add_other_tenant, build_url, changed_tables, row_counts
 
-OK, UNAUTHENTICATED, READ_ONLY, HIDDEN, ACCOUNT_REFUSED = "ok", 401, 403, 404, 422
+OK, UNAUTHENTICATED, READ_ONLY, ROLE_REFUSED, HIDDEN, ACCOUNT_REFUSED = (
+    "ok",
+    401,
+    403,
+    403,
+    404,
+    422,
+)
 PUBLIC_RULES = {"/api/v1/openapi.json", "/api/v1/reference"}
-CALLERS = ("operator", "admin", "read", "distributor", "other_tenant", "revoked", "expired", "none")
+CALLERS = (
+    "operator",
+    "admin",
+    "catalogue",
+    "finance",
+    "read",
+    "distributor",
+    "other_tenant",
+    "revoked",
+    "expired",
+    "none",
+)
+# the role of each caller's user (core.rules.roles); the distributor and the other tenant's
+# keys act as admins of their own tenants
+ROLE_OF = {
+    "operator": "operator",
+    "admin": "admin",
+    "catalogue": "catalogue_manager",
+    "finance": "finance",
+    "read": "admin",
+    "distributor": "admin",
+    "other_tenant": "admin",
+}
+
+
+def roles_allowed(method: str, rule: str) -> set[str]:
+    """Written out here, not read from the code: who may use each part of the API, as the
+    BSS pages of the same things (core.rules.roles.PERMISSIONS)."""
+    if rule.startswith("/api/v1/accounts"):
+        return {"admin", "operator", "finance"} if method == "GET" else {"admin"}
+    if rule.startswith("/api/v1/products"):
+        return (
+            {"admin", "operator", "catalogue_manager"}
+            if method == "GET"
+            else {
+                "admin",
+                "catalogue_manager",
+            }
+        )
+    return {"admin", "operator"}  # orders, offers, subscriptions, statuses, back-orders
 
 
 def expected(method: str, rule: str, caller: str):
@@ -29,7 +85,12 @@ def expected(method: str, rule: str, caller: str):
         return UNAUTHENTICATED
     if caller == "read" and method != "GET":
         return READ_ONLY
+    if ROLE_OF[caller] not in roles_allowed(method, rule):
+        return ROLE_REFUSED
     has_object = "<" in rule
+    if rule.startswith("/api/v1/backorders/"):
+        # the demo's back-orders are the distributor's: no other tenant has them
+        return OK if caller == "distributor" else HIDDEN
     if caller in ("distributor", "other_tenant"):
         # another tenant's object does not exist; the demo's account is not one it can choose
         if method == "POST" and rule.endswith(("/orders", "/offers")):
@@ -52,7 +113,22 @@ def keys(app, session, demo):
     from webapp.auth import hash_password
 
     add_other_tenant(session, hash_password)
+    reseller = tenant_id(session)
+    with write_transaction(session):
+        for role in ("catalogue_manager", "finance"):
+            session.add(
+                User(
+                    tenant_id=reseller,
+                    kind=UserKind.BSS,
+                    role=role,
+                    email=f"{role}@skyline.example",
+                    name=role.replace("_", " ").title(),
+                    password_hash=hash_password("demo-password"),
+                )
+            )
     tokens = {
+        "catalogue": make_key(session, "catalogue_manager@skyline.example"),
+        "finance": make_key(session, "finance@skyline.example"),
         "operator": make_key(session, "operator@skyline.example"),
         "admin": make_key(session, "admin@skyline.example"),
         "read": make_key(session, "admin@skyline.example", scope="read"),
@@ -93,6 +169,13 @@ def _objects(session) -> dict:
         ),
         "item_id": order.items[0].id,
         "plan_id": plan_product.plans[0].id,
+        "price_list_id": session.scalar(
+            select(PriceList.id).where(PriceList.tenant_id == demo_tenant).order_by(PriceList.id)
+        ),
+        "product_type_id": plan_product.product_type_id,
+        "backorder_id": session.scalar(
+            select(Order.id).where(Order.source == OrderSource.BACKORDER).order_by(Order.id)
+        ),
         "offer_item_id": session.scalar(
             select(OfferItem.id)
             .join(Offer, Offer.id == OfferItem.offer_id)
@@ -108,6 +191,12 @@ def _body(method: str, rule: str, objects: dict) -> dict | None:
         return None
     if rule.endswith(("/orders", "/offers")):
         return {"account_id": objects["account_id"]}
+    if rule.startswith("/api/v1/accounts"):
+        return _account_body(method, objects)
+    if rule.startswith("/api/v1/products"):
+        return _catalogue_body(method, rule, objects)
+    if rule.startswith("/api/v1/backorders/"):
+        return {"sales_rep": "Through the API"}
     if "/offers/" in rule:
         return _offer_body(method, rule, objects)
     if rule.endswith("/items") and method == "POST":
@@ -119,6 +208,36 @@ def _body(method: str, rule: str, objects: dict) -> dict | None:
     if rule.endswith("/execute"):
         return {"items": [{"item_id": objects["item_id"], "quantity": 1}]}
     return None
+
+
+def _account_body(method: str, objects: dict) -> dict:
+    if method == "POST":
+        return {
+            "name": f"API account {utcnow().timestamp()}",
+            "kind": "end_customer",
+            "payment_method": "card",
+            "price_list_id": objects["price_list_id"],
+        }
+    return {"billing_name": "Billing through the API"}
+
+
+def _catalogue_body(method: str, rule: str, objects: dict) -> dict:
+    if rule.endswith("/plans"):
+        return {
+            "name": f"API plan {utcnow().timestamp()}",
+            "billing_cycle": "monthly",
+            "max_quantity": 10,
+            "prices": {str(objects["price_list_id"]): "9.50"},
+        }
+    if rule.endswith("<int:plan_id>"):
+        return {"max_quantity": 500}
+    if method == "POST":
+        return {
+            "code": f"API-{int(utcnow().timestamp() * 1e6)}",
+            "name": "Made through the API",
+            "product_type_id": objects["product_type_id"],
+        }
+    return {"description": "Described through the API"}
 
 
 def _offer_body(method: str, rule: str, objects: dict) -> dict | None:
@@ -140,17 +259,24 @@ def _outcome(response, want):
 
 def test_every_api_route_answers_each_key_as_the_matrix_says(app, client, session, keys):
     routes = api_routes(app)
-    assert len(routes) >= 20, sorted(routes)
+    assert len(routes) >= 37, sorted(routes)
     failures, checks = [], 0
     # refused callers first: no row may change
     order = sorted(CALLERS, key=lambda c: c in ("operator", "admin"))
     # removals last, and the objects found again for each caller (an earlier one removed an item)
-    in_order = sorted(routes.items(), key=lambda kv: (kv[0].startswith("DELETE"), kv[0]))
+    # (an offer's items before the offer)
+    in_order = sorted(
+        routes.items(),
+        key=lambda kv: (kv[0].startswith("DELETE"), -kv[0].count("<"), kv[0]),
+    )
     for caller in order:
         objects = _objects(session)
         for key, rule in in_order:
             method = key.split(" ", 1)[0]
-            url = build_url(rule, objects)
+            values = objects
+            if rule.startswith("/api/v1/backorders/"):
+                values = {**objects, "order_id": objects["backorder_id"]}
+            url = build_url(rule, values)
             headers = auth(keys[caller]) if caller in keys else {}
             want = expected(method, rule, caller)
             before = row_counts(session) if want != OK else None

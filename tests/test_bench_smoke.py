@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from bench import dataset, report
@@ -17,6 +18,16 @@ from core.db import write_transaction
 from core.models import Account, Order, OrderItem, Product, Subscription, Tenant, User
 
 TINY = dataset.Sizes(products=20, customers=20, orders=50)
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """bench.inprocess.make_app sets the benchmark's production settings in os.environ (the
+    catalogue timings use it): later tests of the run would get production apps."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def _count(session, model, *where):
@@ -161,3 +172,21 @@ def test_the_catalogue_pages_are_timed_on_a_catalogue_of_their_own(tmp_path, mon
     url = catalogue.catalogue_url(bench_url, 40)
     assert url.endswith("/cloudshop_bench_catalogue_40.sqlite3") and url != bench_url
     assert "| catalogue: product list " in report.timing_table(timings)
+
+
+def test_the_api_orders_list_is_timed_with_a_key_made_in_the_data_set(app, client, session, demo):
+    """bench/api.py (issue 18, point 9): both API calls answer 200 in the same number of
+    statements, and the benchmark's key is revoked afterwards."""
+    from bench import api as api_bench
+    from core.models import ApiKey
+
+    session.commit()
+    dataset.load_bulk(session.get_bind(), TINY, log=lambda _: None)
+
+    first, deep = api_bench.orders_list_timings(app, client)
+
+    assert (first.status, deep.status) == (200, 200)
+    assert "cursor=" in deep.path and first.queries == deep.queries <= 3
+    session.rollback()  # what the benchmark committed
+    key = session.scalar(select(ApiKey).where(ApiKey.name == "benchmark"))
+    assert key is not None and key.revoked_at is not None

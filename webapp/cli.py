@@ -23,6 +23,10 @@ def register_cli(app: Flask) -> None:
     from webapp.cli_tenants import register as register_tenants_cli
 
     register_tenants_cli(app)
+    # --- public API (issue 18): flask api-keys create
+    from webapp.cli_api import register as register_api_cli
+
+    register_api_cli(app)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if data exists.")

@@ -11,7 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core import texts
-from core.models import Account, Offer, OfferItem, Plan, Product, Subscription, SubscriptionHistory
+from core.models import (
+    Account,
+    Offer,
+    OfferItem,
+    Plan,
+    Product,
+    ProvisioningTask,
+    Subscription,
+    SubscriptionHistory,
+)
 from core.services.catalogue import execution_types
 from core.services.errors import NotFound, ValidationFailed
 
@@ -125,7 +134,8 @@ def subscriptions(session: Session, tenant_id: int, cursor: str | None, limit: i
 
 def subscription(
     session: Session, tenant_id: int, subscription_id: int
-) -> tuple[SubscriptionRow, list[SubscriptionHistory]]:
+) -> tuple[SubscriptionRow, list[SubscriptionHistory], ProvisioningTask | None]:
+    """A subscription with its history and its latest provisioning task (None: none)."""
     row = session.execute(
         _SUBSCRIPTIONS.where(
             Subscription.tenant_id == tenant_id, Subscription.id == subscription_id
@@ -140,7 +150,16 @@ def subscription(
             .order_by(SubscriptionHistory.at, SubscriptionHistory.id)
         )
     )
-    return SubscriptionRow(*row), history
+    task = session.scalar(
+        select(ProvisioningTask)
+        .where(
+            ProvisioningTask.subscription_id == subscription_id,
+            ProvisioningTask.tenant_id == tenant_id,
+        )
+        .order_by(ProvisioningTask.id.desc())
+        .limit(1)
+    )
+    return SubscriptionRow(*row), history, task
 
 
 def offers(session: Session, tenant_id: int, cursor: str | None, limit: int) -> Page:

@@ -38,7 +38,7 @@ from core.models import (
 from core.rules import backorders as rules
 from core.rules.backorders import ExecutedLine, Relation
 from core.rules.execution import product_execution_type
-from core.services import order_messages, pricing, webhooks
+from core.services import order_messages, pricing, representations, webhooks
 from core.services import promotions as promotion_service
 from core.services.audit import record_audit
 from core.services.order_factory import ItemSpec, build_order
@@ -190,7 +190,7 @@ def _create_backorder(session, reseller, tenant_reseller, order, items, executed
         session,
         backorder.tenant_id,
         "backorder.created",
-        {"order_id": backorder.id, "number": backorder.number, "reseller": tenant_reseller.name},
+        lambda: representations.backorder_by_id(session, backorder.tenant_id, backorder.id),
         now,
     )
     return backorder

@@ -34,8 +34,8 @@ from core.models import (
 from core.rules import offers as rules
 from core.rules.execution import bundle_execution_type
 from core.rules.statuses import OfferStatusType
-from core.services import webhooks
-from core.services.audit import actor_label
+from core.services import representations, webhooks
+from core.services.audit import actor_label, record_audit
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.order_factory import ItemSpec, build_order
 from core.services.pricing import plan_prices
@@ -302,7 +302,7 @@ def update_offer(
                 session,
                 tenant_id,
                 "offer.status_changed",
-                {"offer_id": offer.id, "number": offer.number, "status": status.description},
+                lambda: representations.offer(offer),
                 now,
             )
     return offer
@@ -426,6 +426,22 @@ def remove_item(
         _editable(offer)
         _event(session, offer, actor, texts.OFFER_EVENT_ITEM_REMOVED.format(item=item.description))
         session.delete(item)
+
+
+def delete_offer(session: Session, tenant_id: int, actor: User | None, offer_id: int) -> str:
+    """Delete an offer with its items and history (issue 18: offers' CRUD, the BSS offer page's
+    Delete too). A converted offer stays: its order refers to it. Answers the deleted number;
+    the audit trail keeps it."""
+    with write_transaction(session):
+        offer = _lock_offer(session, tenant_id, offer_id)
+        if offer.converted_order_id:
+            raise Conflict(texts.OFFER_CONVERTED_NOT_DELETED)
+        number = offer.number
+        record_audit(session, tenant_id, actor, "offer", offer.id, "delete", {"number": number})
+        # its items go with it (ORM cascade); its history rows with the row (ON DELETE
+        # CASCADE in the database: the ORM never deletes history, core.append_only)
+        session.delete(offer)
+    return number
 
 
 def convert_offer(

@@ -35,7 +35,7 @@ from core.models import (
     User,
 )
 from core.rules import provisioning as rules
-from core.services import outbox, webhooks
+from core.services import outbox, representations, webhooks
 from core.services.errors import Conflict, NotFound, ValidationFailed
 
 KIND = "provisioning"  # the outbox kind
@@ -128,22 +128,20 @@ def _record(session: Session, task_id: int, outcome: str, detail: str, *, give_u
 
 
 def _announce(session: Session, task: ProvisioningTask) -> None:
-    """A webhook event when a task ends Active or Failed."""
+    """A webhook event when a task ends Active or Failed: the subscription as the public API
+    shows it, with this provisioning."""
     events = {
         rules.ACTIVE: "subscription.provisioned",
         rules.FAILED: "subscription.provisioning_failed",
     }
-    if task.status in events:
+    if task.status in events and task.subscription_id is not None:
         webhooks.emit(
             session,
             task.tenant_id,
             events[task.status],
-            {
-                "subscription_id": task.subscription_id,
-                "task_id": task.id,
-                "action": task.action,
-                "reason": task.reason,
-            },
+            lambda: representations.subscription_by_id(
+                session, task.tenant_id, task.subscription_id
+            ),
         )
 
 

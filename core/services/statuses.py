@@ -154,18 +154,14 @@ def set_order_status(
         to_status_id=status.id,
         note=note,
     )
-    from core.services import webhooks  # events for the tenant's other systems (issue 16)
+    # events for the tenant's other systems (issue 16), as the public API shows the order
+    from core.services import representations, webhooks
 
     webhooks.emit(
         session,
         order.tenant_id,
         "order.status_changed",
-        {
-            "order_id": order.id,
-            "number": order.number,
-            "status": status.description,
-            "status_type": status.type,
-        },
+        lambda: representations.order_by_id(session, order.tenant_id, order.id),
     )
 
 

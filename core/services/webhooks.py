@@ -27,7 +27,7 @@ from core.db import utcnow, write_transaction
 from core.enums import Role, UserKind
 from core.models import OutboxItem, User, WebhookDelivery, WebhookEndpoint
 from core.rules import webhooks as rules
-from core.services import outbox
+from core.services import outbox, representations
 from core.services.errors import NotFound, ValidationFailed
 from core.services.notifications import notify
 
@@ -46,25 +46,37 @@ class DeliveryFailed(RuntimeError):
 
 
 def emit(
-    session: Session, tenant_id: int, event_type: str, data: dict, now: datetime | None = None
+    session: Session,
+    tenant_id: int,
+    event_type: str,
+    data: dict | Callable[[], dict],
+    now: datetime | None = None,
 ) -> int:
-    """Inside the caller's transaction: one delivery per subscribed, enabled endpoint."""
+    """Inside the caller's transaction: one delivery per subscribed, enabled endpoint.
+
+    ``data`` is the resource as the public API shows it (:mod:`core.services.representations`),
+    or a function building it, called once and only when some endpoint wants the event."""
     now = now or utcnow()
     endpoints = session.scalars(
         select(WebhookEndpoint).where(
             WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.enabled.is_(True)
         )
     ).all()
+    endpoints = [e for e in endpoints if rules.subscribed(e.events, event_type)]
+    if not endpoints:
+        return 0
+    body = json.dumps(
+        {
+            "type": event_type,
+            "timestamp": now.isoformat(),
+            "data": representations.to_json(data() if callable(data) else data),
+        },
+        separators=(",", ":"),
+        default=str,
+    )
     count = 0
     for endpoint in endpoints:
-        if not rules.subscribed(endpoint.events, event_type):
-            continue
         message_id = f"msg_{uuid.uuid4().hex}"
-        body = json.dumps(
-            {"type": event_type, "timestamp": now.isoformat(), "data": data},
-            separators=(",", ":"),
-            default=str,
-        )
         delivery = WebhookDelivery(
             endpoint_id=endpoint.id,
             event_type=event_type,
