@@ -144,10 +144,6 @@ def test_percentiles_pick_the_nearest_rank():
 def test_the_catalogue_pages_are_timed_on_a_catalogue_of_their_own(tmp_path, monkeypatch):
     from bench import catalogue
 
-    # bench.inprocess.make_app sets the benchmark's production settings in os.environ (right
-    # for the benchmark's own process): a copy here, or the tests that follow in this process
-    # would build production apps (no development mailbox ...)
-    monkeypatch.setattr(os, "environ", os.environ.copy())
     monkeypatch.setattr(dataset, "RESULTS", tmp_path)
     bench_url = dataset.sqlite_url_for(0.0001, tmp_path)
     messages: list[str] = []
