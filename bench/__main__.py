@@ -216,6 +216,9 @@ def server_times(url: str, log) -> list:
     from bench import api as api_bench
 
     timings += api_bench.orders_list_timings(app, client)
+    from bench.storefront_times import storefront_times  # Storefront (issue 19)
+
+    timings += storefront_times(app, ctx, log)
     with app.app_context():
         from webapp.extensions import db
 

@@ -97,6 +97,11 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int = 15000) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
 
+def writing_transaction() -> bool:
+    """True while :func:`write_transaction` begins or runs its transaction."""
+    return _immediate.get()
+
+
 @contextmanager
 def write_transaction(session: Session) -> Iterator[Session]:
     """One use case, one transaction: commit on success, roll back on any error.
