@@ -611,11 +611,34 @@ def _finish(engine: Engine) -> None:
 
 
 class _CoreWriter:
-    """SQLAlchemy Core: one ``insert()`` executed with a list of dicts (executemany)."""
+    """SQLite: one INSERT executed with a list of tuples (the driver's executemany). Each
+    value goes through its column type's own bind processor (the stored text of dates and
+    amounts is exactly what the app writes); SQLAlchemy's per-row statement work, half of the
+    load's time, is skipped (issue 19)."""
 
     def write(self, conn: Connection, model, rows: list[dict]) -> None:
-        if rows:
-            conn.execute(insert(model.__table__), rows)
+        if not rows:
+            return
+        table = model.__table__
+        dialect = conn.dialect
+        columns = list(rows[0])
+        processors = [
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+        ]
+        names = ", ".join(f'"{name}"' for name in columns)
+        marks = ", ".join("?" for _ in columns)
+        conn.exec_driver_sql(
+            f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',
+            [
+                tuple(
+                    value if process is None or value is None else process(value)
+                    for value, process in zip(
+                        (row[name] for name in columns), processors, strict=True
+                    )
+                )
+                for row in rows
+            ],
+        )
 
 
 class _CopyWriter:
