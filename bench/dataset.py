@@ -287,12 +287,11 @@ BULK_MODELS = (
 )
 
 
-def _fast_load(engine: Engine) -> None:
+def _fast_load(engine: Engine):
     """Settings for a throwaway bulk load (issue 19): no fsync per chunk, a large page cache
     on SQLite (its rollback journal is kept: a crash leaves no marker, so the set reloads);
-    asynchronous commit on PostgreSQL."""
+    asynchronous commit on PostgreSQL. Returns the listener (removed after the load)."""
 
-    @event.listens_for(engine, "connect")
     def _settings(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         if engine.dialect.name == "sqlite":
@@ -305,6 +304,9 @@ def _fast_load(engine: Engine) -> None:
             dbapi_connection.commit()
         cursor.close()
 
+    event.listen(engine, "connect", _settings)
+    return _settings
+
 
 def _secondary_indexes():
     return [index for model in BULK_MODELS for index in model.__table__.indexes]
@@ -316,7 +318,15 @@ def load_bulk(engine: Engine, sizes: Sizes, *, log: Callable[[str], None] = prin
     than the data: 11 minutes on SQLite)."""
     rng = random.Random(20261121)
     writer = _CopyWriter() if engine.dialect.name == "postgresql" else _CoreWriter()
-    _fast_load(engine)
+    settings = _fast_load(engine)
+    try:
+        _load_rows(engine, sizes, rng, writer, log)
+    finally:
+        event.remove(engine, "connect", settings)
+    _finish(engine)
+
+
+def _load_rows(engine: Engine, sizes: Sizes, rng, writer, log) -> None:
     with engine.begin() as conn:
         for index in _secondary_indexes():
             index.drop(conn)
@@ -360,7 +370,6 @@ def load_bulk(engine: Engine, sizes: Sizes, *, log: Callable[[str], None] = prin
         for index in _secondary_indexes():
             index.create(conn)
     log(f"  indexes built in {time.perf_counter() - started:.0f} s")
-    _finish(engine)
 
 
 def _products(conn, writer, ids, rng, tenant_id, types, lists, sizes) -> list[tuple]:
