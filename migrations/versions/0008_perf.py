@@ -1,7 +1,7 @@
 """indexes that keep execution and the credit check flat as the history grows (issue 19)
 
 Revision ID: 0008_perf
-Revises: 0007
+Revises: 0008_catalogue_gaps
 Create Date: 2026-11-30 10:40:00
 
 """
@@ -9,7 +9,7 @@ Create Date: 2026-11-30 10:40:00
 from alembic import op
 
 revision = "0008_perf"
-down_revision = "0007"
+down_revision = "0008_catalogue_gaps"
 branch_labels = None
 depends_on = None
 
