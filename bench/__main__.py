@@ -46,6 +46,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--python-load", action="store_true", help="use the Python generator")
     parser.add_argument("--output", default=None, help="also write the report to this file")
     parser.add_argument(
+        "--compare-scale",
+        type=float,
+        default=None,
+        metavar="N",
+        help="also the server times at N times the data, side by side with the ratio (issue 19)",
+    )
+    parser.add_argument(
         "--profile",
         default=None,
         metavar="SCENARIO",
@@ -135,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     lines += queue_lines
     exit_code = exit_code if queue_ok else 1
     # --- end job queue ---
+    if args.compare_scale:  # issue 19: the same server times at N times the data
+        from bench.scale import compare_scales
+
+        lines += compare_scales(args, engines, database_url, server_times, log)
     lines += ["", f"Finished in {time.perf_counter() - started:.0f} s; {report.machine()}"]
     text = "\n".join(lines)
     print("\n" + text)
@@ -216,6 +227,9 @@ def server_times(url: str, log) -> list:
     from bench import api as api_bench
 
     timings += api_bench.orders_list_timings(app, client)
+    from bench.storefront_times import storefront_times  # Storefront (issue 19)
+
+    timings += storefront_times(app, ctx, log)
     with app.app_context():
         from webapp.extensions import db
 

@@ -59,6 +59,8 @@ class Scenario:
     kind: str = "load"  # load: wrk against the ceiling; sequence: one after another
 
 
+PARALLEL_CUSTOMERS = 20  # issue 19: customers checking out at the same moment
+PARALLEL_WORKERS = 4  # against an app server of this many gunicorn workers
 CHECKOUT_ENDPOINTS = (
     "storefront.basket_add",
     "storefront.checkout_start",
@@ -79,6 +81,12 @@ SCENARIOS = (
     Scenario(
         "checkout_manual",
         "Manual checkout (orders/s)",
+        CHECKOUT_ENDPOINTS,
+        kind="sequence",
+    ),
+    Scenario(
+        "checkout_parallel",
+        f"{PARALLEL_CUSTOMERS} checkouts at once, {PARALLEL_WORKERS} workers (orders/s)",
         CHECKOUT_ENDPOINTS,
         kind="sequence",
     ),
@@ -469,6 +477,9 @@ def run_sequence_scenarios(ctx, scenarios, settings, log) -> list[Row]:
             row.note = "n/a (route missing)"
             continue
         try:
+            if scenario.key == "checkout_parallel":
+                _checkouts_at_once(ctx, row, log)
+                continue
             if scenario.key == "execute_500":
                 samples, row.queries = _execute_500(ctx, max(3, settings.sequence_runs // 5))
             else:
@@ -534,6 +545,70 @@ def _checkouts(ctx: Context, manual: bool, runs: int) -> tuple[list[float], int]
         placed = client.post(review.replace("/review", "/place"), data={"when": "now", **CARD})
         client.get(_path(placed.headers["Location"]))
     return samples, counter.count
+
+
+def _checkouts_at_once(ctx: Context, row: Row, log) -> None:
+    """``PARALLEL_CUSTOMERS`` signed-in card customers, each with a filled basket (untimed),
+    run the whole checkout at the same moment against an app server of ``PARALLEL_WORKERS``
+    gunicorn workers. orders/s = customers / the time until the last one has its
+    confirmation page; p50 / p99 of one customer's whole flow; any error flags the row."""
+    import threading
+
+    from bench.servers import start_app
+
+    products = ctx.ids["automatic"]
+    total = ctx.ids["customers"]
+    # card customers (every fourth is on account) no other scenario uses
+    customers = [n for n in range(total * 7 // 8, total + 1) if n % 4 != 0]
+    customers = customers[:PARALLEL_CUSTOMERS]
+    if len(customers) < PARALLEL_CUSTOMERS:
+        raise RuntimeError("not enough customers for the parallel checkouts at this scale")
+    server = start_app(ctx.engine_url, workers=PARALLEL_WORKERS, name="app-parallel")
+    try:
+        browsers = []
+        empty_baskets(ctx, customers)
+        for n, number in enumerate(customers):
+            browser = Browser(server.base)
+            browser.sign_in(
+                ctx.url_for("storefront.login"),
+                CUSTOMER_EMAIL.format(number),
+                PASSWORD,
+                ctx.url_for("storefront.basket"),
+            )
+            product = products[n % len(products)]
+            _check(browser.post(add_path(ctx, product), add_form(product)))
+            browsers.append(browser)
+        barrier = threading.Barrier(len(browsers) + 1)
+        durations: list[float] = []
+        errors: list[str] = []
+
+        def run(browser: Browser) -> None:
+            barrier.wait()
+            try:
+                elapsed, _ = _timed(lambda: _checkout_flow(browser, ctx))
+                durations.append(elapsed)
+            except Exception as error:  # reported in the row, never hidden
+                errors.append(str(error)[:120])
+
+        threads = [threading.Thread(target=run, args=(b,)) for b in browsers]
+        for thread in threads:
+            thread.start()
+        barrier.wait()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+    finally:
+        server.stop()
+    row.rps = [len(durations) / wall] if wall else []
+    if durations:
+        row.p50 = [load.percentile([d / 1000 for d in durations], 50) * 1000]
+        row.p99 = [load.percentile([d / 1000 for d in durations], 99) * 1000]
+    row.bad += len(errors)
+    row.note = f"{len(durations)} of {len(browsers)} placed in {wall:.1f} s, 6 requests each" + (
+        f"; ERRORS: {errors[0]}" if errors else ", no error"
+    )
+    log(f"  checkout_parallel {row.rps[0] if row.rps else 0:.1f}/s  {row.note}")
 
 
 def _billing_form() -> dict:

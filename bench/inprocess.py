@@ -17,6 +17,7 @@ from sqlalchemy import event
 
 from bench.dataset import bench_environment, create_large_order
 
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
 _SKIPPED = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
 
 
@@ -33,20 +34,57 @@ def make_app(database_url: str):
 
 
 class StatementCounter:
+    """SQL statements (``count``) and every round trip to the database (``round_trips``):
+    the statements, BEGIN, COMMIT, ROLLBACK and the pool's pre-ping of each checkout."""
+
     def __init__(self, engine):
         self.engine = engine
         self.count = 0
+        self.round_trips = 0
+        self._ping = None
 
     def _record(self, conn, cursor, statement, parameters, context, executemany):
+        self.round_trips += 1
         if not statement.lstrip().upper().startswith(_SKIPPED):
             self.count += 1
+        if self._psycopg:
+            dbapi = conn.connection.dbapi_connection
+            if not dbapi.autocommit and dbapi.info.transaction_status == _IDLE:
+                self.round_trips += 1  # psycopg sends BEGIN first
+
+    def _transaction(self, conn, *args):
+        # SQLite: BEGIN is a statement (counted above); COMMIT / ROLLBACK are one round trip.
+        # psycopg sends nothing when no transaction is open (autocommit, nothing run yet)
+        if self._psycopg:
+            if conn.connection.dbapi_connection.info.transaction_status == _IDLE:
+                return
+        self.round_trips += 1
 
     def __enter__(self):
         event.listen(self.engine, "before_cursor_execute", self._record)
+        events = ("commit", "rollback")
+        for name in events:
+            event.listen(self.engine, name, self._transaction)
+        dialect = self.engine.dialect
+        original = self._ping = dialect.do_ping
+
+        def counted_ping(dbapi_connection):
+            self.round_trips += 1
+            return original(dbapi_connection)
+
+        dialect.do_ping = counted_ping
         return self
+
+    @property
+    def _psycopg(self) -> bool:
+        return self.engine.dialect.driver == "psycopg"
 
     def __exit__(self, *exc):
         event.remove(self.engine, "before_cursor_execute", self._record)
+        events = ("commit", "rollback")
+        for name in events:
+            event.remove(self.engine, name, self._transaction)
+        self.engine.dialect.do_ping = self._ping
 
 
 @contextmanager
@@ -77,6 +115,7 @@ class Timing:
     queries: int
     status: int
     cpu_ms: list[float] = field(default_factory=list)  # this process's CPU time (not the DB's)
+    round_trips: int | None = None  # statements, BEGIN/COMMIT/ROLLBACK, pre-pings (issue 19)
 
     @property
     def median_ms(self) -> float:
@@ -103,7 +142,7 @@ def time_request(
         status = response.status_code
     with counting(app) as counter:
         client.open(path, method=method, headers=headers)
-    return Timing(name, path, samples, counter.count, status, cpu)
+    return Timing(name, path, samples, counter.count, status, cpu, counter.round_trips)
 
 
 def time_execution(app, client, runs: int = 3, items: int = 500) -> Timing:
@@ -112,7 +151,7 @@ def time_execution(app, client, runs: int = 3, items: int = 500) -> Timing:
 
     with app.app_context():
         engine = db.engine
-    samples, cpu, queries, status, path = [], [], 0, 0, ""
+    samples, cpu, queries, status, path, trips = [], [], 0, 0, "", None
     for n in range(runs + 1):
         order_id = create_large_order(engine, items, account_index=n)
         path = f"/bss/orders/{order_id}/execute"
@@ -128,6 +167,6 @@ def time_execution(app, client, runs: int = 3, items: int = 500) -> Timing:
             continue  # the first run warms the caches, as the warm-up of the pages does
         samples.append(elapsed)
         cpu.append(cpu_used)
-        queries = counter.count
+        queries, trips = counter.count, counter.round_trips
     name = f"execute a {items}-item order"
-    return Timing(name, "/bss/orders/<id>/execute", samples, queries, status, cpu)
+    return Timing(name, "/bss/orders/<id>/execute", samples, queries, status, cpu, trips)

@@ -76,6 +76,7 @@ TIMING_HEADERS = (
     "CPU ms (median)",
     "runs",
     "SQL",
+    "round trips",
     "HTTP",
 )
 
@@ -92,6 +93,7 @@ def timing_table(timings: Sequence[Timing]) -> str:
                 f"{statistics.median(t.cpu_ms):.1f}" if t.cpu_ms else "—",
                 str(len(t.runs_ms)),
                 str(t.queries),
+                str(t.round_trips) if t.round_trips is not None else "—",
                 str(t.status),
             ]
             for t in timings

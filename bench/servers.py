@@ -25,7 +25,7 @@ def free_port() -> int:
 class Server:
     """One gunicorn process group on a free localhost port."""
 
-    def __init__(self, name: str, wsgi: str, env: dict[str, str]):
+    def __init__(self, name: str, wsgi: str, env: dict[str, str], workers: int = WORKERS):
         self.name = name
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -36,7 +36,7 @@ class Server:
             "-m",
             "gunicorn",
             "--workers",
-            str(WORKERS),
+            str(workers),
             "--worker-class",
             "sync",
             "--bind",
@@ -78,11 +78,12 @@ class Server:
         self.log.close()
 
 
-def start_app(database_url: str) -> Server:
-    """Cloudshop under gunicorn: 2 sync workers, production settings, debug off."""
+def start_app(database_url: str, workers: int = WORKERS, name: str = "app") -> Server:
+    """Cloudshop under gunicorn: 2 sync workers (or ``workers``), production settings, debug
+    off."""
     env = bench_environment(database_url)
     env.pop("FLASK_DEBUG", None)
-    server = Server("app", "wsgi:app", env)
+    server = Server(name, "wsgi:app", env, workers)
     server.wait_ready("/login")
     return server
 

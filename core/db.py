@@ -97,6 +97,20 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int = 15000) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
 
+_writes = contextvars.ContextVar("write_transactions_begun", default=0)
+
+
+def writes_begun() -> int:
+    """How many write transactions this context has begun: a value read before one may be
+    stale after (the basket counter read with the signed-in user, issue 19)."""
+    return _writes.get()
+
+
+def writing_transaction() -> bool:
+    """True while :func:`write_transaction` begins or runs its transaction."""
+    return _immediate.get()
+
+
 @contextmanager
 def write_transaction(session: Session) -> Iterator[Session]:
     """One use case, one transaction: commit on success, roll back on any error.
@@ -109,6 +123,7 @@ def write_transaction(session: Session) -> Iterator[Session]:
         session = session()
     if session.in_transaction():
         session.commit()
+    _writes.set(_writes.get() + 1)
     token = _immediate.set(True)
     try:
         with session.begin():

@@ -986,5 +986,15 @@ class ApiIdempotencyRecord(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+# --- performance at scale (issue 19) ---
+# executing an order reads back the subscriptions it just created (by order): without this
+# index that read scanned every subscription ever sold (26 ms at 200,000 orders, growing)
+Index("ix_subscription_order", Subscription.order_id)
+# the open balance (credit check of every on-account checkout) finds the orders billed to an
+# account through either column; an OR over an unindexed column scanned the tenant's orders
+Index("ix_order_billing_account", Order.billing_account_id)
+# --- end performance at scale (issue 19) ---
+
+
 # history rows are append-only in every session (issue 8)
 from core import append_only  # noqa: E402,F401

@@ -10,8 +10,9 @@ from core import texts
 from core.db import utcnow
 from core.enums import PaymentMethod
 from core.services import checkout as checkout_service
-from core.services.errors import ServiceError
+from core.services.errors import Conflict, ServiceError
 from storefront import bp
+from storefront.basket_views import tenant_today
 from storefront.forms import BillingForm, PlaceOrderForm
 from storefront.views import customer
 from webapp.auth import customer_required
@@ -33,7 +34,9 @@ def _or_404(error: ServiceError):
 @customer_required
 def checkout_start():
     try:
-        order = checkout_service.start_checkout(db.session, g.tenant.id, customer())
+        order = checkout_service.start_checkout(
+            db.session, g.tenant.id, customer(), today=tenant_today()
+        )
     except ServiceError as error:
         _or_404(error)
         flash(error.message, "error")
@@ -52,16 +55,16 @@ def _draft_or_redirect(order_id: int):
 @bp.route("/checkout/<int:order_id>/billing", methods=["GET", "POST"])
 @customer_required
 def checkout_billing(order_id: int):
-    order, redirect = _draft_or_redirect(order_id)
-    if redirect:
-        return redirect
     form = BillingForm()
+    # the checkout's order is the customer's own account's (the service checks it): its
+    # payment methods are the signed-in customer's, loaded with the user
     form.payment_method.choices = [
-        (m, METHOD_LABELS[m]) for m in checkout_service.payment_methods(order.account)
+        (m, METHOD_LABELS[m]) for m in checkout_service.payment_methods(customer().account)
     ]
     errors: dict = {}
     status = 200
     if form.validate_on_submit():
+        # the service loads and locks the draft itself: no read of it before (issue 19)
         try:
             checkout_service.save_billing(
                 db.session,
@@ -75,8 +78,13 @@ def checkout_billing(order_id: int):
             return see_other(url_for("storefront.checkout_review", order_id=order_id))
         except ServiceError as error:
             _or_404(error)
+            if isinstance(error, Conflict):  # placed meanwhile: as the page does
+                return see_other(url_for("storefront.order_confirmation", order_id=order_id))
             errors, status = error.errors, error.http_status
-    else:
+    order, redirect = _draft_or_redirect(order_id)
+    if redirect:
+        return redirect
+    if not errors:
         form.billing_name.data = form.billing_name.data or order.billing_name
         form.billing_address.data = form.billing_address.data or order.billing_address
         form.payment_method.data = form.payment_method.data or order.payment_method
@@ -106,10 +114,11 @@ def _review_page(order_id: int, form: PlaceOrderForm, errors=None, status=200, m
 @bp.route("/checkout/<int:order_id>/review")
 @customer_required
 def checkout_review(order_id: int):
-    _order, redirect = _draft_or_redirect(order_id)
-    if redirect:
-        return redirect
-    return _review_page(order_id, PlaceOrderForm())
+    try:  # the review reads the draft once (issue 19: it was read here, then again)
+        return _review_page(order_id, PlaceOrderForm())
+    except ServiceError as error:
+        _or_404(error)
+        return see_other(url_for("storefront.order_confirmation", order_id=order_id))
 
 
 @bp.post("/checkout/<int:order_id>/place")

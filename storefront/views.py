@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import g, request, url_for
 from flask_login import current_user
 
+from core.db import writes_begun
 from core.models import Account, User, UserKind
 from core.services import basket as basket_service
 from core.services import catalogue
@@ -49,7 +50,11 @@ def _basket_counter():
             return 0
         memo = request_memo()
         if "basket_count" not in memo:  # a view that just changed the basket may have set it
-            memo["basket_count"] = basket_service.basket_count(db.session, current_user.id)
+            loaded = memo.get("basket_count_loaded")  # read with the user (webapp.auth)
+            if loaded is not None and loaded[1] == writes_begun():
+                memo["basket_count"] = loaded[0]
+            else:
+                memo["basket_count"] = basket_service.basket_count(db.session, current_user.id)
         return memo["basket_count"]
 
     return {"basket_count": basket_count, "is_customer": is_customer}

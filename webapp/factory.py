@@ -124,6 +124,16 @@ def _register_request_hooks(app: Flask) -> None:
             resolve_tenant()
 
     app.after_request(apply_security_headers)
+
+    @app.teardown_request
+    def _release_connection(_error=None):
+        # one connection per request (issue 19): back to the pool once no transaction is open
+        # (a transaction still open is ended when the session is removed with the app context)
+        if db.session.registry.has():
+            session = db.session()
+            if not session.in_transaction():
+                session.release_connections()
+
     register_input_guards(app)  # control characters, out-of-range values: 400, not 500
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
@@ -37,13 +37,19 @@ OPEN_TYPES = (OrderStatusType.IN_PROGRESS, OrderStatusType.SCHEDULED, OrderStatu
 def open_balance(
     session: Session, tenant_id: int, account_id: int, exclude_order_id: int | None = None
 ) -> Decimal:
-    """Unpaid invoices + the not yet executed part of submitted orders (two queries)."""
-    unpaid = session.scalar(
-        select(func.coalesce(func.sum(Invoice.total), 0)).where(
+    """Unpaid invoices + the not yet executed part of submitted orders, in one statement.
+
+    The orders billed to the account are read in two branches, each served by an index (the
+    account's orders without a billing account; the orders billed to it): one OR over both
+    columns made the databases scan every order of the tenant (issue 19)."""
+    unpaid = (
+        select(func.coalesce(func.sum(Invoice.total), 0))
+        .where(
             Invoice.tenant_id == tenant_id,
             Invoice.account_id == account_id,
             Invoice.paid.is_(False),
         )
+        .scalar_subquery()
     )
     remaining = (
         OrderItem.unit_price
@@ -51,25 +57,28 @@ def open_balance(
         * (100 - func.coalesce(OrderItem.discount_percent, 0))
         / 100
     )
-    query = (
-        select(func.coalesce(func.sum(remaining), 0))
-        .join(Order, Order.id == OrderItem.order_id)
-        .join(OrderStatus, OrderStatus.id == Order.status_id)
-        .where(
-            Order.tenant_id == tenant_id,
-            or_(
-                Order.billing_account_id == account_id,
-                and_(Order.billing_account_id.is_(None), Order.account_id == account_id),
-            ),
-            Order.parent_order_id.is_(None),
-            OrderStatus.type.in_(OPEN_TYPES),
-            OrderStatus.storefront_type != StorefrontType.DRAFT,
+
+    def unexecuted(*billed_to):
+        query = (
+            select(func.coalesce(func.sum(remaining), 0))
+            .join(Order, Order.id == OrderItem.order_id)
+            .join(OrderStatus, OrderStatus.id == Order.status_id)
+            .where(
+                Order.tenant_id == tenant_id,
+                *billed_to,
+                Order.parent_order_id.is_(None),
+                OrderStatus.type.in_(OPEN_TYPES),
+                OrderStatus.storefront_type != StorefrontType.DRAFT,
+            )
         )
-    )
-    if exclude_order_id is not None:
-        query = query.where(Order.id != exclude_order_id)
-    unexecuted = session.scalar(query)
-    return (Decimal(unpaid or 0) + Decimal(unexecuted or 0)).quantize(Decimal("0.01"))
+        if exclude_order_id is not None:
+            query = query.where(Order.id != exclude_order_id)
+        return query.scalar_subquery()
+
+    own = unexecuted(Order.account_id == account_id, Order.billing_account_id.is_(None))
+    billed = unexecuted(Order.billing_account_id == account_id)
+    row = session.execute(select(unpaid, own, billed)).one()
+    return sum((Decimal(v or 0) for v in row), ZERO).quantize(Decimal("0.01"))
 
 
 def _visible_orders(tenant_id: int, account_id: int):

@@ -134,16 +134,22 @@ def lock_account(session: Session, account_id: int) -> Account:
 
 
 def start_checkout(
-    session: Session, tenant_id: int, user: User, now: datetime | None = None
+    session: Session,
+    tenant_id: int,
+    user: User,
+    now: datetime | None = None,
+    *,
+    today: date | None = None,
 ) -> Order:
-    """Create the Draft order from the basket (replacing this user's earlier draft)."""
+    """Create the Draft order from the basket (replacing this user's earlier draft).
+    ``today``: the tenant's day (promotions), read from the tenant when not given."""
     now = now or utcnow()
     with write_transaction(session):
         lock_basket(session, user)  # one checkout of a basket at a time (issue 8)
         account = _account(session, tenant_id, user)
         if account.registration_pending:  # issue 14: self-registered, not yet approved
             raise Conflict(texts.REGISTRATION_PENDING)
-        view = basket_service.load_basket(session, tenant_id, user, account, now)
+        view = basket_service.load_basket(session, tenant_id, user, account, now, today=today)
         if view.empty:
             raise Conflict(texts.CHECKOUT_EMPTY_BASKET)
         if view.mixed:  # rule 4.2, made false by a Setup change after the lines were added
@@ -199,7 +205,9 @@ def payment_methods(account: Account) -> list[str]:
     return [PaymentMethod.CARD]
 
 
-def _own_order(session: Session, tenant_id: int, user: User, order_id: int, lock=False) -> Order:
+def _own_order(
+    session: Session, tenant_id: int, user: User, order_id: int, lock=False, items=True
+) -> Order:
     query = (
         select(Order)
         .where(
@@ -208,15 +216,14 @@ def _own_order(session: Session, tenant_id: int, user: User, order_id: int, lock
             Order.account_id == user.account_id,
             Order.created_by_user_id == user.id,
         )
-        .options(
-            # with what each item's price is for (issue 13: the review shows it)
+        .options(joinedload(Order.status), joinedload(Order.account))
+    )
+    if items:  # with what each item's price is for (issue 13: the review shows it)
+        query = query.options(
             selectinload(Order.items).options(
                 joinedload(OrderItem.plan), joinedload(OrderItem.product)
-            ),
-            joinedload(Order.status),
-            joinedload(Order.account),
+            )
         )
-    )
     if lock:
         query = query.with_for_update(of=Order).execution_options(populate_existing=True)
     order = session.scalars(query).first()
@@ -243,7 +250,8 @@ def save_billing(
     payment_method: str,
 ) -> Order:
     with write_transaction(session):
-        order = _own_order(session, tenant_id, user, order_id, lock=True)
+        # billing details only: the items are not read (issue 19)
+        order = _own_order(session, tenant_id, user, order_id, lock=True, items=False)
         if order.status.storefront_type != StorefrontType.DRAFT:
             raise Conflict(texts.CHECKOUT_NOT_DRAFT)
         errors: dict[str, list[str]] = {}

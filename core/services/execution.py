@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import texts
 from core.db import utcnow, write_transaction
@@ -72,13 +73,16 @@ def lock_order(session: Session, tenant_id: int, order_id: int) -> Order:
     )
     if order is None:
         raise NotFound("That order does not exist.")
-    # items too: their executed quantities are what we compare against
-    session.scalars(
+    # items too: their executed quantities are what we compare against; they become the
+    # order's collection, so reading ``order.items`` does not load them a second time
+    items = session.scalars(
         select(OrderItem)
         .where(OrderItem.order_id == order.id)
+        .order_by(OrderItem.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
+    set_committed_value(order, "items", list(items))
     return order
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db import utcnow
 from core.enums import ExecutionType, ItemKind
@@ -82,29 +84,46 @@ def build_order(
     session.add(order)
     session.flush()
     order.number = f"SO{order.id:07d}"
-    created: list[OrderItem] = []
-    for spec in items:
-        item = OrderItem(
-            order_id=order.id,
-            kind=spec.kind,
-            product_id=spec.product_id,
-            plan_id=spec.plan_id,
-            addon_id=spec.addon_id,
-            subscription_id=spec.subscription_id,
-            target_product_id=spec.target_product_id,
-            description=spec.description,
-            execution_type=spec.execution_type,
-            quantity=spec.quantity,
-            executed_quantity=0,
-            unit_price=spec.unit_price,
-            discount_percent=spec.discount_percent,
-            trial=spec.trial,
+    # every item in one executemany (the ORM inserts them one at a time where it cannot
+    # batch, as on SQLite), read back in id order = the list's order, which the pages show;
+    # then the add-ons are pointed at their items: a fixed number of statements whatever the
+    # order's size (issue 19)
+    if items:
+        session.execute(
+            insert(OrderItem),
+            [
+                {
+                    "order_id": order.id,
+                    "kind": spec.kind,
+                    "product_id": spec.product_id,
+                    "plan_id": spec.plan_id,
+                    "addon_id": spec.addon_id,
+                    "subscription_id": spec.subscription_id,
+                    "target_product_id": spec.target_product_id,
+                    "description": spec.description,
+                    "execution_type": spec.execution_type,
+                    "quantity": spec.quantity,
+                    "executed_quantity": 0,
+                    "unit_price": spec.unit_price,
+                    "discount_percent": spec.discount_percent,
+                    "trial": spec.trial,
+                }
+                for spec in items
+            ],
         )
+    created = (
+        list(
+            session.scalars(
+                select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+            )
+        )
+        if items
+        else []
+    )
+    set_committed_value(order, "items", created)
+    for spec, item in zip(items, created, strict=True):
         if spec.parent_index is not None:
             item.parent_item_id = created[spec.parent_index].id
-        session.add(item)
-        session.flush()
-        created.append(item)
     from core.services.statuses import is_storefront_visible
 
     if is_storefront_visible(status) or status.storefront_type == "draft":

@@ -1,0 +1,168 @@
+"""The whole checkout's query budget (issue 19): start, billing page, billing POST, review page,
+place and confirmation each run a fixed number of SQL statements, the same with 1 or 20 basket
+lines, for a card checkout that is executed at once (automatic) and one that waits for a BSS
+user (manual). A change that adds a statement to a step fails here; a change that saves one
+lowers the budget."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, select
+
+from core.db import utcnow, write_transaction
+from core.models import Account, BasketItem, Plan, PlanPrice, Product, ProductType, User
+from core.services import basket as basket_service
+from tests.conftest import login
+
+# statements per step (BEGIN/COMMIT/ROLLBACK/SAVEPOINT not counted), both engines
+BUDGETS = {
+    # before issue 19 (92 and 62 statements in all with 1 line): start 14 with 1 line and 33
+    # with 20 (one INSERT per item on SQLite), billing POST 6 (the draft read, then read again
+    # to lock it), review 6 (the draft read twice), place 55 / 25 (the locked order's items
+    # read, then lazy-loaded again, in each transaction)
+    # the pages' header counter now comes with the signed-in user (one statement less each)
+    "automatic": {
+        "start": 14,
+        "billing": 3,
+        "billing_post": 3,
+        "review": 3,
+        "place": 53,
+        "confirmation": 6,
+    },
+    "manual": {
+        "start": 14,
+        "billing": 3,
+        "billing_post": 3,
+        "review": 3,
+        "place": 24,
+        "confirmation": 6,
+    },
+}
+CARD = {
+    "card_holder": "Alice Buyer",
+    "card_number": "4242424242424242",
+    "card_expiry": f"12/{(utcnow().year + 1) % 100:02d}",
+    "card_cvc": "123",
+}
+
+
+def fresh(session) -> None:
+    """A new request's start: a new session, no cached user (the tests' app context, and
+    with it ``g``, outlives requests)."""
+    from flask import g
+
+    session.remove()
+    g.pop("_login_user", None)
+
+
+def _products(session, tenant_id: int, price_list_id: int, manual: bool, count: int) -> list:
+    """``count`` products of the delivery method, a monthly plan each, priced for Alice."""
+    type_name = "Managed Services" if manual else "Cloud Services"
+    product_type = session.scalar(
+        select(ProductType).where(ProductType.tenant_id == tenant_id, ProductType.name == type_name)
+    )
+    rows = []
+    with write_transaction(session):
+        for n in range(count):
+            product = Product(
+                tenant_id=tenant_id,
+                product_type_id=product_type.id,
+                code=f"BUDGET-{'M' if manual else 'A'}{n}",
+                name=f"Budget {'managed' if manual else 'cloud'} {n}",
+                description="",
+                is_bundle=False,
+            )
+            session.add(product)
+            session.flush()
+            plan = Plan(
+                product_id=product.id,
+                name="Monthly",
+                billing_cycle="monthly",
+                min_quantity=1,
+                max_quantity=99,
+            )
+            session.add(plan)
+            session.flush()
+            session.add(PlanPrice(plan_id=plan.id, price_list_id=price_list_id, price=Decimal("4")))
+            rows.append((product.id, plan.id))
+    return rows
+
+
+def _checkout_counts(client, session, count_queries, lines: list) -> dict[str, int]:
+    alice = session.scalar(select(User).where(User.email == "alice@acme.example"))
+    with write_transaction(session):  # a basket of exactly these lines
+        session.execute(delete(BasketItem).where(BasketItem.parent_item_id.is_not(None)))
+        session.execute(delete(BasketItem))
+    for product_id, plan_id in lines:
+        basket_service.add_product(session, alice.tenant_id, alice, product_id, plan_id, 1)
+    counts: dict[str, int] = {}
+
+    def step(name, send):
+        fresh(session)
+        with count_queries() as q:
+            response = send()
+        assert response.status_code in (200, 303), (name, response.status_code)
+        counts[name] = q.count
+        return response
+
+    started = step("start", lambda: client.post("/checkout"))
+    billing = started.headers["Location"]
+    step("billing", lambda: client.get(billing))
+    form = {"billing_name": "Acme Ltd", "billing_address": "1 Main St", "payment_method": "card"}
+    review = step("billing_post", lambda: client.post(billing, data=form)).headers["Location"]
+    step("review", lambda: client.get(review))
+    placed = step(
+        "place",
+        lambda: client.post(review.replace("/review", "/place"), data={"when": "now", **CARD}),
+    )
+    assert "/confirmation" in placed.headers["Location"]
+    step("confirmation", lambda: client.get(placed.headers["Location"]))
+    return counts
+
+
+@pytest.mark.parametrize("kind", ["automatic", "manual"])
+def test_the_whole_checkout_runs_a_fixed_number_of_queries_per_step(
+    client, session, demo, count_queries, kind
+):
+    login(client, "alice@acme.example")
+    alice = session.scalar(select(User).where(User.email == "alice@acme.example"))
+    account = session.get(Account, alice.account_id)
+    products = _products(session, alice.tenant_id, account.price_list_id, kind == "manual", 20)
+    one = _checkout_counts(client, session, count_queries, products[:1])
+    twenty = _checkout_counts(client, session, count_queries, products)
+    print(f"\n{kind} checkout statements per step (1 line / 20 lines):")
+    for name in one:
+        print(f"  {name:14} {one[name]:3} / {twenty[name]:3}")
+    assert one == twenty  # the basket's size never adds statements
+    assert one == BUDGETS[kind]
+
+
+def test_the_header_counter_comes_with_the_signed_in_user_and_follows_a_change(
+    client, session, demo, count_queries
+):
+    """The basket counter of the header is read in the user loader's statement (no count query
+    of its own); a request that changes the basket shows the new count, not the loaded one."""
+    from tests.conftest import soup
+
+    login(client, "alice@acme.example")
+    alice = session.scalar(select(User).where(User.email == "alice@acme.example"))
+    account = session.get(Account, alice.account_id)
+    (product_id, plan_id), *_ = _products(session, alice.tenant_id, account.price_list_id, False, 1)
+    lines = len(basket_service.load_basket(session, alice.tenant_id, alice, account).lines)
+    fresh(session)
+    with count_queries() as q:
+        page = client.get("/")
+    assert soup(page).find(id="basket-count").get_text(strip=True).endswith(str(lines))
+    assert not [s for s in q.statements if s.lstrip().startswith("SELECT count(basket_item.id)")]
+    fresh(session)
+    added = client.post(
+        f"/products/{product_id}/add",
+        data={"plan_id": str(plan_id), "quantity": "1", "back": "/"},
+        headers={"HX-Request": "true"},
+    )
+    assert soup(added).find(id="basket-count").get_text(strip=True).endswith(str(lines + 1))
+    fresh(session)
+    again = client.get("/")
+    assert soup(again).find(id="basket-count").get_text(strip=True).endswith(str(lines + 1))
