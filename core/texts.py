@@ -1066,3 +1066,38 @@ PRODUCT_TYPE_CONNECTOR_HINT = (
 )
 PRODUCT_TYPE_CONNECTOR_UNKNOWN = "Choose a connector from the list."
 CONNECTOR_NOT_INSTALLED = "{name} (not installed on this server)"
+# --- recurring billing (issue 17) -----------------------------------------------------------
+REVERSE_CHARGE_NOTE = (
+    "Reverse charge: VAT to be accounted for by the recipient, "
+    "Article 196 Council Directive 2006/112/EC"
+)
+TAX_EXEMPT_NOTE = "Exempt from VAT"
+CREDIT_NOTE_TOO_LARGE = (
+    "A credit note cannot exceed what is left to credit on the invoice ({left})."
+)
+CREDIT_NOTE_EMPTY = "Choose the lines or the amount to credit."
+CREDIT_NOTE_NOT_INVOICE = "Only an invoice can be credited."
+CREDIT_NOTE_LINE_TOO_LARGE = "Line {line}: at most {left} is left to credit."
+CREDIT_NOTE_ISSUED = "Credit note {number} issued."
+CREDIT_NOTE_FOR = "Credit note for invoice {number}"
+INVOICE_NOT_FOUND = "That invoice does not exist."
+BILLING_PERIOD_LINE = "{description} ({start} – {end})"
+BILLING_RUN_NOT_FOUND = "That billing run does not exist."
+BILLING_RUN_DATE_INVALID = "Enter the run date as YYYY-MM-DD."
+BILLING_RUN_DONE = (
+    "Billing run for {date}: {invoices} invoice(s), {periods} period(s), {failed} failed."
+)
+BILLING_RUN_ENDED = "Ended at the end of its term (auto-renew off)"
+BILLING_SETTINGS_SAVED = "Billing settings saved."
+BILLING_COUNTRY_INVALID = "Enter a two-letter country code (ISO 3166), e.g. IE."
+BILLING_RATE_INVALID = "Enter a VAT rate from 0 to 100."
+BILLING_TERMS_INVALID = "Enter the payment terms in days, from 0 to 365."
+BILLING_PREFIX_INVALID = "Enter a prefix of 1 to 12 letters, digits or hyphens."
+BILLING_VAT_NUMBER_INVALID = "Enter an EU VAT number, e.g. IE6388047V, or leave it empty."
+BILLING_NAME_REQUIRED = "Enter the seller's legal name."
+BILLING_RATES_INVALID = "Write one rate a line as COUNTRY RATE, e.g. DE 19."
+INVOICE_STATUS_LABELS = {"open": "Open", "paid": "Paid", "void": "Void (credited)"}
+INVOICE_KIND_LABELS = {"invoice": "Invoice", "credit_note": "Credit note"}
+CYCLE_LABELS = {"monthly": "Monthly", "annual": "Yearly", "one_off": "One-off"}
+BILLING_RUN_OUTCOMES = {"invoiced": "Invoiced", "ended": "Ended", "failed": "Failed"}
+BILLING_ADDON_LINE = "{addon} (add-on of {product})"

@@ -47,7 +47,8 @@ def open_balance(
         .where(
             Invoice.tenant_id == tenant_id,
             Invoice.account_id == account_id,
-            Invoice.paid.is_(False),
+            Invoice.status == "open",
+            Invoice.kind == "invoice",
         )
         .scalar_subquery()
     )
