@@ -92,9 +92,9 @@ def period_index(anchor: date, cycle: str, day: date) -> int:
     elapsed = (day.year - anchor.year) * 12 + (day.month - anchor.month)
     n = elapsed // months
     # the estimate is off by at most one either way (day of month, clamping)
-    while nth_period(anchor, cycle, n).start > day:
+    while add_months(anchor, n * months) > day:
         n -= 1
-    while nth_period(anchor, cycle, n).end <= day:
+    while add_months(anchor, (n + 1) * months) <= day:
         n += 1
     return n
 
@@ -172,14 +172,25 @@ def due_periods(terms: BillingTerms, run_date: date) -> DuePlan:
         return DuePlan((), None, terms.term_end)
     periods: list[Period] = []
     nxt, term = terms.next_billing_date, terms.term_end
+    if nxt > run_date:
+        return DuePlan((), nxt, term)
+    n = period_index(terms.anchor, terms.cycle, nxt)
+    period = nth_period(terms.anchor, terms.cycle, n)
+    if period.start != nxt:
+        raise BillingPeriodError(f"{nxt} is not a period start of {terms.anchor}")
     while nxt <= run_date:
         if term is not None and nxt >= term:
             if not terms.auto_renew:
                 return DuePlan(tuple(periods), None, term, ends_on=term)
-            term = term_end(terms.anchor, terms.commitment_months, terms.cycle, on=nxt)
-        period = next_period(terms.anchor, terms.cycle, nxt)
+            term = (
+                term_end(terms.anchor, terms.commitment_months, terms.cycle, on=nxt)
+                if terms.commitment_months
+                else period.end  # no commitment: the term is the period
+            )
         periods.append(period)
         nxt = period.end
+        n += 1
+        period = nth_period(terms.anchor, terms.cycle, n)
         if len(periods) > MAX_CATCH_UP:
             raise BillingPeriodError("Too many periods to bill at once")
     return DuePlan(tuple(periods), nxt, term)

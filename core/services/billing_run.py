@@ -31,13 +31,13 @@ purchases have no periods.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core import texts
@@ -188,8 +188,7 @@ def run_tenant(
             after_account, issued = batch
             result.invoices += len(issued)
             result.invoice_ids.extend(issued)
-            for invoice_id in issued:
-                _collect(session, invoice_id)
+            _collect(session, issued)
             session.expunge_all()  # memory stays flat: the batch's rows are let go
             batch_no += 1
             if after_batch is not None:
@@ -223,13 +222,18 @@ def run_tenant(
     return result
 
 
-def _collect(session: Session, invoice_id: int) -> None:
-    invoice = session.get(Invoice, invoice_id)
-    try:
-        invoice_payment.collect(session, invoice)
-    except Exception:  # the invoice stays issued; its payment is retried by dunning
-        session.rollback()
-        log.exception("payment collection for invoice %s failed", invoice_id)
+def _collect(session: Session, invoice_ids: list[int]) -> None:
+    """The payment hook, once per issued invoice (after the commit; see invoice_payment)."""
+    if not invoice_ids:
+        return
+    invoices = session.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids))).all()
+    session.commit()  # the hook begins its own transactions
+    for invoice in invoices:
+        try:
+            invoice_payment.collect(session, invoice)
+        except Exception:  # the invoice stays issued; its payment is retried by dunning
+            session.rollback()
+            log.exception("payment collection for invoice %s failed", invoice.id)
 
 
 def _bill_batch(
@@ -440,13 +444,15 @@ def _bill_batch(
     )
     for charge in charges:
         charge["invoice_id"] = by_key[charge.pop("_key")]
+    connection = session.connection()
     if charges:
         # the exactly-once key: a period billed twice fails here and rolls the batch back
-        session.execute(insert(BillingCharge), charges)
+        connection.execute(insert(BillingCharge.__table__), charges)
     if sub_updates:
         _update_subscriptions(session, sub_updates)
+    per_invoice = Counter(c["invoice_id"] for c in charges)
     for (account_id, _currency), invoice_id in by_key.items():
-        count = sum(1 for c in charges if c["invoice_id"] == invoice_id)
+        count = per_invoice[invoice_id]
         entries.append(
             {
                 "run_id": run_id,
@@ -461,9 +467,9 @@ def _bill_batch(
             }
         )
     if entries:
-        session.execute(insert(BillingRunEntry), entries)
+        connection.execute(insert(BillingRunEntry.__table__), entries)
     if history:
-        session.execute(insert(SubscriptionHistory), history)
+        connection.execute(insert(SubscriptionHistory.__table__), history)
     net = sum(totals.values(), ZERO)
     session.execute(
         update(BillingRun)
@@ -480,12 +486,19 @@ def _bill_batch(
 
 
 def _update_subscriptions(session: Session, rows: list[dict]) -> None:
-    """One executemany per shape of row (ORM bulk UPDATE by primary key)."""
+    """One executemany per shape of row (a Core UPDATE by primary key)."""
+    table = Subscription.__table__
     shapes: dict[tuple, list[dict]] = defaultdict(list)
     for row in rows:
-        shapes[tuple(sorted(row))].append(row)
-    for group in shapes.values():
-        session.execute(update(Subscription), group)
+        shapes[tuple(sorted(row))].append({f"b_{k}": v for k, v in row.items()})
+    connection = session.connection()
+    for shape, group in shapes.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({k: bindparam(f"b_{k}") for k in shape if k != "id"})
+        )
+        connection.execute(statement, group)
 
 
 def _entry(run_id, account_id, subscription_id, outcome, detail, now) -> dict:

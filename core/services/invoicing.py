@@ -302,10 +302,14 @@ def issue_many(
                 **parties,
             }
         )
+    # Core statements (no ORM bookkeeping): one INSERT ... RETURNING of the invoices, one
+    # executemany of their lines
+    table = Invoice.__table__
+    connection = session.connection()
     ids = list(
-        session.scalars(
-            insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), invoice_rows
-        )
+        connection.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), invoice_rows
+        ).scalars()
     )
     flat = []
     for invoice_id, rows in zip(ids, line_rows, strict=True):
@@ -313,7 +317,7 @@ def issue_many(
             row["invoice_id"] = invoice_id
             flat.append(row)
     if flat:
-        session.execute(insert(InvoiceLine), flat)
+        connection.execute(insert(InvoiceLine.__table__), flat)
     return ids
 
 
