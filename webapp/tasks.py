@@ -201,6 +201,18 @@ def run_billing() -> int:
     return invoices
 
 
+@huey.task()
+def run_billing_for(tenant_id: int, run_date: str, triggered_by: str) -> int:
+    """A tenant's billing run for a date, asked for in the BSS ("Run billing now")."""
+    from datetime import date
+
+    with _app_context() as session:
+        result = billing_run.run_tenant(
+            session, tenant_id, date.fromisoformat(run_date), triggered_by=triggered_by
+        )
+    return result.invoices
+
+
 def run_queued(limit: int = 1000) -> int:
     """Run what is in the queue now, in this thread (tests and the in-memory storage)."""
     done = 0
