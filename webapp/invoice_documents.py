@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -70,10 +71,16 @@ def render_html(invoice: Invoice, credited_invoice: Invoice | None = None) -> st
     return render_template("invoice/document.html", **context(invoice, credited_invoice))
 
 
-def render_pdf(invoice: Invoice, credited_invoice: Invoice | None = None) -> bytes:
-    from weasyprint import HTML  # imported on use: it loads Pango
+STYLESHEET = Path(__file__).resolve().parents[1] / "storefront" / "static" / "css" / "invoice.css"
 
-    return HTML(string=render_html(invoice, credited_invoice)).write_pdf()
+
+def render_pdf(invoice: Invoice, credited_invoice: Invoice | None = None) -> bytes:
+    """The PDF of the print-out: the same HTML, its stylesheet read from disk (the page's
+    <link> is not followed: WeasyPrint gets no base URL, so it fetches nothing)."""
+    from weasyprint import CSS, HTML  # imported on use: it loads Pango
+
+    html = HTML(string=render_html(invoice, credited_invoice))
+    return html.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
 
 
 def pdf_filename(invoice: Invoice) -> str:
