@@ -785,6 +785,13 @@ def _demo_billing_terms(session: Session, tenants: dict, today: date) -> None:
     ).all()
     for sub in subscriptions:
         account = session.get(Account, sub.account_id)
+        if account.external_ref:  # a distributor's mirror: billed to the tenant reseller
+            account = session.scalar(
+                select(Account).where(
+                    Account.tenant_id == sub.tenant_id, Account.kind == "tenant_reseller"
+                )
+            )
+            sub.billing_account_id = account.id
         if sub.is_trial:
             sub.current_period_start, sub.current_period_end = sub.start_date, sub.trial_ends_on
             sub.next_billing_date = sub.term_end = sub.trial_ends_on

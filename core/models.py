@@ -698,6 +698,11 @@ class InvoiceLine(Base):
 # --- subscriptions --------------------------------------------------------------------------
 
 
+def _subscription_bill_to(context) -> int:
+    """Recurring billing (issue 17): a subscription is billed to its own account unless told."""
+    return context.get_current_parameters()["account_id"]
+
+
 class Subscription(Base):
     __tablename__ = "subscription"
     __table_args__ = (
@@ -733,6 +738,11 @@ class Subscription(Base):
     unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
     currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
     ended_on: Mapped[date | None] = mapped_column(Date)  # auto-renew off: ended at term end
+    # who its invoices are billed to: the order's Billing To (a distributor bills the tenant
+    # reseller for a back-order's end customer), else the subscription's own account
+    billing_account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id"), default=_subscription_bill_to
+    )
 
     product: Mapped[Product] = relationship()
     plan: Mapped[Plan | None] = relationship()
@@ -1070,12 +1080,12 @@ Index("ix_order_billing_account", Order.billing_account_id)
 # --- end performance at scale (issue 19) ---
 # --- recurring billing (issue 17) -----------------------------------------------------------
 
-# the billing run finds what is due without reading every subscription
+# the billing run walks the billed accounts in order and finds what is due for each
 Index(
     "ix_subscription_due",
     Subscription.tenant_id,
+    Subscription.billing_account_id,
     Subscription.next_billing_date,
-    Subscription.account_id,
 )
 
 

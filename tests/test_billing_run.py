@@ -331,3 +331,29 @@ def test_a_killed_runner_then_a_rerun_bill_every_period_once(app, demo, session,
     assert result.invoices == accounts - 1
     killed = s.scalar(select(BillingRun).where(BillingRun.id != result.run_id))
     assert killed.status == "running" and killed.invoices_count == 1  # left as it died
+
+
+def test_renewals_make_no_back_orders_the_distributor_bills_its_own_subscription(
+    app, demo, session
+):
+    """Point 7: a renewal in the tenant reseller creates no back-order; the distributor's own
+    subscription for the tenant reseller renews in the distributor's run and is invoiced to the
+    tenant reseller account (billing it twice would follow from a back-order per renewal)."""
+    from core.models import Order
+
+    distributor = _tenant(session, "distributor")
+    skyline = session.scalar(
+        select(Account.id).where(
+            Account.tenant_id == distributor.id, Account.kind == "tenant_reseller"
+        )
+    )
+    orders_before = session.scalar(select(func.count()).select_from(Order))
+    session.commit()
+    results = billing_run.run(session, _next_month(date.today()))  # every tenant
+    assert {r.tenant_id for r in results} >= {distributor.id, _tenant(session).id}
+    assert session.scalar(select(func.count()).select_from(Order)) == orders_before
+    invoice = session.scalar(
+        select(Invoice).where(Invoice.tenant_id == distributor.id, Invoice.account_id == skyline)
+    )
+    assert invoice is not None and invoice.billing_run_id is not None
+    assert invoice.number.startswith("NIM-")

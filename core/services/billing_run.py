@@ -249,10 +249,12 @@ def _bill_batch(
     transaction. Returns (the last account id looked at, the invoices issued) or None."""
     account_ids = list(
         session.scalars(
-            select(Subscription.account_id)
-            .where(*due_filter(tenant_id, run_date), Subscription.account_id > after_account)
-            .group_by(Subscription.account_id)
-            .order_by(Subscription.account_id)
+            select(Subscription.billing_account_id)
+            .where(
+                *due_filter(tenant_id, run_date), Subscription.billing_account_id > after_account
+            )
+            .group_by(Subscription.billing_account_id)
+            .order_by(Subscription.billing_account_id)
             .limit(batch_accounts)
         )
     )
@@ -262,7 +264,7 @@ def _bill_batch(
     subs = session.execute(
         select(
             Subscription.id,
-            Subscription.account_id,
+            Subscription.billing_account_id.label("account_id"),  # who is invoiced
             Subscription.product_id,
             Subscription.plan_id,
             Subscription.quantity,
@@ -275,8 +277,8 @@ def _bill_batch(
             Subscription.unit_price,
             Subscription.currency,
         )
-        .where(*due_filter(tenant_id, run_date), Subscription.account_id.in_(account_ids))
-        .order_by(Subscription.account_id, Subscription.id)
+        .where(*due_filter(tenant_id, run_date), Subscription.billing_account_id.in_(account_ids))
+        .order_by(Subscription.billing_account_id, Subscription.id)
         .with_for_update()
     ).all()
     last = account_ids[-1]

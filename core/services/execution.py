@@ -499,6 +499,7 @@ def _billing_terms(item, item_plan, order, today, trial_days, list_prices) -> di
         "auto_renew": True,
         "unit_price": list_prices.get(item.plan_id, item.unit_price),
         "currency": order.currency,
+        "billing_account_id": order.billing_account_id or order.account_id,
     }
 
 

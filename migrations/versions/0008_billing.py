@@ -160,7 +160,13 @@ def _upgrade():
             sa.Column("currency", sa.String(length=3), nullable=False, server_default="EUR")
         )
         batch.add_column(sa.Column("ended_on", sa.Date(), nullable=True))
-        batch.create_index("ix_subscription_due", ["tenant_id", "next_billing_date", "account_id"])
+        batch.add_column(sa.Column("billing_account_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            batch.f("fk_subscription_billing_account_id_account"),
+            "account",
+            ["billing_account_id"],
+            ["id"],
+        )
     with op.batch_alter_table("subscription_addon") as batch:
         batch.add_column(
             sa.Column("unit_price", sa.Numeric(14, 2), nullable=False, server_default="0")
@@ -309,6 +315,11 @@ def _upgrade():
         batch.create_index(batch.f("ix_billing_charge_invoice_id"), ["invoice_id"])
 
     _backfill(op.get_bind())
+    with op.batch_alter_table("subscription") as batch:
+        batch.alter_column("billing_account_id", existing_type=sa.Integer(), nullable=False)
+        batch.create_index(
+            "ix_subscription_due", ["tenant_id", "billing_account_id", "next_billing_date"]
+        )
 
     with op.batch_alter_table("invoice") as batch:
         batch.alter_column("issue_date", existing_type=sa.Date(), nullable=False)
@@ -395,6 +406,14 @@ def _backfill(conn) -> None:
             ),
             updates[i : i + BATCH],
         )
+    # who each subscription is billed to: its order's Billing To, else its own account
+    conn.execute(
+        sa.text(
+            "UPDATE subscription SET billing_account_id = COALESCE("
+            '(SELECT o.billing_account_id FROM "order" o WHERE o.id = subscription.order_id), '
+            "account_id)"
+        )
+    )
     # add-ons: the price of the order item that bought them, else the account's price list
     conn.execute(
         sa.text(
@@ -467,7 +486,11 @@ def downgrade():
         batch.drop_column("unit_price")
     with op.batch_alter_table("subscription") as batch:
         batch.drop_index("ix_subscription_due")
+        batch.drop_constraint(
+            batch.f("fk_subscription_billing_account_id_account"), type_="foreignkey"
+        )
         for column in (
+            "billing_account_id",
             "ended_on",
             "currency",
             "unit_price",
