@@ -38,7 +38,7 @@ from core.models import (
     Tenant,
 )
 
-LOADER_VERSION = 1
+LOADER_VERSION = 2  # 2: subscriptions billed to billing_account_id
 SUBS_PER_ACCOUNT = 5
 CHUNK = 20_000
 FIRST_DATE = date(2026, 1, 1)
