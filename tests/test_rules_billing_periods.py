@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.rules import billing_periods as bp
@@ -128,6 +128,7 @@ anchors = st.dates(min_value=D(2000, 1, 1), max_value=D(2090, 12, 31))
 cycles = st.sampled_from(["monthly", "annual"])
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(anchors, cycles, st.integers(min_value=-24, max_value=240))
 def test_periods_tile_time_without_gap_or_overlap(anchor, cycle, n):
     this, after = bp.nth_period(anchor, cycle, n), bp.nth_period(anchor, cycle, n + 1)
@@ -137,6 +138,7 @@ def test_periods_tile_time_without_gap_or_overlap(anchor, cycle, n):
     assert 28 * months <= this.days <= 31 * months + (1 if cycle == "annual" else 0)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(anchors, cycles, st.integers(min_value=-3000, max_value=30000))
 def test_every_day_is_in_exactly_one_period(anchor, cycle, offset):
     day = anchor + timedelta(days=offset)
@@ -147,6 +149,7 @@ def test_every_day_is_in_exactly_one_period(anchor, cycle, offset):
     assert not bp.nth_period(anchor, cycle, n + 1).contains(day)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(anchors, cycles)
 def test_periods_start_on_the_anchor_day_or_the_month_end(anchor, cycle):
     for n in range(0, 25):
@@ -155,6 +158,7 @@ def test_periods_start_on_the_anchor_day_or_the_month_end(anchor, cycle):
         assert start.day == anchor.day or (start.day < anchor.day and start == month_end)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(anchors, cycles, st.integers(min_value=0, max_value=60), st.integers(0, 400))
 def test_a_run_bills_every_due_period_exactly_once(anchor, cycle, commitment, days_later):
     first, terms = bp.initial_terms(anchor, cycle, commitment)

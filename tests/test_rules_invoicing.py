@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core import texts
@@ -101,6 +101,7 @@ amounts = st.decimals(min_value=0, max_value=100000, places=2, allow_nan=False)
 rates = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(amounts, rates)
 def test_split_gross_adds_up_exactly(gross, rate):
     net, tax = inv.split_gross(gross, rate)
@@ -109,6 +110,7 @@ def test_split_gross_adds_up_exactly(gross, rate):
     assert abs(tax - inv.line_tax(net, rate)) <= Decimal("0.01")
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.lists(st.tuples(amounts, rates), min_size=1, max_size=20))
 def test_gross_is_net_plus_tax(lines):
     pairs = [(inv.money(n), inv.line_tax(n, r)) for n, r in lines]
@@ -117,6 +119,7 @@ def test_gross_is_net_plus_tax(lines):
     assert total.net == sum((p[0] for p in pairs), Decimal(0))
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(amounts, st.lists(amounts, max_size=10))
 def test_credit_notes_never_exceed_their_invoice(gross, requests):
     """Whatever is asked, the accepted credit notes add up to at most the invoice's gross."""
