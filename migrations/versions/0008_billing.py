@@ -8,7 +8,7 @@ add-on its price the same way; an invoice its status from ``paid``, its dates fr
 ``issued_at``, its net total from its total (no VAT was charged before).
 
 Revision ID: 0008_billing
-Revises: 0008_catalogue_gaps
+Revises: 0008_perf
 Create Date: 2026-11-30 11:00:00
 
 """
@@ -22,7 +22,7 @@ import core.db
 from core.rules import billing_periods
 
 revision = "0008_billing"
-down_revision = "0008_catalogue_gaps"  # chained after main's 0008 at the rebase
+down_revision = "0008_perf"  # chained after main's 0008 migrations at the rebase
 branch_labels = None
 depends_on = None
 
