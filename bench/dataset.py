@@ -538,6 +538,8 @@ def _orders(conn, writer, ids, rng, context, done, count, sizes):
                         "start_date": when.date(),
                         "order_id": order_id,
                         "created_at": when,
+                        # recurring billing (issue 17): the rows skip the model's defaults
+                        "billing_account_id": account_id,
                     }
                 )
         executed_at = when + timedelta(minutes=5) if state == "executed" else None

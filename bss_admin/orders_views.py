@@ -17,7 +17,7 @@ from bss_admin.order_forms import (
 from bss_admin.people.sharing_views import current_viewer
 from core import texts
 from core.rules import permissions
-from core.services import orders
+from core.services import billing_admin, orders
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
 from webapp.confirm import Confirmation, ConfirmChoice, confirm_page
@@ -139,6 +139,8 @@ def _order_page(order_id: int, *, status: int = 200, block: str | None = None, *
         "quantities": {},
         "execute_values": None,
         "msg_at": block,
+        # recurring billing (issue 17): the order's invoices (PDF links)
+        "order_invoices": billing_admin.order_invoices(db.session, g.tenant_id, detail.order.id),
         **extra,
     }
     return page(

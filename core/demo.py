@@ -208,6 +208,8 @@ def load_demo(session: Session, hash_password) -> dict:
         email="purchasing@skyline.example",
     )
 
+    _demo_billing_settings(session, tenants, accounts)  # recurring billing (issue 17)
+
     users = {}
     for email, name, kind, role, account_key, tenant_key in DEMO_LOGINS:
         user = User(
@@ -361,6 +363,7 @@ def load_demo(session: Session, hash_password) -> dict:
     )
     _demo_offers_schedules_approvals(session, reseller, accounts, users, cat, now)  # issue 5
     _demo_failed_payment(session, reseller, accounts, cat, now)  # issue 13, point 9
+    _demo_billing_terms(session, tenants, today)  # recurring billing (issue 17)
     session.flush()
     return {
         "tenants": [t.name for t in tenants.values()],
@@ -725,3 +728,98 @@ def _demo_failed_payment(session, reseller, accounts, cat, now) -> None:
         actor_name="Alice Acme (Storefront)",
         note=texts.PAYMENT_EVENT_FAILED.format(attempt=1, last4="0002", reason=declined),
     )
+
+
+# --- recurring billing (issue 17) -----------------------------------------------------------
+
+
+def _demo_billing_settings(session: Session, tenants: dict, accounts: dict) -> None:
+    """Seller details and VAT for both tenants (Irish sellers: 23 %, Germany 19 %, France
+    20 %); Acme in Ireland (domestic VAT), Globex a German business with a VAT number (EU
+    reverse charge), Initech in France."""
+    from core.models import TenantBillingSettings, TenantVatRate
+
+    for key, tenant in tenants.items():
+        session.add(
+            TenantBillingSettings(
+                tenant_id=tenant.id,
+                legal_name=f"{tenant.name} Limited",
+                address="1 Harbour Square\nDublin 2, D02 X285\nIreland",
+                country="IE",
+                vat_number="IE6388047V" if key == "reseller" else "IE9825613N",
+                default_vat_rate=Decimal("23.00"),
+                payment_terms_days=14,
+                invoice_prefix="SKY" if key == "reseller" else "NIM",
+                credit_note_prefix="SKY-CN" if key == "reseller" else "NIM-CN",
+            )
+        )
+        for country, rate in (("DE", "19.00"), ("FR", "20.00")):
+            session.add(TenantVatRate(tenant_id=tenant.id, country=country, rate=Decimal(rate)))
+    for key, country, vat_number, locale in (
+        ("acme", "IE", None, "en_IE"),
+        ("globex", "DE", "DE123456789", "de_DE"),
+        ("bluesky", "IE", "IE8256796U", "en_IE"),
+        ("initech", "FR", None, "fr_FR"),
+        ("skyline_in_distributor", "IE", "IE6388047V", "en_IE"),
+    ):
+        accounts[key].country = country
+        accounts[key].vat_number = vat_number
+        accounts[key].locale = locale
+        accounts[key].billing_address = {
+            "acme": "Acme Ltd\n12 Grafton Street\nDublin 2\nIreland",
+            "globex": "Globex Corp\nFriedrichstraße 100\n10117 Berlin\nGermany",
+            "initech": "Initech\n8 rue de la Paix\n75002 Paris\nFrance",
+        }.get(key, accounts[key].billing_address)
+    session.flush()
+
+
+def _demo_billing_terms(session: Session, tenants: dict, today: date) -> None:
+    """Every demo subscription is billed from the first day of a month: its current period
+    is this month's and its next billing date the first day of next month, at its account's
+    list price, so ``flask billing run --date <first day of next month>`` invoices each active
+    one once."""
+    from core.rules import billing_periods
+
+    subscriptions = session.scalars(
+        select(Subscription).where(Subscription.tenant_id.in_([t.id for t in tenants.values()]))
+    ).all()
+    for sub in subscriptions:
+        account = session.get(Account, sub.account_id)
+        if account.external_ref:  # a distributor's mirror: billed to the tenant reseller
+            account = session.scalar(
+                select(Account).where(
+                    Account.tenant_id == sub.tenant_id, Account.kind == "tenant_reseller"
+                )
+            )
+            sub.billing_account_id = account.id
+        if sub.is_trial:
+            sub.current_period_start, sub.current_period_end = sub.start_date, sub.trial_ends_on
+            sub.next_billing_date = sub.term_end = sub.trial_ends_on
+        plan = session.get(Plan, sub.plan_id) if sub.plan_id else None
+        cycle = plan.billing_cycle if plan and plan.billing_cycle != "one_off" else "monthly"
+        sub.billing_cycle = cycle
+        sub.commitment_months = plan.commitment_months if plan else 0
+        if not sub.is_trial:
+            sub.start_date = min(sub.start_date, today).replace(day=1)
+            period = billing_periods.period_containing(sub.start_date, cycle, today)
+            sub.current_period_start, sub.current_period_end = period.start, period.end
+            sub.next_billing_date = period.end
+            sub.term_end = billing_periods.term_end(
+                sub.start_date, sub.commitment_months, cycle, on=today
+            )
+        sub.currency = "EUR"
+        price = session.scalar(
+            select(PlanPrice.price).where(
+                PlanPrice.plan_id == sub.plan_id, PlanPrice.price_list_id == account.price_list_id
+            )
+        )
+        if price is not None and not sub.unit_price:
+            sub.unit_price = price
+        for addon in sub.addons:
+            if not addon.unit_price:
+                addon.unit_price = session.scalar(
+                    select(AddOnPrice.price).where(
+                        AddOnPrice.addon_id == addon.addon_id,
+                        AddOnPrice.price_list_id == account.price_list_id,
+                    )
+                ) or Decimal("0.00")

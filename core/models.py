@@ -121,6 +121,10 @@ class Account(Base):
     registration_pending: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # --- recurring billing (issue 17): where the customer is taxed, how its invoices read ---
+    country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166 alpha-2 ("DE", "IE")
+    tax_exempt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    locale: Mapped[str] = mapped_column(String(16), default="en_IE", server_default="en_IE")
 
     price_list: Mapped[PriceList | None] = relationship()
     reseller: Mapped[Account | None] = relationship(remote_side=[id])
@@ -604,22 +608,65 @@ class Payment(Base):
 
 
 class Invoice(Base):
+    """An issued invoice or credit note (issue 17). Never changed once issued, except its
+    ``status`` (open -> paid, open -> void when fully credited); corrections are credit notes
+    (``kind`` "credit_note", ``credit_note_for_id`` the invoice they correct, amounts positive).
+    Issued only by :mod:`core.services.invoicing` (number, tax, totals, snapshots)."""
+
     __tablename__ = "invoice"
-    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number"),
+        Index("ix_invoice_tenant_issue", "tenant_id", "issue_date", "id"),
+        Index("ix_invoice_run", "billing_run_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    # None for a renewal (the billing run) and for a credit note
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
     number: Mapped[str] = mapped_column(String(30))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    total: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)  # gross: net_total + tax_total
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
-    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    # --- recurring billing (issue 17) ---
+    kind: Mapped[str] = mapped_column(String(20), default="invoice", server_default="invoice")
+    # open / paid / void (core.rules.invoicing.InvoiceStatus); ``paid`` below reads it
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
+    issue_date: Mapped[date] = mapped_column(Date, default=lambda: utcnow().date())
+    due_date: Mapped[date] = mapped_column(Date, default=lambda: utcnow().date())
+    net_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
+    tax_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
+    tax_note: Mapped[str | None] = mapped_column(Text)  # e.g. the reverse-charge wording
+    locale: Mapped[str] = mapped_column(String(16), default="en_IE", server_default="en_IE")
+    # bill-to and seller as they were on the issue date (later edits never change an invoice)
+    bill_to_name: Mapped[str | None] = mapped_column(String(200))
+    bill_to_address: Mapped[str | None] = mapped_column(Text)
+    bill_to_country: Mapped[str | None] = mapped_column(String(2))
+    bill_to_vat_number: Mapped[str | None] = mapped_column(String(20))
+    seller_name: Mapped[str | None] = mapped_column(String(200))
+    seller_address: Mapped[str | None] = mapped_column(Text)
+    seller_country: Mapped[str | None] = mapped_column(String(2))
+    seller_vat_number: Mapped[str | None] = mapped_column(String(20))
+    credit_note_for_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    billing_run_id: Mapped[int | None] = mapped_column(ForeignKey("billing_run.id"))
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.id"
     )
+    credit_note_for: Mapped[Invoice | None] = relationship(remote_side=[id])
+
+    @property
+    def paid(self) -> bool:
+        """Kept for the pages and services written before issue 17: ``status == "paid"``."""
+        return self.status == "paid"
+
+    @paid.setter
+    def paid(self, value: bool) -> None:
+        self.status = "paid" if value else "open"
+        if value and self.paid_at is None:
+            self.paid_at = utcnow()
 
 
 class InvoiceLine(Base):
@@ -633,13 +680,27 @@ class InvoiceLine(Base):
     description: Mapped[str] = mapped_column(String(300))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(Money)
-    amount: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)  # net, after any discount
+    # --- recurring billing (issue 17): the subscription period a line bills, its VAT ---
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscription.id"), index=True)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)  # exclusive
+    tax_rate: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
+    tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
+    discount_percent: Mapped[Decimal | None] = mapped_column(Money)
+    # on a credit note: the invoice line it credits
+    credits_line_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_line.id"))
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
     order_item: Mapped[OrderItem | None] = relationship()  # issue 13: its price's unit
 
 
 # --- subscriptions --------------------------------------------------------------------------
+
+
+def _subscription_bill_to(context) -> int:
+    """Recurring billing (issue 17): a subscription is billed to its own account unless told."""
+    return context.get_current_parameters()["account_id"]
 
 
 class Subscription(Base):
@@ -661,6 +722,27 @@ class Subscription(Base):
     start_date: Mapped[date] = mapped_column(Date)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))  # the "Order" field
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # --- recurring billing (issue 17): billing terms (core.rules.billing_periods) ---
+    billing_cycle: Mapped[str] = mapped_column(
+        String(20), default=BillingCycle.MONTHLY, server_default=BillingCycle.MONTHLY
+    )
+    commitment_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # the period billed last: [current_period_start, current_period_end)
+    current_period_start: Mapped[date | None] = mapped_column(Date)
+    current_period_end: Mapped[date | None] = mapped_column(Date)
+    # the start of the next period to bill; None: never billed again (ended, one-off)
+    next_billing_date: Mapped[date | None] = mapped_column(Date)
+    term_end: Mapped[date | None] = mapped_column(Date)  # exclusive, like a period's end
+    auto_renew: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # the price each unit bills at (set at purchase; a later price list change never rewrites it)
+    unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
+    ended_on: Mapped[date | None] = mapped_column(Date)  # auto-renew off: ended at term end
+    # who its invoices are billed to: the order's Billing To (a distributor bills the tenant
+    # reseller for a back-order's end customer), else the subscription's own account
+    billing_account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id"), default=_subscription_bill_to
+    )
 
     product: Mapped[Product] = relationship()
     plan: Mapped[Plan | None] = relationship()
@@ -681,6 +763,8 @@ class SubscriptionAddOn(Base):
     addon_id: Mapped[int] = mapped_column(ForeignKey("addon.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     source_order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))  # "Source Type"
+    # --- recurring billing (issue 17): the price each unit of the add-on bills at ---
+    unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
 
     subscription: Mapped[Subscription] = relationship(back_populates="addons")
     addon: Mapped[AddOn] = relationship()
@@ -994,6 +1078,119 @@ Index("ix_subscription_order", Subscription.order_id)
 # account through either column; an OR over an unindexed column scanned the tenant's orders
 Index("ix_order_billing_account", Order.billing_account_id)
 # --- end performance at scale (issue 19) ---
+# --- recurring billing (issue 17) -----------------------------------------------------------
+
+# the billing run walks the billed accounts in order and finds what is due for each
+Index(
+    "ix_subscription_due",
+    Subscription.tenant_id,
+    Subscription.billing_account_id,
+    Subscription.next_billing_date,
+)
+
+
+class TenantBillingSettings(Base):
+    """Setup > Billing: the seller on the tenant's invoices, its VAT and payment terms."""
+
+    __tablename__ = "tenant_billing_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), unique=True)
+    legal_name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    country: Mapped[str] = mapped_column(String(2), default="IE")
+    vat_number: Mapped[str | None] = mapped_column(String(20))
+    default_vat_rate: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=14)
+    invoice_prefix: Mapped[str] = mapped_column(String(12), default="INV")
+    credit_note_prefix: Mapped[str] = mapped_column(String(12), default="CN")
+
+
+class TenantVatRate(Base):
+    """The VAT rate a tenant charges customers of one country (else its default rate)."""
+
+    __tablename__ = "tenant_vat_rate"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "country"),
+        CheckConstraint("rate >= 0 AND rate <= 100", name="rate_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    country: Mapped[str] = mapped_column(String(2))
+    rate: Mapped[Decimal] = mapped_column(Money)
+
+
+class DocumentNumberSequence(Base):
+    """The next number of a tenant's invoices (``kind`` "invoice") or credit notes: taken by a
+    conditional UPDATE in the issuing transaction, so a rollback gives it back (no gaps)."""
+
+    __tablename__ = "document_number_sequence"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BillingRun(Base):
+    """One billing run of a tenant for a date: what it invoiced and what failed (its entries)."""
+
+    __tablename__ = "billing_run"
+    __table_args__ = (Index("ix_billing_run_tenant_started", "tenant_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    run_date: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running/done/failed
+    triggered_by: Mapped[str] = mapped_column(String(120), default="system")
+    invoices_count: Mapped[int] = mapped_column(Integer, default=0)
+    periods_count: Mapped[int] = mapped_column(Integer, default=0)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    ended_count: Mapped[int] = mapped_column(Integer, default=0)
+    net_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class BillingRunEntry(Base):
+    """What a run did for one account (an invoice) or one subscription (ended, failed)."""
+
+    __tablename__ = "billing_run_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("billing_run.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscription.id"))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
+    outcome: Mapped[str] = mapped_column(String(20))  # invoiced / ended / failed
+    periods: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BillingCharge(Base):
+    """The exactly-once key of billing: one row per subscription, period and kind ("period":
+    a whole period billed by the run or by execution; other kinds, e.g. proration, may follow).
+    Inserted in the transaction that writes the invoice line, so a second runner's insert
+    fails (or waits and then fails) instead of billing the period twice."""
+
+    __tablename__ = "billing_charge"
+    __table_args__ = (UniqueConstraint("subscription_id", "period_start", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20), default="period")
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    billing_run_id: Mapped[int | None] = mapped_column(ForeignKey("billing_run.id"))
+    amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # history rows are append-only in every session (issue 8)

@@ -11,9 +11,11 @@ from core.services.errors import ServiceError
 from storefront import bp
 from storefront.payment_views import pay_now_context
 from storefront.views import customer
+from webapp import invoice_documents
 from webapp.auth import customer_required
 from webapp.confirm import Confirmation, confirm_page
 from webapp.extensions import db
+from webapp.invoice_documents import pdf_response
 from webapp.web import page, see_other
 
 
@@ -107,4 +109,31 @@ def invoice(invoice_id: int):
         row = billing.get_invoice(db.session, g.tenant.id, customer().account_id, invoice_id)
     except ServiceError:
         abort(404)
-    return page("storefront/invoices/detail.html", invoice=row)
+    credited = billing.credited_invoice(db.session, row)
+    return page("storefront/invoices/detail.html", invoice=row, credited_invoice=credited)
+
+
+# --- recurring billing (issue 17): the invoice as a print-out and as a PDF ------------------
+
+
+def _own_invoice(invoice_id: int):
+    """The signed-in customer's account's invoice, else 404 (never another account's)."""
+    try:
+        row = billing.get_invoice(db.session, g.tenant.id, customer().account_id, invoice_id)
+    except ServiceError:
+        abort(404)
+    return row, billing.credited_invoice(db.session, row)
+
+
+@bp.route("/invoices/<int:invoice_id>/print")
+@customer_required
+def invoice_print(invoice_id: int):
+    row, credited = _own_invoice(invoice_id)
+    return invoice_documents.render_html(row, credited)
+
+
+@bp.route("/invoices/<int:invoice_id>.pdf")
+@customer_required
+def invoice_pdf(invoice_id: int):
+    row, credited = _own_invoice(invoice_id)
+    return pdf_response(row, credited)

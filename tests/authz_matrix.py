@@ -108,6 +108,9 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "POST /orders/<int:order_id>/pay": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
     "GET /invoices": (CUSTOMER, {}),
     "GET /invoices/<int:invoice_id>": (CUSTOMER_A_OBJECT, {"invoice_id": "invoice_a"}),
+    # recurring billing (issue 17): the invoice's print-out and PDF (own account only)
+    "GET /invoices/<int:invoice_id>/print": (CUSTOMER_A_OBJECT, {"invoice_id": "invoice_a"}),
+    "GET /invoices/<int:invoice_id>.pdf": (CUSTOMER_A_OBJECT, {"invoice_id": "invoice_a"}),
     # scheduled orders (the customer's side)
     "GET /orders/<int:order_id>/schedule": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
     "POST /orders/<int:order_id>/reschedule": (CUSTOMER_A_OBJECT, {"order_id": "order_a"}),
@@ -429,4 +432,19 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "POST /bss/setup/security": (ADMIN, {}),
     # --- public API gaps (issue 18): the offer page's Delete, as DELETE /api/v1/offers/{id} ---
     "POST /bss/offers/<int:offer_id>/delete": (BSS_OBJECT, {"offer_id": "offer"}),
+    # --- recurring billing (issue 17): the billing-run log (admins, finance), Run billing now
+    # and Setup › Billing (admins); invoices for whoever sees accounts, credit notes for admins
+    # and finance ---
+    "GET /bss/billing/runs": (ADMIN, {}),
+    "POST /bss/billing/runs": (ADMIN, {}),
+    "GET /bss/billing/runs/<int:run_id>": (ADMIN_OBJECT, {"run_id": "billing_run"}),
+    "GET /bss/invoices/<int:invoice_id>": (BSS_OBJECT, {"invoice_id": "invoice_a"}),
+    "GET /bss/invoices/<int:invoice_id>.pdf": (BSS_OBJECT, {"invoice_id": "invoice_a"}),
+    "GET /bss/invoices/<int:invoice_id>/print": (BSS_OBJECT, {"invoice_id": "invoice_a"}),
+    "POST /bss/invoices/<int:invoice_id>/credit-note": (
+        ADMIN_OBJECT,
+        {"invoice_id": "invoice_a"},
+    ),
+    "GET /bss/setup/billing": (ADMIN, {}),
+    "POST /bss/setup/billing": (ADMIN, {}),
 }

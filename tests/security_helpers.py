@@ -370,6 +370,10 @@ OBJECTS = {
         .order_by(WebhookEndpoint.id),
     ),
     "webhook_action": lambda s: "disable",
+    # recurring billing (issue 17): the demo tenant's billing run (add_world_objects)
+    "billing_run": lambda s: _first(
+        s, select(BillingRunRow.id).where(BillingRunRow.tenant_id == _tenant_id(s, "reseller"))
+    ),
     "outbox_item": lambda s: _first(
         s,
         select(OutboxItem.id)
@@ -377,6 +381,9 @@ OBJECTS = {
         .order_by(OutboxItem.id),
     ),
 }
+
+
+from core.models import BillingRun as BillingRunRow  # noqa: E402  (issue 17)
 
 
 def _user_id(session, email: str) -> int:
@@ -493,6 +500,13 @@ def add_world_objects(session, email: str = "alice@acme.example") -> None:
     from core.services import webhooks
 
     webhooks.create_endpoint(session, tenant_id, "http://127.0.0.1:9/hooks", [])
+    # recurring billing (issue 17): a billing run of the demo tenant (its log page)
+    from datetime import date
+
+    from core.models import BillingRun
+
+    with write_transaction(session):
+        session.add(BillingRun(tenant_id=tenant_id, run_date=date(2026, 12, 1), status="done"))
 
 
 def _preview_state() -> tuple[str, str]:

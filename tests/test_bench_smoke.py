@@ -186,3 +186,33 @@ def test_the_api_orders_list_is_timed_with_a_key_made_in_the_data_set(app, clien
     session.rollback()  # what the benchmark committed
     key = session.scalar(select(ApiKey).where(ApiKey.name == "benchmark"))
     assert key is not None and key.revoked_at is not None
+
+
+# --- recurring billing (issue 17) -----------------------------------------------------------
+
+
+def test_the_billing_bench_data_set_is_billed_once_per_subscription(plain_session):
+    """bench/billing.py at a tiny scale: every bench subscription is due on the same day and one
+    run bills each once (the figures themselves are printed by the benchmark, not asserted)."""
+    from bench import billing as billing_bench
+    from core.demo import load_demo
+    from core.services import billing_run
+
+    with write_transaction(plain_session):
+        load_demo(plain_session, lambda p: "not-a-real-hash")
+    plain_session.commit()
+    billing_bench._load(plain_session.get_bind(), 100)
+    reseller = plain_session.scalar(select(Tenant.id).where(Tenant.slug == "reseller"))
+    plain_session.commit()
+    (result,) = billing_run.run(
+        plain_session,
+        billing_bench.FIRST_DATE.replace(month=2),
+        tenant_id=reseller,
+        batch_accounts=7,
+    )
+    assert result.periods == 100
+    assert result.invoices == 100 // billing_bench.SUBS_PER_ACCOUNT
+    (again,) = billing_run.run(
+        plain_session, billing_bench.FIRST_DATE.replace(month=2), tenant_id=reseller
+    )
+    assert again.periods == 0

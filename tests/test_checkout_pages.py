@@ -44,8 +44,10 @@ def test_the_card_is_one_row_and_the_button_says_the_amount_charged_now(client, 
     row = html.select_one(".card-fields .card-row")
     assert [i["name"] for i in row.select("input")] == ["card_number", "card_expiry", "card_cvc"]
     assert html.find(id="card_expiry_month") is None
+    # issue 17: the card is charged VAT included (Acme, Ireland: 23 %), the invoice's gross
     total = session.get(Order, order_id).total
-    assert submit_button(review) == f"Pay €{total:,.2f}"
+    gross = (total + (total * Decimal("0.23")).quantize(Decimal("0.01"))).quantize(Decimal("0.01"))
+    assert submit_button(review) == f"Pay €{gross:,.2f}"
     steps = [li.get_text(strip=True) for li in html.select("ol.steps li")]
     assert steps == ["Basket", "Billing details", "Review and pay", "Confirmation"]
 

@@ -23,12 +23,16 @@ BUDGETS = {
     # to lock it), review 6 (the draft read twice), place 55 / 25 (the locked order's items
     # read, then lazy-loaded again, in each transaction)
     # the pages' header counter now comes with the signed-in user (one statement less each)
+    # recurring billing (issue 17): the card is charged VAT included: review +2 (the tenant's
+    # billing settings and VAT rates), place +9 (the same for the charge, and the numbered,
+    # taxed invoice: its number sequence, INSERT ... RETURNING, its lines, the first period's
+    # billing charge); as many with 1 line as with 20
     "automatic": {
         "start": 14,
         "billing": 3,
         "billing_post": 3,
-        "review": 3,
-        "place": 53,
+        "review": 5,
+        "place": 62,
         "confirmation": 6,
     },
     "manual": {

@@ -69,7 +69,7 @@ def test_executing_a_500_item_order_runs_a_bounded_number_of_queries(
     print(f"[execution] 500 items: {q.count} queries, {elapsed:.0f} ms")
     assert result.fully_executed
     assert len(result.invoice.lines) == 500
-    assert result.invoice.total == Decimal("10000.00")
+    assert result.invoice.net_total == Decimal("10000.00")
     assert (
         session.scalar(
             select(func.count()).select_from(Subscription).where(Subscription.order_id == order_id)

@@ -98,7 +98,7 @@ def test_items_are_re_priced_from_the_current_price_list_at_execution(session, d
     assert order.items[0].unit_price == Decimal("12.90")
     assert order.total == Decimal("25.80")
     invoice = session.scalar(select(Invoice).where(Invoice.order_id == order_id))
-    assert invoice.total == Decimal("25.80")
+    assert invoice.net_total == Decimal("25.80")  # issue 17: before VAT
 
 
 def test_exceeding_the_credit_limit_at_execution_returns_the_order_to_submitted(session, demo):

@@ -101,7 +101,9 @@ def test_an_automatic_card_checkout_charges_once_invoices_once_and_subscribes(se
     assert payment.gateway_reference
     assert count(session, Invoice, order_id=order.id) == 1
     invoice = session.scalar(select(Invoice).where(Invoice.order_id == order.id))
-    assert invoice.total == Decimal("61.80") and invoice.paid
+    # issue 17: 61.80 without VAT; Acme (Ireland) pays 23 % VAT, and the card is charged that
+    assert invoice.net_total == Decimal("61.80") and invoice.total == Decimal("76.01")
+    assert invoice.paid and payment.amount == invoice.total
     assert count(session, Subscription, account_id=alice.account_id) == subs_before + 1
     assert gateway.charges == 1
     # placing again (double click, retry, back button) changes nothing

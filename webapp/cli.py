@@ -27,6 +27,9 @@ def register_cli(app: Flask) -> None:
     from webapp.cli_api import register as register_api_cli
 
     register_api_cli(app)
+    from webapp.cli_billing import register as register_billing_cli
+
+    register_billing_cli(app)  # flask billing run (recurring billing, issue 17)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if data exists.")

@@ -3,7 +3,7 @@ format."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -85,3 +85,5 @@ def register(app: Flask) -> None:
         order_totals=pricing.order_totals,
         invoice_totals=pricing.invoice_totals,
     )
+    # recurring billing (issue 17): a period's last day (its end is exclusive)
+    app.jinja_env.filters["period_last_day"] = lambda end: end - timedelta(days=1) if end else end

@@ -192,11 +192,14 @@ def _page(account, **extra):
         ],
         invoices=[
             NS(
+                id=120,
                 number="INV-000120",
                 issued_at=ago(days=40),
                 total=Decimal("90.00"),
                 currency="EUR",
                 paid=False,
+                kind="invoice",  # recurring billing (issue 17)
+                status="open",
             ),
         ],
         open_balance=Decimal("630.00"),

@@ -1348,6 +1348,11 @@ def _invoice(number="INV0000007", paid=True):
             unit_price=Decimal("9.45"),
             amount=Decimal("94.50"),
             order_item=NS(plan=MONTHLY, product=NS(unit="user")),
+            # recurring billing (issue 17): the period billed, the line's VAT
+            period_start=ago(days=2).date(),
+            period_end=(ago(days=2) + timedelta(days=30)).date(),
+            tax_rate=Decimal("23.00"),
+            tax_amount=Decimal("21.74"),
         ),
         NS(
             description="Extra file storage (10 GB)",
@@ -1355,16 +1360,33 @@ def _invoice(number="INV0000007", paid=True):
             unit_price=Decimal("2.00"),
             amount=Decimal("10.00"),
             order_item=NS(plan=MONTHLY, product=NS(unit="user")),
+            period_start=None,
+            period_end=None,
+            tax_rate=Decimal("23.00"),
+            tax_amount=Decimal("2.30"),
         ),
     ]
+    net = sum((x.amount for x in lines), Decimal(0))
+    tax = sum((x.tax_amount for x in lines), Decimal(0))
     return NS(
-        id=int(number[3:]),
+        id=int("".join(c for c in number if c.isdigit())),
         number=number,
         issued_at=ago(days=2),
         paid=paid,
         currency="EUR",
         lines=lines,
-        total=sum((x.amount for x in lines), Decimal(0)),
+        # recurring billing (issue 17): kind, status, dates, totals net / VAT / gross
+        kind="invoice",
+        status="paid" if paid else "open",
+        issue_date=ago(days=2).date(),
+        due_date=(ago(days=2) + timedelta(days=14)).date(),
+        net_total=net,
+        tax_total=tax,
+        total=net + tax,
+        tax_note=None,
+        locale="en_IE",
+        credit_note_for_id=None,
+        order_id=None,
     )
 
 
@@ -1384,7 +1406,7 @@ def sf_invoices_empty():
 
 @state("storefront", "invoice", "storefront/invoices/detail.html", "Invoice")
 def sf_invoice():
-    return {"invoice": _invoice()}
+    return {"invoice": _invoice(), "credited_invoice": None}
 
 
 def _subscription(
@@ -1410,6 +1432,15 @@ def _subscription(
         trial_ends_on=(NOW + timedelta(days=12)).date() if trial else None,
         addons=list(addons),
         start_date=ago(days=40).date(),
+        # recurring billing (issue 17): billing terms
+        unit_price=Decimal("9.45"),
+        currency="EUR",
+        billing_cycle="monthly",
+        commitment_months=12 if id == 1 else 0,
+        next_billing_date=(NOW + timedelta(days=12 if trial else 20)).date(),
+        term_end=(NOW + timedelta(days=12 if trial else 20)).date(),
+        auto_renew=id != 3,
+        ended_on=None,
     )
     return NS(
         subscription=sub,
@@ -1417,6 +1448,7 @@ def _subscription(
         room=room,
         addons_to_buy=list(addons_to_buy),
         upgrade_targets=list(upgrades),
+        next_amount=None if trial else Decimal("9.45") * qty,
     )
 
 
@@ -2820,3 +2852,7 @@ from webapp import (  # noqa: E402,F401
     preview_people,
     preview_queue,  # noqa: E402,F401
 )
+
+# isort: split
+# --- recurring billing (issue 17): states in their own module --------------------------------
+from webapp import preview_billing  # noqa: E402,F401

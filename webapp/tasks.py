@@ -10,7 +10,9 @@ Workers: ``flask worker`` (webapp/cli_worker.py).
 - :func:`relay_outbox` (every minute) enqueues items left behind by a process that died
   between commit and enqueue, or by a worker that died while holding one;
 - :func:`run_scheduled_orders` (every minute) executes the scheduled orders that are due
-  (``flask orders run-due`` stays for cron).
+  (``flask orders run-due`` stays for cron);
+- :func:`run_billing` (every day at 02:00 UTC) runs recurring billing (issue 17) for each
+  tenant's today in its time zone (``flask billing run --date`` stays for cron and demos).
 """
 
 from __future__ import annotations
@@ -30,7 +32,15 @@ from huey import Huey, crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 from core.connectors import Registry, load_registry
-from core.services import mail, notifications, outbox, provisioning, scheduling, webhooks
+from core.services import (
+    billing_run,
+    mail,
+    notifications,
+    outbox,
+    provisioning,
+    scheduling,
+    webhooks,
+)
 from webapp.extensions import db
 
 log = logging.getLogger("cloudshop.tasks")
@@ -178,6 +188,29 @@ def run_scheduled_orders() -> None:
             summary.returned,
             summary.errors,
         )
+
+
+@huey.periodic_task(crontab(minute="0", hour="2"))
+def run_billing() -> int:
+    """Recurring billing (issue 17): each tenant's run for its own today; a rerun bills
+    nothing twice (core.services.billing_run)."""
+    with _app_context() as session:
+        results = billing_run.run_today(session, triggered_by="daily task")
+    invoices = sum(r.invoices for r in results)
+    log.info("billing run: %s invoice(s) for %s tenant(s)", invoices, len(results))
+    return invoices
+
+
+@huey.task()
+def run_billing_for(tenant_id: int, run_date: str, triggered_by: str) -> int:
+    """A tenant's billing run for a date, asked for in the BSS ("Run billing now")."""
+    from datetime import date
+
+    with _app_context() as session:
+        result = billing_run.run_tenant(
+            session, tenant_id, date.fromisoformat(run_date), triggered_by=triggered_by
+        )
+    return result.invoices
 
 
 def run_queued(limit: int = 1000) -> int:

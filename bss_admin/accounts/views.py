@@ -15,7 +15,7 @@ from core.enums import AccountKind
 from core.models import Tenant
 from core.rules import accounts as rules
 from core.rules import roles
-from core.services import accounts, people, registration
+from core.services import accounts, billing_admin, people, registration
 from core.services.errors import NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
 from webapp.emails import mailer, render_email
@@ -202,6 +202,8 @@ def account_detail(account_id: int):
         kind_labels=rules.KIND_LABELS,
         invite=ColleagueForm(formdata=None),
         invite_errors={},
+        # recurring billing (issue 17): what the account will be billed and when
+        schedule=billing_admin.account_schedule(db.session, g.tenant_id, account_id),
     )
 
 

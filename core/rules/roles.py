@@ -3,7 +3,8 @@
 - **admin**: everything, Setup and people included.
 - **operator**: orders, offers, the dashboard, subscriptions, back-orders; sees accounts.
 - **catalogue_manager**: the catalogue back office (products, plans, prices, promotions).
-- **finance**: sees accounts (balances, credit, invoices); the invoicing work to come.
+- **finance**: sees accounts (balances, credit, invoices); the billing-run log and credit
+  notes (issue 17; running billing by hand and Setup › Billing stay with the admins).
 
 Storefront users are ``customer``, or ``account_admin`` (also invites colleagues of the
 account). Pure: standard library only.
@@ -36,12 +37,14 @@ ORDERS = "orders"  # orders, offers, dashboard, subscriptions, back-orders
 ACCOUNTS_VIEW = "accounts_view"  # the accounts list and pages
 ACCOUNTS_EDIT = "accounts_edit"  # create, edit (credit limit too), deactivate accounts
 CATALOGUE = "catalogue"  # the catalogue back office
+# recurring billing (issue 17): the billing-run log, invoices' credit notes
+BILLING = "billing"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    ADMIN: frozenset({SETUP, PEOPLE, ORDERS, ACCOUNTS_VIEW, ACCOUNTS_EDIT, CATALOGUE}),
+    ADMIN: frozenset({SETUP, PEOPLE, ORDERS, ACCOUNTS_VIEW, ACCOUNTS_EDIT, CATALOGUE, BILLING}),
     OPERATOR: frozenset({ORDERS, ACCOUNTS_VIEW}),
     CATALOGUE_MANAGER: frozenset({CATALOGUE}),
-    FINANCE: frozenset({ACCOUNTS_VIEW}),
+    FINANCE: frozenset({ACCOUNTS_VIEW, BILLING}),
 }
 
 

@@ -152,6 +152,7 @@ def _create_backorder(session, reseller, tenant_reseller, order, items, executed
             line.mirror = _find_or_create_mirror(
                 session, distributor_id, reseller.id, customer, line, now
             )
+            _mirror_billing_terms(line, tenant_reseller)  # recurring billing (issue 17)
     specs = _item_specs(lines)
     options = session.scalar(
         select(ApiOptions).where(
@@ -429,6 +430,25 @@ def _find_or_create_mirror(session, distributor_id, reseller_tenant_id, customer
         )
     )
     return mirror
+
+
+def _mirror_billing_terms(line: _Line, tenant_reseller) -> None:
+    """Recurring billing (issue 17): the distributor's mirror of a new subscription renews in
+    the distributor's own billing run, billed to the tenant reseller at the distributor's
+    price, on the source subscription's periods. A renewal in the reseller therefore makes no
+    back-order (README: "Recurring billing")."""
+    mirror, source = line.mirror, line.source_subscription
+    if mirror.current_period_start is not None or line.item.kind != ItemKind.NEW:
+        return  # already has its terms (a later change to it): the price stays
+    mirror.billing_account_id = tenant_reseller.id
+    mirror.billing_cycle = source.billing_cycle
+    mirror.commitment_months = source.commitment_months
+    mirror.current_period_start = source.current_period_start
+    mirror.current_period_end = source.current_period_end
+    mirror.next_billing_date = source.next_billing_date
+    mirror.term_end = source.term_end
+    mirror.unit_price = line.unit_price
+    mirror.currency = source.currency
 
 
 def _first_plan_id(product: Product) -> int | None:

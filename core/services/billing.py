@@ -47,7 +47,8 @@ def open_balance(
         .where(
             Invoice.tenant_id == tenant_id,
             Invoice.account_id == account_id,
-            Invoice.paid.is_(False),
+            Invoice.status == "open",
+            Invoice.kind == "invoice",
         )
         .scalar_subquery()
     )
@@ -247,3 +248,17 @@ def get_invoice(session: Session, tenant_id: int, account_id: int, invoice_id: i
 
 def hold_reasons() -> tuple[str, ...]:
     return HoldReason.ALL
+
+
+# --- recurring billing (issue 17) -------------------------------------------------------------
+
+
+def credited_invoice(session: Session, invoice: Invoice) -> Invoice | None:
+    """The invoice a credit note credits (same tenant), else None."""
+    if invoice.credit_note_for_id is None:
+        return None
+    return session.scalar(
+        select(Invoice).where(
+            Invoice.id == invoice.credit_note_for_id, Invoice.tenant_id == invoice.tenant_id
+        )
+    )

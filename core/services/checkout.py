@@ -44,7 +44,7 @@ from core.rules import scheduling_window as window_rules
 from core.rules.placement import Decision, PlacementFacts
 from core.rules.statuses import StatusKey, StorefrontType
 from core.services import basket as basket_service
-from core.services import catalogue, notifications, order_messages
+from core.services import catalogue, invoicing, notifications, order_messages
 from core.services import payments as pay
 from core.services.audit import record_order_event
 from core.services.catalogue import ON_SALE
@@ -342,7 +342,7 @@ def review(
         first_date=first,
         last_date=last,
         needs_card=needs_card,
-        amount_due_now=order.total if needs_card and placed_now.charge else None,
+        amount_due_now=invoicing.charge_amount(order) if needs_card and placed_now.charge else None,
     )
 
 
@@ -400,7 +400,7 @@ def pending_card_payment(
     payment = Payment(
         tenant_id=order.tenant_id,
         order_id=order.id,
-        amount=order.total,
+        amount=invoicing.charge_amount(order),
         currency=order.currency,
         method=PaymentMethod.CARD,
         status=pay.PENDING,
@@ -529,7 +529,7 @@ def check_delivery_unchanged(session: Session, order: Order) -> None:
 def charge_order(gateway, order: Order, card, token, key: str | None = None) -> pay.ChargeResult:
     try:
         return gateway.charge(
-            amount=order.total,
+            amount=invoicing.charge_amount(order),
             currency=order.currency,
             idempotency_key=key or charge_key(order),
             card=card,
@@ -580,7 +580,7 @@ def _apply_decision(
                 Payment(
                     tenant_id=order.tenant_id,
                     order_id=order.id,
-                    amount=order.total,
+                    amount=invoicing.charge_amount(order),
                     currency=order.currency,
                     method=PaymentMethod.CARD,
                     status=pay.AWAITING,

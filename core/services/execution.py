@@ -20,14 +20,18 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core import texts
 from core.db import utcnow, write_transaction
 from core.models import (
+    Account,
+    BillingCharge,
+    BillingCycle,
     HoldReason,
     Invoice,
-    InvoiceLine,
     ItemKind,
     Order,
     OrderItem,
+    OrderSource,
     OrderStatus,
     Plan,
+    PlanPrice,
     Product,
     ProvisioningTask,
     Subscription,
@@ -35,11 +39,12 @@ from core.models import (
     SubscriptionHistory,
     User,
 )
+from core.rules import billing_periods as periods
 from core.rules import execution_plan as plan_rules
 from core.rules.catalogue import trial_days_for
 from core.rules.execution_plan import ExecutionPlanError, LineState
 from core.rules.statuses import OrderStatusType
-from core.services import backorders, order_messages, provisioning
+from core.services import backorders, invoicing, order_messages, provisioning
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.statuses import StatusBook, set_order_status
@@ -185,17 +190,7 @@ def apply_execution(
             note=f"Partial execution of {order.number}",
         )
     target = sub_order or order
-    invoice = Invoice(
-        tenant_id=order.tenant_id,
-        account_id=order.billing_account_id or order.account_id,
-        order_id=target.id,
-        number="pending",
-        issued_at=now,
-        total=Decimal("0.00"),
-        currency=order.currency,
-    )
-    session.add(invoice)
-    # one flush for the invoice and every sub-order item (batched inserts), not one per item
+    # one flush for every sub-order item (batched inserts), not one per item
     executed_items: dict[int, OrderItem] = {}
     for item_id, quantity in sorted(plan.items()):
         item = items[item_id]
@@ -221,29 +216,45 @@ def apply_execution(
             )
             session.add(executed_items[item_id])
     session.flush()  # the CHECK on executed_quantity fires here if anything went wrong
-    invoice.number = f"INV{invoice.id:07d}"
-    total = Decimal("0.00")
+    first_periods = _apply_to_subscriptions(
+        session, order, target, items, plan, plans, products, now
+    )
+    # the invoice of what was executed (issue 17: numbered, taxed, with the bill-to and the
+    # seller); a new subscription's line bills its first period
     lines = []
     for item_id, quantity in sorted(plan.items()):
         item = items[item_id]
-        amount = line_amount(item, quantity)
-        total += amount
-        lines.append(
-            {
-                "invoice_id": invoice.id,
-                "order_item_id": executed_items[item_id].id,
-                "description": item.description,
-                "quantity": quantity,
-                "unit_price": item.unit_price,
-                "amount": amount,
-            }
+        sub_id = item.subscription_id or (
+            items[item.parent_item_id].subscription_id if item.parent_item_id in items else None
         )
-    _insert_many(session, InvoiceLine, lines)
-    _apply_to_subscriptions(session, order, target, items, plan, plans, products, now)
-    invoice.total = total
+        period = first_periods.get(sub_id) if item.kind in _FIRST_PERIOD_KINDS else None
+        lines.append(
+            invoicing.LineDraft(
+                description=item.description,
+                quantity=quantity,
+                unit_price=item.unit_price,
+                discount_percent=item.discount_percent,
+                order_item_id=executed_items[item_id].id,
+                subscription_id=sub_id,
+                period_start=period.start if period else None,
+                period_end=period.end if period else None,
+            )
+        )
+    account = session.get(Account, order.billing_account_id or order.account_id)
+    invoice = invoicing.issue(
+        session,
+        tenant_id=order.tenant_id,
+        account=account,
+        lines=lines,
+        currency=order.currency,
+        issue_date=now.date(),
+        order=target,
+        now=now,
+    )
+    _record_first_charges(session, order.tenant_id, invoice, first_periods, now)
     if sub_order is not None:
         # the sub-order holds exactly what this execution invoiced: its total is that amount
-        sub_order.total = total
+        sub_order.total = invoice.net_total
     session.flush()
 
     fully = plan_rules.is_fully_executed(line_states(order))
@@ -344,6 +355,8 @@ def _apply_to_subscriptions(
     tasks: list[dict] = []
     new_items: list[OrderItem] = []
     new_rows: list[dict] = []
+    first_periods: dict[int, periods.Period] = {}
+    list_prices = _list_prices(session, order, [items[i] for i in plan])
 
     def task(subscription_id, action, product_id):
         tasks.append(
@@ -381,6 +394,7 @@ def _apply_to_subscriptions(
         new_items.append(item)
         new_rows.append(
             {
+                **_billing_terms(item, item_plan, order, today, trial_days, list_prices),
                 "tenant_id": order.tenant_id,
                 "account_id": order.account_id,
                 "product_id": item.product_id,
@@ -406,6 +420,10 @@ def _apply_to_subscriptions(
         history = []
         for item, row, subscription_id in zip(new_items, new_rows, ids, strict=True):
             item.subscription_id = subscription_id
+            if not row["is_trial"]:
+                first_periods[subscription_id] = periods.Period(
+                    row["current_period_start"], row["current_period_end"]
+                )
             history.append(
                 {
                     "subscription_id": subscription_id,
@@ -430,6 +448,88 @@ def _apply_to_subscriptions(
         )
     _insert_many(session, ProvisioningTask, tasks)
     provisioning.queue_tasks(session, order.tenant_id, target.id, now)
+    return first_periods
+
+
+# --- recurring billing (issue 17): a new subscription's billing terms, its first period ----
+
+# items whose invoice line bills the first period of a subscription created by this order
+_FIRST_PERIOD_KINDS = (ItemKind.NEW, ItemKind.ADDON_NEW)
+
+
+def _list_prices(session: Session, order: Order, items: list[OrderItem]) -> dict[int, Decimal]:
+    """Plan id -> the price list's price, for Storefront orders: a subscription renews at its
+    plan's list price of the day it was bought (the order item's price may be lowered by a
+    fixed-amount promotion of that day). Orders entered in the BSS, from offers or back-orders
+    renew at their item's (negotiated) price."""
+    plan_ids = {i.plan_id for i in items if i.plan_id and i.kind == ItemKind.NEW}
+    if order.source != OrderSource.STOREFRONT or not order.price_list_id or not plan_ids:
+        return {}
+    return dict(
+        session.execute(
+            select(PlanPrice.plan_id, PlanPrice.price).where(
+                PlanPrice.price_list_id == order.price_list_id, PlanPrice.plan_id.in_(plan_ids)
+            )
+        ).all()
+    )
+
+
+def _billing_terms(item, item_plan, order, today, trial_days, list_prices) -> dict:
+    """The billing columns of a new subscription: cycle and commitment from its plan, the
+    first period from today (billed by this execution's invoice), or the trial until its
+    end; auto-renew on; the price it renews at."""
+    cycle = item_plan.billing_cycle if item_plan is not None else BillingCycle.MONTHLY
+    if cycle not in (BillingCycle.MONTHLY, BillingCycle.ANNUAL):
+        cycle = BillingCycle.MONTHLY
+    commitment = (item_plan.commitment_months or 0) if item_plan is not None else 0
+    if trial_days:
+        trial_end = today + timedelta(days=trial_days)
+        first = periods.Period(today, trial_end)
+        term_end, next_billing = trial_end, trial_end
+    else:
+        first, terms = periods.initial_terms(today, cycle, commitment)
+        term_end, next_billing = terms.term_end, terms.next_billing_date
+    return {
+        "billing_cycle": cycle,
+        "commitment_months": commitment,
+        "current_period_start": first.start,
+        "current_period_end": first.end,
+        "next_billing_date": next_billing,
+        "term_end": term_end,
+        "auto_renew": True,
+        "unit_price": list_prices.get(item.plan_id, item.unit_price),
+        "currency": order.currency,
+        "billing_account_id": order.billing_account_id or order.account_id,
+    }
+
+
+def _record_first_charges(session, tenant_id, invoice, first_periods, now) -> None:
+    """The exactly-once key of each new subscription's first period: billed by this invoice,
+    so the billing run never bills it again."""
+    _insert_many(
+        session,
+        BillingCharge,
+        [
+            {
+                "tenant_id": tenant_id,
+                "subscription_id": subscription_id,
+                "period_start": period.start,
+                "period_end": period.end,
+                "kind": "period",
+                "invoice_id": invoice.id,
+                "amount": sum(
+                    (
+                        line.amount
+                        for line in invoice.lines
+                        if line.subscription_id == subscription_id
+                    ),
+                    Decimal("0.00"),
+                ),
+                "created_at": now,
+            }
+            for subscription_id, period in sorted(first_periods.items())
+        ],
+    )
 
 
 def _insert_many(session: Session, model, rows: list[dict]) -> None:
@@ -466,6 +566,7 @@ def _change_subscription(
                     addon_id=item.addon_id,
                     quantity=quantity,
                     source_order_id=target.id,
+                    unit_price=item.unit_price,  # issue 17: the price the add-on renews at
                 )
             )
         session.add(

@@ -36,7 +36,7 @@ from core.models import (
 from core.rules import scheduling as rules
 from core.rules.notifications import SCHEDULED_FAILED
 from core.rules.statuses import OrderStatusType, StatusKey
-from core.services import billing, order_messages
+from core.services import billing, invoicing, order_messages
 from core.services import promotions as promotion_service
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, NotFound, ValidationFailed
@@ -281,13 +281,14 @@ def gateway_charge(session: Session, order: Order, now: datetime) -> tuple[bool,
     )
     if waiting is None or not waiting.gateway_reference:
         return False, texts.PAYMENT_NO_CARD
+    amount = invoicing.charge_amount(order)  # VAT included (issue 17)
     result = payments.default_gateway().charge(
-        amount=order.total,
+        amount=amount,
         currency=order.currency,
         idempotency_key=waiting.idempotency_key,
         token=waiting.gateway_reference,
     )
-    waiting.amount = order.total
+    waiting.amount = amount
     waiting.status = result.status
     waiting.message = result.message
     waiting.created_at = now

@@ -4,12 +4,14 @@ offer. A fixed number of queries whatever the number of subscriptions."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.enums import ExecutionType
 from core.models import AddOn, Product, Subscription, SubscriptionAddOn
+from core.rules.invoicing import line_net
 from core.services import catalogue
 
 
@@ -23,6 +25,18 @@ class SubscriptionView:
     @property
     def manual(self) -> bool:
         return self.execution_type == ExecutionType.MANUAL
+
+    # --- recurring billing (issue 17): what the next billing date bills (before promotions
+    # and VAT): the subscription's own price × quantity, and its add-ons' ---
+    @property
+    def next_amount(self) -> Decimal | None:
+        sub = self.subscription
+        if sub.next_billing_date is None or sub.is_trial:
+            return None
+        amount = line_net(sub.unit_price, sub.quantity)
+        for addon in sub.addons:
+            amount += line_net(addon.unit_price, addon.quantity)
+        return amount
 
     @property
     def room(self) -> int:

@@ -1,0 +1,186 @@
+"""Billing runs (log and "Run billing now for date"), invoices in the BSS (print-out, PDF,
+credit notes), Setup › Billing (issue 17)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from flask import abort, flash, g, request, url_for
+
+from bss_admin import bp
+from bss_admin.billing.forms import BillingSettingsForm, CreditNoteForm, RunBillingForm
+from core import texts
+from core.rules import roles
+from core.services import billing_admin
+from core.services.errors import Conflict, NotFound, ValidationFailed
+from webapp import invoice_documents
+from webapp.auth import bss_required, signed_in_user
+from webapp.extensions import db
+from webapp.web import page, see_other
+
+billing_viewer = bss_required(*roles.roles_with(roles.BILLING))
+invoice_viewer = bss_required(*roles.roles_with(roles.ACCOUNTS_VIEW))
+setup_required = bss_required(*roles.roles_with(roles.SETUP))
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@bp.route("/billing/runs")
+@billing_viewer
+def billing_runs():
+    return page(
+        "bss_admin/billing/runs.html",
+        runs=billing_admin.list_runs(db.session, g.tenant_id),
+        form=RunBillingForm(),
+        errors={},
+        run_date="",
+    )
+
+
+@bp.post("/billing/runs")
+@setup_required
+def billing_run_now():
+    form = RunBillingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    text = request.form.get("run_date", "")
+    try:
+        run_date = billing_admin.parse_run_date(text)
+    except ValidationFailed as error:
+        return page(
+            "bss_admin/billing/runs.html",
+            status=422,
+            runs=billing_admin.list_runs(db.session, g.tenant_id),
+            form=form,
+            errors=error.errors,
+            run_date=text,
+        )
+    from webapp import tasks
+
+    user = signed_in_user()
+    tasks.run_billing_for(g.tenant_id, run_date.isoformat(), f"{user.name} (BSS)")
+    flash(texts.BILLING_RUN_QUEUED.format(date=run_date.isoformat()), "success")
+    return see_other(url_for("bss_admin.billing_runs"))
+
+
+@bp.route("/billing/runs/<int:run_id>")
+@billing_viewer
+def billing_run_detail(run_id: int):
+    try:
+        view = billing_admin.get_run(
+            db.session,
+            g.tenant_id,
+            run_id,
+            page=_page_number(),
+            outcome=request.args.get("outcome"),
+        )
+    except NotFound:
+        abort(404)
+    return page("bss_admin/billing/run.html", r=view)
+
+
+def _invoice_page(invoice_id: int, *, status: int = 200, errors: dict | None = None, **extra):
+    try:
+        view = billing_admin.invoice_page(db.session, g.tenant_id, invoice_id)
+    except NotFound:
+        abort(404)
+    return page(
+        "bss_admin/billing/invoice.html",
+        status=status,
+        v=view,
+        form=CreditNoteForm(),
+        errors=errors or {},
+        may_credit=roles.may(signed_in_user().role, roles.BILLING),
+        **extra,
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>")
+@invoice_viewer
+def bss_invoice(invoice_id: int):
+    return _invoice_page(invoice_id)
+
+
+@bp.route("/invoices/<int:invoice_id>.pdf")
+@invoice_viewer
+def bss_invoice_pdf(invoice_id: int):
+    try:
+        view = billing_admin.invoice_page(db.session, g.tenant_id, invoice_id)
+    except NotFound:
+        abort(404)
+    return invoice_documents.pdf_response(view.invoice, view.credited_invoice)
+
+
+@bp.route("/invoices/<int:invoice_id>/print")
+@invoice_viewer
+def bss_invoice_print(invoice_id: int):
+    try:
+        view = billing_admin.invoice_page(db.session, g.tenant_id, invoice_id)
+    except NotFound:
+        abort(404)
+    return invoice_documents.render_html(view.invoice, view.credited_invoice)
+
+
+@bp.post("/invoices/<int:invoice_id>/credit-note")
+@billing_viewer
+def bss_credit_note(invoice_id: int):
+    if not CreditNoteForm().validate_on_submit():
+        abort(400)
+    line_ids = []
+    for raw in request.form.getlist("line_ids"):
+        try:
+            line_ids.append(int(raw))
+        except ValueError:
+            continue
+    try:
+        note = billing_admin.credit_note(
+            db.session,
+            g.tenant_id,
+            invoice_id,
+            signed_in_user(),
+            line_ids=line_ids,
+            amount_text=request.form.get("amount", ""),
+        )
+    except NotFound:
+        abort(404)
+    except (ValidationFailed, Conflict) as error:
+        errors = getattr(error, "errors", None) or {"amount": [error.message]}
+        return _invoice_page(invoice_id, status=422, errors=errors)
+    flash(texts.CREDIT_NOTE_ISSUED.format(number=note.number), "success")
+    return see_other(url_for("bss_admin.bss_invoice", invoice_id=note.id))
+
+
+@bp.route("/setup/billing", methods=["GET", "POST"])
+@setup_required
+def billing_settings():
+    form = BillingSettingsForm()
+    errors: dict = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        values = billing_admin.SettingsInput(
+            **{f.name: request.form.get(f.name, "") for f in fields(billing_admin.SettingsInput)}
+        )
+        try:
+            billing_admin.save_settings(db.session, g.tenant_id, signed_in_user(), values)
+        except ValidationFailed as error:
+            return page(
+                "bss_admin/billing/settings.html",
+                status=422,
+                form=form,
+                values=values,
+                errors=error.errors,
+            )
+        flash(texts.BILLING_SETTINGS_SAVED, "success")
+        return see_other(url_for("bss_admin.billing_settings"))
+    return page(
+        "bss_admin/billing/settings.html",
+        form=form,
+        values=billing_admin.settings_input(db.session, g.tenant_id),
+        errors=errors,
+    )

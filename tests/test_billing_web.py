@@ -1,0 +1,203 @@
+"""Recurring billing pages (issue 17, points 4 and 6): My subscriptions' billing terms, the
+BSS's billing runs (log, run now), account schedule, invoices and credit notes, Setup › Billing."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from core import texts
+from core.db import write_transaction
+from core.models import (
+    Account,
+    BillingRun,
+    Invoice,
+    Order,
+    Subscription,
+    TenantBillingSettings,
+    TenantVatRate,
+    User,
+)
+from core.rules import billing_periods
+from core.services import billing_run
+from tests.conftest import login, text_of
+
+NEXT_MONTH = billing_periods.add_months(date.today().replace(day=1), 1)
+
+
+def _run(session):
+    session.commit()
+    billing_run.run(session, NEXT_MONTH, tenant_slug="reseller")
+
+
+def _acme_run_invoice(session):
+    acme = session.scalar(
+        select(Account.id).where(Account.name == "Acme Ltd", Account.external_ref.is_(None))
+    )
+    return session.scalar(
+        select(Invoice).where(Invoice.account_id == acme, Invoice.billing_run_id.is_not(None))
+    )
+
+
+def test_my_subscriptions_show_the_billing_terms(client, demo, session):
+    login(client, "alice@acme.example")
+    page = text_of(client.get("/subscriptions"))
+    assert "Billing cycle Monthly" in page
+    # Microsoft 365 Business Standard × 10 at €11.70 with its add-on × 5 at €2.00: €127.00
+    assert f"Next billing {NEXT_MONTH:%d/%m/%Y} · €127.00" in page
+    assert texts.SUB_AUTO_RENEW_ON in page
+    assert "€11.70 per unit / month" in page
+
+
+def test_run_billing_now_from_the_bss_and_read_the_log(client, demo, session, app):
+    from webapp import tasks
+
+    login(client, "admin@skyline.example", bss=True)
+    assert client.get("/bss/billing/runs").status_code == 200
+    bad = client.post("/bss/billing/runs", data={"run_date": "next month"})
+    assert bad.status_code == 422 and texts.BILLING_RUN_DATE_INVALID in bad.get_data(as_text=True)
+    response = client.post("/bss/billing/runs", data={"run_date": NEXT_MONTH.isoformat()})
+    assert response.status_code == 303
+    tasks.run_queued()
+    session.rollback()  # the requests shared this session: read what the worker committed
+    run = session.scalar(select(BillingRun))
+    assert run.status == "done" and run.invoices_count == 3
+    assert run.triggered_by.endswith("(BSS)")
+    page = text_of(client.get("/bss/billing/runs"))
+    assert "Done" in page
+    detail = text_of(client.get(f"/bss/billing/runs/{run.id}"))
+    invoice = _acme_run_invoice(session)
+    assert invoice.number in detail and "Acme Ltd" in detail
+    assert client.get("/bss/billing/runs/999999").status_code == 404
+
+
+def test_finance_sees_the_runs_but_runs_nothing(client, demo, session):
+    with write_transaction(session):
+        user = session.scalar(select(User).where(User.email == "operator@skyline.example"))
+        user.role = "finance"
+    login(client, "operator@skyline.example", bss=True)
+    page = client.get("/bss/billing/runs")
+    assert page.status_code == 200
+    assert texts.BILLING_RUN_NOW not in page.get_data(as_text=True)
+    response = client.post("/bss/billing/runs", data={"run_date": NEXT_MONTH.isoformat()})
+    assert response.status_code == 403
+    assert session.scalar(select(func.count()).select_from(BillingRun)) == 0
+
+
+def test_account_page_shows_schedule_and_upcoming_invoices(client, demo, session):
+    acme = session.scalar(
+        select(Account.id).where(Account.name == "Acme Ltd", Account.external_ref.is_(None))
+    )
+    login(client, "admin@skyline.example", bss=True)
+    page = text_of(client.get(f"/bss/accounts/{acme}"))
+    assert texts.BILLING_SCHEDULE_TITLE in page
+    assert f"{NEXT_MONTH:%d/%m/%Y}:" in page  # the upcoming invoice's date
+
+
+def test_credit_notes_full_line_amount_and_never_more_than_the_invoice(client, demo, session):
+    _run(session)
+    invoice = _acme_run_invoice(session)
+    invoice_id, total, number = invoice.id, invoice.total, invoice.number
+    first_line = invoice.lines[0]
+    line_id, line_gross = first_line.id, first_line.amount + first_line.tax_amount
+    login(client, "admin@skyline.example", bss=True)
+    assert number in text_of(client.get(f"/bss/invoices/{invoice_id}"))
+    pdf = client.get(f"/bss/invoices/{invoice_id}.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+
+    response = client.post(f"/bss/invoices/{invoice_id}/credit-note", data={"line_ids": line_id})
+    assert response.status_code == 303
+    note = session.scalar(select(Invoice).where(Invoice.credit_note_for_id == invoice_id))
+    assert note.kind == "credit_note" and note.number.startswith("SKY-CN-")
+    assert note.total == line_gross
+    assert note.lines[0].credits_line_id == line_id
+
+    # the same line again, or more than is left: refused, nothing written
+    left = total - line_gross
+    again = client.post(f"/bss/invoices/{invoice_id}/credit-note", data={"line_ids": line_id})
+    too_much = client.post(
+        f"/bss/invoices/{invoice_id}/credit-note", data={"amount": str(left + Decimal("0.01"))}
+    )
+    assert again.status_code == 422 and too_much.status_code == 422
+    assert "cannot exceed" in too_much.get_data(as_text=True)
+    notes = (
+        select(func.count()).select_from(Invoice).where(Invoice.credit_note_for_id == invoice_id)
+    )
+    assert session.scalar(notes) == 1
+
+    # the rest as an amount: the invoice is then fully credited (void: it was open)
+    response = client.post(f"/bss/invoices/{invoice_id}/credit-note", data={"amount": str(left)})
+    assert response.status_code == 303
+    assert session.scalar(notes) == 2
+    session.expire_all()
+    assert session.get(Invoice, invoice_id).status == "void"
+    credited = session.scalar(
+        select(func.sum(Invoice.total)).where(Invoice.credit_note_for_id == invoice_id)
+    )
+    assert credited == total
+    # the customer sees the credit note too
+    login(client, "alice@acme.example")
+    listing = text_of(client.get("/invoices"))
+    assert note.number in listing
+
+
+def test_setup_billing_saves_seller_and_rates_and_refuses_bad_input(client, demo, session):
+    login(client, "admin@skyline.example", bss=True)
+    assert client.get("/bss/setup/billing").status_code == 200
+    form = {
+        "legal_name": "Skyline Cloud Ltd",
+        "address": "2 Main Street\nCork",
+        "country": "ie",
+        "vat_number": "IE 6388047V",
+        "default_vat_rate": "23",
+        "payment_terms_days": "30",
+        "invoice_prefix": "SC",
+        "credit_note_prefix": "SC-CN",
+        "rates": "DE 19\nFR 20\nNL 21",
+    }
+    assert client.post("/bss/setup/billing", data=form).status_code == 303
+    tenant_id = session.scalar(select(Order.tenant_id).limit(1))
+    settings = session.scalar(
+        select(TenantBillingSettings).where(TenantBillingSettings.legal_name == "Skyline Cloud Ltd")
+    )
+    assert settings.country == "IE" and settings.vat_number == "IE6388047V"
+    assert settings.payment_terms_days == 30
+    rates = session.scalars(
+        select(TenantVatRate.country).where(TenantVatRate.tenant_id == settings.tenant_id)
+    ).all()
+    assert sorted(rates) == ["DE", "FR", "NL"]
+    assert tenant_id
+    bad = client.post(
+        "/bss/setup/billing",
+        data={**form, "country": "Ireland", "default_vat_rate": "123", "rates": "DE nineteen"},
+    )
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    for message in (
+        texts.BILLING_COUNTRY_INVALID,
+        texts.BILLING_RATE_INVALID,
+        texts.BILLING_RATES_INVALID,
+    ):
+        assert message in page
+    session.expire_all()
+    assert session.get(TenantBillingSettings, settings.id).payment_terms_days == 30
+
+
+def test_order_page_links_its_invoices(client, demo, session):
+    invoice = session.scalar(select(Invoice).where(Invoice.order_id.is_not(None)))
+    login(client, "admin@skyline.example", bss=True)
+    page = client.get(f"/bss/orders/{invoice.order_id}").get_data(as_text=True)
+    assert f"/bss/invoices/{invoice.id}.pdf" in page
+
+
+def test_ended_subscription_reads_ended(client, demo, session):
+    with write_transaction(session):
+        sub = session.scalar(
+            select(Subscription).where(Subscription.is_trial.is_(False)).order_by(Subscription.id)
+        )
+        sub.auto_renew = False
+    _run(session)
+    login(client, "alice@acme.example")
+    assert "Ended" in text_of(client.get("/subscriptions"))

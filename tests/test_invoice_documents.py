@@ -1,0 +1,84 @@
+"""Invoices a provider can send (issue 17, point 4): the PDF (WeasyPrint) says the number, the
+totals in the account's locale and the VAT wording; customers download only their own."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from core import texts
+from core.models import Account, Invoice
+from core.rules import billing_periods
+from core.services import billing_run
+from tests.conftest import login
+
+
+def _run(session):
+    session.commit()
+    run_date = billing_periods.add_months(date.today().replace(day=1), 1)
+    billing_run.run(session, run_date, tenant_slug="reseller")
+
+
+def _invoice_of(session, account_name):
+    account_id = session.scalar(
+        select(Account.id).where(Account.name == account_name, Account.external_ref.is_(None))
+    )
+    return session.scalar(
+        select(Invoice)
+        .where(Invoice.account_id == account_id, Invoice.billing_run_id.is_not(None))
+        .order_by(Invoice.id.desc())
+    )
+
+
+def _pdf_text(response) -> str:
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.data))
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+
+
+def test_the_customer_downloads_a_pdf_with_number_totals_and_vat(app, demo, session, client):
+    _run(session)
+    invoice = _invoice_of(session, "Acme Ltd")
+    assert invoice.tax_total > 0
+    number, net, tax, gross = invoice.number, invoice.net_total, invoice.tax_total, invoice.total
+    invoice_id = invoice.id
+    login(client, "alice@acme.example")
+    text = _pdf_text(client.get(f"/invoices/{invoice_id}.pdf"))
+    assert number in text
+    for amount in (net, tax, gross):  # en_IE: €1,234.56
+        assert f"€{amount:,.2f}" in text
+    assert "VAT" in text and "23 %" in text
+    assert "Skyline Cloud Limited" in text and "IE6388047V" in text  # the seller
+    assert "Acme Ltd" in text  # the bill-to
+    # the HTML print-out is the same template
+    page = client.get(f"/invoices/{invoice_id}/print").get_data(as_text=True)
+    assert number in page and f"€{gross:,.2f}" in page
+
+
+def test_reverse_charge_pdf_in_the_customers_locale(app, demo, session, client):
+    _run(session)
+    invoice = _invoice_of(session, "Globex Corp")
+    number, gross, invoice_id = invoice.number, invoice.total, invoice.id
+    login(client, "bob@globex.example")
+    text = _pdf_text(client.get(f"/invoices/{invoice_id}.pdf"))
+    assert number in text
+    assert texts.REVERSE_CHARGE_NOTE in text
+    assert "DE123456789" in text
+    # de_DE: 1.234,56 €
+    german = f"{gross:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    assert f"{german}\xa0€" in text or f"{german} €" in text
+
+
+def test_another_accounts_invoice_is_not_found(app, demo, session, client):
+    _run(session)
+    invoice_id = _invoice_of(session, "Globex Corp").id
+    login(client, "alice@acme.example")
+    assert client.get(f"/invoices/{invoice_id}.pdf").status_code == 404
+    assert client.get(f"/invoices/{invoice_id}/print").status_code == 404
+    assert client.get(f"/invoices/{invoice_id}").status_code == 404
