@@ -800,3 +800,147 @@ def bulk_mark(session: Session, change_ids: list[int], status: str, now: datetim
             .where(SubscriptionChange.id.in_(change_ids))
             .values(status=status, decided_at=now)
         )
+
+
+# --- the order of an increase: review, placement, execution ----------------------------------
+
+
+def _item_full_amount(item) -> Decimal:
+    return pricing_rules.line_amount(item.unit_price, item.quantity, item.discount_percent)
+
+
+def order_charges(session: Session, order, on: date) -> dict[int, NowCharge]:
+    """Order item id -> :func:`now_charge` of each increase of an existing subscription in the
+    order, for a change on ``on`` (one query for the subscriptions)."""
+    items = [i for i in order.items if is_increase(i.kind, i.subscription_id)]
+    if not items:
+        return {}
+    subs = {
+        s.id: s
+        for s in session.scalars(
+            select(Subscription)
+            .where(
+                Subscription.id.in_({i.subscription_id for i in items}),
+                Subscription.tenant_id == order.tenant_id,
+            )
+            .options(selectinload(Subscription.addons))
+        )
+    }
+    upgrade_plans = {i.plan_id for i in items if i.kind == ItemKind.UPGRADE and i.plan_id}
+    prices = pricing.plan_prices(session, order.price_list_id, upgrade_plans)
+    charges = {}
+    for item in items:
+        sub = subs.get(item.subscription_id)
+        if sub is None:
+            continue
+        extra_next = None
+        if item.kind == ItemKind.UPGRADE:
+            extra_next = upgrade_next_amount(sub, prices.get(item.plan_id, sub.unit_price))
+        elif item.kind == ItemKind.LICENSES:
+            extra_next = pricing_rules.line_amount(sub.unit_price, item.quantity, None)
+        elif item.kind == ItemKind.ADDON_QUANTITY:
+            owned = next((a for a in sub.addons if a.addon_id == item.addon_id), None)
+            price = owned.unit_price if owned is not None else item.unit_price
+            extra_next = pricing_rules.line_amount(price, item.quantity, None)
+        charges[item.id] = now_charge(
+            sub, item.kind, _item_full_amount(item), on, extra_next=extra_next
+        )
+    return charges
+
+
+def price_order_changes(session: Session, order, on: date) -> dict[int, NowCharge]:
+    """Placement: the order's increases priced for ``on`` (the day it is placed, which may
+    follow the day checkout began), and the order's total what is charged now, so the credit
+    check and the card charge use the amounts the review showed."""
+    charges = order_charges(session, order, on)
+    if not charges:
+        return charges
+    total = ZERO
+    for item in order.items:
+        charge = charges.get(item.id)
+        if charge is not None:
+            item.charge_now, item.charge_from, item.charge_to = (
+                charge.amount,
+                charge.start,
+                charge.end,
+            )
+            total += charge.amount
+        else:
+            total += _item_full_amount(item)
+    order.total = total
+    return charges
+
+
+@dataclass(frozen=True)
+class ExecutedChange:
+    """The invoice line of an increase executed on a day."""
+
+    amount: Decimal  # net: the prorated amount (0 on a trial or an unbilled period)
+    description: str
+    period: periods.Period | None  # the days it bills, when prorated
+
+
+def executed_line(session: Session, order, item, quantity: int, on: date) -> ExecutedChange:
+    """Execution: the invoice line of an increase executed on ``on`` — its prorated amount
+    (for the quantity executed) and its description with the dates it covers."""
+    full = pricing_rules.line_amount(item.unit_price, quantity, item.discount_percent)
+    sub = session.get(Subscription, item.subscription_id) if item.subscription_id else None
+    if sub is None or not is_increase(item.kind, item.subscription_id):
+        return ExecutedChange(full, item.description, None)
+    charge = now_charge(sub, item.kind, full, on)
+    if not charge.prorated:
+        return ExecutedChange(charge.amount, item.description, None)
+    description = texts.PRORATED_LINE.format(
+        description=item.description,
+        start=charge.start.strftime("%-d %b"),
+        end=charge.last_day.strftime("%-d %b %Y"),
+    )
+    return ExecutedChange(charge.amount, description, periods.Period(charge.start, charge.end))
+
+
+def upgraded_unit_price(session: Session, order, item, sub: Subscription) -> Decimal:
+    """The price every license bills after an upgrade: the target plan's in the order's price
+    list, else the old price plus the difference the order charged."""
+    if order.price_list_id and item.plan_id:
+        price = session.scalar(
+            select(PlanPrice.price).where(
+                PlanPrice.plan_id == item.plan_id, PlanPrice.price_list_id == order.price_list_id
+            )
+        )
+        if price is not None:
+            return price
+    return (sub.unit_price or ZERO) + item.unit_price
+
+
+# --- My subscriptions: what each subscription can change, and what is pending -----------------
+
+
+@dataclass
+class ChangeOptions:
+    """What My subscriptions shows beside a subscription (issue 17)."""
+
+    pending: list = None  # its pending changes, soonest first
+    downgrades: list = None  # (product, plan, price) cheaper targets
+    effective_on: date | None = None  # when a decrease made today takes effect
+    next_amount: Decimal = ZERO  # what its next period bills
+    can_reduce: bool = False  # above its plan's minimum quantity
+
+
+def change_options(
+    session: Session, tenant_id: int, account: Account, subs: list[Subscription], today: date
+) -> dict[int, ChangeOptions]:
+    pending = pending_changes(session, [s.id for s in subs])
+    result = {}
+    for sub in subs:
+        if sub.status != rules.ACTIVE:
+            result[sub.id] = ChangeOptions([], [], None, ZERO, False)
+            continue
+        minimum = sub.plan.min_quantity if sub.plan else 1
+        result[sub.id] = ChangeOptions(
+            pending=pending.get(sub.id, []),
+            downgrades=downgrade_targets(session, sub, account.price_list_id),
+            effective_on=rules.effective_date(terms_of(sub), today, rules.CANCEL),
+            next_amount=recurring_amount(sub),
+            can_reduce=sub.quantity > minimum,
+        )
+    return result
