@@ -141,9 +141,9 @@ def subscription_change_withdraw(change_id: int):
 
 def _toggle(subscription_id: int, use_case, saved_on: str, saved_off: str):
     form = ToggleForm()
-    if not form.validate_on_submit() or form.value.data not in ("on", "off"):
+    if not form.validate_on_submit():
         abort(400)
-    on = form.value.data == "on"
+    on = {"on": True, "off": False}.get(form.value.data)  # the use case refuses anything else
     try:
         use_case(db.session, g.tenant.id, customer(), subscription_id, on)
     except ServiceError as error:

@@ -10,14 +10,14 @@ from core.db import utcnow
 from core.enums import ItemKind
 from core.rules import basket as basket_rules
 from core.rules.basket import MixedExecutionTypes
+from core.rules.scheduling import local_today
 from core.services import basket as basket_service
 from core.services import provisioning, subscription_changes
 from core.services import subscriptions as subscription_service
 from core.services.errors import ServiceError
-from core.services.promotions import tenant_today
 from storefront import bp
 from storefront.forms import SubscriptionActionForm, ToggleForm
-from storefront.views import customer, customer_account
+from storefront.views import customer
 from webapp.auth import customer_required
 from webapp.extensions import db
 from webapp.web import page, see_other
@@ -39,10 +39,10 @@ def subscriptions():
     # issue 17: pending changes, downgrades, when a decrease would take effect, auto-renew
     options = subscription_changes.change_options(
         db.session,
-        g.tenant.id,
-        customer_account(),
+        customer().account_id,
         [v.subscription for v in views],
-        tenant_today(db.session, g.tenant.id, utcnow()),
+        {v.subscription.id: v.upgrade_targets for v in views},
+        local_today(utcnow(), g.tenant.timezone),  # the tenant's day, without a query
     )
     for view in views:
         cheaper = {p.id for p, _plan, _price in options[view.subscription.id].downgrades}

@@ -9,7 +9,15 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.db import utcnow, write_transaction
-from core.models import Account, PlanPrice, Product, Subscription, SubscriptionAddOn, User
+from core.models import (
+    Account,
+    PlanPrice,
+    Product,
+    Subscription,
+    SubscriptionAddOn,
+    SubscriptionChange,
+    User,
+)
 from core.rules import billing_periods as bp
 from core.services.promotions import tenant_today
 
@@ -75,6 +83,11 @@ def billed(
             unit_price if unit_price is not None else list_price(session, account, sub.plan_id)
         )
         sub.is_trial, sub.trial_ends_on = False, None
+        # nothing scheduled (the demo schedules an add-on reduction for Acme)
+        for change in session.scalars(
+            select(SubscriptionChange).where(SubscriptionChange.subscription_id == sub.id)
+        ):
+            session.delete(change)
         for addon in session.scalars(
             select(SubscriptionAddOn).where(SubscriptionAddOn.subscription_id == sub.id)
         ):

@@ -138,7 +138,9 @@ def test_a_cancellation_ends_the_subscription_and_queues_a_cancel_job(session, d
         None,
     )
     assert _tasks(session, sub.id) == [("cancel", True)]
-    change = session.scalar(select(SubscriptionChange))
+    change = session.scalar(
+        select(SubscriptionChange).where(SubscriptionChange.subscription_id == sub.id)
+    )
     assert change.status == "applied"
 
 

@@ -46,7 +46,7 @@ from core.rules import notifications as kinds
 from core.rules import pricing as pricing_rules
 from core.rules import proration
 from core.rules import subscription_changes as rules
-from core.services import catalogue, outbox, pricing
+from core.services import outbox, pricing
 from core.services.errors import Conflict, NotFound, ValidationFailed
 
 ZERO = Decimal("0.00")
@@ -200,28 +200,36 @@ def _licenses(n: int) -> str:
     return texts.LICENSES_COUNT.format(count=n, s="" if n == 1 else "s")
 
 
-def downgrade_targets(
-    session: Session, sub: Subscription, price_list_id: int | None
-) -> list[tuple[Product, Plan, Decimal]]:
-    """The catalogue's upgrade targets of the subscription's product that are cheaper than its
-    price (a move there is a downgrade: it waits for the period's end)."""
-    targets = catalogue.upgrade_targets(session, sub.tenant_id, [sub.product_id]).get(
-        sub.product_id, []
-    )
-    chosen = []
-    for product in targets:
-        if not product.plans:
-            continue
-        cycle = sub.plan.billing_cycle if sub.plan else None
-        plan = next((p for p in product.plans if p.billing_cycle == cycle), product.plans[0])
-        chosen.append((product, plan))
-    prices = pricing.plan_prices(session, price_list_id, [p.id for _t, p in chosen])
+def _target_plans(sub: Subscription, targets: list[Product]) -> list[tuple[Product, Plan]]:
+    """Each target product with the plan a move there takes (the same cycle, else its first)."""
+    cycle = sub.plan.billing_cycle if sub.plan else None
+    return [
+        (product, next((p for p in product.plans if p.billing_cycle == cycle), product.plans[0]))
+        for product in targets
+        if product.plans
+    ]
+
+
+def _cheaper(sub: Subscription, chosen, prices: dict) -> list[tuple[Product, Plan, Decimal]]:
     current = sub.unit_price or ZERO
     return [
         (product, plan, prices[plan.id])
         for product, plan in chosen
         if plan.id in prices and rules.is_downgrade(current, prices[plan.id])
     ]
+
+
+def downgrade_targets(
+    session: Session, sub: Subscription, price_list_id: int | None
+) -> list[tuple[Product, Plan, Decimal]]:
+    """The catalogue's upgrade targets of the subscription's product that are cheaper than its
+    price (a move there is a downgrade: it waits for the period's end)."""
+    from core.services import catalogue  # catalogue imports orders, which imports execution
+
+    targets = catalogue.upgrade_targets(session, sub.tenant_id, [sub.product_id])
+    chosen = _target_plans(sub, targets.get(sub.product_id, []))
+    prices = pricing.plan_prices(session, price_list_id, [p.id for _t, p in chosen])
+    return _cheaper(sub, chosen, prices)
 
 
 def plan_change(
@@ -605,14 +613,21 @@ def _history(session: Session, sub: Subscription, change: str, detail, now) -> N
 # --- auto-renew and trials ------------------------------------------------------------------
 
 
+def _checked_toggle(on) -> bool:
+    if on not in (True, False):
+        raise ValidationFailed(texts.TOGGLE_INVALID)
+    return on
+
+
 def set_auto_renew(
-    session: Session, tenant_id: int, user: User, subscription_id: int, on: bool, now=None
+    session: Session, tenant_id: int, user: User, subscription_id: int, on: bool | None, now=None
 ) -> Subscription:
     """Turn auto-renew off (the subscription ends at its term's end) or on again; recorded in
     its history. Setting what is already set changes nothing."""
     now = now or utcnow()
     with write_transaction(session):
         sub = _own_subscription(session, tenant_id, user.account_id, subscription_id, lock=True)
+        on = _checked_toggle(on)
         if sub.status != rules.ACTIVE:
             raise Conflict(texts.CHANGE_SUBSCRIPTION_ENDED)
         if sub.auto_renew != on:
@@ -622,12 +637,13 @@ def set_auto_renew(
 
 
 def set_trial_converts(
-    session: Session, tenant_id: int, user: User, subscription_id: int, on: bool, now=None
+    session: Session, tenant_id: int, user: User, subscription_id: int, on: bool | None, now=None
 ) -> Subscription:
     """The trial's "Continue on the paid plan after the trial" (off: it expires at its end)."""
     now = now or utcnow()
     with write_transaction(session):
         sub = _own_subscription(session, tenant_id, user.account_id, subscription_id, lock=True)
+        on = _checked_toggle(on)
         if not sub.is_trial or sub.status != rules.ACTIVE:
             raise Conflict(texts.NOT_A_TRIAL)
         if sub.trial_converts != on:
@@ -926,10 +942,32 @@ class ChangeOptions:
     can_reduce: bool = False  # above its plan's minimum quantity
 
 
+def _account_plan_prices(session: Session, account_id: int, plan_ids) -> dict[int, Decimal]:
+    """Plan id -> its price in the account's price list, in one query."""
+    if not plan_ids:
+        return {}
+    rows = session.execute(
+        select(PlanPrice.plan_id, PlanPrice.price)
+        .join(Account, Account.price_list_id == PlanPrice.price_list_id)
+        .where(Account.id == account_id, PlanPrice.plan_id.in_(plan_ids))
+    )
+    return dict(rows.all())
+
+
 def change_options(
-    session: Session, tenant_id: int, account: Account, subs: list[Subscription], today: date
+    session: Session,
+    account_id: int,
+    subs: list[Subscription],
+    targets: dict[int, list[Product]],
+    today: date,
 ) -> dict[int, ChangeOptions]:
+    """For My subscriptions, in two queries whatever the number of subscriptions: pending
+    changes, the cheaper targets (``targets``: subscription id -> its upgrade targets, which
+    the page has loaded already), when a decrease made today takes effect."""
     pending = pending_changes(session, [s.id for s in subs])
+    chosen = {sub.id: _target_plans(sub, targets.get(sub.id, [])) for sub in subs}
+    plan_ids = {plan.id for pairs in chosen.values() for _p, plan in pairs}
+    prices = _account_plan_prices(session, account_id, plan_ids)
     result = {}
     for sub in subs:
         if sub.status != rules.ACTIVE:
@@ -938,7 +976,7 @@ def change_options(
         minimum = sub.plan.min_quantity if sub.plan else 1
         result[sub.id] = ChangeOptions(
             pending=pending.get(sub.id, []),
-            downgrades=downgrade_targets(session, sub, account.price_list_id),
+            downgrades=_cheaper(sub, chosen[sub.id], prices),
             effective_on=rules.effective_date(terms_of(sub), today, rules.CANCEL),
             next_amount=recurring_amount(sub),
             can_reduce=sub.quantity > minimum,
