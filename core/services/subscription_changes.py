@@ -800,12 +800,15 @@ def trial_notice_context(sub, unit_price: Decimal) -> dict:
     }
 
 
-def daily(session: Session, tenant_id: int, on_date: date, now: datetime | None = None) -> dict:
-    """What the billing run does first each day: trial notices, trials that end, changes due."""
+def before_billing(
+    session: Session, tenant_id: int, on_date: date, now: datetime | None = None
+) -> dict:
+    """What the billing run does first for a tenant (each its own transaction): the trial
+    notices, then the trials that end (a converted one is due on ``on_date`` and billed by the
+    same run). The changes due are applied by the run's batches (:func:`apply_due_for_accounts`)."""
     return {
         "notices": send_trial_notices(session, tenant_id, on_date, now),
         "trials": end_trials(session, tenant_id, on_date, now),
-        "changes": apply_due_for_tenant(session, tenant_id, on_date, now),
     }
 
 
