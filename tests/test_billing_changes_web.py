@@ -78,11 +78,14 @@ def test_buying_licenses_mid_period_bills_the_prorated_rest_now_and_the_new_quan
     session.expire_all()
     order = session.get(Order, order_id)
     assert order.total == share.amount
-    payment = session.scalar(select(Payment).where(Payment.order_id == order_id))
-    assert payment.amount == share.amount  # the card is charged the prorated amount
     line = session.scalar(select(InvoiceLine).join(Invoice).where(Invoice.order_id == order_id))
-    assert line.amount == share.amount
+    assert line.amount == share.amount  # net
     assert "prorated" in line.description
+    assert (line.period_start, line.period_end) == (share.start, share.end)
+    invoice = session.get(Invoice, line.invoice_id)
+    assert invoice.net_total == share.amount
+    payment = session.scalar(select(Payment).where(Payment.order_id == order_id))
+    assert payment.amount == invoice.total  # the card is charged the prorated amount with VAT
     assert session.get(Subscription, sub.id).quantity == 15
 
 
