@@ -179,3 +179,24 @@ def test_a_tenant_can_turn_the_trial_notice_off(session, demo):
     notifications.save_settings(session, trial.tenant_id, on)
     changes.send_trial_notices(session, trial.tenant_id, trial.trial_ends_on - timedelta(1))
     assert session.scalar(select(func.count()).where(Notification.kind == kinds.TRIAL_ENDING)) == 0
+
+
+def test_an_expired_trial_is_cancelled_at_the_vendor_through_the_queue(app, client, session, demo):
+    from core.rules import provisioning as provisioning_rules
+    from tests.conftest import login, text_of
+    from webapp import tasks
+
+    trial = subscription(session, "alice@acme.example", "AZ-BACKUP")
+    with write_transaction(session):
+        session.get(Subscription, trial.id).trial_converts = False
+    changes.end_trials(session, trial.tenant_id, trial.trial_ends_on)
+    tasks.run_queued()
+    session.expire_all()
+    task = session.scalar(
+        select(ProvisioningTask).where(ProvisioningTask.subscription_id == trial.id)
+    )
+    assert (task.action, task.order_id, task.connector) == ("cancel", None, "sandbox")
+    assert task.status == provisioning_rules.ACTIVE  # the sandbox vendor cancelled it
+    login(client, "admin@skyline.example")
+    page = text_of(client.get("/bss/provisioning"))
+    assert "Billing run (period end)" in page and "Acme Ltd" in page

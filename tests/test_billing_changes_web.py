@@ -278,3 +278,71 @@ def test_another_customer_cannot_change_or_withdraw(client, session, demo):
     session.expire_all()
     assert session.get(SubscriptionChange, change.id).status == "pending"
     assert session.get(Subscription, sub.id).auto_renew is True
+
+
+def test_add_ons_bought_for_a_subscription_bill_the_prorated_rest_now(client, session, demo):
+    from core.models import AddOnPrice, SubscriptionAddOn
+
+    sub = subscription(session, "alice@acme.example", "M365-STD")
+    period = billed(session, sub)
+    account = account_of(session, "alice@acme.example")
+    owned = session.scalar(
+        select(SubscriptionAddOn).where(SubscriptionAddOn.subscription_id == sub.id)
+    )
+    other = [a for a in sub.product.addons if a.id != owned.addon_id][0]
+
+    def price(addon_id):
+        return session.scalar(
+            select(AddOnPrice.price).where(
+                AddOnPrice.addon_id == addon_id,
+                AddOnPrice.price_list_id == account.price_list_id,
+            )
+        )
+
+    day = today(session, sub.tenant_id)
+    new_now = proration.prorate(price(other.id) * 2, period, day).amount
+    more_now = proration.prorate(price(owned.addon_id) * 3, period, day).amount
+    login(client, "alice@acme.example")
+    client.post(f"/subscriptions/{sub.id}/addon", data={"addon_id": other.id, "quantity": "2"})
+    client.post(
+        f"/subscriptions/{sub.id}/addon-quantity",
+        data={"addon_id": owned.addon_id, "quantity": "3"},
+    )
+    basket = text_of(client.get("/basket"))
+    assert f"{money(new_now)} now for" in basket and f"{money(more_now)} now for" in basket
+    order_id, _review, placed = checkout_basket(client)
+    assert placed.status_code == 303
+    session.expire_all()
+    assert session.get(Order, order_id).total == new_now + more_now
+    amounts = sorted(
+        session.scalars(
+            select(InvoiceLine.amount).join(Invoice).where(Invoice.order_id == order_id)
+        )
+    )
+    assert amounts == sorted([new_now, more_now])
+
+
+def test_removing_an_add_on_is_confirmed_with_its_day_and_scheduled(client, session, demo):
+    from core.models import SubscriptionAddOn
+
+    sub = subscription(session, "alice@acme.example", "M365-STD")
+    period = billed(session, sub)
+    owned = session.scalar(
+        select(SubscriptionAddOn).where(SubscriptionAddOn.subscription_id == sub.id)
+    )
+    login(client, "alice@acme.example")
+    url = f"/subscriptions/{sub.id}/change/remove-addon"
+    confirm = client.get(url, query_string={"addon_id": owned.addon_id})
+    assert soup(confirm).find(id="change-becomes").get_text(strip=True) == (
+        f"without {owned.addon.name}"
+    )
+    assert period.end.strftime("%-d %b %Y") in text_of(confirm)
+    client.post(url, data={"addon_id": str(owned.addon_id)})
+    change = session.scalar(
+        select(SubscriptionChange).where(SubscriptionChange.subscription_id == sub.id)
+    )
+    assert (change.kind, change.addon_id, change.effective_on) == (
+        "remove_addon",
+        owned.addon_id,
+        period.end,
+    )
