@@ -1219,8 +1219,8 @@ CHANGE_PENDING_LABELS = {
     "downgrade": "Moves to {target} on {date}",
     "cancel": "Cancelled on {date}",
 }
-AUTO_RENEW_ON = "Auto-renew is on."
-AUTO_RENEW_OFF = "Auto-renew is off: the subscription ends on {date}."
+AUTO_RENEW_TURN_OFF = "Turn auto-renew off"
+AUTO_RENEW_TURN_ON = "Turn auto-renew on"
 AUTO_RENEW_SAVED_ON = "Auto-renew turned on."
 AUTO_RENEW_SAVED_OFF = "Auto-renew turned off: the subscription ends at the end of its term."
 TOGGLE_INVALID = "Choose on or off."
