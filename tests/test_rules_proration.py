@@ -151,13 +151,6 @@ def test_a_reduction_respects_the_minimum_and_must_reduce():
         sc.checked_reduction(10, 10, 1)
 
 
-def test_trial_length_prefers_the_plan_then_the_product():
-    assert sc.trial_length(14, 30) == 14
-    assert sc.trial_length(None, 30) == 30
-    assert sc.trial_length(0, 21) == 21
-    assert sc.trial_length(None, None) == sc.DEFAULT_TRIAL_DAYS
-
-
 @pytest.mark.parametrize(
     ("today", "sent", "due"),
     [

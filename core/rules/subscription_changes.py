@@ -35,7 +35,6 @@ WITHDRAWN = "withdrawn"  # the customer cancelled it before it took effect
 SUPERSEDED = "superseded"  # a later change of the same kind replaced it
 
 TRIAL_NOTICE_DAYS = 3
-DEFAULT_TRIAL_DAYS = 30  # a trial bought without a length anywhere (never in the catalogue)
 
 # a subscription that can still be changed
 ACTIVE = "active"
@@ -87,14 +86,6 @@ def checked_reduction(current: int, new: int, minimum: int) -> int:
     if new < minimum:
         raise ChangeRefused(f"The minimum is {minimum}.")
     return new
-
-
-def trial_length(plan_trial_days: int | None, product_trial_days: int | None) -> int:
-    """A trial's length in days: the plan's when it has one, else the product's."""
-    for days in (plan_trial_days, product_trial_days):
-        if days is not None and days > 0:
-            return days
-    return DEFAULT_TRIAL_DAYS
 
 
 def trial_notice_due(trial_ends_on: date | None, today: date, already_sent: bool) -> bool:
