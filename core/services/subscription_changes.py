@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -250,7 +250,7 @@ def plan_change(
     if kind not in rules.KINDS:
         raise NotFound(texts.CHANGE_NOT_FOUND)
     sub = _own_subscription(session, tenant_id, account_id, subscription_id, lock=lock)
-    if sub.status != rules.ACTIVE or sub.next_billing_date is None and not sub.is_trial:
+    if sub.status != rules.ACTIVE or (sub.next_billing_date is None and not sub.is_trial):
         raise Conflict(texts.CHANGE_SUBSCRIPTION_ENDED)
     terms = terms_of(sub)
     effective = rules.effective_date(terms, today, kind)
@@ -810,15 +810,6 @@ def before_billing(
         "notices": send_trial_notices(session, tenant_id, on_date, now),
         "trials": end_trials(session, tenant_id, on_date, now),
     }
-
-
-def bulk_mark(session: Session, change_ids: list[int], status: str, now: datetime) -> None:
-    if change_ids:
-        session.execute(
-            update(SubscriptionChange)
-            .where(SubscriptionChange.id.in_(change_ids))
-            .values(status=status, decided_at=now)
-        )
 
 
 # --- the order of an increase: review, placement, execution ----------------------------------
