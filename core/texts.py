@@ -1180,7 +1180,6 @@ BILLING_UPCOMING_TITLE = "Upcoming invoices"
 BILLING_SCHEDULE_EMPTY = "Nothing will be billed."
 
 
-
 # --- billing changes (issue 17, point 3): proration, pending changes, trials, auto-renew -------
 SUBSCRIPTION_NOT_FOUND = "That subscription does not exist."
 CHARGE_NOW = "{amount} now for {start} – {end} (prorated)"

@@ -480,8 +480,9 @@ def apply_due_changes(
 def apply_due_for_accounts(
     session: Session, tenant_id: int, account_ids: list[int], on_date: date, now=None
 ) -> int:
-    """:func:`apply_due_changes` for every subscription of these accounts with a change due
-    (one query when there is none: the billing run calls it once a batch)."""
+    """:func:`apply_due_changes` for every subscription billed to these accounts (the run's
+    batches walk the billed accounts) with a change due (one query when there is none: the
+    billing run calls it once a batch)."""
     if not account_ids:
         return 0
     subs = list(
@@ -492,7 +493,7 @@ def apply_due_for_accounts(
                 SubscriptionChange.tenant_id == tenant_id,
                 SubscriptionChange.status == rules.PENDING,
                 SubscriptionChange.effective_on <= on_date,
-                Subscription.account_id.in_(account_ids),
+                Subscription.billing_account_id.in_(account_ids),
             )
             .distinct()
             .order_by(Subscription.id)
@@ -508,7 +509,7 @@ def apply_due_for_tenant(session: Session, tenant_id: int, on_date: date, now=No
     with write_transaction(session):
         account_ids = list(
             session.scalars(
-                select(Subscription.account_id)
+                select(Subscription.billing_account_id)
                 .join(SubscriptionChange, SubscriptionChange.subscription_id == Subscription.id)
                 .where(
                     SubscriptionChange.tenant_id == tenant_id,
