@@ -364,6 +364,7 @@ def load_demo(session: Session, hash_password) -> dict:
     _demo_offers_schedules_approvals(session, reseller, accounts, users, cat, now)  # issue 5
     _demo_failed_payment(session, reseller, accounts, cat, now)  # issue 13, point 9
     _demo_billing_terms(session, tenants, today)  # recurring billing (issue 17)
+    _demo_scheduled_change(session, reseller, accounts, users, now)  # issue 17, point 3
     session.flush()
     return {
         "tenants": [t.name for t in tenants.values()],
@@ -823,3 +824,38 @@ def _demo_billing_terms(session: Session, tenants: dict, today: date) -> None:
                         AddOnPrice.price_list_id == account.price_list_id,
                     )
                 ) or Decimal("0.00")
+
+
+# --- billing changes (issue 17, point 3) ------------------------------------------------------
+
+
+def _demo_scheduled_change(session, reseller, accounts, users, now) -> None:
+    """Acme has asked for 3 instead of 5 Extra Storage on its Business Standard subscription
+    from the end of the current period (pending, withdrawable on My subscriptions)."""
+    from core.models import SubscriptionChange
+    from core.rules import subscription_changes as change_rules
+    from core.services.subscription_changes import terms_of
+
+    sub = session.scalar(
+        select(Subscription)
+        .where(Subscription.account_id == accounts["acme"].id)
+        .order_by(Subscription.id)
+    )
+    addon = sub.addons[0]
+    session.add(
+        SubscriptionChange(
+            tenant_id=reseller.id,
+            subscription_id=sub.id,
+            kind=change_rules.REDUCE_ADDON,
+            slot=f"{change_rules.REDUCE_ADDON}:{addon.addon_id}",
+            addon_id=addon.addon_id,
+            from_quantity=addon.quantity,
+            quantity=3,
+            effective_on=change_rules.effective_date(
+                terms_of(sub), now.date(), change_rules.REDUCE_ADDON
+            ),
+            status=change_rules.PENDING,
+            created_at=now,
+            created_by_user_id=users["alice@acme.example"].id,
+        )
+    )

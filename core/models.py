@@ -544,6 +544,11 @@ class OrderItem(Base):
     unit_price: Mapped[Decimal] = mapped_column(Money)
     discount_percent: Mapped[Decimal | None] = mapped_column(Money)
     trial: Mapped[bool] = mapped_column(Boolean, default=False)
+    # --- billing changes (issue 17, point 3): an increase's prorated charge for
+    # [charge_from, charge_to) of the subscription's period; None: the item bills in full ---
+    charge_now: Mapped[Decimal | None] = mapped_column(Money)
+    charge_from: Mapped[date | None] = mapped_column(Date)
+    charge_to: Mapped[date | None] = mapped_column(Date)
 
     order: Mapped[Order] = relationship(back_populates="items")
     product: Mapped[Product] = relationship(foreign_keys=[product_id])
@@ -744,6 +749,11 @@ class Subscription(Base):
         ForeignKey("account.id"), default=_subscription_bill_to
     )
 
+    # --- billing changes (issue 17, point 3): trials (core.rules.subscription_changes) ---
+    # the customer's "Continue on the paid plan after the trial" (off: the trial expires)
+    trial_converts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    trial_notice_sent_on: Mapped[date | None] = mapped_column(Date)  # the notice, sent once
+
     product: Mapped[Product] = relationship()
     plan: Mapped[Plan | None] = relationship()
     addons: Mapped[list[SubscriptionAddOn]] = relationship(
@@ -788,7 +798,8 @@ class ProvisioningTask(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    # None: a change the billing run applied (a cancellation or decrease at period end)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscription.id"))
     action: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(20), default="started")
@@ -1191,6 +1202,53 @@ class BillingCharge(Base):
     billing_run_id: Mapped[int | None] = mapped_column(ForeignKey("billing_run.id"))
     amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- billing changes (issue 17, point 3): decreases, downgrades, cancellations -----------------
+
+
+class SubscriptionChange(Base):
+    """A change that takes effect at the end of the subscription's period (or term): fewer
+    licenses, fewer of an add-on or none, a downgrade, a cancellation. Pending until the billing
+    run applies it on ``effective_on``; the customer may withdraw it until then. At most one
+    pending change per subscription and ``slot`` (its kind, and its add-on)."""
+
+    __tablename__ = "subscription_change"
+    __table_args__ = (
+        Index("ix_subscription_change_due", "tenant_id", "status", "effective_on"),
+        CheckConstraint("quantity IS NULL OR quantity >= 1", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # core.rules.subscription_changes.KINDS
+    slot: Mapped[str] = mapped_column(String(40))  # kind, plus ":<addon id>" for an add-on
+    addon_id: Mapped[int | None] = mapped_column(ForeignKey("addon.id"))
+    from_quantity: Mapped[int | None] = mapped_column(Integer)
+    quantity: Mapped[int | None] = mapped_column(Integer)  # the quantity from effective_on
+    target_product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    target_plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
+    unit_price: Mapped[Decimal | None] = mapped_column(Money)  # a downgrade's new price
+    effective_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # applied or withdrawn
+
+    addon: Mapped[AddOn | None] = relationship()
+    target_product: Mapped[Product | None] = relationship()
+
+
+# one pending change per subscription and slot: a double click never schedules two
+Index(
+    "uq_subscription_change_pending",
+    SubscriptionChange.subscription_id,
+    SubscriptionChange.slot,
+    unique=True,
+    sqlite_where=SubscriptionChange.status == "pending",
+    postgresql_where=SubscriptionChange.status == "pending",
+)
 
 
 # history rows are append-only in every session (issue 8)

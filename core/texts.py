@@ -1178,3 +1178,66 @@ BILLING_RATES = "VAT rates per customer country"
 BILLING_SCHEDULE_TITLE = "Billing schedule"
 BILLING_UPCOMING_TITLE = "Upcoming invoices"
 BILLING_SCHEDULE_EMPTY = "Nothing will be billed."
+
+
+# --- billing changes (issue 17, point 3): proration, pending changes, trials, auto-renew -------
+SUBSCRIPTION_NOT_FOUND = "That subscription does not exist."
+CHARGE_NOW = "{amount} now for {start} – {end} (prorated)"
+CHARGE_NOW_TRIAL = "Nothing now: free until the trial ends on {date}"
+CHARGE_NOW_NEXT = "Nothing now: billed with the next invoice on {date}"
+CHARGE_THEN = "then {amount} {period} from {date}"
+PRORATED_LINE = "{description} — prorated {start} – {end}"
+LICENSES_COUNT = "{count} license{s}"
+CHANGE_TAKES_EFFECT = "Takes effect on {date}; you keep {keeps} until then; nothing is refunded."
+CHANGE_COMMITMENT_NOTE = (
+    "This subscription has a commitment: the change takes effect at the end of its term."
+)
+CHANGE_BECOMES_CANCELLED = "cancelled"
+CHANGE_BECOMES_NO_ADDON = "without {addon}"
+CHANGE_ENTER_QUANTITY = "Enter the new quantity as a whole number."
+CHANGE_CHOOSE_DOWNGRADE = "Choose the product to move to."
+CHANGE_NOT_FOUND = "That change does not exist."
+CHANGE_ALREADY_PENDING = "That change is already scheduled."
+CHANGE_ALREADY_APPLIED = "That change has already taken effect."
+CHANGE_SUBSCRIPTION_ENDED = "This subscription has ended: it cannot be changed."
+CHANGE_SCHEDULED = "Scheduled: {summary}"
+CHANGE_WITHDRAWN = "The scheduled change was withdrawn."
+CHANGE_APPLIED_CANCEL = "Cancelled at the end of its period"
+CHANGE_APPLIED_REMOVE_ADDON = "Add-on removed at the end of the period"
+CHANGE_KIND_LABELS = {
+    "reduce_licenses": "Reduce licenses",
+    "reduce_addon": "Reduce add-on",
+    "remove_addon": "Remove add-on",
+    "downgrade": "Downgrade",
+    "cancel": "Cancel subscription",
+}
+CHANGE_PENDING_LABELS = {
+    "reduce_licenses": "{quantity} licenses from {date}",
+    "reduce_addon": "{addon} × {quantity} from {date}",
+    "remove_addon": "{addon} removed on {date}",
+    "downgrade": "Moves to {target} on {date}",
+    "cancel": "Cancelled on {date}",
+}
+AUTO_RENEW_TURN_OFF = "Turn auto-renew off"
+AUTO_RENEW_TURN_ON = "Turn auto-renew on"
+AUTO_RENEW_SAVED_ON = "Auto-renew turned on."
+AUTO_RENEW_SAVED_OFF = "Auto-renew turned off: the subscription ends at the end of its term."
+TOGGLE_INVALID = "Choose on or off."
+PROVISIONING_BY_BILLING_RUN = "Billing run (period end)"
+TRIAL_CONTINUE_LABEL = "Continue on the paid plan after the trial"
+TRIAL_CONTINUE_SAVED_ON = "The subscription continues on the paid plan after the trial."
+TRIAL_CONTINUE_SAVED_OFF = "The trial will expire at its end; nothing will be billed."
+TRIAL_CONVERTED_NOTE = "Trial ended: the paid plan started on {date}"
+TRIAL_EXPIRED_NOTE = "Trial expired (the customer chose not to continue)"
+TRIAL_NOTICE_SUBJECT = "Your trial of {product} ends on {date}"
+TRIAL_NOTICE_CONVERTS = (
+    "Your free trial of {product} ends on {date}. From then on it continues on the paid plan: "
+    'the first invoice will be {amount}. To stop it, turn off "Continue on the paid plan '
+    'after the trial" under My subscriptions before that day.'
+)
+TRIAL_NOTICE_EXPIRES = (
+    "Your free trial of {product} ends on {date}. You chose not to continue on the paid plan, "
+    "so it will expire then and nothing will be billed. You can change your mind under "
+    "My subscriptions until that day."
+)
+NOTIFICATION_KIND_LABELS["trial_ending"] = "Customer: a trial ends in 3 days"

@@ -20,3 +20,4 @@ from storefront import scheduled_views  # noqa: E402,F401
 from storefront import reseller_views  # noqa: E402,F401
 from storefront import payment_views  # noqa: E402,F401
 from storefront import people_views  # noqa: E402,F401
+from storefront import subscription_change_views  # noqa: E402,F401

@@ -40,6 +40,13 @@ class SubscriptionActionForm(FlaskForm):
     target_product_id = SelectField("Upgrade to", choices=[], validate_choice=False)
 
 
+class ToggleForm(FlaskForm):
+    """Turn a setting on or off (auto-renew, a trial's continuation; issue 17), or a bare
+    confirmation (withdraw a scheduled change)."""
+
+    value = HiddenField()
+
+
 class BillingForm(FlaskForm):
     billing_name = StringField("Bill to (name)")
     billing_address = TextAreaField("Billing address")

@@ -6,15 +6,17 @@ from __future__ import annotations
 from flask import abort, flash, g, url_for
 
 from core import texts
+from core.db import utcnow
 from core.enums import ItemKind
 from core.rules import basket as basket_rules
 from core.rules.basket import MixedExecutionTypes
+from core.rules.scheduling import local_today
 from core.services import basket as basket_service
-from core.services import provisioning
+from core.services import provisioning, subscription_changes
 from core.services import subscriptions as subscription_service
 from core.services.errors import ServiceError
 from storefront import bp
-from storefront.forms import SubscriptionActionForm
+from storefront.forms import SubscriptionActionForm, ToggleForm
 from storefront.views import customer
 from webapp.auth import customer_required
 from webapp.extensions import db
@@ -34,7 +36,24 @@ ACTIONS = {
 def subscriptions():
     views = subscription_service.list_subscriptions(db.session, g.tenant.id, customer().account_id)
     states = provisioning.subscription_states(db.session, [v.subscription.id for v in views])
-    return page("storefront/subscriptions/list.html", views=views, provisioning_states=states)
+    # issue 17: pending changes, downgrades, when a decrease would take effect, auto-renew
+    options = subscription_changes.change_options(
+        db.session,
+        customer().account_id,
+        [v.subscription for v in views],
+        {v.subscription.id: v.upgrade_targets for v in views},
+        local_today(utcnow(), g.tenant.timezone),  # the tenant's day, without a query
+    )
+    for view in views:
+        cheaper = {p.id for p, _plan, _price in options[view.subscription.id].downgrades}
+        view.upgrade_targets = [p for p in view.upgrade_targets if p.id not in cheaper]
+    return page(
+        "storefront/subscriptions/list.html",
+        views=views,
+        provisioning_states=states,
+        options=options,
+        toggle=ToggleForm(),
+    )
 
 
 @bp.post("/subscriptions/<int:subscription_id>/<action>")

@@ -135,6 +135,27 @@ MATRIX: dict[str, tuple[dict, dict]] = {
         CUSTOMER_A_OBJECT,
         {"subscription_id": "subscription_a", "action": "subscription_action"},
     ),
+    # --- billing changes (issue 17, point 3): decreases at period end, auto-renew, trials ---
+    "GET /subscriptions/<int:subscription_id>/change/<word>": (
+        CUSTOMER_A_OBJECT,
+        {"subscription_id": "subscription_a", "word": "subscription_change_word"},
+    ),
+    "POST /subscriptions/<int:subscription_id>/change/<word>": (
+        CUSTOMER_A_OBJECT,
+        {"subscription_id": "subscription_a", "word": "subscription_change_word"},
+    ),
+    "POST /subscriptions/changes/<int:change_id>/withdraw": (
+        CUSTOMER_A_OBJECT,
+        {"change_id": "subscription_change_a"},
+    ),
+    "POST /subscriptions/<int:subscription_id>/auto-renew": (
+        CUSTOMER_A_OBJECT,
+        {"subscription_id": "subscription_a"},
+    ),
+    "POST /subscriptions/<int:subscription_id>/trial-continue": (
+        CUSTOMER_A_OBJECT,
+        {"subscription_id": "subscription_a"},
+    ),
     # --- BSS ---
     "GET /bss/login": (PUBLIC, {}),
     "POST /bss/login": (PUBLIC, {}),

@@ -40,6 +40,7 @@ from core.models import (
     Promotion,
     ProvisioningTask,
     Subscription,
+    SubscriptionChange,
     Tenant,
     User,
     WebhookEndpoint,
@@ -347,6 +348,11 @@ OBJECTS = {
     ),
     "mixed_case": lambda s: "case=" + _mixed_case() + "&back=/",
     "subscription_action": lambda s: "licenses",
+    # billing changes (issue 17): a decrease's URL word, the demo's scheduled change of Acme
+    "subscription_change_word": lambda s: "cancel",
+    "subscription_change_a": lambda s: _first(
+        s, select(SubscriptionChange.id).order_by(SubscriptionChange.id)
+    ),
     "static_file": lambda s: "css/app.css",
     "preview_group": lambda s: _preview_state()[0],
     "preview_name": lambda s: _preview_state()[1],

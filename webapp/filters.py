@@ -42,7 +42,10 @@ def item_unit(item) -> str:
 
 
 def item_amount(item) -> Decimal:
-    """An order item's amount: unit price × quantity, less its promotion."""
+    """An order item's amount: unit price × quantity, less its promotion; an increase of a
+    subscription (issue 17): its prorated charge now."""
+    if getattr(item, "charge_now", None) is not None:
+        return item.charge_now
     return pricing_rules.line_amount(item.unit_price, item.quantity, item.discount_percent)
 
 

@@ -1441,6 +1441,8 @@ def _subscription(
         term_end=(NOW + timedelta(days=12 if trial else 20)).date(),
         auto_renew=id != 3,
         ended_on=None,
+        # billing changes (issue 17): the trial's continuation
+        trial_converts=True,
     )
     return NS(
         subscription=sub,
@@ -2856,3 +2858,7 @@ from webapp import (  # noqa: E402,F401
 # isort: split
 # --- recurring billing (issue 17): states in their own module --------------------------------
 from webapp import preview_billing  # noqa: E402,F401
+
+# isort: split
+# --- billing changes (issue 17, point 3): states in their own module --------------------------
+from webapp import preview_billing_changes  # noqa: E402,F401

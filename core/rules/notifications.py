@@ -18,6 +18,7 @@ CREDIT_LIMIT = "credit_limit"  # customer and account manager
 APPROVAL_REQUESTED = "approval_requested"  # the standard reseller
 APPROVAL_DECIDED = "approval_decided"  # customer
 BACKORDER_CREATED = "backorder_created"  # the distributor
+TRIAL_ENDING = "trial_ending"  # customer: billing changes (issue 17), 3 days before
 
 CONFIGURABLE = (
     MANUAL_ORDER,
@@ -32,6 +33,7 @@ CONFIGURABLE = (
     APPROVAL_REQUESTED,
     APPROVAL_DECIDED,
     BACKORDER_CREATED,
+    TRIAL_ENDING,
 )
 
 

@@ -31,7 +31,7 @@ from core.rules import credit as credit_rules
 from core.rules import pricing as pricing_rules
 from core.rules.basket import MixedExecutionTypes, QuantityInvalid
 from core.rules.catalogue import sold_on_storefront, trial_days_for
-from core.services import billing, catalogue, pricing
+from core.services import billing, catalogue, pricing, subscription_changes
 from core.services import promotions as promotion_service
 from core.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -62,6 +62,9 @@ class BasketLine:
     unit: str = ""  # the product's unit: the price reads "per user / month"
     # its product was retired or unpublished since it was added: it cannot be checked out
     unavailable: bool = False
+    # billing changes (issue 17): an increase of a subscription bills its prorated rest of the
+    # period now (``amount``), then the new price from the next period
+    charge: subscription_changes.NowCharge | None = None
 
     @property
     def manual(self) -> bool:
@@ -179,7 +182,10 @@ def load_basket(
             for s in session.scalars(
                 select(Subscription)
                 .where(Subscription.id.in_(sub_ids), Subscription.tenant_id == tenant_id)
-                .options(joinedload(Subscription.plan))  # an add-on's billing cycle
+                .options(
+                    joinedload(Subscription.plan),  # an add-on's billing cycle
+                    selectinload(Subscription.addons),  # issue 17: what it bills next
+                )
             )
         }
     targets = {}
@@ -208,6 +214,7 @@ def load_basket(
     top: list[BasketLine] = []
     for item in items:
         line = _line(item, subs, targets, types, plan_prices, addon_prices, promos, today)
+        _charge_now(line, subs.get(item.subscription_id), plan_prices, today)
         lines[item.id] = line
         parent = lines.get(item.parent_item_id) if item.parent_item_id else None
         if parent is not None and line.billing_cycle is None:
@@ -223,7 +230,10 @@ def load_basket(
         total=total,
         execution_type=rules.basket_execution_type(types.get(i.product_id) for i in items),
         credit=credit,
-        totals=pricing_rules.split_totals((x.billing_cycle, x.amount) for x in lines.values()),
+        # a prorated change is charged once, now (it counts with the one-off amounts)
+        totals=pricing_rules.split_totals(
+            (None if x.charge else x.billing_cycle, x.amount) for x in lines.values()
+        ),
         credit_ribbon=credit_rules.credit_ribbon(credit.limit, credit.balance, total, bool(items)),
         lines_by_type=dict(by_type),
     )
@@ -285,6 +295,28 @@ def _line(item, subs, targets, types, plan_prices, addon_prices, promos, today) 
         unit=unit_name,
         unavailable=not sold_on_storefront(product.active, product.published),
     )
+
+
+def _charge_now(line: BasketLine, sub, plan_prices, today: date) -> None:
+    """Issue 17: an increase of an existing subscription costs its prorated rest of the period
+    now (:func:`core.services.subscription_changes.now_charge`, the one rule for it)."""
+    item = line.item
+    if sub is None or not subscription_changes.is_increase(item.kind, item.subscription_id):
+        return
+    extra_next = None
+    if item.kind == ItemKind.UPGRADE:
+        new_price = plan_prices.get(item.plan_id, sub.unit_price)
+        extra_next = subscription_changes.upgrade_next_amount(sub, new_price)
+    elif item.kind == ItemKind.LICENSES:
+        extra_next = pricing_rules.line_amount(sub.unit_price, item.quantity, None)
+    elif item.kind == ItemKind.ADDON_QUANTITY:
+        owned = next((a for a in sub.addons if a.addon_id == item.addon_id), None)
+        price = owned.unit_price if owned is not None else line.unit_price
+        extra_next = pricing_rules.line_amount(price, item.quantity, None)
+    line.charge = subscription_changes.now_charge(
+        sub, item.kind, line.amount, today, extra_next=extra_next
+    )
+    line.amount = line.charge.amount
 
 
 # --- changes --------------------------------------------------------------------------------

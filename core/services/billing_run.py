@@ -60,7 +60,7 @@ from core.models import (
 from core.rules import billing_periods as periods
 from core.rules import invoicing as invoice_rules
 from core.rules.scheduling import local_today
-from core.services import invoice_payment, invoicing
+from core.services import invoice_payment, invoicing, subscription_changes
 from core.services.errors import NotFound
 from core.services.promotions import terms_of
 
@@ -169,6 +169,9 @@ def run_tenant(
         session.flush()
         run_id = record.id
     result = RunResult(run_id, tenant_id, run_date)
+    # billing changes (issue 17): trial notices, then trials that end today start their paid
+    # period (billed below) or expire
+    subscription_changes.before_billing(session, tenant_id, run_date, now)
     after_account = 0
     batch_no = 0
     try:
@@ -260,6 +263,9 @@ def _bill_batch(
     )
     if not account_ids:
         return None
+    # billing changes (issue 17): what the customers scheduled for this day (fewer licenses,
+    # add-ons, a downgrade, a cancellation) applies before their next period is billed
+    subscription_changes.apply_due_for_accounts(session, tenant_id, account_ids, run_date, now)
     # lock and re-read: what another runner billed meanwhile is no longer due
     subs = session.execute(
         select(

@@ -44,8 +44,15 @@ from core.rules import scheduling_window as window_rules
 from core.rules.placement import Decision, PlacementFacts
 from core.rules.statuses import StatusKey, StorefrontType
 from core.services import basket as basket_service
-from core.services import catalogue, invoicing, notifications, order_messages
+from core.services import (
+    catalogue,
+    invoicing,
+    notifications,
+    order_messages,
+    subscription_changes,
+)
 from core.services import payments as pay
+from core.services import promotions as promotion_service
 from core.services.audit import record_order_event
 from core.services.catalogue import ON_SALE
 from core.services.errors import Conflict, NotFound, ValidationFailed
@@ -90,6 +97,9 @@ def _spec(line: basket_service.BasketLine, parent_index: int | None) -> ItemSpec
         trial=item.trial,
         discount_percent=line.discount_percent,
         parent_index=parent_index,
+        charge_now=line.charge.amount if line.charge else None,
+        charge_from=line.charge.start if line.charge else None,
+        charge_to=line.charge.end if line.charge else None,
     )
 
 
@@ -282,6 +292,8 @@ class Review:
     last_date: date
     needs_card: bool
     amount_due_now: Decimal | None = None  # what "Place order" charges at once, if anything
+    # issue 17: order item id -> the prorated charge now of an increase, and what follows
+    charges: dict = field(default_factory=dict)
 
     @property
     def manual(self) -> bool:
@@ -321,6 +333,9 @@ def review(
     now = now or utcnow()
     order = get_draft(session, tenant_id, user, order_id)
     first, last = window_rules.window(now, user.timezone or order.account.timezone)
+    charges = subscription_changes.order_charges(
+        session, order, promotion_service.tenant_today(session, tenant_id, now)
+    )
     credit = basket_service.credit_state(
         session, tenant_id, order.account, order.total, exclude_order_id=order.id
     )
@@ -343,6 +358,7 @@ def review(
         last_date=last,
         needs_card=needs_card,
         amount_due_now=invoicing.charge_amount(order) if needs_card and placed_now.charge else None,
+        charges=charges,
     )
 
 
@@ -453,6 +469,10 @@ def place(
         if _holds_products_no_longer_sold(session, order):
             raise Conflict(texts.BASKET_HAS_UNAVAILABLE)
         account = lock_account(session, order.account_id)
+        # issue 17: increases priced for the day of placement (the total is what is charged now)
+        subscription_changes.price_order_changes(
+            session, order, promotion_service.tenant_today(session, tenant_id, now)
+        )
         tz = user.timezone or account.timezone
         scheduled_for = _parse_schedule(order, when, schedule_on, now, tz, date_format(user))
         credit = basket_service.credit_state(

@@ -44,7 +44,14 @@ from core.rules import execution_plan as plan_rules
 from core.rules.catalogue import trial_days_for
 from core.rules.execution_plan import ExecutionPlanError, LineState
 from core.rules.statuses import OrderStatusType
-from core.services import backorders, invoicing, order_messages, provisioning
+from core.services import (
+    backorders,
+    invoicing,
+    order_messages,
+    provisioning,
+    subscription_changes,
+)
+from core.services import promotions as promotion_service
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.statuses import StatusBook, set_order_status
@@ -216,6 +223,14 @@ def apply_execution(
             )
             session.add(executed_items[item_id])
     session.flush()  # the CHECK on executed_quantity fires here if anything went wrong
+    # issue 17: an increase of an existing subscription bills its prorated rest of the period
+    # (priced before the change is applied, on the tenant's day of execution)
+    today = promotion_service.tenant_today(session, order.tenant_id, now)
+    prorated = {
+        item_id: subscription_changes.executed_line(session, order, items[item_id], quantity, today)
+        for item_id, quantity in plan.items()
+        if subscription_changes.is_increase(items[item_id].kind, items[item_id].subscription_id)
+    }
     first_periods = _apply_to_subscriptions(
         session, order, target, items, plan, plans, products, now
     )
@@ -228,9 +243,12 @@ def apply_execution(
             items[item.parent_item_id].subscription_id if item.parent_item_id in items else None
         )
         period = first_periods.get(sub_id) if item.kind in _FIRST_PERIOD_KINDS else None
+        change = prorated.get(item_id)
+        if change is not None:
+            period = change.period
         lines.append(
             invoicing.LineDraft(
-                description=item.description,
+                description=change.description if change is not None else item.description,
                 quantity=quantity,
                 unit_price=item.unit_price,
                 discount_percent=item.discount_percent,
@@ -238,6 +256,7 @@ def apply_execution(
                 subscription_id=sub_id,
                 period_start=period.start if period else None,
                 period_end=period.end if period else None,
+                net=change.amount if change is not None else None,
             )
         )
     account = session.get(Account, order.billing_account_id or order.account_id)
@@ -586,6 +605,10 @@ def _change_subscription(
         subscription = _subscription_for(session, order, item)
         if subscription is None:
             raise Conflict("The subscription for this item does not exist.")
+        # issue 17: from the next period every license bills the new plan's price
+        subscription.unit_price = subscription_changes.upgraded_unit_price(
+            session, order, item, subscription
+        )
         subscription.product_id = item.target_product_id or subscription.product_id
         if item.plan_id:
             subscription.plan_id = item.plan_id

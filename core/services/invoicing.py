@@ -156,6 +156,8 @@ def order_gross(session: Session, order: Order, account: Account | None = None) 
     pairs = []
     for item in order.items:
         net = rules.line_net(item.unit_price, item.quantity, item.discount_percent)
+        if item.charge_now is not None:  # a prorated increase (issue 17): what it bills now
+            net = rules.money(item.charge_now)
         pairs.append((net, rules.line_tax(net, decision.rate)))
     return rules.totals(pairs).gross
 

@@ -4,7 +4,7 @@ line, used by checkout, the BSS, offers, copies and back-orders."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import insert, select
@@ -35,11 +35,18 @@ class ItemSpec:
     trial: bool = False
     discount_percent: Decimal | None = None
     parent_index: int | None = None  # index in the spec list of the item this add-on belongs to
+    # billing changes (issue 17): an increase's prorated charge now, for [charge_from, charge_to)
+    charge_now: Decimal | None = None
+    charge_from: date | None = None
+    charge_to: date | None = None
 
 
 def order_total(specs: list[ItemSpec]) -> Decimal:
     total = Decimal("0")
     for spec in specs:
+        if spec.charge_now is not None:  # a prorated change: what is charged now
+            total += spec.charge_now
+            continue
         amount = spec.unit_price * spec.quantity
         if spec.discount_percent:
             amount = amount * (Decimal(100) - spec.discount_percent) / Decimal(100)
@@ -107,6 +114,10 @@ def build_order(
                     "unit_price": spec.unit_price,
                     "discount_percent": spec.discount_percent,
                     "trial": spec.trial,
+                    # issue 17, point 3: what the line charges now (prorated) and for when
+                    "charge_now": spec.charge_now,
+                    "charge_from": spec.charge_from,
+                    "charge_to": spec.charge_to,
                 }
                 for spec in items
             ],

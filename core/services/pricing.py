@@ -57,9 +57,12 @@ def price_unit_of(item) -> tuple[str | None, str]:
 
 
 def order_totals(items: Iterable) -> pricing_rules.Totals:
-    """An order's (or a sub-order's) items -> its totals per month, per year and one-off."""
+    """An order's (or a sub-order's) items -> its totals per month, per year and one-off (a
+    prorated increase of a subscription, issue 17, is charged once: with the one-off)."""
     return pricing_rules.split_totals(
-        (
+        (None, item.charge_now)
+        if getattr(item, "charge_now", None) is not None
+        else (
             price_unit_of(item)[0],
             pricing_rules.line_amount(item.unit_price, item.quantity, item.discount_percent),
         )
