@@ -160,8 +160,9 @@ def _lock(session: Session, task_id: int) -> ProvisioningTask:
 def _request(session: Session, task: ProvisioningTask, callback: str | None):
     subscription = session.get(Subscription, task.subscription_id) if task.subscription_id else None
     product = session.get(Product, task.product_id) if task.product_id else None
-    order = session.get(Order, task.order_id)
-    account = session.get(Account, order.account_id) if order else None
+    order = session.get(Order, task.order_id) if task.order_id else None
+    account_id = order.account_id if order else (subscription.account_id if subscription else None)
+    account = session.get(Account, account_id) if account_id else None
     quantity = subscription.quantity if subscription else None
     if quantity is None and order is not None:
         quantity = next((i.quantity for i in order.items if i.product_id == task.product_id), None)
@@ -279,8 +280,10 @@ def list_tasks(
 ) -> list[TaskRow]:
     query = (
         select(ProvisioningTask, Order.number, Account.name, Product.name)
-        .join(Order, Order.id == ProvisioningTask.order_id)
-        .join(Account, Account.id == Order.account_id)
+        .outerjoin(Order, Order.id == ProvisioningTask.order_id)
+        # a dunning suspension or resumption has no order: its subscription's account
+        .outerjoin(Subscription, Subscription.id == ProvisioningTask.subscription_id)
+        .join(Account, Account.id == func.coalesce(Order.account_id, Subscription.account_id))
         .outerjoin(Product, Product.id == ProvisioningTask.product_id)
         .where(ProvisioningTask.tenant_id == tenant_id)
         .order_by(ProvisioningTask.id.desc())
