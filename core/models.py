@@ -753,6 +753,7 @@ class Subscription(Base):
     # --- payment and dunning (issue 17): status "suspended" for this unpaid invoice ---
     suspended_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
     suspended_on: Mapped[date | None] = mapped_column(Date)
+    suspended_invoice: Mapped[Invoice | None] = relationship(foreign_keys=[suspended_invoice_id])
 
     product: Mapped[Product] = relationship()
     plan: Mapped[Plan | None] = relationship()

@@ -1200,6 +1200,7 @@ INVOICE_PAY_INTRO = (
 INVOICE_PAY_PROCESSING = "Your payment is being processed. This page will show the result shortly."
 INVOICE_OWED = "Still owed"
 INVOICE_PAYMENTS = "Payments"
+INVOICE_PAYMENTS_LINK = "Payments and Record payment"
 INVOICE_CREDITED = "Credit notes"
 INVOICE_NO_PAYMENTS = "No payments yet."
 INVOICE_DUE = "Due"
@@ -1217,13 +1218,10 @@ DUNNING_NOTICE_SUSPENDED = (
 )
 SUBSCRIPTION_SUSPENDED = "Suspended"
 SUBSCRIPTION_SUSPENDED_WHY = "Suspended on {date}: invoice {number} is unpaid."
-PAYMENT_METHOD_LABELS = {"card": "Card", "on_account": "On account", "recorded": "Recorded"}
-PAYMENT_STATUS_LABELS = {
-    "succeeded": "Succeeded",
-    "declined": "Declined",
-    "error": "Failed",
-    "pending": "Pending",
-    "awaiting": "Awaiting",
+INVOICE_PAYMENT_METHOD_LABELS = {
+    "card": "Card",
+    "on_account": "On account",
+    "recorded": "Recorded by the provider",
 }
 RECORD_PAYMENT = "Record payment"
 RECORD_PAYMENT_INTRO = (

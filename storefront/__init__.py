@@ -20,3 +20,4 @@ from storefront import scheduled_views  # noqa: E402,F401
 from storefront import reseller_views  # noqa: E402,F401
 from storefront import payment_views  # noqa: E402,F401
 from storefront import people_views  # noqa: E402,F401
+from storefront import invoice_payment_views  # noqa: E402,F401  (issue 17)

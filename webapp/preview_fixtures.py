@@ -2856,3 +2856,7 @@ from webapp import (  # noqa: E402,F401
 # isort: split
 # --- recurring billing (issue 17): states in their own module --------------------------------
 from webapp import preview_billing  # noqa: E402,F401
+
+# isort: split
+# --- payment and dunning (issue 17): states in their own module -------------------------------
+from webapp import preview_dunning  # noqa: E402,F401

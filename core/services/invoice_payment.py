@@ -28,6 +28,7 @@ attempt number making a double click one charge); a successful card is saved for
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -49,6 +50,8 @@ LEFT_OPEN = "left_open"  # on account: open until a BSS user records a payment
 CHARGE_QUEUED = "charge_queued"
 NO_CARD = "no_card"  # dunning started: no card on file
 ALREADY = "already"  # a second call: the first attempt exists, or the invoice is not open
+
+log = logging.getLogger("cloudshop.invoice_payment")
 
 KIND = "invoice_charge"  # the outbox kind of a card charge
 RECORDED = "recorded"  # Payment.method of a payment a BSS user records
@@ -119,6 +122,26 @@ def save_card(
         )
     else:
         card.gateway, card.token, card.last4, card.saved_at = gateway, token, last4, now
+
+
+def remember_card(
+    session: Session,
+    account_id: int,
+    gateway: pay.PaymentGateway,
+    card: pay.CardDetails,
+    now: datetime,
+) -> None:
+    """After a successful card payment at checkout: keep the card (as the gateway's token) to
+    charge the account's renewals. Its own short transaction; a failure here is only logged
+    (the order is paid either way)."""
+    try:
+        token = gateway.tokenize(card)
+        with write_transaction(session):
+            account = session.get(Account, account_id)
+            save_card(session, account, gateway.name, token, card.last4, now)
+    except Exception:
+        session.rollback()
+        log.exception("could not keep the card of account %s for renewals", account_id)
 
 
 def card_payments(session: Session, invoice_id: int) -> list[Payment]:
@@ -509,3 +532,22 @@ def record_payment(
         )
         dunning.settle(session, invoice, day, actor=actor)
         return payment, invoice
+
+
+@dataclass
+class BssInvoice:
+    invoice: Invoice
+    account: Account
+    state: InvoicePayState
+
+
+def bss_invoice(session: Session, tenant_id: int, invoice_id: int) -> BssInvoice:
+    """An invoice of the tenant with what the BSS payments page shows (NotFound otherwise)."""
+    invoice = session.scalar(
+        select(Invoice).where(Invoice.id == invoice_id, Invoice.tenant_id == tenant_id)
+    )
+    if invoice is None:
+        raise NotFound(texts.INVOICE_NOT_FOUND)
+    return BssInvoice(
+        invoice, session.get(Account, invoice.account_id), pay_state(session, invoice)
+    )
