@@ -364,6 +364,7 @@ def load_demo(session: Session, hash_password) -> dict:
     _demo_offers_schedules_approvals(session, reseller, accounts, users, cat, now)  # issue 5
     _demo_failed_payment(session, reseller, accounts, cat, now)  # issue 13, point 9
     _demo_billing_terms(session, tenants, today)  # recurring billing (issue 17)
+    _demo_dunning_card(session, accounts, now)  # issue 17, point 5
     session.flush()
     return {
         "tenants": [t.name for t in tenants.values()],
@@ -823,3 +824,23 @@ def _demo_billing_terms(session: Session, tenants: dict, today: date) -> None:
                         AddOnPrice.price_list_id == account.price_list_id,
                     )
                 ) or Decimal("0.00")
+
+
+# --- payment and dunning (issue 17, point 5) ---------------------------------------------------
+def _demo_dunning_card(session, accounts, now) -> None:
+    """Acme's saved card is the sandbox's decline card (4000 0000 0000 0002), so its next
+    renewal charge fails and walks through dunning (README "Payment and dunning"); paying the
+    invoice from /invoices with 4242 4242 4242 4242 replaces it."""
+    from core.models import AccountCard
+
+    acme = accounts["acme"]
+    session.add(
+        AccountCard(
+            tenant_id=acme.tenant_id,
+            account_id=acme.id,
+            gateway="sandbox",
+            token="tok_sandbox_0002_demo0000",
+            last4="0002",
+            saved_at=now,
+        )
+    )
