@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.db import utcnow
 from core.models import (
     DunningCase,
     Invoice,
@@ -62,43 +63,64 @@ def statuses(session, account_id) -> set[str]:
     return rows
 
 
+def next_month() -> date:
+    """The demo bills every subscription on the first day of next month (core/demo.py)."""
+    today = utcnow().date()
+    return (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
 def test_a_failed_renewal_walks_through_dunning_to_suspension_and_back(app, session, demo):
     client = client_for(app)  # each request in its own context, as in production
+    D = next_month()  # noqa: N806
     acme_id = account(session, "Acme Ltd").id
     session.rollback()
-    invoice_id = renewal_invoice(session, "Acme Ltd", D)
-    collect(session, invoice_id)  # the billing run's hook: the charge is queued
+    run = app.test_cli_runner().invoke(args=["billing", "run", "--date", D.isoformat()])
+    assert run.exit_code == 0, run.output
+    invoice_id, number, total = session.execute(
+        select(Invoice.id, Invoice.number, Invoice.total).where(
+            Invoice.account_id == acme_id, Invoice.billing_run_id.is_not(None)
+        )
+    ).one()
+    session.rollback()
+    pending = scalar(session, select(Payment.status).where(Payment.invoice_id == invoice_id))
+    assert pending == "pending"  # queued by the run's hook, not charged inside the run
     tasks.run_queued()  # the worker charges the saved decline card
-    number = scalar(session, select(Invoice.number).where(Invoice.id == invoice_id))
+    assert scalar(session, select(Payment.status).where(Payment.invoice_id == invoice_id)) == (
+        "declined"
+    )
 
     login(client, "alice@acme.example")
     page = soup(client.get(f"/invoices/{invoice_id}"))
     notice = page.find(id="dunning-notice").get_text(" ", strip=True)
-    assert "Your card was declined" in notice and "2026-12-02" in notice
-    assert "2026-12-15" in notice
-    assert page.find(id="invoice-owed").get_text(strip=True) == "€121.00"
+    day1, day14 = (D + timedelta(days=1)).isoformat(), (D + timedelta(days=14)).isoformat()
+    assert "Your card was declined" in notice and day1 in notice and day14 in notice
+    owed = page.find(id="invoice-owed").get_text(strip=True)
+    assert owed == f"€{total:,.2f}"
 
     output = dunning(app, D + timedelta(days=1))
-    assert "1 retr(ies) queued" in output
+    assert "retr(ies) queued" in output
     dunning(app, D + timedelta(days=3))
     dunning(app, D + timedelta(days=7))
     assert statuses(session, acme_id) == {"active"}
     output = dunning(app, D + timedelta(days=14))
-    assert "1 invoice(s) suspended" in output
+    assert "invoice(s) suspended" in output
     assert statuses(session, acme_id) == {"suspended"}
     reminders = scalar(
         session,
         select(func.count())
         .select_from(Notification)
-        .where(Notification.kind == "invoice_payment_failed"),
+        .where(
+            Notification.kind == "invoice_payment_failed",
+            Notification.recipient == "billing@acme.example",
+        ),
     )
     assert reminders == 4
 
     # the customer and the BSS see the suspension and why
     mine = text_of(client.get("/subscriptions"))
-    assert f"Suspended on 2026-12-15: invoice {number} is unpaid." in mine
+    assert f"Suspended on {day14}: invoice {number} is unpaid." in mine
     page = soup(client.get(f"/invoices/{invoice_id}"))
-    assert "were suspended on 2026-12-15" in page.find(id="dunning-notice").get_text()
+    assert f"were suspended on {day14}" in page.find(id="dunning-notice").get_text()
     bss = client_for(app)
     login(bss, "operator@skyline.example")
     overdue = soup(bss.get("/bss/billing/overdue"))
@@ -111,7 +133,12 @@ def test_a_failed_renewal_walks_through_dunning_to_suspension_and_back(app, sess
         session,
         select(func.count())
         .select_from(ProvisioningTask)
-        .where(ProvisioningTask.action == "suspend", ProvisioningTask.status != "started"),
+        .join(Subscription, Subscription.id == ProvisioningTask.subscription_id)
+        .where(
+            ProvisioningTask.action == "suspend",
+            ProvisioningTask.status != "started",
+            Subscription.account_id == acme_id,
+        ),
     )
     assert suspend_tasks >= 1  # the connector was called for each
     assert "Suspended (unpaid invoice)" in text_of(bss.get("/bss/provisioning"))
@@ -149,11 +176,13 @@ def test_a_failed_renewal_walks_through_dunning_to_suspension_and_back(app, sess
         .where(ProvisioningTask.action == "resume"),
     )
     assert resumed == suspend_tasks
-    assert scalar(session, select(DunningCase.status)) == "resolved"
+    case_status = select(DunningCase.status).where(DunningCase.invoice_id == invoice_id)
+    assert scalar(session, case_status) == "resolved"
     assert number not in text_of(bss.get("/bss/billing/overdue"))
 
 
 def test_the_bss_records_partial_payments_once_and_operators_cannot(app, session, demo):
+    D = next_month()  # noqa: N806
     client = client_for(app)
     invoice_id = renewal_invoice(session, "Globex Corp", D)
     assert collect(session, invoice_id) == "left_open"

@@ -36,6 +36,9 @@ def _renewal(status="open", total="121.00"):
     invoice.issue_date = STARTED
     invoice.due_date = STARTED + timedelta(days=14)
     invoice.currency = "EUR"
+    invoice.net_total = (invoice.total / Decimal("1.21")).quantize(Decimal("0.01"))
+    invoice.tax_total = invoice.total - invoice.net_total
+    invoice.tax_note = None
     return invoice
 
 
