@@ -219,3 +219,27 @@ def test_the_bss_records_partial_payments_once_and_operators_cannot(app, session
     other = client_for(app)
     login(other, "admin@nimbus.example")  # the parent tenant: not its invoice
     assert other.get(f"/bss/invoices/{invoice_id}/payments").status_code == 404
+
+
+def test_finance_records_payments_and_sees_the_overdue_list(app, session, demo):
+    from core.db import write_transaction
+    from core.models import User
+
+    with write_transaction(session):  # the demo operator becomes finance
+        user = session.scalar(select(User).where(User.email == "operator@skyline.example"))
+        user.role = "finance"
+    session.rollback()
+    invoice_id = renewal_invoice(session, "Globex Corp", next_month())
+    client = client_for(app)
+    login(client, "operator@skyline.example", bss=True)
+    assert client.get("/bss/billing/overdue").status_code == 200
+    page = soup(client.get(f"/bss/invoices/{invoice_id}/payments"))
+    nonce = page.find("input", attrs={"name": "nonce"})["value"]
+    form = {
+        "amount": "121.00",
+        "received_on": utcnow().date().isoformat(),
+        "reference": "SEPA 9",
+        "nonce": nonce,
+    }
+    done = client.post(f"/bss/invoices/{invoice_id}/payments", data=form, follow_redirects=True)
+    assert soup(done).find(id="invoice-status").get_text(strip=True) == "Paid"
