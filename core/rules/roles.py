@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     FINANCE: frozenset({ACCOUNTS_VIEW, BILLING}),
 }
 
+
 def may(role: str | None, permission: str) -> bool:
     return permission in PERMISSIONS.get(role or "", frozenset())
 
