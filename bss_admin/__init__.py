@@ -23,3 +23,4 @@ from bss_admin.people import views as people_views  # noqa: E402,F401
 from bss_admin.people import two_factor_views  # noqa: E402,F401
 from bss_admin.queue import views as queue_views  # noqa: E402,F401
 from bss_admin.billing import views as billing_views  # noqa: E402,F401  (issue 17)
+from bss_admin import invoice_payment_views  # noqa: E402,F401  (issue 17)

@@ -365,6 +365,7 @@ def load_demo(session: Session, hash_password) -> dict:
     _demo_failed_payment(session, reseller, accounts, cat, now)  # issue 13, point 9
     _demo_billing_terms(session, tenants, today)  # recurring billing (issue 17)
     _demo_scheduled_change(session, reseller, accounts, users, now)  # issue 17, point 3
+    _demo_dunning_card(session, accounts, now)  # issue 17, point 5
     session.flush()
     return {
         "tenants": [t.name for t in tenants.values()],
@@ -857,5 +858,25 @@ def _demo_scheduled_change(session, reseller, accounts, users, now) -> None:
             status=change_rules.PENDING,
             created_at=now,
             created_by_user_id=users["alice@acme.example"].id,
+        )
+    )
+
+
+# --- payment and dunning (issue 17, point 5) ---------------------------------------------------
+def _demo_dunning_card(session, accounts, now) -> None:
+    """Acme's saved card is the sandbox's decline card (4000 0000 0000 0002), so its next
+    renewal charge fails and walks through dunning (README "Payment and dunning"); paying the
+    invoice from /invoices with 4242 4242 4242 4242 replaces it."""
+    from core.models import AccountCard
+
+    acme = accounts["acme"]
+    session.add(
+        AccountCard(
+            tenant_id=acme.tenant_id,
+            account_id=acme.id,
+            gateway="sandbox",
+            token="tok_sandbox_0002_demo0000",
+            last4="0002",
+            saved_at=now,
         )
     )

@@ -599,7 +599,8 @@ class Payment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    # None for a payment of an invoice (issue 17: renewals, dunning, recorded payments)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     method: Mapped[str] = mapped_column(String(20))
@@ -610,6 +611,12 @@ class Payment(Base):
     message: Mapped[str | None] = mapped_column(String(300))
     idempotency_key: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # --- payment and dunning (issue 17): a payment of an invoice ---
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    # the business day of a charge (the run's or dunning's date) or when a recorded payment
+    # was received
+    value_date: Mapped[date | None] = mapped_column(Date)
+    recorded_by: Mapped[str | None] = mapped_column(String(200))  # a BSS user's payment
 
 
 class Invoice(Base):
@@ -748,6 +755,10 @@ class Subscription(Base):
     billing_account_id: Mapped[int] = mapped_column(
         ForeignKey("account.id"), default=_subscription_bill_to
     )
+    # --- payment and dunning (issue 17): status "suspended" for this unpaid invoice ---
+    suspended_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
+    suspended_on: Mapped[date | None] = mapped_column(Date)
+    suspended_invoice: Mapped[Invoice | None] = relationship(foreign_keys=[suspended_invoice_id])
 
     # --- billing changes (issue 17, point 3): trials (core.rules.subscription_changes) ---
     # the customer's "Continue on the paid plan after the trial" (off: the trial expires)
@@ -798,7 +809,8 @@ class ProvisioningTask(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
-    # None: a change the billing run applied (a cancellation or decrease at period end)
+    # None: a change the billing run applied (a cancellation or decrease at period end), or a
+    # suspension or resumption by dunning (issue 17): no order asked for it
     order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscription.id"))
     action: Mapped[str] = mapped_column(String(30))
@@ -1249,6 +1261,45 @@ Index(
     sqlite_where=SubscriptionChange.status == "pending",
     postgresql_where=SubscriptionChange.status == "pending",
 )
+# --- payment and dunning (issue 17) ---------------------------------------------------------
+
+
+class AccountCard(Base):
+    """The card an account's renewals are charged to: the gateway's token (never the number),
+    saved when the customer pays with a card (checkout, Pay now on an invoice)."""
+
+    __tablename__ = "account_card"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), unique=True)
+    gateway: Mapped[str] = mapped_column(String(40))
+    token: Mapped[str] = mapped_column(String(120))
+    last4: Mapped[str] = mapped_column(String(4))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DunningCase(Base):
+    """An invoice whose card charge failed, and where its dunning stands
+    (core.rules.dunning): started on the day of the first failed charge; ``steps_done`` of
+    the schedule behind it; open -> suspended -> resolved (or open -> resolved)."""
+
+    __tablename__ = "dunning_case"
+    __table_args__ = (Index("ix_dunning_case_due", "tenant_id", "status", "next_action_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    started_on: Mapped[date] = mapped_column(Date)
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    next_action_on: Mapped[date | None] = mapped_column(Date)
+    suspended_on: Mapped[date | None] = mapped_column(Date)
+    resolved_on: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # history rows are append-only in every session (issue 8)

@@ -1241,3 +1241,116 @@ TRIAL_NOTICE_EXPIRES = (
     "My subscriptions until that day."
 )
 NOTIFICATION_KIND_LABELS["trial_ending"] = "Customer: a trial ends in 3 days"
+# --- payment and dunning (issue 17, point 5) --------------------------------------------------
+PROVISIONING_NO_ORDER = {"suspend": "Suspended (unpaid invoice)", "resume": "Resumed (paid)"}
+NO_CARD_ON_FILE = "No card on file."
+INVOICE_CHARGE_UNAVAILABLE = "The payment service did not answer ({error})."
+INVOICE_PAY_SUCCEEDED = "Thank you, your payment went through: invoice {number} is paid."
+INVOICE_PAY_PARTIAL = "Thank you, your payment went through; {owed} is still owed on {number}."
+INVOICE_PAY_FAILED = (
+    "Your payment did not go through: {reason} Nothing was charged; try another card."
+)
+INVOICE_PAY_NOT_OPEN = "This invoice has nothing left to pay."
+INVOICE_PAY_PAGE_CHANGED = (
+    "This invoice's payments changed since you opened the page. Check it, then pay again."
+)
+INVOICE_PAY_INTRO = (
+    "Pay what is owed on this invoice with a card. The card is kept (as the payment "
+    "service's token) to pay your next renewals."
+)
+INVOICE_PAY_PROCESSING = "Your payment is being processed. This page will show the result shortly."
+INVOICE_OWED = "Still owed"
+INVOICE_PAYMENTS = "Payments"
+INVOICE_PAYMENTS_LINK = "Payments and Record payment"
+INVOICE_CREDITED = "Credit notes"
+INVOICE_NO_PAYMENTS = "No payments yet."
+INVOICE_DUE = "Due"
+DUNNING_NOTICE = (
+    "The card payment of this invoice failed ({reason}). We try again on {next}; if it is "
+    "still unpaid on {suspend}, the subscriptions it bills are suspended."
+)
+DUNNING_NOTICE_LAST = (
+    "The card payment of this invoice failed ({reason}). If it is still unpaid on {suspend}, "
+    "the subscriptions it bills are suspended."
+)
+DUNNING_NOTICE_SUSPENDED = (
+    "This invoice is unpaid ({reason}): the subscriptions it bills were suspended on {date}. "
+    "Pay it to resume them."
+)
+SUBSCRIPTION_SUSPENDED = "Suspended"
+SUBSCRIPTION_SUSPENDED_WHY = "Suspended on {date}: invoice {number} is unpaid."
+INVOICE_PAYMENT_METHOD_LABELS = {
+    "card": "Card",
+    "on_account": "On account",
+    "recorded": "Recorded by the provider",
+}
+RECORD_PAYMENT = "Record payment"
+RECORD_PAYMENT_INTRO = (
+    "A payment received outside the shop (bank transfer ...). Partial payments are allowed; "
+    "the invoice is paid when payments and credit notes cover it."
+)
+RECORD_PAYMENT_AMOUNT = "Amount"
+RECORD_PAYMENT_DATE = "Date received"
+RECORD_PAYMENT_REFERENCE = "Reference"
+RECORD_PAYMENT_DONE = "Payment of {amount} recorded on invoice {number}."
+RECORD_PAYMENT_PAID = "Payment of {amount} recorded: invoice {number} is paid."
+RECORD_PAYMENT_AMOUNT_INVALID = "Enter an amount greater than zero, e.g. 120.50."
+RECORD_PAYMENT_TOO_LARGE = "At most {owed} is owed on this invoice."
+RECORD_PAYMENT_DATE_INVALID = "Enter the date as YYYY-MM-DD, not in the future."
+RECORD_PAYMENT_REFERENCE_REQUIRED = "Enter the payment's reference (e.g. the bank's)."
+RECORD_PAYMENT_NOT_INVOICE = "Only an invoice can be paid."
+RECORD_PAYMENT_NOTHING_OWED = "Nothing is owed on this invoice."
+OVERDUE_TITLE = "Overdue invoices"
+OVERDUE_INTRO = (
+    "Open invoices past their due date, and every invoice in dunning (a failed card charge): "
+    "retries on days {days} after the first failure, suspension on day {suspend}."
+)
+OVERDUE_EMPTY = "No invoice is overdue."
+DUNNING_STAGE_LABELS = {
+    "suspension": "Retries used up",
+    "suspended": "Suspended",
+    "resolved": "Paid",
+    "on_account": "Awaiting payment (on account)",
+    "card_pending": "Card charge in progress",
+}
+DUNNING_STAGE_RETRY = "Retrying (next: retry {n})"
+DUNNING_NEXT_RETRY = "Retry the card on {date}"
+DUNNING_NEXT_SUSPEND = "Suspend on {date}"
+DUNNING_NEXT_WAIT = "Wait for payment"
+DUNNING_NEXT_RECORD = "Record the payment when received"
+DUNNING_RUN_DONE = (
+    "Dunning for {date}: {retries} retr(ies) queued, {suspended} invoice(s) suspended, "
+    "{resolved} resolved, {failed} failed without a card."
+)
+MAIL_DUNNING_FAILED_SUBJECT = "The payment of invoice {number} failed"
+MAIL_DUNNING_FAILED_BODY = (
+    "We could not take the payment of {amount} for invoice {number}: {reason}\n\n{next}"
+)
+MAIL_DUNNING_NEXT_RETRY = (
+    "We will try your card again on {retry}. If the invoice is still unpaid on {suspend}, "
+    "the subscriptions it bills will be suspended. You can pay it now from your invoices."
+)
+MAIL_DUNNING_NEXT_SUSPEND = (
+    "If the invoice is still unpaid on {suspend}, the subscriptions it bills will be "
+    "suspended. You can pay it now from your invoices."
+)
+MAIL_DUNNING_NEXT_NONE = "Pay it from your invoices to resume your subscriptions."
+MAIL_SUSPENDED_SUBJECT = "Your subscriptions were suspended: invoice {number} is unpaid"
+MAIL_SUSPENDED_BODY = (
+    "Invoice {number} ({amount}) is still unpaid, so these subscriptions were suspended: "
+    "{subscriptions}.\n\nPay the invoice from your invoices to resume them."
+)
+MAIL_RESUMED_SUBJECT = "Your subscriptions were resumed: invoice {number} is paid"
+MAIL_RESUMED_BODY = (
+    "Thank you: invoice {number} is paid, so these subscriptions were resumed: {subscriptions}."
+)
+EMAIL_INVOICE_REFERENCE = "Invoice: {number}"
+NOTIFICATION_KIND_LABELS.update(
+    {
+        "invoice_payment_failed": "Customer: a renewal invoice's card payment failed (reminder)",
+        "subscriptions_suspended": "Customer: subscriptions suspended (unpaid invoice)",
+        "subscriptions_resumed": "Customer: subscriptions resumed (invoice paid)",
+    }
+)
+OUTBOX_KIND_LABELS.update({"invoice_charge": "Card charge"})
+NAV_OVERDUE = "Overdue"

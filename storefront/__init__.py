@@ -21,3 +21,4 @@ from storefront import reseller_views  # noqa: E402,F401
 from storefront import payment_views  # noqa: E402,F401
 from storefront import people_views  # noqa: E402,F401
 from storefront import subscription_change_views  # noqa: E402,F401
+from storefront import invoice_payment_views  # noqa: E402,F401  (issue 17)

@@ -9,6 +9,7 @@ from core import texts
 from core.services import billing, payment_retry
 from core.services.errors import ServiceError
 from storefront import bp
+from storefront.invoice_payment_views import invoice_pay_context
 from storefront.payment_views import pay_now_context
 from storefront.views import customer
 from webapp import invoice_documents
@@ -110,7 +111,12 @@ def invoice(invoice_id: int):
     except ServiceError:
         abort(404)
     credited = billing.credited_invoice(db.session, row)
-    return page("storefront/invoices/detail.html", invoice=row, credited_invoice=credited)
+    return page(
+        "storefront/invoices/detail.html",
+        invoice=row,
+        credited_invoice=credited,
+        **invoice_pay_context(row),  # issue 17: what is owed, dunning, Pay now
+    )
 
 
 # --- recurring billing (issue 17): the invoice as a print-out and as a PDF ------------------

@@ -435,6 +435,12 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "GET /register": (PUBLIC, {}),
     "POST /register": (PUBLIC, {}),
     "POST /bss/accounts/<int:account_id>/approve": (ADMIN_OBJECT, {"account_id": "account_a"}),
+    # --- payment and dunning (issue 17): Pay now on an invoice; its payments in the BSS (the
+    # roles that see accounts), Record payment (admin and finance); the overdue list ---
+    "POST /invoices/<int:invoice_id>/pay": (CUSTOMER_A_OBJECT, {"invoice_id": "invoice_a"}),
+    "GET /bss/invoices/<int:invoice_id>/payments": (BSS_OBJECT, {"invoice_id": "invoice_a"}),
+    "POST /bss/invoices/<int:invoice_id>/payments": (ADMIN_OBJECT, {"invoice_id": "invoice_a"}),
+    "GET /bss/billing/overdue": (BSS, {}),
     # two-factor sign-in: the code step needs a right password first (else: the login page);
     # any BSS user sets it up; admins choose who must (last: fuzzing it may require it)
     "POST /bss/people/<int:user_id>/two-factor/reset": (

@@ -30,6 +30,9 @@ def register_cli(app: Flask) -> None:
     from webapp.cli_billing import register as register_billing_cli
 
     register_billing_cli(app)  # flask billing run (recurring billing, issue 17)
+    from webapp.cli_dunning import register as register_dunning_cli
+
+    register_dunning_cli(app)  # flask billing dunning (issue 17, after the billing group)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if data exists.")

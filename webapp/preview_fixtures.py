@@ -2862,3 +2862,7 @@ from webapp import preview_billing  # noqa: E402,F401
 # isort: split
 # --- billing changes (issue 17, point 3): states in their own module --------------------------
 from webapp import preview_billing_changes  # noqa: E402,F401
+
+# isort: split
+# --- payment and dunning (issue 17): states in their own module -------------------------------
+from webapp import preview_dunning  # noqa: E402,F401

@@ -13,6 +13,8 @@ Workers: ``flask worker`` (webapp/cli_worker.py).
   (``flask orders run-due`` stays for cron);
 - :func:`run_billing` (every day at 02:00 UTC) runs recurring billing (issue 17) for each
   tenant's today in its time zone (``flask billing run --date`` stays for cron and demos).
+- :func:`run_dunning` (daily) retries failed renewal charges and suspends what stays unpaid
+  (issue 17); the charges themselves are ``invoice_charge`` outbox items.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from core.connectors import Registry, load_registry
 from core.services import (
     billing_run,
+    dunning,
+    invoice_payment,
     mail,
     notifications,
     outbox,
@@ -130,6 +134,8 @@ def _handlers() -> dict[str, outbox.Handler]:
             session, item, _registry, callback_url
         ),
         webhooks.KIND: lambda session, item: webhooks.deliver(session, item),
+        # payment and dunning (issue 17): a renewal invoice's card charge
+        invoice_payment.KIND: lambda session, item: invoice_payment.charge_job(session, item),
     }
 
 
@@ -211,6 +217,23 @@ def run_billing_for(tenant_id: int, run_date: str, triggered_by: str) -> int:
             session, tenant_id, date.fromisoformat(run_date), triggered_by=triggered_by
         )
     return result.invoices
+
+
+@huey.periodic_task(crontab(minute="15", hour="6"))
+def run_dunning() -> None:
+    """Payment and dunning (issue 17): each day, the due retries and suspensions
+    (``flask billing dunning --date D`` stays for cron and demos)."""
+    with _app_context() as session:
+        summary = dunning.run(session)
+    log.info(
+        "dunning %s: retries %s, suspended %s, resolved %s, no card %s, errors %s",
+        summary.day,
+        summary.retries,
+        summary.suspended,
+        summary.resolved,
+        summary.no_card,
+        len(summary.errors),
+    )
 
 
 def run_queued(limit: int = 1000) -> int:

@@ -49,3 +49,15 @@ def execution_kind(*, partial: bool, fully: bool, scheduled: bool) -> str:
     if scheduled:
         return SCHEDULED_EXECUTED
     return ORDER_EXECUTED
+
+
+# --- payment and dunning (issue 17) -----------------------------------------------------------
+INVOICE_PAYMENT_FAILED = "invoice_payment_failed"  # customer: a reminder at each failed attempt
+SUBSCRIPTIONS_SUSPENDED = "subscriptions_suspended"  # customer
+SUBSCRIPTIONS_RESUMED = "subscriptions_resumed"  # customer
+CONFIGURABLE = (
+    *CONFIGURABLE,
+    INVOICE_PAYMENT_FAILED,
+    SUBSCRIPTIONS_SUSPENDED,
+    SUBSCRIPTIONS_RESUMED,
+)

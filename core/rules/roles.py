@@ -4,7 +4,8 @@
 - **operator**: orders, offers, the dashboard, subscriptions, back-orders; sees accounts.
 - **catalogue_manager**: the catalogue back office (products, plans, prices, promotions).
 - **finance**: sees accounts (balances, credit, invoices); the billing-run log and credit
-  notes (issue 17; running billing by hand and Setup › Billing stay with the admins).
+  notes; records payments of invoices, with the admin (issue 17; running billing by hand and
+  Setup › Billing stay with the admins).
 
 Storefront users are ``customer``, or ``account_admin`` (also invites colleagues of the
 account). Pure: standard library only.
@@ -37,7 +38,7 @@ ORDERS = "orders"  # orders, offers, dashboard, subscriptions, back-orders
 ACCOUNTS_VIEW = "accounts_view"  # the accounts list and pages
 ACCOUNTS_EDIT = "accounts_edit"  # create, edit (credit limit too), deactivate accounts
 CATALOGUE = "catalogue"  # the catalogue back office
-# recurring billing (issue 17): the billing-run log, invoices' credit notes
+# recurring billing (issue 17): the billing-run log, invoices' credit notes, recording payments
 BILLING = "billing"
 
 PERMISSIONS: dict[str, frozenset[str]] = {

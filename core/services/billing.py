@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from core import texts
 from core.db import utcnow, write_transaction
@@ -37,13 +37,14 @@ OPEN_TYPES = (OrderStatusType.IN_PROGRESS, OrderStatusType.SCHEDULED, OrderStatu
 def open_balance(
     session: Session, tenant_id: int, account_id: int, exclude_order_id: int | None = None
 ) -> Decimal:
-    """Unpaid invoices + the not yet executed part of submitted orders, in one statement.
+    """What is still owed on open invoices (gross less payments and credit notes, issue 17) +
+    the not yet executed part of submitted orders, in one statement.
 
     The orders billed to the account are read in two branches, each served by an index (the
     account's orders without a billing account; the orders billed to it): one OR over both
     columns made the databases scan every order of the tenant (issue 19)."""
     unpaid = (
-        select(func.coalesce(func.sum(Invoice.total), 0))
+        select(func.coalesce(func.sum(_owed_expression()), 0))
         .where(
             Invoice.tenant_id == tenant_id,
             Invoice.account_id == account_id,
@@ -80,6 +81,26 @@ def open_balance(
     billed = unexecuted(Order.billing_account_id == account_id)
     row = session.execute(select(unpaid, own, billed)).one()
     return sum((Decimal(v or 0) for v in row), ZERO).quantize(Decimal("0.01"))
+
+
+def _owed_expression():
+    """Per open invoice: its total less its succeeded payments and its credit notes, never
+    below zero (correlated subqueries; core.rules.dunning.owed says the same in Python)."""
+    credit = aliased(Invoice)
+    paid = (
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .where(Payment.invoice_id == Invoice.id, Payment.status == "succeeded")
+        .correlate(Invoice)
+        .scalar_subquery()
+    )
+    credited = (
+        select(func.coalesce(func.sum(credit.total), 0))
+        .where(credit.credit_note_for_id == Invoice.id, credit.kind == "credit_note")
+        .correlate(Invoice)
+        .scalar_subquery()
+    )
+    left = Invoice.total - paid - credited
+    return case((left > 0, left), else_=0)
 
 
 def _visible_orders(tenant_id: int, account_id: int):

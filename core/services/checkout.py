@@ -523,6 +523,10 @@ def place(
         return PlaceResult(order, decision)
     result = charge_order(gateway, order, pending_card, None)
     finalize_payment(session, tenant_id, order_id, charge_key(order), result, now=now, actor=user)
+    if result.succeeded:  # issue 17: the account's renewals are charged to this card
+        from core.services.invoice_payment import remember_card
+
+        remember_card(session, user.account_id, gateway, pending_card, now)
     return PlaceResult(order, decision)
 
 

@@ -1,32 +1,577 @@
-"""The payment hook of issued invoices (issue 17): the billing run calls :func:`collect` once
-for every invoice it issued. **The call site is stable; the dunning work (issue 17, point 5)
-fills in the body.**
+"""Payment of issued invoices (issue 17, point 5).
 
-Contract:
+**The billing run's hook**: :func:`collect` is called once for every invoice the run issued,
+after the transaction that issued it committed. Contract (unchanged from the billing model):
 
-- called with the run's session **after** the transaction that issued the invoice committed
-  (a gateway call never runs inside the issuing transaction, and a failed charge never
-  un-issues an invoice); ``invoice`` is that committed row;
-- it runs its own transaction(s) (``core.db.write_transaction``) for whatever it records;
-- it must be idempotent per invoice (use the invoice's id in the charge's idempotency key):
-  a rerun of the billing run after a crash between the commit and this call calls it for the
-  invoices it finds still open; a second call for the same invoice must not charge twice;
-- it must not raise for a declined card: it records the failure (dunning starts there); an
-  exception is logged by the run as the invoice's payment failure and the run goes on.
+- it runs its own transaction(s); it is idempotent per invoice (a rerun after a crash calls it
+  again for invoices still open: the first attempt's payment row is found and nothing more is
+  queued); it never raises for a declined card (dunning starts there).
 
-Today: an on-account invoice stays open until a BSS user records a payment; a card invoice
-is left open (nothing is charged yet). Returns what happened, for the run's log.
+What it does: an on-account invoice stays open until a BSS user records a payment
+(:func:`record_payment`). A card account's invoice gets a *pending* :class:`Payment` (attempt
+1, idempotency key ``invoice-<id>-attempt-1``) and an outbox item ``invoice_charge`` in one
+short transaction; the worker charges the account's saved card (:class:`AccountCard`) through
+the gateway (:func:`charge_job`), **outside** the issuing transaction and the billing run. A
+gateway that does not answer raises, and the outbox tries the same item again with the same
+key (the gateway answers a repeated key with its first result: never two charges); after the
+outbox's last try the attempt counts as failed. An account without a saved card starts dunning
+at once with "No card on file".
+
+Every payment of an invoice ends in :func:`settle` (in :mod:`core.services.dunning`): when
+payments and credit notes cover the invoice it is paid, its dunning case resolved and the
+subscriptions it suspended resumed.
+
+The customer pays an open invoice with a card from /invoices (:func:`pay_invoice`, "Pay now",
+synchronous like the order's Pay now: two short transactions around the charge, the form's
+attempt number making a double click one charge); a successful card is saved for renewals.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import Invoice
+from core import texts
+from core.db import utcnow, write_transaction
+from core.enums import PaymentMethod
+from core.models import Account, AccountCard, Invoice, OutboxItem, Payment, User
+from core.rules import dunning as rules
+from core.services import outbox
+from core.services import payments as pay
+from core.services.audit import record_audit
+from core.services.errors import Conflict, NotFound, ValidationFailed
 
-LEFT_OPEN = "left_open"
+LEFT_OPEN = "left_open"  # on account: open until a BSS user records a payment
+CHARGE_QUEUED = "charge_queued"
+NO_CARD = "no_card"  # dunning started: no card on file
+ALREADY = "already"  # a second call: the first attempt exists, or the invoice is not open
+
+log = logging.getLogger("cloudshop.invoice_payment")
+
+KIND = "invoice_charge"  # the outbox kind of a card charge
+RECORDED = "recorded"  # Payment.method of a payment a BSS user records
+ZERO = Decimal("0.00")
+
+
+# --- amounts ---------------------------------------------------------------------------------
+
+
+def paid_amount(session: Session, invoice_id: int) -> Decimal:
+    return Decimal(
+        session.scalar(
+            select(func.coalesce(func.sum(Payment.amount), 0)).where(
+                Payment.invoice_id == invoice_id, Payment.status == pay.SUCCEEDED
+            )
+        )
+        or 0
+    )
+
+
+def credited_amount(session: Session, invoice_id: int) -> Decimal:
+    return Decimal(
+        session.scalar(
+            select(func.coalesce(func.sum(Invoice.total), 0)).where(
+                Invoice.credit_note_for_id == invoice_id, Invoice.kind == "credit_note"
+            )
+        )
+        or 0
+    )
+
+
+def amount_owed(session: Session, invoice: Invoice) -> Decimal:
+    """Gross total less succeeded payments and credit notes (never below zero)."""
+    return rules.owed(
+        invoice.total, paid_amount(session, invoice.id), credited_amount(session, invoice.id)
+    )
+
+
+def lock_invoice(session: Session, invoice_id: int, tenant_id: int | None = None) -> Invoice:
+    query = select(Invoice).where(Invoice.id == invoice_id)
+    if tenant_id is not None:
+        query = query.where(Invoice.tenant_id == tenant_id)
+    invoice = session.scalar(query.with_for_update().execution_options(populate_existing=True))
+    if invoice is None:
+        raise NotFound(texts.INVOICE_NOT_FOUND)
+    return invoice
+
+
+def saved_card(session: Session, account_id: int) -> AccountCard | None:
+    return session.scalar(select(AccountCard).where(AccountCard.account_id == account_id))
+
+
+def save_card(
+    session: Session, account: Account, gateway: str, token: str, last4: str, now: datetime
+) -> None:
+    """Inside the caller's transaction: the account's renewals are charged to this card."""
+    card = saved_card(session, account.id)
+    if card is None:
+        session.add(
+            AccountCard(
+                tenant_id=account.tenant_id,
+                account_id=account.id,
+                gateway=gateway,
+                token=token,
+                last4=last4,
+                saved_at=now,
+            )
+        )
+    else:
+        card.gateway, card.token, card.last4, card.saved_at = gateway, token, last4, now
+
+
+def remember_card(
+    session: Session,
+    account_id: int,
+    gateway: pay.PaymentGateway,
+    card: pay.CardDetails,
+    now: datetime,
+) -> None:
+    """After a successful card payment at checkout: keep the card (as the gateway's token) to
+    charge the account's renewals. Its own short transaction; a failure here is only logged
+    (the order is paid either way)."""
+    try:
+        token = gateway.tokenize(card)
+        with write_transaction(session):
+            account = session.get(Account, account_id)
+            save_card(session, account, gateway.name, token, card.last4, now)
+    except Exception:
+        session.rollback()
+        log.exception("could not keep the card of account %s for renewals", account_id)
+
+
+def card_payments(session: Session, invoice_id: int) -> list[Payment]:
+    return list(
+        session.scalars(
+            select(Payment)
+            .where(Payment.invoice_id == invoice_id, Payment.method == PaymentMethod.CARD)
+            .order_by(Payment.id)
+        )
+    )
+
+
+# --- the billing run's hook and the worker's charge -------------------------------------------
 
 
 def collect(session: Session, invoice: Invoice) -> str:
     """Collect payment for a just-issued invoice (see the module's contract)."""
-    return LEFT_OPEN
+    invoice_id = invoice.id
+    method = _payment_method(session, invoice.account_id)
+    if method == PaymentMethod.ON_ACCOUNT or invoice.kind != "invoice":
+        session.commit()  # only a read: end it without expiring the run's loaded invoices
+        return LEFT_OPEN
+    day = invoice.issue_date
+    with write_transaction(session):
+        invoice = lock_invoice(session, invoice_id)
+        if invoice.status != "open" or card_payments(session, invoice.id):
+            return ALREADY
+        from core.services import dunning
+
+        if dunning.case_of(session, invoice.id) is not None:
+            return ALREADY
+        if queue_charge(session, invoice, day) is None:
+            dunning.attempt_failed(session, invoice, None, texts.NO_CARD_ON_FILE, day)
+            return NO_CARD
+        return CHARGE_QUEUED
+
+
+_METHODS = "invoice_payment_methods"
+
+
+def _payment_method(session: Session, account_id: int) -> str | None:
+    """The account's payment method. The billing run calls :func:`collect` for a batch of
+    invoices it loaded at once: the first call reads the methods of every account with an
+    invoice in the session in one query, so a batch costs one query, not one per invoice."""
+    cache = session.info.setdefault(_METHODS, {})
+    if account_id not in cache:
+        if len(cache) > 50_000:
+            cache.clear()
+        wanted = {account_id} | {
+            obj.account_id
+            for obj in list(session.identity_map.values())
+            if isinstance(obj, Invoice) and obj.account_id not in cache
+        }
+        cache.update(
+            session.execute(
+                select(Account.id, Account.payment_method).where(Account.id.in_(wanted))
+            ).all()
+        )
+    return cache.get(account_id)
+
+
+def queue_charge(session: Session, invoice: Invoice, day: date) -> Payment | None:
+    """Inside the caller's transaction (invoice locked): the next card attempt as a pending
+    payment of what is owed, and its outbox item. None when the account has no saved card."""
+    card = saved_card(session, invoice.account_id)
+    if card is None:
+        return None
+    attempt = len(card_payments(session, invoice.id)) + 1
+    payment = Payment(
+        tenant_id=invoice.tenant_id,
+        order_id=None,
+        invoice_id=invoice.id,
+        amount=amount_owed(session, invoice),
+        currency=invoice.currency,
+        method=PaymentMethod.CARD,
+        status=pay.PENDING,
+        gateway=card.gateway,
+        card_last4=card.last4,
+        idempotency_key=rules.attempt_key(invoice.id, attempt),
+        value_date=day,
+        created_at=utcnow(),
+    )
+    session.add(payment)
+    session.flush()
+    outbox.add(session, invoice.tenant_id, KIND, payment.id)
+    return payment
+
+
+def charge_job(
+    session: Session, item: OutboxItem, gateway: pay.PaymentGateway | None = None
+) -> str:
+    """The outbox handler of ``invoice_charge`` items: charge one pending attempt. Raises when
+    the gateway does not answer (the outbox retries the same key); the outbox's last try
+    records the attempt as failed instead."""
+    gateway = gateway or pay.default_gateway()
+    with write_transaction(session):
+        payment = session.get(Payment, item.ref_id)
+        if payment is None or payment.status != pay.PENDING:
+            return payment.status if payment else "missing"
+        card = saved_card(session, _account_of(session, payment))
+        token = card.token if card else None
+        amount, currency, key = payment.amount, payment.currency, payment.idempotency_key
+    try:
+        if token is None:
+            result = pay.ChargeResult(pay.DECLINED, None, texts.NO_CARD_ON_FILE)
+        else:
+            result = gateway.charge(
+                amount=amount, currency=currency, idempotency_key=key, token=token
+            )
+    except Exception as error:
+        if item.attempts < item.max_attempts:
+            raise  # the outbox tries again, with the same key
+        result = pay.ChargeResult(
+            pay.ERROR, None, texts.INVOICE_CHARGE_UNAVAILABLE.format(error=error)
+        )
+    return finish_attempt(session, payment_id=item.ref_id, result=result)
+
+
+def _account_of(session: Session, payment: Payment) -> int:
+    return session.scalar(select(Invoice.account_id).where(Invoice.id == payment.invoice_id))
+
+
+def finish_attempt(
+    session: Session,
+    *,
+    payment_id: int,
+    result: pay.ChargeResult,
+    actor: User | None = None,
+    save_card_token: tuple[str, str] | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Record the gateway's answer of one pending attempt: a success settles the invoice (and
+    may save the card); a failure moves dunning on with a reminder. Repeating it changes
+    nothing. Returns the payment's status."""
+    from core.services import dunning
+
+    now = now or utcnow()
+    with write_transaction(session):
+        invoice_id = session.scalar(select(Payment.invoice_id).where(Payment.id == payment_id))
+        invoice = lock_invoice(session, invoice_id)
+        payment = session.scalar(
+            select(Payment)
+            .where(Payment.id == payment_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if payment.status != pay.PENDING:
+            return payment.status
+        payment.status = result.status
+        payment.gateway_reference = result.reference
+        payment.message = (result.message or "")[:300] or None
+        day = payment.value_date or now.date()
+        if result.succeeded:
+            if save_card_token is not None:
+                account = session.get(Account, invoice.account_id)
+                save_card(session, account, payment.gateway, *save_card_token, now)
+            dunning.settle(session, invoice, day, actor=actor)
+        elif actor is None:  # a customer's own Pay now failing is told on the page, not dunned
+            dunning.attempt_failed(
+                session, invoice, payment, result.message or texts.PAYMENT_DECLINED, day
+            )
+        return payment.status
+
+
+# --- the customer pays an open invoice (Pay now) ---------------------------------------------
+
+
+@dataclass
+class InvoicePayResult:
+    invoice_id: int
+    outcome: str  # "paid", "partial", "failed", "processing"
+    message: str
+
+
+@dataclass
+class InvoicePayState:
+    """What the invoice page shows about paying it."""
+
+    owed: Decimal
+    paid: Decimal
+    credited: Decimal
+    payments: list[Payment]
+    can_pay: bool
+    attempt: int
+    case: object | None  # the DunningCase, if any
+    suspended: list  # the subscriptions it suspended
+
+
+def pay_state(session: Session, invoice: Invoice) -> InvoicePayState:
+    from core.services import dunning
+
+    payments = list(
+        session.scalars(
+            select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.id)
+        )
+    )
+    paid = sum((p.amount for p in payments if p.status == pay.SUCCEEDED), ZERO)
+    credited = credited_amount(session, invoice.id)
+    owed = rules.owed(invoice.total, paid, credited)
+    cards = [p for p in payments if p.method == PaymentMethod.CARD]
+    pending = any(p.status == pay.PENDING for p in cards)
+    return InvoicePayState(
+        owed=owed,
+        paid=paid,
+        credited=credited,
+        payments=payments,
+        can_pay=invoice.kind == "invoice" and invoice.status == "open" and owed > 0 and not pending,
+        attempt=len(cards) + 1,
+        case=dunning.case_of(session, invoice.id),
+        suspended=dunning.suspended_by(session, invoice.id),
+    )
+
+
+def pay_invoice(
+    session: Session,
+    tenant_id: int,
+    user: User,
+    invoice_id: int,
+    *,
+    card: dict,
+    attempt: int | None,
+    now: datetime | None = None,
+    gateway: pay.PaymentGateway | None = None,
+) -> InvoicePayResult:
+    """The customer pays what is owed on one of the account's open invoices, once per
+    ``attempt`` (the number the form showed)."""
+    now = now or utcnow()
+    gateway = gateway or pay.default_gateway()
+    with write_transaction(session):
+        invoice = lock_invoice(session, invoice_id, tenant_id)
+        if invoice.account_id != user.account_id:
+            raise NotFound(texts.INVOICE_NOT_FOUND)
+        cards = card_payments(session, invoice.id)
+        if attempt is not None and attempt <= len(cards):
+            earlier = next(
+                (p for p in cards if p.idempotency_key == rules.attempt_key(invoice.id, attempt)),
+                None,
+            )
+            if earlier is not None:  # a repeat of an attempt already made: its answer
+                return _outcome(session, invoice, earlier)
+        owed = amount_owed(session, invoice)
+        if invoice.kind != "invoice" or invoice.status != "open" or owed <= 0:
+            raise Conflict(texts.INVOICE_PAY_NOT_OPEN)
+        if attempt != len(cards) + 1 or any(p.status == pay.PENDING for p in cards):
+            raise Conflict(texts.INVOICE_PAY_PAGE_CHANGED)
+        details, errors = pay.parse_card(
+            card.get("number"),
+            card.get("expiry_month"),
+            card.get("expiry_year"),
+            card.get("cvc"),
+            card.get("holder"),
+            today=now.date(),
+        )
+        if errors:
+            raise ValidationFailed(next(iter(errors.values()))[0], errors)
+        payment = Payment(
+            tenant_id=invoice.tenant_id,
+            invoice_id=invoice.id,
+            amount=owed,
+            currency=invoice.currency,
+            method=PaymentMethod.CARD,
+            status=pay.PENDING,
+            gateway=gateway.name,
+            card_last4=details.last4,
+            idempotency_key=rules.attempt_key(invoice.id, attempt),
+            value_date=now.date(),
+            created_at=now,
+        )
+        session.add(payment)
+        session.flush()
+        payment_id, key, currency = payment.id, payment.idempotency_key, invoice.currency
+    try:
+        result = gateway.charge(amount=owed, currency=currency, idempotency_key=key, card=details)
+        token = gateway.tokenize(details) if result.succeeded else None
+    except Exception as error:  # a gateway outage is a failed payment, not a crash
+        result = pay.ChargeResult(
+            pay.ERROR, None, texts.INVOICE_CHARGE_UNAVAILABLE.format(error=error)
+        )
+        token = None
+    finish_attempt(
+        session,
+        payment_id=payment_id,
+        result=result,
+        actor=user,
+        save_card_token=(token, details.last4) if token else None,
+        now=now,
+    )
+    with write_transaction(session):
+        invoice = lock_invoice(session, invoice_id)
+        return _outcome(session, invoice, session.get(Payment, payment_id))
+
+
+def _outcome(session: Session, invoice: Invoice, payment: Payment) -> InvoicePayResult:
+    if payment.status == pay.SUCCEEDED:
+        owed = amount_owed(session, invoice)
+        if owed > 0:
+            return InvoicePayResult(
+                invoice.id,
+                "partial",
+                texts.INVOICE_PAY_PARTIAL.format(owed=_money(owed, invoice), number=invoice.number),
+            )
+        return InvoicePayResult(
+            invoice.id, "paid", texts.INVOICE_PAY_SUCCEEDED.format(number=invoice.number)
+        )
+    if payment.status == pay.PENDING:
+        return InvoicePayResult(invoice.id, "processing", texts.INVOICE_PAY_PROCESSING)
+    reason = payment.message or texts.PAYMENT_DECLINED
+    return InvoicePayResult(invoice.id, "failed", texts.INVOICE_PAY_FAILED.format(reason=reason))
+
+
+def _money(amount: Decimal, invoice: Invoice) -> str:
+    from core.rules.pricing import format_money
+
+    return format_money(amount, invoice.currency)
+
+
+# --- a BSS user records a payment ------------------------------------------------------------
+
+
+def parse_amount(raw) -> Decimal | None:
+    try:
+        value = Decimal(str(raw or "").strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+def parse_day(raw, today: date) -> date | None:
+    try:
+        value = date.fromisoformat(str(raw or "").strip())
+    except ValueError:
+        return None
+    return value if value <= today else None
+
+
+def record_payment(
+    session: Session,
+    tenant_id: int,
+    actor: User,
+    invoice_id: int,
+    *,
+    amount,
+    received_on,
+    reference: str,
+    nonce: str,
+    now: datetime | None = None,
+) -> tuple[Payment, Invoice]:
+    """A payment received outside the shop, on an open invoice (partial allowed). ``nonce``
+    is the form's one-time value: submitting the same form twice records one payment."""
+    now = now or utcnow()
+    errors: dict[str, list[str]] = {}
+    value = parse_amount(amount)
+    if value is None or value <= 0:
+        errors["amount"] = [texts.RECORD_PAYMENT_AMOUNT_INVALID]
+    day = parse_day(received_on, now.date())
+    if day is None:
+        errors["received_on"] = [texts.RECORD_PAYMENT_DATE_INVALID]
+    reference = " ".join(str(reference or "").split())[:120]
+    if not reference:
+        errors["reference"] = [texts.RECORD_PAYMENT_REFERENCE_REQUIRED]
+    nonce = "".join(ch for ch in str(nonce or "") if ch.isalnum())[:40]
+    if len(nonce) < 8:
+        raise Conflict(texts.INVOICE_PAY_PAGE_CHANGED)
+    from core.services import dunning
+
+    with write_transaction(session):
+        invoice = lock_invoice(session, invoice_id, tenant_id)
+        key = rules.recorded_key(invoice.id, nonce)
+        earlier = session.scalar(select(Payment).where(Payment.idempotency_key == key))
+        if earlier is not None:  # the same form again: the payment it recorded
+            return earlier, invoice
+        if invoice.kind != "invoice":
+            raise Conflict(texts.RECORD_PAYMENT_NOT_INVOICE)
+        owed = amount_owed(session, invoice)
+        if invoice.status != "open" or owed <= 0:
+            raise Conflict(texts.RECORD_PAYMENT_NOTHING_OWED)
+        if value is not None and rules.check_recorded_amount(value, owed) == "too_large":
+            errors["amount"] = [texts.RECORD_PAYMENT_TOO_LARGE.format(owed=_money(owed, invoice))]
+        if errors:
+            raise ValidationFailed(next(iter(errors.values()))[0], errors)
+        payment = Payment(
+            tenant_id=invoice.tenant_id,
+            invoice_id=invoice.id,
+            amount=value,
+            currency=invoice.currency,
+            method=RECORDED,
+            status=pay.SUCCEEDED,
+            gateway="bss",
+            gateway_reference=reference,
+            idempotency_key=key,
+            value_date=day,
+            recorded_by=f"{actor.name} <{actor.email}>"[:200],
+            created_at=now,
+        )
+        session.add(payment)
+        session.flush()
+        record_audit(
+            session,
+            tenant_id,
+            actor,
+            "invoice",
+            invoice.id,
+            "payment_recorded",
+            {
+                "amount": str(value),
+                "received_on": day,
+                "reference": reference,
+                "number": invoice.number,
+            },
+        )
+        dunning.settle(session, invoice, day, actor=actor)
+        return payment, invoice
+
+
+@dataclass
+class BssInvoice:
+    invoice: Invoice
+    account: Account
+    state: InvoicePayState
+
+
+def bss_invoice(session: Session, tenant_id: int, invoice_id: int) -> BssInvoice:
+    """An invoice of the tenant with what the BSS payments page shows (NotFound otherwise)."""
+    invoice = session.scalar(
+        select(Invoice).where(Invoice.id == invoice_id, Invoice.tenant_id == tenant_id)
+    )
+    if invoice is None:
+        raise NotFound(texts.INVOICE_NOT_FOUND)
+    return BssInvoice(
+        invoice, session.get(Account, invoice.account_id), pay_state(session, invoice)
+    )
