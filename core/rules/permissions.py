@@ -164,6 +164,7 @@ def field_refusal(facts: OrderFacts, field: str) -> str | None:
 
 # --- catalogue back office (issue 15) --------------------------------------------------------
 
+
 def can_manage_catalogue(role: str | None) -> bool:
     """The one gate of every catalogue page and use case (and of the BSS menu entry): the roles
     with the catalogue permission in core.rules.roles (admin, catalogue manager)."""

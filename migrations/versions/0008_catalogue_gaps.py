@@ -1,6 +1,6 @@
 """catalogue back office gaps: a plan's own free trial (issue 15)
 
-Revision ID: 0008_catalogue_gaps
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-30 10:45:00
 
@@ -9,7 +9,7 @@ Create Date: 2026-11-30 10:45:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_catalogue_gaps"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

@@ -7,8 +7,8 @@ containing the migration's date as its current period (the next one is billed by
 add-on its price the same way; an invoice its status from ``paid``, its dates from
 ``issued_at``, its net total from its total (no VAT was charged before).
 
-Revision ID: 0008_billing
-Revises: 0008_perf
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30 11:00:00
 
 """
@@ -21,8 +21,8 @@ from alembic import op
 import core.db
 from core.rules import billing_periods
 
-revision = "0008_billing"
-down_revision = "0008_perf"  # chained after main's 0008 migrations at the rebase
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -45,7 +45,7 @@ def upgrade():
     if sqlite:
         problems = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").all()
         if problems:
-            raise RuntimeError(f"foreign key check failed after 0008_billing: {problems[:5]}")
+            raise RuntimeError(f"foreign key check failed after 0010: {problems[:5]}")
 
 
 def _sqlite_foreign_keys(on: bool) -> None:

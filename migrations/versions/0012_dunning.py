@@ -4,8 +4,8 @@ suspended subscriptions (issue 17, point 5)
 ``payment.order_id`` becomes nullable (a renewal invoice's payment has no order) and a payment
 may name its invoice; existing rows keep their order and get no invoice.
 
-Revision ID: 0009_dunning
-Revises: 0009_billing_changes
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-30 11:30:00
 
 """
@@ -15,10 +15,9 @@ from alembic import op
 
 import core.db
 
-revision = "0009_dunning"
-down_revision = (
-    "0009_billing_changes"  # provisioning_task.order_id is nullable since 0009_billing_changes
-)
+revision = "0012"
+# provisioning_task.order_id is nullable since 0011 (billing changes)
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -37,7 +36,7 @@ def upgrade():
     if sqlite:
         problems = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").all()
         if problems:
-            raise RuntimeError(f"foreign key check failed after 0009_dunning: {problems[:5]}")
+            raise RuntimeError(f"foreign key check failed after 0012: {problems[:5]}")
 
 
 def _sqlite_foreign_keys(on: bool) -> None:

@@ -2,8 +2,8 @@
 order item's prorated charge; the trial's "continue on the paid plan" and its notice;
 provisioning tasks the billing run writes without an order (a cancellation at period end)
 
-Revision ID: 0009_billing_changes
-Revises: 0008_billing
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-30 11:10:00
 
 """
@@ -13,8 +13,8 @@ from alembic import op
 
 import core.db
 
-revision = "0009_billing_changes"
-down_revision = "0008_billing"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -41,7 +41,7 @@ def _order_id_nullable(nullable: bool) -> None:
     if sqlite:
         problems = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").all()
         if problems:
-            raise RuntimeError(f"foreign key check failed after 0009: {problems[:5]}")
+            raise RuntimeError(f"foreign key check failed after 0011: {problems[:5]}")
 
 
 def upgrade():

@@ -1,15 +1,15 @@
 """indexes that keep execution and the credit check flat as the history grows (issue 19)
 
-Revision ID: 0008_perf
-Revises: 0008_catalogue_gaps
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30 10:40:00
 
 """
 
 from alembic import op
 
-revision = "0008_perf"
-down_revision = "0008_catalogue_gaps"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
