@@ -113,7 +113,7 @@ def test_a_declined_renewal_charge_starts_dunning_with_a_reminder(demo, session)
     assert row.last_error == "Your card was declined."
     [reminder] = mails(session, "invoice_payment_failed")
     assert reminder.recipient == "billing@acme.example"
-    assert "2026-12-02" in reminder.body and "2026-12-15" in reminder.body
+    assert "2 Dec 2026" in reminder.body and "15 Dec 2026" in reminder.body
     assert invoice(session, invoice_id).status == "open"
 
 
@@ -428,7 +428,7 @@ def test_the_overdue_list_shows_stage_and_next_action(demo, session):
     rows = dunning.overdue(session, tenant_id, D + timedelta(days=2))
     by_id = {r.invoice_id: r for r in rows}
     assert globex not in by_id  # not yet due, not in dunning
-    assert by_id[acme].next_action == "Retry the card on 2026-12-02"
+    assert by_id[acme].next_action == "Retry the card on 2 Dec 2026"
     rows = dunning.overdue(session, tenant_id, D + timedelta(days=20))
     by_id = {r.invoice_id: r for r in rows}
     assert by_id[globex].days_overdue == 6

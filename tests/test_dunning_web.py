@@ -22,6 +22,7 @@ from core.models import (
     ProvisioningTask,
     Subscription,
 )
+from core.services.dunning import notice_date
 from tests.conftest import login, soup, text_of
 from tests.dunning_helpers import account, collect, fresh_gateway, renewal_invoice
 from tests.security_helpers import client_for
@@ -92,7 +93,7 @@ def test_a_failed_renewal_walks_through_dunning_to_suspension_and_back(app, sess
     login(client, "alice@acme.example")
     page = soup(client.get(f"/invoices/{invoice_id}"))
     notice = page.find(id="dunning-notice").get_text(" ", strip=True)
-    day1, day14 = (D + timedelta(days=1)).isoformat(), (D + timedelta(days=14)).isoformat()
+    day1, day14 = notice_date(D + timedelta(days=1)), notice_date(D + timedelta(days=14))
     assert "Your card was declined" in notice and day1 in notice and day14 in notice
     owed = page.find(id="invoice-owed").get_text(strip=True)
     assert owed == f"€{total:,.2f}"
@@ -118,7 +119,9 @@ def test_a_failed_renewal_walks_through_dunning_to_suspension_and_back(app, sess
 
     # the customer and the BSS see the suspension and why
     mine = text_of(client.get("/subscriptions"))
-    assert f"Suspended on {day14}: invoice {number} is unpaid." in mine
+    # the page's own dates in the viewer's format, the dunning sentences in words
+    shown = (D + timedelta(days=14)).strftime("%d/%m/%Y")
+    assert f"Suspended on {shown}: invoice {number} is unpaid." in mine
     page = soup(client.get(f"/invoices/{invoice_id}"))
     assert f"were suspended on {day14}" in page.find(id="dunning-notice").get_text()
     bss = client_for(app)

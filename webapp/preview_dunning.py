@@ -13,6 +13,7 @@ from flask import current_app
 
 from core import texts
 from core.rules import dunning as rules
+from core.services.dunning import notice_date
 from webapp.preview_fixtures import (
     BSS_ADMIN,
     BSS_OPERATOR,
@@ -277,7 +278,7 @@ def _overdue_row(id_, account, days, owed, stage, action):
 )
 def bss_overdue():
     def when(n):
-        return (STARTED + timedelta(days=n)).isoformat()
+        return notice_date(STARTED + timedelta(days=n))
 
     return {
         "intro": texts.OVERDUE_INTRO.format(days="1, 3, 7", suspend=14),
@@ -351,7 +352,7 @@ def email_invoice_payment_failed():
             number="INV0000042",
             reason="Your card was declined.",
             next=texts.MAIL_DUNNING_NEXT_RETRY.format(
-                retry=reminder.next_retry_on.isoformat(), suspend=reminder.suspend_on.isoformat()
+                retry=notice_date(reminder.next_retry_on), suspend=notice_date(reminder.suspend_on)
             ),
         ),
     )

@@ -106,10 +106,10 @@ def attempt_failed(
     )
     if reminder.next_retry_on is not None:
         next_text = texts.MAIL_DUNNING_NEXT_RETRY.format(
-            retry=reminder.next_retry_on.isoformat(), suspend=reminder.suspend_on.isoformat()
+            retry=notice_date(reminder.next_retry_on), suspend=notice_date(reminder.suspend_on)
         )
     elif reminder.suspend_on is not None:
-        next_text = texts.MAIL_DUNNING_NEXT_SUSPEND.format(suspend=reminder.suspend_on.isoformat())
+        next_text = texts.MAIL_DUNNING_NEXT_SUSPEND.format(suspend=notice_date(reminder.suspend_on))
     else:
         next_text = texts.MAIL_DUNNING_NEXT_NONE
     amount = (
@@ -211,7 +211,7 @@ def suspend(session: Session, case_row: DunningCase, invoice: Invoice, day: date
                 at=now,
                 change="suspended",
                 detail=texts.SUBSCRIPTION_SUSPENDED_WHY.format(
-                    date=day.isoformat(), number=invoice.number
+                    date=notice_date(day), number=invoice.number
                 ),
             )
         )
@@ -453,12 +453,18 @@ def _stage_and_action(case_row: DunningCase | None, method: str, pending: int):
         return label, texts.DUNNING_NEXT_WAIT
     when, action = upcoming
     template = texts.DUNNING_NEXT_RETRY if action == rules.RETRY else texts.DUNNING_NEXT_SUSPEND
-    return label, template.format(date=when.isoformat())
+    return label, template.format(date=notice_date(when))
 
 
 def intro() -> str:
     retries = [str(s.day) for s in SCHEDULE if s.action == rules.RETRY]
     return texts.OVERDUE_INTRO.format(days=", ".join(retries), suspend=SCHEDULE[-1].day)
+
+
+def notice_date(day: date) -> str:
+    """A date in the customer's words as the invoice prints it ("2 Dec 2026"): never ambiguous
+    between day-first and month-first readers, in e-mails and on pages alike."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def customer_notice(invoice: Invoice, state) -> str | None:
@@ -469,12 +475,12 @@ def customer_notice(invoice: Invoice, state) -> str | None:
     reason = (case_row.last_error or texts.PAYMENT_DECLINED).rstrip(".")
     if case_row.status == rules.SUSPENDED:
         return texts.DUNNING_NOTICE_SUSPENDED.format(
-            reason=reason, date=case_row.suspended_on.isoformat()
+            reason=reason, date=notice_date(case_row.suspended_on)
         )
     upcoming = rules.next_step(case_row.started_on, case_row.steps_done, SCHEDULE)
-    suspend_on = rules.suspension_date(case_row.started_on, SCHEDULE).isoformat()
+    suspend_on = notice_date(rules.suspension_date(case_row.started_on, SCHEDULE))
     if upcoming is not None and upcoming[1] == rules.RETRY:
         return texts.DUNNING_NOTICE.format(
-            reason=reason, next=upcoming[0].isoformat(), suspend=suspend_on
+            reason=reason, next=notice_date(upcoming[0]), suspend=suspend_on
         )
     return texts.DUNNING_NOTICE_LAST.format(reason=reason, suspend=suspend_on)
