@@ -67,6 +67,22 @@ def test_nothing_is_charged_now_during_a_trial_or_for_a_period_not_billed_yet():
     assert (charge.amount, charge.reason) == (M("0.00"), "next")
 
 
+def test_periods_the_run_already_invoiced_ahead_are_charged_whole_too():
+    """A billing run dated ahead (``flask billing run --date`` the first of next month, run
+    today) has invoiced December at the old quantity: licenses bought on 30 November are
+    charged for their day of November and the whole of December, so December is never left
+    unbilled for them; the next invoice (January) bills the new quantity."""
+    ahead = sub_ns(next_billing_date=D(2027, 1, 1), term_end=D(2027, 1, 1))
+    charge = changes.now_charge(ahead, "licenses", M("30.00"), D(2026, 11, 30))
+    assert (charge.amount, charge.start, charge.end, charge.reason) == (
+        M("31.00"),  # €1.00 for 30 Nov (1 of 30 days) + €30.00 for December
+        D(2026, 11, 30),
+        D(2027, 1, 1),
+        "prorated",
+    )
+    assert charge.last_day == D(2026, 12, 31)
+
+
 def _user(session, email) -> User:
     return session.scalar(select(User).where(User.email == email))
 

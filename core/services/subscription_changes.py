@@ -108,7 +108,7 @@ def now_charge(
     A trial bills nothing now (the paid plan starts at the trial's end, with the change); a
     period the billing run has not invoiced yet bills nothing now (the run bills it whole, at
     the new quantity); otherwise the prorated rest of the current period (by days, from ``on``
-    inclusive to the period's end)."""
+    inclusive to the period's end), and any later period the run has already invoiced, whole."""
     terms = terms_of(sub)
     period = rules.current_period(terms, on)
     next_amount = recurring_amount(sub) + (full if extra_next is None else extra_next)
@@ -118,7 +118,16 @@ def now_charge(
     if sub.next_billing_date is not None and period.start >= sub.next_billing_date:
         return NowCharge(ZERO, on, period.end, "next", next_amount, cycle)
     share = proration.prorate(full, period, on)
-    return NowCharge(share.amount, share.start, share.end, "prorated", next_amount, cycle)
+    amount, end = share.amount, share.end
+    # a billing run dated ahead may already have invoiced the periods after this one (at the
+    # old quantity): each is charged whole now too, so the change is never left unbilled for
+    # them; the run bills the new quantity from ``next_billing_date`` on
+    while sub.next_billing_date is not None and end < sub.next_billing_date:
+        following = rules.current_period(terms, end)
+        if following.end <= end:
+            break
+        amount, end = amount + full, following.end
+    return NowCharge(amount, share.start, end, "prorated", next_amount, cycle)
 
 
 def change_full_amount(unit_price: Decimal, quantity: int, discount: Decimal | None) -> Decimal:
