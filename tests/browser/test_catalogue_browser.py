@@ -127,7 +127,10 @@ def test_a_bundle_shows_its_execution_type_while_a_code_is_typed(page, live_serv
     preview.filter(has_text="delivered manually").wait_for()
     assert "BR-BUNDLE" not in _components(live_server)
     page.get_by_label("Quantity", exact=True).fill("2")
-    page.get_by_role("button", name="Add or update component").click()
+    # the live preview already names the component: wait for the POST's answer, not the text
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        page.get_by_role("button", name="Add or update component").click()
+    page.wait_for_load_state()
     page.locator("main", has_text="Managed Firewall Setup").wait_for()
     assert _components(live_server)["BR-BUNDLE"] == [("MNG-FW", 2)]
     screenshot(page, "issue15-bundle-live-execution-type")
