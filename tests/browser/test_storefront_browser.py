@@ -138,7 +138,7 @@ def _automatic_checkout(page, live_server, name):
         texts.AUTOMATIC_ORDER_CONFIRMATION
     )
     assert "Executed" in page.locator(".confirmation").inner_text()
-    assert page.get_by_role("link", name=re.compile("^Invoice INV")).is_visible()
+    assert page.get_by_role("link", name=re.compile(r"^Invoice SKY-\d{6}$")).is_visible()
     screenshot(page, name)
 
 
