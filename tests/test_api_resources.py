@@ -386,7 +386,9 @@ def test_the_orders_list_costs_the_same_queries_at_a_small_and_a_larger_size(cli
     before = session.scalar(select(func.count(Order.id)))
     session.commit()
     dataset.load_bulk(
-        session.get_bind(), dataset.Sizes(products=20, customers=20, orders=600), log=lambda _: None
+        session.get_bind().engine,
+        dataset.Sizes(products=20, customers=20, orders=600),
+        log=lambda _: None,
     )
     assert session.scalar(select(func.count(Order.id))) >= before + 600
     larger = _list_counts(client, session, token)

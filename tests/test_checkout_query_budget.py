@@ -27,12 +27,15 @@ BUDGETS = {
     # billing settings and VAT rates), place +9 (the same for the charge, and the numbered,
     # taxed invoice: its number sequence, INSERT ... RETURNING, its lines, the first period's
     # billing charge); as many with 1 line as with 20
+    # payment and dunning (issue 17): a paid checkout marks its invoice paid and keeps the card
+    # (gateway token) for renewals: place +3 (UPDATE invoice, the account's card read and
+    # written); the tenant's today is only read when the order changes a subscription
     "automatic": {
         "start": 14,
         "billing": 3,
         "billing_post": 3,
         "review": 5,
-        "place": 62,
+        "place": 65,
         "confirmation": 6,
     },
     "manual": {

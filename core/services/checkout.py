@@ -334,7 +334,7 @@ def review(
     order = get_draft(session, tenant_id, user, order_id)
     first, last = window_rules.window(now, user.timezone or order.account.timezone)
     charges = subscription_changes.order_charges(
-        session, order, promotion_service.tenant_today(session, tenant_id, now)
+        session, order, lambda: promotion_service.tenant_today(session, tenant_id, now)
     )
     credit = basket_service.credit_state(
         session, tenant_id, order.account, order.total, exclude_order_id=order.id
@@ -471,7 +471,7 @@ def place(
         account = lock_account(session, order.account_id)
         # issue 17: increases priced for the day of placement (the total is what is charged now)
         subscription_changes.price_order_changes(
-            session, order, promotion_service.tenant_today(session, tenant_id, now)
+            session, order, lambda: promotion_service.tenant_today(session, tenant_id, now)
         )
         tz = user.timezone or account.timezone
         scheduled_for = _parse_schedule(order, when, schedule_on, now, tz, date_format(user))

@@ -17,6 +17,7 @@ auto-renew: the use cases over :mod:`core.rules.subscription_changes` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -829,12 +830,15 @@ def _item_full_amount(item) -> Decimal:
     return pricing_rules.line_amount(item.unit_price, item.quantity, item.discount_percent)
 
 
-def order_charges(session: Session, order, on: date) -> dict[int, NowCharge]:
+def order_charges(session: Session, order, on: date | Callable[[], date]) -> dict[int, NowCharge]:
     """Order item id -> :func:`now_charge` of each increase of an existing subscription in the
-    order, for a change on ``on`` (one query for the subscriptions)."""
+    order, for a change on ``on`` (one query for the subscriptions). ``on`` may be a function:
+    it is only asked when the order has an increase (the tenant's today costs a query)."""
     items = [i for i in order.items if is_increase(i.kind, i.subscription_id)]
     if not items:
         return {}
+    if callable(on):
+        on = on()
     subs = {
         s.id: s
         for s in session.scalars(
@@ -868,7 +872,9 @@ def order_charges(session: Session, order, on: date) -> dict[int, NowCharge]:
     return charges
 
 
-def price_order_changes(session: Session, order, on: date) -> dict[int, NowCharge]:
+def price_order_changes(
+    session: Session, order, on: date | Callable[[], date]
+) -> dict[int, NowCharge]:
     """Placement: the order's increases priced for ``on`` (the day it is placed, which may
     follow the day checkout began), and the order's total what is charged now, so the credit
     check and the card charge use the amounts the review showed."""
