@@ -179,6 +179,9 @@ def test_concurrent_checkouts_against_one_credit_limit_never_exceed_it(app, sess
     the four others wait for a credit review; the executed total never exceeds the limit."""
     buyers = new_on_account_customer(session, "Race Credit", "100", 6)
     account_id = session.get(User, buyers[0]).account_id
+    # without VAT (issue 17: the open balance counts invoices at their gross), so two fit
+    with write_transaction(session):
+        session.get(Account, account_id).tax_exempt = True
     drafts = {}
     for buyer in buyers:
         fill_basket(session, buyer, "M365-STD", 4)  # 4 x 11.70 = 46.80
