@@ -8,7 +8,7 @@ from flask_sqlalchemy.session import Session as _FlaskSession
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
 
-from core.db import Base, writing_transaction
+from core.db import Base
 
 
 class RequestSession(_FlaskSession):
@@ -22,10 +22,11 @@ class RequestSession(_FlaskSession):
     in which no transaction is left open. Outside a request (CLI, the job-queue worker, whose
     app context lives long) a connection is taken per transaction, as before, and pinged.
 
-    On PostgreSQL the request's reads run in autocommit: under READ COMMITTED every statement
-    takes its own snapshot anyway, so a read-only BEGIN ... ROLLBACK only cost two round trips.
-    A use case's write transaction (:func:`core.db.write_transaction`) gets a real transaction
-    (the connection leaves autocommit before it begins, and goes back after)."""
+    Reads keep running in transactions on PostgreSQL too. Running them in autocommit saved
+    the BEGIN and ROLLBACK round trips, but a write that strays outside
+    :func:`core.db.write_transaction` (a bug, but one a server error must still undo) was then
+    committed statement by statement: ``test_a_server_error_outside_development_shows_no_stack
+    _trace_and_rolls_back`` caught it, and safety comes before the two round trips."""
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         target = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
@@ -41,18 +42,10 @@ class RequestSession(_FlaskSession):
                 held.pop(target, None)
                 return target
             connection = held[target] = target.connect()
-        if target.dialect.name == "postgresql" and not connection.in_transaction():
-            # autocommit for reads, a READ COMMITTED transaction for a write
-            wanted = "READ COMMITTED" if writing_transaction() else "AUTOCOMMIT"
-            modes = self.__dict__.setdefault("_isolation", {})
-            if modes.get(connection) != wanted:
-                connection.execution_options(isolation_level=wanted)
-                modes[connection] = wanted
         return connection
 
     def release_connections(self) -> None:
         """Give the held connections back to the pool (no transaction may be open on them)."""
-        self.__dict__.pop("_isolation", None)
         held = self.__dict__.get("_held_connections")
         while held:
             _engine, connection = held.popitem()
