@@ -4,6 +4,8 @@ number re-renders the order page with the field messages, never echoing the numb
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, g, url_for
 
 from core.rules.payment_retry import parse_attempt
@@ -25,39 +27,52 @@ def pay_now_context(detail: billing.OrderDetail, form: PayNowForm | None = None,
     return {"pay": state, "pay_form": form, "pay_errors": errors or {}}
 
 
-@bp.post("/orders/<int:order_id>/pay")
-@customer_required
-def order_pay(order_id: int):
+def pay_with_card(
+    pay: Callable[..., object],
+    back_url: str,
+    anchor: str,
+    rerender: Callable[[PayNowForm, dict], object],
+):
+    """The Pay now post of an order or an invoice: the card form is read once, ``pay(card=...,
+    attempt=...)`` runs the use case; a refused card re-renders the page with the field
+    messages (never echoing the number); any other refusal or outcome goes back to the page
+    with a message (303)."""
     form = PayNowForm()
     if not form.validate_on_submit() and "csrf_token" in form.errors:
         abort(400)
-    order_url = url_for("storefront.order", order_id=order_id)
     try:
-        result = payment_retry.pay_now(
-            db.session,
-            g.tenant.id,
-            customer(),
-            order_id,
-            card=form.card(),
-            attempt=parse_attempt(form.attempt.data),
-        )
+        result = pay(card=form.card(), attempt=parse_attempt(form.attempt.data))
     except ServiceError as error:
         if error.http_status == 404:
             abort(404)
         if error.http_status != 422:
             flash(error.message, "error")
-            return see_other(order_url)
+            return see_other(back_url)
         form.forget_card()
+        return rerender(form, error.errors)
+    if result.outcome == payment_retry.PAID:
+        flash(result.message, "success")
+        return see_other(back_url)
+    flash(result.message, "error" if result.outcome == payment_retry.FAILED else "info")
+    return see_other(back_url + anchor)
+
+
+@bp.post("/orders/<int:order_id>/pay")
+@customer_required
+def order_pay(order_id: int):
+    def rerender(form, errors):
         detail = billing.get_order(db.session, g.tenant.id, customer().account_id, order_id)
         return page(
             "storefront/orders/detail.html",
             status=422,
             detail=detail,
             order=detail.order,
-            **pay_now_context(detail, form, error.errors),
+            **pay_now_context(detail, form, errors),
         )
-    if result.outcome == payment_retry.PAID:
-        flash(result.message, "success")
-        return see_other(order_url)
-    flash(result.message, "error" if result.outcome == payment_retry.FAILED else "info")
-    return see_other(order_url + "#pay-now")
+
+    return pay_with_card(
+        lambda **card: payment_retry.pay_now(db.session, g.tenant.id, customer(), order_id, **card),
+        url_for("storefront.order", order_id=order_id),
+        "#pay-now",
+        rerender,
+    )
