@@ -80,8 +80,16 @@ def test_scheduled_and_executing_cannot_be_set_through_the_bss_order_form(client
             OrderStatus.type.in_([OrderStatusType.SCHEDULED, OrderStatusType.EXECUTING]),
         )
     ).all()
+    # an order in neither status: a Scheduled order's edit form shows its own (locked) status
     order = session.scalar(
-        select(Order).where(Order.account_id == acme.id, Order.parent_order_id.is_(None))
+        select(Order)
+        .where(
+            Order.account_id == acme.id,
+            Order.parent_order_id.is_(None),
+            Order.status_id.not_in([s.id for s in statuses]),
+        )
+        .order_by(Order.id)
+        .limit(1)
     )
     login(client, "admin@skyline.example", bss=True)
     edit = client.get(f"/bss/orders/{order.id}/edit")
