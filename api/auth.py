@@ -15,7 +15,7 @@ from core.enums import UserKind
 from core.rules import roles
 from core.rules.api_keys import scope_allows
 from core.services import api_keys, sharing
-from webapp.extensions import db, limiter
+from webapp.extensions import db, limiter, throttle
 
 
 def caller() -> api_keys.Caller:
@@ -72,8 +72,8 @@ def authenticate_request():
         )
     if limiter.enabled:
         rate = parse(current_app.config["API_RATE_LIMIT"])
-        if not limiter.limiter.hit(rate, "api-key", found.prefix):
-            reset, _remaining = limiter.limiter.get_window_stats(rate, "api-key", found.prefix)
+        if not throttle.hit(rate, "api-key", found.prefix):
+            reset, _remaining = throttle.window(rate, "api-key", found.prefix)
             return problem(
                 "rate-limited",
                 texts.API_RATE_LIMITED,

@@ -36,6 +36,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "status-not-assignable": (422, "Status not assignable"),
     "rate-limited": (429, "Too many requests"),
     "server-error": (500, "Server error"),
+    "service-unavailable": (503, "Service unavailable"),
 }
 
 # a service refusal whose message names a precise rule gets that rule's own type
@@ -54,6 +55,7 @@ _BY_STATUS = {
     415: "unsupported-media-type",
     422: "validation-failed",
     429: "rate-limited",
+    503: "service-unavailable",
 }
 
 

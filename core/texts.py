@@ -65,6 +65,10 @@ API_OPTIONS_SHARING_INVALID = "Choose a sharing rule from the list."
 LOGIN_FAILED = "The e-mail address or password is not correct."
 LOGIN_REQUIRED = "Please sign in to continue."
 LOGIN_THROTTLED = "Too many failed sign-in attempts. Please wait a minute and try again."
+THROTTLE_UNAVAILABLE = (
+    "This is not available for a moment (our sign-in protection does not answer). "
+    "Please try again in a minute."
+)
 LOGGED_OUT = "You have been signed out."
 FORBIDDEN = "You do not have permission to do this."
 NOT_FOUND = "The page you asked for does not exist."
@@ -358,6 +362,7 @@ ERROR_TITLES = {
     404: "Page not found",
     405: "Page not found",
     500: "Something went wrong",
+    503: "Not available for a moment",
 }
 
 # --- security (issue 8) ----------------------------------------------------------------------

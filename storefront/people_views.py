@@ -25,7 +25,7 @@ from webapp.auth import (
     verify_password,
 )
 from webapp.emails import mailer, render_email
-from webapp.extensions import db, limiter
+from webapp.extensions import db, limiter, throttle
 from webapp.login import second_factor_view
 from webapp.password_links import set_password_page
 from webapp.people_forms import ColleagueForm
@@ -80,10 +80,10 @@ def _throttled(email: str) -> bool:
     ]
     if not limiter.enabled:
         return False
-    if any(not limiter.limiter.test(item, *ids) for item, *ids in keys):
+    if any(not throttle.test(item, *ids) for item, *ids in keys):
         return True
     for item, *ids in keys:
-        limiter.limiter.hit(item, *ids)
+        throttle.hit(item, *ids)
     return False
 
 

@@ -70,3 +70,61 @@ from flask_limiter.util import get_remote_address  # noqa: E402
 
 # storage from RATELIMIT_STORAGE_URI: memory in development, Redis shared by gunicorn workers
 limiter = Limiter(get_remote_address, strategy="moving-window")
+
+
+# --- throttles on the limiter's shared storage ---------------------------------------------------
+
+import logging  # noqa: E402
+
+from werkzeug.exceptions import ServiceUnavailable  # noqa: E402
+
+try:  # the shared storage is Redis at scale (limits' redis storage raises redis-py's errors)
+    from redis.exceptions import RedisError as _RedisError
+except ImportError:  # pragma: no cover - redis is a dependency (Huey, limits)
+    _RedisError = OSError
+
+_STORAGE_ERRORS = (_RedisError, ConnectionError, TimeoutError, OSError)
+THROTTLE_RETRY_AFTER = 30  # seconds: what a 503 asks the client to wait
+
+
+class ThrottleUnavailable(ServiceUnavailable):
+    """The throttles' storage did not answer (Redis down): sign-in, password-reset e-mails and
+    API calls are refused with a 503 that says so, never a 500 and never unthrottled."""
+
+    def __init__(self) -> None:
+        from core import texts
+
+        super().__init__(description=texts.THROTTLE_UNAVAILABLE)
+        self.retry_after = THROTTLE_RETRY_AFTER
+
+
+class _Throttle:
+    """``limiter.limiter``'s test / hit / clear / window stats, the storage's errors turned
+    into :class:`ThrottleUnavailable` (answered by the app's 503 handler: a page, or
+    problem+json on /api/)."""
+
+    def _call(self, name: str, *args):
+        try:
+            return getattr(limiter.limiter, name)(*args)
+        except _STORAGE_ERRORS as error:
+            logging.getLogger("cloudshop.throttle").error(
+                "throttle storage unavailable (%s: %s): refused with 503",
+                type(error).__name__,
+                error,
+            )
+            raise ThrottleUnavailable() from error
+
+    def test(self, item, *ids) -> bool:
+        return self._call("test", item, *ids)
+
+    def hit(self, item, *ids) -> bool:
+        return self._call("hit", item, *ids)
+
+    def clear(self, item, *ids) -> None:
+        self._call("clear", item, *ids)
+
+    def window(self, item, *ids):
+        return self._call("get_window_stats", item, *ids)
+
+
+throttle = _Throttle()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from core import texts
@@ -155,6 +155,20 @@ def _register_error_handlers(app: Flask) -> None:
     app.register_error_handler(404, lambda e: _error(404, texts.NOT_FOUND, e))
     app.register_error_handler(405, lambda e: _error(405, texts.NOT_FOUND, e))
     app.register_error_handler(CSRFError, lambda e: _error(400, texts.CSRF_FAILED, e))
+
+    def _unavailable(error):
+        # a service the request needs does not answer (the throttles' Redis): say so, ask the
+        # client to come back, change nothing (a write before it is rolled back)
+        db.session.rollback()
+        response = make_response(
+            _error(503, getattr(error, "description", "") or texts.SERVER_ERROR, error)
+        )
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    app.register_error_handler(503, _unavailable)
 
     def _api_500():
         from api.problems import problem

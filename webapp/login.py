@@ -14,7 +14,7 @@ from core import texts
 from core.db import write_transaction
 from core.models import User, UserKind
 from webapp.auth import LoginUser, may_sign_in, verify_password
-from webapp.extensions import db, limiter
+from webapp.extensions import db, limiter, throttle
 from webapp.web import page, safe_local_url, see_other
 
 
@@ -52,20 +52,20 @@ def _take_attempt(kind: str, email: str) -> bool:
     cannot all pass a check made before any of them is counted; a success gives the account
     its attempts back."""
     item, *ids = _address_key()
-    if not limiter.limiter.test(item, *ids):
+    if not throttle.test(item, *ids):
         return False
     item, *ids = _account_key(kind, email)
-    return limiter.limiter.hit(item, *ids)
+    return throttle.hit(item, *ids)
 
 
 def _record_failure() -> None:
     item, *ids = _address_key()
-    limiter.limiter.hit(item, *ids)
+    throttle.hit(item, *ids)
 
 
 def _forget_failures(kind: str, email: str) -> None:
     item, *ids = _account_key(kind, email)
-    limiter.limiter.clear(item, *ids)
+    throttle.clear(item, *ids)
 
 
 def login_view(
@@ -131,7 +131,7 @@ def second_factor_view(template: str, login_endpoint: str):
     error = None
     if form.validate_on_submit():
         key = (CODES_PER_USER, "second-factor", str(user.id))
-        if limiter.enabled and not limiter.limiter.test(*key):
+        if limiter.enabled and not throttle.test(*key):
             return page(template, form=form, error=texts.LOGIN_THROTTLED, status=429)
         if two_factor.check_second_factor(db.session, user.id, form.code.data):
             target = session.get(PENDING_NEXT) or "/"
@@ -139,7 +139,7 @@ def second_factor_view(template: str, login_endpoint: str):
             login_user(LoginUser(user))
             return see_other(safe_local_url(target, "/"))
         if limiter.enabled:
-            limiter.limiter.hit(*key)
+            throttle.hit(*key)
         error = texts.TOTP_CODE_WRONG
     status = 401 if error else (422 if form.errors else 200)
     return page(template, form=form, error=error, status=status)

@@ -368,6 +368,7 @@ for _status, _message in (
     (403, texts.FORBIDDEN),
     (404, texts.NOT_FOUND),
     (500, texts.SERVER_ERROR),
+    (503, texts.THROTTLE_UNAVAILABLE),  # the throttles' storage (Redis) does not answer
 ):
 
     def _error_context(status=_status, message=_message):
