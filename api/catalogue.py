@@ -2,7 +2,8 @@
 through the same use cases and rules as the BSS catalogue back office
 (core.services.catalogue_admin, core.services.plans, core.rules.catalogue), for the roles that
 may manage the catalogue there (core.rules.roles.CATALOGUE: admins, catalogue managers).
-Retiring a product, bundles, add-ons and promotions stay BSS pages."""
+Retiring a product is ``POST /products/{id}/retire``; bundles, add-ons and promotions stay BSS
+pages."""
 
 from __future__ import annotations
 
@@ -67,6 +68,18 @@ def update_product(data, product_id: int):
     catalogue_admin.save_product(
         db.session, caller().tenant_id, caller().user, _product_input(values), product_id=product_id
     )
+    return product_detail(product_id)
+
+
+@blp.route("/products/<int:product_id>/retire", methods=["POST"])
+@requires(roles.CATALOGUE)
+@idempotent(blp)
+@blp.response(200, schemas.ProductDetailSchema)
+def retire_product(product_id: int):
+    """Retire a product: it leaves the Storefront, new orders and offers; the orders, offers
+    and subscriptions that use it keep working and keep its name. Retiring a retired product
+    changes nothing (a retry answers the same)."""
+    catalogue_admin.retire_product(db.session, caller().tenant_id, caller().user, product_id)
     return product_detail(product_id)
 
 

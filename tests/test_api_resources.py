@@ -14,8 +14,10 @@ from core.models import (
     OfferEvent,
     OfferItem,
     Order,
+    OrderItem,
     PlanPrice,
     PriceList,
+    Product,
     ProductType,
 )
 from tests.api_helpers import account_id, auth, make_key, product, tenant_id
@@ -349,6 +351,36 @@ def test_a_product_and_its_plan_with_prices_are_written_through_the_catalogue_ru
         client.patch(
             f"/api/v1/products/{product_id}", json={"published": False}, headers=auth(operator)
         ),
+        403,
+        "forbidden",
+    )
+
+
+def test_retiring_a_product_takes_it_off_the_storefront_and_keeps_its_orders(client, session, demo):
+    token = make_key(session, SKYLINE_ADMIN)
+    backup = product(session, "AZ-BACKUP")
+    ordered = session.scalar(
+        select(func.count(OrderItem.id)).where(OrderItem.product_id == backup.id)
+    )
+    assert client.get(f"/products/{backup.id}").status_code == 200
+    retired = client.post(
+        f"/api/v1/products/{backup.id}/retire", headers=auth(token, **{"Idempotency-Key": "r-1"})
+    )
+    assert retired.status_code == 200, retired.get_json()
+    assert retired.get_json()["active"] is False and retired.get_json()["name"] == backup.name
+    again = client.post(f"/api/v1/products/{backup.id}/retire", headers=auth(token))
+    assert again.status_code == 200 and again.get_json() == retired.get_json()
+    session.expire_all()
+    assert session.get(Product, backup.id).active is False
+    assert (
+        session.scalar(select(func.count(OrderItem.id)).where(OrderItem.product_id == backup.id))
+        == ordered
+    )
+    assert client.get(f"/products/{backup.id}").status_code == 404  # gone from the Storefront
+    _problem(client.post("/api/v1/products/999999/retire", headers=auth(token)), 404, "not-found")
+    operator = make_key(session, "operator@skyline.example")
+    _problem(
+        client.post(f"/api/v1/products/{backup.id}/retire", headers=auth(operator)),
         403,
         "forbidden",
     )
