@@ -11,6 +11,7 @@ from core import texts
 from core.services import offers
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
+from webapp.confirm import Confirmation, confirm_page
 from webapp.extensions import db
 from webapp.web import page, see_other
 
@@ -239,6 +240,28 @@ def offer_remove_item(offer_id: int, item_id: int):
         return _offer_page(offer_id, status=409, block="offer_items", error_message=error.message)
     flash(texts.OFFER_ITEM_REMOVED, "success")
     return see_other(url_for("bss_admin.offer_detail", offer_id=offer_id))
+
+
+@bp.route("/offers/<int:offer_id>/delete/confirm")
+@bss_required()
+def offer_delete_confirm(offer_id: int):
+    """Delete offer asks first (a page without JavaScript, a dialog with htmx): it cannot be
+    undone. A converted offer cannot be deleted: its order refers to it."""
+    offer = _offer_or_404(offer_id)
+    if offer.converted_order_id:
+        return _offer_page(offer_id, status=409, error_message=texts.OFFER_CONVERTED_NOT_DELETED)
+    return confirm_page(
+        "bss_admin/layout.html",
+        Confirmation(
+            title=texts.CONFIRM_DELETE_OFFER_TITLE.format(number=offer.number),
+            message=texts.CONFIRM_DELETE_OFFER_BODY,
+            yes_label=texts.CONFIRM_DELETE_OFFER_YES,
+            action_url=url_for("bss_admin.offer_delete", offer_id=offer_id),
+            back_url=url_for("bss_admin.offer_detail", offer_id=offer_id),
+            back_label=texts.CONFIRM_KEEP_OFFER,
+            lines=(texts.CONFIRM_DELETE_OFFER_ITEMS.format(count=len(offer.items)),),
+        ),
+    )
 
 
 @bp.post("/offers/<int:offer_id>/delete")

@@ -692,6 +692,13 @@ CONFIRM_CANCEL_ORDER_BODY = (
 )
 CONFIRM_CANCEL_ORDER_YES = "Yes, cancel the order"
 CONFIRM_KEEP_ORDER = "No, keep the order"
+CONFIRM_DELETE_OFFER_TITLE = "Delete offer {number}?"
+CONFIRM_DELETE_OFFER_BODY = (
+    "The offer, its items and its history will be deleted. This cannot be undone."
+)
+CONFIRM_DELETE_OFFER_ITEMS = "Items deleted with it: {count}"
+CONFIRM_DELETE_OFFER_YES = "Yes, delete the offer"
+CONFIRM_KEEP_OFFER = "No, keep the offer"
 CONFIRM_CANCEL_SCHEDULED_BODY = (
     "The order will not be executed on {day} and nothing will be charged. This cannot be undone."
 )

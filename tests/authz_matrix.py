@@ -459,6 +459,7 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "POST /bss/setup/security": (ADMIN, {}),
     # --- public API gaps (issue 18): the offer page's Delete, as DELETE /api/v1/offers/{id} ---
     "POST /bss/offers/<int:offer_id>/delete": (BSS_OBJECT, {"offer_id": "offer"}),
+    "GET /bss/offers/<int:offer_id>/delete/confirm": (BSS_OBJECT, {"offer_id": "offer"}),
     # --- recurring billing (issue 17): the billing-run log (admins, finance), Run billing now
     # and Setup › Billing (admins); invoices for whoever sees accounts, credit notes for admins
     # and finance ---

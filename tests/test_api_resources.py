@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from core import texts
 from core.models import (
     AuditEntry,
     CreditLimitChange,
@@ -21,7 +22,7 @@ from core.models import (
     ProductType,
 )
 from tests.api_helpers import account_id, auth, make_key, product, tenant_id
-from tests.conftest import QueryCounter, login
+from tests.conftest import QueryCounter, login, soup
 from tests.test_api_orders import _problem
 
 SKYLINE_ADMIN = "admin@skyline.example"
@@ -191,6 +192,11 @@ def test_an_offer_is_deleted_with_its_items_and_history_but_a_converted_one_stay
     _problem(client.delete(f"/api/v1/offers/{converted_id}", headers=auth(token)), 409, "conflict")
     session.expire_all()
     assert session.get(Offer, converted_id) is not None
+    bss = client.application.test_client()
+    login(bss, "operator@skyline.example")
+    refused = bss.get(f"/bss/offers/{converted_id}/delete/confirm")
+    assert refused.status_code == 409
+    assert texts.OFFER_CONVERTED_NOT_DELETED in refused.get_data(as_text=True)
 
 
 def test_the_bss_offer_page_deletes_an_offer_with_the_same_rule(client, session, demo):
@@ -199,7 +205,17 @@ def test_the_bss_offer_page_deletes_an_offer_with_the_same_rule(client, session,
     bss = client.application.test_client()
     login(bss, "operator@skyline.example")
     page = bss.get(f"/bss/offers/{offer['id']}").get_data(as_text=True)
-    assert f"/bss/offers/{offer['id']}/delete" in page
+    # the page's Delete offer asks first; the confirmation's form posts the real action
+    confirm_url = f"/bss/offers/{offer['id']}/delete/confirm"
+    assert confirm_url in page
+    confirmation = bss.get(confirm_url)
+    assert confirmation.status_code == 200
+    form = soup(confirmation).select_one(f"form[action='/bss/offers/{offer['id']}/delete']")
+    assert form is not None and texts.CONFIRM_DELETE_OFFER_YES in form.get_text()
+    dialog = bss.get(confirm_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<dialog" in dialog and "<html" not in dialog
+    session.expire_all()
+    assert session.get(Offer, offer["id"]) is not None  # asking deletes nothing
     answer = bss.post(f"/bss/offers/{offer['id']}/delete")
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/bss/offers")
     session.expire_all()

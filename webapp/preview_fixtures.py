@@ -2805,6 +2805,42 @@ def bss_confirm_cancel():
     return _cancel_confirmation("bss_admin/layout.html")
 
 
+def _delete_offer_confirmation():
+    return _confirm(
+        "bss_admin/layout.html",
+        title=texts.CONFIRM_DELETE_OFFER_TITLE.format(number="OF0000042"),
+        message=texts.CONFIRM_DELETE_OFFER_BODY,
+        yes_label=texts.CONFIRM_DELETE_OFFER_YES,
+        action_url="#delete",
+        back_url="#offer",
+        back_label=texts.CONFIRM_KEEP_OFFER,
+        lines=(texts.CONFIRM_DELETE_OFFER_ITEMS.format(count=3),),
+    )
+
+
+@state(
+    "bss",
+    "confirm-delete-offer",
+    "confirm/confirm.html",
+    "Confirm Delete offer (page without JavaScript)",
+    user=BSS_OPERATOR,
+)
+def bss_confirm_delete_offer():
+    return _delete_offer_confirmation()
+
+
+@state(
+    "bss",
+    "confirm-delete-offer-dialog",
+    "confirm/confirm.html",
+    "Confirm Delete offer, as the dialog htmx opens",
+    user=BSS_OPERATOR,
+    block="dialog",
+)
+def bss_confirm_delete_offer_dialog():
+    return _delete_offer_confirmation()
+
+
 @state(
     "storefront",
     "confirm-cancel",
