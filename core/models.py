@@ -59,6 +59,8 @@ class Tenant(Base):
     )
     # Storefront self-registration: "off", or "approval" (a BSS user approves the account)
     self_registration: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
+    # job queue (issue 16): where each new manual order is announced (None: OPERATIONS_EMAIL)
+    operations_email: Mapped[str | None] = mapped_column(String(255))
 
     parent: Mapped[Tenant | None] = relationship(remote_side=[id])
 

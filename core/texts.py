@@ -961,6 +961,11 @@ MAILBOX_HTML = "HTML"
 NOTIFICATION_SETTINGS_TITLE = "Notifications"
 NOTIFICATION_SETTINGS_INTRO = "Choose which e-mails the system sends. Every kind is on by default."
 NOTIFICATION_SETTINGS_SAVED = "Notification settings saved."
+OPERATIONS_EMAIL_LABEL = "Operations e-mail"
+OPERATIONS_EMAIL_HINT = (
+    "Where each new manual order is announced (a BSS user contacts the customer). Empty: {default}."
+)
+OPERATIONS_EMAIL_INVALID = "Enter an e-mail address, or leave it empty."
 NOTIFICATION_KIND_LABELS = {
     "manual_order": "Operations: each new order to execute manually",
     "order_submitted": "Customer: order submitted",

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from core import texts
 from core.models import Notification, Order, Tenant
 from core.rules import notifications as kinds
 from core.services import checkout, execution, notifications, orders, reseller_approval
@@ -36,6 +37,42 @@ def test_a_manual_order_tells_operations_and_the_customer(session, demo):
     (manual, operations), (submitted, customer) = messages(session, order.id)
     assert manual == kinds.MANUAL_ORDER and operations.startswith("operations@")
     assert (submitted, customer) == (kinds.ORDER_SUBMITTED, "billing@acme.example")
+
+
+def test_operations_are_told_at_the_tenants_own_address_once_set(app, client, session, demo):
+    from tests.conftest import login, soup
+
+    login(client, "admin@skyline.example")
+    page = soup(client.get("/bss/setup/notifications"))
+    field = page.find("input", attrs={"name": "operations_email"})
+    assert field is not None and field.get("value", "") == ""
+    kinds_on = [b["value"] for b in page.find_all("input", attrs={"name": "kinds"})]
+    refused = client.post(
+        "/bss/setup/notifications",
+        data={"kinds": kinds_on[1:], "operations_email": "not an address"},
+    )
+    assert refused.status_code == 422
+    assert texts.OPERATIONS_EMAIL_INVALID in refused.get_data(as_text=True)
+    assert all(
+        notifications.settings(session, user(session, "alice@acme.example").tenant_id).values()
+    )
+    saved = client.post(
+        "/bss/setup/notifications",
+        data={"kinds": kinds_on, "operations_email": " Ops@Skyline.example "},
+    )
+    assert saved.status_code == 303
+    shown = soup(client.get("/bss/setup/notifications"))
+    assert shown.find("input", attrs={"name": "operations_email"})["value"] == "ops@skyline.example"
+    session.expire_all()
+    alice = user(session, "alice@acme.example")
+    add(session, alice, "MNG-FW", 1)
+    order = checkout.start_checkout(session, alice.tenant_id, alice)
+    checkout.place(session, alice.tenant_id, alice, order.id)
+    (manual, operations), _customer = messages(session, order.id)
+    assert (manual, operations) == (kinds.MANUAL_ORDER, "ops@skyline.example")
+    # another tenant keeps the deployment's address
+    other = session.scalar(select(Tenant.id).where(Tenant.id != alice.tenant_id).limit(1))
+    assert notifications.operations_email(session, other) == notifications.operations_default()
 
 
 def test_an_executed_card_order_tells_the_customer_with_its_invoice(session, demo):

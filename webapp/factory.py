@@ -86,7 +86,11 @@ def _init_queue(app: Flask) -> None:
     from webapp.emails import make_renderer
 
     tasks.init_app(app)
-    notifications.configure(renderer=make_renderer(app), sender=app.config.get("MAIL_FROM"))
+    notifications.configure(
+        renderer=make_renderer(app),
+        sender=app.config.get("MAIL_FROM"),
+        operations=app.config.get("OPERATIONS_EMAIL"),
+    )
 
 
 def _register_blueprints(app: Flask) -> None:

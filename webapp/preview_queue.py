@@ -7,6 +7,7 @@ from types import SimpleNamespace as NS
 
 from flask import current_app
 
+from core import texts
 from core.rules import notifications as kinds
 from core.services.notifications import GENERIC_TEMPLATE
 from webapp.preview_fixtures import BSS_ADMIN, ago, state
@@ -136,7 +137,31 @@ def queue_mailbox_message():
 )
 def setup_notification_settings():
     settings = {kind: kind != kinds.SCHEDULED_EXECUTED for kind in kinds.CONFIGURABLE}
-    return {"form": _form(), "settings": settings}
+    return {
+        "form": _form(),
+        "settings": settings,
+        "operations_email": "ops@skyline.example",
+        "operations_default": "operations@cloudshop.example",
+        "errors": {},
+    }
+
+
+@state(
+    "setup",
+    "notification-settings-invalid",
+    "bss_admin/queue/notification_settings.html",
+    "Setup › Notifications (operations e-mail refused)",
+    user=BSS_ADMIN,
+)
+def setup_notification_settings_invalid():
+    settings = {kind: True for kind in kinds.CONFIGURABLE}
+    return {
+        "form": _form(),
+        "settings": settings,
+        "operations_email": "not an address",
+        "operations_default": "operations@cloudshop.example",
+        "errors": {"operations_email": [texts.OPERATIONS_EMAIL_INVALID]},
+    }
 
 
 def _email_context(name: str, **values) -> dict:

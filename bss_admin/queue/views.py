@@ -74,14 +74,33 @@ def mailbox_message(notification_id: int):
 @admin_required
 def notification_settings():
     form = NotificationSettingsForm()
+    errors: dict = {}
+    operations = None
     if form.validate_on_submit():
-        notifications.save_settings(db.session, g.tenant_id, set(request.form.getlist("kinds")))
-        flash(texts.NOTIFICATION_SETTINGS_SAVED, "success")
-        return see_other(url_for("bss_admin.notification_settings"))
+        kinds = set(request.form.getlist("kinds"))
+        operations = request.form.get("operations_email")  # absent: unchanged
+        try:
+            notifications.save_settings(db.session, g.tenant_id, kinds, operations=operations)
+        except ValidationFailed as error:
+            errors = error.errors
+        else:
+            flash(texts.NOTIFICATION_SETTINGS_SAVED, "success")
+            return see_other(url_for("bss_admin.notification_settings"))
+    settings = notifications.settings(db.session, g.tenant_id)
+    if errors:  # shown as typed, nothing saved
+        settings = {kind: kind in set(request.form.getlist("kinds")) for kind in settings}
     return page(
         "bss_admin/queue/notification_settings.html",
+        status=422 if errors else 200,
         form=form,
-        settings=notifications.settings(db.session, g.tenant_id),
+        settings=settings,
+        operations_email=(
+            operations
+            if operations is not None
+            else notifications.operations_email_setting(db.session, g.tenant_id)
+        ),
+        operations_default=notifications.operations_default(),
+        errors=errors,
     )
 
 

@@ -655,9 +655,7 @@ def _notify_holds(session: Session, order: Order, decision: Decision) -> None:
                 session, order.tenant_id, "credit_limit", recipient, subject, body, order.id
             )
     if HoldReason.MANUAL_EXECUTION in reasons:
-        import os
-
-        recipient = os.environ.get("OPERATIONS_EMAIL") or "operations@localhost"
+        recipient = notifications.operations_email(session, order.tenant_id)
         notifications.notify(
             session,
             order.tenant_id,

@@ -18,10 +18,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import texts
 from core.db import utcnow, write_transaction
-from core.models import Notification, NotificationSetting
+from core.models import Notification, NotificationSetting, Tenant
 from core.rules import notifications as rules
+from core.rules.accounts import is_email
 from core.services import outbox
+from core.services.errors import ValidationFailed
 
 log = logging.getLogger("cloudshop.notifications")
 
@@ -32,12 +35,18 @@ GENERIC_TEMPLATE = "message"
 
 _renderer: Renderer | None = None
 _message_domain = "cloudshop.example"
+_operations_default = "operations@cloudshop.example"
 
 
-def configure(*, renderer: Renderer | None, sender: str | None = None) -> None:
-    """Install the body renderer and take the Message-ID domain from the sender address."""
-    global _renderer, _message_domain
+def configure(
+    *, renderer: Renderer | None, sender: str | None = None, operations: str | None = None
+) -> None:
+    """Install the body renderer, take the Message-ID domain from the sender address and the
+    deployment's operations address (``OPERATIONS_EMAIL``: for tenants that set none)."""
+    global _renderer, _message_domain, _operations_default
     _renderer = renderer
+    if operations:
+        _operations_default = operations
     if sender and "@" in sender:
         _message_domain = sender.rsplit("@", 1)[1].strip("> ") or _message_domain
 
@@ -102,9 +111,40 @@ def settings(session: Session, tenant_id: int) -> dict[str, bool]:
     return {kind: kind not in off for kind in rules.CONFIGURABLE}
 
 
-def save_settings(session: Session, tenant_id: int, enabled: set[str]) -> dict[str, bool]:
-    """Turn on exactly the kinds in ``enabled`` (unknown kinds are ignored); idempotent."""
+def operations_email(session: Session, tenant_id: int) -> str:
+    """Where the tenant's operations team hears of each new manual order: its own address
+    (Setup > Notifications), else the deployment's ``OPERATIONS_EMAIL``."""
+    own = session.scalar(select(Tenant.operations_email).where(Tenant.id == tenant_id))
+    return own or _operations_default
+
+
+def operations_default() -> str:
+    """The deployment's operations address (``OPERATIONS_EMAIL``)."""
+    return _operations_default
+
+
+def operations_email_setting(session: Session, tenant_id: int) -> str:
+    """The tenant's own operations address as the settings page shows it ("" when unset)."""
+    return session.scalar(select(Tenant.operations_email).where(Tenant.id == tenant_id)) or ""
+
+
+def save_settings(
+    session: Session, tenant_id: int, enabled: set[str], operations: str | None = None
+) -> dict[str, bool]:
+    """Turn on exactly the kinds in ``enabled`` (unknown kinds are ignored) and, when
+    ``operations`` is given, set the tenant's operations address ("" : the deployment's);
+    idempotent. An address that is not one is refused and nothing changes."""
+    if operations is not None:
+        operations = operations.strip().lower()
+        if operations and not is_email(operations):
+            raise ValidationFailed(
+                texts.OPERATIONS_EMAIL_INVALID,
+                {"operations_email": [texts.OPERATIONS_EMAIL_INVALID]},
+            )
     with write_transaction(session):
+        if operations is not None:
+            tenant = session.get(Tenant, tenant_id, with_for_update=True)
+            tenant.operations_email = operations or None
         rows = {
             row.kind: row
             for row in session.scalars(
