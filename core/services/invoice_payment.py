@@ -237,7 +237,7 @@ def _queue_first_attempts(session: Session, invoices: list) -> dict[int, str]:
     if charged:
         table = Payment.__table__
         payment_ids = session.connection().execute(
-            insert(table).returning(table.c.id, table.c.tenant_id, sort_by_parameter_order=True),
+            insert(table).returning(table.c.id, table.c.tenant_id),  # any order: grouped below
             [
                 {
                     "tenant_id": i.tenant_id,

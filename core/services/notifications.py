@@ -110,7 +110,7 @@ def notify_many(
     ids = list(
         session.connection()
         .execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            insert(table).returning(table.c.id),  # in any order (no per-row INSERT on SQLite)
             [_row(tenant_id, kind, message, now) for message in messages],
         )
         .scalars()
