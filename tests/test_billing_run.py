@@ -364,3 +364,44 @@ def test_renewals_make_no_back_orders_the_distributor_bills_its_own_subscription
     )
     assert invoice is not None and invoice.billing_run_id is not None
     assert invoice.number.startswith("NIM-")
+
+
+def test_a_batch_whose_collection_fails_is_collected_invoice_by_invoice(
+    app, demo, session, monkeypatch
+):
+    from core.models import DunningCase, Payment
+    from core.services import invoice_payment
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the batch's collection failed")
+
+    monkeypatch.setattr(invoice_payment, "collect_many", broken)
+    one_by_one = []
+    monkeypatch.setattr(
+        invoice_payment,
+        "collect",
+        lambda s, invoice: one_by_one.append(invoice.id) or invoice_payment.ALREADY,
+    )
+    (result,) = billing_run.run(session, _next_month(date.today()), tenant_slug="reseller")
+    assert result.invoices and sorted(one_by_one) == sorted(result.invoice_ids)
+    monkeypatch.undo()
+
+    # the run's hook for real: every card invoice has its first attempt or its dunning case
+    (result,) = billing_run.run(
+        session, billing_periods.add_months(_next_month(date.today()), 1), tenant_slug="reseller"
+    )
+    card_invoices = set(
+        session.scalars(
+            select(Invoice.id)
+            .join(Account, Account.id == Invoice.account_id)
+            .where(Invoice.id.in_(result.invoice_ids), Account.payment_method == "card")
+        )
+    )
+    started = set(
+        session.scalars(select(Payment.invoice_id).where(Payment.invoice_id.in_(card_invoices)))
+    ) | set(
+        session.scalars(
+            select(DunningCase.invoice_id).where(DunningCase.invoice_id.in_(card_invoices))
+        )
+    )
+    assert card_invoices and started == card_invoices

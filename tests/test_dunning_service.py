@@ -434,3 +434,58 @@ def test_the_overdue_list_shows_stage_and_next_action(demo, session):
     assert by_id[globex].days_overdue == 6
     assert by_id[globex].stage == "Awaiting payment (on account)"
     assert by_id[acme].owed == Decimal("121.00")
+
+
+def test_a_batch_is_collected_in_one_go_as_each_invoice_would_be(demo, session, count_queries):
+    store_card(session, "Acme Ltd", "ok")
+    acme = renewal_invoice(session, "Acme Ltd", D)
+    initech = renewal_invoice(session, "Initech", D)  # a card account without a saved card
+    globex = renewal_invoice(session, "Globex Corp", D)  # on account
+    with write_transaction(session):  # the reminder goes to the account's first user
+        account(session, "Initech").email = None
+    with count_queries() as queries:
+        outcomes = invoice_payment.collect_many(session, [acme, initech, globex])
+    session.rollback()
+    assert outcomes == {
+        acme: invoice_payment.CHARGE_QUEUED,
+        initech: invoice_payment.NO_CARD,
+        globex: invoice_payment.LEFT_OPEN,
+    }
+    # a constant number of statements, whatever the batch's size: the methods, the invoices
+    # locked, what was started, what is owed, the cards, the payments and their outbox items,
+    # the cases, the reminders' addresses (account, first user), settings, notifications and
+    # their outbox items
+    assert queries.count == 17
+    session.rollback()
+    payment = session.scalar(select(Payment).where(Payment.invoice_id == acme))
+    assert (payment.status, payment.idempotency_key, payment.amount, payment.value_date) == (
+        "pending",
+        f"invoice-{acme}-attempt-1",
+        Decimal("121.00"),
+        D,
+    )
+    assert count(session, OutboxItem, OutboxItem.kind == "invoice_charge") == 1
+    row = case_row(session, initech)
+    assert (row.status, row.started_on, row.failed_attempts, row.last_error) == (
+        "open",
+        D,
+        1,
+        "No card on file.",
+    )
+    assert row.next_action_on == D + timedelta(days=1)
+    [reminder] = mails(session, "invoice_payment_failed")
+    assert reminder.recipient == "dave@initech.example"
+    assert "2 Dec 2026" in reminder.body and "15 Dec 2026" in reminder.body
+    assert count(session, OutboxItem, OutboxItem.kind == "email", OutboxItem.ref_id == reminder.id)
+    assert case_row(session, acme) is None and case_row(session, globex) is None
+    # a second call (a rerun after a crash) queues nothing more
+    assert invoice_payment.collect_many(session, [acme, initech, globex]) == {
+        acme: invoice_payment.ALREADY,
+        initech: invoice_payment.ALREADY,
+        globex: invoice_payment.LEFT_OPEN,
+    }
+    session.rollback()
+    assert count(session, Payment, Payment.invoice_id.in_([acme, initech, globex])) == 1
+    assert len(mails(session, "invoice_payment_failed")) == 1
+    tasks.run_queued()
+    assert invoice(session, acme).status == "paid"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 MONTHLY = "monthly"
 ANNUAL = "annual"
@@ -65,6 +66,7 @@ def is_recurring(cycle: str) -> bool:
     return cycle_months(cycle) is not None
 
 
+@lru_cache(maxsize=8192)  # the billing run asks the same few (anchor, months) thousands of times
 def add_months(anchor: date, months: int) -> date:
     """``anchor`` moved by ``months`` calendar months, on the anchor's day of month clamped to
     the target month's last day (31 Jan + 1 → 28/29 Feb; 31 Jan + 2 → 31 Mar)."""

@@ -19,8 +19,9 @@ accounts per transaction:
 4. one ``billing_charge`` row per (subscription, period start, "period") — the database's
    unique key refuses a second, whatever happens — and the subscriptions' periods, next billing
    dates and terms move on, all in the same transaction as the invoice;
-5. after the commit, :func:`core.services.invoice_payment.collect` is called once per invoice
-   (the payment hook; see its contract).
+5. after the commit, :func:`core.services.invoice_payment.collect_many` collects the batch's
+   invoices in one transaction (the payment hook, :func:`~core.services.invoice_payment.collect`
+   per invoice; see its contract).
 
 A crash half-way loses only the batch in flight (rolled back); a rerun bills what is still due
 and nothing else. Memory stays flat: a batch's objects are let go after its commit.
@@ -226,17 +227,23 @@ def run_tenant(
 
 
 def _collect(session: Session, invoice_ids: list[int]) -> None:
-    """The payment hook, once per issued invoice (after the commit; see invoice_payment)."""
+    """The payment hook for a batch's invoices (after the commit; see invoice_payment): one
+    transaction for the batch; if it fails, once per invoice, so one bad invoice does not keep
+    the others from being collected."""
     if not invoice_ids:
         return
-    invoices = session.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids))).all()
-    session.commit()  # the hook begins its own transactions
-    for invoice in invoices:
+    try:
+        invoice_payment.collect_many(session, invoice_ids)
+        return
+    except Exception:
+        session.rollback()
+        log.exception("payment collection for a batch of %s invoices failed", len(invoice_ids))
+    for invoice_id in invoice_ids:
         try:
-            invoice_payment.collect(session, invoice)
+            invoice_payment.collect(session, session.get(Invoice, invoice_id))
         except Exception:  # the invoice stays issued; its payment is retried by dunning
             session.rollback()
-            log.exception("payment collection for invoice %s failed", invoice.id)
+            log.exception("payment collection for invoice %s failed", invoice_id)
 
 
 def _bill_batch(

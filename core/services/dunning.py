@@ -20,8 +20,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core import texts
@@ -46,8 +47,8 @@ from core.rules import provisioning as provisioning_rules
 from core.rules.pricing import format_money
 from core.services import invoice_payment, outbox, provisioning
 from core.services import payments as pay
-from core.services.notifications import notify
-from core.services.order_messages import customer_address
+from core.services.notifications import Message, notify, notify_many
+from core.services.order_messages import customer_address, customer_addresses
 
 log = logging.getLogger("cloudshop.dunning")
 
@@ -101,6 +102,70 @@ def attempt_failed(
     case_row.next_action_on = _next_action_on(case_row)
     case_row.updated_at = utcnow()
     session.flush()
+    amount = (
+        payment.amount if payment is not None else invoice_payment.amount_owed(session, invoice)
+    )
+    subject, body = _failed_mail(case_row, invoice.number, invoice.currency, amount, reason)
+    _mail(session, invoice, kinds.INVOICE_PAYMENT_FAILED, subject, body)
+    return case_row
+
+
+def first_attempts_failed(
+    session: Session, invoices: list, owed: dict[int, Decimal], reason: str, day: date
+) -> None:
+    """:func:`attempt_failed` for many invoices without a case yet (the billing run's batch:
+    no card on file), in the caller's transaction with the invoices locked: one INSERT of the
+    cases, one of the reminders. ``invoices`` have ``id``, ``tenant_id``, ``account_id``,
+    ``number`` and ``currency``; ``owed`` is what each still owes."""
+    if not invoices:
+        return
+    now = utcnow()
+    cases = []
+    for invoice in invoices:
+        case_row = DunningCase(
+            tenant_id=invoice.tenant_id,
+            invoice_id=invoice.id,
+            account_id=invoice.account_id,
+            status=rules.OPEN,
+            started_on=day,
+            steps_done=0,
+            failed_attempts=1,
+            last_error=reason[:300],
+            updated_at=now,
+        )
+        case_row.next_action_on = _next_action_on(case_row)
+        cases.append(case_row)
+    columns = ("tenant_id", "invoice_id", "account_id", "status", "started_on", "steps_done")
+    columns += ("failed_attempts", "last_error", "next_action_on", "updated_at")
+    session.execute(
+        insert(DunningCase), [{c: getattr(case_row, c) for c in columns} for case_row in cases]
+    )
+    recipients = customer_addresses(session, {i.account_id for i in invoices})
+    by_tenant: dict[int, list[Message]] = {}
+    for invoice, case_row in zip(invoices, cases, strict=True):
+        recipient = recipients.get(invoice.account_id)
+        if not recipient:
+            continue
+        subject, body = _failed_mail(
+            case_row, invoice.number, invoice.currency, owed[invoice.id], reason
+        )
+        by_tenant.setdefault(invoice.tenant_id, []).append(
+            Message(
+                recipient,
+                subject,
+                body,
+                template=TEMPLATE,
+                context={"invoice_number": invoice.number},
+            )
+        )
+    for tenant_id, messages in by_tenant.items():
+        notify_many(session, tenant_id, kinds.INVOICE_PAYMENT_FAILED, messages)
+
+
+def _failed_mail(
+    case_row: DunningCase, number: str, currency: str, amount: Decimal, reason: str
+) -> tuple[str, str]:
+    """The reminder after a failed attempt: (subject, body), saying what comes next."""
     reminder = rules.reminder(
         case_row.started_on, case_row.steps_done, case_row.failed_attempts, SCHEDULE
     )
@@ -112,22 +177,12 @@ def attempt_failed(
         next_text = texts.MAIL_DUNNING_NEXT_SUSPEND.format(suspend=notice_date(reminder.suspend_on))
     else:
         next_text = texts.MAIL_DUNNING_NEXT_NONE
-    amount = (
-        payment.amount if payment is not None else invoice_payment.amount_owed(session, invoice)
-    )
-    _mail(
-        session,
-        invoice,
-        kinds.INVOICE_PAYMENT_FAILED,
-        texts.MAIL_DUNNING_FAILED_SUBJECT.format(number=invoice.number),
+    return (
+        texts.MAIL_DUNNING_FAILED_SUBJECT.format(number=number),
         texts.MAIL_DUNNING_FAILED_BODY.format(
-            amount=format_money(amount, invoice.currency),
-            number=invoice.number,
-            reason=reason,
-            next=next_text,
+            amount=format_money(amount, currency), number=number, reason=reason, next=next_text
         ),
     )
-    return case_row
 
 
 def _mail(session: Session, invoice: Invoice, kind: str, subject: str, body: str) -> None:

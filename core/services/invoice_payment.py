@@ -1,7 +1,8 @@
 """Payment of issued invoices (issue 17, point 5).
 
-**The billing run's hook**: :func:`collect` is called once for every invoice the run issued,
-after the transaction that issued it committed. Contract (unchanged from the billing model):
+**The billing run's hook**: :func:`collect` is called for every invoice the run issued, after
+the transaction that issued it committed (:func:`collect_many`: a batch's invoices at once, in
+one transaction and a constant number of statements). Contract (unchanged from the billing model):
 
 - it runs its own transaction(s); it is idempotent per invoice (a rerun after a crash calls it
   again for invoices still open: the first attempt's payment row is found and nothing more is
@@ -33,13 +34,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core import texts
 from core.db import utcnow, write_transaction
 from core.enums import PaymentMethod
-from core.models import Account, AccountCard, Invoice, OutboxItem, Payment, User
+from core.models import Account, AccountCard, DunningCase, Invoice, OutboxItem, Payment, User
 from core.rules import dunning as rules
 from core.services import outbox
 from core.services import payments as pay
@@ -160,47 +161,138 @@ def card_payments(session: Session, invoice_id: int) -> list[Payment]:
 def collect(session: Session, invoice: Invoice) -> str:
     """Collect payment for a just-issued invoice (see the module's contract)."""
     invoice_id = invoice.id
-    method = _payment_method(session, invoice.account_id)
-    if method == PaymentMethod.ON_ACCOUNT or invoice.kind != "invoice":
-        session.commit()  # only a read: end it without expiring the run's loaded invoices
-        return LEFT_OPEN
-    day = invoice.issue_date
+    return collect_many(session, [invoice_id]).get(invoice_id, ALREADY)
+
+
+def collect_many(session: Session, invoice_ids: list[int]) -> dict[int, str]:
+    """:func:`collect` for many invoices (the billing run's batch) in a constant number of
+    statements: one read of the payment methods, then one transaction with the card invoices
+    locked (in id order), their payments and outbox items, or their dunning cases and
+    reminders, each written in one INSERT. Returns each invoice's outcome."""
+    if not invoice_ids:
+        return {}
+    outcomes: dict[int, str] = {}
+    to_charge = []
+    for invoice_id, kind, method in session.execute(
+        select(Invoice.id, Invoice.kind, Account.payment_method)
+        .join(Account, Account.id == Invoice.account_id)
+        .where(Invoice.id.in_(invoice_ids))
+    ):
+        if method == PaymentMethod.ON_ACCOUNT or kind != "invoice":
+            outcomes[invoice_id] = LEFT_OPEN
+        else:
+            to_charge.append(invoice_id)
+    if not to_charge:
+        session.commit()  # only a read: end it without expiring the caller's loaded objects
+        return outcomes
     with write_transaction(session):
-        invoice = lock_invoice(session, invoice_id)
-        if invoice.status != "open" or card_payments(session, invoice.id):
-            return ALREADY
-        from core.services import dunning
+        invoices = session.execute(
+            select(
+                Invoice.id,
+                Invoice.tenant_id,
+                Invoice.account_id,
+                Invoice.status,
+                Invoice.total,
+                Invoice.currency,
+                Invoice.number,
+                Invoice.issue_date,
+            )
+            .where(Invoice.id.in_(to_charge))
+            .order_by(Invoice.id)
+            .with_for_update()
+        ).all()
+        outcomes.update(_queue_first_attempts(session, invoices))
+    return outcomes
 
-        if dunning.case_of(session, invoice.id) is not None:
-            return ALREADY
-        if queue_charge(session, invoice, day) is None:
-            dunning.attempt_failed(session, invoice, None, texts.NO_CARD_ON_FILE, day)
-            return NO_CARD
-        return CHARGE_QUEUED
 
+def _queue_first_attempts(session: Session, invoices: list) -> dict[int, str]:
+    """In the caller's transaction, the invoices locked: the first card attempt of each open
+    invoice without one and without a dunning case (else ALREADY); no card on file starts
+    dunning at once."""
+    from core.services import dunning
 
-_METHODS = "invoice_payment_methods"
-
-
-def _payment_method(session: Session, account_id: int) -> str | None:
-    """The account's payment method. The billing run calls :func:`collect` for a batch of
-    invoices it loaded at once: the first call reads the methods of every account with an
-    invoice in the session in one query, so a batch costs one query, not one per invoice."""
-    cache = session.info.setdefault(_METHODS, {})
-    if account_id not in cache:
-        if len(cache) > 50_000:
-            cache.clear()
-        wanted = {account_id} | {
-            obj.account_id
-            for obj in list(session.identity_map.values())
-            if isinstance(obj, Invoice) and obj.account_id not in cache
-        }
-        cache.update(
-            session.execute(
-                select(Account.id, Account.payment_method).where(Account.id.in_(wanted))
-            ).all()
+    ids = [i.id for i in invoices]
+    started = set(
+        session.scalars(
+            select(Payment.invoice_id).where(
+                Payment.invoice_id.in_(ids), Payment.method == PaymentMethod.CARD
+            )
         )
-    return cache.get(account_id)
+    ) | set(session.scalars(select(DunningCase.invoice_id).where(DunningCase.invoice_id.in_(ids))))
+    outcomes = {i.id: ALREADY for i in invoices if i.status != "open" or i.id in started}
+    fresh = [i for i in invoices if i.id not in outcomes]
+    if not fresh:
+        return outcomes
+    owed = _owed_many(session, fresh)
+    cards = {
+        card.account_id: card
+        for card in session.execute(
+            select(AccountCard.account_id, AccountCard.gateway, AccountCard.last4).where(
+                AccountCard.account_id.in_({i.account_id for i in fresh})
+            )
+        )
+    }
+    now = utcnow()
+    charged = [i for i in fresh if i.account_id in cards]
+    if charged:
+        table = Payment.__table__
+        payment_ids = session.connection().execute(
+            insert(table).returning(table.c.id, table.c.tenant_id),  # any order: grouped below
+            [
+                {
+                    "tenant_id": i.tenant_id,
+                    "order_id": None,
+                    "invoice_id": i.id,
+                    "amount": owed[i.id],
+                    "currency": i.currency,
+                    "method": PaymentMethod.CARD,
+                    "status": pay.PENDING,
+                    "gateway": cards[i.account_id].gateway,
+                    "card_last4": cards[i.account_id].last4,
+                    "idempotency_key": rules.attempt_key(i.id, 1),
+                    "value_date": i.issue_date,
+                    "created_at": now,
+                }
+                for i in charged
+            ],
+        )
+        by_tenant: dict[int, list[int]] = {}
+        for payment_id, tenant_id in payment_ids:
+            by_tenant.setdefault(tenant_id, []).append(payment_id)
+        for tenant_id, refs in by_tenant.items():
+            outbox.add_many(session, tenant_id, KIND, refs, now=now)
+        outcomes.update((i.id, CHARGE_QUEUED) for i in charged)
+    no_card = [i for i in fresh if i.account_id not in cards]
+    by_day: dict[date, list] = {}
+    for invoice in no_card:
+        by_day.setdefault(invoice.issue_date, []).append(invoice)
+    for day, group in by_day.items():
+        dunning.first_attempts_failed(session, group, owed, texts.NO_CARD_ON_FILE, day)
+    outcomes.update((i.id, NO_CARD) for i in no_card)
+    return outcomes
+
+
+def _owed_many(session: Session, invoices: list) -> dict[int, Decimal]:
+    """:func:`amount_owed` of many invoices in two queries."""
+    ids = [i.id for i in invoices]
+    paid = dict(
+        session.execute(
+            select(Payment.invoice_id, func.sum(Payment.amount))
+            .where(Payment.invoice_id.in_(ids), Payment.status == pay.SUCCEEDED)
+            .group_by(Payment.invoice_id)
+        ).all()
+    )
+    credited = dict(
+        session.execute(
+            select(Invoice.credit_note_for_id, func.sum(Invoice.total))
+            .where(Invoice.credit_note_for_id.in_(ids), Invoice.kind == "credit_note")
+            .group_by(Invoice.credit_note_for_id)
+        ).all()
+    )
+    return {
+        i.id: rules.owed(i.total, Decimal(paid.get(i.id) or 0), Decimal(credited.get(i.id) or 0))
+        for i in invoices
+    }
 
 
 def queue_charge(session: Session, invoice: Invoice, day: date) -> Payment | None:

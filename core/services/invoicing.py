@@ -305,14 +305,14 @@ def issue_many(
             }
         )
     # Core statements (no ORM bookkeeping): one INSERT ... RETURNING of the invoices, one
-    # executemany of their lines
+    # executemany of their lines. The ids come back paired with the numbers (distinct within
+    # the block) rather than in parameter order, which SQLite can only give one row at a time.
     table = Invoice.__table__
     connection = session.connection()
-    ids = list(
-        connection.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), invoice_rows
-        ).scalars()
+    by_number = dict(
+        connection.execute(insert(table).returning(table.c.number, table.c.id), invoice_rows).all()
     )
+    ids = [by_number[row["number"]] for row in invoice_rows]
     flat = []
     for invoice_id, rows in zip(ids, line_rows, strict=True):
         for row in rows:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core import texts
@@ -69,26 +70,73 @@ def notify(
     if not rules.is_enabled(kind, turned_off(session, tenant_id)):
         log.info("notification %s to %s not sent: turned off by the tenant", kind, recipient)
         return None
-    text = body
-    if _renderer is not None and html is None:
-        values = {"subject": subject, "body": body, **(context or {})}
-        text, html = _renderer(template or GENERIC_TEMPLATE, values)
-    note = Notification(
-        tenant_id=tenant_id,
-        at=now or utcnow(),
-        kind=kind,
-        recipient=recipient,
-        subject=subject,
-        body=text,
-        html_body=html,
-        order_id=order_id,
-        message_id=f"<{uuid.uuid4().hex}@{_message_domain}>",
-    )
+    message = Message(recipient, subject, body, order_id, html, template, context)
+    note = Notification(**_row(tenant_id, kind, message, now or utcnow()))
     session.add(note)
     session.flush()
     outbox.add(session, tenant_id, EMAIL, note.id, now=now)
     log.info("notification %s to %s: %s", kind, recipient, subject)
     return note
+
+
+@dataclass
+class Message:
+    """One message of :func:`notify_many` (the arguments of :func:`notify` that vary)."""
+
+    recipient: str
+    subject: str
+    body: str
+    order_id: int | None = None
+    html: str | None = None
+    template: str | None = None
+    context: dict | None = None
+
+
+def notify_many(
+    session: Session,
+    tenant_id: int,
+    kind: str,
+    messages: list[Message],
+    now: datetime | None = None,
+) -> int:
+    """:func:`notify` for many messages of one kind (the billing run's reminders): one
+    INSERT of the notifications and one of their outbox items. Returns how many were recorded."""
+    if not messages or not rules.is_enabled(kind, turned_off(session, tenant_id)):
+        if messages:
+            log.info("%s notifications %s not sent: turned off by the tenant", len(messages), kind)
+        return 0
+    now = now or utcnow()
+    table = Notification.__table__
+    ids = list(
+        session.connection()
+        .execute(
+            insert(table).returning(table.c.id),  # in any order (no per-row INSERT on SQLite)
+            [_row(tenant_id, kind, message, now) for message in messages],
+        )
+        .scalars()
+    )
+    outbox.add_many(session, tenant_id, EMAIL, ids, now=now)
+    log.info("%s notifications %s recorded", len(ids), kind)
+    return len(ids)
+
+
+def _row(tenant_id: int, kind: str, message: Message, now: datetime) -> dict:
+    """A notification's columns: the HTML body from the renderer unless given."""
+    text, html = message.body, message.html
+    if _renderer is not None and html is None:
+        values = {"subject": message.subject, "body": message.body, **(message.context or {})}
+        text, html = _renderer(message.template or GENERIC_TEMPLATE, values)
+    return {
+        "tenant_id": tenant_id,
+        "at": now,
+        "kind": kind,
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "body": text,
+        "html_body": html,
+        "order_id": message.order_id,
+        "message_id": f"<{uuid.uuid4().hex}@{_message_domain}>",
+    }
 
 
 # --- the tenant's settings (BSS Setup > Notifications) ---------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import texts
@@ -26,6 +26,36 @@ def customer_address(session: Session, account: Account) -> str | None:
         select(User).where(User.account_id == account.id).order_by(User.id).limit(1)
     )
     return user.email if user else None
+
+
+def customer_addresses(session: Session, account_ids) -> dict[int, str]:
+    """:func:`customer_address` of many accounts in two queries (those without any are left out)."""
+    ids = set(account_ids)
+    if not ids:
+        return {}
+    found = {
+        account_id: email
+        for account_id, email in session.execute(
+            select(Account.id, Account.email).where(Account.id.in_(ids))
+        )
+        if email
+    }
+    missing = ids - set(found)
+    if missing:
+        first_users = (
+            select(User.account_id, func.min(User.id).label("user_id"))
+            .where(User.account_id.in_(missing))
+            .group_by(User.account_id)
+            .subquery()
+        )
+        for account_id, email in session.execute(
+            select(first_users.c.account_id, User.email).join(
+                User, User.id == first_users.c.user_id
+            )
+        ):
+            if email:
+                found[account_id] = email
+    return found
 
 
 def _to_customer(session, order: Order, kind, subject, body, now, **context) -> None:
