@@ -244,3 +244,26 @@ def test_the_widgets_run_one_statement_each_however_many_statuses_and_open_order
     book = StatusBook.load(session, t.id)
     assert len(book.statuses) >= 11
     assert one_status == statements() == 3
+
+
+def test_each_row_shows_its_own_status_and_links_its_own_order(app, client, session, demo):
+    t = tenant(session)
+    before = dashboard.unexecuted_orders(session, t.id)
+    call_back = _status_like(
+        session, t, OrderStatusType.IN_PROGRESS, StorefrontType.VIEWABLE, "Submitted, call back"
+    )
+    _move(session, [before[0].id], call_back)
+    login(client, "operator@skyline.example", bss=True)
+    page = soup(client.get("/bss/dashboard/unexecuted-orders", headers={"HX-Request": "true"}))
+    for row in before:
+        cells = page.find(id=f"unexecuted-{row.id}").find_all("td")
+        assert cells[0].a["href"] == f"/bss/orders/{row.id}"
+        want = "Submitted, call back" if row.id == before[0].id else row.status.description
+        assert cells[2].find(class_="status-badge").get_text(strip=True) == want
+    from flask import url_for
+
+    from bss_admin.orders_views import order_url
+
+    with app.test_request_context("/bss/"):
+        for order_id in (1, 42, 1234567):
+            assert order_url(order_id) == url_for("bss_admin.order_detail", order_id=order_id)
