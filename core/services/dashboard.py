@@ -3,7 +3,7 @@ cost does not grow with the number of orders, open or not (issue 19)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -127,18 +127,20 @@ def _newest_rows(
     viewer,
     *,
     manual: bool,
-) -> list[DashboardRow]:
+) -> list:
     """The newest ``limit`` top-level orders in ``status_ids`` (Manual Management's when
-    ``manual``) that ``viewer`` may see: one statement, see :func:`_newest_statement`."""
+    ``manual``) that ``viewer`` may see, as result rows of ``_COLUMNS``: one statement, see
+    :func:`_newest_statement`."""
     if not status_ids:
         return []
     statement = _newest_statement(manual, len(status_ids), sharing.visibility_shape(viewer))
     params = {"tenant_id": tenant_id, "limit": limit, **sharing.visibility_params(viewer)}
     params.update({f"status_{n}": status_id for n, status_id in enumerate(status_ids)})
-    return [
-        DashboardRow(r[0], r[1], r[2], book.by_id[r[3]], r[4], r[5], r[6], bool(r[7]))
-        for r in session.execute(statement, params)
-    ]
+    return session.execute(statement, params).all()
+
+
+def _row(book: StatusBook, r, **waited) -> DashboardRow:
+    return DashboardRow(r[0], r[1], r[2], book.by_id[r[3]], r[4], r[5], r[6], bool(r[7]), **waited)
 
 
 def unexecuted_orders(
@@ -154,7 +156,7 @@ def unexecuted_orders(
     book = book or StatusBook.load(session, tenant_id)
     ids = _submitted_ids(book)
     rows = _newest_rows(session, book, tenant_id, ids, limit, viewer, manual=False)
-    return _with_waiting(session, rows, now or utcnow())
+    return _with_waiting(session, book, rows, now or utcnow())
 
 
 _OPEN_HOLDS = select(OrderHold.order_id, OrderHold.reason, OrderHold.placed_at).where(
@@ -162,23 +164,22 @@ _OPEN_HOLDS = select(OrderHold.order_id, OrderHold.reason, OrderHold.placed_at).
 )
 
 
-def _with_waiting(session: Session, rows: list[DashboardRow], now: datetime) -> list[DashboardRow]:
+def _with_waiting(
+    session: Session, book: StatusBook, rows: list, now: datetime
+) -> list[DashboardRow]:
     """Each row with why it waits (its open holds) and for how long: one query for all rows."""
     if not rows:
-        return rows
+        return []
     holds: dict[int, list[waiting.OpenHold]] = {}
-    for order_id, reason, placed_at in session.execute(_OPEN_HOLDS, {"ids": [r.id for r in rows]}):
+    for order_id, reason, placed_at in session.execute(_OPEN_HOLDS, {"ids": [r[0] for r in rows]}):
         holds.setdefault(order_id, []).append(waiting.OpenHold(reason, placed_at))
-    return [
-        replace(
-            row,
-            waiting_reasons=waiting.waiting_reasons(holds.get(row.id, ())),
-            waited=waiting.waited(
-                waiting.waiting_since(row.order_date, holds.get(row.id, ())), now
-            ),
-        )
-        for row in rows
-    ]
+    result = []
+    for r in rows:
+        open_holds = holds.get(r[0], ())
+        since = waiting.waiting_since(r[4], open_holds)
+        reasons = waiting.waiting_reasons(open_holds)
+        result.append(_row(book, r, waiting_reasons=reasons, waited=waiting.waited(since, now)))
+    return result
 
 
 def manual_management_orders(
@@ -197,4 +198,5 @@ def manual_management_orders(
         OrderStatusType.DELIVERED,
     )
     open_ids = [s.id for s in book.statuses if s.type not in closed]
-    return _newest_rows(session, book, tenant_id, open_ids, limit, viewer, manual=True)
+    rows = _newest_rows(session, book, tenant_id, open_ids, limit, viewer, manual=True)
+    return [_row(book, r) for r in rows]
