@@ -120,7 +120,6 @@ def _newest_statement(manual: bool, statuses: int, visibility: str | None):
 
 def _newest_rows(
     session: Session,
-    book: StatusBook,
     tenant_id: int,
     status_ids: list[int],
     limit: int,
@@ -155,7 +154,7 @@ def unexecuted_orders(
     why it waits and for how long."""
     book = book or StatusBook.load(session, tenant_id)
     ids = _submitted_ids(book)
-    rows = _newest_rows(session, book, tenant_id, ids, limit, viewer, manual=False)
+    rows = _newest_rows(session, tenant_id, ids, limit, viewer, manual=False)
     return _with_waiting(session, book, rows, now or utcnow())
 
 
@@ -198,5 +197,5 @@ def manual_management_orders(
         OrderStatusType.DELIVERED,
     )
     open_ids = [s.id for s in book.statuses if s.type not in closed]
-    rows = _newest_rows(session, book, tenant_id, open_ids, limit, viewer, manual=True)
+    rows = _newest_rows(session, tenant_id, open_ids, limit, viewer, manual=True)
     return [_row(book, r) for r in rows]
