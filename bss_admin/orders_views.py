@@ -22,9 +22,21 @@ from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
 from webapp.confirm import Confirmation, ConfirmChoice, confirm_page
 from webapp.extensions import db
-from webapp.web import page, see_other
+from webapp.web import page, request_memo, see_other
 
 # --- list ------------------------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def order_url(order_id: int) -> str:
+    """``url_for("bss_admin.order_detail", order_id=...)`` for the rows of a list: the URL
+    is built once per request and the id appended (url_for costs ~7 us a call, and the
+    dashboard links 150 orders)."""
+    memo = request_memo()
+    prefix = memo.get("order_url")
+    if prefix is None:
+        prefix = memo["order_url"] = url_for("bss_admin.order_detail", order_id=0)[:-1]
+    return f"{prefix}{int(order_id)}"
 
 
 @bp.route("/orders")

@@ -2,11 +2,14 @@
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import texts
-from core.models import Order
+from core.db import write_transaction
+from core.models import Order, OrderStatus
+from core.rules.statuses import OrderStatusType, StorefrontType
 from core.services import dashboard, orders
+from core.services.statuses import StatusBook
 from tests.conftest import login, soup, text_of
 from tests.test_bss_support import manual_order, order_with, tenant, user
 
@@ -155,3 +158,112 @@ def test_the_widget_shows_the_reasons_and_the_wait_in_words(client, demo, sessio
     assert texts.WAIT_REASONS["manual_execution"] in row
     assert re.search(r"waiting \d+ (min|h|d)\b", row)
     assert texts.DASHBOARD_WAITING_COLUMN in text_of(page)
+
+
+# --- several statuses: each read through its own index range, merged newest first (issue 19)
+
+
+def _status_like(session, t, type_, storefront_type, description) -> OrderStatus:
+    """A custom status of the given combination, as Setup > Order Status creates one."""
+    with write_transaction(session):
+        status = OrderStatus(
+            tenant_id=t.id,
+            number=50,
+            description=description,
+            type=type_,
+            storefront_type=storefront_type,
+        )
+        session.add(status)
+    return status
+
+
+def _move(session, order_ids, status):
+    with write_transaction(session):
+        session.execute(update(Order).where(Order.id.in_(order_ids)).values(status_id=status.id))
+
+
+def test_unexecuted_orders_merge_every_submitted_status_newest_first(session, demo):
+    t = tenant(session)
+    admin, acme = user(session, "admin@skyline.example"), manual_order(session).account_id
+    for _ in range(3):
+        orders.create_order(session, t.id, admin, account_id=acme)
+    before = dashboard.unexecuted_orders(session, t.id)
+    assert len(before) == 6
+    call_back = _status_like(
+        session, t, OrderStatusType.IN_PROGRESS, StorefrontType.VIEWABLE, "Submitted, call back"
+    )
+    _move(session, [r.id for r in before[1::2]], call_back)
+    rows = dashboard.unexecuted_orders(session, t.id)
+    assert [r.id for r in rows] == [r.id for r in before]  # the same orders, the same order
+    assert {r.status.id for r in rows[1::2]} == {call_back.id}
+    newest = dashboard.unexecuted_orders(session, t.id, limit=3)
+    assert [r.id for r in newest] == [r.id for r in before[:3]]  # the limit spans statuses
+
+
+def test_manual_management_merges_every_open_status_and_leaves_closed_ones_out(session, demo):
+    t = tenant(session)
+    before = dashboard.manual_management_orders(session, t.id)
+    assert len(before) >= 2
+    approval = _status_like(
+        session,
+        t,
+        OrderStatusType.IN_PROGRESS,
+        StorefrontType.PENDING_APPROVAL,
+        "Waiting for the customer",
+    )
+    executed = StatusBook.load(session, t.id).executed()
+    _move(session, [before[0].id], approval)  # still open: still listed, in its place
+    _move(session, [before[-1].id], executed)  # closed: no longer listed
+    rows = dashboard.manual_management_orders(session, t.id)
+    assert [r.id for r in rows] == [r.id for r in before[:-1]]
+    assert rows[0].status.id == approval.id
+    assert [r.id for r in dashboard.manual_management_orders(session, t.id, limit=1)] == [
+        before[0].id
+    ]
+
+
+def test_the_widgets_run_one_statement_each_however_many_statuses_and_open_orders(
+    session, demo, count_queries
+):
+    t = tenant(session)
+    book = StatusBook.load(session, t.id)
+
+    def statements():
+        with count_queries() as q:
+            dashboard.unexecuted_orders(session, t.id, book=book)  # its rows, then their holds
+            dashboard.manual_management_orders(session, t.id, book=book)
+        return len(q.statements)
+
+    one_status = statements()
+    for n in range(3):
+        extra = _status_like(
+            session, t, OrderStatusType.IN_PROGRESS, StorefrontType.VIEWABLE, f"Submitted {n}"
+        )
+        rows = dashboard.unexecuted_orders(session, t.id)
+        _move(session, [r.id for r in rows[n::4]], extra)
+    book = StatusBook.load(session, t.id)
+    assert len(book.statuses) >= 11
+    assert one_status == statements() == 3
+
+
+def test_each_row_shows_its_own_status_and_links_its_own_order(app, client, session, demo):
+    t = tenant(session)
+    before = dashboard.unexecuted_orders(session, t.id)
+    call_back = _status_like(
+        session, t, OrderStatusType.IN_PROGRESS, StorefrontType.VIEWABLE, "Submitted, call back"
+    )
+    _move(session, [before[0].id], call_back)
+    login(client, "operator@skyline.example", bss=True)
+    page = soup(client.get("/bss/dashboard/unexecuted-orders", headers={"HX-Request": "true"}))
+    for row in before:
+        cells = page.find(id=f"unexecuted-{row.id}").find_all("td")
+        assert cells[0].a["href"] == f"/bss/orders/{row.id}"
+        want = "Submitted, call back" if row.id == before[0].id else row.status.description
+        assert cells[2].find(class_="status-badge").get_text(strip=True) == want
+    from flask import url_for
+
+    from bss_admin.orders_views import order_url
+
+    with app.test_request_context("/bss/"):
+        for order_id in (1, 42, 1234567):
+            assert order_url(order_id) == url_for("bss_admin.order_detail", order_id=order_id)

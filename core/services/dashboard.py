@@ -1,12 +1,14 @@
-"""The BSS dashboard's widgets (PRODUCT.md 6.1), each one query over indexed columns."""
+"""The BSS dashboard's widgets (PRODUCT.md 6.1), each one query over indexed columns whose
+cost does not grow with the number of orders, open or not (issue 19)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
-from sqlalchemy import exists, select
+from sqlalchemy import Integer, bindparam, exists, select, union_all
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
@@ -46,39 +48,98 @@ def _submitted_ids(book: StatusBook) -> list[int]:
     ]
 
 
-def _rows(session: Session, book: StatusBook, query) -> list[DashboardRow]:
-    partly = (
-        exists()
-        .where(OrderItem.order_id == Order.id, OrderItem.executed_quantity > 0)
-        .correlate(Order)
+_COLUMNS = (
+    Order.id,
+    Order.number,
+    Account.name,
+    Order.status_id,
+    Order.order_date,
+    Order.total,
+    Order.currency,
+    exists()
+    .where(OrderItem.order_id == Order.id, OrderItem.executed_quantity > 0)
+    .correlate(Order)
+    .label("partly"),
+)
+
+# Manual Management: a Storefront order with a manual item not yet executed
+_MANUAL_WAITING = (
+    Order.source == OrderSource.STOREFRONT,
+    Order.execution_type == ExecutionType.MANUAL,
+    exists()
+    .where(
+        OrderItem.order_id == Order.id,
+        OrderItem.execution_type == ExecutionType.MANUAL,
+        OrderItem.executed_quantity < OrderItem.quantity,
     )
-    query = query.add_columns(partly.label("partly"))
-    return [
-        DashboardRow(r[0], r[1], r[2], book.by_id[r[3]], r[4], r[5], r[6], bool(r[7]))
-        for r in session.execute(query)
-    ]
+    .correlate(Order),
+)
 
 
-def _base(tenant_id: int):
-    return (
-        select(
-            Order.id,
-            Order.number,
-            Account.name,
-            Order.status_id,
-            Order.order_date,
-            Order.total,
-            Order.currency,
+@lru_cache(maxsize=64)
+def _newest_statement(manual: bool, statuses: int, visibility: str | None):
+    """The newest ``:limit`` top-level orders of the tenant in ``statuses`` statuses (bound
+    as ``status_0`` ...), those of Manual Management when ``manual``, as the viewer may see
+    them (``core.services.sharing.visibility_shape``); built once per shape, as the pages'
+    hot statements are (construction and cache key cost as much as the query).
+
+    One branch per status, each reading ix_order_tenant_status_date backwards and stopping at
+    its own LIMIT, under one UNION ALL; the final sort sees at most statuses x limit rows.
+    A single ``status_id IN (...)`` ordered by date read every open order first (PostgreSQL:
+    a bitmap scan and a sort of them all; SQLite: a walk of the date index until enough rare
+    rows turned up, or a temporary B-tree), so it grew with the history (issue 19)."""
+    shared = sharing.visible_to_bound(visibility)
+    conditions = [*(_MANUAL_WAITING if manual else ()), *([] if shared is None else [shared])]
+    limit = bindparam("limit", type_=Integer)
+
+    def branch(n: int, *columns):
+        return (
+            select(*columns)
+            .where(
+                Order.tenant_id == bindparam("tenant_id", type_=Integer),
+                Order.status_id == bindparam(f"status_{n}", type_=Integer),
+                Order.parent_order_id.is_(None),
+                *conditions,
+            )
+            .order_by(Order.order_date.desc(), Order.id.desc())
+            .limit(limit)
         )
+
+    if statuses == 1:  # the index alone gives the order: no union, no sort
+        return branch(0, *_COLUMNS).join(Account, Account.id == Order.account_id)
+    branches = [branch(n, Order.id, Order.order_date).subquery() for n in range(statuses)]
+    newest = union_all(*(select(b.c.id, b.c.order_date) for b in branches)).subquery()
+    return (
+        select(*_COLUMNS)
+        .join(newest, newest.c.id == Order.id)
         .join(Account, Account.id == Order.account_id)
-        .where(Order.tenant_id == tenant_id, Order.parent_order_id.is_(None))
+        .order_by(newest.c.order_date.desc(), newest.c.id.desc())
+        .limit(limit)
     )
 
 
-def _shared(query, viewer):
-    """Issue 14: only the orders the viewing BSS user may see (back-orders' sharing rules)."""
-    condition = sharing.visible_to(viewer)
-    return query if condition is None else query.where(condition)
+def _newest_rows(
+    session: Session,
+    tenant_id: int,
+    status_ids: list[int],
+    limit: int,
+    viewer,
+    *,
+    manual: bool,
+) -> list:
+    """The newest ``limit`` top-level orders in ``status_ids`` (Manual Management's when
+    ``manual``) that ``viewer`` may see, as result rows of ``_COLUMNS``: one statement, see
+    :func:`_newest_statement`."""
+    if not status_ids:
+        return []
+    statement = _newest_statement(manual, len(status_ids), sharing.visibility_shape(viewer))
+    params = {"tenant_id": tenant_id, "limit": limit, **sharing.visibility_params(viewer)}
+    params.update({f"status_{n}": status_id for n, status_id in enumerate(status_ids)})
+    return session.execute(statement, params).all()
+
+
+def _row(book: StatusBook, r, **waited) -> DashboardRow:
+    return DashboardRow(r[0], r[1], r[2], book.by_id[r[3]], r[4], r[5], r[6], bool(r[7]), **waited)
 
 
 def unexecuted_orders(
@@ -93,37 +154,31 @@ def unexecuted_orders(
     why it waits and for how long."""
     book = book or StatusBook.load(session, tenant_id)
     ids = _submitted_ids(book)
-    if not ids:
-        return []
-    query = (
-        _shared(_base(tenant_id), viewer)
-        .where(Order.status_id.in_(ids))
-        .order_by(Order.order_date.desc(), Order.id.desc())
-        .limit(limit)
-    )
-    return _with_waiting(session, _rows(session, book, query), now or utcnow())
+    rows = _newest_rows(session, tenant_id, ids, limit, viewer, manual=False)
+    return _with_waiting(session, book, rows, now or utcnow())
 
 
-def _with_waiting(session: Session, rows: list[DashboardRow], now: datetime) -> list[DashboardRow]:
+_OPEN_HOLDS = select(OrderHold.order_id, OrderHold.reason, OrderHold.placed_at).where(
+    OrderHold.order_id.in_(bindparam("ids", expanding=True)), OrderHold.released_at.is_(None)
+)
+
+
+def _with_waiting(
+    session: Session, book: StatusBook, rows: list, now: datetime
+) -> list[DashboardRow]:
     """Each row with why it waits (its open holds) and for how long: one query for all rows."""
     if not rows:
-        return rows
+        return []
     holds: dict[int, list[waiting.OpenHold]] = {}
-    query = select(OrderHold.order_id, OrderHold.reason, OrderHold.placed_at).where(
-        OrderHold.order_id.in_([r.id for r in rows]), OrderHold.released_at.is_(None)
-    )
-    for order_id, reason, placed_at in session.execute(query):
+    for order_id, reason, placed_at in session.execute(_OPEN_HOLDS, {"ids": [r[0] for r in rows]}):
         holds.setdefault(order_id, []).append(waiting.OpenHold(reason, placed_at))
-    return [
-        replace(
-            row,
-            waiting_reasons=waiting.waiting_reasons(holds.get(row.id, ())),
-            waited=waiting.waited(
-                waiting.waiting_since(row.order_date, holds.get(row.id, ())), now
-            ),
-        )
-        for row in rows
-    ]
+    result = []
+    for r in rows:
+        open_holds = holds.get(r[0], ())
+        since = waiting.waiting_since(r[4], open_holds)
+        reasons = waiting.waiting_reasons(open_holds)
+        result.append(_row(book, r, waiting_reasons=reasons, waited=waiting.waited(since, now)))
+    return result
 
 
 def manual_management_orders(
@@ -135,15 +190,6 @@ def manual_management_orders(
 ) -> list[DashboardRow]:
     """The newest Storefront orders holding at least one manual item not yet executed."""
     book = book or StatusBook.load(session, tenant_id)
-    waiting = (
-        exists()
-        .where(
-            OrderItem.order_id == Order.id,
-            OrderItem.execution_type == ExecutionType.MANUAL,
-            OrderItem.executed_quantity < OrderItem.quantity,
-        )
-        .correlate(Order)
-    )
     # an executed (or cancelled) order has nothing left to execute: only the open statuses
     closed = (
         OrderStatusType.CANCELLED,
@@ -151,15 +197,5 @@ def manual_management_orders(
         OrderStatusType.DELIVERED,
     )
     open_ids = [s.id for s in book.statuses if s.type not in closed]
-    query = (
-        _shared(_base(tenant_id), viewer)
-        .where(
-            Order.source == OrderSource.STOREFRONT,
-            Order.execution_type == ExecutionType.MANUAL,
-            Order.status_id.in_(open_ids),
-            waiting,
-        )
-        .order_by(Order.order_date.desc(), Order.id.desc())
-        .limit(limit)
-    )
-    return _rows(session, book, query)
+    rows = _newest_rows(session, tenant_id, open_ids, limit, viewer, manual=True)
+    return [_row(book, r) for r in rows]

@@ -13,9 +13,10 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, literal, or_, select, tuple_
+from sqlalchemy import Integer, String, and_, bindparam, false, func, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from core import texts
@@ -146,12 +147,20 @@ def _day_start(day: date, zone: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
 
 
-def list_orders(
-    session: Session, tenant_id: int, filters: OrderFilters, page_size: int = PAGE_SIZE
-) -> OrderListPage:
-    """One page of the tenant's orders, newest (or oldest) first, keyset-paginated on
-    (order_date, id) so a deep page costs what the first one does (ix_order_tenant_date)."""
-    book = StatusBook.load(session, tenant_id)
+@lru_cache(maxsize=256)
+def _list_statement(
+    status: bool,
+    account: bool,
+    execution_type: bool,
+    date_from: bool,
+    date_to: bool,
+    oldest_first: bool,
+    after: bool,
+    visibility: str | None,
+):
+    """The list's statement for one combination of filters, with every value bound
+    (``tenant_id``, ``status_id`` ..., ``limit``): built once per combination, as the pages'
+    hot statements are (construction and cache key cost as much as the query itself)."""
     query = (
         select(
             Order.id,
@@ -166,36 +175,74 @@ def list_orders(
             Order.parent_order_id,
         )
         .join(Account, Account.id == Order.account_id)
-        .where(Order.tenant_id == tenant_id)
+        .where(Order.tenant_id == bindparam("tenant_id", type_=Integer))
     )
-    if filters.status_id is not None:
-        query = query.where(Order.status_id == filters.status_id)
-    if filters.account_id is not None:
-        query = query.where(Order.account_id == filters.account_id)
-    if filters.execution_type in (ExecutionType.AUTOMATIC, ExecutionType.MANUAL):
-        query = query.where(Order.execution_type == filters.execution_type)
+    if status:
+        query = query.where(Order.status_id == bindparam("status_id", type_=Integer))
+    if account:
+        query = query.where(Order.account_id == bindparam("account_id", type_=Integer))
+    if execution_type:
+        query = query.where(Order.execution_type == bindparam("execution_type", type_=String))
+    if date_from:
+        query = query.where(Order.order_date >= bindparam("date_from", type_=UTCDateTime))
+    if date_to:
+        query = query.where(Order.order_date < bindparam("date_to", type_=UTCDateTime))
+    shared = sharing.visible_to_bound(visibility)
+    if shared is not None:
+        query = query.where(shared)
+    key = tuple_(Order.order_date, Order.id)
+    cursor = tuple_(
+        bindparam("after_date", type_=UTCDateTime), bindparam("after_id", type_=Integer)
+    )
+    if oldest_first:
+        if after:
+            query = query.where(key > cursor)
+        query = query.order_by(Order.order_date.asc(), Order.id.asc())
+    else:
+        if after:
+            query = query.where(key < cursor)
+        query = query.order_by(Order.order_date.desc(), Order.id.desc())
+    return query.limit(bindparam("limit", type_=Integer))
+
+
+def list_orders(
+    session: Session, tenant_id: int, filters: OrderFilters, page_size: int = PAGE_SIZE
+) -> OrderListPage:
+    """One page of the tenant's orders, newest (or oldest) first, keyset-paginated on
+    (order_date, id) so a deep page costs what the first one does (ix_order_tenant_date)."""
+    book = StatusBook.load(session, tenant_id)
+    cursor = decode_cursor(filters.after) if filters.after else None
+    execution_type = filters.execution_type
+    if execution_type not in (ExecutionType.AUTOMATIC, ExecutionType.MANUAL):
+        execution_type = None
+    params = {
+        "tenant_id": tenant_id,
+        "status_id": filters.status_id,
+        "account_id": filters.account_id,
+        "execution_type": execution_type,
+        "limit": page_size + 1,
+        **sharing.visibility_params(filters.viewer),
+    }
     if filters.date_from:
-        query = query.where(Order.order_date >= _day_start(filters.date_from, filters.timezone))
+        params["date_from"] = _day_start(filters.date_from, filters.timezone)
     if filters.date_to:
-        end = _day_start(filters.date_to + timedelta(days=1), filters.timezone)
-        query = query.where(Order.order_date < end)
+        params["date_to"] = _day_start(filters.date_to + timedelta(days=1), filters.timezone)
+    if cursor:
+        params["after_date"], params["after_id"] = cursor
+    query = _list_statement(
+        filters.status_id is not None,
+        filters.account_id is not None,
+        execution_type is not None,
+        bool(filters.date_from),
+        bool(filters.date_to),
+        filters.oldest_first,
+        cursor is not None,
+        sharing.visibility_shape(filters.viewer),
+    )
     text = (filters.text or "").strip()
     if text:
         query = query.where(_text_match(session, tenant_id, text))
-    shared = sharing.visible_to(filters.viewer)
-    if shared is not None:
-        query = query.where(shared)
-    cursor = decode_cursor(filters.after) if filters.after else None
-    key = tuple_(Order.order_date, Order.id)
-    if filters.oldest_first:
-        if cursor:
-            query = query.where(key > tuple_(literal(cursor[0], UTCDateTime), cursor[1]))
-        query = query.order_by(Order.order_date.asc(), Order.id.asc())
-    else:
-        if cursor:
-            query = query.where(key < tuple_(literal(cursor[0], UTCDateTime), cursor[1]))
-        query = query.order_by(Order.order_date.desc(), Order.id.desc())
-    found = session.execute(query.limit(page_size + 1)).all()
+    found = session.execute(query, params).all()
     rows = [
         OrderRow(
             id=r[0],
