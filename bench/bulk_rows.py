@@ -115,7 +115,10 @@ class CopyTextEncoding(Encoding):
         return "t" if value else "f"
 
     def pack(self, rows: list[tuple]) -> bytes:
-        return ("\n".join(["\t".join(map(str, row)) for row in rows]) + "\n").encode()
+        if not rows:
+            return b""
+        line = "\t".join(["%s"] * len(rows[0]))  # one format per row: 3x a join of str()s
+        return ("\n".join(map(line.__mod__, rows)) + "\n").encode()
 
 
 # --- what the rows point at -------------------------------------------------------------------
@@ -171,6 +174,22 @@ def bulk_batches(plan: Plan) -> Iterator[Batch]:
         count = min(CHUNK_ORDERS, plan.sizes.orders - done)
         yield from _orders(plan, ids, rng, catalogue, accounts, done, count)
         done += count
+
+
+def draws_below(rng: random.Random) -> Callable[[int], int]:
+    """``rng.randrange(n)`` without its argument checks: the same draws (CPython's
+    ``Random._randbelow_with_getrandbits``) in a third of the time; the orders take 22
+    million of them at 10x."""
+    getrandbits = rng.getrandbits
+
+    def below(n: int) -> int:
+        bits = n.bit_length()
+        drawn = getrandbits(bits)
+        while drawn >= n:
+            drawn = getrandbits(bits)
+        return drawn
+
+    return below
 
 
 # --- the catalogue and the customers -----------------------------------------------------------
@@ -389,14 +408,14 @@ def _orders(plan: Plan, ids: _Ids, rng, catalogue, accounts, done: int, count: i
     price_list_id = plan.price_lists["Standard"]
     # the stored form of each catalogue entry's price, once
     stored_price = {entry[0]: enc.money(entry[3]) for entry in catalogue}
-    randrange, random_ = rng.randrange, rng.random
+    below, random_ = draws_below(rng), rng.random
     products, customers = len(catalogue), len(accounts)
     orders, items, subscriptions, events, holds = [], [], [], [], []
     for n in range(count):
         order_id = first_order + n
         when = START + timedelta(seconds=span * (done + n) / sizes.orders + random_() * 60)
         stored_when = enc.moment(when)
-        account_id, payment = accounts[randrange(customers)]
+        account_id, payment = accounts[below(customers)]
         roll = random_()
         if roll < 0.005:
             state, status = "submitted", statuses["submitted"]
@@ -406,12 +425,12 @@ def _orders(plan: Plan, ids: _Ids, rng, catalogue, accounts, done: int, count: i
             state, status = "canceled", statuses["canceled"]
         else:
             state, status = "executed", statuses["executed"]
-        picked = [catalogue[randrange(products)] for _ in range(per_order)]
+        picked = [catalogue[below(products)] for _ in range(per_order)]
         manual = any(p[2] for p in picked)
         total = Decimal("0.00")
         subscription_id = ids.take("subscription", 1) if state == "executed" else None
         for k, (product_id, plan_id, item_manual, price, description) in enumerate(picked):
-            quantity = randrange(1, 21)
+            quantity = 1 + below(20)
             if state == "executed":
                 executed = quantity
             elif state == "partial" and k == 0:

@@ -4,6 +4,7 @@ by ``python -m bench``, never asserted)."""
 from __future__ import annotations
 
 import os
+import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -99,6 +100,15 @@ def test_a_failure_in_the_rows_process_is_raised_in_this_one():
 
     with pytest.raises(RuntimeError, match="KeyError: 'Partner'"):
         list(bulk_rows.in_background(plan, lambda _: None))
+
+
+def test_the_loaders_draws_are_those_of_randrange():
+    ours, reference = random.Random(7), random.Random(7)
+    below = bulk_rows.draws_below(ours)
+    bounds = [1, 2, 3, 20, 2_000, 20_000, 200_000] * 300
+
+    assert [below(n) for n in bounds] == [reference.randrange(n) for n in bounds]
+    assert ours.random() == reference.random()  # the stream goes on in step
 
 
 def test_the_sqlite_rows_hold_what_the_columns_own_types_would_bind():
