@@ -7,7 +7,7 @@ rows at every load. The values are already in the form the column's type would b
 (``Encoding``), so the writer hands them on untouched: SQLAlchemy's bind processors per value
 were most of the load's CPU (issue 19).
 
-``in_background(plan)`` makes the same batches in a forked process, so the rows of the next
+``in_background(plan, log)`` makes the same batches in a forked process, so the rows of the next
 chunk are being made while the database stores the last one (the machine has 2 CPUs).
 """
 

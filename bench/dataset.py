@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -318,7 +319,8 @@ def load_bulk(
             batches = bulk_rows.in_background(plan, log)
         else:
             batches = bulk_rows.bulk_batches(plan)
-        _write(engine, batches, sizes, log)
+        with closing(batches):  # a failed write stops the rows' process at once
+            _write(engine, batches, sizes, log)
         started = time.perf_counter()
         with engine.begin() as conn:
             for index in _secondary_indexes():
