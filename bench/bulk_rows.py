@@ -89,7 +89,8 @@ class SQLiteEncoding(Encoding):
 
     @staticmethod
     def moment(value: datetime) -> str:
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        # "2024-01-01 00:00:00.000000+00:00" without its zone: no naive copy to make
+        return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
     money = staticmethod(float)
     day = staticmethod(date.isoformat)
