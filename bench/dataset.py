@@ -3,8 +3,9 @@
 At scale 1.0: 2,000 products (one plan each, priced in both price lists), 20,000 customers
 (an account and a Storefront user each), 200,000 orders with 1,000,000 items, one
 subscription per executed order, one history line per order and a hold on each order that
-waits for manual execution. Rows go in with SQLAlchemy Core ``insert()`` of lists of dicts
-on SQLite and with ``COPY`` on PostgreSQL, in chunks so memory stays flat.
+waits for manual execution (``bench/bulk_rows.py`` makes them, in a second process). Rows go
+in with the driver's ``executemany`` on SQLite and with ``COPY`` on PostgreSQL, a chunk of
+orders at a time so memory stays flat.
 
 The schema comes from the migrations (``flask db upgrade``), as in production. A loaded
 database is reused when its marker says it holds the same scale; ``force=True`` reloads it.
@@ -14,19 +15,22 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
+from bench import bulk_rows
+from bench.bulk_rows import CHUNK_ORDERS, Sizes
 from core.models import (
     Account,
     Order,
@@ -46,24 +50,10 @@ from core.models import (
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
+CUSTOMER_EMAIL = bulk_rows.CUSTOMER_EMAIL  # the bulk users' sign-in, which the scenarios use
 LOADER_VERSION = 1  # the rows loaded; how fast they load does not change it
 # bulk users sign in with the demo password; a cheap hash keeps sign-in out of the figures
 FAST_HASH_METHOD = "pbkdf2:sha256:1000"
-CUSTOMER_EMAIL = "customer{:05d}@bench.example"
-START = datetime(2024, 1, 1, tzinfo=UTC)
-CHUNK_ORDERS = 20_000
-
-
-@dataclass(frozen=True)
-class Sizes:
-    products: int
-    customers: int
-    orders: int
-    items_per_order: int = 5
-
-    @property
-    def items(self) -> int:
-        return self.orders * self.items_per_order
 
 
 def sizes_for(scale: float) -> Sizes:
@@ -165,7 +155,7 @@ def prepare(
     _load_demo(url)
     engine = create_engine(url)
     try:
-        load_bulk(engine, sizes, log=log)
+        load_bulk(engine, sizes, log=log, fresh_database=True)
     finally:
         engine.dispose()
     seconds = time.perf_counter() - started
@@ -258,21 +248,6 @@ def _load_demo(url: str) -> None:
 # --- bulk rows --------------------------------------------------------------------------------
 
 
-class _Ids:
-    """Explicit primary keys after the demo's rows, so children can point at parents."""
-
-    def __init__(self, conn: Connection):
-        self.next: dict[str, int] = {}
-        for model in BULK_MODELS:
-            top = conn.scalar(select(func.max(model.id))) or 0
-            self.next[model.__tablename__] = top + 1
-
-    def take(self, table: str, count: int) -> int:
-        first = self.next[table]
-        self.next[table] = first + count
-        return first
-
-
 BULK_MODELS = (
     Product,
     Plan,
@@ -287,17 +262,22 @@ BULK_MODELS = (
 )
 
 
-def _fast_load(engine: Engine):
-    """Settings for a throwaway bulk load (issue 19): no fsync per chunk, a large page cache
-    on SQLite (its rollback journal is kept: a crash leaves no marker, so the set reloads);
-    asynchronous commit on PostgreSQL. Returns the listener (removed after the load)."""
+def _fast_load(engine: Engine, fresh_database: bool):
+    """Settings for a throwaway bulk load (issue 19) on the connections the load opens: on
+    SQLite no fsync (a crash leaves no marker, so the set reloads), no journal either in a
+    fresh database (switching it off needs the database to itself), a large page cache and
+    sorter threads for the index builds; on PostgreSQL asynchronous commit and memory for
+    the index builds. Returns the listener (removed after the load)."""
 
     def _settings(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         if engine.dialect.name == "sqlite":
+            if fresh_database:
+                cursor.execute("PRAGMA journal_mode = OFF")
             cursor.execute("PRAGMA synchronous = OFF")
             cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB
             cursor.execute("PRAGMA temp_store = MEMORY")
+            cursor.execute("PRAGMA threads = 2")
         else:
             cursor.execute("SET synchronous_commit = off")
             cursor.execute("SET maintenance_work_mem = '512MB'")
@@ -312,301 +292,140 @@ def _secondary_indexes():
     return [index for model in BULK_MODELS for index in model.__table__.indexes]
 
 
-def load_bulk(engine: Engine, sizes: Sizes, *, log: Callable[[str], None] = print) -> None:
+def load_bulk(
+    engine: Engine,
+    sizes: Sizes,
+    *,
+    log: Callable[[str], None] = print,
+    background: bool | None = None,
+    fresh_database: bool = False,
+) -> None:
     """The bulk rows, loaded with the tables' secondary indexes dropped and built once at
     the end (issue 19: maintaining them row by row made the 2,000,000-order load grow faster
-    than the data: 11 minutes on SQLite)."""
-    rng = random.Random(20261121)
-    writer = _CopyWriter() if engine.dialect.name == "postgresql" else _CoreWriter()
-    settings = _fast_load(engine)
+    than the data: 11 minutes on SQLite). The rows are made in a second process
+    (``background``, the default above one chunk of orders) while this one stores them.
+    ``fresh_database``: nothing else uses the database, and a failed load is thrown away
+    (``prepare``)."""
+    if background is None:
+        background = sizes.orders > CHUNK_ORDERS
+    settings = _fast_load(engine, fresh_database)
     try:
-        _load_rows(engine, sizes, rng, writer, log)
+        with engine.begin() as conn:
+            for index in _secondary_indexes():
+                index.drop(conn)
+        with engine.connect() as conn:
+            plan = _plan(conn, sizes)
+        if background:
+            batches = bulk_rows.in_background(plan, log)
+        else:
+            batches = bulk_rows.bulk_batches(plan)
+        with closing(batches):  # a failed write stops the rows' process at once
+            _write(engine, batches, sizes, log)
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            for index in _secondary_indexes():
+                index.create(conn)
+        log(f"  indexes built in {time.perf_counter() - started:.0f} s")
     finally:
         event.remove(engine, "connect", settings)
-    _finish(engine)
-
-
-def _load_rows(engine: Engine, sizes: Sizes, rng, writer, log) -> None:
-    with engine.begin() as conn:
-        for index in _secondary_indexes():
-            index.drop(conn)
-    with engine.begin() as conn:
-        ids = _Ids(conn)
-        tenant_id = conn.scalar(select(Tenant.id).where(Tenant.slug == "reseller"))
-        types = dict(
-            conn.execute(
-                select(ProductType.non_automatic_execution, ProductType.id).where(
-                    ProductType.tenant_id == tenant_id, ProductType.is_asset.is_(False)
-                )
-            ).all()
-        )
-        lists = dict(
-            conn.execute(
-                select(PriceList.name, PriceList.id).where(PriceList.tenant_id == tenant_id)
-            ).all()
-        )
-        statuses = dict(
-            conn.execute(
-                select(OrderStatus.mandatory_key, OrderStatus.id).where(
-                    OrderStatus.tenant_id == tenant_id
-                )
-            ).all()
-        )
-        operator_id = conn.scalar(select(User.id).where(User.email == "operator@skyline.example"))
-        catalogue = _products(conn, writer, ids, rng, tenant_id, types, lists, sizes)
-        log(f"  {sizes.products:,} products")
-        accounts = _customers(conn, writer, ids, rng, tenant_id, lists, operator_id, sizes)
-        log(f"  {sizes.customers:,} customers")
-    done = 0
-    while done < sizes.orders:
-        count = min(CHUNK_ORDERS, sizes.orders - done)
-        with engine.begin() as conn:
-            context = (tenant_id, statuses, lists["Standard"], catalogue, accounts)
-            _orders(conn, writer, ids, rng, context, done, count, sizes)
-        done += count
-        log(f"  {done:,} orders")
     started = time.perf_counter()
-    with engine.begin() as conn:
-        for index in _secondary_indexes():
-            index.create(conn)
-    log(f"  indexes built in {time.perf_counter() - started:.0f} s")
+    _finish(engine, fresh_database)
+    log(f"  statistics in {time.perf_counter() - started:.0f} s")
 
 
-def _products(conn, writer, ids, rng, tenant_id, types, lists, sizes) -> list[tuple]:
-    """Rows of (product id, plan id, manual?, price, name)."""
-    first_product = ids.take("product", sizes.products)
-    first_plan = ids.take("plan", sizes.products)
-    first_price = ids.take("plan_price", sizes.products * 2)
-    products, plans, prices, catalogue = [], [], [], []
-    for n in range(sizes.products):
-        manual = n % 10 == 9
-        product_id, plan_id = first_product + n, first_plan + n
-        price = Decimal(rng.randrange(100, 50_000)) / 100
-        name = f"{'Managed' if manual else 'Cloud'} Service {n + 1:04d}"
-        products.append(
-            {
-                "id": product_id,
-                "tenant_id": tenant_id,
-                "product_type_id": types[manual],
-                "code": f"BENCH-{n + 1:04d}",
-                "name": name,
-                "description": f"{name}: a benchmark product with a plain description of "
-                "what it does, long enough to look like a real catalogue entry.",
-                "is_bundle": False,
-                "trial_days": 30 if n % 7 == 0 and not manual else None,
-                "active": True,
-            }
-        )
-        plans.append(
-            {
-                "id": plan_id,
-                "product_id": product_id,
-                "name": "Monthly",
-                "billing_cycle": "monthly",
-                "min_quantity": 1,
-                "max_quantity": 1_000_000,
-            }
-        )
-        for offset, (list_name, factor) in enumerate((("Standard", 1), ("Partner", "0.9"))):
-            prices.append(
-                {
-                    "id": first_price + 2 * n + offset,
-                    "plan_id": plan_id,
-                    "price_list_id": lists[list_name],
-                    "price": (price * Decimal(factor)).quantize(Decimal("0.01")),
-                }
-            )
-        catalogue.append((product_id, plan_id, manual, price, f"{name} (Monthly)"))
-    writer.write(conn, Product, products)
-    writer.write(conn, Plan, plans)
-    writer.write(conn, PlanPrice, prices)
-    return catalogue
-
-
-def _customers(conn, writer, ids, rng, tenant_id, lists, operator_id, sizes) -> list[tuple]:
-    """Rows of (account id, payment method)."""
+def _plan(conn: Connection, sizes: Sizes) -> bulk_rows.Plan:
     from werkzeug.security import generate_password_hash
 
     from core.demo import DEMO_PASSWORD
 
-    password_hash = generate_password_hash(DEMO_PASSWORD, method=FAST_HASH_METHOD)
-    first_account = ids.take("account", sizes.customers)
-    first_user = ids.take("user", sizes.customers)
-    accounts, users, result = [], [], []
-    for n in range(sizes.customers):
-        account_id = first_account + n
-        on_account = n % 4 == 3
-        created = START + timedelta(minutes=n)
-        accounts.append(
-            {
-                "id": account_id,
-                "tenant_id": tenant_id,
-                "name": f"Customer {n + 1:05d} Ltd",
-                "kind": "end_customer",
-                "email": f"billing{n + 1:05d}@bench.example",
-                "price_list_id": lists["Standard"],
-                "payment_method": "on_account" if on_account else "card",
-                "credit_limit": Decimal("100000.00") if on_account else None,
-                "manager_user_id": operator_id,
-                "timezone": "UTC",
-                "billing_name": f"Customer {n + 1:05d} Ltd",
-                "created_at": created,
-            }
-        )
-        users.append(
-            {
-                "id": first_user + n,
-                "tenant_id": tenant_id,
-                "kind": "storefront",
-                "role": "customer",
-                "account_id": account_id,
-                "email": CUSTOMER_EMAIL.format(n + 1),
-                "name": f"Buyer {n + 1:05d}",
-                "password_hash": password_hash,
-                "active": True,
-                "session_version": 1,
-                "timezone": "UTC",
-                "date_format": "%d/%m/%Y",
-                "created_at": created,
-            }
-        )
-        result.append((account_id, "on_account" if on_account else "card"))
-    writer.write(conn, Account, accounts)
-    writer.write(conn, User, users)
-    return result
+    tenant_id = conn.scalar(select(Tenant.id).where(Tenant.slug == "reseller"))
+    product_types = select(ProductType.non_automatic_execution, ProductType.id).where(
+        ProductType.tenant_id == tenant_id, ProductType.is_asset.is_(False)
+    )
+    price_lists = select(PriceList.name, PriceList.id).where(PriceList.tenant_id == tenant_id)
+    statuses = select(OrderStatus.mandatory_key, OrderStatus.id).where(
+        OrderStatus.tenant_id == tenant_id
+    )
+    encoding = (
+        bulk_rows.CopyTextEncoding()
+        if conn.dialect.name == "postgresql"
+        else bulk_rows.SQLiteEncoding()
+    )
+    return bulk_rows.Plan(
+        sizes=sizes,
+        first_ids={
+            model.__tablename__: (conn.scalar(select(func.max(model.id))) or 0) + 1
+            for model in BULK_MODELS
+        },
+        tenant_id=tenant_id,
+        product_types=dict(conn.execute(product_types).all()),
+        price_lists=dict(conn.execute(price_lists).all()),
+        statuses=dict(conn.execute(statuses).all()),
+        operator_id=conn.scalar(select(User.id).where(User.email == "operator@skyline.example")),
+        password_hash=generate_password_hash(DEMO_PASSWORD, method=FAST_HASH_METHOD),
+        encoding=encoding,
+    )
 
 
-def _orders(conn, writer, ids, rng, context, done, count, sizes):
-    tenant_id, statuses, price_list_id, catalogue, accounts = context
-    first_order = ids.take("order", count)
-    first_item = ids.take("order_item", count * sizes.items_per_order)
-    span = timedelta(days=700).total_seconds()
-    orders, items, subscriptions, events, holds = [], [], [], [], []
-    for n in range(count):
-        order_id = first_order + n
-        position = done + n
-        when = START + timedelta(seconds=span * position / sizes.orders + rng.random() * 60)
-        account_id, payment = accounts[rng.randrange(len(accounts))]
-        roll = rng.random()
-        if roll < 0.005:
-            state, status = "submitted", statuses["submitted"]
-        elif roll < 0.0075:
-            state, status = "partial", statuses["submitted"]
-        elif roll < 0.05:
-            state, status = "canceled", statuses["canceled"]
-        else:
-            state, status = "executed", statuses["executed"]
-        picked = [catalogue[rng.randrange(len(catalogue))] for _ in range(sizes.items_per_order)]
-        manual = any(p[2] for p in picked)
-        total = Decimal("0.00")
-        subscription_id = None
-        if state == "executed":
-            subscription_id = ids.take("subscription", 1)
-        for k, (product_id, plan_id, item_manual, price, description) in enumerate(picked):
-            quantity = rng.randrange(1, 21)
-            executed = {"executed": quantity, "partial": quantity // 2 if k == 0 else 0}.get(
-                state, 0
-            )
-            total += price * quantity
-            items.append(
-                {
-                    "id": first_item + n * sizes.items_per_order + k,
-                    "order_id": order_id,
-                    "kind": "new",
-                    "product_id": product_id,
-                    "plan_id": plan_id,
-                    "subscription_id": subscription_id if k == 0 else None,
-                    "description": description,
-                    "execution_type": "manual" if item_manual else "automatic",
-                    "quantity": quantity,
-                    "executed_quantity": executed,
-                    "unit_price": price,
-                    "trial": False,
-                }
-            )
-            if k == 0 and subscription_id is not None:
-                subscriptions.append(
-                    {
-                        "id": subscription_id,
-                        "tenant_id": tenant_id,
-                        "account_id": account_id,
-                        "product_id": product_id,
-                        "plan_id": plan_id,
-                        "quantity": quantity,
-                        "status": "active",
-                        "is_trial": False,
-                        "start_date": when.date(),
-                        "order_id": order_id,
-                        "created_at": when,
-                        # recurring billing (issue 17): the rows skip the model's defaults
-                        "billing_account_id": account_id,
-                    }
-                )
-        executed_at = when + timedelta(minutes=5) if state == "executed" else None
-        orders.append(
-            {
-                "id": order_id,
-                "tenant_id": tenant_id,
-                "number": f"SO{order_id:07d}",
-                "account_id": account_id,
-                "status_id": status,
-                "storefront_status_id": status,
-                "source": "storefront",
-                "execution_type": "manual" if manual else "automatic",
-                "price_list_id": price_list_id,
-                "payment_method": payment,
-                "currency": "EUR",
-                "total": total.quantize(Decimal("0.01")),
-                "order_date": when,
-                "executed_at": executed_at,
-                "created_at": when,
-                "updated_at": executed_at or when,
-            }
-        )
-        events.append(
-            {
-                "id": ids.take("order_event", 1),
-                "order_id": order_id,
-                "at": when,
-                "actor_user_id": None,
-                "actor_label": "Storefront checkout",
-                "kind": "status",
-                "to_status_id": status,
-                "note": "Placed on the Storefront",
-            }
-        )
-        if state in ("submitted", "partial") and manual:
-            holds.append(
-                {
-                    "id": ids.take("order_hold", 1),
-                    "order_id": order_id,
-                    "reason": "manual_execution",
-                    "placed_at": when,
-                }
-            )
-    writer.write(conn, Order, orders)
-    writer.write(conn, Subscription, subscriptions)
-    writer.write(conn, OrderItem, items)
-    writer.write(conn, OrderEvent, events)
-    writer.write(conn, OrderHold, holds)
+def _write(engine: Engine, batches, sizes: Sizes, log) -> None:
+    """All the rows in one transaction; logs how long this process waited for rows."""
+    write = _copy if engine.dialect.name == "postgresql" else _insert
+    waited = written = 0.0
+    orders = 0
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            _skip_foreign_key_triggers(conn)
+        while True:
+            started = time.perf_counter()
+            batch = next(batches, None)
+            waited += time.perf_counter() - started
+            if batch is None:
+                break
+            started = time.perf_counter()
+            write(conn, batch)
+            written += time.perf_counter() - started
+            if batch.table == "account":
+                log(f"  {sizes.products:,} products, {batch.count:,} customers")
+            elif batch.table == "order":
+                orders += batch.count
+                if orders % (5 * CHUNK_ORDERS) == 0 or orders == sizes.orders:
+                    log(f"  {orders:,} orders")
+    log(f"  rows stored in {written:.0f} s; waited {waited:.0f} s for rows to be made")
 
 
-def _finish(engine: Engine) -> None:
+def _skip_foreign_key_triggers(conn: Connection) -> None:
+    """PostgreSQL checks each foreign key of each copied row with a trigger (a lookup per
+    key: most of the server's time in the load). The rows are consistent by construction,
+    and SQLite's load never checked them either (no ``foreign_keys`` pragma on the loader's
+    connection): ``session_replication_role = replica`` skips the triggers for this
+    transaction. It needs a superuser; without one the triggers run."""
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    except DBAPIError:
+        pass
+
+
+def _insert(conn: Connection, batch: bulk_rows.Batch) -> None:
+    """SQLite: the driver's executemany of the prepared tuples."""
+    names = ", ".join(f'"{name}"' for name in batch.columns)
+    marks = ", ".join("?" for _ in batch.columns)
+    conn.exec_driver_sql(f'INSERT INTO "{batch.table}" ({names}) VALUES ({marks})', batch.rows)
+
+
+def _copy(conn: Connection, batch: bulk_rows.Batch) -> None:
+    """PostgreSQL: ``COPY ... FROM STDIN`` of the text the rows' process already made."""
+    names = ", ".join(f'"{name}"' for name in batch.columns)
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{batch.table}" ({names}) FROM STDIN') as copy:
+        copy.write(batch.rows)
+
+
+def _finish(engine: Engine, fresh_database: bool) -> None:
     """Sequences after explicit ids (PostgreSQL) and fresh planner statistics (both)."""
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
-            for table in (
-                "product",
-                "plan",
-                "plan_price",
-                "account",
-                "user",
-                "order",
-                "order_item",
-                "subscription",
-                "order_event",
-                "order_hold",
-            ):
+            for table in bulk_rows.TABLES:
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
@@ -619,52 +438,8 @@ def _finish(engine: Engine) -> None:
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
-
-
-class _CoreWriter:
-    """SQLite: one INSERT executed with a list of tuples (the driver's executemany). Each
-    value goes through its column type's own bind processor (the stored text of dates and
-    amounts is exactly what the app writes); SQLAlchemy's per-row statement work, half of the
-    load's time, is skipped (issue 19)."""
-
-    def write(self, conn: Connection, model, rows: list[dict]) -> None:
-        if not rows:
-            return
-        table = model.__table__
-        dialect = conn.dialect
-        columns = list(rows[0])
-        processors = [
-            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
-        ]
-        names = ", ".join(f'"{name}"' for name in columns)
-        marks = ", ".join("?" for _ in columns)
-        conn.exec_driver_sql(
-            f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',
-            [
-                tuple(
-                    value if process is None or value is None else process(value)
-                    for value, process in zip(
-                        (row[name] for name in columns), processors, strict=True
-                    )
-                )
-                for row in rows
-            ],
-        )
-
-
-class _CopyWriter:
-    """PostgreSQL ``COPY ... FROM STDIN`` through psycopg 3: the fastest bulk path."""
-
-    def write(self, conn: Connection, model, rows: Iterable[dict]) -> None:
-        rows = list(rows)
-        if not rows:
-            return
-        columns = list(rows[0])
-        names = ", ".join(f'"{c}"' for c in columns)
-        cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f'COPY "{model.__tablename__}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
+            if fresh_database:  # loaded without a journal; the app's connections use WAL
+                conn.connection.driver_connection.execute("PRAGMA journal_mode = WAL")
 
 
 def create_large_order(engine: Engine, item_count: int = 500, *, account_index: int = 0) -> int:

@@ -4,12 +4,15 @@ by ``python -m bench``, never asserted)."""
 from __future__ import annotations
 
 import os
+import random
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
-from bench import dataset, report
+from bench import bulk_rows, dataset, report
 from bench.harness import Row
 from bench.inprocess import Timing
 from bench.load import _lua_variants, percentile
@@ -44,7 +47,7 @@ def test_the_bulk_loader_adds_its_rows_to_the_reseller_tenant_of_the_demo(plain_
     elsewhere_before = _count(plain_session, Order, Order.tenant_id != reseller)
     plain_session.commit()
 
-    dataset.load_bulk(plain_session.get_bind(), TINY, log=lambda _: None)
+    dataset.load_bulk(plain_session.get_bind(), TINY, log=lambda _: None, background=True)
 
     bench_products = _count(plain_session, Product, Product.code.like("BENCH-%"))
     assert bench_products == TINY.products
@@ -78,6 +81,68 @@ def test_a_500_item_order_is_created_for_the_execution_scenario(plain_session):
     assert order.number == f"SO{order_id:07d}"
     assert len(order.items) == 12
     assert all(i.executed_quantity == 0 for i in order.items)
+
+
+def test_the_bulk_rows_made_in_a_second_process_are_the_rows_made_in_this_one():
+    plan = _tiny_plan(bulk_rows.CopyTextEncoding())
+    messages: list[str] = []
+
+    background = list(bulk_rows.in_background(plan, messages.append))
+
+    assert background == list(bulk_rows.bulk_batches(plan))
+    assert [b.table for b in background[:5]] == ["product", "plan", "plan_price", "account", "user"]
+    assert sum(b.count for b in background if b.table == "order") == TINY.orders
+    assert any("second process" in m for m in messages)
+
+
+def test_a_failure_in_the_rows_process_is_raised_in_this_one():
+    plan = _tiny_plan(bulk_rows.SQLiteEncoding(), price_lists={"Standard": 1})  # no Partner
+
+    with pytest.raises(RuntimeError, match="KeyError: 'Partner'"):
+        list(bulk_rows.in_background(plan, lambda _: None))
+
+
+def test_the_loaders_draws_are_those_of_randrange():
+    ours, reference = random.Random(7), random.Random(7)
+    below = bulk_rows.draws_below(ours)
+    bounds = [1, 2, 3, 20, 2_000, 20_000, 200_000] * 300
+
+    assert [below(n) for n in bounds] == [reference.randrange(n) for n in bounds]
+    assert ours.random() == reference.random()  # the stream goes on in step
+
+
+def test_the_sqlite_rows_hold_what_the_columns_own_types_would_bind():
+    """The loader skips SQLAlchemy's bind processors: its values are the ones they make."""
+    encoding, dialect = bulk_rows.SQLiteEncoding(), sqlite_dialect()
+    moment = datetime(2024, 3, 5, 6, 7, 8, 0, tzinfo=UTC)
+    samples = [
+        (Order.order_date, moment, encoding.moment),
+        (Order.order_date, moment + timedelta(microseconds=1234), encoding.moment),
+        (Order.total, Decimal("1234.50"), encoding.money),
+        (OrderItem.unit_price, Decimal("7") / 100, encoding.money),
+        (Subscription.start_date, moment.date(), encoding.day),
+        (Subscription.is_trial, False, encoding.flag),
+        (Product.active, True, encoding.flag),
+    ]
+    for column, value, encode in samples:
+        bind = column.type.dialect_impl(dialect).bind_processor(dialect)
+        assert encode(value) == bind(value), column
+        assert type(encode(value)) is type(bind(value)), column
+
+
+def _tiny_plan(encoding, **changes) -> bulk_rows.Plan:
+    values = {
+        "sizes": TINY,
+        "first_ids": dict.fromkeys(bulk_rows.TABLES, 100),
+        "tenant_id": 2,
+        "product_types": {False: 3, True: 4},
+        "price_lists": {"Standard": 1, "Partner": 2},
+        "statuses": {"submitted": 5, "canceled": 6, "executed": 7},
+        "operator_id": 8,
+        "password_hash": "not-a-real-hash",
+        "encoding": encoding,
+    }
+    return bulk_rows.Plan(**{**values, **changes})
 
 
 def test_prepare_migrates_loads_and_then_reuses_a_sqlite_database(tmp_path, monkeypatch):
