@@ -34,13 +34,15 @@ BUDGETS = {
     # reads the tenant's billing settings and VAT rates once for the charge and the invoice
     # (-4: they were read for the pending payment, the gateway call and the invoice), its
     # statuses once for both transactions (-1), the basket's id once (-1) and the tenant's
-    # time zone from the session (the signed-in user's tenant, -1)
+    # time zone from the session (the signed-in user's tenant, -1); the order's status comes
+    # from the statuses read anyway (-1) and the products' delivery method and sale are
+    # checked in one query (-1)
     "automatic": {
         "start": 14,
         "billing": 2,
         "billing_post": 3,
         "review": 5,
-        "place": 58,
+        "place": 56,
         "confirmation": 6,
     },
     "manual": {
@@ -48,7 +50,7 @@ BUDGETS = {
         "billing": 2,
         "billing_post": 3,
         "review": 3,
-        "place": 23,
+        "place": 21,
         "confirmation": 6,
     },
 }

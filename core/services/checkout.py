@@ -189,16 +189,6 @@ def start_checkout(
         )
 
 
-def _holds_products_no_longer_sold(session: Session, order: Order) -> bool:
-    """A product of the Draft order was retired or unpublished after checkout began (one
-    query)."""
-    ids = {item.product_id for item in order.items}
-    return (
-        session.scalar(select(Product.id).where(Product.id.in_(ids), ~and_(*ON_SALE)).limit(1))
-        is not None
-    )
-
-
 def _account(session: Session, tenant_id: int, user: User) -> Account:
     account = session.scalar(
         select(Account)
@@ -488,13 +478,13 @@ def place(
             raise NotFound("That checkout does not exist.")
         if checkout_key is not None and checkout_key != order.idempotency_key:
             raise Conflict(texts.CHECKOUT_CHANGED)
+        # the tenant's statuses: the order's own comes from them (no query of its own)
+        book = StatusBook.load(session, tenant_id)
         if order.status.storefront_type != StorefrontType.DRAFT:
             return PlaceResult(order, None, already_placed=True)
         if not order.items:
             raise Conflict(texts.CHECKOUT_EMPTY_BASKET)
-        check_delivery_unchanged(session, order)
-        if _holds_products_no_longer_sold(session, order):
-            raise Conflict(texts.BASKET_HAS_UNAVAILABLE)
+        check_products_unchanged(session, order)
         account = lock_account(session, order.account_id)
         # issue 17: increases priced for the day of placement (the total is what is charged now)
         subscription_changes.price_order_changes(
@@ -526,7 +516,6 @@ def place(
             )
             if errors:
                 raise ValidationFailed(next(iter(errors.values()))[0], errors)
-        book = StatusBook.load(session, tenant_id)
         if decision.status_key != StatusKey.PENDING_RESELLER_APPROVAL and (
             decision.status_key != StatusKey.SCHEDULED
         ):
@@ -572,21 +561,30 @@ def place(
 _DEFERRED = (StatusKey.SCHEDULED, StatusKey.PENDING_RESELLER_APPROVAL)
 
 
-def check_delivery_unchanged(session: Session, order: Order) -> None:
-    """Rule 4.2 at placement: with their product types as configured now, the order's lines
-    are of one delivery method (else the mixed-basket message), and of the one the customer
-    reviewed (else the checkout changed: a manual service is never executed automatically)."""
+def check_products_unchanged(session: Session, order: Order) -> None:
+    """At placement, in one query (issue 19: it was two), with the order's products as they
+    are now: rule 4.2, its lines are of one delivery method (else the mixed-basket message)
+    and of the one the customer reviewed (else the checkout changed: a manual service is
+    never executed automatically); and every product is still on sale (else the basket holds
+    products no longer sold: retired or unpublished after checkout began)."""
     rows = session.execute(
-        select(Product.id, Product.is_bundle, ProductType.non_automatic_execution)
+        select(
+            Product.id,
+            Product.is_bundle,
+            ProductType.non_automatic_execution,
+            and_(*ON_SALE).label("on_sale"),
+        )
         .join(ProductType, ProductType.id == Product.product_type_id)
         .where(Product.id.in_({i.product_id for i in order.items}))
     ).all()
-    current = catalogue.execution_types_of(session, {tuple(row) for row in rows})
+    current = catalogue.execution_types_of(session, {tuple(row[:3]) for row in rows})
     reviewed = [i.execution_type for i in order.items]
     if basket_rules.is_mixed(current.values()) or basket_rules.is_mixed(reviewed):
         raise Conflict(texts.BASKET_MIXED)
     if any(current[i.product_id] != i.execution_type for i in order.items):
         raise Conflict(texts.CHECKOUT_CHANGED)
+    if not all(row.on_sale for row in rows):
+        raise Conflict(texts.BASKET_HAS_UNAVAILABLE)
 
 
 def charge_order(
