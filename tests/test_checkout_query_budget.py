@@ -36,22 +36,23 @@ BUDGETS = {
     # statuses once for both transactions (-1), the basket's id once (-1) and the tenant's
     # time zone from the session (the signed-in user's tenant, -1); the order's status comes
     # from the statuses read anyway (-1) and the products' delivery method and sale are
-    # checked in one query (-1)
+    # checked in one query (-1); start inserts the order with its storefront status (it
+    # was a second UPDATE, -1); the confirmation reads the order without its items (-1)
     "automatic": {
-        "start": 14,
+        "start": 13,
         "billing": 2,
         "billing_post": 3,
         "review": 5,
         "place": 56,
-        "confirmation": 6,
+        "confirmation": 5,
     },
     "manual": {
-        "start": 14,
+        "start": 13,
         "billing": 2,
         "billing_post": 3,
         "review": 3,
         "place": 21,
-        "confirmation": 6,
+        "confirmation": 5,
     },
 }
 CARD = {

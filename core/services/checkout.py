@@ -921,7 +921,8 @@ def _hold_message(kind: str, hold: OrderHold, order: Order, fmt: str) -> str:
 
 
 def confirmation(session: Session, tenant_id: int, user: User, order_id: int) -> Confirmation:
-    order = _own_order(session, tenant_id, user, order_id)
+    # the page shows none of the items: not read (issue 19)
+    order = _own_order(session, tenant_id, user, order_id, items=False)
     if order.status.storefront_type == StorefrontType.DRAFT:
         raise NotFound("That order has not been placed.")
     holds = list(
