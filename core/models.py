@@ -1101,8 +1101,8 @@ class ApiIdempotencyRecord(Base):
 Index("ix_subscription_order", Subscription.order_id)
 # the open balance (credit check of every on-account checkout) finds the orders billed to an
 # account through either column; an OR over an unindexed column scanned the tenant's orders.
-# Partial (0013): almost every order has no billing account, and over all of them SQLite's
-# statistics judged the index useless and walked the tenant's orders instead
+# Partial (migration 0014_checkout): almost every order has no billing account, and over all
+# of them SQLite's statistics judged the index useless and walked the tenant's orders instead
 Index(
     "ix_order_billing_account",
     Order.billing_account_id,

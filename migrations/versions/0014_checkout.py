@@ -7,8 +7,8 @@ order index instead: 30 ms per call at 200,000 orders. The index now holds only 
 have a billing account, which every ``billing_account_id = ?`` implies; the statistics of
 both databases see it as the few rows it is.
 
-Revision ID: 0013_checkout
-Revises: 0012
+Revision ID: 0014_checkout
+Revises: 0013
 Create Date: 2026-11-30 14:20:00
 
 """
@@ -16,8 +16,8 @@ Create Date: 2026-11-30 14:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_checkout"
-down_revision = "0012"
+revision = "0014_checkout"
+down_revision = "0013"  # main's 0013_operations_email
 branch_labels = None
 depends_on = None
 
