@@ -41,12 +41,14 @@ class StatementCounter:
         self.engine = engine
         self.count = 0
         self.round_trips = 0
+        self.statements: list[str] = []  # the counted ones, to read what a request ran
         self._ping = None
 
     def _record(self, conn, cursor, statement, parameters, context, executemany):
         self.round_trips += 1
         if not statement.lstrip().upper().startswith(_SKIPPED):
             self.count += 1
+            self.statements.append(statement)
         if self._psycopg:
             dbapi = conn.connection.dbapi_connection
             if not dbapi.autocommit and dbapi.info.transaction_status == _IDLE:

@@ -45,8 +45,11 @@ def checkout_start():
 
 
 def _draft_or_redirect(order_id: int):
-    try:
-        return checkout_service.get_draft(db.session, g.tenant.id, customer(), order_id), None
+    try:  # the billing page shows none of the items: not read (issue 19)
+        order = checkout_service.get_draft(
+            db.session, g.tenant.id, customer(), order_id, items=False
+        )
+        return order, None
     except ServiceError as error:
         _or_404(error)
         return None, see_other(url_for("storefront.order_confirmation", order_id=order_id))

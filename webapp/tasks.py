@@ -95,7 +95,20 @@ def _storage(app: Flask):
     if app.config.get("REDIS_URL"):
         return RedisStorage(name, url=app.config["REDIS_URL"])
     path = app.config.get("QUEUE_SQLITE_PATH") or os.path.join(app.instance_path, "queue.sqlite3")
-    return SqliteStorage(name, filename=path)
+    return QueueFileStorage(name, filename=path)
+
+
+class QueueFileStorage(SqliteStorage):
+    """Huey's SQLite storage without an fsync per enqueue (issue 19): in WAL mode
+    ``synchronous=NORMAL`` never corrupts the file, it may only lose the last enqueues if the
+    machine loses power. Nothing is lost with them: every task the web enqueues is an outbox
+    item, committed in the application's database first, and the periodic relay enqueues any
+    item left behind. Huey's default (FULL) made every executed order wait for the disk."""
+
+    def _create_connection(self):
+        conn = super()._create_connection()
+        conn.execute("pragma synchronous=NORMAL")
+        return conn
 
 
 def worker_name() -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from core import texts
@@ -43,6 +44,19 @@ def open_balance(
     The orders billed to the account are read in two branches, each served by an index (the
     account's orders without a billing account; the orders billed to it): one OR over both
     columns made the databases scan every order of the tenant (issue 19)."""
+    values = {"tenant_id": tenant_id, "account_id": account_id}
+    if exclude_order_id is not None:
+        values["exclude_order_id"] = exclude_order_id
+    row = session.execute(_open_balance_statement(exclude_order_id is not None), values).one()
+    return sum((Decimal(v or 0) for v in row), ZERO).quantize(Decimal("0.01"))
+
+
+@cache
+def _open_balance_statement(excluding: bool):
+    """The open balance's statement, built once (issue 19): building this expression (its
+    correlated subqueries, CASE and COALESCE) took ~5 ms of CPU per call, a hundred times
+    what the databases need to run it; the values are bound parameters."""
+    tenant_id, account_id = bindparam("tenant_id"), bindparam("account_id")
     unpaid = (
         select(func.coalesce(func.sum(_owed_expression()), 0))
         .where(
@@ -73,14 +87,13 @@ def open_balance(
                 OrderStatus.storefront_type != StorefrontType.DRAFT,
             )
         )
-        if exclude_order_id is not None:
-            query = query.where(Order.id != exclude_order_id)
+        if excluding:
+            query = query.where(Order.id != bindparam("exclude_order_id"))
         return query.scalar_subquery()
 
     own = unexecuted(Order.account_id == account_id, Order.billing_account_id.is_(None))
     billed = unexecuted(Order.billing_account_id == account_id)
-    row = session.execute(select(unpaid, own, billed)).one()
-    return sum((Decimal(v or 0) for v in row), ZERO).quantize(Decimal("0.01"))
+    return select(unpaid, own, billed)
 
 
 def _owed_expression():

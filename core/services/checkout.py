@@ -17,8 +17,9 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
@@ -126,10 +127,11 @@ def discard_drafts(session: Session, order_ids: list[int]) -> None:
     session.execute(delete(Order).where(Order.id.in_(order_ids)))
 
 
-def lock_basket(session: Session, user: User) -> None:
+def lock_basket(session: Session, user: User) -> int | None:
     """Take the user's basket row (PostgreSQL ``FOR UPDATE``; SQLite writes are serialised by
-    ``BEGIN IMMEDIATE``), so concurrent checkouts of one basket place one order (issue 8)."""
-    session.execute(select(Basket.id).where(Basket.user_id == user.id).with_for_update())
+    ``BEGIN IMMEDIATE``), so concurrent checkouts of one basket place one order (issue 8).
+    Returns the basket's id (None: the user has none)."""
+    return session.scalar(select(Basket.id).where(Basket.user_id == user.id).with_for_update())
 
 
 def lock_account(session: Session, account_id: int) -> Account:
@@ -187,16 +189,6 @@ def start_checkout(
         )
 
 
-def _holds_products_no_longer_sold(session: Session, order: Order) -> bool:
-    """A product of the Draft order was retired or unpublished after checkout began (one
-    query)."""
-    ids = {item.product_id for item in order.items}
-    return (
-        session.scalar(select(Product.id).where(Product.id.in_(ids), ~and_(*ON_SALE)).limit(1))
-        is not None
-    )
-
-
 def _account(session: Session, tenant_id: int, user: User) -> Account:
     account = session.scalar(
         select(Account)
@@ -218,13 +210,29 @@ def payment_methods(account: Account) -> list[str]:
 def _own_order(
     session: Session, tenant_id: int, user: User, order_id: int, lock=False, items=True
 ) -> Order:
+    values = {
+        "order_id": order_id,
+        "tenant_id": tenant_id,
+        "account_id": user.account_id,
+        "user_id": user.id,
+    }
+    order = session.scalars(_own_order_query(lock, items), values).first()
+    if order is None:
+        raise NotFound("That checkout does not exist.")
+    return order
+
+
+@cache
+def _own_order_query(lock: bool, items: bool):
+    """The customer's own order, built once per variant (issue 19: building the statement and
+    its loader options cost more CPU than running it, on every step of the checkout)."""
     query = (
         select(Order)
         .where(
-            Order.id == order_id,
-            Order.tenant_id == tenant_id,
-            Order.account_id == user.account_id,
-            Order.created_by_user_id == user.id,
+            Order.id == bindparam("order_id"),
+            Order.tenant_id == bindparam("tenant_id"),
+            Order.account_id == bindparam("account_id"),
+            Order.created_by_user_id == bindparam("user_id"),
         )
         .options(joinedload(Order.status), joinedload(Order.account))
     )
@@ -236,14 +244,14 @@ def _own_order(
         )
     if lock:
         query = query.with_for_update(of=Order).execution_options(populate_existing=True)
-    order = session.scalars(query).first()
-    if order is None:
-        raise NotFound("That checkout does not exist.")
-    return order
+    return query
 
 
-def get_draft(session: Session, tenant_id: int, user: User, order_id: int) -> Order:
-    order = _own_order(session, tenant_id, user, order_id)
+def get_draft(
+    session: Session, tenant_id: int, user: User, order_id: int, *, items: bool = True
+) -> Order:
+    """The customer's Draft order; ``items=False`` when the page shows none of them."""
+    order = _own_order(session, tenant_id, user, order_id, items=items)
     if order.status.storefront_type != StorefrontType.DRAFT:
         raise Conflict(texts.CHECKOUT_NOT_DRAFT)
     return order
@@ -409,14 +417,19 @@ def _parse_schedule(
 
 
 def pending_card_payment(
-    order: Order, gateway_name: str, last4: str | None, key: str, now: datetime | None = None
+    order: Order,
+    gateway_name: str,
+    last4: str | None,
+    key: str,
+    now: datetime | None = None,
+    tax: invoicing.TaxContext | None = None,
 ) -> Payment:
     """The card payment row written before the gateway is called (claimed in one short
     transaction, charged outside it): the checkout's charge and every Pay now attempt."""
     payment = Payment(
         tenant_id=order.tenant_id,
         order_id=order.id,
-        amount=invoicing.charge_amount(order),
+        amount=invoicing.charge_amount(order, tax),
         currency=order.currency,
         method=PaymentMethod.CARD,
         status=pay.PENDING,
@@ -454,20 +467,24 @@ def place(
     now = now or utcnow()
     gateway = gateway or pay.default_gateway()
     pending_card: pay.CardDetails | None = None
+    # the tenant's tax settings, read once for what the card is charged and for the invoice
+    # of the execution after it (issue 19: they were read three times)
+    tax: invoicing.TaxContext | None = None
     with write_transaction(session):
-        lock_basket(session, user)  # before the order: the lock order start_checkout uses
+        # before the order: the lock order start_checkout uses
+        basket_id = lock_basket(session, user)
         order = lock_order(session, tenant_id, order_id)
         if order.account_id != user.account_id or order.created_by_user_id != user.id:
             raise NotFound("That checkout does not exist.")
         if checkout_key is not None and checkout_key != order.idempotency_key:
             raise Conflict(texts.CHECKOUT_CHANGED)
+        # the tenant's statuses: the order's own comes from them (no query of its own)
+        book = StatusBook.load(session, tenant_id)
         if order.status.storefront_type != StorefrontType.DRAFT:
             return PlaceResult(order, None, already_placed=True)
         if not order.items:
             raise Conflict(texts.CHECKOUT_EMPTY_BASKET)
-        check_delivery_unchanged(session, order)
-        if _holds_products_no_longer_sold(session, order):
-            raise Conflict(texts.BASKET_HAS_UNAVAILABLE)
+        check_products_unchanged(session, order)
         account = lock_account(session, order.account_id)
         # issue 17: increases priced for the day of placement (the total is what is charged now)
         subscription_changes.price_order_changes(
@@ -489,6 +506,7 @@ def place(
         decision = placement.decide(facts, money=lambda a: money(a, order.currency))
         card_details = None
         if _needs_card(order) and (decision.charge or decision.status_key in _DEFERRED):
+            tax = invoicing.TaxContext.load(session, tenant_id)
             card_details, errors = pay.parse_card(
                 *(
                     (card or {}).get(k)
@@ -498,7 +516,6 @@ def place(
             )
             if errors:
                 raise ValidationFailed(next(iter(errors.values()))[0], errors)
-        book = StatusBook.load(session, tenant_id)
         if decision.status_key != StatusKey.PENDING_RESELLER_APPROVAL and (
             decision.status_key != StatusKey.SCHEDULED
         ):
@@ -512,17 +529,28 @@ def place(
             )
         order.scheduled_for = scheduled_for
         order.order_date = now
-        pending = _apply_decision(session, order, decision, book, now, user, card_details, gateway)
+        pending = _apply_decision(
+            session, order, decision, book, now, user, card_details, gateway, tax
+        )
         if pending is not None:
             pending_card = card_details
-        basket = session.scalar(select(Basket.id).where(Basket.user_id == user.id))
-        if basket:
-            basket_service.clear(session, basket)
+        if basket_id:
+            basket_service.clear(session, basket_id)
         order_id = order.id
     if pending_card is None:
         return PlaceResult(order, decision)
-    result = charge_order(gateway, order, pending_card, None)
-    finalize_payment(session, tenant_id, order_id, charge_key(order), result, now=now, actor=user)
+    result = charge_order(gateway, order, pending_card, None, tax=tax)
+    finalize_payment(
+        session,
+        tenant_id,
+        order_id,
+        charge_key(order),
+        result,
+        now=now,
+        actor=user,
+        tax=tax,
+        book=book,
+    )
     if result.succeeded:  # issue 17: the account's renewals are charged to this card
         from core.services.invoice_payment import remember_card
 
@@ -533,27 +561,38 @@ def place(
 _DEFERRED = (StatusKey.SCHEDULED, StatusKey.PENDING_RESELLER_APPROVAL)
 
 
-def check_delivery_unchanged(session: Session, order: Order) -> None:
-    """Rule 4.2 at placement: with their product types as configured now, the order's lines
-    are of one delivery method (else the mixed-basket message), and of the one the customer
-    reviewed (else the checkout changed: a manual service is never executed automatically)."""
+def check_products_unchanged(session: Session, order: Order) -> None:
+    """At placement, in one query (issue 19: it was two), with the order's products as they
+    are now: rule 4.2, its lines are of one delivery method (else the mixed-basket message)
+    and of the one the customer reviewed (else the checkout changed: a manual service is
+    never executed automatically); and every product is still on sale (else the basket holds
+    products no longer sold: retired or unpublished after checkout began)."""
     rows = session.execute(
-        select(Product.id, Product.is_bundle, ProductType.non_automatic_execution)
+        select(
+            Product.id,
+            Product.is_bundle,
+            ProductType.non_automatic_execution,
+            and_(*ON_SALE).label("on_sale"),
+        )
         .join(ProductType, ProductType.id == Product.product_type_id)
         .where(Product.id.in_({i.product_id for i in order.items}))
     ).all()
-    current = catalogue.execution_types_of(session, {tuple(row) for row in rows})
+    current = catalogue.execution_types_of(session, {tuple(row[:3]) for row in rows})
     reviewed = [i.execution_type for i in order.items]
     if basket_rules.is_mixed(current.values()) or basket_rules.is_mixed(reviewed):
         raise Conflict(texts.BASKET_MIXED)
     if any(current[i.product_id] != i.execution_type for i in order.items):
         raise Conflict(texts.CHECKOUT_CHANGED)
+    if not all(row.on_sale for row in rows):
+        raise Conflict(texts.BASKET_HAS_UNAVAILABLE)
 
 
-def charge_order(gateway, order: Order, card, token, key: str | None = None) -> pay.ChargeResult:
+def charge_order(
+    gateway, order: Order, card, token, key: str | None = None, tax=None
+) -> pay.ChargeResult:
     try:
         return gateway.charge(
-            amount=invoicing.charge_amount(order),
+            amount=invoicing.charge_amount(order, tax),
             currency=order.currency,
             idempotency_key=key or charge_key(order),
             card=card,
@@ -572,6 +611,7 @@ def _apply_decision(
     actor: User | None,
     card: pay.CardDetails | None,
     gateway,
+    tax: invoicing.TaxContext | None = None,
 ) -> str | None:
     """Write the decision: holds and status, or a pending card payment (returns its key), or
     the execution itself (on account / nothing to charge)."""
@@ -604,7 +644,7 @@ def _apply_decision(
                 Payment(
                     tenant_id=order.tenant_id,
                     order_id=order.id,
-                    amount=invoicing.charge_amount(order),
+                    amount=invoicing.charge_amount(order, tax),
                     currency=order.currency,
                     method=PaymentMethod.CARD,
                     status=pay.AWAITING,
@@ -625,7 +665,7 @@ def _apply_decision(
     if decision.charge and order.payment_method == PaymentMethod.CARD:
         session.add(
             pending_card_payment(
-                order, gateway.name, card.last4 if card else None, charge_key(order)
+                order, gateway.name, card.last4 if card else None, charge_key(order), tax=tax
             )
         )
         record_order_event(
@@ -633,7 +673,7 @@ def _apply_decision(
         )
         session.flush()
         return charge_key(order)
-    apply_execution(session, order, None, actor=None, actor_name=name, now=now)
+    apply_execution(session, order, None, actor=None, actor_name=name, now=now, book=book)
     return None
 
 
@@ -676,9 +716,13 @@ def finalize_payment(
     *,
     now: datetime | None = None,
     actor: User | None = None,
+    tax: invoicing.TaxContext | None = None,
+    book: StatusBook | None = None,
 ) -> Order:
     """Second transaction of a card placement: record the gateway's answer, then execute (or
-    put the order on a payment-failed hold). Does nothing if already finalized."""
+    put the order on a payment-failed hold). Does nothing if already finalized. ``tax``: the
+    tax settings the charge was computed with (the invoice uses the same); ``book``: the
+    statuses the placement read (not read again)."""
     now = now or utcnow()
     with write_transaction(session):
         order = lock_order(session, tenant_id, order_id)
@@ -690,25 +734,35 @@ def finalize_payment(
         )
         if payment is None or payment.status != pay.PENDING:
             return order
-        _record_result(session, order, payment, result, now, actor)
+        _record_result(session, order, payment, result, now, actor, tax, book)
         return order
 
 
-def execute_paid(session: Session, order: Order, now: datetime, *, actor_name: str) -> None:
+def execute_paid(
+    session: Session,
+    order: Order,
+    now: datetime,
+    *,
+    actor_name: str,
+    tax: invoicing.TaxContext | None = None,
+    book: StatusBook | None = None,
+) -> None:
     """A card payment succeeded: execute the order (inside the caller's transaction, order
     locked) and mark its invoice paid. The checkout and Pay now both end here."""
-    execution = apply_execution(session, order, None, actor=None, actor_name=actor_name, now=now)
+    execution = apply_execution(
+        session, order, None, actor=None, actor_name=actor_name, now=now, tax=tax, book=book
+    )
     if execution.invoice is not None:
         execution.invoice.paid = True
 
 
-def _record_result(session, order, payment, result, now, actor) -> None:
+def _record_result(session, order, payment, result, now, actor, tax=None, book=None) -> None:
     name = actor_name(actor)
     payment.status = result.status
     payment.gateway_reference = result.reference
     payment.message = (result.message or "")[:300] or None
     if result.succeeded:
-        execute_paid(session, order, now, actor_name=name)
+        execute_paid(session, order, now, actor_name=name, tax=tax, book=book)
         return
     session.add(
         OrderHold(
@@ -867,7 +921,8 @@ def _hold_message(kind: str, hold: OrderHold, order: Order, fmt: str) -> str:
 
 
 def confirmation(session: Session, tenant_id: int, user: User, order_id: int) -> Confirmation:
-    order = _own_order(session, tenant_id, user, order_id)
+    # the page shows none of the items: not read (issue 19)
+    order = _own_order(session, tenant_id, user, order_id, items=False)
     if order.status.storefront_type == StorefrontType.DRAFT:
         raise NotFound("That order has not been placed.")
     holds = list(

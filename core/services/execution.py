@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -77,25 +77,30 @@ def line_amount(item: OrderItem, quantity: int) -> Decimal:
 
 def lock_order(session: Session, tenant_id: int, order_id: int) -> Order:
     """Load an order of the tenant with its row locked for the rest of the transaction."""
-    order = session.scalar(
-        select(Order)
-        .where(Order.id == order_id, Order.tenant_id == tenant_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    order = session.scalar(_LOCK_ORDER, {"order_id": order_id, "tenant_id": tenant_id})
     if order is None:
         raise NotFound("That order does not exist.")
     # items too: their executed quantities are what we compare against; they become the
     # order's collection, so reading ``order.items`` does not load them a second time
-    items = session.scalars(
-        select(OrderItem)
-        .where(OrderItem.order_id == order.id)
-        .order_by(OrderItem.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
+    items = session.scalars(_LOCK_ITEMS, {"order_id": order.id}).all()
     set_committed_value(order, "items", list(items))
     return order
+
+
+# built once: every execution and checkout step that writes an order locks it (issue 19)
+_LOCK_ORDER = (
+    select(Order)
+    .where(Order.id == bindparam("order_id"), Order.tenant_id == bindparam("tenant_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LOCK_ITEMS = (
+    select(OrderItem)
+    .where(OrderItem.order_id == bindparam("order_id"))
+    .order_by(OrderItem.id)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 def line_states(order: Order) -> list[LineState]:
@@ -143,11 +148,15 @@ def apply_execution(
     now: datetime | None = None,
     release_holds: bool = True,
     executed_status: OrderStatus | None = None,
+    tax: invoicing.TaxContext | None = None,
+    book: StatusBook | None = None,
 ) -> ExecutionResult:
     """Execute within the caller's transaction; ``order`` must be locked (:func:`lock_order`).
 
     What this execution completes (the order, or the sub-order of a partial execution) gets
-    ``executed_status``, one of the execution outcomes, by default the resolved Executed."""
+    ``executed_status``, one of the execution outcomes, by default the resolved Executed.
+    ``tax`` and ``book``: the tenant's tax settings and statuses when the caller already read
+    them (a card checkout's placement), else read here."""
     now = now or utcnow()
     check_executable(order)
     states = line_states(order)
@@ -155,7 +164,7 @@ def apply_execution(
         plan = plan_rules.plan_execution(states, quantities)
     except ExecutionPlanError as error:
         raise ValidationFailed(str(error), {str(k): [v] for k, v in error.errors.items()}) from None
-    book = StatusBook.load(session, order.tenant_id)
+    book = book or StatusBook.load(session, order.tenant_id)
     executed_status = executed_status or book.executed()
     partial = plan_rules.is_partial(states, plan)
 
@@ -268,6 +277,7 @@ def apply_execution(
         currency=order.currency,
         issue_date=now.date(),
         order=target,
+        context=tax,
         now=now,
     )
     _record_first_charges(session, order.tenant_id, invoice, first_periods, now)

@@ -145,12 +145,19 @@ def take_number(session: Session, tenant_id: int, kind: str = INVOICE) -> int:
     return take_numbers(session, tenant_id, kind, 1)
 
 
-def order_gross(session: Session, order: Order, account: Account | None = None) -> Decimal:
+def order_gross(
+    session: Session,
+    order: Order,
+    account: Account | None = None,
+    context: TaxContext | None = None,
+) -> Decimal:
     """What a customer pays for ``order``, VAT included, rounded per line exactly as the invoice
     of its execution will be: the amount a card is charged at checkout (``order.total`` is
-    without VAT). Without a VAT rate it is ``order.total``."""
+    without VAT). Without a VAT rate it is ``order.total``. ``context``: the tenant's tax
+    settings when the caller has them (else read)."""
     account = account or session.get(Account, order.billing_account_id or order.account_id)
-    decision = TaxContext.load(session, order.tenant_id).decide(account)
+    context = context or TaxContext.load(session, order.tenant_id)
+    decision = context.decide(account)
     if decision.rate == ZERO:
         return order.total
     pairs = []
@@ -162,12 +169,12 @@ def order_gross(session: Session, order: Order, account: Account | None = None) 
     return rules.totals(pairs).gross
 
 
-def charge_amount(order: Order) -> Decimal:
+def charge_amount(order: Order, context: TaxContext | None = None) -> Decimal:
     """:func:`order_gross` of an order loaded in a session (the card charge's amount)."""
     session = object_session(order)
     if session is None:
         return order.total
-    return order_gross(session, order)
+    return order_gross(session, order, context=context)
 
 
 @dataclass

@@ -161,9 +161,10 @@ def settings(session: Session, tenant_id: int) -> dict[str, bool]:
 
 def operations_email(session: Session, tenant_id: int) -> str:
     """Where the tenant's operations team hears of each new manual order: its own address
-    (Setup > Notifications), else the deployment's ``OPERATIONS_EMAIL``."""
-    own = session.scalar(select(Tenant.operations_email).where(Tenant.id == tenant_id))
-    return own or _operations_default
+    (Setup > Notifications), else the deployment's ``OPERATIONS_EMAIL``. The tenant is
+    usually in the session already (the signed-in user's): no query then (issue 19)."""
+    tenant = session.get(Tenant, tenant_id)
+    return (tenant.operations_email if tenant is not None else None) or _operations_default
 
 
 def operations_default() -> str:

@@ -71,13 +71,18 @@ def build_order(
     **fields,
 ) -> Order:
     """Insert an order and its items; number it; write the first history line. No commit."""
+    from core.services.statuses import is_storefront_visible
+
     execution_type = bundle_execution_type(i.execution_type for i in items)
+    # what the customer sees, known before the INSERT (issue 19: it was a second UPDATE)
+    shown = is_storefront_visible(status) or status.storefront_type == "draft"
     order = Order(
         tenant_id=tenant_id,
         number="pending",
         account_id=account.id,
         billing_account_id=billing_account.id if billing_account else None,
         status_id=status.id,
+        storefront_status_id=status.id if shown else None,
         source=source,
         execution_type=execution_type,
         price_list_id=fields.pop("price_list_id", account.price_list_id),
@@ -135,10 +140,6 @@ def build_order(
     for spec, item in zip(items, created, strict=True):
         if spec.parent_index is not None:
             item.parent_item_id = created[spec.parent_index].id
-    from core.services.statuses import is_storefront_visible
-
-    if is_storefront_visible(status) or status.storefront_type == "draft":
-        order.storefront_status_id = status.id
     record_order_event(
         session,
         order,

@@ -75,9 +75,11 @@ def priced(
 
 
 def tenant_today(session: Session, tenant_id: int, now: datetime) -> date:
-    """Today in the tenant's time zone: the day promotions are read on (one query)."""
-    zone = session.scalar(select(Tenant.timezone).where(Tenant.id == tenant_id))
-    return local_today(now, zone)
+    """Today in the tenant's time zone: the day promotions are read on. The tenant is
+    usually in the session already (the signed-in user's, loaded with the user): no query
+    then (issue 19: an executed checkout read its time zone twice)."""
+    tenant = session.get(Tenant, tenant_id)
+    return local_today(now, tenant.timezone if tenant is not None else None)
 
 
 # --- the BSS ------------------------------------------------------------------------------------
