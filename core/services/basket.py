@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import bindparam, delete, func, select
@@ -22,6 +22,7 @@ from core.models import (
     Plan,
     Product,
     ProductType,
+    Promotion,
     Subscription,
     SubscriptionAddOn,
     User,
@@ -125,18 +126,30 @@ def basket_count(session: Session, user_id: int) -> int:
     )
 
 
-def _basket_query(tenant_id: int, user_id: int):
+def _basket_query(tenant_id: int, user_id: int, price_list_id: int | None, today: date):
+    """The basket, its lines, their products (with their type and the promotions the rule may
+    apply on ``today``, as core.services.promotions.load_terms reads them), plans (with their
+    price in the customer's price list) and add-ons: one query. The price list and the days
+    are values in the options, not parameters: lines refreshed after a rollback are reloaded
+    with the options they were loaded with. populate_existing: lines already in the session
+    get today's prices and promotions."""
+    promotions = Product.active_promotions.and_(
+        Promotion.starts_on <= today + timedelta(days=1),
+        Promotion.ends_on >= today - timedelta(days=1),
+    )
     return (
         select(Basket)
         .where(Basket.tenant_id == tenant_id, Basket.user_id == user_id)
         .options(
-            # one query: the basket, its lines, their products (with their type), plans, add-ons
             joinedload(Basket.items).options(
-                joinedload(BasketItem.product).joinedload(Product.product_type),
-                joinedload(BasketItem.plan),
+                joinedload(BasketItem.product).options(
+                    joinedload(Product.product_type), joinedload(promotions)
+                ),
+                joinedload(BasketItem.plan).options(pricing.with_list_price(price_list_id)),
                 joinedload(BasketItem.addon),
             )
         )
+        .execution_options(populate_existing=True)
     )
 
 
@@ -172,7 +185,8 @@ def load_basket(
     ``today``: the tenant's day (promotions); read from the tenant when not given."""
     now = now or utcnow()
     today = today or promotion_service.tenant_today(session, tenant_id, now)
-    basket = session.scalars(_basket_query(tenant_id, user.id)).unique().first()
+    query = _basket_query(tenant_id, user.id, account.price_list_id, today)
+    basket = session.scalars(query).unique().first()
     items = list(basket.items) if basket else []
     subs = {}
     sub_ids = {i.subscription_id for i in items if i.subscription_id}
@@ -201,14 +215,17 @@ def load_basket(
             for i in items
         },
     )
-    plan_ids = {i.plan_id for i in items if i.plan_id} | {
-        s.plan_id for s in subs.values() if s.plan_id
-    }
-    plan_prices = pricing.plan_prices(session, account.price_list_id, plan_ids)
+    plan_prices = pricing.list_prices(i.plan for i in items if i.plan is not None)
+    # a change of a subscription prices the subscription's own plan too (not a line's plan)
+    other_plans = {s.plan_id for s in subs.values() if s.plan_id} - {i.plan_id for i in items}
+    plan_prices |= pricing.plan_prices(session, account.price_list_id, other_plans)
     addon_prices = pricing.addon_prices(
         session, account.price_list_id, {i.addon_id for i in items if i.addon_id}
     )
-    promos = catalogue.promotions(session, tenant_id, {i.product_id for i in items}, today)
+    promos = {
+        i.product_id: [promotion_service.terms_of(p) for p in i.product.active_promotions]
+        for i in items
+    }
 
     lines: dict[int, BasketLine] = {}
     top: list[BasketLine] = []
@@ -393,6 +410,7 @@ class Added:
     basket_execution_type: str
     basket_count: int  # lines in the basket now (the header counter)
     merged: bool = False  # the plan was in the basket already: its quantity went up
+    plan_prices: dict[int, Decimal] = field(default_factory=dict)  # in the price list given
 
     @property
     def basket_manual(self) -> bool:
@@ -416,10 +434,15 @@ def add_product(
     *,
     trial: bool = False,
     addons: dict[int, object] | None = None,
+    price_list_id: int | None = None,
 ) -> Added:
-    """Add a new subscription (or one-off product) with optional add-ons to the basket."""
+    """Add a new subscription (or one-off product) with optional add-ons to the basket. The
+    product comes with its plans' prices in ``price_list_id`` (the customer's), for the
+    answer to show without another query."""
     with write_transaction(session):
-        product = catalogue.product_for_sale(session, tenant_id, product_id)
+        product, plan_prices = catalogue.priced_product_for_sale(
+            session, tenant_id, product_id, price_list_id
+        )
         if product is None:
             raise NotFound("That product does not exist.")
         non_automatic = product.product_type.non_automatic_execution
@@ -465,7 +488,8 @@ def add_product(
         for addon, n in addon_qty.items():
             session.add(_addon_line(basket, product, item, addon, n))
         basket.updated_at = utcnow()
-        return Added(item, product, fit.execution_type, fit.lines_before + new_lines, merged=merged)
+        lines = fit.lines_before + new_lines
+        return Added(item, product, fit.execution_type, lines, merged, plan_prices)
 
 
 # the basket's line of a plan bought new (not an add-on, not a change of a subscription)

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, with_expression
 
-from core.models import AddOnPrice, PlanPrice
+from core.models import AddOnPrice, Plan, PlanPrice
 from core.rules import pricing as pricing_rules
 
 # Statements the pages run on every request are built once (building a statement costs about
@@ -21,6 +21,24 @@ _ADDON_PRICES = select(AddOnPrice.addon_id, AddOnPrice.price).where(
     AddOnPrice.price_list_id == bindparam("price_list_id"),
     AddOnPrice.addon_id.in_(bindparam("ids", expanding=True)),
 )
+
+
+def with_list_price(price_list_id: int | None):
+    """Loader option: the plans a query loads come with ``Plan.list_price``, their price in
+    the price list (None: no price list, or no price in it), so the prices cost no query of
+    their own. The query needs ``populate_existing`` (a plan already in the session keeps no
+    expression). The price list is a value, not a bound parameter to give later: an object
+    refreshed after a rollback is reloaded with the options it was loaded with."""
+    price = select(PlanPrice.price).where(
+        PlanPrice.plan_id == Plan.id, PlanPrice.price_list_id == price_list_id
+    )
+    return with_expression(Plan.list_price, price.scalar_subquery())
+
+
+def list_prices(plans) -> dict[int, Decimal]:
+    """Plan id -> price, for plans loaded :func:`with_list_price` (those without a price are
+    left out, as :func:`plan_prices` leaves them)."""
+    return {plan.id: plan.list_price for plan in plans if plan.list_price is not None}
 
 
 def plan_prices(session: Session, price_list_id: int | None, plan_ids) -> dict[int, Decimal]:
