@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
@@ -363,10 +363,13 @@ _PRODUCTS_IN_BASKET = (
 def _basket_for_update(session: Session, tenant_id: int, user: User) -> Basket:
     """The user's basket, locked until the end of the transaction (created when missing)."""
     basket = session.scalar(_BASKET_FOR_UPDATE, {"tenant_id": tenant_id, "user_id": user.id})
-    if basket is None:
-        basket = Basket(tenant_id=tenant_id, account_id=user.account_id, user_id=user.id)
-        session.add(basket)
-        session.flush()
+    return basket if basket is not None else _new_basket(session, tenant_id, user)
+
+
+def _new_basket(session: Session, tenant_id: int, user: User) -> Basket:
+    basket = Basket(tenant_id=tenant_id, account_id=user.account_id, user_id=user.id)
+    session.add(basket)
+    session.flush()
     return basket
 
 
@@ -458,13 +461,9 @@ def add_product(
             addon_qty[addon] = _quantity(
                 raw, addon.min_quantity, addon.max_quantity, f"addon_{addon.id}"
             )
-        basket = _basket_for_update(session, tenant_id, user)
-        fit = check_fits(session, basket, (product.id, product.is_bundle, non_automatic))
         is_trial = bool(trial and trial_days_for(plan.trial_days, product.trial_days))
-        item = session.scalar(
-            _SAME_PLAN_LINE,
-            {"basket_id": basket.id, "plan_id": plan.id, "trial": is_trial},
-        )
+        basket, item = _basket_and_plan_line(session, tenant_id, user, plan.id, is_trial)
+        fit = check_fits(session, basket, (product.id, product.is_bundle, non_automatic))
         merged = item is not None
         new_lines = len(addon_qty)
         if merged:  # the same plan again: its line's quantity goes up (issue 13)
@@ -492,15 +491,36 @@ def add_product(
         return Added(item, product, fit.execution_type, lines, merged, plan_prices)
 
 
-# the basket's line of a plan bought new (not an add-on, not a change of a subscription)
-_SAME_PLAN_LINE = select(BasketItem).where(
-    BasketItem.basket_id == bindparam("basket_id"),
-    BasketItem.kind == ItemKind.NEW,
-    BasketItem.plan_id == bindparam("plan_id"),
-    BasketItem.trial == bindparam("trial"),
-    BasketItem.parent_item_id.is_(None),
-    BasketItem.subscription_id.is_(None),
+# the user's basket, locked, with its line of the plan bought new (not an add-on, not a change
+# of a subscription), if it has one: one statement (issue 19)
+_BASKET_AND_PLAN_LINE = (
+    select(Basket, BasketItem)
+    .outerjoin(
+        BasketItem,
+        and_(
+            BasketItem.basket_id == Basket.id,
+            BasketItem.kind == ItemKind.NEW,
+            BasketItem.plan_id == bindparam("plan_id"),
+            BasketItem.trial == bindparam("trial"),
+            BasketItem.parent_item_id.is_(None),
+            BasketItem.subscription_id.is_(None),
+        ),
+    )
+    .where(Basket.tenant_id == bindparam("tenant_id"), Basket.user_id == bindparam("user_id"))
+    .with_for_update(of=Basket)
 )
+
+
+def _basket_and_plan_line(
+    session: Session, tenant_id: int, user: User, plan_id: int, trial: bool
+) -> tuple[Basket, BasketItem | None]:
+    """The user's basket, locked until the end of the transaction (created when missing), and
+    its line of ``plan_id`` bought new, if any."""
+    params = {"tenant_id": tenant_id, "user_id": user.id, "plan_id": plan_id, "trial": trial}
+    row = session.execute(_BASKET_AND_PLAN_LINE, params).first()
+    if row is None:
+        return _new_basket(session, tenant_id, user), None
+    return row[0], row[1]
 
 
 def _merged(current: int, added: int, maximum: int) -> int:
