@@ -346,7 +346,7 @@ class Plan(Base):
     # product's trial_days (core.rules.catalogue.trial_days_for), 0: no trial for this plan
     trial_days: Mapped[int | None] = mapped_column(Integer)
     # not a column: the plan's price in one price list, when a query asks for it with
-    # core.services.pricing.with_list_price (in the query that loads the plan, issue 19)
+    # core.services.pricing.WITH_LIST_PRICE (in the query that loads the plan, issue 19)
     list_price: Mapped[Decimal | None] = query_expression()
 
     product: Mapped[Product] = relationship(back_populates="plans")

@@ -365,3 +365,54 @@ def test_adding_to_the_basket_runs_a_fixed_number_of_queries(client, session, de
     # the locked basket (8 statements, 6 SELECTs before)
     assert many <= 6 and selects <= 4
     assert merged <= many and merged_selects <= selects
+
+
+def test_adding_to_the_basket_is_one_transaction_on_postgresql_and_a_refusal_undoes_it(
+    client, session, demo, count_queries
+):
+    """Issue 19, second pass: on PostgreSQL the add continues the read transaction of the
+    signed-in user's read (one COMMIT per request); SQLite ends the read first, to begin its
+    write IMMEDIATE (two). A refused add (a manual product into an automatic basket) changes
+    nothing either way."""
+    from sqlalchemy import event
+
+    from webapp.extensions import db
+
+    login(client, "alice@acme.example")
+    alice = _alice(session)
+    codes = ("AZ-BACKUP", "MNG-FW")  # automatic, then manual: refused
+    products = {
+        code: session.scalar(
+            select(Product).where(Product.code == code, Product.tenant_id == alice.tenant_id)
+        )
+        for code in codes
+    }
+    ids = {code: (p.id, p.plans[0].id) for code, p in products.items()}
+    engine = db.engine
+    commits = []
+
+    def committed(conn):
+        commits.append(conn)
+
+    def add(code: str):
+        product_id, plan_id = ids[code]
+        fresh(session)
+        event.listen(engine, "commit", committed)
+        try:
+            return client.post(
+                f"/products/{product_id}/add",
+                data={"plan_id": str(plan_id), "quantity": "1", "back": "/"},
+                headers={"HX-Request": "true"},
+            )
+        finally:
+            event.remove(engine, "commit", committed)
+
+    assert add("AZ-BACKUP").status_code == 200
+    assert len(commits) == (1 if engine.dialect.name == "postgresql" else 2)
+    lines = select(BasketItem.id).join(Basket).where(Basket.user_id == alice.id)
+    before = session.scalars(lines).all()
+    assert len(before) == 1
+    refused = add("MNG-FW")
+    assert refused.status_code == 204 and "/basket/mixed" in refused.headers["HX-Redirect"]
+    fresh(session)
+    assert session.scalars(lines).all() == before

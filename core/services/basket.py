@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, bindparam, delete, func, select
@@ -22,7 +22,6 @@ from core.models import (
     Plan,
     Product,
     ProductType,
-    Promotion,
     Subscription,
     SubscriptionAddOn,
     User,
@@ -126,31 +125,24 @@ def basket_count(session: Session, user_id: int) -> int:
     )
 
 
-def _basket_query(tenant_id: int, user_id: int, price_list_id: int | None, today: date):
-    """The basket, its lines, their products (with their type and the promotions the rule may
-    apply on ``today``, as core.services.promotions.load_terms reads them), plans (with their
-    price in the customer's price list) and add-ons: one query. The price list and the days
-    are values in the options, not parameters: lines refreshed after a rollback are reloaded
-    with the options they were loaded with. populate_existing: lines already in the session
-    get today's prices and promotions."""
-    promotions = Product.active_promotions.and_(
-        Promotion.starts_on <= today + timedelta(days=1),
-        Promotion.ends_on >= today - timedelta(days=1),
-    )
-    return (
-        select(Basket)
-        .where(Basket.tenant_id == tenant_id, Basket.user_id == user_id)
-        .options(
-            joinedload(Basket.items).options(
-                joinedload(BasketItem.product).options(
-                    joinedload(Product.product_type), joinedload(promotions)
-                ),
-                joinedload(BasketItem.plan).options(pricing.with_list_price(price_list_id)),
-                joinedload(BasketItem.addon),
-            )
+# the basket, its lines, their products (with their type and active promotions: the rule
+# decides which applies on the day), plans (with their price in the price list
+# ``price_list_id``) and add-ons: one query, built once (issue 19). populate_existing: lines
+# already in the session get today's prices and promotions.
+_BASKET = (
+    select(Basket)
+    .where(Basket.tenant_id == bindparam("tenant_id"), Basket.user_id == bindparam("user_id"))
+    .options(
+        joinedload(Basket.items).options(
+            joinedload(BasketItem.product).options(
+                joinedload(Product.product_type), joinedload(Product.active_promotions)
+            ),
+            joinedload(BasketItem.plan).options(pricing.WITH_LIST_PRICE),
+            joinedload(BasketItem.addon),
         )
-        .execution_options(populate_existing=True)
     )
+    .execution_options(populate_existing=True)
+)
 
 
 _amount = pricing_rules.line_amount
@@ -185,8 +177,8 @@ def load_basket(
     ``today``: the tenant's day (promotions); read from the tenant when not given."""
     now = now or utcnow()
     today = today or promotion_service.tenant_today(session, tenant_id, now)
-    query = _basket_query(tenant_id, user.id, account.price_list_id, today)
-    basket = session.scalars(query).unique().first()
+    params = {"tenant_id": tenant_id, "user_id": user.id, "price_list_id": account.price_list_id}
+    basket = session.scalars(_BASKET, params).unique().first()
     items = list(basket.items) if basket else []
     subs = {}
     sub_ids = {i.subscription_id for i in items if i.subscription_id}

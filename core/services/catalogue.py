@@ -385,6 +385,10 @@ def _for_sale(*plan_options):
 
 # a product with its type, plans and add-ons in one query (a handful of rows); built once
 PRODUCT_FOR_SALE = _for_sale()
+# the same with each plan's price in the price list ``price_list_id`` (issue 19)
+_PRICED_PRODUCT_FOR_SALE = _for_sale(pricing.WITH_LIST_PRICE).execution_options(
+    populate_existing=True
+)
 
 
 # the product page: the product's active promotions come with it, in the same query
@@ -401,17 +405,13 @@ def product_for_sale(session: Session, tenant_id: int, product_id: int) -> Produ
     return session.scalars(PRODUCT_FOR_SALE, params).unique().first()
 
 
-_FRESH = {"populate_existing": True}
-
-
 def priced_product_for_sale(
     session: Session, tenant_id: int, product_id: int, price_list_id: int | None
 ) -> tuple[Product | None, dict[int, Decimal]]:
     """:func:`product_for_sale` with its plans' prices in the price list (plan id -> price,
     as :func:`core.services.pricing.plan_prices` gives them), in the same one query."""
-    priced = _for_sale(pricing.with_list_price(price_list_id))
-    params = {"product_id": product_id, "tenant_id": tenant_id}
-    product = session.scalars(priced, params, execution_options=_FRESH).unique().first()
+    params = {"product_id": product_id, "tenant_id": tenant_id, "price_list_id": price_list_id}
+    product = session.scalars(_PRICED_PRODUCT_FOR_SALE, params).unique().first()
     return product, pricing.list_prices(product.plans) if product is not None else {}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session, with_expression
 
 from core.models import AddOnPrice, Plan, PlanPrice
@@ -23,20 +23,26 @@ _ADDON_PRICES = select(AddOnPrice.addon_id, AddOnPrice.price).where(
 )
 
 
-def with_list_price(price_list_id: int | None):
-    """Loader option: the plans a query loads come with ``Plan.list_price``, their price in
-    the price list (None: no price list, or no price in it), so the prices cost no query of
-    their own. The query needs ``populate_existing`` (a plan already in the session keeps no
-    expression). The price list is a value, not a bound parameter to give later: an object
-    refreshed after a rollback is reloaded with the options it was loaded with."""
-    price = select(PlanPrice.price).where(
-        PlanPrice.plan_id == Plan.id, PlanPrice.price_list_id == price_list_id
+# the plan's price in the price list given as the parameter ``price_list_id``; the parameter
+# is optional (NULL) because an object refreshed after a rollback is reloaded with the options
+# it was loaded with, without the query's parameters: read list_price right after the query
+_LIST_PRICE = (
+    select(PlanPrice.price)
+    .where(
+        PlanPrice.plan_id == Plan.id,
+        PlanPrice.price_list_id == bindparam("price_list_id", None, type_=Integer),
     )
-    return with_expression(Plan.list_price, price.scalar_subquery())
+    .scalar_subquery()
+)
+# Loader option: the plans a query loads come with ``Plan.list_price``, their price in the
+# price list (None: no price list, or no price in it), so the prices cost no query of their
+# own. The query needs ``populate_existing`` (a plan already in the session keeps no
+# expression). Built once, with the statements that use it (issue 19).
+WITH_LIST_PRICE = with_expression(Plan.list_price, _LIST_PRICE)
 
 
 def list_prices(plans) -> dict[int, Decimal]:
-    """Plan id -> price, for plans loaded :func:`with_list_price` (those without a price are
+    """Plan id -> price, for plans loaded with :data:`WITH_LIST_PRICE` (those without a price are
     left out, as :func:`plan_prices` leaves them)."""
     return {plan.id: plan.list_price for plan in plans if plan.list_price is not None}
 
