@@ -117,16 +117,40 @@ def write_transaction(session: Session) -> Iterator[Session]:
 
     Any read transaction already open in the session (e.g. the one that loaded the signed-in
     user) is ended first so that, on SQLite, the write transaction begins IMMEDIATE and reads
-    the newest data.
+    the newest data. On PostgreSQL the write continues that read transaction instead: at READ
+    COMMITTED every statement reads the newest committed data, so ending it and beginning
+    another would only cost two round trips (COMMIT, BEGIN; issue 19). What was read or
+    flushed before is committed or rolled back with the write, as ending it first did.
     """
     if isinstance(session, scoped_session):
         session = session()
-    if session.in_transaction():
+    continues = session.in_transaction() and _reads_committed(session)
+    if session.in_transaction() and not continues:
         session.commit()
     _writes.set(_writes.get() + 1)
     token = _immediate.set(True)
     try:
-        with session.begin():
-            yield session
+        if continues:
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
+        else:
+            with session.begin():
+                yield session
     finally:
         _immediate.reset(token)
+
+
+def _reads_committed(session: Session) -> bool:
+    """The open transaction is PostgreSQL's, at READ COMMITTED (its default)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return False
+    level = connection.get_execution_options().get("isolation_level")
+    return level in (None, "READ COMMITTED") and connection.default_isolation_level in (
+        None,
+        "READ COMMITTED",
+    )

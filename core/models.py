@@ -24,7 +24,7 @@ from sqlalchemy import (
     false,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from core.db import Base, Money, UTCDateTime, utcnow
 from core.enums import (  # noqa: F401  (re-exported for convenience)
@@ -345,6 +345,9 @@ class Plan(Base):
     # --- catalogue back office gaps (issue 15): the plan's own free trial in days; None: the
     # product's trial_days (core.rules.catalogue.trial_days_for), 0: no trial for this plan
     trial_days: Mapped[int | None] = mapped_column(Integer)
+    # not a column: the plan's price in one price list, when a query asks for it with
+    # core.services.pricing.WITH_LIST_PRICE (in the query that loads the plan, issue 19)
+    list_price: Mapped[Decimal | None] = query_expression()
 
     product: Mapped[Product] = relationship(back_populates="plans")
 

@@ -82,6 +82,7 @@ def basket_add(product_id: int):
             form.quantity.data,
             trial=form.trial.data,
             addons=addons,
+            price_list_id=customer_account().price_list_id,
         )
     except MixedExecutionTypes as mixed:
         return see_other(url_for("storefront.basket_mixed", case=mixed.case, back=back))
@@ -106,6 +107,7 @@ def basket_add(product_id: int):
             customer_account().price_list_id,
             tenant_today(),
             form_only=True,
+            plan_prices=added.plan_prices,
         )
         form.quantity.data = "1"
         return page(

@@ -219,7 +219,8 @@ def test_every_storefront_page_runs_a_fixed_number_of_queries(client, session, d
     # orders: + one IN query for the holds, so a failed payment is flagged (issue 13, point 9)
     # subscriptions: +1 for the provisioning states (issue 16)
     # subscriptions: +2 for billing changes (issue 17): pending changes, downgrade prices
-    budgets = {"catalogue": 5, "product": 5, "basket": 6, "subscriptions": 12, "orders": 4}
+    # basket: 4 since its prices and promotions come with its lines (issue 19, second pass)
+    budgets = {"catalogue": 5, "product": 5, "basket": 4, "subscriptions": 12, "orders": 4}
     # invoice: +3 for payment and dunning (issue 17): its payments, its credit notes and its
     # dunning case with the subscriptions it suspended
     budgets |= {"order": 7, "invoices": 3, "invoice": 7}
@@ -360,5 +361,58 @@ def test_adding_to_the_basket_runs_a_fixed_number_of_queries(client, session, de
     assert counter_merged.endswith("19")
     # an empty basket is created once (one more INSERT); otherwise the count never changes
     assert many == first - 1
-    assert many <= 12 and selects <= 10
+    # issue 19, second pass: the plans' prices come with the product, the plan's line with
+    # the locked basket (8 statements, 6 SELECTs before)
+    assert many <= 6 and selects <= 4
     assert merged <= many and merged_selects <= selects
+
+
+def test_adding_to_the_basket_is_one_transaction_on_postgresql_and_a_refusal_undoes_it(
+    client, session, demo, count_queries
+):
+    """Issue 19, second pass: on PostgreSQL the add continues the read transaction of the
+    signed-in user's read (one COMMIT per request); SQLite ends the read first, to begin its
+    write IMMEDIATE (two). A refused add (a manual product into an automatic basket) changes
+    nothing either way."""
+    from sqlalchemy import event
+
+    from webapp.extensions import db
+
+    login(client, "alice@acme.example")
+    alice = _alice(session)
+    codes = ("AZ-BACKUP", "MNG-FW")  # automatic, then manual: refused
+    products = {
+        code: session.scalar(
+            select(Product).where(Product.code == code, Product.tenant_id == alice.tenant_id)
+        )
+        for code in codes
+    }
+    ids = {code: (p.id, p.plans[0].id) for code, p in products.items()}
+    engine = db.engine
+    commits = []
+
+    def committed(conn):
+        commits.append(conn)
+
+    def add(code: str):
+        product_id, plan_id = ids[code]
+        fresh(session)
+        event.listen(engine, "commit", committed)
+        try:
+            return client.post(
+                f"/products/{product_id}/add",
+                data={"plan_id": str(plan_id), "quantity": "1", "back": "/"},
+                headers={"HX-Request": "true"},
+            )
+        finally:
+            event.remove(engine, "commit", committed)
+
+    assert add("AZ-BACKUP").status_code == 200
+    assert len(commits) == (1 if engine.dialect.name == "postgresql" else 2)
+    lines = select(BasketItem.id).join(Basket).where(Basket.user_id == alice.id)
+    before = session.scalars(lines).all()
+    assert len(before) == 1
+    refused = add("MNG-FW")
+    assert refused.status_code == 204 and "/basket/mixed" in refused.headers["HX-Redirect"]
+    fresh(session)
+    assert session.scalars(lines).all() == before

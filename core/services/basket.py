@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
@@ -125,19 +125,24 @@ def basket_count(session: Session, user_id: int) -> int:
     )
 
 
-def _basket_query(tenant_id: int, user_id: int):
-    return (
-        select(Basket)
-        .where(Basket.tenant_id == tenant_id, Basket.user_id == user_id)
-        .options(
-            # one query: the basket, its lines, their products (with their type), plans, add-ons
-            joinedload(Basket.items).options(
-                joinedload(BasketItem.product).joinedload(Product.product_type),
-                joinedload(BasketItem.plan),
-                joinedload(BasketItem.addon),
-            )
+# the basket, its lines, their products (with their type and active promotions: the rule
+# decides which applies on the day), plans (with their price in the price list
+# ``price_list_id``) and add-ons: one query, built once (issue 19). populate_existing: lines
+# already in the session get today's prices and promotions.
+_BASKET = (
+    select(Basket)
+    .where(Basket.tenant_id == bindparam("tenant_id"), Basket.user_id == bindparam("user_id"))
+    .options(
+        joinedload(Basket.items).options(
+            joinedload(BasketItem.product).options(
+                joinedload(Product.product_type), joinedload(Product.active_promotions)
+            ),
+            joinedload(BasketItem.plan).options(pricing.WITH_LIST_PRICE),
+            joinedload(BasketItem.addon),
         )
     )
+    .execution_options(populate_existing=True)
+)
 
 
 _amount = pricing_rules.line_amount
@@ -172,7 +177,8 @@ def load_basket(
     ``today``: the tenant's day (promotions); read from the tenant when not given."""
     now = now or utcnow()
     today = today or promotion_service.tenant_today(session, tenant_id, now)
-    basket = session.scalars(_basket_query(tenant_id, user.id)).unique().first()
+    params = {"tenant_id": tenant_id, "user_id": user.id, "price_list_id": account.price_list_id}
+    basket = session.scalars(_BASKET, params).unique().first()
     items = list(basket.items) if basket else []
     subs = {}
     sub_ids = {i.subscription_id for i in items if i.subscription_id}
@@ -201,14 +207,17 @@ def load_basket(
             for i in items
         },
     )
-    plan_ids = {i.plan_id for i in items if i.plan_id} | {
-        s.plan_id for s in subs.values() if s.plan_id
-    }
-    plan_prices = pricing.plan_prices(session, account.price_list_id, plan_ids)
+    plan_prices = pricing.list_prices(i.plan for i in items if i.plan is not None)
+    # a change of a subscription prices the subscription's own plan too (not a line's plan)
+    other_plans = {s.plan_id for s in subs.values() if s.plan_id} - {i.plan_id for i in items}
+    plan_prices |= pricing.plan_prices(session, account.price_list_id, other_plans)
     addon_prices = pricing.addon_prices(
         session, account.price_list_id, {i.addon_id for i in items if i.addon_id}
     )
-    promos = catalogue.promotions(session, tenant_id, {i.product_id for i in items}, today)
+    promos = {
+        i.product_id: [promotion_service.terms_of(p) for p in i.product.active_promotions]
+        for i in items
+    }
 
     lines: dict[int, BasketLine] = {}
     top: list[BasketLine] = []
@@ -346,10 +355,13 @@ _PRODUCTS_IN_BASKET = (
 def _basket_for_update(session: Session, tenant_id: int, user: User) -> Basket:
     """The user's basket, locked until the end of the transaction (created when missing)."""
     basket = session.scalar(_BASKET_FOR_UPDATE, {"tenant_id": tenant_id, "user_id": user.id})
-    if basket is None:
-        basket = Basket(tenant_id=tenant_id, account_id=user.account_id, user_id=user.id)
-        session.add(basket)
-        session.flush()
+    return basket if basket is not None else _new_basket(session, tenant_id, user)
+
+
+def _new_basket(session: Session, tenant_id: int, user: User) -> Basket:
+    basket = Basket(tenant_id=tenant_id, account_id=user.account_id, user_id=user.id)
+    session.add(basket)
+    session.flush()
     return basket
 
 
@@ -393,6 +405,7 @@ class Added:
     basket_execution_type: str
     basket_count: int  # lines in the basket now (the header counter)
     merged: bool = False  # the plan was in the basket already: its quantity went up
+    plan_prices: dict[int, Decimal] = field(default_factory=dict)  # in the price list given
 
     @property
     def basket_manual(self) -> bool:
@@ -416,10 +429,15 @@ def add_product(
     *,
     trial: bool = False,
     addons: dict[int, object] | None = None,
+    price_list_id: int | None = None,
 ) -> Added:
-    """Add a new subscription (or one-off product) with optional add-ons to the basket."""
+    """Add a new subscription (or one-off product) with optional add-ons to the basket. The
+    product comes with its plans' prices in ``price_list_id`` (the customer's), for the
+    answer to show without another query."""
     with write_transaction(session):
-        product = catalogue.product_for_sale(session, tenant_id, product_id)
+        product, plan_prices = catalogue.priced_product_for_sale(
+            session, tenant_id, product_id, price_list_id
+        )
         if product is None:
             raise NotFound("That product does not exist.")
         non_automatic = product.product_type.non_automatic_execution
@@ -435,13 +453,9 @@ def add_product(
             addon_qty[addon] = _quantity(
                 raw, addon.min_quantity, addon.max_quantity, f"addon_{addon.id}"
             )
-        basket = _basket_for_update(session, tenant_id, user)
-        fit = check_fits(session, basket, (product.id, product.is_bundle, non_automatic))
         is_trial = bool(trial and trial_days_for(plan.trial_days, product.trial_days))
-        item = session.scalar(
-            _SAME_PLAN_LINE,
-            {"basket_id": basket.id, "plan_id": plan.id, "trial": is_trial},
-        )
+        basket, item = _basket_and_plan_line(session, tenant_id, user, plan.id, is_trial)
+        fit = check_fits(session, basket, (product.id, product.is_bundle, non_automatic))
         merged = item is not None
         new_lines = len(addon_qty)
         if merged:  # the same plan again: its line's quantity goes up (issue 13)
@@ -465,18 +479,40 @@ def add_product(
         for addon, n in addon_qty.items():
             session.add(_addon_line(basket, product, item, addon, n))
         basket.updated_at = utcnow()
-        return Added(item, product, fit.execution_type, fit.lines_before + new_lines, merged=merged)
+        lines = fit.lines_before + new_lines
+        return Added(item, product, fit.execution_type, lines, merged, plan_prices)
 
 
-# the basket's line of a plan bought new (not an add-on, not a change of a subscription)
-_SAME_PLAN_LINE = select(BasketItem).where(
-    BasketItem.basket_id == bindparam("basket_id"),
-    BasketItem.kind == ItemKind.NEW,
-    BasketItem.plan_id == bindparam("plan_id"),
-    BasketItem.trial == bindparam("trial"),
-    BasketItem.parent_item_id.is_(None),
-    BasketItem.subscription_id.is_(None),
+# the user's basket, locked, with its line of the plan bought new (not an add-on, not a change
+# of a subscription), if it has one: one statement (issue 19)
+_BASKET_AND_PLAN_LINE = (
+    select(Basket, BasketItem)
+    .outerjoin(
+        BasketItem,
+        and_(
+            BasketItem.basket_id == Basket.id,
+            BasketItem.kind == ItemKind.NEW,
+            BasketItem.plan_id == bindparam("plan_id"),
+            BasketItem.trial == bindparam("trial"),
+            BasketItem.parent_item_id.is_(None),
+            BasketItem.subscription_id.is_(None),
+        ),
+    )
+    .where(Basket.tenant_id == bindparam("tenant_id"), Basket.user_id == bindparam("user_id"))
+    .with_for_update(of=Basket)
 )
+
+
+def _basket_and_plan_line(
+    session: Session, tenant_id: int, user: User, plan_id: int, trial: bool
+) -> tuple[Basket, BasketItem | None]:
+    """The user's basket, locked until the end of the transaction (created when missing), and
+    its line of ``plan_id`` bought new, if any."""
+    params = {"tenant_id": tenant_id, "user_id": user.id, "plan_id": plan_id, "trial": trial}
+    row = session.execute(_BASKET_AND_PLAN_LINE, params).first()
+    if row is None:
+        return _new_basket(session, tenant_id, user), None
+    return row[0], row[1]
 
 
 def _merged(current: int, added: int, maximum: int) -> int:

@@ -176,11 +176,13 @@ def _views(
     on: date,
     form_only: bool = False,
     promos: dict[int, list[PromotionTerms]] | None = None,
+    plan_prices: dict[int, Decimal] | None = None,
 ) -> list[ProductView]:
     bundles = _components(session, [p.id for p in products if p.is_bundle])
-    plan_prices = pricing.plan_prices(
-        session, price_list_id, [pl.id for p in products for pl in p.plans]
-    )
+    if plan_prices is None:
+        plan_prices = pricing.plan_prices(
+            session, price_list_id, [pl.id for p in products for pl in p.plans]
+        )
     addon_prices = {}
     if not form_only:
         addon_prices = pricing.addon_prices(
@@ -365,19 +367,27 @@ def storefront_product_types(session: Session, tenant_id: int) -> list[tuple[int
     ]
 
 
+def _for_sale(*plan_options):
+    return (
+        select(Product)
+        .where(
+            Product.id == bindparam("product_id"),
+            Product.tenant_id == bindparam("tenant_id"),
+            *ON_SALE,
+        )
+        .options(
+            joinedload(Product.product_type),
+            joinedload(Product.plans).options(*plan_options),
+            joinedload(Product.addons),
+        )
+    )
+
+
 # a product with its type, plans and add-ons in one query (a handful of rows); built once
-PRODUCT_FOR_SALE = (
-    select(Product)
-    .where(
-        Product.id == bindparam("product_id"),
-        Product.tenant_id == bindparam("tenant_id"),
-        *ON_SALE,
-    )
-    .options(
-        joinedload(Product.product_type),
-        joinedload(Product.plans),
-        joinedload(Product.addons),
-    )
+PRODUCT_FOR_SALE = _for_sale()
+# the same with each plan's price in the price list ``price_list_id`` (issue 19)
+_PRICED_PRODUCT_FOR_SALE = _for_sale(pricing.WITH_LIST_PRICE).execution_options(
+    populate_existing=True
 )
 
 
@@ -393,6 +403,16 @@ def product_for_sale(session: Session, tenant_id: int, product_id: int) -> Produ
     """The tenant's active product with its type, plans and add-ons loaded (one query)."""
     params = {"product_id": product_id, "tenant_id": tenant_id}
     return session.scalars(PRODUCT_FOR_SALE, params).unique().first()
+
+
+def priced_product_for_sale(
+    session: Session, tenant_id: int, product_id: int, price_list_id: int | None
+) -> tuple[Product | None, dict[int, Decimal]]:
+    """:func:`product_for_sale` with its plans' prices in the price list (plan id -> price,
+    as :func:`core.services.pricing.plan_prices` gives them), in the same one query."""
+    params = {"product_id": product_id, "tenant_id": tenant_id, "price_list_id": price_list_id}
+    product = session.scalars(_PRICED_PRODUCT_FOR_SALE, params).unique().first()
+    return product, pricing.list_prices(product.plans) if product is not None else {}
 
 
 def product_detail(
@@ -431,9 +451,11 @@ def product_view(
     on: date,
     *,
     form_only: bool = False,
+    plan_prices: dict[int, Decimal] | None = None,
 ) -> ProductView:
-    """The view of a product already loaded by :func:`product_for_sale`."""
-    return _views(session, tenant_id, [product], price_list_id, on, form_only)[0]
+    """The view of a product already loaded by :func:`product_for_sale`; ``plan_prices``:
+    its plans' prices when the caller has them (:func:`priced_product_for_sale`)."""
+    return _views(session, tenant_id, [product], price_list_id, on, form_only, None, plan_prices)[0]
 
 
 def upgrade_targets(

@@ -48,27 +48,33 @@ def price_lists_of(session: Session, tenant_id: int) -> list[PriceList]:
 
 
 def product_parts(session: Session, tenant_id: int, product_id: int) -> ProductParts:
-    """The plans and add-ons of a product with every price (five queries)."""
+    """The plans and add-ons of a product with every price (three queries: the price lists,
+    the plans with their prices, the add-ons with theirs)."""
     lists = price_lists_of(session, tenant_id)
-    plans = [Part(p) for p in session.scalars(_of_product(Plan, tenant_id, product_id))]
-    addons = [Part(a) for a in session.scalars(_of_product(AddOn, tenant_id, product_id))]
-    if plans:
-        by_plan = {part.row.id: part for part in plans}
-        for plan_id, list_id, price in session.execute(
-            select(PlanPrice.plan_id, PlanPrice.price_list_id, PlanPrice.price).where(
-                PlanPrice.plan_id.in_(list(by_plan))
-            )
-        ):
-            by_plan[plan_id].prices[list_id] = price
-    if addons:
-        by_addon = {part.row.id: part for part in addons}
-        for addon_id, list_id, price in session.execute(
-            select(AddOnPrice.addon_id, AddOnPrice.price_list_id, AddOnPrice.price).where(
-                AddOnPrice.addon_id.in_(list(by_addon))
-            )
-        ):
-            by_addon[addon_id].prices[list_id] = price
+    plans = _parts_with_prices(session, Plan, PlanPrice, PlanPrice.plan_id, tenant_id, product_id)
+    addons = _parts_with_prices(
+        session, AddOn, AddOnPrice, AddOnPrice.addon_id, tenant_id, product_id
+    )
     return ProductParts(lists, plans, addons)
+
+
+def _parts_with_prices(session, model, price_model, part_key, tenant_id, product_id) -> list[Part]:
+    """The product's plans (or add-ons) by id, each with its prices: one row per price (an
+    outer join, so a part without prices has one row)."""
+    query = (
+        _of_product(model, tenant_id, product_id)
+        .outerjoin(price_model, part_key == model.id)
+        .add_columns(price_model.price_list_id, price_model.price)
+        .order_by(price_model.price_list_id)
+    )
+    parts: dict[int, Part] = {}
+    for row, list_id, price in session.execute(query):
+        part = parts.get(row.id)
+        if part is None:
+            part = parts[row.id] = Part(row)
+        if list_id is not None:
+            part.prices[list_id] = price
+    return list(parts.values())
 
 
 def _of_product(model, tenant_id: int, product_id: int):

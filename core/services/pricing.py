@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, bindparam, select
+from sqlalchemy.orm import Session, with_expression
 
-from core.models import AddOnPrice, PlanPrice
+from core.models import AddOnPrice, Plan, PlanPrice
 from core.rules import pricing as pricing_rules
 
 # Statements the pages run on every request are built once (building a statement costs about
@@ -21,6 +21,30 @@ _ADDON_PRICES = select(AddOnPrice.addon_id, AddOnPrice.price).where(
     AddOnPrice.price_list_id == bindparam("price_list_id"),
     AddOnPrice.addon_id.in_(bindparam("ids", expanding=True)),
 )
+
+
+# the plan's price in the price list given as the parameter ``price_list_id``; the parameter
+# is optional (NULL) because an object refreshed after a rollback is reloaded with the options
+# it was loaded with, without the query's parameters: read list_price right after the query
+_LIST_PRICE = (
+    select(PlanPrice.price)
+    .where(
+        PlanPrice.plan_id == Plan.id,
+        PlanPrice.price_list_id == bindparam("price_list_id", None, type_=Integer),
+    )
+    .scalar_subquery()
+)
+# Loader option: the plans a query loads come with ``Plan.list_price``, their price in the
+# price list (None: no price list, or no price in it), so the prices cost no query of their
+# own. The query needs ``populate_existing`` (a plan already in the session keeps no
+# expression). Built once, with the statements that use it (issue 19).
+WITH_LIST_PRICE = with_expression(Plan.list_price, _LIST_PRICE)
+
+
+def list_prices(plans) -> dict[int, Decimal]:
+    """Plan id -> price, for plans loaded with :data:`WITH_LIST_PRICE` (those without a price are
+    left out, as :func:`plan_prices` leaves them)."""
+    return {plan.id: plan.list_price for plan in plans if plan.list_price is not None}
 
 
 def plan_prices(session: Session, price_list_id: int | None, plan_ids) -> dict[int, Decimal]:
