@@ -119,6 +119,13 @@ def test_a_bundle_shows_its_execution_type_while_a_code_is_typed(page, live_serv
     page.get_by_label("Product type").select_option(label="Cloud Services")
     page.get_by_role("button", name="Save").click()
     page.get_by_role("heading", name="Product BR-BUNDLE").wait_for()
+    # the heading shows before htmx has bound the live preview to the field (it does so when the
+    # document has loaded): typed earlier, the input event would find no listener (CI once)
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => { const el = document.getElementById('component-code');"
+        " return el && el['htmx-internal-data'] !== undefined; }"
+    )
     code = page.get_by_label("Component product code")
     code.fill("AZ-BACKUP")
     preview = page.locator("#component-preview")
