@@ -507,15 +507,7 @@ def place(
         card_details = None
         if _needs_card(order) and (decision.charge or decision.status_key in _DEFERRED):
             tax = invoicing.TaxContext.load(session, tenant_id)
-            card_details, errors = pay.parse_card(
-                *(
-                    (card or {}).get(k)
-                    for k in ("number", "expiry_month", "expiry_year", "cvc", "holder")
-                ),
-                today=now.date(),
-            )
-            if errors:
-                raise ValidationFailed(next(iter(errors.values()))[0], errors)
+            card_details = pay.card_or_refuse(card, now.date())
         if decision.status_key != StatusKey.PENDING_RESELLER_APPROVAL and (
             decision.status_key != StatusKey.SCHEDULED
         ):

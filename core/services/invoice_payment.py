@@ -479,16 +479,7 @@ def pay_invoice(
             raise Conflict(texts.INVOICE_PAY_NOT_OPEN)
         if attempt != len(cards) + 1 or any(p.status == pay.PENDING for p in cards):
             raise Conflict(texts.INVOICE_PAY_PAGE_CHANGED)
-        details, errors = pay.parse_card(
-            card.get("number"),
-            card.get("expiry_month"),
-            card.get("expiry_year"),
-            card.get("cvc"),
-            card.get("holder"),
-            today=now.date(),
-        )
-        if errors:
-            raise ValidationFailed(next(iter(errors.values()))[0], errors)
+        details = pay.card_or_refuse(card, now.date())
         payment = Payment(
             tenant_id=invoice.tenant_id,
             invoice_id=invoice.id,

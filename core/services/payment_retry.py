@@ -32,7 +32,7 @@ from core.services.checkout import (
     execute_paid,
     pending_card_payment,
 )
-from core.services.errors import Conflict, NotFound, ValidationFailed
+from core.services.errors import Conflict, NotFound
 from core.services.execution import lock_order
 
 PAID = "paid"
@@ -117,16 +117,7 @@ def pay_now(
         if attempt != expected:
             # the page was older than the last attempt (another tab): show it again
             raise Conflict(texts.PAY_NOW_PAGE_CHANGED)
-        details, errors = pay.parse_card(
-            card.get("number"),
-            card.get("expiry_month"),
-            card.get("expiry_year"),
-            card.get("cvc"),
-            card.get("holder"),
-            today=now.date(),
-        )
-        if errors:
-            raise ValidationFailed(next(iter(errors.values()))[0], errors)
+        details = pay.card_or_refuse(card, now.date())
         key = rules.attempt_key(base, attempt)
         session.add(pending_card_payment(order, gateway.name, details.last4, key, now))
         record_order_event(

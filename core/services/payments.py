@@ -22,6 +22,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
+from core.services.errors import ValidationFailed
+
 SUCCEEDED = "succeeded"
 DECLINED = "declined"
 ERROR = "error"
@@ -91,6 +93,20 @@ def luhn_ok(number: str) -> bool:
                 digit -= 9
         checksum += digit
     return checksum % 10 == 0
+
+
+def card_or_refuse(card: dict | None, today: date) -> CardDetails:
+    """The card of a payment form (``number``, ``expiry_month``, ``expiry_year``, ``cvc``,
+    ``holder``), or :class:`ValidationFailed` with the errors by field: the one check of the
+    checkout, Pay now on an order and Pay now on an invoice."""
+    card = card or {}
+    details, errors = parse_card(
+        *(card.get(k) for k in ("number", "expiry_month", "expiry_year", "cvc", "holder")),
+        today=today,
+    )
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors)
+    return details
 
 
 def parse_card(number, month, year, cvc, holder, today: date) -> tuple[CardDetails | None, dict]:
