@@ -76,8 +76,8 @@ def notification_settings():
     form = NotificationSettingsForm()
     errors: dict = {}
     operations = None
+    kinds = set(request.form.getlist("kinds"))
     if form.validate_on_submit():
-        kinds = set(request.form.getlist("kinds"))
         operations = request.form.get("operations_email")  # absent: unchanged
         try:
             notifications.save_settings(db.session, g.tenant_id, kinds, operations=operations)
@@ -88,7 +88,7 @@ def notification_settings():
             return see_other(url_for("bss_admin.notification_settings"))
     settings = notifications.settings(db.session, g.tenant_id)
     if errors:  # shown as typed, nothing saved
-        settings = {kind: kind in set(request.form.getlist("kinds")) for kind in settings}
+        settings = {kind: kind in kinds for kind in settings}
     return page(
         "bss_admin/queue/notification_settings.html",
         status=422 if errors else 200,

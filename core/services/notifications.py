@@ -159,22 +159,22 @@ def settings(session: Session, tenant_id: int) -> dict[str, bool]:
     return {kind: kind not in off for kind in rules.CONFIGURABLE}
 
 
+def operations_email_setting(session: Session, tenant_id: int) -> str:
+    """The tenant's own operations address ("" when unset). The tenant is usually in the
+    session already (the signed-in user's): no query then (issue 19)."""
+    tenant = session.get(Tenant, tenant_id)
+    return (tenant.operations_email if tenant is not None else None) or ""
+
+
 def operations_email(session: Session, tenant_id: int) -> str:
     """Where the tenant's operations team hears of each new manual order: its own address
-    (Setup > Notifications), else the deployment's ``OPERATIONS_EMAIL``. The tenant is
-    usually in the session already (the signed-in user's): no query then (issue 19)."""
-    tenant = session.get(Tenant, tenant_id)
-    return (tenant.operations_email if tenant is not None else None) or _operations_default
+    (Setup > Notifications), else the deployment's ``OPERATIONS_EMAIL``."""
+    return operations_email_setting(session, tenant_id) or _operations_default
 
 
 def operations_default() -> str:
     """The deployment's operations address (``OPERATIONS_EMAIL``)."""
     return _operations_default
-
-
-def operations_email_setting(session: Session, tenant_id: int) -> str:
-    """The tenant's own operations address as the settings page shows it ("" when unset)."""
-    return session.scalar(select(Tenant.operations_email).where(Tenant.id == tenant_id)) or ""
 
 
 def save_settings(
