@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.sqlite_rebuild import foreign_keys_off
+
 import core.db
 from core.rules import billing_periods
 
@@ -30,31 +32,14 @@ BATCH = 2000
 
 
 def upgrade():
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    if sqlite:
-        # SQLite rebuilds a table to change it (batch mode): dropping the old copy of a table
-        # other rows refer to (account, invoice) would fail, so foreign keys are off while the
-        # tables are rebuilt (a PRAGMA that only works between transactions) and every key is
-        # checked after
-        _sqlite_foreign_keys(False)
-    try:
+    # SQLite rebuilds a table to change it (batch mode): dropping the old copy of a table
+    # other rows refer to (account, invoice) would fail, so foreign keys are off while the
+    # tables are rebuilt (a PRAGMA that only works between transactions) and every key is
+    # checked after
+    with foreign_keys_off("0010"):
         _upgrade()
-    finally:
-        if sqlite:
-            _sqlite_foreign_keys(True)
-    if sqlite:
-        problems = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").all()
-        if problems:
-            raise RuntimeError(f"foreign key check failed after 0010: {problems[:5]}")
 
 
-def _sqlite_foreign_keys(on: bool) -> None:
-    """Commit what ran so far, switch the PRAGMA, begin again (the connection emits BEGIN
-    itself: core.db.configure_sqlite)."""
-    raw = op.get_bind().connection.dbapi_connection
-    raw.execute("COMMIT")
-    raw.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
-    raw.execute("BEGIN")
 
 
 def _upgrade():

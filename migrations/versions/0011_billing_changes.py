@@ -11,6 +11,8 @@ Create Date: 2026-11-30 11:10:00
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.sqlite_rebuild import foreign_keys_off
+
 import core.db
 
 revision = "0011"
@@ -19,29 +21,12 @@ branch_labels = None
 depends_on = None
 
 
-def _sqlite_foreign_keys(on: bool) -> None:
-    """Rebuilding provisioning_task (SQLite batch mode) drops the table provisioning_attempt
-    refers to: foreign keys are off meanwhile (a PRAGMA that only works between transactions)."""
-    raw = op.get_bind().connection.dbapi_connection
-    raw.execute("COMMIT")
-    raw.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
-    raw.execute("BEGIN")
 
 
 def _order_id_nullable(nullable: bool) -> None:
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    if sqlite:
-        _sqlite_foreign_keys(False)
-    try:
+    with foreign_keys_off("0011"):
         with op.batch_alter_table("provisioning_task") as batch:
             batch.alter_column("order_id", existing_type=sa.Integer(), nullable=nullable)
-    finally:
-        if sqlite:
-            _sqlite_foreign_keys(True)
-    if sqlite:
-        problems = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").all()
-        if problems:
-            raise RuntimeError(f"foreign key check failed after 0011: {problems[:5]}")
 
 
 def upgrade():

@@ -13,6 +13,8 @@ Create Date: 2026-11-30 11:30:00
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.sqlite_rebuild import foreign_keys_off
+
 import core.db
 
 revision = "0012"
@@ -23,27 +25,12 @@ depends_on = None
 
 
 def upgrade():
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    if sqlite:
-        # rebuilding subscription (batch mode) drops a table other rows refer to: foreign
-        # keys are off while it is rebuilt, and every key is checked after (as in 0008)
-        _sqlite_foreign_keys(False)
-    try:
+    # rebuilding subscription (batch mode) drops a table other rows refer to: foreign
+    # keys are off while it is rebuilt, and every key is checked after (as in 0008)
+    with foreign_keys_off("0012"):
         _upgrade()
-    finally:
-        if sqlite:
-            _sqlite_foreign_keys(True)
-    if sqlite:
-        problems = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").all()
-        if problems:
-            raise RuntimeError(f"foreign key check failed after 0012: {problems[:5]}")
 
 
-def _sqlite_foreign_keys(on: bool) -> None:
-    raw = op.get_bind().connection.dbapi_connection
-    raw.execute("COMMIT")
-    raw.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
-    raw.execute("BEGIN")
 
 
 def _upgrade():
