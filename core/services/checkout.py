@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
@@ -508,6 +508,9 @@ def place(
         if _needs_card(order) and (decision.charge or decision.status_key in _DEFERRED):
             tax = invoicing.TaxContext.load(session, tenant_id)
             card_details = pay.card_or_refuse(card, now.date())
+        # before the status: one UPDATE of the order writes all three (issue 19)
+        order.scheduled_for = scheduled_for
+        order.order_date = now
         if decision.status_key != StatusKey.PENDING_RESELLER_APPROVAL and (
             decision.status_key != StatusKey.SCHEDULED
         ):
@@ -519,8 +522,6 @@ def place(
                 actor_name=actor_name(user),
                 note="Placed on the Storefront",
             )
-        order.scheduled_for = scheduled_for
-        order.order_date = now
         pending = _apply_decision(
             session, order, decision, book, now, user, card_details, gateway, tax
         )
@@ -542,11 +543,11 @@ def place(
         actor=user,
         tax=tax,
         book=book,
+        # issue 17: the account's renewals are charged to this card (kept in the same
+        # transaction since issue 19: it was a third one)
+        card=pending_card,
+        gateway=gateway,
     )
-    if result.succeeded:  # issue 17: the account's renewals are charged to this card
-        from core.services.invoice_payment import remember_card
-
-        remember_card(session, user.account_id, gateway, pending_card, now)
     return PlaceResult(order, decision)
 
 
@@ -710,23 +711,36 @@ def finalize_payment(
     actor: User | None = None,
     tax: invoicing.TaxContext | None = None,
     book: StatusBook | None = None,
+    card: pay.CardDetails | None = None,
+    gateway: pay.PaymentGateway | None = None,
 ) -> Order:
     """Second transaction of a card placement: record the gateway's answer, then execute (or
     put the order on a payment-failed hold). Does nothing if already finalized. ``tax``: the
     tax settings the charge was computed with (the invoice uses the same); ``book``: the
-    statuses the placement read (not read again)."""
+    statuses the placement read (not read again); ``card`` and ``gateway``: a paid card is
+    kept for the account's renewals (issue 17), in this transaction."""
     now = now or utcnow()
     with write_transaction(session):
         order = lock_order(session, tenant_id, order_id)
-        payment = session.scalar(
-            select(Payment)
-            .where(Payment.idempotency_key == key, Payment.order_id == order.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        if payment is None or payment.status != pay.PENDING:
+        # the pending payment claimed and its answer written in one conditional UPDATE (issue
+        # 19: a locked read, then an UPDATE): a second finalize finds nothing pending
+        claimed = session.execute(
+            update(Payment)
+            .where(
+                Payment.idempotency_key == key,
+                Payment.order_id == order.id,
+                Payment.status == pay.PENDING,
+            )
+            .values(**_answer(result))
+            .returning(Payment.card_last4)
+        ).first()
+        if claimed is None:
             return order
-        _record_result(session, order, payment, result, now, actor, tax, book)
+        _apply_result(session, order, claimed.card_last4, result, now, actor, tax, book)
+        if result.succeeded and card is not None and gateway is not None:
+            from core.services.invoice_payment import keep_card
+
+            keep_card(session, order.account_id, gateway, card, now)
         return order
 
 
@@ -741,18 +755,38 @@ def execute_paid(
 ) -> None:
     """A card payment succeeded: execute the order (inside the caller's transaction, order
     locked) and mark its invoice paid. The checkout and Pay now both end here."""
-    execution = apply_execution(
-        session, order, None, actor=None, actor_name=actor_name, now=now, tax=tax, book=book
+    # its invoice is issued paid (issue 19: it was issued open, then updated)
+    apply_execution(
+        session,
+        order,
+        None,
+        actor=None,
+        actor_name=actor_name,
+        now=now,
+        tax=tax,
+        book=book,
+        paid=True,
     )
-    if execution.invoice is not None:
-        execution.invoice.paid = True
+
+
+def _answer(result: pay.ChargeResult) -> dict:
+    """The payment's columns that record the gateway's answer."""
+    return {
+        "status": result.status,
+        "gateway_reference": result.reference,
+        "message": (result.message or "")[:300] or None,
+    }
 
 
 def _record_result(session, order, payment, result, now, actor, tax=None, book=None) -> None:
+    for column, value in _answer(result).items():
+        setattr(payment, column, value)
+    _apply_result(session, order, payment.card_last4, result, now, actor, tax, book)
+
+
+def _apply_result(session, order, last4, result, now, actor, tax=None, book=None) -> None:
+    """The gateway's answer, recorded on the payment: execute the order, or hold it."""
     name = actor_name(actor)
-    payment.status = result.status
-    payment.gateway_reference = result.reference
-    payment.message = (result.message or "")[:300] or None
     if result.succeeded:
         execute_paid(session, order, now, actor_name=name, tax=tax, book=book)
         return
@@ -772,7 +806,7 @@ def _record_result(session, order, payment, result, now, actor, tax=None, book=N
         actor_name=name,
         note=texts.PAYMENT_EVENT_FAILED.format(
             attempt=1,
-            last4=payment.card_last4 or "????",
+            last4=last4 or "????",
             reason=result.message or texts.PAYMENT_DECLINED,
         ),
     )

@@ -189,6 +189,7 @@ class InvoiceDraft:
     billing_run_id: int | None = None
     kind: str = INVOICE
     credit_note_for: Invoice | None = None
+    paid: bool = False  # paid already (a card checkout's): issued paid, not updated after
 
 
 def issue(
@@ -205,10 +206,12 @@ def issue(
     now: datetime | None = None,
     kind: str = INVOICE,
     credit_note_for: Invoice | None = None,
+    paid: bool = False,
 ) -> Invoice:
-    """Issue one invoice (or credit note) with ``lines``, in the caller's transaction."""
+    """Issue one invoice (or credit note) with ``lines``, in the caller's transaction;
+    ``paid``: its amount is paid already (a card checkout's charge)."""
     draft = InvoiceDraft(
-        account, lines, currency, issue_date, order, billing_run_id, kind, credit_note_for
+        account, lines, currency, issue_date, order, billing_run_id, kind, credit_note_for, paid
     )
     (invoice_id,) = issue_many(session, tenant_id, [draft], context=context, now=now)
     return session.get(Invoice, invoice_id)
@@ -296,7 +299,8 @@ def issue_many(
                 "order_id": order.id if order is not None else None,
                 "number": rules.format_number(prefix, first + offset),
                 "kind": kind,
-                "status": rules.InvoiceStatus.OPEN,
+                "status": rules.InvoiceStatus.PAID if draft.paid else rules.InvoiceStatus.OPEN,
+                "paid_at": utcnow() if draft.paid else None,
                 "issued_at": now,
                 "issue_date": draft.issue_date,
                 "due_date": draft.issue_date + timedelta(days=settings.payment_terms_days or 0),
