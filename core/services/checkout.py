@@ -186,6 +186,7 @@ def start_checkout(
             billing_name=account.billing_name or account.name,
             billing_address=account.billing_address,
             idempotency_key=secrets.token_hex(16),
+            read_items=False,  # the next page reads the draft (issue 19)
         )
 
 
@@ -956,9 +957,6 @@ def confirmation(session: Session, tenant_id: int, user: User, order_id: int) ->
             select(OrderHold).where(OrderHold.order_id == order.id, OrderHold.released_at.is_(None))
         )
     )
-    payment = session.scalar(
-        select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc()).limit(1)
-    )
     invoices = list(session.scalars(select(Invoice).where(Invoice.order_id == order.id)))
     reasons = {h.reason: h for h in holds}
     found = [
@@ -971,6 +969,10 @@ def confirmation(session: Session, tenant_id: int, user: User, order_id: int) ->
             found = found[:1]  # the reseller decides first; the rest is decided again after
         kind, message = found[0]
         return Confirmation(order, kind, message, invoices, [m for _k, m in found])
+    # the last payment only matters without an open hold (issue 19: read only then)
+    payment = session.scalar(
+        select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc()).limit(1)
+    )
     if payment is not None and payment.status == pay.PENDING:
         return Confirmation(order, "processing", texts.PAYMENT_PROCESSING, invoices)
     return Confirmation(order, "executed", texts.AUTOMATIC_ORDER_CONFIRMATION, invoices)
