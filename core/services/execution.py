@@ -362,6 +362,19 @@ class _Catalogue:
     connectors: dict[int, str | None]  # product id -> its product type's connector
 
 
+# built once (bound parameters): every execution runs them
+_PLANS = select(Plan).where(Plan.id.in_(bindparam("plan_ids", expanding=True)))
+_PLANS_PRICED = _PLANS.add_columns(PlanPrice.price).outerjoin(
+    PlanPrice,
+    (PlanPrice.plan_id == Plan.id) & (PlanPrice.price_list_id == bindparam("price_list_id")),
+)
+_PRODUCTS = (
+    select(Product, ProductType.connector)
+    .outerjoin(ProductType, ProductType.id == Product.product_type_id)
+    .where(Product.id.in_(bindparam("product_ids", expanding=True)))
+)
+
+
 def _catalogue_for(session: Session, order: Order, items: list[OrderItem]) -> _Catalogue:
     """The plans (with their price list price) and the products (with their type's
     connector) of the executed items, in two queries (issue 19: it was four, one of them
@@ -374,25 +387,17 @@ def _catalogue_for(session: Session, order: Order, items: list[OrderItem]) -> _C
     plans: dict[int, Plan] = {}
     list_prices: dict[int, Decimal] = {}
     if plan_ids:
-        query = select(Plan).where(Plan.id.in_(plan_ids))
         if priced:
-            query = query.add_columns(PlanPrice.price).outerjoin(
-                PlanPrice,
-                (PlanPrice.plan_id == Plan.id) & (PlanPrice.price_list_id == order.price_list_id),
-            )
-            for item_plan, price in session.execute(query):
+            values = {"plan_ids": list(plan_ids), "price_list_id": order.price_list_id}
+            for item_plan, price in session.execute(_PLANS_PRICED, values):
                 plans[item_plan.id] = item_plan
                 if item_plan.id in priced and price is not None:
                     list_prices[item_plan.id] = price
         else:
-            plans = {p.id: p for p in session.scalars(query)}
+            plans = {p.id: p for p in session.scalars(_PLANS, {"plan_ids": list(plan_ids)})}
     products: dict[int, Product] = {}
     connectors: dict[int, str | None] = {}
-    rows = session.execute(
-        select(Product, ProductType.connector)
-        .outerjoin(ProductType, ProductType.id == Product.product_type_id)
-        .where(Product.id.in_(product_ids))
-    )
+    rows = session.execute(_PRODUCTS, {"product_ids": list(product_ids)})
     for product, connector in rows:
         products[product.id] = product
         connectors[product.id] = connector
