@@ -76,7 +76,11 @@ def test_executing_a_500_item_order_runs_a_bounded_number_of_queries(
         )
         == 500
     )
-    assert q.count <= 40
+    # 35 before issue 19's third pass: the plans' list prices come with the plans (-1), the
+    # provisioning tasks are inserted with their connector and ids returned, and the outbox
+    # items' ids too (-3), the invoice's lines are not read back (-1), the tenant's billing
+    # settings come with their VAT rates (-1)
+    assert q.count <= 29
 
 
 def test_a_whole_execution_invoices_the_order_itself_and_releases_every_hold(session, demo):

@@ -249,9 +249,10 @@ def _map_lines(session, distributor_id, tenant_reseller, items, executed, now):
             subscription_quantity=source_sub.quantity if source_sub else None,
         )
         lines.append(_Line(item, line, product, plan, addon, source_sub, ZERO, None))
-    # the distributor's promotions are read on its own day (its time zone)
-    on = promotion_service.tenant_today(session, distributor_id, now)
-    _apply_prices(session, distributor_id, tenant_reseller.price_list_id, lines, on)
+    if lines:  # nothing to price (every product missing): the distributor's day is not read
+        # the distributor's promotions are read on its own day (its time zone)
+        on = promotion_service.tenant_today(session, distributor_id, now)
+        _apply_prices(session, distributor_id, tenant_reseller.price_list_id, lines, on)
     return lines, missing
 
 

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
@@ -104,14 +104,65 @@ def _spec(line: basket_service.BasketLine, parent_index: int | None) -> ItemSpec
     )
 
 
-def _drafts(session: Session, tenant_id: int, user: User, book: StatusBook):
-    return select(Order).where(
-        Order.tenant_id == tenant_id,
-        Order.account_id == user.account_id,
-        Order.created_by_user_id == user.id,
+# the statements every checkout runs, built once with bound parameters (issue 19: building
+# them cost more CPU than running them)
+_DRAFT_IDS = (
+    select(Order.id)
+    .where(
+        Order.tenant_id == bindparam("tenant_id"),
+        Order.account_id == bindparam("account_id"),
+        Order.created_by_user_id == bindparam("user_id"),
         Order.source == OrderSource.STOREFRONT,
-        Order.status_id == book.draft().id,
+        Order.status_id == bindparam("status_id"),
     )
+    .with_for_update()
+)
+_LOCK_BASKET = select(Basket.id).where(Basket.user_id == bindparam("user_id")).with_for_update()
+_LOCK_ACCOUNT = (
+    select(Account)
+    .where(Account.id == bindparam("account_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_ACCOUNT = (
+    select(Account)
+    .where(Account.id == bindparam("account_id"), Account.tenant_id == bindparam("tenant_id"))
+    .options(joinedload(Account.price_list))
+)
+_PRODUCTS_NOW = (
+    select(
+        Product.id,
+        Product.is_bundle,
+        ProductType.non_automatic_execution,
+        and_(*ON_SALE).label("on_sale"),
+    )
+    .join(ProductType, ProductType.id == Product.product_type_id)
+    .where(Product.id.in_(bindparam("product_ids", expanding=True)))
+)
+_OPEN_HOLDS = select(OrderHold).where(
+    OrderHold.order_id == bindparam("order_id"), OrderHold.released_at.is_(None)
+)
+_LAST_PAYMENT = (
+    select(Payment)
+    .where(Payment.order_id == bindparam("order_id"))
+    .order_by(Payment.id.desc())
+    .limit(1)
+)
+_INVOICES = select(Invoice).where(Invoice.order_id == bindparam("order_id"))
+_CLAIM_PAYMENT = (
+    update(Payment)
+    .where(
+        Payment.idempotency_key == bindparam("b_key"),
+        Payment.order_id == bindparam("b_order_id"),
+        Payment.status == pay.PENDING,
+    )
+    .values(
+        status=bindparam("b_status"),
+        gateway_reference=bindparam("b_reference"),
+        message=bindparam("b_message"),
+    )
+    .returning(Payment.card_last4)
+)
 
 
 def discard_drafts(session: Session, order_ids: list[int]) -> None:
@@ -131,18 +182,13 @@ def lock_basket(session: Session, user: User) -> int | None:
     """Take the user's basket row (PostgreSQL ``FOR UPDATE``; SQLite writes are serialised by
     ``BEGIN IMMEDIATE``), so concurrent checkouts of one basket place one order (issue 8).
     Returns the basket's id (None: the user has none)."""
-    return session.scalar(select(Basket.id).where(Basket.user_id == user.id).with_for_update())
+    return session.scalar(_LOCK_BASKET, {"user_id": user.id})
 
 
 def lock_account(session: Session, account_id: int) -> Account:
     """The account, locked: credit decisions of one account happen one at a time, so two
     placements never both spend the same available credit (issue 8)."""
-    return session.scalars(
-        select(Account)
-        .where(Account.id == account_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    return session.scalars(_LOCK_ACCOUNT, {"account_id": account_id}).one()
 
 
 def start_checkout(
@@ -169,8 +215,13 @@ def start_checkout(
         if view.unavailable:
             raise Conflict(texts.BASKET_HAS_UNAVAILABLE)
         book = StatusBook.load(session, tenant_id)
-        old = _drafts(session, tenant_id, user, book).with_only_columns(Order.id)
-        discard_drafts(session, list(session.scalars(old.with_for_update())))
+        old = {
+            "tenant_id": tenant_id,
+            "account_id": user.account_id,
+            "user_id": user.id,
+            "status_id": book.draft().id,
+        }
+        discard_drafts(session, list(session.scalars(_DRAFT_IDS, old)))
         return build_order(
             session,
             tenant_id=tenant_id,
@@ -186,15 +237,12 @@ def start_checkout(
             billing_name=account.billing_name or account.name,
             billing_address=account.billing_address,
             idempotency_key=secrets.token_hex(16),
+            read_items=False,  # the next page reads the draft (issue 19)
         )
 
 
 def _account(session: Session, tenant_id: int, user: User) -> Account:
-    account = session.scalar(
-        select(Account)
-        .where(Account.id == user.account_id, Account.tenant_id == tenant_id)
-        .options(joinedload(Account.price_list))
-    )
+    account = session.scalar(_ACCOUNT, {"account_id": user.account_id, "tenant_id": tenant_id})
     if account is None:
         raise NotFound("Your account does not exist.")
     return account
@@ -508,6 +556,9 @@ def place(
         if _needs_card(order) and (decision.charge or decision.status_key in _DEFERRED):
             tax = invoicing.TaxContext.load(session, tenant_id)
             card_details = pay.card_or_refuse(card, now.date())
+        # before the status: one UPDATE of the order writes all three (issue 19)
+        order.scheduled_for = scheduled_for
+        order.order_date = now
         if decision.status_key != StatusKey.PENDING_RESELLER_APPROVAL and (
             decision.status_key != StatusKey.SCHEDULED
         ):
@@ -519,8 +570,6 @@ def place(
                 actor_name=actor_name(user),
                 note="Placed on the Storefront",
             )
-        order.scheduled_for = scheduled_for
-        order.order_date = now
         pending = _apply_decision(
             session, order, decision, book, now, user, card_details, gateway, tax
         )
@@ -542,11 +591,11 @@ def place(
         actor=user,
         tax=tax,
         book=book,
+        # issue 17: the account's renewals are charged to this card (kept in the same
+        # transaction since issue 19: it was a third one)
+        card=pending_card,
+        gateway=gateway,
     )
-    if result.succeeded:  # issue 17: the account's renewals are charged to this card
-        from core.services.invoice_payment import remember_card
-
-        remember_card(session, user.account_id, gateway, pending_card, now)
     return PlaceResult(order, decision)
 
 
@@ -560,14 +609,7 @@ def check_products_unchanged(session: Session, order: Order) -> None:
     never executed automatically); and every product is still on sale (else the basket holds
     products no longer sold: retired or unpublished after checkout began)."""
     rows = session.execute(
-        select(
-            Product.id,
-            Product.is_bundle,
-            ProductType.non_automatic_execution,
-            and_(*ON_SALE).label("on_sale"),
-        )
-        .join(ProductType, ProductType.id == Product.product_type_id)
-        .where(Product.id.in_({i.product_id for i in order.items}))
+        _PRODUCTS_NOW, {"product_ids": list({i.product_id for i in order.items})}
     ).all()
     current = catalogue.execution_types_of(session, {tuple(row[:3]) for row in rows})
     reviewed = [i.execution_type for i in order.items]
@@ -710,23 +752,37 @@ def finalize_payment(
     actor: User | None = None,
     tax: invoicing.TaxContext | None = None,
     book: StatusBook | None = None,
+    card: pay.CardDetails | None = None,
+    gateway: pay.PaymentGateway | None = None,
 ) -> Order:
     """Second transaction of a card placement: record the gateway's answer, then execute (or
     put the order on a payment-failed hold). Does nothing if already finalized. ``tax``: the
     tax settings the charge was computed with (the invoice uses the same); ``book``: the
-    statuses the placement read (not read again)."""
+    statuses the placement read (not read again); ``card`` and ``gateway``: a paid card is
+    kept for the account's renewals (issue 17), in this transaction."""
     now = now or utcnow()
     with write_transaction(session):
         order = lock_order(session, tenant_id, order_id)
-        payment = session.scalar(
-            select(Payment)
-            .where(Payment.idempotency_key == key, Payment.order_id == order.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        if payment is None or payment.status != pay.PENDING:
+        # the pending payment claimed and its answer written in one conditional UPDATE (issue
+        # 19: a locked read, then an UPDATE): a second finalize finds nothing pending
+        answer = _answer(result)
+        claimed = session.execute(
+            _CLAIM_PAYMENT,
+            {
+                "b_key": key,
+                "b_order_id": order.id,
+                "b_status": answer["status"],
+                "b_reference": answer["gateway_reference"],
+                "b_message": answer["message"],
+            },
+        ).first()
+        if claimed is None:
             return order
-        _record_result(session, order, payment, result, now, actor, tax, book)
+        _apply_result(session, order, claimed.card_last4, result, now, actor, tax, book)
+        if result.succeeded and card is not None and gateway is not None:
+            from core.services.invoice_payment import keep_card
+
+            keep_card(session, order.account_id, gateway, card, now)
         return order
 
 
@@ -741,18 +797,38 @@ def execute_paid(
 ) -> None:
     """A card payment succeeded: execute the order (inside the caller's transaction, order
     locked) and mark its invoice paid. The checkout and Pay now both end here."""
-    execution = apply_execution(
-        session, order, None, actor=None, actor_name=actor_name, now=now, tax=tax, book=book
+    # its invoice is issued paid (issue 19: it was issued open, then updated)
+    apply_execution(
+        session,
+        order,
+        None,
+        actor=None,
+        actor_name=actor_name,
+        now=now,
+        tax=tax,
+        book=book,
+        paid=True,
     )
-    if execution.invoice is not None:
-        execution.invoice.paid = True
+
+
+def _answer(result: pay.ChargeResult) -> dict:
+    """The payment's columns that record the gateway's answer."""
+    return {
+        "status": result.status,
+        "gateway_reference": result.reference,
+        "message": (result.message or "")[:300] or None,
+    }
 
 
 def _record_result(session, order, payment, result, now, actor, tax=None, book=None) -> None:
+    for column, value in _answer(result).items():
+        setattr(payment, column, value)
+    _apply_result(session, order, payment.card_last4, result, now, actor, tax, book)
+
+
+def _apply_result(session, order, last4, result, now, actor, tax=None, book=None) -> None:
+    """The gateway's answer, recorded on the payment: execute the order, or hold it."""
     name = actor_name(actor)
-    payment.status = result.status
-    payment.gateway_reference = result.reference
-    payment.message = (result.message or "")[:300] or None
     if result.succeeded:
         execute_paid(session, order, now, actor_name=name, tax=tax, book=book)
         return
@@ -772,7 +848,7 @@ def _record_result(session, order, payment, result, now, actor, tax=None, book=N
         actor_name=name,
         note=texts.PAYMENT_EVENT_FAILED.format(
             attempt=1,
-            last4=payment.card_last4 or "????",
+            last4=last4 or "????",
             reason=result.message or texts.PAYMENT_DECLINED,
         ),
     )
@@ -917,15 +993,8 @@ def confirmation(session: Session, tenant_id: int, user: User, order_id: int) ->
     order = _own_order(session, tenant_id, user, order_id, items=False)
     if order.status.storefront_type == StorefrontType.DRAFT:
         raise NotFound("That order has not been placed.")
-    holds = list(
-        session.scalars(
-            select(OrderHold).where(OrderHold.order_id == order.id, OrderHold.released_at.is_(None))
-        )
-    )
-    payment = session.scalar(
-        select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc()).limit(1)
-    )
-    invoices = list(session.scalars(select(Invoice).where(Invoice.order_id == order.id)))
+    holds = list(session.scalars(_OPEN_HOLDS, {"order_id": order.id}))
+    invoices = list(session.scalars(_INVOICES, {"order_id": order.id}))
     reasons = {h.reason: h for h in holds}
     found = [
         (kind, _hold_message(kind, reasons[reason], order, date_format(user)))
@@ -937,6 +1006,8 @@ def confirmation(session: Session, tenant_id: int, user: User, order_id: int) ->
             found = found[:1]  # the reseller decides first; the rest is decided again after
         kind, message = found[0]
         return Confirmation(order, kind, message, invoices, [m for _k, m in found])
+    # the last payment only matters without an open hold (issue 19: read only then)
+    payment = session.scalar(_LAST_PAYMENT, {"order_id": order.id})
     if payment is not None and payment.status == pay.PENDING:
         return Confirmation(order, "processing", texts.PAYMENT_PROCESSING, invoices)
     return Confirmation(order, "executed", texts.AUTOMATIC_ORDER_CONFIRMATION, invoices)

@@ -33,7 +33,7 @@ from core.models import (
     Plan,
     PlanPrice,
     Product,
-    ProvisioningTask,
+    ProductType,
     Subscription,
     SubscriptionAddOn,
     SubscriptionHistory,
@@ -150,8 +150,10 @@ def apply_execution(
     executed_status: OrderStatus | None = None,
     tax: invoicing.TaxContext | None = None,
     book: StatusBook | None = None,
+    paid: bool = False,
 ) -> ExecutionResult:
     """Execute within the caller's transaction; ``order`` must be locked (:func:`lock_order`).
+    ``paid``: its charge is paid (a card payment succeeded): the invoice is issued paid.
 
     What this execution completes (the order, or the sub-order of a partial execution) gets
     ``executed_status``, one of the execution outcomes, by default the resolved Executed.
@@ -192,7 +194,7 @@ def apply_execution(
                 )
 
     items = {i.id: i for i in order.items}
-    plans, products = _catalogue_for(session, [items[i] for i in plan])
+    catalogue = _catalogue_for(session, order, [items[i] for i in plan])
     sub_order = _create_sub_order(session, order, executed_status, now) if partial else None
     if sub_order is not None:
         # a sub-order is born Executed: its history says so, by whom and when (issue 8)
@@ -240,9 +242,7 @@ def apply_execution(
         for item_id, quantity in plan.items()
         if subscription_changes.is_increase(items[item_id].kind, items[item_id].subscription_id)
     }
-    first_periods = _apply_to_subscriptions(
-        session, order, target, items, plan, plans, products, now
-    )
+    first_periods = _apply_to_subscriptions(session, order, target, items, plan, catalogue, now)
     # the invoice of what was executed (issue 17: numbered, taxed, with the bill-to and the
     # seller); a new subscription's line bills its first period
     lines = []
@@ -279,8 +279,9 @@ def apply_execution(
         order=target,
         context=tax,
         now=now,
+        paid=paid,
     )
-    _record_first_charges(session, order.tenant_id, invoice, first_periods, now)
+    _record_first_charges(session, order.tenant_id, invoice.id, lines, first_periods, now)
     if sub_order is not None:
         # the sub-order holds exactly what this execution invoiced: its total is that amount
         sub_order.total = invoice.net_total
@@ -351,19 +352,56 @@ def _create_sub_order(
     return sub
 
 
-def _catalogue_for(session: Session, items: list[OrderItem]) -> tuple[dict, dict]:
-    """The plans and products of the executed items, in two queries (no lazy load per item)."""
+@dataclass
+class _Catalogue:
+    """What the execution reads of the catalogue for the executed items."""
+
+    plans: dict[int, Plan]
+    products: dict[int, Product]
+    list_prices: dict[int, Decimal]  # plan id -> price list price (see _list_price_plans)
+    connectors: dict[int, str | None]  # product id -> its product type's connector
+
+
+# built once (bound parameters): every execution runs them
+_PLANS = select(Plan).where(Plan.id.in_(bindparam("plan_ids", expanding=True)))
+_PLANS_PRICED = _PLANS.add_columns(PlanPrice.price).outerjoin(
+    PlanPrice,
+    (PlanPrice.plan_id == Plan.id) & (PlanPrice.price_list_id == bindparam("price_list_id")),
+)
+_PRODUCTS = (
+    select(Product, ProductType.connector)
+    .outerjoin(ProductType, ProductType.id == Product.product_type_id)
+    .where(Product.id.in_(bindparam("product_ids", expanding=True)))
+)
+
+
+def _catalogue_for(session: Session, order: Order, items: list[OrderItem]) -> _Catalogue:
+    """The plans (with their price list price) and the products (with their type's
+    connector) of the executed items, in two queries (issue 19: it was four, one of them
+    after the provisioning tasks' INSERT to find their connector)."""
     plan_ids = {i.plan_id for i in items if i.plan_id}
-    product_ids = {i.product_id for i in items}
-    plans = (
-        {p.id: p for p in session.scalars(select(Plan).where(Plan.id.in_(plan_ids)))}
-        if plan_ids
-        else {}
-    )
-    products = {
-        p.id: p for p in session.scalars(select(Product).where(Product.id.in_(product_ids)))
+    product_ids = {i.product_id for i in items} | {
+        i.target_product_id for i in items if i.target_product_id
     }
-    return plans, products
+    priced = _list_price_plans(order, items)
+    plans: dict[int, Plan] = {}
+    list_prices: dict[int, Decimal] = {}
+    if plan_ids:
+        if priced:
+            values = {"plan_ids": list(plan_ids), "price_list_id": order.price_list_id}
+            for item_plan, price in session.execute(_PLANS_PRICED, values):
+                plans[item_plan.id] = item_plan
+                if item_plan.id in priced and price is not None:
+                    list_prices[item_plan.id] = price
+        else:
+            plans = {p.id: p for p in session.scalars(_PLANS, {"plan_ids": list(plan_ids)})}
+    products: dict[int, Product] = {}
+    connectors: dict[int, str | None] = {}
+    rows = session.execute(_PRODUCTS, {"product_ids": list(product_ids)})
+    for product, connector in rows:
+        products[product.id] = product
+        connectors[product.id] = connector
+    return _Catalogue(plans, products, list_prices, connectors)
 
 
 def _apply_to_subscriptions(
@@ -372,8 +410,7 @@ def _apply_to_subscriptions(
     target: Order,
     items: dict[int, OrderItem],
     plan: dict[int, int],
-    plans: dict,
-    products: dict,
+    catalogue: _Catalogue,
     now: datetime,
 ) -> None:
     """Create or change the subscriptions for what is executed now; start provisioning.
@@ -385,7 +422,7 @@ def _apply_to_subscriptions(
     new_items: list[OrderItem] = []
     new_rows: list[dict] = []
     first_periods: dict[int, periods.Period] = {}
-    list_prices = _list_prices(session, order, [items[i] for i in plan])
+    plans, products, list_prices = catalogue.plans, catalogue.products, catalogue.list_prices
 
     def task(subscription_id, action, product_id):
         tasks.append(
@@ -397,6 +434,9 @@ def _apply_to_subscriptions(
                 "action": action,
                 "status": "started",
                 "created_at": now,
+                # the connector of its product's type, written with the task (issue 19)
+                "connector": provisioning.connector_of(catalogue.connectors.get(product_id)),
+                "updated_at": now,
             }
         )
 
@@ -440,6 +480,7 @@ def _apply_to_subscriptions(
     if new_rows:
         # one executemany, then the ids in insertion order: nothing else can point a
         # subscription at this (new or never executed) target yet, and ids only grow
+        # (RETURNING in parameter order would be one INSERT per row on SQLite)
         _insert_many(session, Subscription, new_rows)
         ids = session.scalars(
             select(Subscription.id)
@@ -475,8 +516,7 @@ def _apply_to_subscriptions(
             item.kind,
             item.target_product_id or item.product_id,
         )
-    _insert_many(session, ProvisioningTask, tasks)
-    provisioning.queue_tasks(session, order.tenant_id, target.id, now)
+    provisioning.start_tasks(session, order.tenant_id, tasks, now)
     return first_periods
 
 
@@ -486,21 +526,14 @@ def _apply_to_subscriptions(
 _FIRST_PERIOD_KINDS = (ItemKind.NEW, ItemKind.ADDON_NEW)
 
 
-def _list_prices(session: Session, order: Order, items: list[OrderItem]) -> dict[int, Decimal]:
-    """Plan id -> the price list's price, for Storefront orders: a subscription renews at its
-    plan's list price of the day it was bought (the order item's price may be lowered by a
-    fixed-amount promotion of that day). Orders entered in the BSS, from offers or back-orders
-    renew at their item's (negotiated) price."""
-    plan_ids = {i.plan_id for i in items if i.plan_id and i.kind == ItemKind.NEW}
-    if order.source != OrderSource.STOREFRONT or not order.price_list_id or not plan_ids:
-        return {}
-    return dict(
-        session.execute(
-            select(PlanPrice.plan_id, PlanPrice.price).where(
-                PlanPrice.price_list_id == order.price_list_id, PlanPrice.plan_id.in_(plan_ids)
-            )
-        ).all()
-    )
+def _list_price_plans(order: Order, items: list[OrderItem]) -> set[int]:
+    """The plans whose price list price a new subscription renews at, for Storefront orders:
+    a subscription renews at its plan's list price of the day it was bought (the order item's
+    price may be lowered by a fixed-amount promotion of that day). Orders entered in the BSS,
+    from offers or back-orders renew at their item's (negotiated) price."""
+    if order.source != OrderSource.STOREFRONT or not order.price_list_id:
+        return set()
+    return {i.plan_id for i in items if i.plan_id and i.kind == ItemKind.NEW}
 
 
 def _billing_terms(item, item_plan, order, today, trial_days, list_prices) -> dict:
@@ -532,9 +565,10 @@ def _billing_terms(item, item_plan, order, today, trial_days, list_prices) -> di
     }
 
 
-def _record_first_charges(session, tenant_id, invoice, first_periods, now) -> None:
+def _record_first_charges(session, tenant_id, invoice_id, lines, first_periods, now) -> None:
     """The exactly-once key of each new subscription's first period: billed by this invoice,
-    so the billing run never bills it again."""
+    so the billing run never bills it again. Its amount is its lines' net amount, taken from
+    the drafts the invoice was issued from (issue 19: not read back from the invoice)."""
     _insert_many(
         session,
         BillingCharge,
@@ -545,11 +579,11 @@ def _record_first_charges(session, tenant_id, invoice, first_periods, now) -> No
                 "period_start": period.start,
                 "period_end": period.end,
                 "kind": "period",
-                "invoice_id": invoice.id,
+                "invoice_id": invoice_id,
                 "amount": sum(
                     (
-                        line.amount
-                        for line in invoice.lines
+                        line.net_amount()
+                        for line in lines
                         if line.subscription_id == subscription_id
                     ),
                     Decimal("0.00"),

@@ -125,7 +125,7 @@ def save_card(
         card.gateway, card.token, card.last4, card.saved_at = gateway, token, last4, now
 
 
-def remember_card(
+def keep_card(
     session: Session,
     account_id: int,
     gateway: pay.PaymentGateway,
@@ -133,15 +133,15 @@ def remember_card(
     now: datetime,
 ) -> None:
     """After a successful card payment at checkout: keep the card (as the gateway's token) to
-    charge the account's renewals. Its own short transaction; a failure here is only logged
-    (the order is paid either way)."""
+    charge the account's renewals. Inside the caller's transaction (the payment's, issue 19:
+    it was a third transaction of its own), in a savepoint: a failure here is only logged
+    and undoes nothing else (the order is paid either way)."""
     try:
         token = gateway.tokenize(card)
-        with write_transaction(session):
+        with session.begin_nested():
             account = session.get(Account, account_id)
             save_card(session, account, gateway.name, token, card.last4, now)
     except Exception:
-        session.rollback()
         log.exception("could not keep the card of account %s for renewals", account_id)
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, object_session
@@ -100,6 +100,14 @@ def vat_table(session: Session, tenant_id: int, settings: TenantBillingSettings)
     return VatTable(settings.country, settings.default_vat_rate or ZERO, rates)
 
 
+# built once (bound parameter): the settings row, once per VAT rate (or once, without any)
+_SETTINGS_WITH_RATES = (
+    select(TenantBillingSettings, TenantVatRate.country, TenantVatRate.rate)
+    .outerjoin(TenantVatRate, TenantVatRate.tenant_id == TenantBillingSettings.tenant_id)
+    .where(TenantBillingSettings.tenant_id == bindparam("tenant_id"))
+)
+
+
 @dataclass
 class TaxContext:
     """What issuing needs about a tenant, loaded once (the billing run issues many)."""
@@ -109,8 +117,15 @@ class TaxContext:
 
     @classmethod
     def load(cls, session: Session, tenant_id: int) -> TaxContext:
-        settings = settings_for(session, tenant_id)
-        return cls(settings, vat_table(session, tenant_id, settings))
+        """The tenant's settings with its VAT rates, in one statement (issue 19: two, on the
+        review page and at placement); a tenant that never saved any: as :func:`settings_for`."""
+        rows = session.execute(_SETTINGS_WITH_RATES, {"tenant_id": tenant_id}).all()
+        if not rows:
+            settings = settings_for(session, tenant_id)
+            return cls(settings, vat_table(session, tenant_id, settings))
+        settings = rows[0][0]
+        rates = {country: rate for _settings, country, rate in rows if country is not None}
+        return cls(settings, VatTable(settings.country, settings.default_vat_rate or ZERO, rates))
 
     def decide(self, account: Account) -> TaxDecision:
         return rules.decide_tax(
@@ -189,6 +204,7 @@ class InvoiceDraft:
     billing_run_id: int | None = None
     kind: str = INVOICE
     credit_note_for: Invoice | None = None
+    paid: bool = False  # paid already (a card checkout's): issued paid, not updated after
 
 
 def issue(
@@ -205,10 +221,12 @@ def issue(
     now: datetime | None = None,
     kind: str = INVOICE,
     credit_note_for: Invoice | None = None,
+    paid: bool = False,
 ) -> Invoice:
-    """Issue one invoice (or credit note) with ``lines``, in the caller's transaction."""
+    """Issue one invoice (or credit note) with ``lines``, in the caller's transaction;
+    ``paid``: its amount is paid already (a card checkout's charge)."""
     draft = InvoiceDraft(
-        account, lines, currency, issue_date, order, billing_run_id, kind, credit_note_for
+        account, lines, currency, issue_date, order, billing_run_id, kind, credit_note_for, paid
     )
     (invoice_id,) = issue_many(session, tenant_id, [draft], context=context, now=now)
     return session.get(Invoice, invoice_id)
@@ -296,7 +314,8 @@ def issue_many(
                 "order_id": order.id if order is not None else None,
                 "number": rules.format_number(prefix, first + offset),
                 "kind": kind,
-                "status": rules.InvoiceStatus.OPEN,
+                "status": rules.InvoiceStatus.PAID if draft.paid else rules.InvoiceStatus.OPEN,
+                "paid_at": utcnow() if draft.paid else None,
                 "issued_at": now,
                 "issue_date": draft.issue_date,
                 "due_date": draft.issue_date + timedelta(days=settings.payment_terms_days or 0),

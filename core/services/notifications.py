@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from core import texts
@@ -143,14 +143,14 @@ def _row(tenant_id: int, kind: str, message: Message, now: datetime) -> dict:
 
 
 def turned_off(session: Session, tenant_id: int) -> frozenset[str]:
-    return frozenset(
-        session.scalars(
-            select(NotificationSetting.kind).where(
-                NotificationSetting.tenant_id == tenant_id,
-                NotificationSetting.enabled.is_(False),
-            )
-        )
-    )
+    return frozenset(session.scalars(_TURNED_OFF, {"tenant_id": tenant_id}))
+
+
+# built once (issue 19): read for every message
+_TURNED_OFF = select(NotificationSetting.kind).where(
+    NotificationSetting.tenant_id == bindparam("tenant_id"),
+    NotificationSetting.enabled.is_(False),
+)
 
 
 def settings(session: Session, tenant_id: int) -> dict[str, bool]:

@@ -68,9 +68,12 @@ def build_order(
     order_date: datetime | None = None,
     billing_account: Account | None = None,
     note: str | None = None,
+    read_items: bool = True,
     **fields,
 ) -> Order:
-    """Insert an order and its items; number it; write the first history line. No commit."""
+    """Insert an order and its items; number it; write the first history line. No commit.
+    ``read_items=False``: the caller does not use ``order.items`` (a checkout's start
+    redirects): they are not read back unless add-ons must be pointed at their lines."""
     from core.services.statuses import is_storefront_visible
 
     execution_type = bundle_execution_type(i.execution_type for i in items)
@@ -127,19 +130,21 @@ def build_order(
                 for spec in items
             ],
         )
-    created = (
-        list(
-            session.scalars(
-                select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+    if read_items or any(spec.parent_index is not None for spec in items):
+        created = (
+            list(
+                session.scalars(
+                    select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+                )
             )
+            if items
+            else []
         )
-        if items
-        else []
-    )
-    set_committed_value(order, "items", created)
-    for spec, item in zip(items, created, strict=True):
-        if spec.parent_index is not None:
-            item.parent_item_id = created[spec.parent_index].id
+        set_committed_value(order, "items", created)
+        for spec, item in zip(items, created, strict=True):
+            if spec.parent_index is not None:
+                item.parent_item_id = created[spec.parent_index].id
+    # else not read back (issue 19): ``order.items`` would load them if anyone asked
     record_order_event(
         session,
         order,

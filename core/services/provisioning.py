@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core import texts
@@ -70,6 +70,25 @@ def queue_tasks(session: Session, tenant_id: int, order_id: int, now: datetime) 
         )
     outbox.add_many(session, tenant_id, KIND, [task_id for task_id, _ in rows], now=now)
     return len(rows)
+
+
+def connector_of(product_type_connector: str | None) -> str:
+    """The connector a task of a product of this type runs on."""
+    return rules.connector_for(product_type_connector)
+
+
+def start_tasks(session: Session, tenant_id: int, rows: list[dict], now: datetime) -> int:
+    """Inside the execution's transaction: insert its new tasks, each with its connector
+    already (:func:`connector_of`), and an outbox item each, in two statements whatever
+    their number (issue 19: :func:`queue_tasks` after the INSERT read them back, set their
+    connector and read the outbox items back: five)."""
+    if not rows:
+        return 0
+    ids = list(
+        session.execute(insert(ProvisioningTask).returning(ProvisioningTask.id), rows).scalars()
+    )
+    outbox.add_many(session, tenant_id, KIND, ids, now=now)
+    return len(ids)
 
 
 # --- the worker's side -----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.models import OfferStatus, Order, OrderStatus, User
@@ -45,13 +45,15 @@ def offer_status_row(status: OfferStatus) -> StatusRow:
 
 
 def order_statuses(session: Session, tenant_id: int) -> list[OrderStatus]:
-    return list(
-        session.scalars(
-            select(OrderStatus)
-            .where(OrderStatus.tenant_id == tenant_id)
-            .order_by(OrderStatus.number, OrderStatus.id)
-        )
-    )
+    return list(session.scalars(_ORDER_STATUSES, {"tenant_id": tenant_id}))
+
+
+# built once (issue 19): every checkout step that writes an order reads them
+_ORDER_STATUSES = (
+    select(OrderStatus)
+    .where(OrderStatus.tenant_id == bindparam("tenant_id"))
+    .order_by(OrderStatus.number, OrderStatus.id)
+)
 
 
 def offer_statuses(session: Session, tenant_id: int) -> list[OfferStatus]:
