@@ -102,6 +102,11 @@ def order_cells(status_badge, waiting_reasons=None) -> OrderCells:
 
 _FILTERS_HTML: dict[tuple, Markup] = {}  # the filter forms rendered so far in this process
 _FILTERS_KEPT = 64
+# the fields the form shows (orders/_filters.html): not the page's cursor, which would make
+# every next page a shape of its own
+_FILTER_FIELDS = frozenset(
+    ("q", "status", "account", "execution_type", "date_from", "date_to", "sort")
+)
 
 
 @bp.app_template_global()
@@ -123,6 +128,7 @@ def order_filters(form: OrderFilterForm, many_accounts: bool = False) -> Markup:
                 tuple(f.choices) if isinstance(f, SelectField) else None,
             )
             for f in form
+            if f.name in _FILTER_FIELDS
         ),
     )
     html = _FILTERS_HTML.get(key)

@@ -168,6 +168,8 @@ def test_the_filter_form_shows_each_requests_own_values_and_current_statuses(cli
 
     plain = form_of("")
     assert form_of("") == plain  # the same shape: the same HTML
+    cursor = encode_cursor(utcnow(), 1)
+    assert form_of(f"?after={cursor}") == plain  # the page's cursor is not on the form
     chosen = form_of(f"?status={submitted.id}&q=globex&sort=oldest")
     assert chosen.select_one("#status option[selected]")["value"] == str(submitted.id)
     assert chosen.select_one("#q")["value"] == "globex"
