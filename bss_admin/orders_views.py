@@ -3,8 +3,12 @@ execution (whole and partial), Copy, Cancel, CSV export and print-out."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, request, url_for
+from typing import NamedTuple
+
+from flask import Response, abort, flash, g, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
+from wtforms import SelectField
 
 from bss_admin import bp
 from bss_admin.order_forms import (
@@ -19,6 +23,7 @@ from core import texts
 from core.rules import permissions
 from core.services import billing_admin, orders
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from webapp import filters
 from webapp.auth import bss_required, signed_in_user
 from webapp.confirm import Confirmation, ConfirmChoice, confirm_page
 from webapp.extensions import db
@@ -37,6 +42,103 @@ def order_url(order_id: int) -> str:
     if prefix is None:
         prefix = memo["order_url"] = url_for("bss_admin.order_detail", order_id=0)[:-1]
     return f"{prefix}{int(order_id)}"
+
+
+class OrderCells:
+    """What a row of an order list shows of the order: its link, status badge, date (and
+    time) in the viewer's zone and total, through the same helpers as the templates' filters;
+    given the table's ``waiting_reasons`` macro, the badges of why an order waits and for
+    how long too.
+
+    A table makes one per render, ``{% set cells = order_cells(status_badge) %}``, and calls
+    ``cells(row)`` once per row: the link's prefix, each status's badge and the badges of
+    each set of waiting reasons are worked out once per table. A row used to cost four
+    template calls, three of them looking up the request's memo, and a loop over its waiting
+    reasons (~10 us a row, the loop as much again: 100 rows on the widget, issue 19)."""
+
+    __slots__ = ("_badge", "_badges", "_prefix", "_reasons", "_reason_badges")
+
+    def __init__(self, status_badge, waiting_reasons=None) -> None:
+        self._badge = status_badge
+        self._badges: dict = {}
+        self._prefix = order_url(0)[:-1]
+        self._reasons = waiting_reasons
+        self._reason_badges: dict = {}
+
+    def __call__(self, row, with_time: bool = True) -> RowCells:
+        status = row.status
+        key = getattr(status, "id", None)
+        badge = self._badges.get(key)
+        if badge is None:
+            badge = self._badges[key] = self._badge(status)
+        when = (filters.localdatetime if with_time else filters.localdate)(row.order_date)
+        reasons = None
+        if self._reasons is not None:
+            key = row.waiting_reasons
+            reasons = self._reason_badges.get(key)
+            if reasons is None:
+                reasons = self._reason_badges[key] = self._reasons(key)
+        waited = getattr(row, "waited", None)
+        if waited:
+            waited = texts.WAITING_FOR.format(amount=waited.amount, unit=waited.unit)
+        href = f"{self._prefix}{int(row.id)}"
+        total = filters.money(row.total, row.currency)
+        return RowCells(href, badge, when, total, reasons, waited or None)
+
+
+class RowCells(NamedTuple):
+    href: str
+    badge: Markup
+    when: str
+    total: str
+    reasons: Markup | None = None
+    waited: str | None = None
+
+
+@bp.app_template_global()
+def order_cells(status_badge, waiting_reasons=None) -> OrderCells:
+    return OrderCells(status_badge, waiting_reasons)
+
+
+_FILTERS_HTML: dict[tuple, Markup] = {}  # the filter forms rendered so far in this process
+_FILTERS_KEPT = 64
+# the fields the form shows (orders/_filters.html): not the page's cursor, which would make
+# every next page a shape of its own
+_FILTER_FIELDS = frozenset(
+    ("q", "status", "account", "execution_type", "date_from", "date_to", "sort")
+)
+
+
+@bp.app_template_global()
+def order_filters(form: OrderFilterForm, many_accounts: bool = False) -> Markup:
+    """The orders list's filter form (``orders/_filters.html``), rendered once per shape:
+    its HTML is a function of each field's value, errors and choices (no CSRF token, nothing
+    of the viewer's), so the same shape gives the same HTML. WTForms took ~1-2 ms to render
+    the seven fields, a fifth of the list's server time (issue 19)."""
+    many_accounts = bool(many_accounts)  # Undefined in a template preview
+    key = (
+        request.script_root,
+        many_accounts,
+        *(
+            (
+                f.name,
+                tuple(f.raw_data) if f.raw_data is not None else None,
+                repr(f.data),
+                tuple(f.errors),
+                tuple(f.choices) if isinstance(f, SelectField) else None,
+            )
+            for f in form
+            if f.name in _FILTER_FIELDS
+        ),
+    )
+    html = _FILTERS_HTML.get(key)
+    if html is None:
+        template = "bss_admin/orders/_filters.html"
+        html = Markup(render_template(template, form=form, many_accounts=many_accounts))
+        if len(_FILTERS_HTML) >= _FILTERS_KEPT:
+            _FILTERS_HTML.clear()  # searches typed by hand: start afresh rather than grow
+        _FILTERS_HTML[key] = html
+    return html
 
 
 @bp.route("/orders")

@@ -230,7 +230,7 @@ def test_the_widgets_run_one_statement_each_however_many_statuses_and_open_order
 
     def statements():
         with count_queries() as q:
-            dashboard.unexecuted_orders(session, t.id, book=book)  # its rows, then their holds
+            dashboard.unexecuted_orders(session, t.id, book=book)  # its rows with their holds
             dashboard.manual_management_orders(session, t.id, book=book)
         return len(q.statements)
 
@@ -243,7 +243,7 @@ def test_the_widgets_run_one_statement_each_however_many_statuses_and_open_order
         _move(session, [r.id for r in rows[n::4]], extra)
     book = StatusBook.load(session, t.id)
     assert len(book.statuses) >= 11
-    assert one_status == statements() == 3
+    assert one_status == statements() == 2  # the holds come with the rows (issue 19)
 
 
 def test_each_row_shows_its_own_status_and_links_its_own_order(app, client, session, demo):
@@ -267,3 +267,29 @@ def test_each_row_shows_its_own_status_and_links_its_own_order(app, client, sess
     with app.test_request_context("/bss/"):
         for order_id in (1, 42, 1234567):
             assert order_url(order_id) == url_for("bss_admin.order_detail", order_id=order_id)
+
+
+def test_each_row_shows_its_own_waiting_reasons_and_wait(client, session, demo):
+    """The badges of a set of reasons are rendered once per table (issue 19): rows with
+    other reasons, or none, still show their own, each with its own wait."""
+    from core.enums import HoldReason
+    from core.models import OrderHold
+
+    t = tenant(session)
+    order = manual_order(session)
+    with write_transaction(session):
+        session.add(OrderHold(order_id=order.id, reason=HoldReason.CREDIT_LIMIT))
+    rows = dashboard.unexecuted_orders(session, t.id)
+    assert len({r.waiting_reasons for r in rows}) >= 2
+    login(client, "operator@skyline.example", bss=True)
+    page = soup(client.get("/bss/dashboard/unexecuted-orders", headers={"HX-Request": "true"}))
+    for row in rows:
+        cell = page.find(id=f"unexecuted-{row.id}").find(class_="waiting")
+        badges = [b.get_text() for b in cell.find_all(class_="badge")]
+        want = [texts.WAIT_REASONS.get(r, r) for r in row.waiting_reasons]
+        assert badges == (want or [texts.WAIT_REASON_NONE])
+        wait = cell.find(class_="muted")
+        # (the page is read a moment after the rows: the wait in words, not its amount)
+        assert (wait is not None) == bool(row.waited)
+        if wait is not None:
+            assert re.fullmatch(r"waiting \d+ (min|h|d)", wait.get_text())

@@ -153,3 +153,31 @@ def test_the_default_view_shows_no_validation_message(client, demo):
     assert page.status_code == 200
     assert "Not a valid choice" not in page.get_data(as_text=True)
     assert not soup(page).select(".filters .error, .filters [aria-invalid=true]")
+
+
+def test_the_filter_form_shows_each_requests_own_values_and_current_statuses(client, demo, session):
+    """The form is rendered once per shape (issue 19): another query string, an invalid
+    date or a renamed status is another shape, never a copy of an earlier form."""
+    login(client, "operator@skyline.example", bss=True)
+    t = tenant(session)
+    submitted = StatusBook.load(session, t.id).submitted()
+
+    def form_of(query):
+        page = soup(client.get("/bss/orders" + query))
+        return page.select_one("form.filters")
+
+    plain = form_of("")
+    assert form_of("") == plain  # the same shape: the same HTML
+    cursor = encode_cursor(utcnow(), 1)
+    assert form_of(f"?after={cursor}") == plain  # the page's cursor is not on the form
+    chosen = form_of(f"?status={submitted.id}&q=globex&sort=oldest")
+    assert chosen.select_one("#status option[selected]")["value"] == str(submitted.id)
+    assert chosen.select_one("#q")["value"] == "globex"
+    assert chosen.select_one("#sort option[selected]")["value"] == "oldest"
+    assert not plain.select(f"#status option[selected][value='{submitted.id}']")
+    assert form_of("?date_from=not-a-date").select_one("#date_from[aria-invalid=true]")
+    assert not form_of("").select("[aria-invalid=true]")
+    with write_transaction(session):
+        session.get(type(submitted), submitted.id).description = "Submitted (renamed)"
+    options = [o.get_text() for o in form_of("").select("#status option")]
+    assert "Submitted (renamed)" in options

@@ -109,4 +109,6 @@ def test_the_dashboard_runs_the_same_queries_for_few_and_many_orders(
     widget = _count(client, count_queries, "/bss/dashboard/unexecuted-orders")
     print(f"[query counts] dashboard: {[few, many, widget]}")
     assert few == many
-    assert many <= 8
+    # statuses, Unexecuted Orders (with their holds), Manual Management (issue 19: was 8, 4)
+    assert many <= 3
+    assert widget <= 2
