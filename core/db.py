@@ -9,12 +9,13 @@ writers never read-then-write past each other. PostgreSQL: use-cases lock rows e
 from __future__ import annotations
 
 import contextvars
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Engine, MetaData, Numeric, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Numeric, event
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
@@ -121,6 +122,11 @@ def write_transaction(session: Session) -> Iterator[Session]:
     COMMITTED every statement reads the newest committed data, so ending it and beginning
     another would only cost two round trips (COMMIT, BEGIN; issue 19). What was read or
     flushed before is committed or rolled back with the write, as ending it first did.
+
+    On PostgreSQL a request's reads run in read-only autocommit (:func:`read_only_autocommit`):
+    the write takes the connection out of autocommit for its own transaction, which psycopg
+    begins ``READ WRITE`` with its first statement, and puts it back after the commit or
+    rollback.
     """
     if isinstance(session, scoped_session):
         session = session()
@@ -130,16 +136,15 @@ def write_transaction(session: Session) -> Iterator[Session]:
     _writes.set(_writes.get() + 1)
     token = _immediate.set(True)
     try:
-        if continues:
+        if not continues:
+            session.begin()  # SQLite: BEGIN IMMEDIATE (the "begin" event above)
+        with _read_write(session):
             try:
                 yield session
+                session.commit()
             except BaseException:
                 session.rollback()
                 raise
-            session.commit()
-        else:
-            with session.begin():
-                yield session
     finally:
         _immediate.reset(token)
 
@@ -154,3 +159,68 @@ def _reads_committed(session: Session) -> bool:
         None,
         "READ COMMITTED",
     )
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+#
+# A request's reads run in autocommit on the connection the request holds (issue 19): no BEGIN
+# and no ROLLBACK round trip around them. Under READ COMMITTED each statement of a transaction
+# takes its own snapshot anyway, so the reads see what they saw in a transaction. The
+# connection's session is READ ONLY by default (``default_transaction_read_only``): a write that
+# strays outside write_transaction (a bug) fails instead of being committed statement by
+# statement, and a server error still leaves nothing behind. Every explicit transaction begins
+# ``READ WRITE`` (psycopg's ``read_only = False``), so write_transaction and any use of the
+# connection outside a request write as before.
+
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+_checked_in_out_of_autocommit: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def read_only_autocommit(connection: Connection) -> None:
+    """Put the request's held PostgreSQL (psycopg) connection in read-only autocommit."""
+    if connection.dialect.driver != "psycopg":
+        return
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is None or dbapi.info.transaction_status != _IDLE:
+        return
+    engine = connection.engine
+    if engine not in _checked_in_out_of_autocommit:
+        event.listen(engine, "checkin", _on_checkin)
+        _checked_in_out_of_autocommit.add(engine)
+    if dbapi.read_only is not False:  # once per database connection (it keeps the setting)
+        dbapi.autocommit = True
+        with dbapi.cursor() as cursor:
+            cursor.execute("SET default_transaction_read_only = on")
+        dbapi.read_only = False  # explicit transactions: BEGIN READ WRITE
+    dbapi.autocommit = True
+
+
+@contextmanager
+def _read_write(session: Session) -> Iterator[None]:
+    """A real transaction for a write on a connection in read-only autocommit."""
+    bind = session.get_bind()
+    if bind.dialect.driver != "psycopg":
+        yield
+        return
+    dbapi = session.connection().connection.dbapi_connection
+    if not dbapi.autocommit:
+        yield
+        return
+    dbapi.autocommit = False  # client-side only: psycopg sends BEGIN with the first statement
+    try:
+        yield
+    finally:
+        if not dbapi.closed and dbapi.info.transaction_status == _IDLE:
+            dbapi.autocommit = True
+
+
+def _on_checkin(dbapi_connection, _record) -> None:
+    """Connections go back to the pool out of autocommit, whatever a request left them in."""
+    if (
+        dbapi_connection is not None
+        and not dbapi_connection.closed
+        and dbapi_connection.autocommit
+        and dbapi_connection.info.transaction_status == _IDLE
+    ):
+        dbapi_connection.autocommit = False
+

@@ -8,7 +8,7 @@ from flask_sqlalchemy.session import Session as _FlaskSession
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
 
-from core.db import Base
+from core.db import Base, read_only_autocommit
 
 
 class RequestSession(_FlaskSession):
@@ -42,6 +42,7 @@ class RequestSession(_FlaskSession):
                 held.pop(target, None)
                 return target
             connection = held[target] = target.connect()
+            read_only_autocommit(connection)
         return connection
 
     def release_connections(self) -> None:
