@@ -223,4 +223,3 @@ def _on_checkin(dbapi_connection, _record) -> None:
         and dbapi_connection.info.transaction_status == _IDLE
     ):
         dbapi_connection.autocommit = False
-
