@@ -9,6 +9,8 @@ writers never read-then-write past each other. PostgreSQL: use-cases lock rows e
 from __future__ import annotations
 
 import contextvars
+import select
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -173,7 +175,9 @@ def _reads_committed(session: Session) -> bool:
 # connection outside a request write as before.
 
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
-_checked_in_out_of_autocommit: weakref.WeakSet[Engine] = weakref.WeakSet()
+_configured_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+_checked_in_at: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+PING_AFTER_IDLE_S = 1.0
 
 
 def read_only_autocommit(connection: Connection) -> None:
@@ -184,9 +188,10 @@ def read_only_autocommit(connection: Connection) -> None:
     if dbapi is None or dbapi.info.transaction_status != _IDLE:
         return
     engine = connection.engine
-    if engine not in _checked_in_out_of_autocommit:
+    if engine not in _configured_engines:
         event.listen(engine, "checkin", _on_checkin)
-        _checked_in_out_of_autocommit.add(engine)
+        _quiet_socket_ping(engine.dialect)
+        _configured_engines.add(engine)
     if dbapi.read_only is not False:  # once per database connection (it keeps the setting)
         dbapi.autocommit = True
         with dbapi.cursor() as cursor:
@@ -216,10 +221,47 @@ def _read_write(session: Session) -> Iterator[None]:
 
 def _on_checkin(dbapi_connection, _record) -> None:
     """Connections go back to the pool out of autocommit, whatever a request left them in."""
-    if (
-        dbapi_connection is not None
-        and not dbapi_connection.closed
-        and dbapi_connection.autocommit
-        and dbapi_connection.info.transaction_status == _IDLE
-    ):
+    if dbapi_connection is None or dbapi_connection.closed:
+        return
+    if dbapi_connection.autocommit and dbapi_connection.info.transaction_status == _IDLE:
         dbapi_connection.autocommit = False
+    _checked_in_at[dbapi_connection] = time.monotonic()
+
+
+def _quiet_socket_ping(dialect) -> None:
+    """``pool_pre_ping`` without a round trip for a connection back from a request a moment
+    ago whose socket has nothing to say.
+
+    A server that restarts or ends a session (shutdown, ``pg_terminate_backend``, a crashed
+    backend, a pooler's restart) sends its last message and closes the socket: the socket is
+    readable, and the real ping (``SELECT 1``) is sent, fails, and the pool reconnects as
+    before. A connection that sat in the pool for over ``PING_AFTER_IDLE_S`` is always
+    pinged for real (a host that vanished without closing the socket, a failover to another
+    machine), as is one whose state is not plainly idle."""
+    round_trip = dialect.do_ping
+    dialect.round_trip_ping = round_trip
+
+    def do_ping(dbapi_connection):
+        checked_in = _checked_in_at.get(dbapi_connection)
+        if (
+            checked_in is not None
+            and time.monotonic() - checked_in < PING_AFTER_IDLE_S
+            and _socket_quiet(dbapi_connection)
+        ):
+            return True
+        return dialect.round_trip_ping(dbapi_connection)
+
+    dialect.do_ping = do_ping
+
+
+def _socket_quiet(dbapi_connection) -> bool:
+    try:
+        if dbapi_connection.closed or dbapi_connection.info.transaction_status != _IDLE:
+            return False
+        if dbapi_connection.pgconn.status != 0:  # psycopg.pq.ConnStatus.OK
+            return False
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+        return not poller.poll(0)
+    except (AttributeError, OSError, ValueError, TypeError):
+        return False  # no poll() on this platform, or no socket: the real ping decides
