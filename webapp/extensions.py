@@ -22,11 +22,13 @@ class RequestSession(_FlaskSession):
     in which no transaction is left open. Outside a request (CLI, the job-queue worker, whose
     app context lives long) a connection is taken per transaction, as before, and pinged.
 
-    Reads keep running in transactions on PostgreSQL too. Running them in autocommit saved
-    the BEGIN and ROLLBACK round trips, but a write that strays outside
-    :func:`core.db.write_transaction` (a bug, but one a server error must still undo) was then
-    committed statement by statement: ``test_a_server_error_outside_development_shows_no_stack
-    _trace_and_rolls_back`` caught it, and safety comes before the two round trips."""
+    On PostgreSQL the held connection runs the request's reads in autocommit, its session
+    READ ONLY (:func:`core.db.read_only_autocommit`): no BEGIN and ROLLBACK round trips around
+    them. An earlier attempt at plain autocommit was reverted because a write that strayed
+    outside :func:`core.db.write_transaction` (a bug, but one a server error must still undo)
+    was committed statement by statement (``test_a_server_error_outside_development_shows_no
+    _stack_trace_and_rolls_back``); on a READ ONLY session such a write fails instead, and
+    write_transaction begins its own ``READ WRITE`` transaction."""
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         target = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
