@@ -200,6 +200,15 @@ def read_only_autocommit(connection: Connection) -> None:
     dbapi.autocommit = True
 
 
+def leave_read_only_autocommit(connection: Connection) -> None:
+    """The connection runs transactions again (what it does outside a request)."""
+    if connection.closed or connection.invalidated or connection.dialect.driver != "psycopg":
+        return
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is not None and dbapi.autocommit and dbapi.info.transaction_status == _IDLE:
+        dbapi.autocommit = False
+
+
 @contextmanager
 def _read_write(session: Session) -> Iterator[None]:
     """A real transaction for a write on a connection in read-only autocommit."""

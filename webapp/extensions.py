@@ -8,7 +8,7 @@ from flask_sqlalchemy.session import Session as _FlaskSession
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
 
-from core.db import Base, read_only_autocommit
+from core.db import Base, leave_read_only_autocommit, read_only_autocommit
 
 
 class RequestSession(_FlaskSession):
@@ -34,10 +34,15 @@ class RequestSession(_FlaskSession):
         target = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
         if not isinstance(target, Engine):
             return target
+        held = self.__dict__.setdefault("_held_connections", {})
+        if held and not has_request_context():
+            # a request's connection used after it (an app context that outlives its requests:
+            # tests, a shell): transactions again, READ WRITE, as outside requests
+            for connection in held.values():
+                leave_read_only_autocommit(connection)
         transaction = self.get_transaction()
         if transaction is not None and target in transaction._connections:
             return target  # the open transaction's connection (ours, or one taken before)
-        held = self.__dict__.setdefault("_held_connections", {})
         connection = held.get(target)
         if connection is None or connection.closed or connection.invalidated:
             if not has_request_context():
