@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import select
+import threading
 import time
 import weakref
 from collections.abc import Iterator
@@ -176,6 +177,7 @@ def _reads_committed(session: Session) -> bool:
 
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
 _configured_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+_configure_lock = threading.Lock()
 _checked_in_at: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 PING_AFTER_IDLE_S = 1.0
 
@@ -187,11 +189,8 @@ def read_only_autocommit(connection: Connection) -> None:
     dbapi = connection.connection.dbapi_connection
     if dbapi is None or dbapi.info.transaction_status != _IDLE:
         return
-    engine = connection.engine
-    if engine not in _configured_engines:
-        event.listen(engine, "checkin", _on_checkin)
-        _quiet_socket_ping(engine.dialect)
-        _configured_engines.add(engine)
+    if connection.engine not in _configured_engines:
+        _configure_engine(connection.engine)
     if dbapi.read_only is not False:  # once per database connection (it keeps the setting)
         dbapi.autocommit = True
         with dbapi.cursor() as cursor:
@@ -207,6 +206,15 @@ def leave_read_only_autocommit(connection: Connection) -> None:
     dbapi = connection.connection.dbapi_connection
     if dbapi is not None and dbapi.autocommit and dbapi.info.transaction_status == _IDLE:
         dbapi.autocommit = False
+
+
+def _configure_engine(engine: Engine) -> None:
+    with _configure_lock:  # once per engine, whatever the threads
+        if engine in _configured_engines:
+            return
+        event.listen(engine, "checkin", _on_checkin)
+        _quiet_socket_ping(engine.dialect)
+        _configured_engines.add(engine)
 
 
 @contextmanager
@@ -247,8 +255,9 @@ def _quiet_socket_ping(dialect) -> None:
     before. A connection that sat in the pool for over ``PING_AFTER_IDLE_S`` is always
     pinged for real (a host that vanished without closing the socket, a failover to another
     machine), as is one whose state is not plainly idle."""
-    round_trip = dialect.do_ping
-    dialect.round_trip_ping = round_trip
+    if hasattr(dialect, "round_trip_ping"):
+        return  # already done (the real ping must stay the real one)
+    dialect.round_trip_ping = dialect.do_ping
 
     def do_ping(dbapi_connection):
         checked_in = _checked_in_at.get(dbapi_connection)
