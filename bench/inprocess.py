@@ -68,13 +68,15 @@ class StatementCounter:
         for name in events:
             event.listen(self.engine, name, self._transaction)
         dialect = self.engine.dialect
-        original = self._ping = dialect.do_ping
+        # the ping that goes to the server (core.db answers some without a round trip)
+        self._ping_name = "round_trip_ping" if hasattr(dialect, "round_trip_ping") else "do_ping"
+        original = self._ping = getattr(dialect, self._ping_name)
 
         def counted_ping(dbapi_connection):
             self.round_trips += 1
             return original(dbapi_connection)
 
-        dialect.do_ping = counted_ping
+        setattr(dialect, self._ping_name, counted_ping)
         return self
 
     @property
@@ -86,7 +88,7 @@ class StatementCounter:
         events = ("commit", "rollback")
         for name in events:
             event.remove(self.engine, name, self._transaction)
-        self.engine.dialect.do_ping = self._ping
+        setattr(self.engine.dialect, self._ping_name, self._ping)
 
 
 @contextmanager

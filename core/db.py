@@ -9,12 +9,16 @@ writers never read-then-write past each other. PostgreSQL: use-cases lock rows e
 from __future__ import annotations
 
 import contextvars
+import select
+import threading
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Engine, MetaData, Numeric, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Numeric, event
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
@@ -121,6 +125,11 @@ def write_transaction(session: Session) -> Iterator[Session]:
     COMMITTED every statement reads the newest committed data, so ending it and beginning
     another would only cost two round trips (COMMIT, BEGIN; issue 19). What was read or
     flushed before is committed or rolled back with the write, as ending it first did.
+
+    On PostgreSQL a request's reads run in read-only autocommit (:func:`read_only_autocommit`):
+    the write takes the connection out of autocommit for its own transaction, which psycopg
+    begins ``READ WRITE`` with its first statement, and puts it back after the commit or
+    rollback.
     """
     if isinstance(session, scoped_session):
         session = session()
@@ -130,16 +139,15 @@ def write_transaction(session: Session) -> Iterator[Session]:
     _writes.set(_writes.get() + 1)
     token = _immediate.set(True)
     try:
-        if continues:
+        if not continues:
+            session.begin()  # SQLite: BEGIN IMMEDIATE (the "begin" event above)
+        with _read_write(session):
             try:
                 yield session
+                session.commit()
             except BaseException:
                 session.rollback()
                 raise
-            session.commit()
-        else:
-            with session.begin():
-                yield session
     finally:
         _immediate.reset(token)
 
@@ -154,3 +162,124 @@ def _reads_committed(session: Session) -> bool:
         None,
         "READ COMMITTED",
     )
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+#
+# A request's reads run in autocommit on the connection the request holds (issue 19): no BEGIN
+# and no ROLLBACK round trip around them. Under READ COMMITTED each statement of a transaction
+# takes its own snapshot anyway, so the reads see what they saw in a transaction. The
+# connection's session is READ ONLY by default (``default_transaction_read_only``): a write that
+# strays outside write_transaction (a bug) fails instead of being committed statement by
+# statement, and a server error still leaves nothing behind. Every explicit transaction begins
+# ``READ WRITE`` (psycopg's ``read_only = False``), so write_transaction and any use of the
+# connection outside a request write as before.
+
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+_configured_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+_configure_lock = threading.Lock()
+_checked_in_at: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+PING_AFTER_IDLE_S = 1.0
+
+
+def read_only_autocommit(connection: Connection) -> None:
+    """Put the request's held PostgreSQL (psycopg) connection in read-only autocommit."""
+    if connection.dialect.driver != "psycopg":
+        return
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is None or dbapi.info.transaction_status != _IDLE:
+        return
+    if connection.engine not in _configured_engines:
+        _configure_engine(connection.engine)
+    if dbapi.read_only is not False:  # once per database connection (it keeps the setting)
+        dbapi.autocommit = True
+        with dbapi.cursor() as cursor:
+            cursor.execute("SET default_transaction_read_only = on")
+        dbapi.read_only = False  # explicit transactions: BEGIN READ WRITE
+    dbapi.autocommit = True
+
+
+def leave_read_only_autocommit(connection: Connection) -> None:
+    """The connection runs transactions again (what it does outside a request)."""
+    if connection.closed or connection.invalidated or connection.dialect.driver != "psycopg":
+        return
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is not None and dbapi.autocommit and dbapi.info.transaction_status == _IDLE:
+        dbapi.autocommit = False
+
+
+def _configure_engine(engine: Engine) -> None:
+    with _configure_lock:  # once per engine, whatever the threads
+        if engine in _configured_engines:
+            return
+        event.listen(engine, "checkin", _on_checkin)
+        _quiet_socket_ping(engine.dialect)
+        _configured_engines.add(engine)
+
+
+@contextmanager
+def _read_write(session: Session) -> Iterator[None]:
+    """A real transaction for a write on a connection in read-only autocommit."""
+    bind = session.get_bind()
+    if bind.dialect.driver != "psycopg":
+        yield
+        return
+    dbapi = session.connection().connection.dbapi_connection
+    if not dbapi.autocommit:
+        yield
+        return
+    dbapi.autocommit = False  # client-side only: psycopg sends BEGIN with the first statement
+    try:
+        yield
+    finally:
+        if not dbapi.closed and dbapi.info.transaction_status == _IDLE:
+            dbapi.autocommit = True
+
+
+def _on_checkin(dbapi_connection, _record) -> None:
+    """Connections go back to the pool out of autocommit, whatever a request left them in."""
+    if dbapi_connection is None or dbapi_connection.closed:
+        return
+    if dbapi_connection.autocommit and dbapi_connection.info.transaction_status == _IDLE:
+        dbapi_connection.autocommit = False
+    _checked_in_at[dbapi_connection] = time.monotonic()
+
+
+def _quiet_socket_ping(dialect) -> None:
+    """``pool_pre_ping`` without a round trip for a connection back from a request a moment
+    ago whose socket has nothing to say.
+
+    A server that restarts or ends a session (shutdown, ``pg_terminate_backend``, a crashed
+    backend, a pooler's restart) sends its last message and closes the socket: the socket is
+    readable, and the real ping (``SELECT 1``) is sent, fails, and the pool reconnects as
+    before. A connection that sat in the pool for over ``PING_AFTER_IDLE_S`` is always
+    pinged for real (a host that vanished without closing the socket, a failover to another
+    machine), as is one whose state is not plainly idle."""
+    if hasattr(dialect, "round_trip_ping"):
+        return  # already done (the real ping must stay the real one)
+    dialect.round_trip_ping = dialect.do_ping
+
+    def do_ping(dbapi_connection):
+        checked_in = _checked_in_at.get(dbapi_connection)
+        if (
+            checked_in is not None
+            and time.monotonic() - checked_in < PING_AFTER_IDLE_S
+            and _socket_quiet(dbapi_connection)
+        ):
+            return True
+        return dialect.round_trip_ping(dbapi_connection)
+
+    dialect.do_ping = do_ping
+
+
+def _socket_quiet(dbapi_connection) -> bool:
+    try:
+        if dbapi_connection.closed or dbapi_connection.info.transaction_status != _IDLE:
+            return False
+        if dbapi_connection.pgconn.status != 0:  # psycopg.pq.ConnStatus.OK
+            return False
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+        return not poller.poll(0)
+    except (AttributeError, OSError, ValueError, TypeError):
+        return False  # no poll() on this platform, or no socket: the real ping decides

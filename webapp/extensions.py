@@ -8,7 +8,7 @@ from flask_sqlalchemy.session import Session as _FlaskSession
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
 
-from core.db import Base
+from core.db import Base, leave_read_only_autocommit, read_only_autocommit
 
 
 class RequestSession(_FlaskSession):
@@ -22,26 +22,34 @@ class RequestSession(_FlaskSession):
     in which no transaction is left open. Outside a request (CLI, the job-queue worker, whose
     app context lives long) a connection is taken per transaction, as before, and pinged.
 
-    Reads keep running in transactions on PostgreSQL too. Running them in autocommit saved
-    the BEGIN and ROLLBACK round trips, but a write that strays outside
-    :func:`core.db.write_transaction` (a bug, but one a server error must still undo) was then
-    committed statement by statement: ``test_a_server_error_outside_development_shows_no_stack
-    _trace_and_rolls_back`` caught it, and safety comes before the two round trips."""
+    On PostgreSQL the held connection runs the request's reads in autocommit, its session
+    READ ONLY (:func:`core.db.read_only_autocommit`): no BEGIN and ROLLBACK round trips around
+    them. An earlier attempt at plain autocommit was reverted because a write that strayed
+    outside :func:`core.db.write_transaction` (a bug, but one a server error must still undo)
+    was committed statement by statement (``test_a_server_error_outside_development_shows_no
+    _stack_trace_and_rolls_back``); on a READ ONLY session such a write fails instead, and
+    write_transaction begins its own ``READ WRITE`` transaction."""
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         target = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
         if not isinstance(target, Engine):
             return target
+        held = self.__dict__.setdefault("_held_connections", {})
+        if held and not has_request_context():
+            # a request's connection used after it (an app context that outlives its requests:
+            # tests, a shell): transactions again, READ WRITE, as outside requests
+            for connection in held.values():
+                leave_read_only_autocommit(connection)
         transaction = self.get_transaction()
         if transaction is not None and target in transaction._connections:
             return target  # the open transaction's connection (ours, or one taken before)
-        held = self.__dict__.setdefault("_held_connections", {})
         connection = held.get(target)
         if connection is None or connection.closed or connection.invalidated:
             if not has_request_context():
                 held.pop(target, None)
                 return target
             connection = held[target] = target.connect()
+            read_only_autocommit(connection)
         return connection
 
     def release_connections(self) -> None:
