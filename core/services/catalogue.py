@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import String, bindparam, cast, func, null, or_, select
+from sqlalchemy import Integer, String, bindparam, cast, func, null, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from core.db import Money
@@ -286,6 +286,54 @@ _FROM_CYCLE = _cheapest(Plan.billing_cycle)
 ON_SALE = (Product.active.is_(True), Product.published.is_(True))
 
 
+def _catalogue_statement(priced: bool, text: bool, product_type: bool, limited: bool):
+    """The statement of a catalogue page, built once per kind (issue 19: building it cost as
+    much as running it); tenant, price list, search pattern, type, offset and limit are bound
+    parameters."""
+    key = (priced, text, product_type, limited)
+    statement = _CATALOGUE_STATEMENTS.get(key)
+    if statement is not None:
+        return statement
+    # no price list (a visitor): no price, typed as one (PostgreSQL types a bare NULL as text)
+    # (labelled: two bare NULL casts in one select are one column to the result's keymap, and
+    # a tenant without a default price list answered its visitors with an error)
+    from_price = (_FROM_PRICE if priced else cast(null(), Money)).label("from_price")
+    from_cycle = (_FROM_CYCLE if priced else cast(null(), String(20))).label("from_cycle")
+    statement = (
+        select(
+            Product.id,
+            Product.code,
+            Product.name,
+            Product.description,
+            Product.is_bundle,
+            _LONGEST_TRIAL,
+            ProductType.non_automatic_execution,
+            Product.unit,
+            from_price,
+            from_cycle,
+        )
+        .join(ProductType, ProductType.id == Product.product_type_id)
+        .where(Product.tenant_id == bindparam("tenant_id"), *ON_SALE)
+    )
+    if text:
+        pattern = bindparam("pattern")
+        statement = statement.where(
+            or_(func.lower(Product.name).like(pattern), func.lower(Product.code).like(pattern))
+        )
+    if product_type:
+        statement = statement.where(Product.product_type_id == bindparam("product_type_id"))
+    statement = statement.order_by(Product.name, Product.id).offset(
+        bindparam("offset", type_=Integer)
+    )
+    if limited:
+        statement = statement.limit(bindparam("limit", type_=Integer))
+    _CATALOGUE_STATEMENTS[key] = statement
+    return statement
+
+
+_CATALOGUE_STATEMENTS: dict[tuple[bool, bool, bool, bool], object] = {}
+
+
 def catalogue_page(
     session: Session,
     tenant_id: int,
@@ -301,40 +349,18 @@ def catalogue_page(
     sale, optionally those whose name or code holds ``text`` and those of one product type.
     One query for the products with their prices, one for the components (only when the page
     holds bundles)."""
-    # no price list (a visitor): no price, typed as one (PostgreSQL types a bare NULL as text)
-    priced = price_list_id is not None
-    # (labelled: two bare NULL casts in one select are one column to the result's keymap, and
-    # a tenant without a default price list answered its visitors with an error)
-    from_price = (_FROM_PRICE if priced else cast(null(), Money)).label("from_price")
-    from_cycle = (_FROM_CYCLE if priced else cast(null(), String(20))).label("from_cycle")
-    query = (
-        select(
-            Product.id,
-            Product.code,
-            Product.name,
-            Product.description,
-            Product.is_bundle,
-            _LONGEST_TRIAL,
-            ProductType.non_automatic_execution,
-            Product.unit,
-            from_price,
-            from_cycle,
-        )
-        .join(ProductType, ProductType.id == Product.product_type_id)
-        .where(Product.tenant_id == tenant_id, *ON_SALE)
-    )
     text = (text or "").strip()
+    statement = _catalogue_statement(
+        price_list_id is not None, bool(text), product_type_id is not None, limit is not None
+    )
+    params = {"tenant_id": tenant_id, "offset": offset, "limit": limit}
+    if price_list_id is not None:
+        params["price_list_id"] = price_list_id
     if text:
-        pattern = contains_pattern(text)
-        query = query.where(
-            or_(func.lower(Product.name).like(pattern), func.lower(Product.code).like(pattern))
-        )
+        params["pattern"] = contains_pattern(text)
     if product_type_id is not None:
-        query = query.where(Product.product_type_id == product_type_id)
-    params = {"price_list_id": price_list_id} if price_list_id is not None else {}
-    rows = session.execute(
-        query.order_by(Product.name, Product.id).offset(offset).limit(limit), params
-    ).all()
+        params["product_type_id"] = product_type_id
+    rows = session.execute(statement, params).all()
     bundles = _components(session, [row[0] for row in rows if row[4]])
     cards = []
     for pid, code, name, description, is_bundle, trial_days, manual, unit, price, cycle in rows:
@@ -353,18 +379,26 @@ def catalogue_page(
     return cards
 
 
+# the product types the catalogue can be filtered by (built once)
+_STOREFRONT_PRODUCT_TYPES = (
+    select(ProductType.id, ProductType.name)
+    .where(
+        ProductType.tenant_id == bindparam("tenant_id"),
+        ProductType.id.in_(
+            select(Product.product_type_id).where(
+                Product.tenant_id == bindparam("tenant_id"), *ON_SALE
+            )
+        ),
+    )
+    .order_by(ProductType.name, ProductType.id)
+)
+
+
 def storefront_product_types(session: Session, tenant_id: int) -> list[tuple[int, str]]:
     """(id, name) of the product types the catalogue can be filtered by: those with a product
     on sale (one query)."""
-    on_sale = select(Product.product_type_id).where(Product.tenant_id == tenant_id, *ON_SALE)
-    return [
-        (row.id, row.name)
-        for row in session.execute(
-            select(ProductType.id, ProductType.name)
-            .where(ProductType.tenant_id == tenant_id, ProductType.id.in_(on_sale))
-            .order_by(ProductType.name, ProductType.id)
-        )
-    ]
+    rows = session.execute(_STOREFRONT_PRODUCT_TYPES, {"tenant_id": tenant_id})
+    return [(type_id, name) for type_id, name in rows]
 
 
 def _for_sale(*plan_options):
