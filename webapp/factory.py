@@ -13,6 +13,7 @@ from core.db import configure_sqlite
 from webapp import filters
 from webapp.config import load_config
 from webapp.extensions import csrf, db, limiter, login_manager, migrate
+from webapp.security import install_csrf_memo
 from webapp.web import install_cached_url_for, request_memo
 
 HTMX_VERSION = "2.0.11"
@@ -61,6 +62,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     filters.register(app)
     app.jinja_env.globals.update(texts=texts, htmx_version=HTMX_VERSION)
     install_cached_url_for(app)  # after every blueprint is registered
+    install_csrf_memo(app)
 
     @app.context_processor
     def _macros():
