@@ -492,9 +492,9 @@ _PRICED_PRODUCT_FOR_SALE = _for_sale(pricing.WITH_LIST_PRICE).execution_options(
 # the product page: the product's active promotions come with it, in the same query
 # (populate_existing: a product already in the session gets today's promotions, not the ones
 # it was loaded with)
-_PRODUCT_PAGE = PRODUCT_FOR_SALE.options(joinedload(Product.active_promotions)).execution_options(
-    populate_existing=True
-)
+# and its plans with their price in the price list ``price_list_id`` (issue 19, third pass:
+# one statement for the page instead of two)
+_PRODUCT_PAGE = _PRICED_PRODUCT_FOR_SALE.options(joinedload(Product.active_promotions))
 
 
 def product_for_sale(session: Session, tenant_id: int, product_id: int) -> Product | None:
@@ -526,19 +526,22 @@ def product_detail(
     with their prices, add-ons by name), without add-on prices and promotions."""
     if form_only:
         product = product_for_sale(session, tenant_id, product_id)
-        promos = {}
+        promos, plan_prices = {}, None
     else:
-        # the page: the product's promotions come with it, in the same query
-        params = {"product_id": product_id, "tenant_id": tenant_id}
+        # the page: the product's promotions and its plans' prices come with it, in the same
+        # query
+        params = {"product_id": product_id, "tenant_id": tenant_id, "price_list_id": price_list_id}
         product = session.scalars(_PRODUCT_PAGE, params).unique().first()
         promos = (
             {product_id: [promotion_service.terms_of(p) for p in product.active_promotions]}
             if product is not None
             else {}
         )
+        plan_prices = pricing.list_prices(product.plans) if product is not None else None
     if product is None:
         raise NotFound("That product does not exist.")
-    return _views(session, tenant_id, [product], price_list_id, on, form_only, promos)[0]
+    views = _views(session, tenant_id, [product], price_list_id, on, form_only, promos, plan_prices)
+    return views[0]
 
 
 def product_view(
