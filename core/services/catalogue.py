@@ -345,27 +345,6 @@ def _catalogue_statement(priced: bool, text: bool, product_type: bool, limited: 
 _CATALOGUE_STATEMENTS: dict[tuple[bool, bool, bool, bool], object] = {}
 
 
-def catalogue_page(
-    session: Session,
-    tenant_id: int,
-    price_list_id: int | None,
-    *,
-    offset: int = 0,
-    limit: int | None = None,
-    text: str | None = None,
-    product_type_id: int | None = None,
-) -> list[ProductCard]:
-    """A page of the catalogue by name: each product with its execution type, its lowest plan
-    price in the price list (none without one) and its bundle components; only products on
-    sale, optionally those whose name or code holds ``text`` and those of one product type.
-    One query for the products with their prices, one for the components (only when the page
-    holds bundles)."""
-    statement, params = _catalogue_query(
-        tenant_id, price_list_id, offset, limit, (text or "").strip(), product_type_id
-    )
-    return _cards(session, session.execute(statement, params).all())
-
-
 def _catalogue_query(tenant_id, price_list_id, offset, limit, text, product_type_id):
     statement = _catalogue_statement(
         price_list_id is not None, bool(text), product_type_id is not None, limit is not None
@@ -409,10 +388,13 @@ def storefront_catalogue(
     text: str | None = None,
     product_type_id: int | None = None,
 ) -> tuple[list[ProductCard], list[tuple[int, str]]]:
-    """The Storefront's catalogue page: :func:`catalogue_page` and
-    :func:`storefront_product_types` (the filter's choices) in one statement (issue 19: one
-    round trip less on every catalogue page): the page's rows, then the types' rows padded with
-    NULLs, told apart by a first column."""
+    """A page of the catalogue by name, and the product types it can be filtered by (those
+    with a product on sale). Each product comes with its execution type, its lowest plan price
+    in the price list (none without one) and its bundle components; only products on sale,
+    optionally those whose name or code holds ``text`` and those of one product type.
+    One statement for the products with their prices and the product types (issue 19: a
+    UNION ALL of the page's rows and the types' rows padded with NULLs, told apart by a first
+    column), one for the components (only when the page holds bundles)."""
     page, params = _catalogue_query(
         tenant_id, price_list_id, offset, limit, (text or "").strip(), product_type_id
     )
@@ -444,25 +426,10 @@ def _with_product_types(page):
 _WITH_TYPES: dict[object, object] = {}  # catalogue statement -> the same with the types
 
 
-# the product types the catalogue can be filtered by (built once)
+# the product types the catalogue can be filtered by: those with a product on sale
 _TYPES_ON_SALE = select(Product.product_type_id).where(
     Product.tenant_id == bindparam("tenant_id"), *ON_SALE
 )
-_STOREFRONT_PRODUCT_TYPES = (
-    select(ProductType.id, ProductType.name)
-    .where(
-        ProductType.tenant_id == bindparam("tenant_id"),
-        ProductType.id.in_(_TYPES_ON_SALE),
-    )
-    .order_by(ProductType.name, ProductType.id)
-)
-
-
-def storefront_product_types(session: Session, tenant_id: int) -> list[tuple[int, str]]:
-    """(id, name) of the product types the catalogue can be filtered by: those with a product
-    on sale (one query)."""
-    rows = session.execute(_STOREFRONT_PRODUCT_TYPES, {"tenant_id": tenant_id})
-    return [(type_id, name) for type_id, name in rows]
 
 
 def _for_sale(*plan_options):
