@@ -73,7 +73,8 @@ def home():
     product_type_id = request.args.get("type", type=int)
     if product_type_id is not None and not 0 < product_type_id < 2**63:
         product_type_id = None
-    products = catalogue.catalogue_page(
+    # the page and the product types of the filter in one statement (issue 19)
+    products, product_types = catalogue.storefront_catalogue(
         db.session,
         g.tenant.id,
         price_list_id,
@@ -88,7 +89,7 @@ def home():
         products=products[:CATALOGUE_PAGE_SIZE],
         page_number=page_number,
         has_next=len(products) > CATALOGUE_PAGE_SIZE,
-        product_types=catalogue.storefront_product_types(db.session, g.tenant.id),
+        product_types=product_types,
         search=search,
     )
 

@@ -13,7 +13,8 @@ from core.db import configure_sqlite
 from webapp import filters
 from webapp.config import load_config
 from webapp.extensions import csrf, db, limiter, login_manager, migrate
-from webapp.web import request_memo
+from webapp.security import install_csrf_memo
+from webapp.web import install_cached_url_for, request_memo
 
 HTMX_VERSION = "2.0.11"
 MACROS = ("field", "field_errors", "status_badge")
@@ -60,6 +61,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_error_handlers(app)
     filters.register(app)
     app.jinja_env.globals.update(texts=texts, htmx_version=HTMX_VERSION)
+    install_cached_url_for(app)  # after every blueprint is registered
+    install_csrf_memo(app)
 
     @app.context_processor
     def _macros():

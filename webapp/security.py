@@ -62,3 +62,41 @@ def register_input_guards(app: Flask) -> None:
     app.before_request(refuse_control_characters)
     app.register_error_handler(DataError, _out_of_range)
     app.register_error_handler(OverflowError, _out_of_range)
+
+
+# The CSRF token in pages (issue 19): Flask-WTF signs the session's token anew on every request
+# that shows it (~0.1 ms: a key derivation and an HMAC). With no time limit on tokens
+# (WTF_CSRF_TIME_LIMIT = None: a token lives as long as its session) a token signed once stays
+# valid, so each session's token is signed once per process and read from memory afterwards.
+_SIGNED_MAX = 10_000  # sessions kept; beyond, the memory starts again
+
+
+def install_csrf_memo(app: Flask) -> None:
+    if app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return  # a signed token expires: it must be signed anew
+    from flask import g, session
+    from flask_wtf.csrf import generate_csrf
+
+    signed: dict[str, str] = {}
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+    def csrf_token() -> str:
+        token = g.get(field)
+        if token is not None:
+            return token
+        raw = session.get(field)
+        token = signed.get(raw) if isinstance(raw, str) else None
+        if token is None:
+            token = generate_csrf()  # signs (and stores a new session token if there is none)
+            if raw is not None and session.get(field) == raw:
+                if len(signed) >= _SIGNED_MAX:
+                    signed.clear()
+                signed[raw] = token
+        else:
+            setattr(g, field, token)  # forms rendered afterwards use the same token
+        return token
+
+    # templates: a context processor registered after Flask-WTF's (which passes its own
+    # generate_csrf) wins, and the global serves the blocks rendered alone
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})

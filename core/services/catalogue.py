@@ -14,7 +14,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import String, bindparam, cast, func, null, or_, select
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from core.db import Money
@@ -286,28 +297,20 @@ _FROM_CYCLE = _cheapest(Plan.billing_cycle)
 ON_SALE = (Product.active.is_(True), Product.published.is_(True))
 
 
-def catalogue_page(
-    session: Session,
-    tenant_id: int,
-    price_list_id: int | None,
-    *,
-    offset: int = 0,
-    limit: int | None = None,
-    text: str | None = None,
-    product_type_id: int | None = None,
-) -> list[ProductCard]:
-    """A page of the catalogue by name: each product with its execution type, its lowest plan
-    price in the price list (none without one) and its bundle components; only products on
-    sale, optionally those whose name or code holds ``text`` and those of one product type.
-    One query for the products with their prices, one for the components (only when the page
-    holds bundles)."""
+def _catalogue_statement(priced: bool, text: bool, product_type: bool, limited: bool):
+    """The statement of a catalogue page, built once per kind (issue 19: building it cost as
+    much as running it); tenant, price list, search pattern, type, offset and limit are bound
+    parameters."""
+    key = (priced, text, product_type, limited)
+    statement = _CATALOGUE_STATEMENTS.get(key)
+    if statement is not None:
+        return statement
     # no price list (a visitor): no price, typed as one (PostgreSQL types a bare NULL as text)
-    priced = price_list_id is not None
     # (labelled: two bare NULL casts in one select are one column to the result's keymap, and
     # a tenant without a default price list answered its visitors with an error)
     from_price = (_FROM_PRICE if priced else cast(null(), Money)).label("from_price")
     from_cycle = (_FROM_CYCLE if priced else cast(null(), String(20))).label("from_cycle")
-    query = (
+    statement = (
         select(
             Product.id,
             Product.code,
@@ -321,20 +324,42 @@ def catalogue_page(
             from_cycle,
         )
         .join(ProductType, ProductType.id == Product.product_type_id)
-        .where(Product.tenant_id == tenant_id, *ON_SALE)
+        .where(Product.tenant_id == bindparam("tenant_id"), *ON_SALE)
     )
-    text = (text or "").strip()
     if text:
-        pattern = contains_pattern(text)
-        query = query.where(
+        pattern = bindparam("pattern")
+        statement = statement.where(
             or_(func.lower(Product.name).like(pattern), func.lower(Product.code).like(pattern))
         )
+    if product_type:
+        statement = statement.where(Product.product_type_id == bindparam("product_type_id"))
+    statement = statement.order_by(Product.name, Product.id).offset(
+        bindparam("offset", type_=Integer)
+    )
+    if limited:
+        statement = statement.limit(bindparam("limit", type_=Integer))
+    _CATALOGUE_STATEMENTS[key] = statement
+    return statement
+
+
+_CATALOGUE_STATEMENTS: dict[tuple[bool, bool, bool, bool], object] = {}
+
+
+def _catalogue_query(tenant_id, price_list_id, offset, limit, text, product_type_id):
+    statement = _catalogue_statement(
+        price_list_id is not None, bool(text), product_type_id is not None, limit is not None
+    )
+    params = {"tenant_id": tenant_id, "offset": offset, "limit": limit}
+    if price_list_id is not None:
+        params["price_list_id"] = price_list_id
+    if text:
+        params["pattern"] = contains_pattern(text)
     if product_type_id is not None:
-        query = query.where(Product.product_type_id == product_type_id)
-    params = {"price_list_id": price_list_id} if price_list_id is not None else {}
-    rows = session.execute(
-        query.order_by(Product.name, Product.id).offset(offset).limit(limit), params
-    ).all()
+        params["product_type_id"] = product_type_id
+    return statement, params
+
+
+def _cards(session: Session, rows) -> list[ProductCard]:
     bundles = _components(session, [row[0] for row in rows if row[4]])
     cards = []
     for pid, code, name, description, is_bundle, trial_days, manual, unit, price, cycle in rows:
@@ -353,18 +378,58 @@ def catalogue_page(
     return cards
 
 
-def storefront_product_types(session: Session, tenant_id: int) -> list[tuple[int, str]]:
-    """(id, name) of the product types the catalogue can be filtered by: those with a product
-    on sale (one query)."""
-    on_sale = select(Product.product_type_id).where(Product.tenant_id == tenant_id, *ON_SALE)
-    return [
-        (row.id, row.name)
-        for row in session.execute(
-            select(ProductType.id, ProductType.name)
-            .where(ProductType.tenant_id == tenant_id, ProductType.id.in_(on_sale))
-            .order_by(ProductType.name, ProductType.id)
-        )
-    ]
+def storefront_catalogue(
+    session: Session,
+    tenant_id: int,
+    price_list_id: int | None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    text: str | None = None,
+    product_type_id: int | None = None,
+) -> tuple[list[ProductCard], list[tuple[int, str]]]:
+    """A page of the catalogue by name, and the product types it can be filtered by (those
+    with a product on sale). Each product comes with its execution type, its lowest plan price
+    in the price list (none without one) and its bundle components; only products on sale,
+    optionally those whose name or code holds ``text`` and those of one product type.
+    One statement for the products with their prices and the product types (issue 19: a
+    UNION ALL of the page's rows and the types' rows padded with NULLs, told apart by a first
+    column), one for the components (only when the page holds bundles)."""
+    page, params = _catalogue_query(
+        tenant_id, price_list_id, offset, limit, (text or "").strip(), product_type_id
+    )
+    statement = _WITH_TYPES.get(page)
+    if statement is None:
+        statement = _WITH_TYPES[page] = _with_product_types(page)
+    rows = session.execute(statement, params).all()
+    products = [row[1:] for row in rows if row[0] == 0]
+    types = [(row[1], row[3]) for row in rows if row[0] == 1]
+    return _cards(session, products), types
+
+
+def _with_product_types(page):
+    rows = page.subquery("page")
+    products = select(literal_column("0", Integer).label("part"), *rows.c)
+    padding = [cast(null(), c.type) for c in rows.c]
+    types = select(
+        literal_column("1", Integer),
+        ProductType.id,
+        padding[1],
+        ProductType.name,
+        *padding[3:],
+    ).where(ProductType.tenant_id == bindparam("tenant_id"), ProductType.id.in_(_TYPES_ON_SALE))
+    both = union_all(products, types).subquery("both")
+    # the page's order (name, id) within each part
+    return select(*both.c).order_by(both.c.part, both.c.name, both.c.id)
+
+
+_WITH_TYPES: dict[object, object] = {}  # catalogue statement -> the same with the types
+
+
+# the product types the catalogue can be filtered by: those with a product on sale
+_TYPES_ON_SALE = select(Product.product_type_id).where(
+    Product.tenant_id == bindparam("tenant_id"), *ON_SALE
+)
 
 
 def _for_sale(*plan_options):
@@ -394,9 +459,9 @@ _PRICED_PRODUCT_FOR_SALE = _for_sale(pricing.WITH_LIST_PRICE).execution_options(
 # the product page: the product's active promotions come with it, in the same query
 # (populate_existing: a product already in the session gets today's promotions, not the ones
 # it was loaded with)
-_PRODUCT_PAGE = PRODUCT_FOR_SALE.options(joinedload(Product.active_promotions)).execution_options(
-    populate_existing=True
-)
+# and its plans with their price in the price list ``price_list_id`` (issue 19, third pass:
+# one statement for the page instead of two)
+_PRODUCT_PAGE = _PRICED_PRODUCT_FOR_SALE.options(joinedload(Product.active_promotions))
 
 
 def product_for_sale(session: Session, tenant_id: int, product_id: int) -> Product | None:
@@ -428,19 +493,22 @@ def product_detail(
     with their prices, add-ons by name), without add-on prices and promotions."""
     if form_only:
         product = product_for_sale(session, tenant_id, product_id)
-        promos = {}
+        promos, plan_prices = {}, None
     else:
-        # the page: the product's promotions come with it, in the same query
-        params = {"product_id": product_id, "tenant_id": tenant_id}
+        # the page: the product's promotions and its plans' prices come with it, in the same
+        # query
+        params = {"product_id": product_id, "tenant_id": tenant_id, "price_list_id": price_list_id}
         product = session.scalars(_PRODUCT_PAGE, params).unique().first()
         promos = (
             {product_id: [promotion_service.terms_of(p) for p in product.active_promotions]}
             if product is not None
             else {}
         )
+        plan_prices = pricing.list_prices(product.plans) if product is not None else None
     if product is None:
         raise NotFound("That product does not exist.")
-    return _views(session, tenant_id, [product], price_list_id, on, form_only, promos)[0]
+    views = _views(session, tenant_id, [product], price_list_id, on, form_only, promos, plan_prices)
+    return views[0]
 
 
 def product_view(
