@@ -203,7 +203,11 @@ def leave_read_only_autocommit(connection: Connection) -> None:
     """The connection runs transactions again (what it does outside a request)."""
     if connection.closed or connection.invalidated or connection.dialect.driver != "psycopg":
         return
-    dbapi = connection.connection.dbapi_connection
+    _transactions_again(connection.connection.dbapi_connection)
+
+
+def _transactions_again(dbapi) -> None:
+    """Out of autocommit, unless a transaction is open (psycopg refuses the switch then)."""
     if dbapi is not None and dbapi.autocommit and dbapi.info.transaction_status == _IDLE:
         dbapi.autocommit = False
 
@@ -220,11 +224,11 @@ def _configure_engine(engine: Engine) -> None:
 @contextmanager
 def _read_write(session: Session) -> Iterator[None]:
     """A real transaction for a write on a connection in read-only autocommit."""
-    bind = session.get_bind()
-    if bind.dialect.driver != "psycopg":
+    connection = session.connection()
+    if connection.dialect.driver != "psycopg":
         yield
         return
-    dbapi = session.connection().connection.dbapi_connection
+    dbapi = connection.connection.dbapi_connection
     if not dbapi.autocommit:
         yield
         return
@@ -240,8 +244,7 @@ def _on_checkin(dbapi_connection, _record) -> None:
     """Connections go back to the pool out of autocommit, whatever a request left them in."""
     if dbapi_connection is None or dbapi_connection.closed:
         return
-    if dbapi_connection.autocommit and dbapi_connection.info.transaction_status == _IDLE:
-        dbapi_connection.autocommit = False
+    _transactions_again(dbapi_connection)
     _checked_in_at[dbapi_connection] = time.monotonic()
 
 
