@@ -202,7 +202,8 @@ def _list_statement(
         if after:
             query = query.where(key < cursor)
         query = query.order_by(Order.order_date.desc(), Order.id.desc())
-    return query.limit(bindparam("limit", type_=Integer))
+    # the LIMIT written into the statement (a page and one): see core.services.dashboard
+    return query.limit(bindparam("limit", type_=Integer, literal_execute=True))
 
 
 def list_orders(
@@ -311,7 +312,9 @@ def list_accounts(
     query = select(Account.id, Account.name).where(Account.tenant_id == tenant_id)
     if name_contains:
         query = query.where(func.lower(Account.name).like(_contains(name_contains)))
-    rows = session.execute(query.order_by(Account.name, Account.id).limit(limit))
+    if limit is not None:  # written into the statement, as the lists' LIMITs are (issue 19)
+        query = query.limit(bindparam("limit", limit, type_=Integer, literal_execute=True))
+    rows = session.execute(query.order_by(Account.name, Account.id))
     return [(account_id, name) for account_id, name in rows]
 
 
