@@ -72,8 +72,12 @@ class OrderCells:
         self._tables: dict = {}
 
     def _status_badge(self, status) -> Markup:
-        key = getattr(status, "id", None)
-        badge = self._badges.get(key)
+        try:  # the page's status objects themselves (a hash of their identity)
+            badge = self._badges.get(status)
+            key = status
+        except TypeError:  # an unhashable stand-in (the template previews)
+            key = ("id", getattr(status, "id", None))
+            badge = self._badges.get(key)
         if badge is None:
             badge = self._badges[key] = self._badge(status)
         return badge
