@@ -244,20 +244,10 @@ def list_orders(
     if text:
         query = query.where(_text_match(session, tenant_id, text))
     found = session.execute(query, params).all()
-    rows = [
-        OrderRow(
-            id=r[0],
-            number=r[1],
-            name=r[2],
-            account_name=r[3],
-            status=book.by_id[r[4]],
-            execution_type=r[5],
-            order_date=r[6],
-            total=r[7],
-            currency=r[8],
-            is_sub_order=r[9] is not None,
-        )
-        for r in found[:page_size]
+    status_of = book.by_id
+    rows = [  # unpacked, not indexed ten times a row (~1 us a row)
+        OrderRow(i, no, name, acct, status_of[st], kind, when, total, cur, parent is not None)
+        for i, no, name, acct, st, kind, when, total, cur, parent in found[:page_size]
     ]
     next_cursor = (
         encode_cursor(rows[-1].order_date, rows[-1].id) if len(found) > page_size else None
