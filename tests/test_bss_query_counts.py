@@ -162,3 +162,29 @@ def test_the_bss_pages_order_statements_are_planned_once_on_postgresql(app, clie
     print(f"[plans] the pages' order statements (generic, custom): {list(plans.values())}")
     assert len(plans) == 3
     assert all(generic > 0 and custom <= 5 for generic, custom in plans.values())
+
+
+def test_a_search_of_the_orders_list_keeps_its_limit_bound(client, demo, session):
+    """A search is planned for its own values (how narrow the number's range is picks the
+    index): with its LIMIT written in, PostgreSQL's generic plan of a number search read the
+    date index for 80-95 ms on 200,000 orders, against 0.5 ms for a plan of its own."""
+    from sqlalchemy import event
+
+    from webapp.extensions import db
+
+    login(client, "operator@skyline.example", bss=True)
+    statements = []
+
+    def record(conn, cursor, statement, *_args):
+        if statement.startswith('SELECT "order".id, "order".number,'):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/bss/orders?q=SO00001").status_code == 200
+        assert client.get("/bss/orders?status=1").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    search, filtered = statements
+    assert not re.search(r"\bLIMIT \d+", search), search
+    assert re.search(r"\bLIMIT \d+", filtered), filtered

@@ -242,7 +242,10 @@ def list_orders(
     )
     text = (filters.text or "").strip()
     if text:
+        # a search's LIMIT stays bound: a plan for each search's own values (how narrow the
+        # number's range is picks the index), as before (issue 19)
         query = query.where(_text_match(session, tenant_id, text))
+        query = query.limit(bindparam("limit", type_=Integer))
     found = session.execute(query, params).all()
     status_of = book.by_id
     rows = [  # unpacked, not indexed ten times a row (~1 us a row)
