@@ -3,6 +3,8 @@ execution (whole and partial), Copy, Cancel, CSV export and print-out."""
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 from typing import NamedTuple
 
 from flask import Response, abort, flash, g, render_template, request, url_for
@@ -54,9 +56,12 @@ class OrderCells:
     ``cells(row)`` once per row: the link's prefix, each status's badge and the badges of
     each set of waiting reasons are worked out once per table. A row used to cost four
     template calls, three of them looking up the request's memo, and a loop over its waiting
-    reasons (~10 us a row, the loop as much again: 100 rows on the widget, issue 19)."""
+    reasons (~10 us a row, the loop as much again: 100 rows on the widget, issue 19).
 
-    __slots__ = ("_badge", "_badges", "_prefix", "_reasons", "_reason_badges")
+    ``{% call(c) cells.row(row) %}<tr>...</tr>{% endcall %}`` renders a row's HTML once per
+    content (see :meth:`row`)."""
+
+    __slots__ = ("_badge", "_badges", "_prefix", "_reasons", "_reason_badges", "_tables")
 
     def __init__(self, status_badge, waiting_reasons=None) -> None:
         self._badge = status_badge
@@ -64,13 +69,21 @@ class OrderCells:
         self._prefix = order_url(0)[:-1]
         self._reasons = waiting_reasons
         self._reason_badges: dict = {}
+        self._tables: dict = {}
 
-    def __call__(self, row, with_time: bool = True) -> RowCells:
-        status = row.status
-        key = getattr(status, "id", None)
-        badge = self._badges.get(key)
+    def _status_badge(self, status) -> Markup:
+        try:  # the page's status objects themselves (a hash of their identity)
+            badge = self._badges.get(status)
+            key = status
+        except TypeError:  # an unhashable stand-in (the template previews)
+            key = ("id", getattr(status, "id", None))
+            badge = self._badges.get(key)
         if badge is None:
             badge = self._badges[key] = self._badge(status)
+        return badge
+
+    def __call__(self, row, with_time: bool = True) -> RowCells:
+        badge = self._status_badge(row.status)
         when = (filters.localdatetime if with_time else filters.localdate)(row.order_date)
         reasons = None
         if self._reasons is not None:
@@ -84,6 +97,70 @@ class OrderCells:
         href = f"{self._prefix}{int(row.id)}"
         total = filters.money(row.total, row.currency)
         return RowCells(href, badge, when, total, reasons, waited or None)
+
+    def row(self, row, caller, with_time: bool = True) -> Markup:
+        """The HTML of ``row`` as the table's call block renders it (``caller(cells(row))``),
+        rendered once per content and kept per process: the polled widget and the lists show
+        the same rows again and again, and rendering one cost ~10-30 us (100 rows on the
+        widget, 150 on the dashboard; issue 19).
+
+        The row is known by everything it holds (every field of the service's row, its
+        status by the badge's HTML), the call block's code (so an edited template renders
+        afresh), the link's prefix, the viewer's zone and date format and ``with_time``. The
+        call block may read only ``row``, ``c`` and constants (``texts``): anything else
+        would have to join the key. Rows that are not dataclasses are rendered every time."""
+        code = getattr(getattr(caller, "_func", None), "__code__", None)
+        table = self._tables.get((code, with_time))
+        if table is None:
+            table = self._tables[(code, with_time)] = (
+                code,
+                self._prefix,
+                filters._viewer(),
+                with_time,
+            )
+        key = _row_key(row, self._status_badge) if code is not None else None
+        try:
+            html = _ROWS_HTML.get((table, key)) if key is not None else None
+        except TypeError:  # something unhashable in the row
+            key = html = None
+        if html is None:
+            html = caller(self(row, with_time))
+            if key is not None:
+                if len(_ROWS_HTML) >= _ROWS_KEPT:
+                    _ROWS_HTML.clear()  # start afresh rather than grow
+                _ROWS_HTML[(table, key)] = html
+        return html
+
+
+_ROWS_HTML: dict[tuple, Markup] = {}  # rows rendered so far in this process (OrderCells.row)
+_ROWS_KEPT = 4096  # ~2 MB of rows: the widget's 100 in each zone and wait, the lists' pages
+_ROW_FIELDS: dict[type, tuple | None] = {}  # per kind of row: its fields' getter, status's place
+
+
+def _row_key(row, status_badge) -> tuple | None:
+    """Everything a service's row (a dataclass) holds, its status by its badge's HTML; None
+    for a row that is not a dataclass."""
+    kind = type(row)
+    shape = _ROW_FIELDS.get(kind, ())
+    if shape == ():
+        shape = _ROW_FIELDS[kind] = _row_shape(row)
+    if shape is None:
+        return None
+    getter, status = shape
+    key = getter(row)
+    if status is not None:
+        key = (*key[:status], status_badge(key[status]), *key[status + 1 :])
+    return (kind, key)
+
+
+def _row_shape(row) -> tuple | None:
+    if not dataclasses.is_dataclass(row):
+        return None
+    names = [f.name for f in dataclasses.fields(row)]
+    if len(names) < 2:
+        return None  # attrgetter of one name gives the value, not a tuple
+    status = names.index("status") if "status" in names else None
+    return operator.attrgetter(*names), status
 
 
 class RowCells(NamedTuple):

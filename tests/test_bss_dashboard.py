@@ -293,3 +293,23 @@ def test_each_row_shows_its_own_waiting_reasons_and_wait(client, session, demo):
         assert (wait is not None) == bool(row.waited)
         if wait is not None:
             assert re.fullmatch(r"waiting \d+ (min|h|d)", wait.get_text())
+
+
+def test_the_menu_follows_the_role_from_one_page_to_the_next(client, session, demo):
+    """The menu's links are rendered once per role and kept (issue 19): a user whose role
+    changes sees the new role's menu on the next page, and the name and sign-out stay theirs."""
+    login(client, "operator@skyline.example", bss=True)
+
+    def menu() -> list[str]:
+        return [
+            a["href"] for a in soup(client.get("/bss/orders")).select('nav[aria-label="BSS"] a')
+        ]
+
+    as_operator = menu()
+    assert as_operator == menu()
+    assert "/bss/setup/product-types" not in as_operator and "/bss/orders" in as_operator
+    with write_transaction(session):
+        user(session, "operator@skyline.example").role = "admin"
+    as_admin = menu()
+    assert "/bss/setup/product-types" in as_admin and "/bss/people" in as_admin
+    assert "Olga Operator (Admin)" in text_of(client.get("/bss/orders"))

@@ -181,3 +181,32 @@ def test_the_filter_form_shows_each_requests_own_values_and_current_statuses(cli
         session.get(type(submitted), submitted.id).description = "Submitted (renamed)"
     options = [o.get_text() for o in form_of("").select("#status option")]
     assert "Submitted (renamed)" in options
+
+
+def test_a_row_shows_its_orders_changes_and_the_viewers_zone_at_once(client, demo, session):
+    """Rows are rendered once per content and kept (issue 19): an order's new total, a
+    renamed status or the viewer's new time zone shows on the next page, never a row
+    rendered before."""
+    from core.models import OrderStatus
+    from tests.test_bss_support import user
+
+    order = manual_order(session)
+    login(client, "operator@skyline.example", bss=True)
+
+    def cells() -> list[str]:
+        page = soup(client.get("/bss/orders"))
+        link = page.find("a", href=f"/bss/orders/{order.id}")
+        return [td.get_text(" ", strip=True) for td in link.find_parent("tr").find_all("td")]
+
+    before = cells()
+    assert cells() == before
+    with write_transaction(session):
+        changed = session.get(Order, order.id)
+        changed.total = changed.total + 1
+        session.get(OrderStatus, changed.status_id).description = "Submitted (renamed)"
+        user(session, "operator@skyline.example").timezone = "Pacific/Kiritimati"  # UTC+14
+    after = cells()
+    assert after[3] == "Submitted (renamed)" != before[3]
+    assert after[5] != before[5]  # the date and time in the viewer's new zone
+    assert after[6] != before[6]  # the new total
+    assert after[:3] == before[:3]

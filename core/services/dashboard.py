@@ -119,7 +119,10 @@ def _newest_statement(manual: bool, statuses: int, visibility: str | None, holds
     columns = (*_COLUMNS, *_HOLD_COLUMNS) if holds else _COLUMNS
     shared = sharing.visible_to_bound(visibility)
     conditions = [*(_MANUAL_WAITING if manual else ()), *([] if shared is None else [shared])]
-    limit = bindparam("limit", type_=Integer)
+    # the LIMIT written into the statement (100, 50), not bound: PostgreSQL then plans the
+    # prepared statement once (a generic plan) instead of on every request; bound, its
+    # generic plan assumed a tenth of the tenant's orders and lost to a custom plan (issue 19)
+    limit = bindparam("limit", type_=Integer, literal_execute=True)
 
     def branch(n: int, *columns):
         return (
@@ -190,14 +193,22 @@ def unexecuted_orders(
 
 
 def _with_waiting(book: StatusBook, rows: list, now: datetime) -> list[DashboardRow]:
-    """Each order with why it waits (its open holds) and for how long."""
+    """Each order with why it waits (its open holds) and for how long.
+
+    The distinct reasons and the earliest placed_at are all the rules read of the holds; the
+    reasons are worked out once per set of them (the widget's 100 rows share a few: sorting
+    them cost ~5 us a row, the HoldReason members hashed in Python, issue 19)."""
     result = []
+    reasons_of: dict[str | None, tuple[str, ...]] = {}
     for r in rows:
-        # the distinct reasons and the earliest placed_at are all the rules read of the holds
-        reasons, placed_at = r[8], r[9]
-        open_holds = [waiting.OpenHold(x, placed_at) for x in reasons.split(",")] if reasons else []
-        since = waiting.waiting_since(r[4], open_holds)
-        reasons = waiting.waiting_reasons(open_holds)
+        raw, placed_at = r[8], r[9]
+        reasons = reasons_of.get(raw)
+        if reasons is None:
+            holds = [waiting.OpenHold(x, placed_at) for x in raw.split(",")] if raw else []
+            reasons = reasons_of[raw] = waiting.waiting_reasons(holds)
+        # every open hold counted from the earliest one's placed_at: the wait starts there
+        earliest = (waiting.OpenHold(raw, placed_at),) if raw else ()
+        since = waiting.waiting_since(r[4], earliest)
         result.append(_row(book, r, waiting_reasons=reasons, waited=waiting.waited(since, now)))
     return result
 
