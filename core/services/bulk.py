@@ -11,12 +11,33 @@ through SQLAlchemy's ordinary executemany.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import Table, bindparam, insert, text, update
+from sqlalchemy import Table, TextClause, bindparam, insert, text, update
 from sqlalchemy.orm import Session
 
-_SQL: dict[tuple, str] = {}  # the statement of (table, columns, returning, engine kind)
+
+@dataclass(frozen=True)
+class _Statement:
+    """A PostgreSQL statement built once per table and columns: its text (parsed once) and
+    each column's bind processor."""
+
+    sql: TextClause
+    names: tuple[str, ...]
+    processors: tuple[Callable | None, ...]
+
+    def params(self, rows: Sequence[dict]) -> dict[str, list]:
+        """One list per column, each value as the column's type binds it."""
+        params = {}
+        for n, (name, process) in enumerate(zip(self.names, self.processors, strict=True)):
+            values = [row[name] for row in rows]
+            params[f"p{n}"] = [process(v) for v in values] if process else values
+        return params
+
+
+_STATEMENTS: dict[tuple, _Statement] = {}
 
 
 def insert_rows(
@@ -30,7 +51,9 @@ def insert_rows(
         return [] if returning else None
     connection = session.connection()
     dialect = connection.dialect
-    if dialect.name != "postgresql":
+    names = tuple(rows[0])
+    defaults = _defaults(table, names)
+    if dialect.name != "postgresql" or defaults is None:
         statement = insert(table)
         if returning is None:
             connection.execute(statement, list(rows))
@@ -39,30 +62,19 @@ def insert_rows(
         # sorted instead (the table is locked by the write transaction: they grow in order)
         result = connection.execute(statement.returning(table.c[returning]), list(rows))
         return sorted(result.scalars())
-    names = tuple(rows[0])
-    key = (table.name, names, returning)
-    sql = _SQL.get(key)
-    if sql is None:
-        sql = _SQL[key] = _unnest_insert(table, names, returning, dialect)
-    result = connection.execute(text(sql), _arrays(table, names, rows, dialect))
+    if defaults:  # the columns' Python defaults, as SQLAlchemy's INSERT applies them
+        rows = [{**row, **{name: make() for name, make in defaults}} for row in rows]
+        names += tuple(name for name, _ in defaults)
+    key = ("insert", table.name, names, returning)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = _built(
+            table, names, _unnest_insert(table, names, returning, dialect), dialect
+        )
+    result = connection.execute(statement.sql, statement.params(rows))
     if returning is None:
         return None
     return sorted(result.scalars())
-
-
-def _unnest_insert(table: Table, names: tuple, returning: str | None, dialect) -> str:
-    preparer = dialect.identifier_preparer
-    columns = ", ".join(preparer.quote(name) for name in names)
-    arrays = _unnest(table, names, dialect)
-    aliases = ", ".join(f"u{n}" for n in range(len(names)))
-    sql = (
-        f"INSERT INTO {preparer.format_table(table)} ({columns}) "
-        f"SELECT {aliases} FROM unnest({arrays}) WITH ORDINALITY AS u({aliases}, ordinal) "
-        "ORDER BY ordinal"
-    )
-    if returning is not None:
-        sql += f" RETURNING {preparer.quote(returning)}"
-    return sql
 
 
 def update_rows(session: Session, table: Table, rows: Sequence[dict], key: str = "id") -> None:
@@ -74,7 +86,10 @@ def update_rows(session: Session, table: Table, rows: Sequence[dict], key: str =
     connection = session.connection()
     dialect = connection.dialect
     names = tuple(rows[0])
-    if dialect.name != "postgresql":
+    # a column's ``onupdate`` is left to SQLAlchemy's own UPDATE
+    if dialect.name != "postgresql" or any(
+        c.onupdate is not None for c in table.c if c.name not in names
+    ):
         statement = update(table).where(table.c[key] == bindparam("_key"))
         others = [name for name in names if name != key]
         connection.execute(
@@ -82,27 +97,72 @@ def update_rows(session: Session, table: Table, rows: Sequence[dict], key: str =
         )
         return
     cache_key = ("update", table.name, names, key)
-    sql = _SQL.get(cache_key)
-    if sql is None:
-        sql = _SQL[cache_key] = _unnest_update(table, names, key, dialect)
-    connection.execute(text(sql), _arrays(table, names, rows, dialect))
+    statement = _STATEMENTS.get(cache_key)
+    if statement is None:
+        statement = _STATEMENTS[cache_key] = _built(
+            table, names, _unnest_update(table, names, key, dialect), dialect
+        )
+    connection.execute(statement.sql, statement.params(rows))
 
 
-def _arrays(table: Table, names: tuple, rows: Sequence[dict], dialect) -> dict[str, list]:
-    """One list per column, each value as the column's type binds it."""
-    params = {}
-    for n, name in enumerate(names):
-        process = table.c[name].type.bind_processor(dialect)
-        values = [row[name] for row in rows]
-        params[f"p{n}"] = [process(v) for v in values] if process else values
-    return params
+def _defaults(table: Table, names: tuple) -> tuple | None:
+    """(column, a function of no argument giving its value) of each column not in ``names``
+    with a Python default; None when one of those defaults needs SQLAlchemy's execution
+    context or is an SQL expression (those rows go through SQLAlchemy's own INSERT)."""
+    key = (table.name, names)
+    if key not in _DEFAULTS:
+        _DEFAULTS[key] = _python_defaults(table, names)
+    return _DEFAULTS[key]
+
+
+_DEFAULTS: dict[tuple, tuple | None] = {}
+
+
+def _python_defaults(table: Table, names: tuple) -> tuple | None:
+    found = []
+    for column in table.c:
+        default = column.default
+        if column.name in names or default is None or default.is_sequence:
+            continue
+        if default.is_scalar:
+            found.append((column.name, lambda value=default.arg: value))
+        elif default.is_callable and hasattr(default.arg, "__wrapped__"):
+            found.append((column.name, default.arg.__wrapped__))  # a function of no argument
+        else:
+            return None
+    return tuple(found)
+
+
+def _built(table: Table, names: tuple, sql: str, dialect) -> _Statement:
+    processors = tuple(table.c[name].type.bind_processor(dialect) for name in names)
+    return _Statement(text(sql), names, processors)
 
 
 def _unnest(table: Table, names: tuple, dialect) -> str:
+    """One array parameter per column, cast to an array of the column's type without its
+    length or precision (an explicit cast to ``VARCHAR(300)`` would cut a longer value where
+    the INSERT refuses it; the column's own type still applies when the row is stored)."""
     return ", ".join(
-        f"CAST(:p{n} AS {table.c[name].type.compile(dialect=dialect)}[])"
+        f"CAST(:p{n} AS {_MODIFIERS.sub('', table.c[name].type.compile(dialect=dialect))}[])"
         for n, name in enumerate(names)
     )
+
+
+_MODIFIERS = re.compile(r"\(.*?\)")
+
+
+def _unnest_insert(table: Table, names: tuple, returning: str | None, dialect) -> str:
+    preparer = dialect.identifier_preparer
+    columns = ", ".join(preparer.quote(name) for name in names)
+    aliases = ", ".join(f"u{n}" for n in range(len(names)))
+    sql = (
+        f"INSERT INTO {preparer.format_table(table)} ({columns}) "
+        f"SELECT {aliases} FROM unnest({_unnest(table, names, dialect)}) "
+        f"WITH ORDINALITY AS u({aliases}, ordinal) ORDER BY ordinal"
+    )
+    if returning is not None:
+        sql += f" RETURNING {preparer.quote(returning)}"
+    return sql
 
 
 def _unnest_update(table: Table, names: tuple, key: str, dialect) -> str:
