@@ -43,6 +43,7 @@ from core.models import (
 )
 from core.rules import invoicing as rules
 from core.rules.invoicing import CREDIT_NOTE, INVOICE, Customer, TaxDecision, VatTable
+from core.services import bulk
 from core.services.errors import Conflict, NotFound, ValidationFailed
 
 ZERO = Decimal("0.00")
@@ -228,8 +229,8 @@ def issue(
     draft = InvoiceDraft(
         account, lines, currency, issue_date, order, billing_run_id, kind, credit_note_for, paid
     )
-    (invoice_id,) = issue_many(session, tenant_id, [draft], context=context, now=now)
-    return session.get(Invoice, invoice_id)
+    (invoice,) = _issue(session, tenant_id, [draft], context=context, now=now, objects=True)
+    return invoice
 
 
 def issue_many(
@@ -242,6 +243,12 @@ def issue_many(
 ) -> list[int]:
     """Issue ``drafts`` (all of one kind) in the caller's transaction: one block of numbers, one
     INSERT of the invoices, one of their lines. Returns the invoices' ids in ``drafts`` order."""
+    return _issue(session, tenant_id, drafts, context=context, now=now, objects=False)
+
+
+def _issue(session, tenant_id, drafts, *, context, now, objects: bool) -> list:
+    """:func:`issue_many`; ``objects``: the invoices come back as loaded objects, from their
+    INSERT's RETURNING (issue 19: a single invoice was read back after its INSERT)."""
     if not drafts:
         return []
     now = now or utcnow()
@@ -333,20 +340,29 @@ def issue_many(
     # Core statements (no ORM bookkeeping): one INSERT ... RETURNING of the invoices, one
     # executemany of their lines. The ids come back paired with the numbers (distinct within
     # the block) rather than in parameter order, which SQLite can only give one row at a time.
-    table = Invoice.__table__
-    connection = session.connection()
-    by_number = dict(
-        connection.execute(insert(table).returning(table.c.number, table.c.id), invoice_rows).all()
-    )
-    ids = [by_number[row["number"]] for row in invoice_rows]
+    if objects:
+        # the ORM's INSERT ... RETURNING the whole row: the objects land in the session loaded
+        invoices = {
+            invoice.number: invoice
+            for invoice in session.scalars(insert(Invoice).returning(Invoice), invoice_rows)
+        }
+        found = [invoices[row["number"]] for row in invoice_rows]
+        ids = [invoice.id for invoice in found]
+    else:
+        table = Invoice.__table__
+        by_number = dict(
+            session.connection()
+            .execute(insert(table).returning(table.c.number, table.c.id), invoice_rows)
+            .all()
+        )
+        ids = found = [by_number[row["number"]] for row in invoice_rows]
     flat = []
     for invoice_id, rows in zip(ids, line_rows, strict=True):
         for row in rows:
             row["invoice_id"] = invoice_id
             flat.append(row)
-    if flat:
-        connection.execute(insert(InvoiceLine.__table__), flat)
-    return ids
+    bulk.insert_rows(session, InvoiceLine.__table__, flat)  # one statement (issue 19)
+    return found
 
 
 # --- credit notes -----------------------------------------------------------------------------

@@ -18,13 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, event, insert, or_, select, update
+from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import texts
 from core.db import utcnow, write_transaction
 from core.models import Notification, OutboxItem, User
 from core.rules import outbox as rules
+from core.services import bulk
 from core.services.errors import Conflict, NotFound
 
 log = logging.getLogger("cloudshop.outbox")
@@ -73,8 +74,9 @@ def add_many(
     if not ref_ids:
         return
     now = utcnow()  # the real clock, as in add
-    result = session.execute(
-        insert(OutboxItem).returning(OutboxItem.id),  # issue 19: not read back after
+    ids = bulk.insert_rows(  # issue 19: not read back after; one statement (:mod:`bulk`)
+        session,
+        OutboxItem.__table__,
         [
             {
                 "tenant_id": tenant_id,
@@ -88,8 +90,9 @@ def add_many(
             }
             for ref_id in ref_ids
         ],
+        returning="id",
     )
-    session.info.setdefault(_NEW_IDS, []).extend(result.scalars())
+    session.info.setdefault(_NEW_IDS, []).extend(ids)
 
 
 @event.listens_for(Session, "after_flush")

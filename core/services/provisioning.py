@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from core import texts
@@ -35,7 +35,7 @@ from core.models import (
     User,
 )
 from core.rules import provisioning as rules
-from core.services import outbox, representations, webhooks
+from core.services import bulk, outbox, representations, webhooks
 from core.services.errors import Conflict, NotFound, ValidationFailed
 
 KIND = "provisioning"  # the outbox kind
@@ -84,9 +84,7 @@ def start_tasks(session: Session, tenant_id: int, rows: list[dict], now: datetim
     connector and read the outbox items back: five)."""
     if not rows:
         return 0
-    ids = list(
-        session.execute(insert(ProvisioningTask).returning(ProvisioningTask.id), rows).scalars()
-    )
+    ids = bulk.insert_rows(session, ProvisioningTask.__table__, rows, returning="id")
     outbox.add_many(session, tenant_id, KIND, ids, now=now)
     return len(ids)
 

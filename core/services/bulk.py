@@ -1,0 +1,178 @@
+"""Many rows in one statement (issue 19: a 500-item execution on PostgreSQL).
+
+On PostgreSQL an executemany is one statement per row on the server and psycopg's Python work
+per row, and SQLAlchemy's multi-row ``INSERT ... VALUES`` (used when ids come back) builds and
+parses one bind parameter per value: a 500-row INSERT of nine columns is 4,500 parameters. Here
+each column travels as ONE array parameter and the server unnests them: one statement, as many
+parameters as columns, the same SQL text whatever the number of rows (planned once per
+connection's statement cache). On SQLite, whose executemany is a loop in C, the rows keep going
+through SQLAlchemy's ordinary executemany.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Table, TextClause, bindparam, insert, text, update
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """A PostgreSQL statement built once per table and columns: its text (parsed once) and
+    each column's bind processor."""
+
+    sql: TextClause
+    names: tuple[str, ...]
+    processors: tuple[Callable | None, ...]
+
+    def params(self, rows: Sequence[dict]) -> dict[str, list]:
+        """One list per column, each value as the column's type binds it."""
+        params = {}
+        for n, (name, process) in enumerate(zip(self.names, self.processors, strict=True)):
+            values = [row[name] for row in rows]
+            params[f"p{n}"] = [process(v) for v in values] if process else values
+        return params
+
+
+_STATEMENTS: dict[tuple, _Statement] = {}
+
+
+def insert_rows(
+    session: Session, table: Table, rows: Sequence[dict], returning: str | None = None
+) -> list | None:
+    """INSERT ``rows`` (every row with the same keys) into ``table`` in the session's
+    transaction. ``returning``: a column of the new rows to return (their ids), in ``rows``
+    order; for an id that relies, as SQLAlchemy's own ``sort_by_parameter_order`` does on
+    PostgreSQL, on a sequence handing out growing numbers in the order rows are inserted."""
+    if not rows:
+        return [] if returning else None
+    connection = session.connection()
+    dialect = connection.dialect
+    names = tuple(rows[0])
+    defaults = _defaults(table, names)
+    if dialect.name != "postgresql" or defaults is None:
+        statement = insert(table)
+        if returning is None:
+            connection.execute(statement, list(rows))
+            return None
+        # not ``sort_by_parameter_order``: on SQLite that is one INSERT per row; the ids are
+        # sorted instead (the table is locked by the write transaction: they grow in order)
+        result = connection.execute(statement.returning(table.c[returning]), list(rows))
+        return sorted(result.scalars())
+    if defaults:  # the columns' Python defaults, as SQLAlchemy's INSERT applies them
+        rows = [{**row, **{name: make() for name, make in defaults}} for row in rows]
+        names += tuple(name for name, _ in defaults)
+    key = ("insert", table.name, names, returning)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = _built(
+            table, names, _unnest_insert(table, names, returning, dialect), dialect
+        )
+    result = connection.execute(statement.sql, statement.params(rows))
+    if returning is None:
+        return None
+    return sorted(result.scalars())
+
+
+def update_rows(session: Session, table: Table, rows: Sequence[dict], key: str = "id") -> None:
+    """UPDATE one row of ``table`` per entry of ``rows`` (every entry with the same keys), found
+    by its ``key`` column; the other keys are the columns set. One statement on PostgreSQL
+    (``UPDATE ... FROM unnest(...)``), an executemany elsewhere."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = tuple(rows[0])
+    # a column's ``onupdate`` is left to SQLAlchemy's own UPDATE
+    if dialect.name != "postgresql" or any(
+        c.onupdate is not None for c in table.c if c.name not in names
+    ):
+        statement = update(table).where(table.c[key] == bindparam("_key"))
+        others = [name for name in names if name != key]
+        connection.execute(
+            statement, [{"_key": row[key], **{name: row[name] for name in others}} for row in rows]
+        )
+        return
+    cache_key = ("update", table.name, names, key)
+    statement = _STATEMENTS.get(cache_key)
+    if statement is None:
+        statement = _STATEMENTS[cache_key] = _built(
+            table, names, _unnest_update(table, names, key, dialect), dialect
+        )
+    connection.execute(statement.sql, statement.params(rows))
+
+
+def _defaults(table: Table, names: tuple) -> tuple | None:
+    """(column, a function of no argument giving its value) of each column not in ``names``
+    with a Python default; None when one of those defaults needs SQLAlchemy's execution
+    context or is an SQL expression (those rows go through SQLAlchemy's own INSERT)."""
+    key = (table.name, names)
+    if key not in _DEFAULTS:
+        _DEFAULTS[key] = _python_defaults(table, names)
+    return _DEFAULTS[key]
+
+
+_DEFAULTS: dict[tuple, tuple | None] = {}
+
+
+def _python_defaults(table: Table, names: tuple) -> tuple | None:
+    found = []
+    for column in table.c:
+        default = column.default
+        if column.name in names or default is None or default.is_sequence:
+            continue
+        if default.is_scalar:
+            found.append((column.name, lambda value=default.arg: value))
+        elif default.is_callable and hasattr(default.arg, "__wrapped__"):
+            found.append((column.name, default.arg.__wrapped__))  # a function of no argument
+        else:
+            return None
+    return tuple(found)
+
+
+def _built(table: Table, names: tuple, sql: str, dialect) -> _Statement:
+    processors = tuple(table.c[name].type.bind_processor(dialect) for name in names)
+    return _Statement(text(sql), names, processors)
+
+
+def _unnest(table: Table, names: tuple, dialect) -> str:
+    """One array parameter per column, cast to an array of the column's type without its
+    length or precision (an explicit cast to ``VARCHAR(300)`` would cut a longer value where
+    the INSERT refuses it; the column's own type still applies when the row is stored)."""
+    return ", ".join(
+        f"CAST(:p{n} AS {_MODIFIERS.sub('', table.c[name].type.compile(dialect=dialect))}[])"
+        for n, name in enumerate(names)
+    )
+
+
+_MODIFIERS = re.compile(r"\(.*?\)")
+
+
+def _unnest_insert(table: Table, names: tuple, returning: str | None, dialect) -> str:
+    preparer = dialect.identifier_preparer
+    columns = ", ".join(preparer.quote(name) for name in names)
+    aliases = ", ".join(f"u{n}" for n in range(len(names)))
+    sql = (
+        f"INSERT INTO {preparer.format_table(table)} ({columns}) "
+        f"SELECT {aliases} FROM unnest({_unnest(table, names, dialect)}) "
+        f"WITH ORDINALITY AS u({aliases}, ordinal) ORDER BY ordinal"
+    )
+    if returning is not None:
+        sql += f" RETURNING {preparer.quote(returning)}"
+    return sql
+
+
+def _unnest_update(table: Table, names: tuple, key: str, dialect) -> str:
+    preparer = dialect.identifier_preparer
+    target = preparer.format_table(table)
+    aliases = ", ".join(f"u{n}" for n in range(len(names)))
+    sets = ", ".join(
+        f"{preparer.quote(name)} = u.u{n}" for n, name in enumerate(names) if name != key
+    )
+    return (
+        f"UPDATE {target} SET {sets} FROM unnest({_unnest(table, names, dialect)}) "
+        f"AS u({aliases}) WHERE {target}.{preparer.quote(key)} = u.u{names.index(key)}"
+    )
