@@ -295,3 +295,39 @@ def test_work_written_with_a_moved_clock_is_due_now(app, session, demo):
     assert item_id in outbox.relay(session)
     tasks.run_queued()
     assert item(session, item_id).status == rules.DONE
+
+
+@pytest.mark.parametrize("kind", ["file", "redis", "memory"])
+def test_many_items_reach_the_queue_in_one_write_a_job_each_in_their_order(
+    kind, tmp_path, monkeypatch
+):
+    """A 500-item order's outbox items used to cost 500 writes of the queue's storage (500
+    commits of the queue file, 500 Redis commands) inside the Execute request (issue 19): they
+    are written in one go now, still one delivery job per item, dequeued in the order given."""
+    import os
+    import uuid
+
+    name = f"cloudshop-test-{uuid.uuid4().hex[:8]}"
+    if kind == "file":
+        storage = tasks.QueueFileStorage(name, filename=str(tmp_path / "queue.sqlite3"))
+    elif kind == "redis":
+        url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+        storage = tasks.QueueRedisStorage(name, url=url)
+    else:
+        storage = tasks.QueueMemoryStorage(name)
+
+    def one_write_per_item(data, priority=None):
+        raise AssertionError("an item was enqueued on its own")
+
+    monkeypatch.setattr(tasks.huey, "storage", storage)
+    if kind != "memory":
+        monkeypatch.setattr(storage, "enqueue", one_write_per_item)
+    try:
+        tasks.enqueue_outbox_items([7, 8, 9])
+        tasks.enqueue_outbox_items([])
+        assert storage.queue_size() == 3
+        jobs = [tasks.huey.dequeue() for _ in range(3)]
+    finally:
+        storage.flush_queue()
+    assert [type(job) for job in jobs] == [tasks.deliver_outbox_item.task_class] * 3
+    assert [job.args for job in jobs] == [(7,), (8,), (9,)]
