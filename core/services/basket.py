@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Integer, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Integer, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -294,7 +294,8 @@ def _basket_lines(
     lines: list[_LineRow] = []
     promos: dict[int, dict[int, PromotionTerms]] = {}
     last_id = None
-    for row in session.execute(_BASKET_LINES, params):
+    # on the session's connection: a Core statement needs none of the ORM's execution
+    for row in session.connection().execute(_BASKET_LINES, params):
         if row[0] != last_id:
             last_id = row[0]
             n = _N_ITEM
@@ -680,7 +681,7 @@ _PRODUCT_FOR_SALE = (
 
 
 def product_for_sale(
-    session: Session, tenant_id: int, product_id: int, price_list_id: int | None
+    connection: Connection, tenant_id: int, product_id: int, price_list_id: int | None
 ) -> ProductForSale | None:
     """The tenant's product on sale with its plans, their prices in the price list, and its
     add-ons, in one statement (None: no such product on sale)."""
@@ -688,7 +689,7 @@ def product_for_sale(
     product = None
     plans: dict[int, PlanForSale] = {}
     addons: dict[int, AddOnForSale] = {}
-    for row in session.execute(_PRODUCT_FOR_SALE, params):
+    for row in connection.execute(_PRODUCT_FOR_SALE, params):
         if product is None:
             product = ProductForSale(*row[:5], _TypeOfProduct(row[5]))
         plan_id, addon_id = row[6], row[14]
@@ -776,11 +777,11 @@ _RAISE_QUANTITY = (
 _NEW_LINE = insert(_item).returning(*_ITEM_COLUMNS)
 
 
-def _locked_basket(session: Session, tenant_id: int, user: User) -> int:
+def _locked_basket(connection: Connection, tenant_id: int, user: User) -> int:
     """The user's basket id, locked until the end of the transaction (created when missing)."""
     now = utcnow()
     params = {"basket_tenant_id": tenant_id, "basket_user_id": user.id, "now": now}
-    basket_id = session.execute(_TOUCH_BASKET, params).scalar()
+    basket_id = connection.execute(_TOUCH_BASKET, params).scalar()
     if basket_id is not None:
         return basket_id
     values = {
@@ -789,8 +790,8 @@ def _locked_basket(session: Session, tenant_id: int, user: User) -> int:
         "user_id": user.id,
         "updated_at": now,
     }
-    statement = _CREATE_OR_LOCK_BASKET[session.get_bind().dialect.name]
-    basket_id = session.execute(statement, values).scalar()
+    statement = _CREATE_OR_LOCK_BASKET[connection.dialect.name]
+    basket_id = connection.execute(statement, values).scalar()
     if basket_id is None:  # the user's basket is another tenant's: not this user's to fill
         raise NotFound("That basket does not exist.")
     return basket_id
@@ -812,7 +813,9 @@ def add_product(
     answer carries the product's add-to-basket form with its plans' prices in
     ``price_list_id`` (the customer's), for the page to show without another query."""
     with write_transaction(session):
-        product = product_for_sale(session, tenant_id, product_id, price_list_id)
+        # Core statements on the transaction's connection: no ORM object, no flush
+        connection = session.connection()
+        product = product_for_sale(connection, tenant_id, product_id, price_list_id)
         if product is None:
             raise NotFound("That product does not exist.")
         plan = next((p for p in product.plans if str(p.id) == str(plan_id)), None)
@@ -828,8 +831,8 @@ def add_product(
                 raw, addon.min_quantity, addon.max_quantity, f"addon_{addon.id}"
             )
         is_trial = bool(trial and trial_days_for(plan.trial_days, product.trial_days))
-        basket_id = _locked_basket(session, tenant_id, user)
-        lines = session.execute(_LINES_WITH_TYPES, {"basket_id": basket_id}).all()
+        basket_id = _locked_basket(connection, tenant_id, user)
+        lines = connection.execute(_LINES_WITH_TYPES, {"basket_id": basket_id}).all()
         new = (product.id, product.is_bundle, product.product_type.non_automatic_execution)
         in_basket = {(row[2], row[-2], row[-1]) for row in lines}
         fit, product_type = _fit(session, in_basket, len(lines), new)
@@ -838,9 +841,9 @@ def add_product(
         new_lines = len(addon_qty)
         merged = line is not None
         if merged:  # the same plan again: its line's quantity goes up (issue 13)
-            line = _raise_quantity(session, line, qty, plan.max_quantity)
+            line = _raise_quantity(connection, line, qty, plan.max_quantity)
             if addon_qty:
-                _merge_addons(session, items, line, addon_qty)
+                _merge_addons(connection, items, line, addon_qty)
                 new_lines = len(addon_qty)
         else:
             values = {
@@ -851,10 +854,10 @@ def add_product(
                 "quantity": qty,
                 "trial": is_trial,
             }
-            line = BasketItemRow(*session.execute(_NEW_LINE, values).one())
+            line = BasketItemRow(*connection.execute(_NEW_LINE, values).one())
             new_lines += 1
         if addon_qty:
-            session.execute(
+            connection.execute(
                 insert(_item),
                 [_addon_line(basket_id, product.id, line.id, a, n) for a, n in addon_qty.items()],
             )
@@ -878,12 +881,12 @@ def _is_line_of_plan(item: BasketItemRow, plan_id: int, trial: bool) -> bool:
     )
 
 
-def _raise_quantity(session: Session, item: BasketItemRow, added: int, maximum: int):
+def _raise_quantity(connection: Connection, item: BasketItemRow, added: int, maximum: int):
     """The line's quantity up by ``added``; never beyond ``maximum`` (refused, nothing
     changes)."""
     _merged(item.quantity, added, maximum)  # the refusal, with the quantity read
     params = {"item_id": item.id, "added": added, "maximum": maximum}
-    row = session.execute(_RAISE_QUANTITY, params).first()
+    row = connection.execute(_RAISE_QUANTITY, params).first()
     if row is None:  # the quantity changed since it was read (the basket page, meanwhile)
         _merged(maximum, added, maximum)
     return BasketItemRow(*row)
@@ -909,14 +912,14 @@ def _addon_line(basket_id: int, product_id: int, parent_id: int, addon, quantity
     }
 
 
-def _merge_addons(session: Session, items, line: BasketItemRow, addon_qty: dict) -> None:
+def _merge_addons(connection: Connection, items, line: BasketItemRow, addon_qty: dict) -> None:
     """Add-ons bought again with a plan already in the basket raise the quantity of the add-on
     lines it has; the ``addon_qty`` left are the add-ons it did not have yet (new lines)."""
     by_addon = {i.addon_id: i for i in items if i.parent_item_id == line.id}
     for addon in list(addon_qty):
         existing = by_addon.get(addon.id)
         if existing is not None:
-            _raise_quantity(session, existing, addon_qty.pop(addon), addon.max_quantity)
+            _raise_quantity(connection, existing, addon_qty.pop(addon), addon.max_quantity)
 
 
 def add_change(
