@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -772,9 +772,10 @@ _RAISE_QUANTITY = (
         _item.c.quantity + bindparam("added", type_=Integer) <= bindparam("maximum", type_=Integer),
     )
     .values(quantity=_item.c.quantity + bindparam("added", type_=Integer))
-    .returning(*_ITEM_COLUMNS)
+    .returning(_item.c.quantity)
 )
-_NEW_LINE = insert(_item).returning(*_ITEM_COLUMNS)
+# (only the columns needed come back: psycopg builds a description of every column returned)
+_NEW_LINE = insert(_item).returning(_item.c.id)
 
 
 def _locked_basket(connection: Connection, tenant_id: int, user: User) -> int:
@@ -851,10 +852,15 @@ def add_product(
                 "kind": ItemKind.NEW,
                 "product_id": product.id,
                 "plan_id": plan.id,
+                "addon_id": None,
+                "subscription_id": None,
+                "target_product_id": None,
+                "parent_item_id": None,
                 "quantity": qty,
                 "trial": is_trial,
             }
-            line = BasketItemRow(*connection.execute(_NEW_LINE, values).one())
+            line_id = connection.execute(_NEW_LINE, values).scalar_one()
+            line = BasketItemRow(line_id, *(values[c.name] for c in _ITEM_COLUMNS[1:]))
             new_lines += 1
         if addon_qty:
             connection.execute(
@@ -886,10 +892,10 @@ def _raise_quantity(connection: Connection, item: BasketItemRow, added: int, max
     changes)."""
     _merged(item.quantity, added, maximum)  # the refusal, with the quantity read
     params = {"item_id": item.id, "added": added, "maximum": maximum}
-    row = connection.execute(_RAISE_QUANTITY, params).first()
-    if row is None:  # the quantity changed since it was read (the basket page, meanwhile)
+    quantity = connection.execute(_RAISE_QUANTITY, params).scalar()
+    if quantity is None:  # the quantity changed since it was read (the basket page, meanwhile)
         _merged(maximum, added, maximum)
-    return BasketItemRow(*row)
+    return replace(item, quantity=quantity)
 
 
 def _merged(current: int, added: int, maximum: int) -> int:
