@@ -39,17 +39,17 @@ def _product_view(product_id: int, form_only: bool = False):
 
 def _add_form(view, form: AddToBasketForm | None = None) -> AddToBasketForm:
     form = form or AddToBasketForm()
-    form.plan_id.choices = [(str(p.plan.id), _plan_label(p)) for p in view.plans]
+    form.plan_id.choices = [(str(p.plan.id), _plan_label(p, view.unit)) for p in view.plans]
     if not form.back.data:
         form.back.data = url_for("storefront.product", product_id=view.product.id)
     return form
 
 
-def _plan_label(priced_plan) -> str:
+def _plan_label(priced_plan, unit: str) -> str:
     if priced_plan.price is None:
         return f"{priced_plan.plan.name} — —"
     plan = priced_plan.plan
-    return f"{plan.name} — {priced(priced_plan.price, plan.billing_cycle, plan.product.unit)}"
+    return f"{plan.name} — {priced(priced_plan.price, plan.billing_cycle, unit)}"
 
 
 @bp.route("/products/<int:product_id>")
@@ -65,8 +65,8 @@ def basket_add(product_id: int):
     back = safe_local_url(form.back.data, url_for("storefront.product", product_id=product_id))
     if not form.validate_on_submit():
         abort(400)
-    # the service reads the product (and its add-ons) inside its transaction; the page's view
-    # is built afterwards from that same product, so the product is read once
+    # the service reads the product (and its add-ons) inside its transaction and answers with
+    # the form's view of that same product, so the product is read once
     addons = {
         int(name[6:]): value
         for name, value in request.form.items()
@@ -100,15 +100,7 @@ def basket_add(product_id: int):
         )
     if is_htmx():
         request_memo()["basket_count"] = added.basket_count  # no query for the header counter
-        view = catalogue.product_view(
-            db.session,
-            g.tenant.id,
-            added.product,
-            customer_account().price_list_id,
-            tenant_today(),
-            form_only=True,
-            plan_prices=added.plan_prices,
-        )
+        view = added.view
         form.quantity.data = "1"
         return page(
             "storefront/catalogue/product.html",

@@ -174,6 +174,32 @@ def test_concurrent_checkouts_of_one_basket_place_one_order(app, session, demo):
     print(f"\none basket, 6 checkouts: {len(race.ok)} placed/replayed, refused {race.refused}")
 
 
+def test_simultaneous_adds_of_one_plan_make_one_line_with_every_click_counted(app, session, demo):
+    """Six clicks on "Add to basket" for one plan at the same moment (a double click, several
+    tabs), first with no basket at all, then into the basket they made: one basket, one line
+    of that plan, whose quantity counts every click (issue 19, fourth pass: the basket is
+    locked, or created, before its lines are read)."""
+    (buyer,) = new_on_account_customer(session, "Race Add", "100000", 1)
+    item = product(session, "M365-STD")
+    product_id, plan_id = item.id, item.plans[0].id
+    session.remove()
+
+    def add(s, _n):
+        user = s.get(User, buyer)
+        added = basket_service.add_product(s, user.tenant_id, user, product_id, plan_id, 1)
+        return added.basket_count
+
+    for clicks in (6, 12):
+        race = Race(app, 6).run(add)
+        assert race.errors == [] and race.refused == []
+        assert race.ok == [1] * 6  # one line, as each answer's header counter says
+        lines = select(BasketItem.plan_id, BasketItem.quantity).join(Basket)
+        assert session.execute(lines.where(Basket.user_id == buyer)).all() == [(plan_id, clicks)]
+        baskets = select(func.count()).select_from(Basket).where(Basket.user_id == buyer)
+        assert session.scalar(baskets) == 1
+        session.remove()
+
+
 def test_concurrent_checkouts_against_one_credit_limit_never_exceed_it(app, session, demo):
     """Six users of one on-account customer (credit limit 100) place 46.80 each at once: two fit,
     the four others wait for a credit review; the executed total never exceeds the limit."""

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, delete, func, select
+from sqlalchemy import Connection, Integer, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
@@ -17,11 +19,14 @@ from core.enums import ExecutionType, ItemKind
 from core.models import (
     Account,
     AddOn,
+    AddOnPrice,
     Basket,
     BasketItem,
     Plan,
+    PlanPrice,
     Product,
     ProductType,
+    Promotion,
     Subscription,
     SubscriptionAddOn,
     User,
@@ -29,8 +34,10 @@ from core.models import (
 from core.rules import basket as rules
 from core.rules import credit as credit_rules
 from core.rules import pricing as pricing_rules
+from core.rules import promotions as promotion_rules
 from core.rules.basket import MixedExecutionTypes, QuantityInvalid
 from core.rules.catalogue import sold_on_storefront, trial_days_for
+from core.rules.promotions import PromotionTerms
 from core.services import billing, catalogue, pricing, subscription_changes
 from core.services import promotions as promotion_service
 from core.services.errors import Conflict, NotFound, ValidationFailed
@@ -46,9 +53,26 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class BasketItemRow:
+    """A basket line's own columns, read as a plain row (issue 19: no ORM object on the basket
+    page or in an add); what the page, the checkout and the counter read of a line."""
+
+    id: int
+    kind: str
+    product_id: int
+    plan_id: int | None
+    addon_id: int | None
+    subscription_id: int | None
+    target_product_id: int | None
+    parent_item_id: int | None
+    quantity: int
+    trial: bool
+
+
 @dataclass
 class BasketLine:
-    item: BasketItem
+    item: BasketItemRow
     description: str
     unit_price: Decimal
     amount: Decimal
@@ -81,7 +105,6 @@ class CreditState:
 
 @dataclass
 class BasketView:
-    basket: Basket | None
     lines: list[BasketLine]
     count: int
     total: Decimal
@@ -125,24 +148,175 @@ def basket_count(session: Session, user_id: int) -> int:
     )
 
 
-# the basket, its lines, their products (with their type and active promotions: the rule
-# decides which applies on the day), plans (with their price in the price list
-# ``price_list_id``) and add-ons: one query, built once (issue 19). populate_existing: lines
-# already in the session get today's prices and promotions.
-_BASKET = (
-    select(Basket)
-    .where(Basket.tenant_id == bindparam("tenant_id"), Basket.user_id == bindparam("user_id"))
-    .options(
-        joinedload(Basket.items).options(
-            joinedload(BasketItem.product).options(
-                joinedload(Product.product_type), joinedload(Product.active_promotions)
-            ),
-            joinedload(BasketItem.plan).options(pricing.WITH_LIST_PRICE),
-            joinedload(BasketItem.addon),
-        )
-    )
-    .execution_options(populate_existing=True)
+# plain tables: the basket's statements are Core statements whose rows are read as tuples
+# (issue 19, fourth pass: the ORM's joined load of six entities was most of the page's time)
+_basket = Basket.__table__
+_item = BasketItem.__table__
+_product = Product.__table__
+_type = ProductType.__table__
+_plan = Plan.__table__
+_plan_price = PlanPrice.__table__
+_addon = AddOn.__table__
+_addon_price = AddOnPrice.__table__
+_promotion = Promotion.__table__
+_ITEM_COLUMNS = (
+    _item.c.id,
+    _item.c.kind,
+    _item.c.product_id,
+    _item.c.plan_id,
+    _item.c.addon_id,
+    _item.c.subscription_id,
+    _item.c.target_product_id,
+    _item.c.parent_item_id,
+    _item.c.quantity,
+    _item.c.trial,
 )
+_N_ITEM = len(_ITEM_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class _ProductOfLine:
+    id: int
+    name: str
+    unit: str
+    active: bool
+    published: bool
+    is_bundle: bool
+    non_automatic_execution: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _PlanOfLine:
+    id: int
+    name: str
+    billing_cycle: str
+    min_quantity: int
+    max_quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class _AddOnOfLine:
+    id: int
+    name: str
+    min_quantity: int
+    max_quantity: int
+
+
+# the basket's lines with their product (its type, its promotions around the day: the rule
+# decides which applies), plan and add-on, with their prices in the price list
+# ``price_list_id``: one statement, built once; a line comes once per promotion of its product
+# (a product has few at a time)
+_BASKET_LINES = (
+    select(
+        *_ITEM_COLUMNS,
+        _product.c.name,
+        _product.c.unit,
+        _product.c.active,
+        _product.c.published,
+        _product.c.is_bundle,
+        _type.c.non_automatic_execution,
+        _plan.c.name,
+        _plan.c.billing_cycle,
+        _plan.c.min_quantity,
+        _plan.c.max_quantity,
+        _plan_price.c.price,
+        _addon.c.name,
+        _addon.c.min_quantity,
+        _addon.c.max_quantity,
+        _addon_price.c.price,
+        _promotion.c.id,
+        _promotion.c.plan_id,
+        _promotion.c.kind,
+        _promotion.c.percent_off,
+        _promotion.c.amount_off,
+        _promotion.c.starts_on,
+        _promotion.c.ends_on,
+    )
+    .select_from(_basket)
+    .join(_item, _item.c.basket_id == _basket.c.id)
+    .join(_product, _product.c.id == _item.c.product_id)
+    .join(_type, _type.c.id == _product.c.product_type_id)
+    .outerjoin(_plan, _plan.c.id == _item.c.plan_id)
+    .outerjoin(
+        _plan_price,
+        and_(
+            _plan_price.c.plan_id == _plan.c.id,
+            _plan_price.c.price_list_id == bindparam("price_list_id", type_=Integer),
+        ),
+    )
+    .outerjoin(_addon, _addon.c.id == _item.c.addon_id)
+    .outerjoin(
+        _addon_price,
+        and_(
+            _addon_price.c.addon_id == _addon.c.id,
+            _addon_price.c.price_list_id == bindparam("price_list_id", type_=Integer),
+        ),
+    )
+    .outerjoin(
+        _promotion,
+        and_(
+            _promotion.c.product_id == _product.c.id,
+            _promotion.c.tenant_id == _product.c.tenant_id,
+            _promotion.c.active.is_(True),
+            _promotion.c.starts_on <= bindparam("promotions_to"),
+            _promotion.c.ends_on >= bindparam("promotions_from"),
+        ),
+    )
+    .where(_basket.c.tenant_id == bindparam("tenant_id"), _basket.c.user_id == bindparam("user_id"))
+    .order_by(_item.c.id, _promotion.c.id)
+)
+
+
+@dataclass(slots=True)
+class _LineRow:
+    """One basket line as read by :data:`_BASKET_LINES`."""
+
+    item: BasketItemRow
+    product: _ProductOfLine
+    plan: _PlanOfLine | None
+    addon: _AddOnOfLine | None
+    plan_price: Decimal | None
+    addon_price: Decimal | None
+
+
+def _basket_lines(
+    session: Session, tenant_id: int, user_id: int, price_list_id: int | None, today: date
+) -> tuple[list[_LineRow], dict[int, list[PromotionTerms]]]:
+    """The lines of the user's basket, and product id -> its promotions around ``today``."""
+    params = {
+        "tenant_id": tenant_id,
+        "user_id": user_id,
+        "price_list_id": price_list_id,
+        # the rule decides on the day; the dates only keep the rows few (as load_terms)
+        "promotions_to": today + timedelta(days=1),
+        "promotions_from": today - timedelta(days=1),
+    }
+    lines: list[_LineRow] = []
+    promos: dict[int, dict[int, PromotionTerms]] = {}
+    last_id = None
+    # on the session's connection: a Core statement needs none of the ORM's execution
+    for row in session.connection().execute(_BASKET_LINES, params):
+        if row[0] != last_id:
+            last_id = row[0]
+            n = _N_ITEM
+            item = BasketItemRow(*row[:n])
+            lines.append(
+                _LineRow(
+                    item,
+                    _ProductOfLine(item.product_id, *row[n : n + 6]),
+                    _PlanOfLine(item.plan_id, *row[n + 6 : n + 10]) if item.plan_id else None,
+                    _AddOnOfLine(item.addon_id, *row[n + 11 : n + 14]) if item.addon_id else None,
+                    row[n + 10],
+                    row[n + 14],
+                )
+            )
+        promo_id, plan_id, kind, percent, amount, starts, ends = row[_N_ITEM + 15 :]
+        if promo_id is not None:
+            value = percent if kind == promotion_rules.PERCENT else amount
+            promos.setdefault(row[2], {})[promo_id] = PromotionTerms(
+                promo_id, row[2], plan_id, kind, value or Decimal(0), starts, ends, True
+            )
+    return lines, {pid: list(terms.values()) for pid, terms in promos.items()}
 
 
 _amount = pricing_rules.line_amount
@@ -173,15 +347,15 @@ def load_basket(
     *,
     today: date | None = None,
 ) -> BasketView:
-    """Everything the basket and checkout pages show, in a fixed number of queries.
+    """Everything the basket and checkout pages show, in a fixed number of queries: one for a
+    basket of new products (one more for bundles' components, for subscriptions' changes, for
+    upgrades' targets, for a credit limit's open balance).
     ``today``: the tenant's day (promotions); read from the tenant when not given."""
     now = now or utcnow()
     today = today or promotion_service.tenant_today(session, tenant_id, now)
-    params = {"tenant_id": tenant_id, "user_id": user.id, "price_list_id": account.price_list_id}
-    basket = session.scalars(_BASKET, params).unique().first()
-    items = list(basket.items) if basket else []
+    rows, promos = _basket_lines(session, tenant_id, user.id, account.price_list_id, today)
     subs = {}
-    sub_ids = {i.subscription_id for i in items if i.subscription_id}
+    sub_ids = {r.item.subscription_id for r in rows if r.item.subscription_id}
     if sub_ids:
         subs = {
             s.id: s
@@ -195,34 +369,26 @@ def load_basket(
             )
         }
     targets = {}
-    target_ids = {i.target_product_id for i in items if i.target_product_id}
+    target_ids = {r.item.target_product_id for r in rows if r.item.target_product_id}
     if target_ids:
         targets = {
             p.id: p for p in session.scalars(select(Product).where(Product.id.in_(target_ids)))
         }
     types = catalogue.execution_types_of(
         session,
-        {
-            (i.product_id, i.product.is_bundle, i.product.product_type.non_automatic_execution)
-            for i in items
-        },
+        {(r.product.id, r.product.is_bundle, r.product.non_automatic_execution) for r in rows},
     )
-    plan_prices = pricing.list_prices(i.plan for i in items if i.plan is not None)
+    plan_prices = {r.item.plan_id: r.plan_price for r in rows if r.plan_price is not None}
     # a change of a subscription prices the subscription's own plan too (not a line's plan)
-    other_plans = {s.plan_id for s in subs.values() if s.plan_id} - {i.plan_id for i in items}
+    other_plans = {s.plan_id for s in subs.values() if s.plan_id} - {r.item.plan_id for r in rows}
     plan_prices |= pricing.plan_prices(session, account.price_list_id, other_plans)
-    addon_prices = pricing.addon_prices(
-        session, account.price_list_id, {i.addon_id for i in items if i.addon_id}
-    )
-    promos = {
-        i.product_id: [promotion_service.terms_of(p) for p in i.product.active_promotions]
-        for i in items
-    }
+    addon_prices = {r.item.addon_id: r.addon_price for r in rows if r.addon_price is not None}
 
     lines: dict[int, BasketLine] = {}
     top: list[BasketLine] = []
-    for item in items:
-        line = _line(item, subs, targets, types, plan_prices, addon_prices, promos, today)
+    for row in rows:
+        item = row.item
+        line = _line(row, subs, targets, types, plan_prices, addon_prices, promos, today)
         _charge_now(line, subs.get(item.subscription_id), plan_prices, today)
         lines[item.id] = line
         parent = lines.get(item.parent_item_id) if item.parent_item_id else None
@@ -233,36 +399,35 @@ def load_basket(
     credit = credit_state(session, tenant_id, account, total)
     by_type = Counter(line.execution_type for line in lines.values())
     return BasketView(
-        basket=basket,
         lines=top,
-        count=len(items),
+        count=len(rows),
         total=total,
-        execution_type=rules.basket_execution_type(types.get(i.product_id) for i in items),
+        execution_type=rules.basket_execution_type(types.get(r.product.id) for r in rows),
         credit=credit,
         # a prorated change is charged once, now (it counts with the one-off amounts)
         totals=pricing_rules.split_totals(
             (None if x.charge else x.billing_cycle, x.amount) for x in lines.values()
         ),
-        credit_ribbon=credit_rules.credit_ribbon(credit.limit, credit.balance, total, bool(items)),
+        credit_ribbon=credit_rules.credit_ribbon(credit.limit, credit.balance, total, bool(rows)),
         lines_by_type=dict(by_type),
     )
 
 
-def _line(item, subs, targets, types, plan_prices, addon_prices, promos, today) -> BasketLine:
-    product = item.product
+def _line(row: _LineRow, subs, targets, types, plan_prices, addon_prices, promos, today):
+    item, product, plan, addon = row.item, row.product, row.plan, row.addon
     sub = subs.get(item.subscription_id)
     discount = None
     fixed = False
     minimum, maximum = 1, 10000
     unit_name = product.unit
-    cycle = item.plan.billing_cycle if item.plan is not None else None
+    cycle = plan.billing_cycle if plan is not None else None
     if item.kind in (ItemKind.ADDON_NEW, ItemKind.ADDON_QUANTITY):
         unit = addon_prices.get(item.addon_id, Decimal("0.00"))
-        description = f"{item.addon.name} (add-on for {product.name})"
+        description = f"{addon.name} (add-on for {product.name})"
         if item.kind == ItemKind.ADDON_QUANTITY:
-            description = f"Additional {item.addon.name} for {product.name}"
+            description = f"Additional {addon.name} for {product.name}"
             cycle = sub.plan.billing_cycle if sub is not None and sub.plan is not None else None
-        minimum, maximum = item.addon.min_quantity, item.addon.max_quantity
+        minimum, maximum = addon.min_quantity, addon.max_quantity
     elif item.kind == ItemKind.UPGRADE:
         target = targets.get(item.target_product_id)
         current = plan_prices.get(sub.plan_id, Decimal("0.00")) if sub else Decimal("0.00")
@@ -272,12 +437,12 @@ def _line(item, subs, targets, types, plan_prices, addon_prices, promos, today) 
         unit_name = target.unit if target else unit_name
     elif item.kind == ItemKind.TO_PAID:
         unit = plan_prices.get(item.plan_id, Decimal("0.00"))
-        description = f"{product.name} ({item.plan.name if item.plan else ''}): trial to paid"
+        description = f"{product.name} ({plan.name if plan else ''}): trial to paid"
         fixed = True
         unit, discount = promotion_service.priced(promos, product.id, item.plan_id, unit, today)
     else:
         unit = plan_prices.get(item.plan_id, Decimal("0.00"))
-        plan_name = item.plan.name if item.plan else ""
+        plan_name = plan.name if plan else ""
         description = f"{product.name} ({plan_name})"
         if item.kind == ItemKind.LICENSES:
             description = f"Additional licenses: {product.name} ({plan_name})"
@@ -286,10 +451,10 @@ def _line(item, subs, targets, types, plan_prices, addon_prices, promos, today) 
             unit = Decimal("0.00")
         else:
             unit, discount = promotion_service.priced(promos, product.id, item.plan_id, unit, today)
-        if item.plan is not None:
-            minimum, maximum = item.plan.min_quantity, item.plan.max_quantity
+        if plan is not None:
+            minimum, maximum = plan.min_quantity, plan.max_quantity
             if item.kind == ItemKind.LICENSES and sub is not None:
-                minimum, maximum = 1, max(1, item.plan.max_quantity - sub.quantity)
+                minimum, maximum = 1, max(1, plan.max_quantity - sub.quantity)
     return BasketLine(
         item=item,
         description=description,
@@ -389,23 +554,27 @@ def check_fits(session: Session, basket: Basket, product: int | tuple[int, bool,
     when only its id is given, one more for components when bundles are involved)."""
     in_basket = session.execute(_PRODUCTS_IN_BASKET, {"basket_id": basket.id}).all()
     new = session.execute(_type_row(product)).one() if isinstance(product, int) else product
-    rows = {(pid, is_bundle, manual) for pid, is_bundle, manual, _n in in_basket}
-    types = catalogue.execution_types_of(session, rows | {tuple(new)})
+    rows = [(pid, is_bundle, manual) for pid, is_bundle, manual, _n in in_basket]
+    return _fit(session, rows, sum(n for *_row, n in in_basket), tuple(new))[0]
+
+
+def _fit(session: Session, in_basket, lines: int, new: tuple) -> tuple[Fit, str]:
+    """Rule 4.2 over the (product id, is bundle, non-automatic option) rows of the basket's
+    products and of the new one; also the new product's own execution type."""
+    types = catalogue.execution_types_of(session, {*in_basket, new})
     current = rules.basket_execution_type(types[row[0]] for row in in_basket)
     new_type = types[new[0]]
     rules.check_compatible(current, new_type)
-    lines = sum(n for *_row, n in in_basket)
-    return Fit(rules.basket_execution_type([current or new_type, new_type]), lines)
+    return Fit(rules.basket_execution_type([current or new_type, new_type]), lines), new_type
 
 
 @dataclass(frozen=True)
 class Added:
-    item: BasketItem
-    product: Product  # with its type, plans and add-ons loaded
+    item: BasketItemRow  # the plan's line, as it is now
+    view: catalogue.ProductView  # what the add-to-basket form shows again (form only)
     basket_execution_type: str
     basket_count: int  # lines in the basket now (the header counter)
     merged: bool = False  # the plan was in the basket already: its quantity went up
-    plan_prices: dict[int, Decimal] = field(default_factory=dict)  # in the price list given
 
     @property
     def basket_manual(self) -> bool:
@@ -417,6 +586,216 @@ def _quantity(raw, minimum: int, maximum: int, field_name: str = "quantity") -> 
         return rules.parse_quantity(raw, minimum, maximum)
     except QuantityInvalid as error:
         raise ValidationFailed(str(error), {field_name: [str(error)]}) from None
+
+
+# --- add to basket as plain rows (issue 19, fourth pass) -------------------------------------
+# The add reads the product and the basket's lines as rows, locks the basket with the UPDATE
+# of its time stamp, and writes the line with one UPDATE or INSERT: no ORM object is loaded,
+# tracked or flushed.
+
+
+@dataclass(frozen=True, slots=True)
+class _TypeOfProduct:
+    non_automatic_execution: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlanForSale:
+    """A plan as the add-to-basket form and the add read it."""
+
+    id: int
+    product_id: int
+    name: str
+    billing_cycle: str
+    min_quantity: int
+    max_quantity: int
+    trial_days: int | None
+    commitment_months: int
+
+
+@dataclass(frozen=True, slots=True)
+class AddOnForSale:
+    id: int
+    name: str
+    min_quantity: int
+    max_quantity: int
+
+
+@dataclass(slots=True)
+class ProductForSale:
+    """A product on sale with its plans and add-ons, read as rows (the attributes of
+    :class:`core.models.Product` that the add and its form use)."""
+
+    id: int
+    name: str
+    unit: str
+    is_bundle: bool
+    trial_days: int | None
+    product_type: _TypeOfProduct
+    plans: list[PlanForSale] = field(default_factory=list)
+    addons: list[AddOnForSale] = field(default_factory=list)
+    plan_prices: dict[int, Decimal] = field(default_factory=dict)  # in the price list given
+
+
+# the tenant's product on sale, its plans (with their price in ``price_list_id``) and its
+# add-ons: one statement, built once; a row per plan and add-on pair (a product has few)
+_PRODUCT_FOR_SALE = (
+    select(
+        _product.c.id,
+        _product.c.name,
+        _product.c.unit,
+        _product.c.is_bundle,
+        _product.c.trial_days,
+        _type.c.non_automatic_execution,
+        _plan.c.id,
+        _plan.c.name,
+        _plan.c.billing_cycle,
+        _plan.c.min_quantity,
+        _plan.c.max_quantity,
+        _plan.c.trial_days,
+        _plan.c.commitment_months,
+        _plan_price.c.price,
+        _addon.c.id,
+        _addon.c.name,
+        _addon.c.min_quantity,
+        _addon.c.max_quantity,
+    )
+    .join(_type, _type.c.id == _product.c.product_type_id)
+    .outerjoin(_plan, _plan.c.product_id == _product.c.id)
+    .outerjoin(
+        _plan_price,
+        and_(
+            _plan_price.c.plan_id == _plan.c.id,
+            _plan_price.c.price_list_id == bindparam("price_list_id", type_=Integer),
+        ),
+    )
+    .outerjoin(_addon, _addon.c.product_id == _product.c.id)
+    .where(
+        _product.c.id == bindparam("product_id"),
+        _product.c.tenant_id == bindparam("tenant_id"),
+        _product.c.active.is_(True),
+        _product.c.published.is_(True),
+    )
+    .order_by(_plan.c.id, _addon.c.id)
+)
+
+
+def product_for_sale(
+    connection: Connection, tenant_id: int, product_id: int, price_list_id: int | None
+) -> ProductForSale | None:
+    """The tenant's product on sale with its plans, their prices in the price list, and its
+    add-ons, in one statement (None: no such product on sale)."""
+    params = {"product_id": product_id, "tenant_id": tenant_id, "price_list_id": price_list_id}
+    product = None
+    plans: dict[int, PlanForSale] = {}
+    addons: dict[int, AddOnForSale] = {}
+    for row in connection.execute(_PRODUCT_FOR_SALE, params):
+        if product is None:
+            product = ProductForSale(*row[:5], _TypeOfProduct(row[5]))
+        plan_id, addon_id = row[6], row[14]
+        if plan_id is not None and plan_id not in plans:
+            plans[plan_id] = PlanForSale(plan_id, row[0], *row[7:13])
+            if row[13] is not None:
+                product.plan_prices[plan_id] = row[13]
+        if addon_id is not None and addon_id not in addons:
+            addons[addon_id] = AddOnForSale(addon_id, *row[15:18])
+    if product is not None:
+        product.plans = list(plans.values())
+        product.addons = sorted(addons.values(), key=lambda a: a.id)
+    return product
+
+
+def _form_view(product: ProductForSale, execution_type: str) -> catalogue.ProductView:
+    """The product's add-to-basket form (plans with their prices, add-ons by name; no
+    promotions), as :func:`core.services.catalogue.product_view` builds it with ``form_only``."""
+    return catalogue.ProductView(
+        product=product,
+        execution_type=execution_type,
+        plans=[
+            catalogue.PricedPlan(
+                plan,
+                product.plan_prices.get(plan.id),
+                None,
+                trial_days_for(plan.trial_days, product.trial_days),
+            )
+            for plan in product.plans
+        ],
+        addons=[catalogue.PricedAddOn(addon, None) for addon in product.addons],
+    )
+
+
+# the basket's lock: the UPDATE of its time stamp locks its row until the end of the
+# transaction (as SELECT ... FOR UPDATE did), in the same statement
+_TOUCH_BASKET = (
+    update(_basket)
+    .where(
+        _basket.c.tenant_id == bindparam("basket_tenant_id"),
+        _basket.c.user_id == bindparam("basket_user_id"),
+    )
+    .values(updated_at=bindparam("now"))
+    .returning(_basket.c.id)
+)
+
+
+# a user without a basket yet: INSERT ... ON CONFLICT DO UPDATE, in PostgreSQL's and SQLite's
+# words, so that two first adds at once make one basket (the second waits for the first, then
+# updates and locks it). Only then: an INSERT that meets a conflict still takes a number of the
+# sequence. A basket of another tenant is left alone.
+def _create_or_lock(insert_of_dialect):
+    statement = insert_of_dialect(_basket)
+    return statement.on_conflict_do_update(
+        index_elements=[_basket.c.user_id],
+        set_={"updated_at": statement.excluded.updated_at},
+        where=_basket.c.tenant_id == statement.excluded.tenant_id,
+    ).returning(_basket.c.id)
+
+
+_CREATE_OR_LOCK_BASKET = {
+    "postgresql": _create_or_lock(postgresql_insert),
+    "sqlite": _create_or_lock(sqlite_insert),
+}
+# the basket's lines with their product's type, read after the lock (so a line another request
+# added while this one waited for the lock is among them)
+_LINES_WITH_TYPES = (
+    select(*_ITEM_COLUMNS, _product.c.is_bundle, _type.c.non_automatic_execution)
+    .join(_product, _product.c.id == _item.c.product_id)
+    .join(_type, _type.c.id == _product.c.product_type_id)
+    .where(_item.c.basket_id == bindparam("basket_id"))
+    .order_by(_item.c.id)
+)
+# a merge raises a line's quantity where it stands, never beyond the maximum (a change of the
+# quantity on the basket page does not lock the basket)
+_RAISE_QUANTITY = (
+    update(_item)
+    .where(
+        _item.c.id == bindparam("item_id"),
+        _item.c.quantity + bindparam("added", type_=Integer) <= bindparam("maximum", type_=Integer),
+    )
+    .values(quantity=_item.c.quantity + bindparam("added", type_=Integer))
+    .returning(_item.c.quantity)
+)
+# (only the columns needed come back: psycopg builds a description of every column returned)
+_NEW_LINE = insert(_item).returning(_item.c.id)
+
+
+def _locked_basket(connection: Connection, tenant_id: int, user: User) -> int:
+    """The user's basket id, locked until the end of the transaction (created when missing)."""
+    now = utcnow()
+    params = {"basket_tenant_id": tenant_id, "basket_user_id": user.id, "now": now}
+    basket_id = connection.execute(_TOUCH_BASKET, params).scalar()
+    if basket_id is not None:
+        return basket_id
+    values = {
+        "tenant_id": tenant_id,
+        "account_id": user.account_id,
+        "user_id": user.id,
+        "updated_at": now,
+    }
+    statement = _CREATE_OR_LOCK_BASKET[connection.dialect.name]
+    basket_id = connection.execute(statement, values).scalar()
+    if basket_id is None:  # the user's basket is another tenant's: not this user's to fill
+        raise NotFound("That basket does not exist.")
+    return basket_id
 
 
 def add_product(
@@ -432,20 +811,19 @@ def add_product(
     price_list_id: int | None = None,
 ) -> Added:
     """Add a new subscription (or one-off product) with optional add-ons to the basket. The
-    product comes with its plans' prices in ``price_list_id`` (the customer's), for the
-    answer to show without another query."""
+    answer carries the product's add-to-basket form with its plans' prices in
+    ``price_list_id`` (the customer's), for the page to show without another query."""
     with write_transaction(session):
-        product, plan_prices = catalogue.priced_product_for_sale(
-            session, tenant_id, product_id, price_list_id
-        )
+        # Core statements on the transaction's connection: no ORM object, no flush
+        connection = session.connection()
+        product = product_for_sale(connection, tenant_id, product_id, price_list_id)
         if product is None:
             raise NotFound("That product does not exist.")
-        non_automatic = product.product_type.non_automatic_execution
         plan = next((p for p in product.plans if str(p.id) == str(plan_id)), None)
         if plan is None:
             raise ValidationFailed("Choose a plan.", {"plan_id": ["Choose a plan."]})
         qty = _quantity(quantity, plan.min_quantity, plan.max_quantity)
-        addon_qty: dict[AddOn, int] = {}
+        addon_qty: dict[AddOnForSale, int] = {}
         for addon in product.addons:
             raw = (addons or {}).get(addon.id)
             if raw in (None, "", "0", 0):
@@ -454,65 +832,70 @@ def add_product(
                 raw, addon.min_quantity, addon.max_quantity, f"addon_{addon.id}"
             )
         is_trial = bool(trial and trial_days_for(plan.trial_days, product.trial_days))
-        basket, item = _basket_and_plan_line(session, tenant_id, user, plan.id, is_trial)
-        fit = check_fits(session, basket, (product.id, product.is_bundle, non_automatic))
-        merged = item is not None
+        basket_id = _locked_basket(connection, tenant_id, user)
+        lines = connection.execute(_LINES_WITH_TYPES, {"basket_id": basket_id}).all()
+        new = (product.id, product.is_bundle, product.product_type.non_automatic_execution)
+        in_basket = {(row[2], row[-2], row[-1]) for row in lines}
+        fit, product_type = _fit(session, in_basket, len(lines), new)
+        items = [BasketItemRow(*row[:_N_ITEM]) for row in lines]
+        line = next((i for i in items if _is_line_of_plan(i, plan.id, is_trial)), None)
         new_lines = len(addon_qty)
+        merged = line is not None
         if merged:  # the same plan again: its line's quantity goes up (issue 13)
-            item.quantity = _merged(item.quantity, qty, plan.max_quantity)
+            line = _raise_quantity(connection, line, qty, plan.max_quantity)
             if addon_qty:
-                _merge_addons(session, basket, product, item, addon_qty)
+                _merge_addons(connection, items, line, addon_qty)
                 new_lines = len(addon_qty)
         else:
-            item = BasketItem(
-                basket_id=basket.id,
-                kind=ItemKind.NEW,
-                product_id=product.id,
-                plan_id=plan.id,
-                quantity=qty,
-                trial=is_trial,
-            )
-            session.add(item)
+            values = {
+                "basket_id": basket_id,
+                "kind": ItemKind.NEW,
+                "product_id": product.id,
+                "plan_id": plan.id,
+                "addon_id": None,
+                "subscription_id": None,
+                "target_product_id": None,
+                "parent_item_id": None,
+                "quantity": qty,
+                "trial": is_trial,
+            }
+            line_id = connection.execute(_NEW_LINE, values).scalar_one()
+            line = BasketItemRow(line_id, *(values[c.name] for c in _ITEM_COLUMNS[1:]))
             new_lines += 1
-            if addon_qty:
-                session.flush()  # the add-ons' lines point to the item
-        for addon, n in addon_qty.items():
-            session.add(_addon_line(basket, product, item, addon, n))
-        basket.updated_at = utcnow()
-        lines = fit.lines_before + new_lines
-        return Added(item, product, fit.execution_type, lines, merged, plan_prices)
+        if addon_qty:
+            connection.execute(
+                insert(_item),
+                [_addon_line(basket_id, product.id, line.id, a, n) for a, n in addon_qty.items()],
+            )
+        return Added(
+            line,
+            _form_view(product, product_type),
+            fit.execution_type,
+            fit.lines_before + new_lines,
+            merged,
+        )
 
 
-# the user's basket, locked, with its line of the plan bought new (not an add-on, not a change
-# of a subscription), if it has one: one statement (issue 19)
-_BASKET_AND_PLAN_LINE = (
-    select(Basket, BasketItem)
-    .outerjoin(
-        BasketItem,
-        and_(
-            BasketItem.basket_id == Basket.id,
-            BasketItem.kind == ItemKind.NEW,
-            BasketItem.plan_id == bindparam("plan_id"),
-            BasketItem.trial == bindparam("trial"),
-            BasketItem.parent_item_id.is_(None),
-            BasketItem.subscription_id.is_(None),
-        ),
+def _is_line_of_plan(item: BasketItemRow, plan_id: int, trial: bool) -> bool:
+    """The line of ``plan_id`` bought new (not an add-on, not a change of a subscription)."""
+    return (
+        item.kind == ItemKind.NEW
+        and item.plan_id == plan_id
+        and bool(item.trial) == trial
+        and item.parent_item_id is None
+        and item.subscription_id is None
     )
-    .where(Basket.tenant_id == bindparam("tenant_id"), Basket.user_id == bindparam("user_id"))
-    .with_for_update(of=Basket)
-)
 
 
-def _basket_and_plan_line(
-    session: Session, tenant_id: int, user: User, plan_id: int, trial: bool
-) -> tuple[Basket, BasketItem | None]:
-    """The user's basket, locked until the end of the transaction (created when missing), and
-    its line of ``plan_id`` bought new, if any."""
-    params = {"tenant_id": tenant_id, "user_id": user.id, "plan_id": plan_id, "trial": trial}
-    row = session.execute(_BASKET_AND_PLAN_LINE, params).first()
-    if row is None:
-        return _new_basket(session, tenant_id, user), None
-    return row[0], row[1]
+def _raise_quantity(connection: Connection, item: BasketItemRow, added: int, maximum: int):
+    """The line's quantity up by ``added``; never beyond ``maximum`` (refused, nothing
+    changes)."""
+    _merged(item.quantity, added, maximum)  # the refusal, with the quantity read
+    params = {"item_id": item.id, "added": added, "maximum": maximum}
+    quantity = connection.execute(_RAISE_QUANTITY, params).scalar()
+    if quantity is None:  # the quantity changed since it was read (the basket page, meanwhile)
+        _merged(maximum, added, maximum)
+    return replace(item, quantity=quantity)
 
 
 def _merged(current: int, added: int, maximum: int) -> int:
@@ -522,30 +905,27 @@ def _merged(current: int, added: int, maximum: int) -> int:
         raise ValidationFailed(str(error), {"quantity": [str(error)]}) from None
 
 
-def _addon_line(basket, product, item, addon, quantity) -> BasketItem:
-    return BasketItem(
-        basket_id=basket.id,
-        kind=ItemKind.ADDON_NEW,
-        product_id=product.id,
-        addon_id=addon.id,
-        parent_item_id=item.id,
-        quantity=quantity,
-    )
+def _addon_line(basket_id: int, product_id: int, parent_id: int, addon, quantity: int) -> dict:
+    return {
+        "basket_id": basket_id,
+        "kind": ItemKind.ADDON_NEW,
+        "product_id": product_id,
+        "plan_id": None,
+        "addon_id": addon.id,
+        "parent_item_id": parent_id,
+        "quantity": quantity,
+        "trial": False,
+    }
 
 
-def _merge_addons(session: Session, basket, product, item, addon_qty: dict) -> None:
+def _merge_addons(connection: Connection, items, line: BasketItemRow, addon_qty: dict) -> None:
     """Add-ons bought again with a plan already in the basket raise the quantity of the add-on
     lines it has; the ``addon_qty`` left are the add-ons it did not have yet (new lines)."""
-    existing = session.scalars(
-        select(BasketItem).where(
-            BasketItem.basket_id == basket.id, BasketItem.parent_item_id == item.id
-        )
-    )
-    by_addon = {line.addon_id: line for line in existing}
+    by_addon = {i.addon_id: i for i in items if i.parent_item_id == line.id}
     for addon in list(addon_qty):
-        line = by_addon.get(addon.id)
-        if line is not None:
-            line.quantity = _merged(line.quantity, addon_qty.pop(addon), addon.max_quantity)
+        existing = by_addon.get(addon.id)
+        if existing is not None:
+            _raise_quantity(connection, existing, addon_qty.pop(addon), addon.max_quantity)
 
 
 def add_change(
