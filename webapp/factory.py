@@ -12,7 +12,7 @@ from core import texts
 from core.db import configure_sqlite
 from webapp import filters
 from webapp.config import load_config
-from webapp.extensions import csrf, db, limiter, login_manager, migrate
+from webapp.extensions import csrf, db, install_limiter_guard, limiter, login_manager, migrate
 from webapp.security import install_csrf_memo
 from webapp.web import install_cached_url_for, request_memo
 
@@ -40,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    install_limiter_guard(app)  # its hooks run only while a limit is declared
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_message = texts.LOGIN_REQUIRED
