@@ -15,7 +15,7 @@ from core.services import catalogue
 from storefront import bp
 from webapp.extensions import db
 from webapp.login import login_view, logout_view
-from webapp.web import page, request_memo
+from webapp.web import memo_fragment, page, request_memo
 
 
 def customer() -> User:
@@ -61,6 +61,26 @@ def _basket_counter():
 
 
 CATALOGUE_PAGE_SIZE = 48
+
+
+@bp.app_template_global()
+def product_card(view):
+    """A catalogue card (storefront/catalogue/_card.html), rendered once per card's values
+    (issue 19): the same for every visitor, whatever the page it is on."""
+    return memo_fragment("storefront/catalogue/_card.html", _card_key(view), view=view)
+
+
+def _card_key(view) -> tuple | None:
+    """Every value the card shows: the product (a frozen dataclass), its execution type, its
+    "from" price (as written: 10.5 and 10.50 are equal Decimals), its cycle and its components;
+    None (not kept) for anything but a ProductCard (the template preview's stand-ins)."""
+    if type(view) is not catalogue.ProductCard:
+        return None
+    components = tuple(
+        (c.product_id, c.name, c.quantity, c.execution_type) for c in view.components
+    )
+    price = None if view.from_price is None else str(view.from_price)
+    return (view.product, view.execution_type, price, view.from_cycle, components)
 
 
 @bp.route("/")
