@@ -13,7 +13,7 @@ from core.db import configure_sqlite
 from webapp import filters
 from webapp.config import load_config
 from webapp.extensions import csrf, db, install_limiter_guard, limiter, login_manager, migrate
-from webapp.security import install_csrf_memo
+from webapp.security import SessionInterface, install_csrf_memo
 from webapp.web import install_cached_url_for, request_memo
 
 HTMX_VERSION = "2.0.11"
@@ -58,6 +58,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from api import init_api
 
     init_api(app)
+    app.session_interface = SessionInterface()  # no cookie under /api/, its signing kept
     _register_request_hooks(app)
     _register_error_handlers(app)
     filters.register(app)
