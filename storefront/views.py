@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import g, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from core.db import writes_begun
 from core.models import Account, User, UserKind
@@ -64,10 +65,13 @@ CATALOGUE_PAGE_SIZE = 48
 
 
 @bp.app_template_global()
-def product_card(view):
-    """A catalogue card (storefront/catalogue/_card.html), rendered once per card's values
-    (issue 19): the same for every visitor, whatever the page it is on."""
-    return memo_fragment("storefront/catalogue/_card.html", _card_key(view), view=view)
+def product_cards(views) -> Markup:
+    """The catalogue's cards (storefront/catalogue/_card.html), one a line; each rendered once
+    per card's values (issue 19): a card is the same for every visitor, on whatever page."""
+    return Markup("\n".join([memo_fragment(_CARD, _card_key(view), view=view) for view in views]))
+
+
+_CARD = "storefront/catalogue/_card.html"
 
 
 def _card_key(view) -> tuple | None:

@@ -83,11 +83,12 @@ def memo_fragment(template_name: str, key, **context) -> Markup:
     mount point, host and scheme. ``key`` must hold every value the fragment reads from
     ``context``; None renders without keeping. Templates that reload (development) are
     rendered every time."""
-    env = current_app.jinja_env
-    request_context = _cv_request.get(None)
+    request_context = _cv_request.get(None)  # the request's context, without the proxies
+    app = current_app if request_context is None else request_context.app
+    env = app.jinja_env
     if key is None or env.auto_reload or request_context is None:
         return Markup(env.get_template(template_name).render(context))
-    app, environ = request_context.app, request_context.request.environ
+    environ = request_context.request.environ
     key = (
         template_name,
         key,
