@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import g, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from core.db import writes_begun
 from core.models import Account, User, UserKind
@@ -15,7 +16,7 @@ from core.services import catalogue
 from storefront import bp
 from webapp.extensions import db
 from webapp.login import login_view, logout_view
-from webapp.web import page, request_memo
+from webapp.web import memo_fragment, page, request_memo
 
 
 def customer() -> User:
@@ -61,6 +62,29 @@ def _basket_counter():
 
 
 CATALOGUE_PAGE_SIZE = 48
+
+
+@bp.app_template_global()
+def product_cards(views) -> Markup:
+    """The catalogue's cards (storefront/catalogue/_card.html), one a line; each rendered once
+    per card's values (issue 19): a card is the same for every visitor, on whatever page."""
+    return Markup("\n".join([memo_fragment(_CARD, _card_key(view), view=view) for view in views]))
+
+
+_CARD = "storefront/catalogue/_card.html"
+
+
+def _card_key(view) -> tuple | None:
+    """Every value the card shows: the product (a frozen dataclass), its execution type, its
+    "from" price (as written: 10.5 and 10.50 are equal Decimals), its cycle and its components;
+    None (not kept) for anything but a ProductCard (the template preview's stand-ins)."""
+    if type(view) is not catalogue.ProductCard:
+        return None
+    components = tuple(
+        (c.product_id, c.name, c.quantity, c.execution_type) for c in view.components
+    )
+    price = None if view.from_price is None else str(view.from_price)
+    return (view.product, view.execution_type, price, view.from_cycle, components)
 
 
 @bp.route("/")

@@ -136,3 +136,59 @@ class _Throttle:
 
 
 throttle = _Throttle()
+
+
+# --- the limiter's request hooks (issue 19) ------------------------------------------------------
+
+# Flask-Limiter hooks every request (before: resolve the route's limits; after: deductions and
+# headers; teardown: reset its context), ~0.1 ms a request. This app declares no route, default,
+# application or meta limits: the limiter is only the throttles' storage (``throttle``). The hooks
+# run Flask-Limiter's own code as soon as any limit is declared, and do nothing until then.
+
+
+def _limits_declared() -> bool:
+    manager = limiter.limit_manager
+    return bool(
+        manager._application_limits
+        or manager._default_limits
+        or manager._decorated_limits
+        or manager._blueprint_limits
+        or manager._endpoint_hints
+        or limiter._meta_limits
+        or limiter._marked_for_limiting
+        or limiter._in_memory_fallback
+    )
+
+
+def install_limiter_guard(app) -> None:
+    """Flask-Limiter's three request hooks on ``app`` run only while a limit is declared."""
+    check, inject, release = (
+        limiter._check_request_limit,
+        limiter._Limiter__inject_headers,
+        limiter._Limiter__release_context,
+    )
+
+    def check_request_limit():
+        if _limits_declared():
+            return check()
+        return None
+
+    def inject_headers(response):
+        if _limits_declared():
+            return inject(response)
+        return response
+
+    def release_context(error=None):
+        if _limits_declared():
+            release(error)
+
+    def is_inject(hook) -> bool:
+        func = getattr(hook, "func", None)
+        return func is type(limiter)._Limiter__inject_headers and hook.args == (limiter,)
+
+    before = app.before_request_funcs.get(None, [])
+    after = app.after_request_funcs.get(None, [])
+    teardown = app.teardown_request_funcs.get(None, [])
+    before[:] = [check_request_limit if hook == check else hook for hook in before]
+    after[:] = [inject_headers if is_inject(hook) else hook for hook in after]
+    teardown[:] = [release_context if hook == release else hook for hook in teardown]

@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 
 from flask import Flask, abort, current_app, render_template, request
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer, want_bytes
 from sqlalchemy.exc import DataError
 
+from api import NoSessionOnApi
 from core import texts
 
 CSP = (
@@ -100,3 +102,52 @@ def install_csrf_memo(app: Flask) -> None:
     # generate_csrf) wins, and the global serves the blocks rendered alone
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"csrf_token": csrf_token})
+
+
+# --- signing the session cookie (issue 19) ----------------------------------------------------
+# Flask builds a new URLSafeTimedSerializer for every request that reads or writes the session
+# cookie (~10 us), and itsdangerous derives the signing key anew (an HMAC) for every signature
+# it makes or checks. Both depend only on the secret keys: the serializer is kept per app and
+# keys, the derived key per secret key and salt. The cookie's bytes and checks are unchanged.
+
+
+class KeyMemoSigner(TimestampSigner):
+    """itsdangerous' TimestampSigner (what a timed serializer signs with), its derived keys
+    worked out once per process."""
+
+    _derived: dict[tuple, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        key = (secret, self.salt, self.key_derivation, self.digest_method)
+        derived = self._derived.get(key)
+        if derived is None:
+            derived = super().derive_key(secret)
+            if len(self._derived) < 64:  # a few secret keys and salts at most
+                self._derived[key] = derived
+        return derived
+
+
+class SessionInterface(NoSessionOnApi):
+    """The app's session interface (no cookie under /api/), its serializer kept per app and
+    secret keys."""
+
+    def get_signing_serializer(self, app: Flask):
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        kept = app.extensions.get("cloudshop_session_serializer")
+        if kept is not None and kept[0] == keys:
+            return kept[1]
+        serializer = URLSafeTimedSerializer(
+            list(keys),
+            salt=self.salt,
+            serializer=self.serializer,
+            signer=KeyMemoSigner,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
+        app.extensions["cloudshop_session_serializer"] = (keys, serializer)
+        return serializer

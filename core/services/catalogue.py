@@ -401,7 +401,8 @@ def storefront_catalogue(
     statement = _WITH_TYPES.get(page)
     if statement is None:
         statement = _WITH_TYPES[page] = _with_product_types(page)
-    rows = session.execute(statement, params).all()
+    # columns only: run on the session's connection, without the ORM's layer (~0.1 ms)
+    rows = session.connection().execute(statement, params).all()
     products = [row[1:] for row in rows if row[0] == 0]
     types = [(row[1], row[3]) for row in rows if row[0] == 1]
     return _cards(session, products), types

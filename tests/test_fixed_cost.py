@@ -1,0 +1,121 @@
+"""What every request pays for (issue 19, fourth pass): the limiter's hooks, the session
+cookie's signing, the catalogue's cards rendered once per card's values. Each keeps its
+behaviour: limits still limit once declared, cookies keep their format and checks, a card
+shows the product as it is now."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import update
+
+from core.db import write_transaction
+from core.models import PlanPrice, Product
+from tests.conftest import soup
+from tests.test_storefront_web import reseller_product
+
+
+def _cards(response) -> dict[str, str]:
+    return {li.h2.get_text(strip=True): str(li) for li in soup(response).select("li.product-card")}
+
+
+def test_a_catalogue_card_shows_the_product_as_it_is_now(app, client, session, demo):
+    app.jinja_env.auto_reload = False  # production: the cards are kept (tests reload templates)
+    before = _cards(client.get("/"))
+    assert "Azure Backup" in before
+    assert app.extensions["cloudshop_fragments"]  # kept for the next visitor
+    assert _cards(app.test_client().get("/")) == before  # the same card, from memory
+    product = reseller_product(session, "AZ-BACKUP")
+    with write_transaction(session):
+        session.execute(
+            update(Product)
+            .where(Product.id == product.id)
+            .values(name="Azure Backup Plus", description="Now with more.")
+        )
+        session.execute(
+            update(PlanPrice)
+            .where(PlanPrice.plan_id.in_([plan.id for plan in product.plans]))
+            .values(price=PlanPrice.price + 1)
+        )
+    after = _cards(client.get("/"))
+    assert "Azure Backup" not in after
+    card = after["Azure Backup Plus"]
+    assert "Now with more." in card and card != before["Azure Backup"]
+    assert {k: v for k, v in after.items() if k != "Azure Backup Plus"} == {
+        k: v for k, v in before.items() if k != "Azure Backup"
+    }
+
+
+def test_an_empty_catalogue_search_says_so(client, demo):
+    page = soup(client.get("/?q=no-such-product-anywhere"))
+    assert not page.select("li.product-card")
+    assert page.select_one("li.empty-state") is not None
+
+
+def test_the_session_cookie_keeps_flasks_format_and_refuses_other_keys(app):
+    ours = app.session_interface.get_signing_serializer(app)
+    assert app.session_interface.get_signing_serializer(app) is ours  # kept
+    flask_own = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert flask_own.loads(ours.dumps({"a": 1})) == {"a": 1}
+    assert ours.loads(flask_own.dumps({"b": 2})) == {"b": 2}
+    other = Flask("other")
+    other.secret_key = "another-secret"
+    foreign = SecureCookieSessionInterface().get_signing_serializer(other).dumps({"c": 3})
+    assert dict(app.session_interface.open_session(app, _request(app, foreign))) == {}
+    genuine = ours.dumps({"c": 3})
+    assert dict(app.session_interface.open_session(app, _request(app, genuine))) == {"c": 3}
+
+
+def _request(app, cookie: str):
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(path="/", headers={"Cookie": f"session={cookie}"})
+    return app.request_class(builder.get_environ())
+
+
+def test_a_changed_secret_key_signs_with_the_new_key(app):
+    old = app.session_interface.get_signing_serializer(app).dumps({"a": 1})
+    previous = app.secret_key
+    try:
+        app.secret_key = "a-new-secret"
+        fresh = app.session_interface.get_signing_serializer(app)
+        assert fresh.loads(fresh.dumps({"b": 2})) == {"b": 2}
+        assert _refused(fresh, old)
+    finally:
+        app.secret_key = previous
+
+
+def _refused(serializer, value) -> bool:
+    from itsdangerous import BadSignature
+
+    try:
+        serializer.loads(value)
+    except BadSignature:
+        return True
+    return False
+
+
+def test_the_limiter_hooks_run_as_soon_as_a_limit_is_declared(app, demo):
+    """A blueprint's limit is checked by the limiter's before-request hook (a route's own
+    limit is checked by its decorator): it holds as soon as it is declared."""
+    from flask import Blueprint
+
+    from webapp.extensions import _limits_declared, limiter
+
+    assert not _limits_declared()  # the app's own state: no limit anywhere
+    manager = limiter.limit_manager
+    saved = dict(manager._blueprint_limits)
+    limited = Blueprint("limited_for_the_test", __name__)
+    limited.add_url_rule("/limited-for-the-test", "page", lambda: "ok")
+    limiter.limit("2/minute")(limited)
+    app.register_blueprint(limited)
+    try:
+        limiter.reset()
+        client = app.test_client()
+        codes = [client.get("/limited-for-the-test").status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+    finally:  # the limiter is shared by every app of the test process
+        manager._blueprint_limits.clear()
+        manager._blueprint_limits.update(saved)
+        limiter.reset()
+    assert not _limits_declared()
