@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             conditions,
             "",
-            report.load_table(rows),
+            report.load_table(rows, chosen),
         ]
         if any(r.bad for r in rows):
             exit_code = 1

@@ -19,6 +19,7 @@ HEADERS = (
     "ratio spread",
     "SQL/req",
     "target",
+    "met",
     "note",
 )
 
@@ -27,7 +28,7 @@ def _median(values: Sequence[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def format_row(row: Row) -> list[str]:
+def format_row(row: Row, engine: str | None = None) -> list[str]:
     rps, p50, p99 = _median(row.rps), _median(row.p50), _median(row.p99)
     ratios = row.ratios
     ratio = _median(ratios)
@@ -48,8 +49,14 @@ def format_row(row: Row) -> list[str]:
         spread,
         str(row.queries) if row.queries is not None else "—",
         row.target or "",
+        _met(row, engine),
         note,
     ]
+
+
+def _met(row: Row, engine: str | None) -> str:
+    met = row.goal.met(row, engine) if row.goal else None
+    return "" if met is None else ("met" if met else "missed")
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -64,8 +71,9 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str
     return "\n".join([line(headers), separator, *(line(r) for r in rows)])
 
 
-def load_table(rows: Sequence[Row]) -> str:
-    return markdown_table(HEADERS, [format_row(r) for r in rows])
+def load_table(rows: Sequence[Row], engine: str | None = None) -> str:
+    """The load rows, each with its target and whether ``engine``'s run met it."""
+    return markdown_table(HEADERS, [format_row(r, engine) for r in rows])
 
 
 TIMING_HEADERS = (

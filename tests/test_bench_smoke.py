@@ -178,6 +178,27 @@ def test_the_table_printer_shows_medians_spread_queries_and_flags():
     assert "n/a (route missing)" in lines[4] and "| — " in lines[4]
 
 
+def test_the_table_says_which_targets_were_met_on_the_engine_measured():
+    from bench.harness import CHECKOUTS, RATIO_08, Goal
+
+    page = Row("catalogue", "Catalogue page", RATIO_08.text, goal=RATIO_08)
+    page.rps, page.ceiling_rps = [81.0, 79.0, 90.0], [100.0, 100.0, 100.0]  # median 0.81
+    slow = Row("product", "Product page", RATIO_08.text, goal=RATIO_08)
+    slow.rps, slow.ceiling_rps = [79.0, 95.0, 60.0], [100.0, 100.0, 100.0]  # median 0.79
+    checkout = Row("checkout_auto", "Automatic checkout", CHECKOUTS.text, goal=CHECKOUTS)
+    checkout.rps = [40.0]
+    failing = Row("checkout_parallel", "20 at once", "no error", goal=Goal("no error"), bad=1)
+    failing.rps = [12.0]
+    missing = Row("orders_first", "Orders list", RATIO_08.text, goal=RATIO_08)
+
+    def met(engine):
+        lines = report.load_table([page, slow, checkout, failing, missing], engine).splitlines()
+        return [[c.strip() for c in line.split("|")][9] for line in lines[2:]]
+
+    assert met("sqlite") == ["met", "missed", "missed", "missed", ""]
+    assert met("postgresql") == ["met", "missed", "met", "missed", ""]  # 35/s there
+
+
 def test_the_server_time_table_prints_the_median_of_the_runs():
     text = report.timing_table(
         [Timing("orders list, first page", "/bss/orders", [4.0, 9.0, 5.0], 6, 200)]
