@@ -159,6 +159,16 @@ _plan_price = PlanPrice.__table__
 _addon = AddOn.__table__
 _addon_price = AddOnPrice.__table__
 _promotion = Promotion.__table__
+
+
+def _in_price_list(price_table, owner_column, owner_table):
+    """The join of a plan's or add-on's price in the price list ``:price_list_id``."""
+    return and_(
+        price_table.c[owner_column] == owner_table.c.id,
+        price_table.c.price_list_id == bindparam("price_list_id", type_=Integer),
+    )
+
+
 _ITEM_COLUMNS = (
     _item.c.id,
     _item.c.kind,
@@ -237,21 +247,9 @@ _BASKET_LINES = (
     .join(_product, _product.c.id == _item.c.product_id)
     .join(_type, _type.c.id == _product.c.product_type_id)
     .outerjoin(_plan, _plan.c.id == _item.c.plan_id)
-    .outerjoin(
-        _plan_price,
-        and_(
-            _plan_price.c.plan_id == _plan.c.id,
-            _plan_price.c.price_list_id == bindparam("price_list_id", type_=Integer),
-        ),
-    )
+    .outerjoin(_plan_price, _in_price_list(_plan_price, "plan_id", _plan))
     .outerjoin(_addon, _addon.c.id == _item.c.addon_id)
-    .outerjoin(
-        _addon_price,
-        and_(
-            _addon_price.c.addon_id == _addon.c.id,
-            _addon_price.c.price_list_id == bindparam("price_list_id", type_=Integer),
-        ),
-    )
+    .outerjoin(_addon_price, _in_price_list(_addon_price, "addon_id", _addon))
     .outerjoin(
         _promotion,
         and_(
@@ -662,13 +660,7 @@ _PRODUCT_FOR_SALE = (
     )
     .join(_type, _type.c.id == _product.c.product_type_id)
     .outerjoin(_plan, _plan.c.product_id == _product.c.id)
-    .outerjoin(
-        _plan_price,
-        and_(
-            _plan_price.c.plan_id == _plan.c.id,
-            _plan_price.c.price_list_id == bindparam("price_list_id", type_=Integer),
-        ),
-    )
+    .outerjoin(_plan_price, _in_price_list(_plan_price, "plan_id", _plan))
     .outerjoin(_addon, _addon.c.product_id == _product.c.id)
     .where(
         _product.c.id == bindparam("product_id"),
