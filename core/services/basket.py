@@ -927,11 +927,11 @@ def add_product(
         line = next((i for i in items if _is_line_of_plan(i, plan.id, is_trial)), None)
         new_lines = len(addon_qty)
         merged = line is not None
-        if merged and raised is not None:  # raised with the lines' read (PostgreSQL)
-            line = replace(line, quantity=raised)
-        elif merged:  # the same plan again: its line's quantity goes up (issue 13)
-            # (or, on PostgreSQL, the raise beyond the maximum refused: the refusal here)
-            line = _raise_quantity(connection, line, qty, plan.max_quantity)
+        if merged:  # the same plan again: its line's quantity goes up (issue 13)
+            if raised is not None:  # raised by the lines' read already (PostgreSQL)
+                line = replace(line, quantity=raised)
+            else:  # (on PostgreSQL: the raise refused beyond the maximum, refused here)
+                line = _raise_quantity(connection, line, qty, plan.max_quantity)
             if addon_qty:
                 _merge_addons(connection, items, line, addon_qty)
                 new_lines = len(addon_qty)
