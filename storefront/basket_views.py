@@ -4,6 +4,7 @@ plain form posts and 303 redirects without JavaScript."""
 from __future__ import annotations
 
 from flask import abort, flash, g, request, url_for
+from flask_login import current_user
 
 from core import texts
 from core.db import utcnow
@@ -15,11 +16,17 @@ from core.services import catalogue
 from core.services.errors import ServiceError
 from storefront import bp
 from storefront.forms import AddToBasketForm, QuantityForm, RemoveDeliveryForm
-from storefront.views import customer, customer_account, viewer_price_list_id
-from webapp.auth import customer_required
+from storefront.views import viewer_price_list_id
+from webapp.auth import customer_required, lean_user
 from webapp.extensions import db
 from webapp.filters import money, priced
 from webapp.web import is_htmx, page, request_memo, safe_local_url, see_other
+
+
+def _customer():
+    """The signed-in customer as the basket's use cases read it (its ``id`` and
+    ``account_id``): the views of this module are :func:`lean_user` views."""
+    return current_user._get_current_object()
 
 
 def tenant_today():
@@ -53,12 +60,14 @@ def _plan_label(priced_plan, unit: str) -> str:
 
 
 @bp.route("/products/<int:product_id>")
+@lean_user
 def product(product_id: int):
     view = _product_view(product_id)
     return page("storefront/catalogue/product.html", view=view, form=_add_form(view), errors={})
 
 
 @bp.post("/products/<int:product_id>/add")
+@lean_user
 @customer_required
 def basket_add(product_id: int):
     form = AddToBasketForm()
@@ -76,13 +85,13 @@ def basket_add(product_id: int):
         added = basket_service.add_product(
             db.session,
             g.tenant.id,
-            customer(),
+            _customer(),
             product_id,
             form.plan_id.data,
             form.quantity.data,
             trial=form.trial.data,
             addons=addons,
-            price_list_id=customer_account().price_list_id,
+            price_list_id=current_user.account.price_list_id,
         )
     except MixedExecutionTypes as mixed:
         return see_other(url_for("storefront.basket_mixed", case=mixed.case, back=back))
@@ -121,6 +130,7 @@ def basket_add(product_id: int):
 
 
 @bp.route("/basket/mixed")
+@lean_user
 @customer_required
 def basket_mixed():
     case = request.args.get("case")
@@ -143,7 +153,7 @@ def _basket_page(
     """The basket page (its #basket block for htmx). ``announce(view)`` gives the sentence the
     live region reads out after a change."""
     view = basket_service.load_basket(
-        db.session, g.tenant.id, customer(), customer_account(), today=tenant_today()
+        db.session, g.tenant.id, _customer(), current_user.account, today=tenant_today()
     )
     request_memo()["basket_count"] = view.count  # no query for the header counter
     return page(
@@ -170,12 +180,14 @@ def _announce_updated(view) -> str:
 
 
 @bp.route("/basket")
+@lean_user
 @customer_required
 def basket():
     return _basket_page()
 
 
 @bp.post("/basket/items/<int:item_id>/quantity")
+@lean_user
 @customer_required
 def basket_quantity(item_id: int):
     form = QuantityForm()
@@ -183,7 +195,7 @@ def basket_quantity(item_id: int):
         abort(400)
     try:
         basket_service.change_quantity(
-            db.session, g.tenant.id, customer(), item_id, form.quantity.data
+            db.session, g.tenant.id, _customer(), item_id, form.quantity.data
         )
     except ServiceError as error:
         if error.http_status == 404:
@@ -196,12 +208,13 @@ def basket_quantity(item_id: int):
 
 
 @bp.post("/basket/items/<int:item_id>/remove")
+@lean_user
 @customer_required
 def basket_remove(item_id: int):
     if not QuantityForm().validate_on_submit():
         abort(400)
     try:
-        basket_service.remove_item(db.session, g.tenant.id, customer(), item_id)
+        basket_service.remove_item(db.session, g.tenant.id, _customer(), item_id)
     except ServiceError:
         abort(404)
     if is_htmx():
@@ -211,6 +224,7 @@ def basket_remove(item_id: int):
 
 
 @bp.post("/basket/remove-delivery")
+@lean_user
 @customer_required
 def basket_remove_delivery():
     """A basket made mixed by a Setup change: remove every line of one delivery method."""
@@ -219,7 +233,7 @@ def basket_remove_delivery():
         abort(400)
     try:
         removed = basket_service.remove_lines_by_delivery(
-            db.session, g.tenant.id, customer(), form.execution_type.data
+            db.session, g.tenant.id, _customer(), form.execution_type.data
         )
     except ServiceError as error:
         abort(400, description=error.message)

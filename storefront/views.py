@@ -14,6 +14,7 @@ from core.models import Account, User, UserKind
 from core.services import basket as basket_service
 from core.services import catalogue
 from storefront import bp
+from webapp.auth import lean_user
 from webapp.extensions import db
 from webapp.login import login_view, logout_view
 from webapp.web import memo_fragment, page, request_memo
@@ -39,7 +40,7 @@ def viewer_price_list_id() -> int | None:
     """The prices a visitor sees: a customer's account's price list; anyone else the tenant's
     default price list (issue 13)."""
     if is_customer():
-        return customer_account().price_list_id
+        return current_user.account.price_list_id  # read with the user (webapp.auth)
     return g.tenant.default_price_list_id
 
 
@@ -88,6 +89,7 @@ def _card_key(view) -> tuple | None:
 
 
 @bp.route("/")
+@lean_user
 def home():
     """The catalogue: the products on sale with their price from the visitor's price list;
     search by name or code (``q``) and filter by product type (``type``)."""

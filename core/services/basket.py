@@ -637,39 +637,43 @@ class ProductForSale:
 
 # the tenant's product on sale, its plans (with their price in ``price_list_id``) and its
 # add-ons: one statement, built once; a row per plan and add-on pair (a product has few)
-_PRODUCT_FOR_SALE = (
-    select(
-        _product.c.id,
-        _product.c.name,
-        _product.c.unit,
-        _product.c.is_bundle,
-        _product.c.trial_days,
-        _type.c.non_automatic_execution,
-        _plan.c.id,
-        _plan.c.name,
-        _plan.c.billing_cycle,
-        _plan.c.min_quantity,
-        _plan.c.max_quantity,
-        _plan.c.trial_days,
-        _plan.c.commitment_months,
-        _plan_price.c.price,
-        _addon.c.id,
-        _addon.c.name,
-        _addon.c.min_quantity,
-        _addon.c.max_quantity,
+def _product_for_sale_select(tenant_param: str):
+    return (
+        select(
+            _product.c.id,
+            _product.c.name,
+            _product.c.unit,
+            _product.c.is_bundle,
+            _product.c.trial_days,
+            _type.c.non_automatic_execution,
+            _plan.c.id,
+            _plan.c.name,
+            _plan.c.billing_cycle,
+            _plan.c.min_quantity,
+            _plan.c.max_quantity,
+            _plan.c.trial_days,
+            _plan.c.commitment_months,
+            _plan_price.c.price,
+            _addon.c.id,
+            _addon.c.name,
+            _addon.c.min_quantity,
+            _addon.c.max_quantity,
+        )
+        .join(_type, _type.c.id == _product.c.product_type_id)
+        .outerjoin(_plan, _plan.c.product_id == _product.c.id)
+        .outerjoin(_plan_price, _in_price_list(_plan_price, "plan_id", _plan))
+        .outerjoin(_addon, _addon.c.product_id == _product.c.id)
+        .where(
+            _product.c.id == bindparam("product_id"),
+            _product.c.tenant_id == bindparam(tenant_param),
+            _product.c.active.is_(True),
+            _product.c.published.is_(True),
+        )
+        .order_by(_plan.c.id, _addon.c.id)
     )
-    .join(_type, _type.c.id == _product.c.product_type_id)
-    .outerjoin(_plan, _plan.c.product_id == _product.c.id)
-    .outerjoin(_plan_price, _in_price_list(_plan_price, "plan_id", _plan))
-    .outerjoin(_addon, _addon.c.product_id == _product.c.id)
-    .where(
-        _product.c.id == bindparam("product_id"),
-        _product.c.tenant_id == bindparam("tenant_id"),
-        _product.c.active.is_(True),
-        _product.c.published.is_(True),
-    )
-    .order_by(_plan.c.id, _addon.c.id)
-)
+
+
+_PRODUCT_FOR_SALE = _product_for_sale_select("tenant_id")
 
 
 def product_for_sale(
@@ -678,10 +682,14 @@ def product_for_sale(
     """The tenant's product on sale with its plans, their prices in the price list, and its
     add-ons, in one statement (None: no such product on sale)."""
     params = {"product_id": product_id, "tenant_id": tenant_id, "price_list_id": price_list_id}
+    return _product_of_rows(connection.execute(_PRODUCT_FOR_SALE, params))
+
+
+def _product_of_rows(rows) -> ProductForSale | None:
     product = None
     plans: dict[int, PlanForSale] = {}
     addons: dict[int, AddOnForSale] = {}
-    for row in connection.execute(_PRODUCT_FOR_SALE, params):
+    for row in rows:
         if product is None:
             product = ProductForSale(*row[:5], _TypeOfProduct(row[5]))
         plan_id, addon_id = row[6], row[14]
@@ -746,14 +754,51 @@ _CREATE_OR_LOCK_BASKET = {
     "postgresql": _create_or_lock(postgresql_insert),
     "sqlite": _create_or_lock(sqlite_insert),
 }
+
+
 # the basket's lines with their product's type, read after the lock (so a line another request
 # added while this one waited for the lock is among them)
-_LINES_WITH_TYPES = (
-    select(*_ITEM_COLUMNS, _product.c.is_bundle, _type.c.non_automatic_execution)
-    .join(_product, _product.c.id == _item.c.product_id)
-    .join(_type, _type.c.id == _product.c.product_type_id)
-    .where(_item.c.basket_id == bindparam("basket_id"))
-    .order_by(_item.c.id)
+def _lines_with_types(basket_param: str):
+    return (
+        select(*_ITEM_COLUMNS, _product.c.is_bundle, _type.c.non_automatic_execution)
+        .join(_product, _product.c.id == _item.c.product_id)
+        .join(_type, _type.c.id == _product.c.product_type_id)
+        .where(_item.c.basket_id == bindparam(basket_param))
+        .order_by(_item.c.id)
+    )
+
+
+_LINES_WITH_TYPES = _lines_with_types("basket_id")
+# PostgreSQL (issue 19, fifth pass): the same lines, and the plan's line (as
+# _is_line_of_plan: the first) raised by the quantity added where it stays within the maximum,
+# in one statement: the lines come as they were before the raise (a data-modifying WITH's
+# change is not seen by the rest of its statement), each with the raised quantity (NULL: no
+# line raised). The rules then judge the lines read; a refusal rolls the raise back.
+# (Bound parameters are not named as basket_item's columns: the UPDATE would set those.)
+_plan_line = _item.alias("plan_line")
+_RAISED_PLAN_LINE = (
+    update(_item)
+    .where(
+        _item.c.id
+        == select(func.min(_plan_line.c.id))
+        .where(
+            _plan_line.c.basket_id == bindparam("line_basket_id"),
+            _plan_line.c.kind == ItemKind.NEW,
+            _plan_line.c.plan_id == bindparam("line_plan_id"),
+            _plan_line.c.trial == bindparam("line_trial"),
+            _plan_line.c.parent_item_id.is_(None),
+            _plan_line.c.subscription_id.is_(None),
+        )
+        .scalar_subquery(),
+        _item.c.quantity + bindparam("line_added", type_=Integer)
+        <= bindparam("line_maximum", type_=Integer),
+    )
+    .values(quantity=_item.c.quantity + bindparam("line_added", type_=Integer))
+    .returning(_item.c.quantity)
+    .cte("raised_line")
+)
+_LINES_RAISING_PLAN_LINE = _lines_with_types("line_basket_id").add_columns(
+    select(_RAISED_PLAN_LINE.c.quantity).scalar_subquery().label("raised_quantity")
 )
 # a merge raises a line's quantity where it stands, never beyond the maximum (a change of the
 # quantity on the basket page does not lock the basket)
@@ -770,13 +815,46 @@ _RAISE_QUANTITY = (
 _NEW_LINE = insert(_item).returning(_item.c.id)
 
 
-def _locked_basket(connection: Connection, tenant_id: int, user: User) -> int:
-    """The user's basket id, locked until the end of the transaction (created when missing)."""
+# PostgreSQL (issue 19, fifth pass): the product on sale read by the statement that locks the
+# basket (a data-modifying WITH; SQLite has none): one round trip less. The lines are still
+# read by a later statement, which begins after the lock is held (a statement that waited
+# for the lock re-checks only the locked row, not what else it reads).
+_LOCKED = _TOUCH_BASKET.cte("locked_basket")
+# (no bound parameter named as a column of basket: the UPDATE would set that column too)
+_PRODUCT_FOR_SALE_LOCKING_BASKET = _product_for_sale_select("basket_tenant_id").add_columns(
+    select(_LOCKED.c.id).scalar_subquery().label("locked_basket_id")
+)
+_UNSET = object()
+
+
+def _product_and_locked_basket(
+    connection: Connection, tenant_id: int, user, product_id: int, price_list_id: int | None
+):
+    """(the product on sale or None, the user's basket id locked or ``_UNSET``: not yet)."""
+    params = {"product_id": product_id, "tenant_id": tenant_id, "price_list_id": price_list_id}
+    if connection.dialect.name != "postgresql":
+        return _product_of_rows(connection.execute(_PRODUCT_FOR_SALE, params)), _UNSET
+    params = {
+        "product_id": product_id,
+        "price_list_id": price_list_id,
+        "basket_tenant_id": tenant_id,
+        "basket_user_id": user.id,
+        "now": utcnow(),
+    }
+    rows = connection.execute(_PRODUCT_FOR_SALE_LOCKING_BASKET, params).all()
+    # no basket yet: None (created by _locked_basket); no product: nothing to lock for
+    return _product_of_rows(rows), (rows[0][-1] if rows else _UNSET)
+
+
+def _locked_basket(connection: Connection, tenant_id: int, user: User, touched=_UNSET) -> int:
+    """The user's basket id, locked until the end of the transaction (created when missing);
+    ``touched``: what the UPDATE of its time stamp returned already (PostgreSQL)."""
     now = utcnow()
-    params = {"basket_tenant_id": tenant_id, "basket_user_id": user.id, "now": now}
-    basket_id = connection.execute(_TOUCH_BASKET, params).scalar()
-    if basket_id is not None:
-        return basket_id
+    if touched is _UNSET:
+        params = {"basket_tenant_id": tenant_id, "basket_user_id": user.id, "now": now}
+        touched = connection.execute(_TOUCH_BASKET, params).scalar()
+    if touched is not None:
+        return touched
     values = {
         "tenant_id": tenant_id,
         "account_id": user.account_id,
@@ -808,7 +886,10 @@ def add_product(
     with write_transaction(session):
         # Core statements on the transaction's connection: no ORM object, no flush
         connection = session.connection()
-        product = product_for_sale(connection, tenant_id, product_id, price_list_id)
+        # PostgreSQL: the basket locked by the same statement (refusals below roll it back)
+        product, touched = _product_and_locked_basket(
+            connection, tenant_id, user, product_id, price_list_id
+        )
         if product is None:
             raise NotFound("That product does not exist.")
         plan = next((p for p in product.plans if str(p.id) == str(plan_id)), None)
@@ -824,8 +905,21 @@ def add_product(
                 raw, addon.min_quantity, addon.max_quantity, f"addon_{addon.id}"
             )
         is_trial = bool(trial and trial_days_for(plan.trial_days, product.trial_days))
-        basket_id = _locked_basket(connection, tenant_id, user)
-        lines = connection.execute(_LINES_WITH_TYPES, {"basket_id": basket_id}).all()
+        basket_id = _locked_basket(connection, tenant_id, user, touched)
+        raised = None  # the plan's line's quantity, raised already (PostgreSQL)
+        if connection.dialect.name == "postgresql":
+            params = {
+                "line_basket_id": basket_id,
+                "line_plan_id": plan.id,
+                "line_trial": is_trial,
+                "line_added": qty,
+                "line_maximum": plan.max_quantity,
+            }
+            lines = connection.execute(_LINES_RAISING_PLAN_LINE, params).all()
+            raised = lines[0][-1] if lines else None
+            lines = [row[:-1] for row in lines]
+        else:
+            lines = connection.execute(_LINES_WITH_TYPES, {"basket_id": basket_id}).all()
         new = (product.id, product.is_bundle, product.product_type.non_automatic_execution)
         in_basket = {(row[2], row[-2], row[-1]) for row in lines}
         fit, product_type = _fit(session, in_basket, len(lines), new)
@@ -834,7 +928,10 @@ def add_product(
         new_lines = len(addon_qty)
         merged = line is not None
         if merged:  # the same plan again: its line's quantity goes up (issue 13)
-            line = _raise_quantity(connection, line, qty, plan.max_quantity)
+            if raised is not None:  # raised by the lines' read already (PostgreSQL)
+                line = replace(line, quantity=raised)
+            else:  # (on PostgreSQL: the raise refused beyond the maximum, refused here)
+                line = _raise_quantity(connection, line, qty, plan.max_quantity)
             if addon_qty:
                 _merge_addons(connection, items, line, addon_qty)
                 new_lines = len(addon_qty)
