@@ -59,3 +59,91 @@ def test_a_page_answers_after_the_database_ended_its_connections(app, demo, db_u
     time.sleep(0.2)  # the server's goodbye reaches the sockets
     assert client.get("/").status_code == 200
     assert client.get("/").status_code == 200
+
+
+# --- cursor.description built when read (issue 19, fifth pass) ---------------------------------
+
+
+def _postgres_only(db_url):
+    import pytest
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("psycopg's cursors: PostgreSQL only")
+
+
+def _columns_built(monkeypatch) -> list:
+    import psycopg._column
+
+    built = []
+    original = psycopg._column.Column.__init__
+
+    def counted(self, cursor, index):
+        built.append(index)
+        original(self, cursor, index)
+
+    monkeypatch.setattr(psycopg._column.Column, "__init__", counted)
+    return built
+
+
+def test_the_apps_cursors_describe_their_results_as_psycopg_does(app, db_url):
+    _postgres_only(db_url)
+    import psycopg
+
+    from webapp.extensions import db
+
+    query = (
+        "SELECT 1::integer AS a, 'x'::varchar(12) AS b, 2.5::numeric(14, 2) AS c, "
+        "now() AS d, NULL::text AS e"
+    )
+    with db.engine.connect() as conn:
+        dbapi = conn.connection.dbapi_connection
+        ours = dbapi.cursor()
+        assert type(ours) is not psycopg.Cursor  # the app's engine makes its own cursors
+        plain = psycopg.Cursor(dbapi)
+        ours.execute(query)
+        plain.execute(query)
+        described = ours.description
+        assert len(described) == len(plain.description) == 5
+        expected = [tuple(column) for column in plain.description]
+        assert [tuple(column) for column in described] == expected
+        assert [c.name for c in described] == ["a", "b", "c", "d", "e"]
+        assert described[1:3][0].name == "b" and described[-1].type_code == 25
+        assert [c.type_display for c in described] == [c.type_display for c in plain.description]
+        # the description stays that of its result when the cursor runs another statement
+        later = ours.description
+        ours.execute("SELECT 1 AS only")
+        assert [c.name for c in later] == ["a", "b", "c", "d", "e"]
+        assert [c.name for c in ours.description] == ["only"]
+        # no rows, no description; rows of no column, an empty one
+        ours.execute("SET application_name = 'test'")
+        assert ours.description is None and plain.description is not None
+        ours.execute("SELECT")
+        assert ours.description is not None and len(ours.description) == 0
+        assert not ours.description
+        assert list(ours.description) == []
+        ours.close()
+        plain.close()
+
+
+def test_a_cached_statement_builds_no_column_descriptions(app, demo, db_url, monkeypatch):
+    """SQLAlchemy only asks whether a cached statement returns rows: no Column is built
+    (psycopg's own cursor builds one per result column on every statement)."""
+    _postgres_only(db_url)
+    from core.models import Tenant
+    from webapp.extensions import db
+
+    statement = select(Tenant.id, Tenant.slug, Tenant.name).order_by(Tenant.id)
+    with db.engine.connect() as conn:
+        first = conn.execute(statement).all()
+        built = _columns_built(monkeypatch)
+        again = conn.execute(statement).all()
+        rows = conn.execute(statement).mappings().all()
+    assert again == first and len(first) >= 1
+    assert [list(row) for row in rows] == [["id", "slug", "name"]] * len(first)
+    assert built == []
+    db.session.remove()
+    # a statement SQLAlchemy has not compiled before reads the names: they are built then
+    with db.engine.connect() as conn:
+        fresh = conn.execute(text("SELECT 7 AS seven, 'b' AS bee")).mappings().one()
+    assert dict(fresh) == {"seven": 7, "bee": "b"}
+    assert built == [0, 1]
