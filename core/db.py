@@ -127,9 +127,10 @@ def write_transaction(session: Session) -> Iterator[Session]:
     flushed before is committed or rolled back with the write, as ending it first did.
 
     On PostgreSQL a request's reads run in read-only autocommit (:func:`read_only_autocommit`):
-    the write takes the connection out of autocommit for its own transaction, which psycopg
-    begins ``READ WRITE`` with its first statement, and puts it back after the commit or
-    rollback.
+    the write's transaction begins ``READ WRITE`` in the round trip of its first statement
+    (the app's cursors, :func:`configure_psycopg`, send both at once in a pipeline; on any
+    other psycopg connection the write takes it out of autocommit and psycopg sends BEGIN on
+    its own), and ends with the COMMIT or ROLLBACK; the connection reads in autocommit after.
     """
     if isinstance(session, scoped_session):
         session = session()
@@ -183,7 +184,8 @@ PING_AFTER_IDLE_S = 1.0
 
 
 def configure_psycopg(engine: Engine) -> None:
-    """Every psycopg connection of the engine makes its cursors :class:`DescribedOnDemand`."""
+    """The app's psycopg connections make their cursors ``DescribedOnDemand``: a result's
+    description built when read, and a write's BEGIN sent with its first statement."""
     if engine.dialect.driver != "psycopg":
         return
 
@@ -213,7 +215,38 @@ def _described_on_demand_cursor():
         rows.add(getattr(pq.ExecStatus, "TUPLES_CHUNK", pq.ExecStatus.TUPLES_OK))
 
         class DescribedOnDemand(psycopg.Cursor):
+            """A write_transaction's BEGIN goes in the round trip of its first statement
+            (``execute``; the other ways of running a statement send it first, on its own),
+            and the description is built when read."""
+
             __slots__ = ()
+
+            def execute(self, query, params=None, **kwargs):
+                connection = self._conn
+                if connection not in _begin_pending:
+                    return super().execute(query, params, **kwargs)
+                _begin_pending.discard(connection)
+                if connection.info.transaction_status != _IDLE:
+                    return super().execute(query, params, **kwargs)
+                # BEGIN and the transaction's first statement in one round trip: queued in
+                # a pipeline, sent together, both results read at its end (Sync ends no
+                # explicit transaction: the statement runs inside it)
+                with connection.pipeline():
+                    connection.wait(connection._exec_command(_BEGIN_READ_WRITE))
+                    super().execute(query, params, **kwargs)
+                return self
+
+            def executemany(self, *args, **kwargs):
+                _begin_now(self._conn)
+                return super().executemany(*args, **kwargs)
+
+            def stream(self, *args, **kwargs):
+                _begin_now(self._conn)
+                return super().stream(*args, **kwargs)
+
+            def copy(self, *args, **kwargs):
+                _begin_now(self._conn)
+                return super().copy(*args, **kwargs)
 
             @property
             def description(self):
@@ -224,6 +257,20 @@ def _described_on_demand_cursor():
 
         _cursor_class = DescribedOnDemand
     return _cursor_class
+
+
+_BEGIN_READ_WRITE = b"BEGIN READ WRITE"
+# psycopg connections of write_transaction whose BEGIN waits for the first statement
+_begin_pending: weakref.WeakSet = weakref.WeakSet()
+
+
+def _begin_now(dbapi) -> None:
+    """The pending BEGIN on its own (a statement that cannot share its round trip)."""
+    if dbapi in _begin_pending:
+        _begin_pending.discard(dbapi)
+        if dbapi.info.transaction_status == _IDLE:
+            with dbapi.lock:
+                dbapi.wait(dbapi._exec_command(_BEGIN_READ_WRITE))
 
 
 class ColumnsOnDemand(Sequence):
@@ -321,6 +368,17 @@ def _read_write(session: Session) -> Iterator[None]:
     dbapi = connection.connection.dbapi_connection
     if not dbapi.autocommit:
         yield
+        return
+    if isinstance(dbapi.cursor_factory, type) and issubclass(
+        dbapi.cursor_factory, _described_on_demand_cursor()
+    ):
+        # the connection stays in autocommit; its cursor sends BEGIN READ WRITE in the round
+        # trip of the transaction's first statement, and COMMIT / ROLLBACK end it as usual
+        _begin_pending.add(dbapi)
+        try:
+            yield
+        finally:
+            _begin_pending.discard(dbapi)
         return
     dbapi.autocommit = False  # client-side only: psycopg sends BEGIN with the first statement
     try:

@@ -147,3 +147,108 @@ def test_a_cached_statement_builds_no_column_descriptions(app, demo, db_url, mon
         fresh = conn.execute(text("SELECT 7 AS seven, 'b' AS bee")).mappings().one()
     assert dict(fresh) == {"seven": 7, "bee": "b"}
     assert built == [0, 1]
+
+
+# --- a write's BEGIN in the round trip of its first statement (issue 19, fifth pass) -----------
+
+
+def _audit(tenant_id, action="written"):
+    return AuditEntry(
+        tenant_id=tenant_id, actor_label="x", entity="test", action=action, detail="x"
+    )
+
+
+def _frontend_messages(path) -> list[str]:
+    """libpq's trace of what the client sent: one entry per message (kind and text)."""
+    messages = []
+    for line in path.read_text(errors="replace").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and parts[0] == "F":
+            messages.append(parts[2] + " " + (parts[3] if len(parts) > 3 else ""))
+    return messages
+
+
+def test_a_writes_begin_shares_the_round_trip_of_its_first_statement(app, demo, db_url, tmp_path):
+    _postgres_only(db_url)
+    from sqlalchemy import event
+
+    from core.db import write_transaction
+    from webapp.extensions import db
+
+    @app.route("/_write")
+    def write():
+        with write_transaction(db.session):
+            db.session.add(_audit(1, "begun with the insert"))
+            db.session.flush()
+            count = db.session.scalar(select(func.count()).select_from(AuditEntry))
+        return str(count)
+
+    client = client_for(app)
+    assert client.get("/").status_code == 200
+    trace = tmp_path / "trace.log"
+    handle = trace.open("w")
+
+    def traced(dbapi_connection, _record, _proxy):
+        dbapi_connection.pgconn.trace(handle.fileno())
+        dbapi_connection.pgconn.set_trace_flags(1)  # no time stamps
+
+    event.listen(db.engine, "checkout", traced)
+    try:
+        response = client.get("/_write")
+    finally:
+        event.remove(db.engine, "checkout", traced)
+        db.session.remove()
+        db.engine.dispose()
+        handle.close()
+    assert response.status_code == 200
+    messages = _frontend_messages(trace)
+    begins = [i for i, m in enumerate(messages) if "BEGIN" in m]
+    assert len(begins) == 1 and messages[begins[0]].startswith("Parse")  # not a Query of its own
+    insert = next(i for i, m in enumerate(messages) if "INSERT INTO audit_entry" in m)
+    sync = next(i for i, m in enumerate(messages) if i > begins[0] and m.startswith("Sync"))
+    assert begins[0] < insert < sync  # BEGIN, the INSERT, then Sync: one round trip for both
+    queries = [m for m in messages if m.startswith("Query")]  # the simple protocol's
+    assert [m for m in queries if "COMMIT" in m] == ['Query  "COMMIT"']
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "begun with the insert")
+        )
+        == 1
+    )
+
+
+def test_a_write_whose_first_statement_fails_commits_nothing_and_the_next_one_writes(
+    app, demo, db_url
+):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from core.db import write_transaction
+    from webapp.extensions import db
+
+    before = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    db.session.remove()
+    with app.test_request_context("/"):
+        with pytest.raises(IntegrityError), write_transaction(db.session):
+            db.session.add(_audit(999_999))  # no such tenant: the first statement fails
+            db.session.flush()
+        # a write that fails after its first statement leaves nothing either
+        with pytest.raises(RuntimeError), write_transaction(db.session):
+            db.session.add(_audit(1, "rolled back"))
+            db.session.flush()
+            raise RuntimeError("the use case refuses")
+        with write_transaction(db.session):
+            db.session.add(_audit(1, "kept"))
+            db.session.flush()
+        # the connection reads again (in read-only autocommit on PostgreSQL) and writes again
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == before + 1
+        with write_transaction(db.session):
+            db.session.add(_audit(1, "kept too"))
+        db.session.remove()
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.action.in_(["rolled back", "kept", "kept too"]))
+    ).all()
+    assert sorted(actions) == ["kept", "kept too"]
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == before + 2
