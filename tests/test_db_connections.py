@@ -252,3 +252,31 @@ def test_a_write_whose_first_statement_fails_commits_nothing_and_the_next_one_wr
     ).all()
     assert sorted(actions) == ["kept", "kept too"]
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == before + 2
+
+
+def test_the_apps_sessions_are_in_utc_and_read_datetimes_in_utc(app, demo, db_url):
+    """PostgreSQL: the app's sessions are in UTC (set when connecting), so psycopg reads a
+    timestamptz in ``datetime.UTC`` (not a ZoneInfo to convert); the values are the same."""
+    from datetime import UTC
+
+    from core.models import Order
+    from webapp.extensions import db
+
+    dates = db.session.scalars(select(Order.order_date).limit(5)).all()
+    assert dates and all(d.tzinfo is UTC for d in dates)
+    if not db_url.startswith("postgresql"):
+        return
+    assert db.session.scalar(text("SHOW TimeZone")) == "UTC"
+    with db.engine.connect() as conn:
+        raw = conn.exec_driver_sql("SELECT timestamptz '2026-03-29 01:30:00+00'").scalar()
+    assert raw.tzinfo is UTC and raw.isoformat() == "2026-03-29T01:30:00+00:00"
+    # a zone given in the URL's options is the engine's choice: kept
+    from sqlalchemy import create_engine
+
+    from core.db import configure_psycopg
+
+    other = create_engine(db_url, connect_args={"options": "-c TimeZone=Europe/Berlin"})
+    configure_psycopg(other)
+    with other.connect() as conn:
+        assert conn.exec_driver_sql("SHOW TimeZone").scalar() == "Europe/Berlin"
+    other.dispose()
