@@ -9,6 +9,7 @@ writers never read-then-write past each other. PostgreSQL: use-cases lock rows e
 from __future__ import annotations
 
 import contextvars
+import functools
 import select
 import threading
 import time
@@ -277,6 +278,14 @@ _BEGIN_READ_WRITE = b"BEGIN READ WRITE"
 _begin_pending: weakref.WeakSet = weakref.WeakSet()
 
 
+@functools.cache
+def _pipelines_supported() -> bool:
+    """psycopg's pipeline mode needs libpq 14 or later (the binary package brings its own)."""
+    import psycopg
+
+    return psycopg.Pipeline.is_supported()
+
+
 def _begin_now(dbapi) -> None:
     """The pending BEGIN on its own (a statement that cannot share its round trip)."""
     if dbapi in _begin_pending:
@@ -382,8 +391,10 @@ def _read_write(session: Session) -> Iterator[None]:
     if not dbapi.autocommit:
         yield
         return
-    if isinstance(dbapi.cursor_factory, type) and issubclass(
-        dbapi.cursor_factory, _described_on_demand_cursor()
+    if (
+        isinstance(dbapi.cursor_factory, type)
+        and issubclass(dbapi.cursor_factory, _described_on_demand_cursor())
+        and _pipelines_supported()
     ):
         # the connection stays in autocommit; its cursor sends BEGIN READ WRITE in the round
         # trip of the transaction's first statement, and COMMIT / ROLLBACK end it as usual
