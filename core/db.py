@@ -9,11 +9,12 @@ writers never read-then-write past each other. PostgreSQL: use-cases lock rows e
 from __future__ import annotations
 
 import contextvars
+import functools
 import select
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -52,7 +53,10 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
-        if value.tzinfo is None:
+        tzinfo = value.tzinfo
+        if tzinfo is UTC:  # PostgreSQL's, the app's sessions being in UTC (configure_psycopg)
+            return value
+        if tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
@@ -127,9 +131,10 @@ def write_transaction(session: Session) -> Iterator[Session]:
     flushed before is committed or rolled back with the write, as ending it first did.
 
     On PostgreSQL a request's reads run in read-only autocommit (:func:`read_only_autocommit`):
-    the write takes the connection out of autocommit for its own transaction, which psycopg
-    begins ``READ WRITE`` with its first statement, and puts it back after the commit or
-    rollback.
+    the write's transaction begins ``READ WRITE`` in the round trip of its first statement
+    (the app's cursors, :func:`configure_psycopg`, send both at once in a pipeline; on any
+    other psycopg connection the write takes it out of autocommit and psycopg sends BEGIN on
+    its own), and ends with the COMMIT or ROLLBACK; the connection reads in autocommit after.
     """
     if isinstance(session, scoped_session):
         session = session()
@@ -182,6 +187,160 @@ _checked_in_at: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 PING_AFTER_IDLE_S = 1.0
 
 
+def configure_psycopg(engine: Engine) -> None:
+    """The app's psycopg connections make their cursors ``DescribedOnDemand``: a result's
+    description built when read, and a write's BEGIN sent with its first statement."""
+    if engine.dialect.driver != "psycopg":
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _utc_session(_dialect, _record, _cargs, cparams):
+        # the session's TimeZone in UTC, in the startup packet (no round trip): psycopg then
+        # reads a timestamptz as a datetime in datetime.UTC, which UTCDateTime keeps as it is,
+        # instead of one in a ZoneInfo it converts again (~1.4 µs a value: the server's
+        # TimeZone here is 'Etc/UTC'); the app's SQL computes no date in the session's zone
+        options = cparams.get("options") or ""
+        if "timezone" not in options.lower():
+            cparams["options"] = (options + " -c TimeZone=UTC").strip()
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.cursor_factory = _described_on_demand_cursor()
+
+
+_cursor_class = None
+
+
+def _described_on_demand_cursor():
+    """psycopg's ``Cursor`` whose ``description`` builds its columns when they are read.
+
+    psycopg builds one ``Column`` per result column on every read of ``description`` (its
+    name decoded, its type looked up: ~2 µs a column); SQLAlchemy reads it after every
+    statement but, for a statement whose compiled form it has cached (every statement of a
+    warm process), only asks whether it is ``None``: 40-80 columns a request built for
+    nothing, 5-8 % of the app's CPU of a PostgreSQL page (issue 19). The description is the
+    same sequence of the same columns, built from the same result, when something reads it."""
+    global _cursor_class
+    if _cursor_class is None:
+        import psycopg
+        from psycopg import pq
+
+        rows = {pq.ExecStatus.TUPLES_OK, pq.ExecStatus.SINGLE_TUPLE}
+        rows.add(getattr(pq.ExecStatus, "TUPLES_CHUNK", pq.ExecStatus.TUPLES_OK))
+
+        class DescribedOnDemand(psycopg.Cursor):
+            """A write_transaction's BEGIN goes in the round trip of its first statement
+            (``execute``; the other ways of running a statement send it first, on its own),
+            and the description is built when read."""
+
+            __slots__ = ()
+
+            def execute(self, query, params=None, **kwargs):
+                connection = self._conn
+                if connection not in _begin_pending:
+                    return super().execute(query, params, **kwargs)
+                _begin_pending.discard(connection)
+                if connection.info.transaction_status != _IDLE:
+                    return super().execute(query, params, **kwargs)
+                # BEGIN and the transaction's first statement in one round trip: queued in
+                # a pipeline, sent together, both results read at its end (Sync ends no
+                # explicit transaction: the statement runs inside it)
+                with connection.pipeline():
+                    connection.wait(connection._exec_command(_BEGIN_READ_WRITE))
+                    super().execute(query, params, **kwargs)
+                return self
+
+            def executemany(self, *args, **kwargs):
+                _begin_now(self._conn)
+                return super().executemany(*args, **kwargs)
+
+            def stream(self, *args, **kwargs):
+                _begin_now(self._conn)
+                return super().stream(*args, **kwargs)
+
+            def copy(self, *args, **kwargs):
+                _begin_now(self._conn)
+                return super().copy(*args, **kwargs)
+
+            @property
+            def description(self):
+                result = self.pgresult
+                if result and (result.nfields or result.status in rows):
+                    return ColumnsOnDemand(self, result)
+                return None
+
+        _cursor_class = DescribedOnDemand
+    return _cursor_class
+
+
+_BEGIN_READ_WRITE = b"BEGIN READ WRITE"
+# psycopg connections of write_transaction whose BEGIN waits for the first statement
+_begin_pending: weakref.WeakSet = weakref.WeakSet()
+
+
+@functools.cache
+def _pipelines_supported() -> bool:
+    """psycopg's pipeline mode needs libpq 14 or later (the binary package brings its own)."""
+    import psycopg
+
+    return psycopg.Pipeline.is_supported()
+
+
+def _begin_now(dbapi) -> None:
+    """The pending BEGIN on its own (a statement that cannot share its round trip)."""
+    if dbapi in _begin_pending:
+        _begin_pending.discard(dbapi)
+        if dbapi.info.transaction_status == _IDLE:
+            with dbapi.lock:
+                dbapi.wait(dbapi._exec_command(_BEGIN_READ_WRITE))
+
+
+class ColumnsOnDemand(Sequence):
+    """A result's ``cursor.description``: its length at once, its ``Column`` objects (built as
+    psycopg builds them) on the first read of one."""
+
+    __slots__ = ("pgresult", "_cursor", "_columns")
+
+    def __init__(self, cursor, pgresult) -> None:
+        self.pgresult = pgresult  # the result it describes, even if the cursor moves on
+        self._cursor = cursor
+        self._columns = None
+
+    @property
+    def _encoding(self):  # what psycopg's Column reads from its cursor
+        return self._cursor._encoding
+
+    @property
+    def adapters(self):
+        return self._cursor.adapters
+
+    def _list(self) -> list:
+        if self._columns is None:
+            from psycopg import Column
+
+            self._columns = [Column(self, i) for i in range(self.pgresult.nfields)]
+        return self._columns
+
+    def __len__(self) -> int:
+        return self.pgresult.nfields
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, ColumnsOnDemand):
+            other = other._list()
+        return self._list() == other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(self._list())
+
+
 def read_only_autocommit(connection: Connection) -> None:
     """Put the request's held PostgreSQL (psycopg) connection in read-only autocommit."""
     if connection.dialect.driver != "psycopg":
@@ -231,6 +390,19 @@ def _read_write(session: Session) -> Iterator[None]:
     dbapi = connection.connection.dbapi_connection
     if not dbapi.autocommit:
         yield
+        return
+    if (
+        isinstance(dbapi.cursor_factory, type)
+        and issubclass(dbapi.cursor_factory, _described_on_demand_cursor())
+        and _pipelines_supported()
+    ):
+        # the connection stays in autocommit; its cursor sends BEGIN READ WRITE in the round
+        # trip of the transaction's first statement, and COMMIT / ROLLBACK end it as usual
+        _begin_pending.add(dbapi)
+        try:
+            yield
+        finally:
+            _begin_pending.discard(dbapi)
         return
     dbapi.autocommit = False  # client-side only: psycopg sends BEGIN with the first statement
     try:

@@ -9,7 +9,7 @@ from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from core import texts
-from core.db import configure_sqlite
+from core.db import configure_psycopg, configure_sqlite
 from webapp import filters
 from webapp.config import load_config
 from webapp.extensions import csrf, db, install_limiter_guard, limiter, login_manager, migrate
@@ -57,6 +57,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        else:
+            configure_psycopg(db.engine)  # cursors that build their description when read
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
