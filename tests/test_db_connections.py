@@ -2,6 +2,7 @@
 writes only in write_transaction, and the pool's ping without a round trip when the
 connection just came back from a request."""
 
+import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from core.models import AuditEntry
@@ -64,11 +65,8 @@ def test_a_page_answers_after_the_database_ended_its_connections(app, demo, db_u
 # --- cursor.description built when read (issue 19, fifth pass) ---------------------------------
 
 
-def _postgres_only(db_url):
-    import pytest
-
-    if not db_url.startswith("postgresql"):
-        pytest.skip("psycopg's cursors: PostgreSQL only")
+# psycopg's cursors: these run on PostgreSQL only (not skipped on SQLite: not collected there)
+postgres_only = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
 def _columns_built(monkeypatch) -> list:
@@ -85,8 +83,8 @@ def _columns_built(monkeypatch) -> list:
     return built
 
 
+@postgres_only
 def test_the_apps_cursors_describe_their_results_as_psycopg_does(app, db_url):
-    _postgres_only(db_url)
     import psycopg
 
     from webapp.extensions import db
@@ -125,10 +123,10 @@ def test_the_apps_cursors_describe_their_results_as_psycopg_does(app, db_url):
         plain.close()
 
 
+@postgres_only
 def test_a_cached_statement_builds_no_column_descriptions(app, demo, db_url, monkeypatch):
     """SQLAlchemy only asks whether a cached statement returns rows: no Column is built
     (psycopg's own cursor builds one per result column on every statement)."""
-    _postgres_only(db_url)
     from core.models import Tenant
     from webapp.extensions import db
 
@@ -168,8 +166,8 @@ def _frontend_messages(path) -> list[str]:
     return messages
 
 
+@postgres_only
 def test_a_writes_begin_shares_the_round_trip_of_its_first_statement(app, demo, db_url, tmp_path):
-    _postgres_only(db_url)
     from sqlalchemy import event
 
     from core.db import write_transaction
