@@ -51,6 +51,7 @@ from core.services import (
     notifications,
     order_messages,
     subscription_changes,
+    webhooks,
 )
 from core.services import payments as pay
 from core.services import promotions as promotion_service
@@ -495,7 +496,14 @@ def charge_key(order: Order) -> str:
     return f"t{order.tenant_id}-{order.idempotency_key or order.number}-charge"
 
 
-def place(
+def place(session: Session, tenant_id: int, user: User, order_id: int, **options) -> PlaceResult:
+    """Place a Draft order once (:func:`_place`). A card placement's two transactions are
+    one use case: the tenant's webhook endpoints are read by the first only (issue 19)."""
+    with webhooks.endpoints_read_once(session):
+        return _place(session, tenant_id, user, order_id, **options)
+
+
+def _place(
     session: Session,
     tenant_id: int,
     user: User,
