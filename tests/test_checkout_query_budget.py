@@ -56,20 +56,22 @@ BUDGETS = {
     # subscription in one UPDATE (-1), the new subscriptions' ids come back from their INSERT
     # (-1) and the invoice whole from its INSERT (-1: it was read back)
     # issue 19, fifth pass: the tenant's webhook endpoints are read once per transaction
-    # (the execution's status change read them again: -1)
+    # (the execution's status change read them again: -1); the review reads the draft with
+    # its items joined (-1) and the confirmation the last payment's status with the order
+    # (automatic -1; manual: a hold explains the order, the payment was not read)
     "automatic": {
         "start": 10,
         "billing": 2,
         "billing_post": 3,
-        "review": 4,
+        "review": 3,
         "place": 42,
-        "confirmation": 5,
+        "confirmation": 4,
     },
     "manual": {
         "start": 10,
         "billing": 2,
         "billing_post": 3,
-        "review": 3,
+        "review": 2,
         "place": 20,
         "confirmation": 4,
     },

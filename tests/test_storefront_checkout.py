@@ -306,3 +306,39 @@ def test_an_on_account_order_within_the_credit_limit_executes_with_an_open_invoi
     invoice = session.scalar(select(Invoice).where(Invoice.order_id == order.id))
     assert invoice.total == Decimal("18.00") and not invoice.paid
     assert count(session, Payment, order_id=order.id) == 0
+
+
+class _ProcessDied(BaseException):
+    """The process dies while the gateway charges (not an answer the checkout catches)."""
+
+
+class DyingGateway(SandboxGateway):
+    def charge(self, **kwargs):
+        raise _ProcessDied
+
+
+def test_the_confirmation_says_processing_while_the_payment_is_pending_then_executed(session, demo):
+    """A process that died between claiming the order and the gateway's answer leaves the
+    payment pending: the confirmation says so (the payment's status is read with the order,
+    issue 19) until the payment is finalized, then shows the order executed."""
+    alice = user(session, "alice@acme.example")
+    add(session, alice, "M365-PREM", 1)
+    order = checkout.start_checkout(session, alice.tenant_id, alice)
+    with pytest.raises(_ProcessDied):
+        checkout.place(
+            session, alice.tenant_id, alice, order.id, card=GOOD_CARD, gateway=DyingGateway()
+        )
+    session.rollback()
+    shown = checkout.confirmation(session, alice.tenant_id, alice, order.id)
+    assert shown.kind == "processing" and count(session, Invoice, order_id=order.id) == 0
+    gateway = SandboxGateway()
+    placed = session.get(Order, order.id)
+    result = checkout.charge_order(
+        gateway, placed, checkout.pay.card_or_refuse(GOOD_CARD, utcnow().date()), None
+    )
+    session.rollback()
+    checkout.finalize_payment(
+        session, alice.tenant_id, order.id, checkout.charge_key(placed), result
+    )
+    shown = checkout.confirmation(session, alice.tenant_id, alice, order.id)
+    assert shown.kind == "executed" and len(shown.invoices) == 1

@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import cache
 
 from sqlalchemy import and_, bindparam, delete, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from core import texts
 from core.db import utcnow, write_transaction
@@ -143,12 +143,6 @@ _PRODUCTS_NOW = (
 _OPEN_HOLDS = select(OrderHold).where(
     OrderHold.order_id == bindparam("order_id"), OrderHold.released_at.is_(None)
 )
-_LAST_PAYMENT = (
-    select(Payment)
-    .where(Payment.order_id == bindparam("order_id"))
-    .order_by(Payment.id.desc())
-    .limit(1)
-)
 _INVOICES = select(Invoice).where(Invoice.order_id == bindparam("order_id"))
 _CLAIM_PAYMENT = (
     update(Payment)
@@ -265,7 +259,8 @@ def _own_order(
         "account_id": user.account_id,
         "user_id": user.id,
     }
-    order = session.scalars(_own_order_query(lock, items), values).first()
+    # unique(): the items come joined, one row each (at most one order: its id is given)
+    order = session.scalars(_own_order_query(lock, items), values).unique().one_or_none()
     if order is None:
         raise NotFound("That checkout does not exist.")
     return order
@@ -285,9 +280,10 @@ def _own_order_query(lock: bool, items: bool):
         )
         .options(joinedload(Order.status), joinedload(Order.account))
     )
-    if items:  # with what each item's price is for (issue 13: the review shows it)
+    if items:  # with what each item's price is for (issue 13: the review shows it), joined
+        # (issue 19, fifth pass: they were a second statement)
         query = query.options(
-            selectinload(Order.items).options(
+            joinedload(Order.items).options(
                 joinedload(OrderItem.plan), joinedload(OrderItem.product)
             )
         )
@@ -996,9 +992,31 @@ def _hold_message(kind: str, hold: OrderHold, order: Order, fmt: str) -> str:
     return texts.SCHEDULED_ORDER_CONFIRMATION.format(date=day)
 
 
+# the order's last payment's status, read with the order (issue 19, fifth pass: a statement
+# of its own); it only matters when no hold explains the order
+_LAST_PAYMENT_STATUS = (
+    select(Payment.status)
+    .where(Payment.order_id == Order.id)
+    .order_by(Payment.id.desc())
+    .limit(1)
+    .correlate(Order)
+    .scalar_subquery()
+)
+_CONFIRMATION = _own_order_query(False, False).add_columns(_LAST_PAYMENT_STATUS)
+
+
 def confirmation(session: Session, tenant_id: int, user: User, order_id: int) -> Confirmation:
     # the page shows none of the items: not read (issue 19)
-    order = _own_order(session, tenant_id, user, order_id, items=False)
+    values = {
+        "order_id": order_id,
+        "tenant_id": tenant_id,
+        "account_id": user.account_id,
+        "user_id": user.id,
+    }
+    row = session.execute(_CONFIRMATION, values).first()
+    if row is None:
+        raise NotFound("That checkout does not exist.")
+    order, payment_status = row
     if order.status.storefront_type == StorefrontType.DRAFT:
         raise NotFound("That order has not been placed.")
     holds = list(session.scalars(_OPEN_HOLDS, {"order_id": order.id}))
@@ -1014,9 +1032,7 @@ def confirmation(session: Session, tenant_id: int, user: User, order_id: int) ->
             found = found[:1]  # the reseller decides first; the rest is decided again after
         kind, message = found[0]
         return Confirmation(order, kind, message, invoices, [m for _k, m in found])
-    # the last payment only matters without an open hold (issue 19: read only then)
-    payment = session.scalar(_LAST_PAYMENT, {"order_id": order.id})
-    if payment is not None and payment.status == pay.PENDING:
+    if payment_status == pay.PENDING:
         return Confirmation(order, "processing", texts.PAYMENT_PROCESSING, invoices)
     return Confirmation(order, "executed", texts.AUTOMATIC_ORDER_CONFIRMATION, invoices)
 
