@@ -7,9 +7,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from core.db import utcnow
+from core.db import utcnow, write_transaction
 from core.enums import HoldReason, ItemKind
 from core.models import (
     Account,
@@ -342,3 +342,31 @@ def test_the_confirmation_says_processing_while_the_payment_is_pending_then_exec
     )
     shown = checkout.confirmation(session, alice.tenant_id, alice, order.id)
     assert shown.kind == "executed" and len(shown.invoices) == 1
+
+
+def test_a_paid_checkout_keeps_the_card_for_renewals_and_a_later_one_replaces_it(session, demo):
+    """The card is kept (as the gateway's token) in one statement: written the first time,
+    replaced by the next paid checkout of the same account, one row per account."""
+    from datetime import UTC, datetime
+
+    from core.models import AccountCard
+
+    alice = user(session, "alice@acme.example")
+    gateway = SandboxGateway()
+    with write_transaction(session):
+        session.execute(delete(AccountCard).where(AccountCard.account_id == alice.account_id))
+    moments = [datetime(2026, 11, 20, 9, 0, tzinfo=UTC), datetime(2026, 11, 21, 9, 0, tzinfo=UTC)]
+    for moment in moments:
+        add(session, alice, "M365-PREM", 1)
+        order = checkout.start_checkout(session, alice.tenant_id, alice)
+        checkout.place(
+            session, alice.tenant_id, alice, order.id, card=GOOD_CARD, gateway=gateway, now=moment
+        )
+        session.rollback()
+        cards = session.scalars(
+            select(AccountCard).where(AccountCard.account_id == alice.account_id)
+        ).all()
+        assert len(cards) == 1
+        assert cards[0].last4 == "4242" and cards[0].token and cards[0].gateway == gateway.name
+        assert cards[0].saved_at == moment
+        assert cards[0].tenant_id == alice.tenant_id
