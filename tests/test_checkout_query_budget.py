@@ -59,13 +59,15 @@ BUDGETS = {
     # (the execution's status change read them again: -1); the review reads the draft with
     # its items joined (-1) and the confirmation the last payment's status with the order
     # (automatic -1; manual: a hold explains the order, the payment was not read); the paid
-    # card is kept in one INSERT ... ON CONFLICT DO UPDATE (place -1: it was read, then written)
+    # card is kept in one INSERT ... ON CONFLICT DO UPDATE (place -1: it was read, then written);
+    # each transaction of place locks the order with its items in one statement (automatic -2,
+    # manual -1)
     "automatic": {
         "start": 10,
         "billing": 2,
         "billing_post": 3,
         "review": 3,
-        "place": 41,
+        "place": 39,
         "confirmation": 4,
     },
     "manual": {
@@ -73,7 +75,7 @@ BUDGETS = {
         "billing": 2,
         "billing_post": 3,
         "review": 2,
-        "place": 20,
+        "place": 19,
         "confirmation": 4,
     },
 }
