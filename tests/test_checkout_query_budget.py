@@ -61,7 +61,9 @@ BUDGETS = {
     # (automatic -1; manual: a hold explains the order, the payment was not read); the paid
     # card is kept in one INSERT ... ON CONFLICT DO UPDATE (place -1: it was read, then written);
     # each transaction of place locks the order with its items in one statement (automatic -2,
-    # manual -1)
+    # manual -1); the tenant's webhook endpoints are read without flushing the status's
+    # history line, which goes with the next one in one INSERT on PostgreSQL (place -1 there:
+    # PG_PLACE_BATCHED; on SQLite the ORM inserts rows whose ids it needs one at a time)
     "automatic": {
         "start": 10,
         "billing": 2,
@@ -79,6 +81,8 @@ BUDGETS = {
         "confirmation": 4,
     },
 }
+# place's statements saved on PostgreSQL only: history lines flushed together, one INSERT
+PG_PLACE_BATCHED = {"automatic": 1, "manual": 1}
 CARD = {
     "card_holder": "Alice Buyer",
     "card_number": "4242424242424242",
@@ -175,7 +179,10 @@ def test_the_whole_checkout_runs_a_fixed_number_of_queries_per_step(
     for name in one:
         print(f"  {name:14} {one[name]:3} / {twenty[name]:3}")
     assert one == twenty  # the basket's size never adds statements
-    assert one == BUDGETS[kind]
+    expected = dict(BUDGETS[kind])
+    if session.get_bind().dialect.name == "postgresql":
+        expected["place"] -= PG_PLACE_BATCHED[kind]
+    assert one == expected
 
 
 def test_the_header_counter_comes_with_the_signed_in_user_and_follows_a_change(

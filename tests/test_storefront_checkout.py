@@ -370,3 +370,40 @@ def test_a_paid_checkout_keeps_the_card_for_renewals_and_a_later_one_replaces_it
         assert cards[0].last4 == "4242" and cards[0].token and cards[0].gateway == gateway.name
         assert cards[0].saved_at == moment
         assert cards[0].tenant_id == alice.tenant_id
+
+
+@pytest.mark.parametrize("manual", [False, True])
+def test_the_history_of_a_placed_order_keeps_its_order(session, demo, manual):
+    """The history lines of a placement, in the order they happened (issue 19: some are
+    written together in one INSERT)."""
+    from core.models import OrderEvent
+
+    alice = user(session, "alice@acme.example")
+    add(session, alice, "MNG-FW" if manual else "M365-PREM", 1)
+    order = checkout.start_checkout(session, alice.tenant_id, alice)
+    checkout.place(
+        session, alice.tenant_id, alice, order.id, card=GOOD_CARD, gateway=SandboxGateway()
+    )
+    session.rollback()
+    events = session.execute(
+        select(OrderEvent.kind, OrderEvent.note)
+        .where(OrderEvent.order_id == order.id)
+        .order_by(OrderEvent.id)
+    ).all()
+    assert [tuple(e) for e in events] == EXPECTED_HISTORY[manual]
+
+
+EXPECTED_HISTORY = {
+    False: [
+        ("status", "Checkout started on the Storefront"),
+        ("status", "Placed on the Storefront"),
+        ("note", "Card payment started"),
+        ("execution", "Executed Microsoft 365 Business Premium (Monthly) × 1"),
+        ("status", "Every quantity executed"),
+    ],
+    True: [
+        ("status", "Checkout started on the Storefront"),
+        ("status", "Placed on the Storefront"),
+        ("hold", "Hold placed: Manual execution required"),
+    ],
+}
