@@ -525,7 +525,7 @@ def _place(
     with write_transaction(session):
         # before the order: the lock order start_checkout uses
         basket_id = lock_basket(session, user)
-        order = lock_order(session, tenant_id, order_id)
+        order = lock_order(session, tenant_id, order_id, joined=True)
         if order.account_id != user.account_id or order.created_by_user_id != user.id:
             raise NotFound("That checkout does not exist.")
         if checkout_key is not None and checkout_key != order.idempotency_key:
@@ -766,7 +766,7 @@ def finalize_payment(
     kept for the account's renewals (issue 17), in this transaction."""
     now = now or utcnow()
     with write_transaction(session):
-        order = lock_order(session, tenant_id, order_id)
+        order = lock_order(session, tenant_id, order_id, joined=True)
         # the pending payment claimed and its answer written in one conditional UPDATE (issue
         # 19: a locked read, then an UPDATE): a second finalize finds nothing pending
         answer = _answer(result)
