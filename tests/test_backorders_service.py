@@ -416,19 +416,26 @@ def test_the_database_refuses_a_second_backorder_with_the_same_event_key(session
     result = execute_order(session, reseller_id, new_subscription(session).id, now=NOW)
     existing = backorders_in(session, "distributor")[-1]
     # a writer that missed the check (a race) meets the unique key and keeps the first one
-    original = backorders.backorder_for_event
+    original, original_check = backorders.backorder_for_event, backorders._reseller_and_event
     calls = []
 
-    def blind(session_, key):
+    def blind_check(session_, reseller, key):
         calls.append(key)
-        return None if len(calls) == 1 else original(session_, key)
+        account, _existing_id = original_check(session_, reseller, key)
+        return account, None  # the check misses the back-order
 
-    backorders.backorder_for_event = blind
+    def after_the_error(session_, key):
+        calls.append(key)
+        return original(session_, key)
+
+    backorders._reseller_and_event = blind_check
+    backorders.backorder_for_event = after_the_error
     try:
         with write_transaction(session):
             kept = backorders.record_backorders(session, result.order, result.executed, NOW)
     finally:
         backorders.backorder_for_event = original
+        backorders._reseller_and_event = original_check
     assert kept.id == existing.id
     assert len(calls) == 2
     assert backorders_in(session, "distributor")[-1].id == existing.id

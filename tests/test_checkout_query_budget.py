@@ -63,13 +63,15 @@ BUDGETS = {
     # each transaction of place locks the order with its items in one statement (automatic -2,
     # manual -1); the tenant's webhook endpoints are read without flushing the status's
     # history line, which goes with the next one in one INSERT on PostgreSQL (place -1 there:
-    # PG_PLACE_BATCHED; on SQLite the ORM inserts rows whose ids it needs one at a time)
+    # PG_PLACE_BATCHED; on SQLite the ORM inserts rows whose ids it needs one at a time); the
+    # back-ordering locks the reseller's account and looks for the event's back-order in one
+    # statement (automatic -1: the demo's Skyline is a reseller of Nimbus)
     "automatic": {
         "start": 10,
         "billing": 2,
         "billing_post": 3,
         "review": 3,
-        "place": 39,
+        "place": 38,
         "confirmation": 4,
     },
     "manual": {

@@ -90,6 +90,21 @@ def backorder_for_event(session: Session, key: str) -> Order | None:
     return session.scalar(_FOR_EVENT, {"key": key})
 
 
+# the reseller's account locked (back-ordering one at a time per reseller) and the event's
+# back-order if it exists, in one statement (issue 19, fifth pass: two)
+_RESELLER_AND_EVENT = _TENANT_RESELLER.add_columns(
+    select(Order.id).where(Order.backorder_event_key == bindparam("key")).scalar_subquery()
+).with_for_update(of=Account)
+
+
+def _reseller_and_event(session: Session, reseller: Tenant, key: str):
+    """(the account that stands for ``reseller`` in its distributor, locked, or None; the id
+    of the back-order already created for the event ``key``, or None)."""
+    values = {"parent_id": reseller.parent_id, "tenant_id": reseller.id, "key": key}
+    row = session.execute(_RESELLER_AND_EVENT, values).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 def record_backorders(
     session: Session, order: Order, executed: dict[int, int], now: datetime
 ) -> Order | None:
@@ -103,18 +118,17 @@ def record_backorders(
     reseller = session.get(Tenant, order.tenant_id)
     if reseller is None or reseller.parent_id is None:
         return None
-    tenant_reseller = find_tenant_reseller_account(session, reseller, lock=True)
-    if tenant_reseller is None:
-        return None
     items = {item.id: item for item in order.items}
     executed = {i: q for i, q in executed.items() if q > 0 and i in items}
     if not executed:
         return None
     units = sum(item.executed_quantity for item in order.items)
     key = rules.event_key(order.tenant_id, order.id, units)
-    existing = backorder_for_event(session, key)
-    if existing is not None:
-        return existing
+    tenant_reseller, existing_id = _reseller_and_event(session, reseller, key)
+    if tenant_reseller is None:
+        return None
+    if existing_id is not None:
+        return session.get(Order, existing_id)
     distributor_id = tenant_reseller.tenant_id
     lines, missing = _map_lines(session, distributor_id, tenant_reseller, items, executed, now)
     if not lines:  # nothing to back-order: no savepoint (issue 19), what is missing is noted
