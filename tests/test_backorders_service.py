@@ -416,19 +416,26 @@ def test_the_database_refuses_a_second_backorder_with_the_same_event_key(session
     result = execute_order(session, reseller_id, new_subscription(session).id, now=NOW)
     existing = backorders_in(session, "distributor")[-1]
     # a writer that missed the check (a race) meets the unique key and keeps the first one
-    original = backorders.backorder_for_event
+    original, original_check = backorders.backorder_for_event, backorders._reseller_and_event
     calls = []
 
-    def blind(session_, key):
+    def blind_check(session_, reseller, key):
         calls.append(key)
-        return None if len(calls) == 1 else original(session_, key)
+        account, _existing_id = original_check(session_, reseller, key)
+        return account, None  # the check misses the back-order
 
-    backorders.backorder_for_event = blind
+    def after_the_error(session_, key):
+        calls.append(key)
+        return original(session_, key)
+
+    backorders._reseller_and_event = blind_check
+    backorders.backorder_for_event = after_the_error
     try:
         with write_transaction(session):
             kept = backorders.record_backorders(session, result.order, result.executed, NOW)
     finally:
         backorders.backorder_for_event = original
+        backorders._reseller_and_event = original_check
     assert kept.id == existing.id
     assert len(calls) == 2
     assert backorders_in(session, "distributor")[-1].id == existing.id
@@ -604,3 +611,41 @@ def test_two_orders_of_one_customer_executed_at_once_share_one_mirrored_customer
         )
         == 1
     )
+
+
+def test_products_the_distributor_does_not_sell_are_noted_without_a_savepoint(session, demo):
+    """Every executed product missing in the distributor: no back-order, the distributor's
+    audit names the codes, and nothing is written in a savepoint (issue 19: the savepoint
+    and its flushes were opened before the lines were mapped)."""
+    import json
+
+    from sqlalchemy import event
+
+    from core.models import AuditEntry
+
+    reseller_id = tenant(session, "reseller").id
+    distributor_id = tenant(session, "distributor").id
+    with write_transaction(session):
+        product(session, "reseller", "M365-STD").code = "NOT-SOLD-BY-DISTRIBUTOR"
+    order = reseller_order(session, "Globex Corp", [spec(session, "NOT-SOLD-BY-DISTRIBUTOR", 2)])
+    before = len(backorders_in(session, "distributor"))
+    sent: list[str] = []
+    engine = session.get_bind()
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = execute_order(session, reseller_id, order.id, now=NOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert result.executed
+    assert len(backorders_in(session, "distributor")) == before
+    notes = session.scalars(
+        select(AuditEntry.detail).where(
+            AuditEntry.tenant_id == distributor_id, AuditEntry.action == "products_missing"
+        )
+    ).all()
+    assert any(json.loads(n)["codes"] == ["NOT-SOLD-BY-DISTRIBUTOR"] for n in notes)
+    assert not [s for s in sent if "SAVEPOINT" in s.upper()]

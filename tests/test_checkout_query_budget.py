@@ -55,23 +55,36 @@ BUDGETS = {
     # issue 19, fourth pass: the execution writes each item's executed quantity and new
     # subscription in one UPDATE (-1), the new subscriptions' ids come back from their INSERT
     # (-1) and the invoice whole from its INSERT (-1: it was read back)
+    # issue 19, fifth pass: the tenant's webhook endpoints are read once per transaction
+    # (the execution's status change read them again: -1); the review reads the draft with
+    # its items joined (-1) and the confirmation the last payment's status with the order
+    # (automatic -1; manual: a hold explains the order, the payment was not read); the paid
+    # card is kept in one INSERT ... ON CONFLICT DO UPDATE (place -1: it was read, then written);
+    # each transaction of place locks the order with its items in one statement (automatic -2,
+    # manual -1); the tenant's webhook endpoints are read without flushing the status's
+    # history line, which goes with the next one in one INSERT on PostgreSQL (place -1 there:
+    # PG_PLACE_BATCHED; on SQLite the ORM inserts rows whose ids it needs one at a time); the
+    # back-ordering locks the reseller's account and looks for the event's back-order in one
+    # statement (automatic -1: the demo's Skyline is a reseller of Nimbus)
     "automatic": {
         "start": 10,
         "billing": 2,
         "billing_post": 3,
-        "review": 4,
-        "place": 43,
-        "confirmation": 5,
+        "review": 3,
+        "place": 38,
+        "confirmation": 4,
     },
     "manual": {
         "start": 10,
         "billing": 2,
         "billing_post": 3,
-        "review": 3,
-        "place": 20,
+        "review": 2,
+        "place": 19,
         "confirmation": 4,
     },
 }
+# place's statements saved on PostgreSQL only: history lines flushed together, one INSERT
+PG_PLACE_BATCHED = {"automatic": 1, "manual": 1}
 CARD = {
     "card_holder": "Alice Buyer",
     "card_number": "4242424242424242",
@@ -168,7 +181,10 @@ def test_the_whole_checkout_runs_a_fixed_number_of_queries_per_step(
     for name in one:
         print(f"  {name:14} {one[name]:3} / {twenty[name]:3}")
     assert one == twenty  # the basket's size never adds statements
-    assert one == BUDGETS[kind]
+    expected = dict(BUDGETS[kind])
+    if session.get_bind().dialect.name == "postgresql":
+        expected["place"] -= PG_PLACE_BATCHED[kind]
+    assert one == expected
 
 
 def test_the_header_counter_comes_with_the_signed_in_user_and_follows_a_change(

@@ -165,3 +165,26 @@ def test_the_database_refuses_an_executed_quantity_above_the_ordered_one(session
     session.rollback()
     session.expire_all()
     assert session.get(Order, order.id).items[0].executed_quantity == 0
+
+
+@pytest.mark.parametrize("count", [0, 1, 7])
+def test_locking_an_order_with_its_items_joined_reads_what_two_statements_read(
+    session, demo, count_queries, count
+):
+    """``lock_order(joined=True)`` (a checkout's placement): the order and its items, in id
+    order, in one statement; an order without items, or of another tenant, as before."""
+    tenant_id, order_id = _big_order(session, count)
+    session.expunge_all()
+    with write_transaction(session):
+        with count_queries() as q:
+            order = execution.lock_order(session, tenant_id, order_id, joined=True)
+        assert q.count == (1 if count else 2)
+        assert [i.description for i in order.items] == [f"Host {n}" for n in range(count)]
+        ids = [i.id for i in order.items]
+        assert ids == sorted(ids)
+    session.expunge_all()
+    with write_transaction(session):
+        two = execution.lock_order(session, tenant_id, order_id)
+        assert [i.id for i in two.items] == ids
+        with pytest.raises(NotFound):
+            execution.lock_order(session, tenant_id + 999, order_id, joined=True)

@@ -7,9 +7,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from core.db import utcnow
+from core.db import utcnow, write_transaction
 from core.enums import HoldReason, ItemKind
 from core.models import (
     Account,
@@ -306,3 +306,104 @@ def test_an_on_account_order_within_the_credit_limit_executes_with_an_open_invoi
     invoice = session.scalar(select(Invoice).where(Invoice.order_id == order.id))
     assert invoice.total == Decimal("18.00") and not invoice.paid
     assert count(session, Payment, order_id=order.id) == 0
+
+
+class _ProcessDied(BaseException):
+    """The process dies while the gateway charges (not an answer the checkout catches)."""
+
+
+class DyingGateway(SandboxGateway):
+    def charge(self, **kwargs):
+        raise _ProcessDied
+
+
+def test_the_confirmation_says_processing_while_the_payment_is_pending_then_executed(session, demo):
+    """A process that died between claiming the order and the gateway's answer leaves the
+    payment pending: the confirmation says so (the payment's status is read with the order,
+    issue 19) until the payment is finalized, then shows the order executed."""
+    alice = user(session, "alice@acme.example")
+    add(session, alice, "M365-PREM", 1)
+    order = checkout.start_checkout(session, alice.tenant_id, alice)
+    with pytest.raises(_ProcessDied):
+        checkout.place(
+            session, alice.tenant_id, alice, order.id, card=GOOD_CARD, gateway=DyingGateway()
+        )
+    session.rollback()
+    shown = checkout.confirmation(session, alice.tenant_id, alice, order.id)
+    assert shown.kind == "processing" and count(session, Invoice, order_id=order.id) == 0
+    gateway = SandboxGateway()
+    placed = session.get(Order, order.id)
+    result = checkout.charge_order(
+        gateway, placed, checkout.pay.card_or_refuse(GOOD_CARD, utcnow().date()), None
+    )
+    session.rollback()
+    checkout.finalize_payment(
+        session, alice.tenant_id, order.id, checkout.charge_key(placed), result
+    )
+    shown = checkout.confirmation(session, alice.tenant_id, alice, order.id)
+    assert shown.kind == "executed" and len(shown.invoices) == 1
+
+
+def test_a_paid_checkout_keeps_the_card_for_renewals_and_a_later_one_replaces_it(session, demo):
+    """The card is kept (as the gateway's token) in one statement: written the first time,
+    replaced by the next paid checkout of the same account, one row per account."""
+    from datetime import UTC, datetime
+
+    from core.models import AccountCard
+
+    alice = user(session, "alice@acme.example")
+    gateway = SandboxGateway()
+    with write_transaction(session):
+        session.execute(delete(AccountCard).where(AccountCard.account_id == alice.account_id))
+    moments = [datetime(2026, 11, 20, 9, 0, tzinfo=UTC), datetime(2026, 11, 21, 9, 0, tzinfo=UTC)]
+    for moment in moments:
+        add(session, alice, "M365-PREM", 1)
+        order = checkout.start_checkout(session, alice.tenant_id, alice)
+        checkout.place(
+            session, alice.tenant_id, alice, order.id, card=GOOD_CARD, gateway=gateway, now=moment
+        )
+        session.rollback()
+        cards = session.scalars(
+            select(AccountCard).where(AccountCard.account_id == alice.account_id)
+        ).all()
+        assert len(cards) == 1
+        assert cards[0].last4 == "4242" and cards[0].token and cards[0].gateway == gateway.name
+        assert cards[0].saved_at == moment
+        assert cards[0].tenant_id == alice.tenant_id
+
+
+@pytest.mark.parametrize("manual", [False, True])
+def test_the_history_of_a_placed_order_keeps_its_order(session, demo, manual):
+    """The history lines of a placement, in the order they happened (issue 19: some are
+    written together in one INSERT)."""
+    from core.models import OrderEvent
+
+    alice = user(session, "alice@acme.example")
+    add(session, alice, "MNG-FW" if manual else "M365-PREM", 1)
+    order = checkout.start_checkout(session, alice.tenant_id, alice)
+    checkout.place(
+        session, alice.tenant_id, alice, order.id, card=GOOD_CARD, gateway=SandboxGateway()
+    )
+    session.rollback()
+    events = session.execute(
+        select(OrderEvent.kind, OrderEvent.note)
+        .where(OrderEvent.order_id == order.id)
+        .order_by(OrderEvent.id)
+    ).all()
+    assert [tuple(e) for e in events] == EXPECTED_HISTORY[manual]
+
+
+EXPECTED_HISTORY = {
+    False: [
+        ("status", "Checkout started on the Storefront"),
+        ("status", "Placed on the Storefront"),
+        ("note", "Card payment started"),
+        ("execution", "Executed Microsoft 365 Business Premium (Monthly) × 1"),
+        ("status", "Every quantity executed"),
+    ],
+    True: [
+        ("status", "Checkout started on the Storefront"),
+        ("status", "Placed on the Storefront"),
+        ("hold", "Hold placed: Manual execution required"),
+    ],
+}

@@ -205,3 +205,72 @@ def texts_url_invalid():
 )
 def test_an_endpoint_gets_only_what_it_subscribed_to(events, event, expected):
     assert rules.subscribed(events, event) is expected
+
+
+def test_the_endpoints_are_read_once_per_transaction_and_a_change_shows_at_once(
+    app, session, demo, count_queries
+):
+    """Issue 19: an automatic placement changes the order's status twice in one transaction;
+    the tenant's endpoints are read at the first event only. An endpoint added or turned
+    off in the same transaction counts for the next event; one added by another transaction
+    counts from the next transaction on."""
+    from core.db import write_transaction
+
+    tenant_id = demo_tenant_id(session)
+    session.rollback()
+
+    def deliveries() -> int:
+        return len(session.scalars(select(WebhookDelivery.id)).all())
+
+    with write_transaction(session):
+        with count_queries() as q:
+            assert webhooks.emit(session, tenant_id, "order.status_changed", {"n": 1}) == 0
+            assert webhooks.emit(session, tenant_id, "order.status_changed", {"n": 2}) == 0
+        assert q.count == 1  # read once
+        endpoint = WebhookEndpoint(
+            tenant_id=tenant_id,
+            url="http://127.0.0.1:9/hooks",
+            secret=rules.new_secret(),
+            events="order.status_changed",
+            enabled=True,
+            consecutive_failures=0,
+            created_at=utcnow(),
+        )
+        session.add(endpoint)  # pending: the next event sees it
+        assert webhooks.emit(session, tenant_id, "order.status_changed", {"n": 3}) == 1
+        endpoint.enabled = False  # changed, not flushed yet
+        assert webhooks.emit(session, tenant_id, "order.status_changed", {"n": 4}) == 0
+        endpoint.enabled = True
+        session.flush()
+        assert webhooks.emit(session, tenant_id, "order.status_changed", {"n": 5}) == 1
+    assert deliveries() == 2
+    session.rollback()
+    with write_transaction(session):  # a new transaction reads them again
+        assert webhooks.emit(session, tenant_id, "order.status_changed", {"n": 6}) == 1
+    session.rollback()
+    # another session turns it off: the next transaction of this one sees it
+    from sqlalchemy.orm import Session as PlainSession
+
+    with PlainSession(session.get_bind()) as other, other.begin():
+        other.get(WebhookEndpoint, endpoint.id).enabled = False
+    with write_transaction(session):
+        assert webhooks.emit(session, tenant_id, "order.status_changed", {"n": 7}) == 0
+    assert deliveries() == 3
+
+
+def test_a_use_case_of_two_transactions_reads_the_endpoints_once(app, session, demo, count_queries):
+    """A card placement (claim, charge, finalize) is one use case of two transactions: inside
+    ``endpoints_read_once`` the second uses the first's read; after it, they are read again."""
+    from core.db import write_transaction
+
+    tenant_id = demo_tenant_id(session)
+    session.rollback()
+    with count_queries() as q, webhooks.endpoints_read_once(session):
+        for n in range(2):
+            with write_transaction(session):
+                webhooks.emit(session, tenant_id, "order.status_changed", {"n": n})
+    assert len([s for s in q.statements if "webhook_endpoint" in s]) == 1
+    with count_queries() as q:
+        with write_transaction(session):
+            webhooks.emit(session, tenant_id, "order.status_changed", {"n": 3})
+    assert len([s for s in q.statements if "webhook_endpoint" in s]) == 1

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -54,24 +54,55 @@ def find_tenant_reseller_account(session: Session, tenant: Tenant, lock: bool = 
     """The account that stands for ``tenant`` in its distributor, or None."""
     if tenant.parent_id is None:
         return None
-    query = (
-        select(Account)
-        .where(
-            Account.tenant_id == tenant.parent_id,
-            Account.kind == AccountKind.TENANT_RESELLER,
-            Account.represents_tenant_id == tenant.id,
-        )
-        .order_by(Account.id)
-        .limit(1)
+    # lock: serialises back-ordering per reseller (mirrored records never race each other)
+    values = {"parent_id": tenant.parent_id, "tenant_id": tenant.id}
+    return session.scalar(_TENANT_RESELLER_LOCKED if lock else _TENANT_RESELLER, values)
+
+
+# built once (issue 19: every execution in a reseller tenant runs them)
+_TENANT_RESELLER = (
+    select(Account)
+    .where(
+        Account.tenant_id == bindparam("parent_id"),
+        Account.kind == AccountKind.TENANT_RESELLER,
+        Account.represents_tenant_id == bindparam("tenant_id"),
     )
-    if lock:
-        # serialises back-ordering per reseller: mirrored records never race each other
-        query = query.with_for_update()
-    return session.scalar(query)
+    .order_by(Account.id)
+    .limit(1)
+)
+_TENANT_RESELLER_LOCKED = _TENANT_RESELLER.with_for_update()
+_FOR_EVENT = select(Order).where(Order.backorder_event_key == bindparam("key"))
+_DISTRIBUTOR_PRODUCTS = (
+    select(Product)
+    .where(
+        Product.tenant_id == bindparam("tenant_id"),
+        Product.code.in_(bindparam("codes", expanding=True)),
+    )
+    .options(
+        selectinload(Product.plans),
+        selectinload(Product.addons),
+        joinedload(Product.product_type),
+    )
+)
 
 
 def backorder_for_event(session: Session, key: str) -> Order | None:
-    return session.scalar(select(Order).where(Order.backorder_event_key == key))
+    return session.scalar(_FOR_EVENT, {"key": key})
+
+
+# the reseller's account locked (back-ordering one at a time per reseller) and the event's
+# back-order if it exists, in one statement (issue 19, fifth pass: two)
+_RESELLER_AND_EVENT = _TENANT_RESELLER.add_columns(
+    select(Order.id).where(Order.backorder_event_key == bindparam("key")).scalar_subquery()
+).with_for_update(of=Account)
+
+
+def _reseller_and_event(session: Session, reseller: Tenant, key: str):
+    """(the account that stands for ``reseller`` in its distributor, locked, or None; the id
+    of the back-order already created for the event ``key``, or None)."""
+    values = {"parent_id": reseller.parent_id, "tenant_id": reseller.id, "key": key}
+    row = session.execute(_RESELLER_AND_EVENT, values).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def record_backorders(
@@ -87,22 +118,26 @@ def record_backorders(
     reseller = session.get(Tenant, order.tenant_id)
     if reseller is None or reseller.parent_id is None:
         return None
-    tenant_reseller = find_tenant_reseller_account(session, reseller, lock=True)
-    if tenant_reseller is None:
-        return None
     items = {item.id: item for item in order.items}
     executed = {i: q for i, q in executed.items() if q > 0 and i in items}
     if not executed:
         return None
     units = sum(item.executed_quantity for item in order.items)
     key = rules.event_key(order.tenant_id, order.id, units)
-    existing = backorder_for_event(session, key)
-    if existing is not None:
-        return existing
+    tenant_reseller, existing_id = _reseller_and_event(session, reseller, key)
+    if tenant_reseller is None:
+        return None
+    if existing_id is not None:
+        return session.get(Order, existing_id)
+    distributor_id = tenant_reseller.tenant_id
+    lines, missing = _map_lines(session, distributor_id, tenant_reseller, items, executed, now)
+    if not lines:  # nothing to back-order: no savepoint (issue 19), what is missing is noted
+        _note_missing(session, tenant_reseller, key, missing)
+        return None
     try:
         with session.begin_nested():
             return _create_backorder(
-                session, reseller, tenant_reseller, order, items, executed, key, now
+                session, reseller, tenant_reseller, order, key, now, lines, missing
             )
     except IntegrityError:
         existing = backorder_for_event(session, key)
@@ -130,21 +165,23 @@ class _Line:
     mirror: Subscription | None = None
 
 
-def _create_backorder(session, reseller, tenant_reseller, order, items, executed, key, now):
-    distributor_id = tenant_reseller.tenant_id
-    lines, missing = _map_lines(session, distributor_id, tenant_reseller, items, executed, now)
+def _note_missing(session, tenant_reseller, key, missing) -> None:
+    """The distributor's audit names the reseller's products it does not sell."""
     if missing:
         record_audit(
             session,
-            distributor_id,
+            tenant_reseller.tenant_id,
             None,
             "backorder",
             None,
             "products_missing",
             {"reseller": tenant_reseller.name, "event": key, "codes": sorted(missing)},
         )
-    if not lines:
-        return None
+
+
+def _create_backorder(session, reseller, tenant_reseller, order, key, now, lines, missing):
+    distributor_id = tenant_reseller.tenant_id
+    _note_missing(session, tenant_reseller, key, missing)
     action = rules.classify(line.executed for line in lines)
     customer = _mirror_account(session, distributor_id, reseller.id, order, tenant_reseller)
     for line in lines:
@@ -211,13 +248,7 @@ def _map_lines(session, distributor_id, tenant_reseller, items, executed, now):
     products = {
         p.code: p
         for p in session.scalars(
-            select(Product)
-            .where(Product.tenant_id == distributor_id, Product.code.in_(codes))
-            .options(
-                selectinload(Product.plans),
-                selectinload(Product.addons),
-                joinedload(Product.product_type),
-            )
+            _DISTRIBUTOR_PRODUCTS, {"tenant_id": distributor_id, "codes": sorted(codes)}
         )
     }
     new_item_ids = {i.id for i in items.values() if i.kind == ItemKind.NEW}

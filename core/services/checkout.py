@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import cache
 
 from sqlalchemy import and_, bindparam, delete, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from core import texts
 from core.db import utcnow, write_transaction
@@ -51,6 +51,7 @@ from core.services import (
     notifications,
     order_messages,
     subscription_changes,
+    webhooks,
 )
 from core.services import payments as pay
 from core.services import promotions as promotion_service
@@ -141,12 +142,6 @@ _PRODUCTS_NOW = (
 )
 _OPEN_HOLDS = select(OrderHold).where(
     OrderHold.order_id == bindparam("order_id"), OrderHold.released_at.is_(None)
-)
-_LAST_PAYMENT = (
-    select(Payment)
-    .where(Payment.order_id == bindparam("order_id"))
-    .order_by(Payment.id.desc())
-    .limit(1)
 )
 _INVOICES = select(Invoice).where(Invoice.order_id == bindparam("order_id"))
 _CLAIM_PAYMENT = (
@@ -264,7 +259,8 @@ def _own_order(
         "account_id": user.account_id,
         "user_id": user.id,
     }
-    order = session.scalars(_own_order_query(lock, items), values).first()
+    # unique(): the items come joined, one row each (at most one order: its id is given)
+    order = session.scalars(_own_order_query(lock, items), values).unique().one_or_none()
     if order is None:
         raise NotFound("That checkout does not exist.")
     return order
@@ -284,9 +280,10 @@ def _own_order_query(lock: bool, items: bool):
         )
         .options(joinedload(Order.status), joinedload(Order.account))
     )
-    if items:  # with what each item's price is for (issue 13: the review shows it)
+    if items:  # with what each item's price is for (issue 13: the review shows it), joined
+        # (issue 19, fifth pass: they were a second statement)
         query = query.options(
-            selectinload(Order.items).options(
+            joinedload(Order.items).options(
                 joinedload(OrderItem.plan), joinedload(OrderItem.product)
             )
         )
@@ -495,7 +492,14 @@ def charge_key(order: Order) -> str:
     return f"t{order.tenant_id}-{order.idempotency_key or order.number}-charge"
 
 
-def place(
+def place(session: Session, tenant_id: int, user: User, order_id: int, **options) -> PlaceResult:
+    """Place a Draft order once (:func:`_place`). A card placement's two transactions are
+    one use case: the tenant's webhook endpoints are read by the first only (issue 19)."""
+    with webhooks.endpoints_read_once(session):
+        return _place(session, tenant_id, user, order_id, **options)
+
+
+def _place(
     session: Session,
     tenant_id: int,
     user: User,
@@ -521,7 +525,7 @@ def place(
     with write_transaction(session):
         # before the order: the lock order start_checkout uses
         basket_id = lock_basket(session, user)
-        order = lock_order(session, tenant_id, order_id)
+        order = lock_order(session, tenant_id, order_id, joined=True)
         if order.account_id != user.account_id or order.created_by_user_id != user.id:
             raise NotFound("That checkout does not exist.")
         if checkout_key is not None and checkout_key != order.idempotency_key:
@@ -762,7 +766,7 @@ def finalize_payment(
     kept for the account's renewals (issue 17), in this transaction."""
     now = now or utcnow()
     with write_transaction(session):
-        order = lock_order(session, tenant_id, order_id)
+        order = lock_order(session, tenant_id, order_id, joined=True)
         # the pending payment claimed and its answer written in one conditional UPDATE (issue
         # 19: a locked read, then an UPDATE): a second finalize finds nothing pending
         answer = _answer(result)
@@ -988,9 +992,31 @@ def _hold_message(kind: str, hold: OrderHold, order: Order, fmt: str) -> str:
     return texts.SCHEDULED_ORDER_CONFIRMATION.format(date=day)
 
 
+# the order's last payment's status, read with the order (issue 19, fifth pass: a statement
+# of its own); it only matters when no hold explains the order
+_LAST_PAYMENT_STATUS = (
+    select(Payment.status)
+    .where(Payment.order_id == Order.id)
+    .order_by(Payment.id.desc())
+    .limit(1)
+    .correlate(Order)
+    .scalar_subquery()
+)
+_CONFIRMATION = _own_order_query(False, False).add_columns(_LAST_PAYMENT_STATUS)
+
+
 def confirmation(session: Session, tenant_id: int, user: User, order_id: int) -> Confirmation:
     # the page shows none of the items: not read (issue 19)
-    order = _own_order(session, tenant_id, user, order_id, items=False)
+    values = {
+        "order_id": order_id,
+        "tenant_id": tenant_id,
+        "account_id": user.account_id,
+        "user_id": user.id,
+    }
+    row = session.execute(_CONFIRMATION, values).first()
+    if row is None:
+        raise NotFound("That checkout does not exist.")
+    order, payment_status = row
     if order.status.storefront_type == StorefrontType.DRAFT:
         raise NotFound("That order has not been placed.")
     holds = list(session.scalars(_OPEN_HOLDS, {"order_id": order.id}))
@@ -1006,9 +1032,7 @@ def confirmation(session: Session, tenant_id: int, user: User, order_id: int) ->
             found = found[:1]  # the reseller decides first; the rest is decided again after
         kind, message = found[0]
         return Confirmation(order, kind, message, invoices, [m for _k, m in found])
-    # the last payment only matters without an open hold (issue 19: read only then)
-    payment = session.scalar(_LAST_PAYMENT, {"order_id": order.id})
-    if payment is not None and payment.status == pay.PENDING:
+    if payment_status == pay.PENDING:
         return Confirmation(order, "processing", texts.PAYMENT_PROCESSING, invoices)
     return Confirmation(order, "executed", texts.AUTOMATIC_ORDER_CONFIRMATION, invoices)
 

@@ -76,14 +76,27 @@ def line_amount(item: OrderItem, quantity: int) -> Decimal:
     return amount.quantize(CENT)
 
 
-def lock_order(session: Session, tenant_id: int, order_id: int) -> Order:
-    """Load an order of the tenant with its row locked for the rest of the transaction."""
-    order = session.scalar(_LOCK_ORDER, {"order_id": order_id, "tenant_id": tenant_id})
+def lock_order(session: Session, tenant_id: int, order_id: int, *, joined: bool = False) -> Order:
+    """Load an order of the tenant with its row locked for the rest of the transaction.
+
+    Its items too: their executed quantities are what we compare against; they become the
+    order's collection, so reading ``order.items`` does not load them a second time.
+    ``joined``: the order and its items in one statement (issue 19, fifth pass: a checkout's
+    order, a few lines, saves a round trip in each transaction of its placement); without
+    it two statements, cheaper for a large order (the joined rows repeat the order's columns:
+    +6 % Python work for a 500-item execution)."""
+    values = {"order_id": order_id, "tenant_id": tenant_id}
+    if joined:
+        rows = session.execute(_LOCK_ORDER_AND_ITEMS, values).all()
+        if rows:
+            order = rows[0][0]
+            set_committed_value(order, "items", [item for _order, item in rows])
+            return order
+        # no items: the order alone (or none)
+    order = session.scalar(_LOCK_ORDER, values)
     if order is None:
         raise NotFound("That order does not exist.")
-    # items too: their executed quantities are what we compare against; they become the
-    # order's collection, so reading ``order.items`` does not load them a second time
-    items = session.scalars(_LOCK_ITEMS, {"order_id": order.id}).all()
+    items = [] if joined else session.scalars(_LOCK_ITEMS, {"order_id": order.id}).all()
     set_committed_value(order, "items", list(items))
     return order
 
@@ -98,6 +111,14 @@ _LOCK_ORDER = (
 _LOCK_ITEMS = (
     select(OrderItem)
     .where(OrderItem.order_id == bindparam("order_id"))
+    .order_by(OrderItem.id)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LOCK_ORDER_AND_ITEMS = (
+    select(Order, OrderItem)
+    .join(OrderItem, OrderItem.order_id == Order.id)
+    .where(Order.id == bindparam("order_id"), Order.tenant_id == bindparam("tenant_id"))
     .order_by(OrderItem.id)
     .with_for_update()
     .execution_options(populate_existing=True)

@@ -35,6 +35,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core import texts
@@ -125,6 +127,25 @@ def save_card(
         card.gateway, card.token, card.last4, card.saved_at = gateway, token, last4, now
 
 
+def _upsert_card(
+    session: Session, account: Account, gateway: str, token: str, last4: str, now: datetime
+) -> None:
+    """:func:`save_card` in one statement (issue 19, fifth pass: the card was read, then
+    written): INSERT ... ON CONFLICT (account_id) DO UPDATE, on both engines."""
+    dialect = session.get_bind().dialect.name
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    values = {"gateway": gateway, "token": token, "last4": last4, "saved_at": now}
+    statement = make(AccountCard).values(
+        tenant_id=account.tenant_id, account_id=account.id, **values
+    )
+    session.execute(
+        statement.on_conflict_do_update(index_elements=[AccountCard.account_id], set_=values)
+    )
+    for obj in list(session.identity_map.values()):  # a card read earlier: read it again
+        if isinstance(obj, AccountCard) and obj.account_id == account.id:
+            session.expire(obj)
+
+
 def keep_card(
     session: Session,
     account_id: int,
@@ -140,7 +161,7 @@ def keep_card(
         token = gateway.tokenize(card)
         with session.begin_nested():
             account = session.get(Account, account_id)
-            save_card(session, account, gateway.name, token, card.last4, now)
+            _upsert_card(session, account, gateway.name, token, card.last4, now)
     except Exception:
         log.exception("could not keep the card of account %s for renewals", account_id)
 

@@ -15,11 +15,12 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from core import texts
@@ -57,12 +58,9 @@ def emit(
     ``data`` is the resource as the public API shows it (:mod:`core.services.representations`),
     or a function building it, called once and only when some endpoint wants the event."""
     now = now or utcnow()
-    endpoints = session.scalars(
-        select(WebhookEndpoint).where(
-            WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.enabled.is_(True)
-        )
-    ).all()
-    endpoints = [e for e in endpoints if rules.subscribed(e.events, event_type)]
+    endpoints = [
+        e for e in _enabled_endpoints(session, tenant_id) if rules.subscribed(e[1], event_type)
+    ]
     if not endpoints:
         return 0
     body = json.dumps(
@@ -75,10 +73,10 @@ def emit(
         default=str,
     )
     count = 0
-    for endpoint in endpoints:
+    for endpoint_id, _events in endpoints:
         message_id = f"msg_{uuid.uuid4().hex}"
         delivery = WebhookDelivery(
-            endpoint_id=endpoint.id,
+            endpoint_id=endpoint_id,
             event_type=event_type,
             message_id=message_id,
             payload=body,
@@ -91,6 +89,72 @@ def emit(
         outbox.add(session, tenant_id, KIND, delivery.id, now=now)
         count += 1
     return count
+
+
+# the tenant's enabled endpoints: their ids and events only, in a statement built once
+_ENABLED = select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+    WebhookEndpoint.tenant_id == bindparam("tenant_id"), WebhookEndpoint.enabled.is_(True)
+)
+_ENDPOINTS_READ = "webhook_endpoints_read"
+_ENDPOINTS_KEPT = "webhook_endpoints_kept"
+
+
+def _enabled_endpoints(session: Session, tenant_id: int) -> list[tuple[int, str]]:
+    """The tenant's enabled endpoints, read once per transaction (issue 19: an automatic
+    placement changes the order's status twice and read them at each change). Read again
+    when the transaction writes an endpoint (the session's own changes, pending or flushed);
+    another transaction's change is seen from the next transaction on, as if it had committed
+    after this one. What was read is forgotten when the transaction ends."""
+    read = session.info.get(_ENDPOINTS_READ)
+    changed = _endpoints_changed(session)
+    if read is not None and tenant_id in read and not changed:
+        return read[tenant_id]
+    if changed:
+        session.flush()  # the transaction's own endpoints, as the read must see them
+    # nothing else pending matters to this read: not flushed for it (issue 19: the event's
+    # history line waits for the use case's next flush, one INSERT with its neighbours)
+    with session.no_autoflush:
+        endpoints = [tuple(row) for row in session.execute(_ENABLED, {"tenant_id": tenant_id})]
+    session.info.setdefault(_ENDPOINTS_READ, {})[tenant_id] = endpoints
+    return endpoints
+
+
+def _endpoints_changed(session: Session) -> bool:
+    return any(
+        isinstance(obj, WebhookEndpoint)
+        for objects in (session.new, session.dirty, session.deleted)
+        for obj in objects
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_endpoints_written(session: Session, _context) -> None:
+    if _ENDPOINTS_READ in session.info and _endpoints_changed(session):
+        del session.info[_ENDPOINTS_READ]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_endpoints_read(session: Session, transaction) -> None:
+    # the session's transaction (not a savepoint), unless one use case runs several
+    if transaction.parent is None and not session.info.get(_ENDPOINTS_KEPT):
+        session.info.pop(_ENDPOINTS_READ, None)
+
+
+@contextmanager
+def endpoints_read_once(session: Session):
+    """For a use case of more than one transaction (a card placement: the order is claimed,
+    the card charged outside any transaction, then the payment finalized): the endpoints
+    read by its first event serve its later ones, as they would in one transaction (issue
+    19: read once per transaction, they were read again in the second). An endpoint added
+    while the card is charged counts from the next use case on, as if added just after."""
+    session.info[_ENDPOINTS_KEPT] = session.info.get(_ENDPOINTS_KEPT, 0) + 1
+    try:
+        yield
+    finally:
+        session.info[_ENDPOINTS_KEPT] -= 1
+        if not session.info[_ENDPOINTS_KEPT]:
+            del session.info[_ENDPOINTS_KEPT]
+            session.info.pop(_ENDPOINTS_READ, None)
 
 
 def http_post(url: str, headers: dict, body: str, timeout: float = 10.0) -> int:
