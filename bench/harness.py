@@ -165,6 +165,7 @@ class Context:
         self.log = log
         self.endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
         self._browsers: dict[str, Browser] = {}
+        self._paths: dict[tuple, str] = {}
         self.extra: dict[str, object] = {}
         with app.app_context():
             from webapp.extensions import db
@@ -176,10 +177,16 @@ class Context:
         return [e for e in scenario.endpoints if e not in self.endpoints]
 
     def url_for(self, endpoint: str, **values) -> str:
+        """The endpoint's path, built once per endpoint and values (a test request context
+        costs ~1 ms of the client's time, which a timed flow would otherwise count)."""
         from flask import url_for
 
-        with self.app.test_request_context(base_url="http://localhost"):
-            return url_for(endpoint, **values)
+        key = (endpoint, tuple(sorted(values.items())))
+        path = self._paths.get(key)
+        if path is None:
+            with self.app.test_request_context(base_url="http://localhost"):
+                path = self._paths[key] = url_for(endpoint, **values)
+        return path
 
     def customer(self, number: int) -> Browser:
         email = CUSTOMER_EMAIL.format(number)
