@@ -354,3 +354,42 @@ def test_the_menu_follows_the_role_from_one_page_to_the_next(client, session, de
     as_admin = menu()
     assert "/bss/setup/product-types" in as_admin and "/bss/people" in as_admin
     assert "Olga Operator (Admin)" in text_of(client.get("/bss/orders"))
+
+
+def test_both_tables_show_a_change_on_the_next_request(client, session, demo):
+    """Each table's rows are rendered once per content and kept (issue 19, fifth pass): an
+    account renamed, a hold placed, an order moved out of Submitted or a new order show on
+    the very next poll and dashboard, never a table rendered before."""
+    from core.enums import HoldReason
+    from core.models import Account, OrderHold
+
+    t = tenant(session)
+    order = manual_order(session)
+    login(client, "operator@skyline.example", bss=True)
+
+    def widget():
+        page = soup(client.get("/bss/dashboard/unexecuted-orders", headers={"HX-Request": "true"}))
+        return {
+            tr["id"]: [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+            for tr in page.select("#unexecuted-rows tr")
+        }
+
+    def manual_rows():
+        page = soup(client.get("/bss/"))
+        return [td.get_text(" ", strip=True) for td in page.select("#manual-orders td")]
+
+    row_id = f"unexecuted-{order.id}"
+    before, manual_before = widget(), manual_rows()
+    assert widget() == before and manual_rows() == manual_before  # kept: the same HTML
+    with write_transaction(session):
+        session.get(Account, order.account_id).name = "Renamed Customer Ltd"
+        session.add(OrderHold(order_id=order.id, reason=HoldReason.CREDIT_LIMIT))
+    after = widget()
+    assert after[row_id][1] == "Renamed Customer Ltd" != before[row_id][1]
+    assert texts.WAIT_REASONS[HoldReason.CREDIT_LIMIT] in after[row_id][3]
+    assert "Renamed Customer Ltd" in manual_rows()
+    admin = user(session, "admin@skyline.example")
+    created = orders.create_order(session, t.id, admin, account_id=order.account_id)
+    assert f"unexecuted-{created.id}" in widget()
+    _move(session, [order.id], StatusBook.load(session, t.id).executed())
+    assert row_id not in widget()
