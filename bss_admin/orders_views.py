@@ -167,7 +167,7 @@ class OrderCells:
 
 
 _TABLES_HTML: dict[tuple, Markup] = {}  # tables' rows rendered so far (OrderCells.rows)
-_TABLES_KEPT = 64  # ~3 MB: the widget's table in each zone and minute, the lists' pages
+_TABLES_KEPT = 32  # ~2-3 MB: the widget's table in each zone and minute, the lists' pages
 _ROWS_HTML: dict[tuple, Markup] = {}  # rows rendered so far in this process (OrderCells.row)
 _ROWS_KEPT = 4096  # ~2 MB of rows: the widget's 100 in each zone and wait, the lists' pages
 _ROW_FIELDS: dict[type, tuple | None] = {}  # per kind of row: its fields' getter, status's place
