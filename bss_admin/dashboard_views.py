@@ -11,7 +11,6 @@ from bss_admin import bp
 from bss_admin.people.sharing_views import current_viewer
 from core.rules import roles as role_rules
 from core.services import dashboard
-from core.services.statuses import StatusBook
 from webapp.auth import bss_required
 from webapp.extensions import db
 from webapp.web import page, see_other
@@ -68,16 +67,9 @@ def home():
         return see_other(url_for("bss_admin.accounts_list"))
     if landing is None:
         abort(403)
-    book = StatusBook.load(db.session, g.tenant_id)  # one status table for both widgets
-    return page(
-        "bss_admin/dashboard.html",
-        unexecuted=dashboard.unexecuted_orders(
-            db.session, g.tenant_id, book=book, viewer=current_viewer()
-        ),
-        manual=dashboard.manual_management_orders(
-            db.session, g.tenant_id, book=book, viewer=current_viewer()
-        ),
-    )
+    # both widgets in one statement after the statuses (issue 19)
+    both = dashboard.dashboard(db.session, g.tenant_id, viewer=current_viewer())
+    return page("bss_admin/dashboard.html", unexecuted=both.unexecuted, manual=both.manual)
 
 
 @bp.route("/dashboard/unexecuted-orders")

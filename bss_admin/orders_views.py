@@ -131,7 +131,43 @@ class OrderCells:
                 _ROWS_HTML[(table, key)] = html
         return html
 
+    def rows(self, rows, caller) -> Markup:
+        """``{% call(rows) cells.rows(rows) %}{% for row in rows %}...{% endfor %}{% endcall %}``:
+        the HTML of a whole table's rows rendered once per content and kept per process (the
+        rows themselves through :meth:`row` when it is rendered). The polled widget and the
+        lists show the same tables again and again; a row costs a template call block and a
+        look-up (~5-10 us, 150 rows on the dashboard) where its key alone costs ~1-2 us
+        (issue 19, fifth pass).
 
+        The table is known by the call block's code, the link's prefix, the viewer's zone and
+        date format and every row's key (as :meth:`row`'s). The block may read only ``rows``
+        and constants (``texts``), as :meth:`row`'s; a table with a row that is not a
+        dataclass, or not a list, is rendered every time."""
+        code = getattr(getattr(caller, "_func", None), "__code__", None)
+        if code is None or not isinstance(rows, list | tuple):
+            return caller(rows)
+        badge = self._status_badge
+        keys = []
+        for row in rows:
+            key = _row_key(row, badge)
+            if key is None:
+                return caller(rows)
+            keys.append(key)
+        key = (code, self._prefix, filters._viewer(), tuple(keys))
+        try:
+            html = _TABLES_HTML.get(key)
+        except TypeError:  # something unhashable in a row
+            return caller(rows)
+        if html is None:
+            html = caller(rows)
+            if len(_TABLES_HTML) >= _TABLES_KEPT:
+                _TABLES_HTML.clear()  # start afresh rather than grow
+            _TABLES_HTML[key] = html
+        return html
+
+
+_TABLES_HTML: dict[tuple, Markup] = {}  # tables' rows rendered so far (OrderCells.rows)
+_TABLES_KEPT = 32  # ~2-3 MB: the widget's table in each zone and minute, the lists' pages
 _ROWS_HTML: dict[tuple, Markup] = {}  # rows rendered so far in this process (OrderCells.row)
 _ROWS_KEPT = 4096  # ~2 MB of rows: the widget's 100 in each zone and wait, the lists' pages
 _ROW_FIELDS: dict[type, tuple | None] = {}  # per kind of row: its fields' getter, status's place
@@ -235,10 +271,16 @@ def orders_list():
         timezone=current_user.timezone,
         viewer=current_viewer(),
     )
-    result = orders.list_orders(db.session, g.tenant_id, filters)
+    choices = orders.ACCOUNT_CHOICES
+    # the page's statement counts the accounts too: over ACCOUNT_CHOICES, and none chosen,
+    # the picker needs no statement of its own (issue 19)
+    result = orders.list_orders(db.session, g.tenant_id, filters, count_accounts=choices + 1)
     form.status.choices = [("", "Any")] + [(s.id, s.description) for s in result.statuses]
-    accounts = orders.list_accounts(db.session, g.tenant_id, limit=orders.ACCOUNT_CHOICES + 1)
-    many_accounts = len(accounts) > orders.ACCOUNT_CHOICES
+    if (result.accounts or 0) > choices and form.account.data is None:
+        accounts, many_accounts = [], True
+    else:
+        accounts = orders.list_accounts(db.session, g.tenant_id, limit=choices + 1)
+        many_accounts = len(accounts) > choices
     if many_accounts:  # a 20,000-option list would weigh a megabyte: search by name instead
         accounts = [a for a in accounts if a[0] == form.account.data]
     form.account.choices = [("", "Any")] + accounts

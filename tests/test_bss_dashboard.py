@@ -246,6 +246,47 @@ def test_the_widgets_run_one_statement_each_however_many_statuses_and_open_order
     assert one_status == statements() == 2  # the holds come with the rows (issue 19)
 
 
+def test_the_dashboard_reads_both_widgets_in_one_statement_as_each_reads_them_alone(
+    session, demo, count_queries
+):
+    """Issue 19, fifth pass: the page's two widgets under one UNION ALL give each widget's
+    own rows, in its own order, with its own limit, whatever the number of statuses."""
+    from datetime import UTC, datetime
+
+    t = tenant(session)
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    admin, acme = user(session, "admin@skyline.example"), manual_order(session).account_id
+    for _ in range(3):
+        orders.create_order(session, t.id, admin, account_id=acme)
+
+    def check(**limits):
+        book = StatusBook.load(session, t.id)
+        alone = (
+            dashboard.unexecuted_orders(
+                session, t.id, limits.get("unexecuted_limit", 100), book, now
+            ),
+            dashboard.manual_management_orders(session, t.id, limits.get("manual_limit", 50), book),
+        )
+        with count_queries() as q:
+            both = dashboard.dashboard(session, t.id, book=book, now=now, **limits)
+        assert len(q.statements) == 1
+        assert (both.unexecuted, both.manual) == alone
+        assert both.unexecuted and both.manual
+        return both
+
+    first = check()
+    assert any(r.waiting_reasons for r in first.unexecuted)
+    assert check(unexecuted_limit=2, manual_limit=1).manual == first.manual[:1]
+    extra = _status_like(
+        session, t, OrderStatusType.IN_PROGRESS, StorefrontType.VIEWABLE, "Submitted, again"
+    )
+    _move(session, [r.id for r in first.unexecuted[::2]], extra)
+    _move(session, [r.id for r in first.manual[1::2]], extra)
+    again = check()
+    assert {r.status.id for r in again.unexecuted[::2]} == {extra.id}
+    check(unexecuted_limit=3, manual_limit=2)
+
+
 def test_each_row_shows_its_own_status_and_links_its_own_order(app, client, session, demo):
     t = tenant(session)
     before = dashboard.unexecuted_orders(session, t.id)
@@ -313,3 +354,42 @@ def test_the_menu_follows_the_role_from_one_page_to_the_next(client, session, de
     as_admin = menu()
     assert "/bss/setup/product-types" in as_admin and "/bss/people" in as_admin
     assert "Olga Operator (Admin)" in text_of(client.get("/bss/orders"))
+
+
+def test_both_tables_show_a_change_on_the_next_request(client, session, demo):
+    """Each table's rows are rendered once per content and kept (issue 19, fifth pass): an
+    account renamed, a hold placed, an order moved out of Submitted or a new order show on
+    the very next poll and dashboard, never a table rendered before."""
+    from core.enums import HoldReason
+    from core.models import Account, OrderHold
+
+    t = tenant(session)
+    order = manual_order(session)
+    login(client, "operator@skyline.example", bss=True)
+
+    def widget():
+        page = soup(client.get("/bss/dashboard/unexecuted-orders", headers={"HX-Request": "true"}))
+        return {
+            tr["id"]: [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+            for tr in page.select("#unexecuted-rows tr")
+        }
+
+    def manual_rows():
+        page = soup(client.get("/bss/"))
+        return [td.get_text(" ", strip=True) for td in page.select("#manual-orders td")]
+
+    row_id = f"unexecuted-{order.id}"
+    before, manual_before = widget(), manual_rows()
+    assert widget() == before and manual_rows() == manual_before  # kept: the same HTML
+    with write_transaction(session):
+        session.get(Account, order.account_id).name = "Renamed Customer Ltd"
+        session.add(OrderHold(order_id=order.id, reason=HoldReason.CREDIT_LIMIT))
+    after = widget()
+    assert after[row_id][1] == "Renamed Customer Ltd" != before[row_id][1]
+    assert texts.WAIT_REASONS[HoldReason.CREDIT_LIMIT] in after[row_id][3]
+    assert "Renamed Customer Ltd" in manual_rows()
+    admin = user(session, "admin@skyline.example")
+    created = orders.create_order(session, t.id, admin, account_id=order.account_id)
+    assert f"unexecuted-{created.id}" in widget()
+    _move(session, [order.id], StatusBook.load(session, t.id).executed())
+    assert row_id not in widget()

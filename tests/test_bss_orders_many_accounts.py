@@ -57,3 +57,33 @@ def test_a_new_order_finds_its_account_by_name(client, demo, session):
     assert session.get(Account, order.account_id).name == "Globex Corp"
     none = client.post("/bss/orders/new", data={"account_search": "No Such Company"})
     assert none.status_code == 422 and "No account has that name" in text_of(none)
+
+
+def test_the_orders_list_counts_the_accounts_with_its_page(client, demo, session, count_queries):
+    """Issue 19, fifth pass: the page's statement counts the tenant's accounts (up to
+    ACCOUNT_CHOICES + 1); over ACCOUNT_CHOICES, and no account chosen, the picker runs no
+    statement of its own. At exactly ACCOUNT_CHOICES every account is still listed, one more
+    and the list asks for a search, on the next page already; a page without rows (nothing
+    to carry the count) still knows."""
+    from core.services.orders import ACCOUNT_CHOICES
+
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == "reseller"))
+    have = len(session.scalars(select(Account.id).where(Account.tenant_id == tenant.id)).all())
+    login(client, "admin@skyline.example", bss=True)
+
+    def statements(url="/bss/orders"):
+        client.get(url)
+        with count_queries() as q:
+            page = client.get(url)
+        assert page.status_code == 200
+        return q.count, len(soup(page).select("select[name=account] option")) - 1
+
+    few, listed = statements()
+    assert listed == have
+    _add_accounts(session, ACCOUNT_CHOICES - have)
+    assert statements() == (few, ACCOUNT_CHOICES)
+    _add_accounts(session, 1)
+    assert statements() == (few - 1, 0)
+    empty, options = statements("/bss/orders?q=nothing-is-called-this")
+    assert options == 0
+    assert "search by account name" in text_of(client.get("/bss/orders?q=nothing-is-called-this"))

@@ -16,8 +16,8 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, and_, bindparam, false, func, or_, select, tuple_
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Integer, String, and_, bindparam, false, func, literal, or_, select, tuple_
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from core import texts
 from core.db import UTCDateTime, utcnow, write_transaction
@@ -120,6 +120,9 @@ class OrderListPage:
     rows: list[OrderRow]
     next_cursor: str | None
     statuses: list[OrderStatus] = field(default_factory=list)
+    # the tenant's accounts counted up to ``list_orders``'s ``count_accounts``; None when not
+    # asked, or when the page has no row to carry the count
+    accounts: int | None = None
 
 
 def encode_cursor(order_date: datetime, order_id: int) -> str:
@@ -157,23 +160,39 @@ def _list_statement(
     oldest_first: bool,
     after: bool,
     visibility: str | None,
+    accounts: bool = False,
 ):
     """The list's statement for one combination of filters, with every value bound
     (``tenant_id``, ``status_id`` ..., ``limit``): built once per combination, as the pages'
-    hot statements are (construction and cache key cost as much as the query itself)."""
-    query = (
-        select(
-            Order.id,
-            Order.number,
-            Order.name,
-            Account.name,
-            Order.status_id,
-            Order.execution_type,
-            Order.order_date,
-            Order.total,
-            Order.currency,
-            Order.parent_order_id,
+    hot statements are (construction and cache key cost as much as the query itself).
+
+    With ``accounts``, each row also carries the tenant's accounts counted up to
+    ``accounts_limit`` (an index-only scan of at most that many entries, run once): the
+    list's account picker learns whether the tenant has too many accounts to list without a
+    statement of its own (issue 19, fifth pass)."""
+    columns = [
+        Order.id,
+        Order.number,
+        Order.name,
+        Account.name,
+        Order.status_id,
+        Order.execution_type,
+        Order.order_date,
+        Order.total,
+        Order.currency,
+        Order.parent_order_id,
+    ]
+    if accounts:
+        counted = aliased(Account)
+        capped = (
+            select(literal(1))
+            .where(counted.tenant_id == bindparam("tenant_id", type_=Integer))
+            .limit(bindparam("accounts_limit", type_=Integer, literal_execute=True))
+            .subquery()
         )
+        columns.append(select(func.count()).select_from(capped).scalar_subquery())
+    query = (
+        select(*columns)
         .join(Account, Account.id == Order.account_id)
         .where(Order.tenant_id == bindparam("tenant_id", type_=Integer))
     )
@@ -207,10 +226,16 @@ def _list_statement(
 
 
 def list_orders(
-    session: Session, tenant_id: int, filters: OrderFilters, page_size: int = PAGE_SIZE
+    session: Session,
+    tenant_id: int,
+    filters: OrderFilters,
+    page_size: int = PAGE_SIZE,
+    count_accounts: int | None = None,
 ) -> OrderListPage:
     """One page of the tenant's orders, newest (or oldest) first, keyset-paginated on
-    (order_date, id) so a deep page costs what the first one does (ix_order_tenant_date)."""
+    (order_date, id) so a deep page costs what the first one does (ix_order_tenant_date);
+    with ``count_accounts``, the tenant's accounts counted up to that many
+    (``OrderListPage.accounts``) in the same statement."""
     book = StatusBook.load(session, tenant_id)
     cursor = decode_cursor(filters.after) if filters.after else None
     execution_type = filters.execution_type
@@ -222,6 +247,7 @@ def list_orders(
         "account_id": filters.account_id,
         "execution_type": execution_type,
         "limit": page_size + 1,
+        "accounts_limit": count_accounts,
         **sharing.visibility_params(filters.viewer),
     }
     if filters.date_from:
@@ -239,6 +265,7 @@ def list_orders(
         filters.oldest_first,
         cursor is not None,
         sharing.visibility_shape(filters.viewer),
+        count_accounts is not None,
     )
     text = (filters.text or "").strip()
     if text:
@@ -250,13 +277,14 @@ def list_orders(
     status_of = book.by_id
     rows = [  # unpacked, not indexed ten times a row (~1 us a row)
         OrderRow(i, no, name, acct, status_of[st], kind, when, total, cur, parent is not None)
-        for i, no, name, acct, st, kind, when, total, cur, parent in found[:page_size]
+        for i, no, name, acct, st, kind, when, total, cur, parent, *_ in found[:page_size]
     ]
     next_cursor = (
         encode_cursor(rows[-1].order_date, rows[-1].id) if len(found) > page_size else None
     )
     live = [s for s in book.statuses if s.deleted_at is None]
-    return OrderListPage(rows, next_cursor, live)
+    accounts = found[0][10] if found and count_accounts is not None else None
+    return OrderListPage(rows, next_cursor, live, accounts)
 
 
 def _text_match(session: Session, tenant_id: int, text: str):
