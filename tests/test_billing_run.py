@@ -55,6 +55,17 @@ def _active(session, tenant_id):
     ).all()
 
 
+def _trials_expire(session, tenant_id) -> None:
+    """The demo's trial (it ends 9 days after the demo's day) left to expire: not billed by a
+    run after its end, which the next month's first day is on most days of a month (a trial
+    that continues is billed from its end: tests/test_billing_changes_run.py)."""
+    session.execute(
+        update(Subscription)
+        .where(Subscription.tenant_id == tenant_id, Subscription.is_trial.is_(True))
+        .values(trial_converts=False)
+    )
+
+
 def _charges(session, tenant_id):
     return session.execute(
         select(BillingCharge.subscription_id, BillingCharge.period_start)
@@ -65,6 +76,7 @@ def _charges(session, tenant_id):
 
 def test_run_for_next_month_invoices_every_active_subscription_once(app, demo, session):
     tenant = _tenant(session)
+    _trials_expire(session, tenant.id)
     run_date = _next_month(date.today())
     subs = {s.id: s for s in _active(session, tenant.id)}
     accounts = {s.account_id for s in subs.values()}
@@ -163,13 +175,7 @@ def test_numbers_are_sequential_without_gaps(app, demo, session):
 def test_missed_periods_are_each_billed_once(app, demo, session):
     tenant = _tenant(session)
     subs = len(_active(session, tenant.id))
-    # the demo's trial ends within these months: left to expire, it is not billed (a trial
-    # that continues is billed from its end: tests/test_billing_changes_run.py)
-    session.execute(
-        update(Subscription)
-        .where(Subscription.tenant_id == tenant.id, Subscription.is_trial.is_(True))
-        .values(trial_converts=False)
-    )
+    _trials_expire(session, tenant.id)
     session.commit()
     run_date = billing_periods.add_months(_next_month(date.today()), 2)
     (result,) = billing_run.run(session, run_date, tenant_id=tenant.id)
@@ -242,6 +248,7 @@ def test_concurrent_runners_bill_each_period_once(app, demo, session):
 
     tenant = _tenant(session)
     tenant_id = tenant.id
+    _trials_expire(session, tenant_id)
     subs = len(_active(session, tenant_id))
     accounts = len({s.account_id for s in _active(session, tenant_id)})
     session.commit()
@@ -308,6 +315,7 @@ KILLED_RUNNER = textwrap.dedent(
 def test_a_killed_runner_then_a_rerun_bill_every_period_once(app, demo, session, db_url):
     tenant = _tenant(session)
     tenant_id = tenant.id
+    _trials_expire(session, tenant_id)
     subs = len(_active(session, tenant_id))
     accounts = len({s.account_id for s in _active(session, tenant_id)})
     session.commit()
