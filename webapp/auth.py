@@ -84,21 +84,24 @@ _TENANT_COLUMNS = _columns(Tenant)
 _USER_KEYS, _ACCOUNT_KEYS, _TENANT_KEYS = _keys(User), _keys(Account), _keys(Tenant)
 _ACCOUNT_AT = len(_USER_COLUMNS)
 _TENANT_AT = _ACCOUNT_AT + len(_ACCOUNT_COLUMNS)
+
+
+def _signed_in_by_id(user_columns, account_columns, tenant_columns):
+    """The signed-in user's row: these columns of the user, its account (None for a BSS
+    user) and its tenant, then the basket counter; the user's id bound as ``id``."""
+    return (
+        select(*user_columns, *account_columns, *tenant_columns, _BASKET_COUNT)
+        .select_from(User)
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .outerjoin(Account, Account.id == User.account_id)
+        .where(User.id == bindparam("id"))
+    )
+
+
 # every signed-in request runs it, built once: the user, the customer's account and the
 # user's tenant (the BSS header shows its name), and the basket counter, as one row of plain
 # columns (issue 19, fifth pass): the ORM's joined loads cost twice the statement's own CPU
-_USER_BY_ID = (
-    select(
-        *_USER_COLUMNS,
-        *_ACCOUNT_COLUMNS,
-        *_TENANT_COLUMNS,
-        _BASKET_COUNT,
-    )
-    .select_from(User)
-    .join(Tenant, Tenant.id == User.tenant_id)
-    .outerjoin(Account, Account.id == User.account_id)
-    .where(User.id == bindparam("id"))
-)
+_USER_BY_ID = _signed_in_by_id(_USER_COLUMNS, _ACCOUNT_COLUMNS, _TENANT_COLUMNS)
 
 
 def _entity(session, model, keys, values):
@@ -142,17 +145,10 @@ _LEAN_USER = ("id", "tenant_id", "kind", "role", "account_id", "email", "name", 
 _LEAN_USER += ("session_version", "timezone", "date_format", "team_id")
 _LEAN_ACCOUNT = ("id", "kind", "active", "price_list_id", "credit_limit")
 _LEAN_TENANT = ("id", "name", "currency", "two_factor_required")
-_SIGNED_IN_BY_ID = (
-    select(
-        *(User.__table__.c[n] for n in _LEAN_USER),
-        *(Account.__table__.c[n] for n in _LEAN_ACCOUNT),
-        *(Tenant.__table__.c[n] for n in _LEAN_TENANT),
-        _BASKET_COUNT,
-    )
-    .select_from(User)
-    .join(Tenant, Tenant.id == User.tenant_id)
-    .outerjoin(Account, Account.id == User.account_id)
-    .where(User.id == bindparam("id"))
+_SIGNED_IN_BY_ID = _signed_in_by_id(
+    [User.__table__.c[n] for n in _LEAN_USER],
+    [Account.__table__.c[n] for n in _LEAN_ACCOUNT],
+    [Tenant.__table__.c[n] for n in _LEAN_TENANT],
 )
 _LEAN_ACCOUNT_AT = len(_LEAN_USER)
 _LEAN_TENANT_AT = _LEAN_ACCOUNT_AT + len(_LEAN_ACCOUNT)
