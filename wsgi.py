@@ -1,12 +1,9 @@
 """WSGI entry point: ``gunicorn wsgi:app``."""
 
-import gc
-
 from webapp import create_app
+from webapp.factory import prepare_to_serve
 
 app = create_app()
-# What start made (modules, the app, SQLAlchemy's mappers and compiled statements) lives as
-# long as the process: frozen, the collector's full passes no longer walk it. Without this a
-# full pass every few dozen requests walked ~200,000 objects (issue 19: ~90 ms, 4-5 ms of CPU
-# per checkout on average).
-gc.freeze()
+# once per process: templates compiled, what start made frozen out of the collector's passes,
+# the collector's thresholds for serving (issue 19: webapp/factory.py ``prepare_to_serve``)
+prepare_to_serve(app)

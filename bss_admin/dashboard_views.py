@@ -11,7 +11,7 @@ from bss_admin import bp
 from bss_admin.people.sharing_views import current_viewer
 from core.rules import roles as role_rules
 from core.services import dashboard
-from webapp.auth import bss_required
+from webapp.auth import bss_required, lean_user
 from webapp.extensions import db
 from webapp.web import page, see_other
 
@@ -57,6 +57,7 @@ def bss_menu(role: str | None, caller) -> Markup:
 
 
 @bp.route("/")
+@lean_user
 @bss_required(*role_rules.BSS_ROLES)
 def home():
     # a role that does not work on orders lands on the first area it may use
@@ -73,6 +74,7 @@ def home():
 
 
 @bp.route("/dashboard/unexecuted-orders")
+@lean_user
 @bss_required()
 def dashboard_unexecuted():
     """The widget alone for htmx polling; a plain page without JavaScript."""

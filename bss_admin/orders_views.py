@@ -26,7 +26,7 @@ from core.rules import permissions
 from core.services import billing_admin, orders
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp import filters
-from webapp.auth import bss_required, signed_in_user
+from webapp.auth import bss_required, lean_user, signed_in_user
 from webapp.confirm import Confirmation, ConfirmChoice, confirm_page
 from webapp.extensions import db
 from webapp.web import page, request_memo, see_other
@@ -255,6 +255,7 @@ def order_filters(form: OrderFilterForm, many_accounts: bool = False) -> Markup:
 
 
 @bp.route("/orders")
+@lean_user
 @bss_required()
 def orders_list():
     form = OrderFilterForm(request.args)

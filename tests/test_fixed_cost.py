@@ -5,6 +5,7 @@ shows the product as it is now."""
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import update
@@ -64,6 +65,38 @@ def test_the_session_cookie_keeps_flasks_format_and_refuses_other_keys(app):
     assert dict(app.session_interface.open_session(app, _request(app, foreign))) == {}
     genuine = ours.dumps({"c": 3})
     assert dict(app.session_interface.open_session(app, _request(app, genuine))) == {"c": 3}
+
+
+def test_a_session_cookie_is_checked_once_and_still_expires(app, monkeypatch):
+    """A cookie seen before is not verified again (issue 19, sixth pass), but its age is
+    checked on every request, and each request gets session data of its own."""
+    import time
+
+    from itsdangerous import BadSignature, SignatureExpired
+
+    from webapp.security import KeyMemoSigner
+
+    ours = app.session_interface.get_signing_serializer(app)
+    max_age = int(app.permanent_session_lifetime.total_seconds())
+    cookie = ours.dumps({"_user_id": "1:1", "_flashes": [["info", "Saved."]]})
+    first = ours.loads(cookie, max_age=max_age)
+
+    def no_second_check(*args, **kwargs):
+        raise AssertionError("the kept cookie was verified again")
+
+    monkeypatch.setattr(KeyMemoSigner, "unsign", no_second_check)
+    again = ours.loads(cookie, max_age=max_age)
+    assert again == first
+    again["_flashes"].append(["info", "Another."])  # flash() changes the list in place
+    assert ours.loads(cookie, max_age=max_age)["_flashes"] == [["info", "Saved."]]
+    monkeypatch.undo()
+    with pytest.raises(BadSignature):
+        ours.loads(cookie[:-2] + ("A" if cookie[-2] != "A" else "B") + cookie[-1], max_age=max_age)
+    later = time.time() + max_age + 5
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(SignatureExpired):
+        ours.loads(cookie, max_age=max_age)
+    assert dict(app.session_interface.open_session(app, _request(app, cookie))) == {}
 
 
 def _request(app, cookie: str):

@@ -135,3 +135,21 @@ def test_the_lean_user_keeps_the_interface_views_and_templates_read(app, session
         assert {name: getattr(loaded, name) for name in expected} == expected
         assert loaded.get_id() == user_id
         assert loaded.account.kind == account_kind and loaded.tenant.currency == currency
+
+
+def test_the_bss_dashboard_widget_and_orders_list_read_the_user_lean(
+    app, client, session, demo, count_queries
+):
+    """Their views, the BSS layout and the two hooks every BSS request runs (the sharing
+    rule's viewer, the two-factor check) read only the lean columns: one row, no entity."""
+    login(client, "operator@skyline.example", bss=True)
+    for path in ("/bss/", "/bss/dashboard/unexecuted-orders", "/bss/orders"):
+        client.get(path)  # warm up (first-request work)
+        fresh(session)
+        with count_queries() as q:
+            response = client.get(path)
+        assert response.status_code == 200, path
+        users = [s for s in q.statements if 'FROM "user"' in s or "FROM user" in s]
+        assert len(users) == 1, path  # the signed-in user's row, no second load
+        assert "password_hash" not in users[0], path  # the lean columns only
+        assert "Operator" in soup(response).find("header").get_text(), path

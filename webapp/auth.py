@@ -143,6 +143,9 @@ def _user_of_row(session, row) -> User:
 # there: it loads the user as every other view does, with one statement more.
 _LEAN_USER = ("id", "tenant_id", "kind", "role", "account_id", "email", "name", "active")
 _LEAN_USER += ("session_version", "timezone", "date_format", "team_id")
+# the BSS hooks every BSS request runs (bss_admin/people): the sharing rule's viewer (id, team,
+# role) and the two-factor check (kind, role, the TOTP secret set or not)
+_LEAN_USER += ("totp_secret",)
 _LEAN_ACCOUNT = ("id", "kind", "active", "price_list_id", "credit_limit")
 _LEAN_TENANT = ("id", "name", "currency", "two_factor_required")
 _SIGNED_IN_BY_ID = _signed_in_by_id(

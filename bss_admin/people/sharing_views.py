@@ -18,7 +18,8 @@ from webapp.extensions import db
 def current_viewer() -> Viewer | None:
     if not current_user.is_authenticated or current_user.kind != UserKind.BSS:
         return None
-    return sharing.viewer_of(current_user.user)
+    # the signed-in user's columns (id, team, role), lean views' too (issue 19: no ORM user)
+    return sharing.viewer_of(current_user._get_current_object())
 
 
 @bp.before_request
