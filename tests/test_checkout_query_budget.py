@@ -137,7 +137,9 @@ def _products(session, tenant_id: int, price_list_id: int, manual: bool, count: 
     return rows
 
 
-def _checkout_counts(client, session, count_queries, lines: list) -> dict[str, int]:
+def _checkout_counts(
+    client, session, count_queries, lines: list, statements: dict | None = None
+) -> dict[str, int]:
     alice = session.scalar(select(User).where(User.email == "alice@acme.example"))
     with write_transaction(session):  # a basket of exactly these lines
         session.execute(delete(BasketItem).where(BasketItem.parent_item_id.is_not(None)))
@@ -152,6 +154,8 @@ def _checkout_counts(client, session, count_queries, lines: list) -> dict[str, i
             response = send()
         assert response.status_code in (200, 303), (name, response.status_code)
         counts[name] = q.count
+        if statements is not None:
+            statements[name] = q.statements
         return response
 
     started = step("start", lambda: client.post("/checkout"))
@@ -187,6 +191,31 @@ def test_the_whole_checkout_runs_a_fixed_number_of_queries_per_step(
     if session.get_bind().dialect.name == "postgresql":
         expected["place"] -= PG_PLACE_BATCHED[kind]
     assert one == expected
+
+
+@pytest.mark.parametrize("kind", ["automatic", "manual"])
+def test_the_checkout_pages_read_the_signed_in_customer_lean(
+    client, session, demo, count_queries, kind
+):
+    """The billing page and its POST, the review and the confirmation read the customer's
+    lean row (issue 19, sixth pass: no ORM user built, not its password hash or TOTP secret);
+    start and place, which write history lines with the customer as actor, the whole one."""
+    login(client, "alice@acme.example")
+    alice = session.scalar(select(User).where(User.email == "alice@acme.example"))
+    account = session.get(Account, alice.account_id)
+    products = _products(session, alice.tenant_id, account.price_list_id, kind == "manual", 1)
+    statements: dict = {}
+    _checkout_counts(client, session, count_queries, products, statements)
+    whole = {name: "password_hash" in steps[0] for name, steps in statements.items()}
+    assert all(steps[0].lstrip().startswith("SELECT") for steps in statements.values())
+    assert whole == {
+        "start": True,
+        "billing": False,
+        "billing_post": False,
+        "review": False,
+        "place": True,
+        "confirmation": False,
+    }
 
 
 def test_the_header_counter_comes_with_the_signed_in_user_and_follows_a_change(

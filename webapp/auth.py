@@ -143,7 +143,7 @@ def _user_of_row(session, row) -> User:
 # there: it loads the user as every other view does, with one statement more.
 _LEAN_USER = ("id", "tenant_id", "kind", "role", "account_id", "email", "name", "active")
 _LEAN_USER += ("session_version", "timezone", "date_format", "team_id")
-_LEAN_ACCOUNT = ("id", "kind", "active", "price_list_id", "credit_limit")
+_LEAN_ACCOUNT = ("id", "kind", "active", "price_list_id", "credit_limit", "payment_method")
 _LEAN_TENANT = ("id", "name", "currency", "two_factor_required")
 _SIGNED_IN_BY_ID = _signed_in_by_id(
     [User.__table__.c[n] for n in _LEAN_USER],
