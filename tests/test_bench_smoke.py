@@ -302,3 +302,40 @@ def test_the_billing_bench_data_set_is_billed_once_per_subscription(plain_sessio
         plain_session, billing_bench.FIRST_DATE.replace(month=2), tenant_id=reseller
     )
     assert again.periods == 0
+
+
+def test_the_checkouts_in_sequence_time_only_the_flows_after_the_warm_up(monkeypatch):
+    """The first flows on freshly started workers compile the checkout's templates and
+    statements: they run (every customer checks out once) but are not among the samples."""
+    from bench import harness
+
+    flows: list[int] = []
+
+    class Customer:
+        def __init__(self, number):
+            self.number = number
+
+        def post(self, path, form):
+            return None
+
+    class Context:
+        def customer(self, number):
+            return Customer(number)
+
+    def checkout_flow(browser, ctx):
+        flows.append(browser.number)
+        return "/orders/1/confirmation"
+
+    ticks = iter(range(1000))
+    monkeypatch.setattr(harness, "_checkout_flow", checkout_flow)
+    monkeypatch.setattr(harness, "_check", lambda response: None)
+    monkeypatch.setattr(harness, "add_path", lambda ctx, row: "/add")
+    monkeypatch.setattr(harness, "add_form", lambda row: {})
+    monkeypatch.setattr(harness.time, "perf_counter", lambda: next(ticks) / 8)
+    customers = list(range(100, 100 + harness.WARM_UP_FLOWS + 3))
+
+    samples = harness._checkouts_in_sequence(Context(), customers, [object()])
+
+    assert harness.WARM_UP_FLOWS >= 2  # a flow may meet either of the two workers
+    assert flows == customers
+    assert samples == [125.0] * 3  # one tick (1/8 s) per timed flow, the warm-up not kept

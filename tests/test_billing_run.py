@@ -172,6 +172,25 @@ def test_numbers_are_sequential_without_gaps(app, demo, session):
     assert values == list(range(1, len(values) + 1))
 
 
+def test_numbers_are_taken_by_one_statement_built_once(app, demo, session, monkeypatch):
+    """Each call binds its values to the UPDATE built at import (issue 19, sixth pass); the
+    sequence row is created on first use, and a batch takes consecutive numbers."""
+    from core.db import write_transaction
+    from core.services import invoicing
+
+    def no_statement_built_per_call(*args, **kwargs):
+        raise AssertionError("take_numbers built its UPDATE again")
+
+    tenant = _tenant(session)
+    session.commit()
+    monkeypatch.setattr(invoicing, "update", no_statement_built_per_call)
+    with write_transaction(session):
+        first = invoicing.take_numbers(session, tenant.id, "test-kind", 3)
+        after = invoicing.take_number(session, tenant.id, "test-kind")
+        other = invoicing.take_number(session, tenant.id, "test-other")
+    assert (first, after, other) == (1, 4, 1)
+
+
 def test_missed_periods_are_each_billed_once(app, demo, session):
     tenant = _tenant(session)
     subs = len(_active(session, tenant.id))

@@ -83,7 +83,44 @@ def test_executing_a_500_item_order_runs_a_bounded_number_of_queries(
     # issue 19, fourth pass: each item's executed quantity and new subscription written in one
     # UPDATE for all the items (-1: an UPDATE of each item twice), the subscriptions' ids
     # returned by their INSERT (-1), the invoice whole by its INSERT (-1: read back)
-    assert q.count <= 26
+    # issue 19, sixth pass: the items' plans come joined with their products (-1)
+    assert q.count <= 25
+
+
+def test_the_execution_reads_the_items_products_and_plans_in_one_statement(
+    session, demo, count_queries
+):
+    """The products (with their connector) and the items' plans come joined (issue 19, sixth
+    pass); a plan of another product than its item's (never made by the Storefront or the
+    BSS) is read on its own, and the subscription still gets it."""
+    from sqlalchemy import update
+
+    from core.models import OrderItem
+
+    _tenant_id, order_id = _big_order(session, 2)
+    first, second = session.scalars(
+        select(OrderItem).where(OrderItem.order_id == order_id).order_by(OrderItem.id)
+    ).all()
+    product_id, plan_id = first.product_id, first.plan_id
+    other = session.scalar(select(Plan).where(Plan.product_id != product_id).limit(1))
+    with write_transaction(session):
+        session.execute(update(OrderItem).where(OrderItem.id == second.id).values(plan_id=other.id))
+
+    def catalogue_of(count):
+        session.expunge_all()
+        order = session.get(Order, order_id)
+        items = list(order.items)[:count]
+        with count_queries() as q:
+            catalogue = execution._catalogue_for(session, order, items)
+        return catalogue, q.statements
+
+    catalogue, statements = catalogue_of(1)
+    assert len(statements) == 1 and "JOIN plan" in statements[0].replace('"', "")
+    assert set(catalogue.plans) == {plan_id} and set(catalogue.products) == {product_id}
+    assert catalogue.connectors.keys() == {product_id}
+    catalogue, statements = catalogue_of(2)
+    assert len(statements) == 2  # the joined read, then the stray plan on its own
+    assert set(catalogue.plans) == {plan_id, other.id}
 
 
 def test_a_whole_execution_invoices_the_order_itself_and_releases_every_hold(session, demo):

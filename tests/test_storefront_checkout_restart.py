@@ -68,6 +68,25 @@ def test_the_replaced_draft_can_be_placed(session, demo):
     assert basket_service.basket_count(session, alice.id) == 0
 
 
+def test_placing_empties_the_basket_of_a_plan_and_its_add_on_in_one_delete(session, demo):
+    """Both lines go in one statement (issue 19, sixth pass: the add-on's was a DELETE of its
+    own, before its plan's), on both engines' foreign-key checks."""
+    from tests.conftest import QueryCounter
+    from tests.test_storefront_checkout import GOOD_CARD
+
+    alice = _user(session, "alice@acme.example")
+    _add_plan_with_addon(session, alice)
+    draft = checkout.start_checkout(session, alice.tenant_id, alice)
+    with QueryCounter(session.get_bind()) as q:
+        checkout.place(session, alice.tenant_id, alice, draft.id, card=GOOD_CARD)
+    deletes = [s for s in q.statements if s.lstrip().startswith("DELETE FROM basket_item")]
+    assert len(deletes) == 1
+    assert basket_service.basket_count(session, alice.id) == 0
+    placed = session.get(Order, draft.id)
+    kinds = sorted((i.kind, i.parent_item_id is not None) for i in placed.items)
+    assert kinds == [("addon_new", True), ("new", False)]  # the order keeps both lines
+
+
 def test_check_out_back_to_the_basket_and_check_out_again_over_http(client, session, demo):
     login(client, "alice@acme.example")
     _add_plan_with_addon(session, _user(session, "alice@acme.example"))

@@ -146,7 +146,7 @@ _LEAN_USER += ("session_version", "timezone", "date_format", "team_id")
 # the BSS hooks every BSS request runs (bss_admin/people): the sharing rule's viewer (id, team,
 # role) and the two-factor check (kind, role, the TOTP secret set or not)
 _LEAN_USER += ("totp_secret",)
-_LEAN_ACCOUNT = ("id", "kind", "active", "price_list_id", "credit_limit")
+_LEAN_ACCOUNT = ("id", "kind", "active", "price_list_id", "credit_limit", "payment_method")
 _LEAN_TENANT = ("id", "name", "currency", "two_factor_required")
 _SIGNED_IN_BY_ID = _signed_in_by_id(
     [User.__table__.c[n] for n in _LEAN_USER],

@@ -1002,7 +1002,18 @@ _LAST_PAYMENT_STATUS = (
     .correlate(Order)
     .scalar_subquery()
 )
-_CONFIRMATION = _own_order_query(False, False).add_columns(_LAST_PAYMENT_STATUS)
+# whether the order has open holds and invoices (issue 19, sixth pass): each is read only
+# when there is one (an executed card order has no hold, a held one no invoice yet)
+_HAS_OPEN_HOLDS = (
+    select(OrderHold.id)
+    .where(OrderHold.order_id == Order.id, OrderHold.released_at.is_(None))
+    .correlate(Order)
+    .exists()
+)
+_HAS_INVOICES = select(Invoice.id).where(Invoice.order_id == Order.id).correlate(Order).exists()
+_CONFIRMATION = _own_order_query(False, False).add_columns(
+    _LAST_PAYMENT_STATUS, _HAS_OPEN_HOLDS, _HAS_INVOICES
+)
 
 
 def confirmation(session: Session, tenant_id: int, user: User, order_id: int) -> Confirmation:
@@ -1016,11 +1027,11 @@ def confirmation(session: Session, tenant_id: int, user: User, order_id: int) ->
     row = session.execute(_CONFIRMATION, values).first()
     if row is None:
         raise NotFound("That checkout does not exist.")
-    order, payment_status = row
+    order, payment_status, has_holds, has_invoices = row
     if order.status.storefront_type == StorefrontType.DRAFT:
         raise NotFound("That order has not been placed.")
-    holds = list(session.scalars(_OPEN_HOLDS, {"order_id": order.id}))
-    invoices = list(session.scalars(_INVOICES, {"order_id": order.id}))
+    holds = list(session.scalars(_OPEN_HOLDS, {"order_id": order.id})) if has_holds else []
+    invoices = list(session.scalars(_INVOICES, {"order_id": order.id})) if has_invoices else []
     reasons = {h.reason: h for h in holds}
     found = [
         (kind, _hold_message(kind, reasons[reason], order, date_format(user)))

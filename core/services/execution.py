@@ -394,17 +394,29 @@ _PLANS_PRICED = _PLANS.add_columns(PlanPrice.price).outerjoin(
     PlanPrice,
     (PlanPrice.plan_id == Plan.id) & (PlanPrice.price_list_id == bindparam("price_list_id")),
 )
-_PRODUCTS = (
-    select(Product, ProductType.connector)
+# the products with their type's connector and, joined, those of their plans the items name
+# with the plan's price in the order's price list: one statement (issue 19, sixth pass: the
+# plans were a second one)
+_PRODUCTS_AND_PLANS = (
+    select(Product, ProductType.connector, Plan, PlanPrice.price)
     .outerjoin(ProductType, ProductType.id == Product.product_type_id)
+    .outerjoin(
+        Plan,
+        (Plan.product_id == Product.id) & Plan.id.in_(bindparam("plan_ids", expanding=True)),
+    )
+    .outerjoin(
+        PlanPrice,
+        (PlanPrice.plan_id == Plan.id) & (PlanPrice.price_list_id == bindparam("price_list_id")),
+    )
     .where(Product.id.in_(bindparam("product_ids", expanding=True)))
 )
 
 
 def _catalogue_for(session: Session, order: Order, items: list[OrderItem]) -> _Catalogue:
-    """The plans (with their price list price) and the products (with their type's
-    connector) of the executed items, in two queries (issue 19: it was four, one of them
-    after the provisioning tasks' INSERT to find their connector)."""
+    """The products (with their type's connector) of the executed items and their plans
+    (with their price list price), in one query (issue 19: it was four, one of them after
+    the provisioning tasks' INSERT to find their connector, then two). A plan of none of the
+    items' products (never made by the Storefront or the BSS) is read on its own."""
     plan_ids = {i.plan_id for i in items if i.plan_id}
     product_ids = {i.product_id for i in items} | {
         i.target_product_id for i in items if i.target_product_id
@@ -412,21 +424,26 @@ def _catalogue_for(session: Session, order: Order, items: list[OrderItem]) -> _C
     priced = _list_price_plans(order, items)
     plans: dict[int, Plan] = {}
     list_prices: dict[int, Decimal] = {}
-    if plan_ids:
-        if priced:
-            values = {"plan_ids": list(plan_ids), "price_list_id": order.price_list_id}
-            for item_plan, price in session.execute(_PLANS_PRICED, values):
-                plans[item_plan.id] = item_plan
-                if item_plan.id in priced and price is not None:
-                    list_prices[item_plan.id] = price
-        else:
-            plans = {p.id: p for p in session.scalars(_PLANS, {"plan_ids": list(plan_ids)})}
     products: dict[int, Product] = {}
     connectors: dict[int, str | None] = {}
-    rows = session.execute(_PRODUCTS, {"product_ids": list(product_ids)})
-    for product, connector in rows:
+    values = {
+        "product_ids": list(product_ids),
+        "plan_ids": list(plan_ids),
+        "price_list_id": order.price_list_id,
+    }
+    for product, connector, item_plan, price in session.execute(_PRODUCTS_AND_PLANS, values):
         products[product.id] = product
         connectors[product.id] = connector
+        if item_plan is not None:
+            plans[item_plan.id] = item_plan
+            if item_plan.id in priced and price is not None:
+                list_prices[item_plan.id] = price
+    if missing := plan_ids - plans.keys():
+        values = {"plan_ids": list(missing), "price_list_id": order.price_list_id}
+        for item_plan, price in session.execute(_PLANS_PRICED, values):
+            plans[item_plan.id] = item_plan
+            if item_plan.id in priced and price is not None:
+                list_prices[item_plan.id] = price
     return _Catalogue(plans, products, list_prices, connectors)
 
 

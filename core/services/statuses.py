@@ -137,7 +137,9 @@ def set_order_status(
     actor_name: str = "system",
     note: str | None = None,
 ) -> None:
-    """Change an order's status and write the history line (who, when, from, to, why)."""
+    """Change an order's status and write the history line (who, when, from, to, why). The
+    order's UPDATE and the line's INSERT go with the session's next flush (issue 19, sixth
+    pass: a flush of their own here kept the line out of the batch of the next ones)."""
     previous = order.status_id
     if previous == status.id:
         return
@@ -145,7 +147,6 @@ def set_order_status(
     order.status = status
     if is_storefront_visible(status) or status.storefront_type == rules.StorefrontType.DRAFT:
         order.storefront_status_id = status.id
-    session.flush()
     record_order_event(
         session,
         order,
