@@ -363,6 +363,64 @@ def test_the_catalogue_statement_is_planned_once_on_postgresql(client, demo, ses
     assert plans and all(generic > 0 and custom <= 5 for generic, custom in plans)
 
 
+def test_the_basket_forms_carry_the_pages_csrf_token_signed_once_per_session(
+    app, client, session, demo, monkeypatch
+):
+    """Issue 19, sixth pass: the add-to-basket and basket forms carry the token of the page (its
+    htmx header's, signed once per session and process) instead of one signed anew for the
+    form on every request; a POST with it goes through, one without it is refused."""
+    from flask import g
+    from itsdangerous import URLSafeTimedSerializer
+
+    login(client, "alice@acme.example")
+    app.config["WTF_CSRF_ENABLED"] = True
+    alice = _alice(session)
+    product = session.scalar(
+        select(Product).where(Product.code == "AZ-BACKUP", Product.tenant_id == alice.tenant_id)
+    )
+    product_id, plan_id = product.id, product.plans[0].id
+    signed = []
+    dumps = URLSafeTimedSerializer.dumps
+
+    def counted(self, *args, **kwargs):
+        if self.salt == b"wtf-csrf-token":
+            signed.append(1)
+        return dumps(self, *args, **kwargs)
+
+    monkeypatch.setattr(URLSafeTimedSerializer, "dumps", counted)
+
+    def tokens(response) -> tuple[str, str]:
+        html = soup(response)
+        header = re.search(r'"X-CSRFToken"\s*:\s*"([^"]+)"', html.find("body")["hx-headers"])
+        return html.find("input", attrs={"name": "csrf_token"})["value"], header.group(1)
+
+    def request(method, url, **kwargs):
+        g.pop("csrf_token", None)  # a request of its own (the tests' app context outlives it)
+        return client.open(url, method=method, **kwargs)
+
+    for _ in range(2):  # the session's token, signed (and kept) by the first pages
+        request("GET", f"/products/{product_id}")
+    signed.clear()
+    form_token, page_token = tokens(request("GET", f"/products/{product_id}"))
+    assert form_token == page_token
+    basket_tokens = tokens(request("GET", "/basket"))
+    assert basket_tokens == (page_token, page_token)
+    form = {"plan_id": str(plan_id), "quantity": "1", "back": "/"}
+    added = request(
+        "POST",
+        f"/products/{product_id}/add",
+        data=form,
+        headers={"HX-Request": "true", "X-CSRFToken": page_token},
+    )
+    assert added.status_code == 200
+    assert soup(added).find("input", attrs={"name": "csrf_token"})["value"] == page_token
+    assert signed == []  # three pages and an add: no token signed again
+    refused = request(
+        "POST", f"/products/{product_id}/add", data=form, headers={"HX-Request": "true"}
+    )
+    assert refused.status_code == 400
+
+
 def test_adding_to_the_basket_runs_a_fixed_number_of_queries(client, session, demo, count_queries):
     """The htmx add-to-basket POST (issue 9): the same statements with 1 or 20 lines in the
     basket, two transactions (the page's reads, then the change), no basket reload."""
