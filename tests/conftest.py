@@ -237,3 +237,17 @@ def count_queries(app):
     from webapp.extensions import db
 
     return lambda: QueryCounter(db.engine)
+
+
+def prepared_plans(dbapi_connections) -> list[tuple[str, int, int]]:
+    """(statement, generic plans, custom plans) of what these PostgreSQL connections have
+    prepared: whether a statement keeps a generic plan or is planned anew every time."""
+    plans = []
+    for dbapi in dbapi_connections:
+        rows = dbapi.execute(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements",
+            prepare=False,
+        ).fetchall()
+        dbapi.rollback()
+        plans += rows
+    return plans

@@ -13,7 +13,7 @@ from core.models import Account, Plan, Product
 from core.services import execution
 from core.services.order_factory import ItemSpec, build_order
 from core.services.statuses import StatusBook
-from tests.conftest import login
+from tests.conftest import login, prepared_plans
 from tests.test_bss_support import tenant
 
 
@@ -154,17 +154,11 @@ def test_the_bss_pages_order_statements_are_planned_once_on_postgresql(app, clie
     if db.engine.dialect.name != "postgresql":
         return
     plans = {}
-    for dbapi in used:
-        rows = dbapi.execute(
-            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements",
-            prepare=False,
-        ).fetchall()
-        dbapi.rollback()
-        for statement, generic, custom in rows:
-            if statement.startswith(_ORDER_STATEMENTS):
-                found = plans.setdefault(statement, [0, 0])
-                found[0] += generic
-                found[1] += custom
+    for statement, generic, custom in prepared_plans(used):
+        if statement.startswith(_ORDER_STATEMENTS):
+            found = plans.setdefault(statement, [0, 0])
+            found[0] += generic
+            found[1] += custom
     print(f"[plans] the pages' order statements (generic, custom): {list(plans.values())}")
     assert len(plans) == 3
     assert all(generic > 0 and custom <= 5 for generic, custom in plans.values())

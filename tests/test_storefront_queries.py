@@ -30,7 +30,7 @@ from core.models import (
 from core.services.execution import apply_execution, lock_order
 from core.services.order_factory import ItemSpec, build_order
 from core.services.statuses import StatusBook
-from tests.conftest import login, soup
+from tests.conftest import login, prepared_plans, soup
 
 N = 25
 
@@ -363,14 +363,11 @@ def test_the_catalogue_statement_is_planned_once_on_postgresql(client, demo, ses
     assert first.count("FROM plan_price") == (1 if postgres else 2), first
     if not postgres:
         return
-    plans = []
-    for dbapi in used:
-        rows = dbapi.execute(
-            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements",
-            prepare=False,
-        ).fetchall()
-        dbapi.rollback()
-        plans += [(generic, custom) for sql, generic, custom in rows if "LIMIT 49 OFFSET 0" in sql]
+    plans = [
+        (generic, custom)
+        for sql, generic, custom in prepared_plans(used)
+        if "LIMIT 49 OFFSET 0" in sql
+    ]
     print(f"[plans] the catalogue page's statement (generic, custom): {plans}")
     assert plans and all(generic > 0 and custom <= 5 for generic, custom in plans)
 
