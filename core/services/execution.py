@@ -431,19 +431,21 @@ def _catalogue_for(session: Session, order: Order, items: list[OrderItem]) -> _C
         "plan_ids": list(plan_ids),
         "price_list_id": order.price_list_id,
     }
+
+    def keep(item_plan: Plan, price: Decimal | None) -> None:
+        plans[item_plan.id] = item_plan
+        if item_plan.id in priced and price is not None:
+            list_prices[item_plan.id] = price
+
     for product, connector, item_plan, price in session.execute(_PRODUCTS_AND_PLANS, values):
         products[product.id] = product
         connectors[product.id] = connector
         if item_plan is not None:
-            plans[item_plan.id] = item_plan
-            if item_plan.id in priced and price is not None:
-                list_prices[item_plan.id] = price
+            keep(item_plan, price)
     if missing := plan_ids - plans.keys():
         values = {"plan_ids": list(missing), "price_list_id": order.price_list_id}
         for item_plan, price in session.execute(_PLANS_PRICED, values):
-            plans[item_plan.id] = item_plan
-            if item_plan.id in priced and price is not None:
-                list_prices[item_plan.id] = price
+            keep(item_plan, price)
     return _Catalogue(plans, products, list_prices, connectors)
 
 
