@@ -198,3 +198,31 @@ def test_a_right_password_gives_the_account_its_attempts_back(app, demo):
     for _ in range(5):
         assert post_login(client_for(app), "bob@globex.example", "wrong").status_code == 401
     assert post_login(client_for(app), "bob@globex.example", "wrong").status_code == 429
+
+
+def test_an_anonymous_visitors_session_is_not_rewritten_on_every_page(app, demo):
+    """Flask-Login's "strong" protection treated every session without a signed-in identity
+    (an anonymous visitor's, holding only its CSRF token) as stolen: it emptied the login keys
+    and sent the session cookie again, with a remember-me cookie's deletion, on every page."""
+    client = client_for(app)
+    first = client.get("/")
+    assert "session=" in " ".join(first.headers.getlist("Set-Cookie"))  # its CSRF token
+    kept = client.get_cookie("session").value
+    for path in ("/", "/login", "/"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers.getlist("Set-Cookie") == [], path
+    assert client.get_cookie("session").value == kept
+
+
+def test_a_signed_in_session_shown_by_another_browser_is_still_signed_out(app, demo):
+    """The strong protection still holds where there is an identity to protect: the session of
+    a signed-in customer presented with another User-Agent is emptied."""
+    client = sign_in(app, "customer_a")
+    assert client.get("/orders").status_code == 200
+    stolen = client.get_cookie("session").value
+    thief = client_for(app)
+    thief.set_cookie("session", stolen, domain="localhost")
+    response = thief.get("/orders", headers={"User-Agent": "another browser"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")

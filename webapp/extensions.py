@@ -71,7 +71,25 @@ db = SQLAlchemy(
 )
 migrate = Migrate()
 csrf = CSRFProtect()
-login_manager = LoginManager()
+
+
+class CloudshopLoginManager(LoginManager):
+    """Flask-Login's manager, its "strong" session protection applied where there is an
+    identity to protect. Flask-Login (0.6) takes any non-empty session without its identifier
+    for a stolen one: an anonymous visitor's session (only its CSRF token) was emptied of the
+    login keys and sent again, with a remember-me cookie's deletion, on every page. A session
+    that holds no user is an anonymous visitor's, whoever presents it; Cloudshop issues no
+    remember-me cookie. A signed-in session presented from another browser is still emptied."""
+
+    def _session_protection_failed(self):
+        from flask import session
+
+        if "_user_id" not in session:
+            return False
+        return super()._session_protection_failed()
+
+
+login_manager = CloudshopLoginManager()
 
 from flask_limiter import Limiter  # noqa: E402
 from flask_limiter.util import get_remote_address  # noqa: E402
