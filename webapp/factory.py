@@ -205,7 +205,8 @@ def _register_request_hooks(app: Flask) -> None:
     from webapp.security import apply_security_headers, register_input_guards
     from webapp.tenancy import resolve_tenant
 
-    needs_tenant: dict[str, bool] = {}  # per endpoint (the URL map's: a bounded set)
+    # whether an endpoint needs the tenant, per endpoint (the URL map's: a bounded set)
+    needs_tenant: dict[str, bool] = app.extensions.setdefault("cloudshop_tenant_endpoints", {})
 
     @app.before_request
     def _begin_request():
