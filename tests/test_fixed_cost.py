@@ -152,3 +152,90 @@ def test_the_limiter_hooks_run_as_soon_as_a_limit_is_declared(app, demo):
         manager._blueprint_limits.update(saved)
         limiter.reset()
     assert not _limits_declared()
+
+
+# --- issue 19, seventh pass: the request hooks every request runs ------------------------------
+
+
+def _security_headers_as_before(headers, development: bool) -> list[tuple[str, str]]:
+    """What ``apply_security_headers`` did before the seventh pass: one ``setdefault`` each."""
+    from werkzeug.datastructures import Headers
+
+    from webapp.security import CSP
+
+    headers = Headers(headers)
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if not development:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return list(headers.items())
+
+
+@pytest.mark.parametrize(
+    "own",
+    [
+        [],
+        [("Content-Type", "text/html; charset=utf-8"), ("Vary", "HX-Request")],
+        [("x-frame-options", "SAMEORIGIN")],  # a response's own header wins, in any case
+        [("Content-Security-Policy", "default-src 'none'"), ("Referrer-Policy", "no-referrer")],
+        [("Strict-Transport-Security", "max-age=60")],
+    ],
+)
+def test_the_security_headers_in_one_pass_are_those_of_one_setdefault_each(app, own):
+    from flask import Response
+
+    from webapp.security import apply_security_headers
+
+    for development in (True, False):
+        app.config["DEVELOPMENT"], app.testing = development, development
+        with app.test_request_context("/"):
+            response = Response(b"", headers=own)
+            expected = _security_headers_as_before(response.headers, development)
+            assert list(apply_security_headers(response).headers.items()) == expected
+
+
+def test_the_security_headers_are_listed_once_per_app_and_settings(app, client, demo):
+    client.get("/login")
+    kept = app.extensions["cloudshop_security_headers"]
+    client.get("/static/css/app.css")
+    assert app.extensions["cloudshop_security_headers"] is kept  # not worked out again
+    app.config["DEVELOPMENT"], app.testing = False, False  # production: HSTS joins them
+    assert "Strict-Transport-Security" in client.get("/login").headers
+    assert app.extensions["cloudshop_security_headers"] is not kept
+
+
+def test_a_request_without_query_string_or_form_is_not_parsed_for_control_characters(
+    app, client, demo, monkeypatch
+):
+    from werkzeug.sansio.request import Request
+
+    def parsed(_request):
+        raise AssertionError("the query string was parsed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Request, "args", property(parsed))
+        assert client.get("/static/css/app.css").status_code == 200
+    # a query string or a form is still checked, on static files as on pages
+    assert client.get("/static/css/app.css?v=%01").status_code == 400
+    assert client.get("/static/css/app.css?v=1").status_code == 200
+    assert client.get("/login?next=%00").status_code == 400
+
+
+def test_whether_an_endpoint_needs_the_tenant_is_worked_out_once(app, client, demo, monkeypatch):
+    from webapp import tenancy
+
+    needs = app.extensions["cloudshop_tenant_endpoints"]
+    assert client.get("/login").status_code == 200
+    assert client.get("/static/css/app.css").status_code == 200
+    assert needs == {"storefront.login": True, "storefront.static": False}
+
+    def no_lookup(_host):
+        raise AssertionError("the tenant was looked up")
+
+    monkeypatch.setattr(tenancy, "_lookup", no_lookup)
+    app.extensions["cloudshop_tenants"].clear()
+    assert client.get("/static/css/app.css").status_code == 200  # static files: no tenant
+    with pytest.raises(AssertionError, match="looked up"):
+        client.get("/login")

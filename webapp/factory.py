@@ -6,7 +6,8 @@ import gc
 import logging
 import os
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, make_response, render_template
+from flask.globals import _cv_request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import configure_mappers
 
@@ -204,18 +205,24 @@ def _register_request_hooks(app: Flask) -> None:
     from webapp.security import apply_security_headers, register_input_guards
     from webapp.tenancy import resolve_tenant
 
+    # whether an endpoint needs the tenant, per endpoint (the URL map's: a bounded set)
+    needs_tenant: dict[str, bool] = app.extensions.setdefault("cloudshop_tenant_endpoints", {})
+
     @app.before_request
     def _begin_request():
-        # static files (any blueprint's) and the template preview need no tenant from the database
-        endpoint = request.endpoint or ""
-        # the public API (issue 18) takes its tenant from the API key, not the host name
-        api = request.path.startswith("/api/")
-        if (
-            endpoint
-            and endpoint.rsplit(".", 1)[-1] != "static"
-            and request.blueprint != "preview"
-            and not api
-        ):
+        # static files (any blueprint's) and the template preview need no tenant from the
+        # database; the public API (issue 18) takes its tenant from the API key, not the host
+        # name. Whether an endpoint needs one is worked out once (issue 19, seventh pass)
+        req = _cv_request.get().request  # the request, without the proxy's lookups
+        rule = req.url_rule
+        if rule is None:  # no route matched (404, 405): no tenant, as before
+            return
+        endpoint = rule.endpoint
+        needed = needs_tenant.get(endpoint)
+        if needed is None:
+            blueprint, _dot, name = endpoint.rpartition(".")
+            needed = needs_tenant[endpoint] = name != "static" and blueprint != "preview"
+        if needed and not req.path.startswith("/api/"):
             resolve_tenant()
 
     app.after_request(apply_security_headers)
