@@ -656,7 +656,8 @@ def _apply_decision(
     name = actor_name(actor)
     if decision.holds:
         for hold in decision.holds:
-            session.add(
+            # through the collection: the order was locked knowing its holds (lock_order)
+            order.holds.append(
                 OrderHold(order_id=order.id, reason=hold.reason, detail=hold.detail, placed_at=now)
             )
             record_order_event(
@@ -836,7 +837,7 @@ def _apply_result(session, order, last4, result, now, actor, tax=None, book=None
     if result.succeeded:
         execute_paid(session, order, now, actor_name=name, tax=tax, book=book)
         return
-    session.add(
+    order.holds.append(  # through the collection, as in _apply_decision
         OrderHold(
             order_id=order.id,
             reason=HoldReason.PAYMENT_FAILED,
