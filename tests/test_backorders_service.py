@@ -419,10 +419,10 @@ def test_the_database_refuses_a_second_backorder_with_the_same_event_key(session
     original, original_check = backorders.backorder_for_event, backorders._reseller_and_event
     calls = []
 
-    def blind_check(session_, reseller, key):
+    def blind_check(session_, reseller, key, codes):
         calls.append(key)
-        account, _existing_id = original_check(session_, reseller, key)
-        return account, None  # the check misses the back-order
+        account, _existing_id, sold = original_check(session_, reseller, key, codes)
+        return account, None, sold  # the check misses the back-order
 
     def after_the_error(session_, key):
         calls.append(key)
@@ -649,3 +649,6 @@ def test_products_the_distributor_does_not_sell_are_noted_without_a_savepoint(se
     ).all()
     assert any(json.loads(n)["codes"] == ["NOT-SOLD-BY-DISTRIBUTOR"] for n in notes)
     assert not [s for s in sent if "SAVEPOINT" in s.upper()]
+    # seventh pass: the lock of the reseller's account says the distributor sells none of
+    # them; its products are not read
+    assert not [s for s in sent if s.lstrip().startswith("SELECT product.") and "code IN" in s]
