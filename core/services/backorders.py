@@ -139,7 +139,8 @@ def record_backorders(
     units = sum(item.executed_quantity for item in order.items)
     key = rules.event_key(order.tenant_id, order.id, units)
     codes = _product_codes(session, [items[i] for i in sorted(executed)])
-    tenant_reseller, existing_id, sold = _reseller_and_event(session, reseller, key, set(codes.values()))
+    found = _reseller_and_event(session, reseller, key, set(codes.values()))
+    tenant_reseller, existing_id, sold = found
     if tenant_reseller is None:
         return None
     if existing_id is not None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -143,7 +144,6 @@ _PRODUCTS_NOW = (
 _OPEN_HOLDS = select(OrderHold).where(
     OrderHold.order_id == bindparam("order_id"), OrderHold.released_at.is_(None)
 )
-_INVOICES = select(Invoice).where(Invoice.order_id == bindparam("order_id"))
 _CLAIM_PAYMENT = (
     update(Payment)
     .where(
@@ -959,7 +959,7 @@ class Confirmation:
     order: Order
     kind: str
     message: str
-    invoices: list[Invoice]
+    invoices: list[InvoiceLink]
     messages: list[str] = field(default_factory=list)  # one per open hold, most important first
 
     def __post_init__(self) -> None:
@@ -1003,18 +1003,29 @@ _LAST_PAYMENT_STATUS = (
     .correlate(Order)
     .scalar_subquery()
 )
-# whether the order has open holds and invoices (issue 19, sixth pass): each is read only
-# when there is one (an executed card order has no hold, a held one no invoice yet)
+# whether the order has open holds (issue 19, sixth pass): they are read only when there is
+# one (an executed card order has none)
 _HAS_OPEN_HOLDS = (
     select(OrderHold.id)
     .where(OrderHold.order_id == Order.id, OrderHold.released_at.is_(None))
     .correlate(Order)
     .exists()
 )
-_HAS_INVOICES = select(Invoice.id).where(Invoice.order_id == Order.id).correlate(Order).exists()
-_CONFIRMATION = _own_order_query(False, False).add_columns(
-    _LAST_PAYMENT_STATUS, _HAS_OPEN_HOLDS, _HAS_INVOICES
+# the page links its invoices by id and number: joined, one row each (issue 19, seventh
+# pass: a statement of their own after the order's whenever it had one, every executed order)
+_CONFIRMATION = (
+    _own_order_query(False, False)
+    .add_columns(_LAST_PAYMENT_STATUS, _HAS_OPEN_HOLDS, Invoice.id, Invoice.number)
+    .outerjoin(Invoice, Invoice.order_id == Order.id)
+    .order_by(Invoice.id)
 )
+
+
+class InvoiceLink(NamedTuple):
+    """An invoice as the confirmation links it."""
+
+    id: int
+    number: str
 
 
 def confirmation(session: Session, tenant_id: int, user: User, order_id: int) -> Confirmation:
@@ -1025,14 +1036,14 @@ def confirmation(session: Session, tenant_id: int, user: User, order_id: int) ->
         "account_id": user.account_id,
         "user_id": user.id,
     }
-    row = session.execute(_CONFIRMATION, values).first()
-    if row is None:
+    rows = session.execute(_CONFIRMATION, values).all()
+    if not rows:
         raise NotFound("That checkout does not exist.")
-    order, payment_status, has_holds, has_invoices = row
+    order, payment_status, has_holds, _id, _number = rows[0]
     if order.status.storefront_type == StorefrontType.DRAFT:
         raise NotFound("That order has not been placed.")
     holds = list(session.scalars(_OPEN_HOLDS, {"order_id": order.id})) if has_holds else []
-    invoices = list(session.scalars(_INVOICES, {"order_id": order.id})) if has_invoices else []
+    invoices = [InvoiceLink(row[3], row[4]) for row in rows if row[3] is not None]
     reasons = {h.reason: h for h in holds}
     found = [
         (kind, _hold_message(kind, reasons[reason], order, date_format(user)))
