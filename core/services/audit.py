@@ -22,24 +22,17 @@ def record_audit(
     entity_id: int | None,
     action: str,
     detail: dict | None = None,
+    *,
+    at_once: bool = False,
 ) -> None:
-    session.add(AuditEntry(**_audit_values(tenant_id, actor, entity, entity_id, action, detail)))
-
-
-def insert_audit(
-    session: Session,
-    tenant_id: int,
-    actor: User | None,
-    entity: str,
-    entity_id: int | None,
-    action: str,
-    detail: dict | None = None,
-) -> None:
-    """:func:`record_audit` written at once with a Core INSERT, no ORM object: for a use case
-    whose other writes are flushed already (issue 19, seventh pass: the back-ordering's note
-    of missing products was the only object of a whole ORM flush in a checkout's placement)."""
+    """One audit row. ``at_once``: written now with a Core INSERT, no ORM object, for a use
+    case whose other writes are flushed already (issue 19, seventh pass: the back-ordering's
+    note of missing products was the only object of a whole ORM flush in a placement)."""
     values = _audit_values(tenant_id, actor, entity, entity_id, action, detail)
-    session.connection().execute(insert(AuditEntry.__table__), values)
+    if at_once:
+        session.connection().execute(insert(AuditEntry.__table__), values)
+    else:
+        session.add(AuditEntry(**values))
 
 
 def _audit_values(tenant_id, actor, entity, entity_id, action, detail) -> dict:

@@ -40,7 +40,7 @@ from core.rules.backorders import ExecutedLine, Relation
 from core.rules.execution import product_execution_type
 from core.services import order_messages, pricing, representations, webhooks
 from core.services import promotions as promotion_service
-from core.services.audit import insert_audit
+from core.services.audit import record_audit
 from core.services.order_factory import ItemSpec, build_order
 from core.services.statuses import StatusBook
 
@@ -190,7 +190,7 @@ def _note_missing(session, tenant_reseller, key, missing) -> None:
     """The distributor's audit names the reseller's products it does not sell (a Core INSERT:
     nothing left for the ORM to flush when nothing is back-ordered)."""
     if missing:
-        insert_audit(
+        record_audit(
             session,
             tenant_reseller.tenant_id,
             None,
@@ -198,6 +198,7 @@ def _note_missing(session, tenant_reseller, key, missing) -> None:
             None,
             "products_missing",
             {"reseller": tenant_reseller.name, "event": key, "codes": sorted(missing)},
+            at_once=True,
         )
 
 
