@@ -4,8 +4,9 @@ reload never posts twice; placing is exactly-once in the service anyway."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, url_for
+from flask import abort, current_app, flash, g, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from core import texts
 from core.db import utcnow
@@ -18,7 +19,7 @@ from storefront.forms import BillingForm, PlaceOrderForm
 from storefront.views import customer
 from webapp.auth import customer_required, lean_user
 from webapp.extensions import db
-from webapp.web import page, see_other
+from webapp.web import memo_fragment, page, see_other
 
 METHOD_LABELS = {
     PaymentMethod.CARD: "Credit card",
@@ -126,7 +127,24 @@ def _review_page(
         errors=errors or {},
         error=message,
         method_label=METHOD_LABELS.get(review.order.payment_method, ""),
+        fresh_card_fields=_fresh_card_fields(form, errors) if review.needs_card else None,
     )
+
+
+CARD_FIELDS = "storefront/checkout/_card_fields.html"
+
+
+def _fresh_card_fields(form: PlaceOrderForm, errors) -> Markup | None:
+    """The card fields as a review page first shows them (nothing typed, no error): the same
+    HTML on every review, rendered once per app (``memo_fragment``; issue 19, seventh pass:
+    wtforms and the field macro built the four fields in ~5,000 Python calls, ~0.4 ms of the
+    3.2 ms page). None when the customer typed or was refused something: the page includes
+    them with the values and messages."""
+    fields = (form.card_holder, form.card_number, form.card_expiry, form.card_cvc)
+    if errors or any(f.data or f.raw_data or f.errors for f in fields):
+        return None
+    macros = current_app.jinja_env.get_template("macros/forms.html").module
+    return memo_fragment(CARD_FIELDS, "fresh", form=form, errors={}, field=macros.field)
 
 
 @bp.route("/checkout/<int:order_id>/review")

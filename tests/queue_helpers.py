@@ -20,9 +20,7 @@ def send_note(session, subject="Hello", recipient="ops@example.test", kind="manu
     from core.services.notifications import notify
 
     with write_transaction(session):
-        note = notify(session, demo_tenant_id(session), kind, recipient, subject, "Body text.")
-        session.flush()
-        note_id = note.id
+        note_id = notify(session, demo_tenant_id(session), kind, recipient, subject, "Body text.")
     item_id = item_of(session, note_id).id
     session.rollback()  # no read transaction (and snapshot) left open behind the caller
     return item_id

@@ -419,10 +419,10 @@ def test_the_database_refuses_a_second_backorder_with_the_same_event_key(session
     original, original_check = backorders.backorder_for_event, backorders._reseller_and_event
     calls = []
 
-    def blind_check(session_, reseller, key):
+    def blind_check(session_, reseller, key, codes):
         calls.append(key)
-        account, _existing_id = original_check(session_, reseller, key)
-        return account, None  # the check misses the back-order
+        account, _existing_id, sold = original_check(session_, reseller, key, codes)
+        return account, None, sold  # the check misses the back-order
 
     def after_the_error(session_, key):
         calls.append(key)
@@ -632,14 +632,21 @@ def test_products_the_distributor_does_not_sell_are_noted_without_a_savepoint(se
     sent: list[str] = []
     engine = session.get_bind()
 
+    flushed: list[str] = []
+
     def record(_conn, _cursor, statement, *_args):
         sent.append(statement)
 
+    def before_flush(flushing, _context, _instances):
+        flushed.extend(type(obj).__name__ for obj in flushing.new)
+
     event.listen(engine, "before_cursor_execute", record)
+    event.listen(session(), "before_flush", before_flush)
     try:
         result = execute_order(session, reseller_id, order.id, now=NOW)
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        event.remove(session(), "before_flush", before_flush)
     assert result.executed
     assert len(backorders_in(session, "distributor")) == before
     notes = session.scalars(
@@ -649,3 +656,9 @@ def test_products_the_distributor_does_not_sell_are_noted_without_a_savepoint(se
     ).all()
     assert any(json.loads(n)["codes"] == ["NOT-SOLD-BY-DISTRIBUTOR"] for n in notes)
     assert not [s for s in sent if "SAVEPOINT" in s.upper()]
+    # seventh pass: the lock of the reseller's account says the distributor sells none of
+    # them; its products are not read
+    assert not [s for s in sent if s.lstrip().startswith("SELECT product.") and "code IN" in s]
+    # the note is a Core INSERT: no ORM flush for it alone
+    assert [s for s in sent if s.startswith("INSERT INTO audit_entry")]
+    assert "AuditEntry" not in flushed

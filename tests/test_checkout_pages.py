@@ -52,6 +52,40 @@ def test_the_card_is_one_row_and_the_button_says_the_amount_charged_now(client, 
     assert steps == ["Basket", "Billing details", "Review and pay", "Confirmation"]
 
 
+def test_the_card_fields_of_a_fresh_review_are_rendered_once_and_a_refusal_keeps_its_values(
+    app, client, session, demo
+):
+    """Issue 19, seventh pass: the card fields as first shown are the same HTML on every
+    review page, rendered once (kept with the app's fragments) and the same as the include
+    renders; a refused card re-renders them with what was typed and the messages."""
+    from flask import render_template_string
+
+    from storefront.checkout_views import CARD_FIELDS
+    from storefront.forms import PlaceOrderForm
+
+    app.jinja_env.auto_reload = False  # production: the fields are kept (tests reload templates)
+    order_id, review = start(client, session, "alice@acme.example", "AZ-BACKUP", "card")
+    kept = [k for k in app.extensions.get("cloudshop_fragments", {}) if k[0] == CARD_FIELDS]
+    assert len(kept) == 1
+    again = client.get(f"/checkout/{order_id}/review")
+    fieldset = str(soup(review).select_one("fieldset.card-fields"))
+    assert str(soup(again).select_one("fieldset.card-fields")) == fieldset
+    with app.test_request_context(f"/checkout/{order_id}/review"):
+        included = render_template_string(
+            '{% include "' + CARD_FIELDS + '" %}', form=PlaceOrderForm(), errors={}
+        )
+    assert app.extensions["cloudshop_fragments"][kept[0]] == included
+    refused = client.post(
+        f"/checkout/{order_id}/place",
+        data={"when": "now", **CARD, "card_holder": "Alice Typed", "card_expiry": "13/99"},
+    )
+    assert refused.status_code == 422
+    html = soup(refused)
+    assert html.find(id="card_holder")["value"] == "Alice Typed"
+    assert html.find(id="card_expiry")["aria-invalid"] == "true"
+    assert html.find(id="card_number").get("value", "") == ""  # never echoed back
+
+
 def test_nothing_charged_now_says_place_order(client, session, demo):
     _order_id, review = start(client, session, "alice@acme.example", "MNG-FW", "card")
     assert submit_button(review) == texts.PLACE_ORDER_BUTTON

@@ -40,6 +40,22 @@ def test_a_committed_message_is_enqueued_and_sent_once(app, session, demo):
     assert item(session, item_id).attempts == 1
 
 
+def test_one_message_is_two_inserts_and_no_orm_object(app, session, demo, count_queries):
+    """A message and its outbox item are written with two Core INSERTs (issue 19, seventh
+    pass: they were two ORM objects, the message flushed on its own for its id)."""
+    from core.services.notifications import notify
+
+    tenant_id = demo_tenant_id(session)
+    with write_transaction(session):
+        with count_queries() as q:
+            note_id = notify(session, tenant_id, "manual_order", "a@b.test", "S", "B")
+        assert not session.new  # nothing left for the ORM to flush
+    inserts = [s.split("(")[0].strip() for s in q.statements if s.startswith("INSERT")]
+    assert inserts == ["INSERT INTO notification", "INSERT INTO outbox_item"]
+    assert session.get(Notification, note_id).subject == "S"
+    assert tasks.run_queued() == 1  # enqueued by the commit
+
+
 def test_a_rolled_back_use_case_leaves_no_message_and_enqueues_nothing(app, session, demo):
     from core.services.notifications import notify
 
@@ -281,7 +297,7 @@ def test_work_written_with_a_moved_clock_is_due_now(app, session, demo):
     from core.services.notifications import notify
 
     with write_transaction(session):
-        note = notify(
+        note_id = notify(
             session,
             demo_tenant_id(session),
             "scheduled_executed",
@@ -290,8 +306,7 @@ def test_work_written_with_a_moved_clock_is_due_now(app, session, demo):
             "Body.",
             now=utcnow() + timedelta(days=3),
         )
-        session.flush()
-        item_id = session.scalar(select(OutboxItem.id).where(OutboxItem.ref_id == note.id))
+        item_id = session.scalar(select(OutboxItem.id).where(OutboxItem.ref_id == note_id))
     assert item_id in outbox.relay(session)
     tasks.run_queued()
     assert item(session, item_id).status == rules.DONE

@@ -114,6 +114,10 @@ def test_an_automatic_card_checkout_charges_once_invoices_once_and_subscribes(se
     assert gateway.charges == 1
     assert count(session, Invoice, order_id=order.id) == 1
     assert count(session, Payment, order_id=order.id) == 1
+    # the confirmation links the invoice (read with the order since issue 19, seventh pass)
+    shown = checkout.confirmation(session, alice.tenant_id, alice, order.id)
+    assert shown.kind == "executed"
+    assert [(i.id, i.number) for i in shown.invoices] == [(invoice.id, invoice.number)]
 
 
 class SlowGateway(SandboxGateway):

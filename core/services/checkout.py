@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -107,18 +108,21 @@ def _spec(line: basket_service.BasketLine, parent_index: int | None) -> ItemSpec
 
 # the statements every checkout runs, built once with bound parameters (issue 19: building
 # them cost more CPU than running them)
-_DRAFT_IDS = (
-    select(Order.id)
-    .where(
-        Order.tenant_id == bindparam("tenant_id"),
-        Order.account_id == bindparam("account_id"),
-        Order.created_by_user_id == bindparam("user_id"),
-        Order.source == OrderSource.STOREFRONT,
-        Order.status_id == bindparam("status_id"),
-    )
-    .with_for_update()
+# the user's earlier checkouts still in Draft (a new checkout replaces them)
+_DRAFTS = (
+    Order.tenant_id == bindparam("tenant_id"),
+    Order.account_id == bindparam("account_id"),
+    Order.created_by_user_id == bindparam("user_id"),
+    Order.source == OrderSource.STOREFRONT,
+    Order.status_id == bindparam("status_id"),
 )
+_DRAFT_IDS = select(Order.id).where(*_DRAFTS).with_for_update()
 _LOCK_BASKET = select(Basket.id).where(Basket.user_id == bindparam("user_id")).with_for_update()
+# start: the basket locked and whether the user has drafts to replace, in one statement (issue
+# 19, seventh pass: the drafts' ids were read on every start, and there are rarely any)
+_LOCK_BASKET_SEEING_DRAFTS = _LOCK_BASKET.add_columns(
+    select(Order.id).where(*_DRAFTS).exists()
+).with_for_update(of=Basket)
 _LOCK_ACCOUNT = (
     select(Account)
     .where(Account.id == bindparam("account_id"))
@@ -143,7 +147,6 @@ _PRODUCTS_NOW = (
 _OPEN_HOLDS = select(OrderHold).where(
     OrderHold.order_id == bindparam("order_id"), OrderHold.released_at.is_(None)
 )
-_INVOICES = select(Invoice).where(Invoice.order_id == bindparam("order_id"))
 _CLAIM_PAYMENT = (
     update(Payment)
     .where(
@@ -198,7 +201,15 @@ def start_checkout(
     ``today``: the tenant's day (promotions), read from the tenant when not given."""
     now = now or utcnow()
     with write_transaction(session):
-        lock_basket(session, user)  # one checkout of a basket at a time (issue 8)
+        book = StatusBook.load(session, tenant_id)
+        drafts = {
+            "tenant_id": tenant_id,
+            "account_id": user.account_id,
+            "user_id": user.id,
+            "status_id": book.draft().id,
+        }
+        # one checkout of a basket at a time (issue 8)
+        locked = session.execute(_LOCK_BASKET_SEEING_DRAFTS, drafts).first()
         account = _account(session, tenant_id, user)
         if account.registration_pending:  # issue 14: self-registered, not yet approved
             raise Conflict(texts.REGISTRATION_PENDING)
@@ -209,14 +220,8 @@ def start_checkout(
             raise Conflict(texts.BASKET_MIXED)
         if view.unavailable:
             raise Conflict(texts.BASKET_HAS_UNAVAILABLE)
-        book = StatusBook.load(session, tenant_id)
-        old = {
-            "tenant_id": tenant_id,
-            "account_id": user.account_id,
-            "user_id": user.id,
-            "status_id": book.draft().id,
-        }
-        discard_drafts(session, list(session.scalars(_DRAFT_IDS, old)))
+        if locked is not None and locked[1]:  # earlier drafts: replaced
+            discard_drafts(session, list(session.scalars(_DRAFT_IDS, drafts)))
         return build_order(
             session,
             tenant_id=tenant_id,
@@ -656,7 +661,8 @@ def _apply_decision(
     name = actor_name(actor)
     if decision.holds:
         for hold in decision.holds:
-            session.add(
+            # through the collection: the order was locked knowing its holds (lock_order)
+            order.holds.append(
                 OrderHold(order_id=order.id, reason=hold.reason, detail=hold.detail, placed_at=now)
             )
             record_order_event(
@@ -836,7 +842,7 @@ def _apply_result(session, order, last4, result, now, actor, tax=None, book=None
     if result.succeeded:
         execute_paid(session, order, now, actor_name=name, tax=tax, book=book)
         return
-    session.add(
+    order.holds.append(  # through the collection, as in _apply_decision
         OrderHold(
             order_id=order.id,
             reason=HoldReason.PAYMENT_FAILED,
@@ -958,7 +964,7 @@ class Confirmation:
     order: Order
     kind: str
     message: str
-    invoices: list[Invoice]
+    invoices: list[InvoiceLink]
     messages: list[str] = field(default_factory=list)  # one per open hold, most important first
 
     def __post_init__(self) -> None:
@@ -1002,18 +1008,29 @@ _LAST_PAYMENT_STATUS = (
     .correlate(Order)
     .scalar_subquery()
 )
-# whether the order has open holds and invoices (issue 19, sixth pass): each is read only
-# when there is one (an executed card order has no hold, a held one no invoice yet)
+# whether the order has open holds (issue 19, sixth pass): they are read only when there is
+# one (an executed card order has none)
 _HAS_OPEN_HOLDS = (
     select(OrderHold.id)
     .where(OrderHold.order_id == Order.id, OrderHold.released_at.is_(None))
     .correlate(Order)
     .exists()
 )
-_HAS_INVOICES = select(Invoice.id).where(Invoice.order_id == Order.id).correlate(Order).exists()
-_CONFIRMATION = _own_order_query(False, False).add_columns(
-    _LAST_PAYMENT_STATUS, _HAS_OPEN_HOLDS, _HAS_INVOICES
+# the page links its invoices by id and number: joined, one row each (issue 19, seventh
+# pass: a statement of their own after the order's whenever it had one, every executed order)
+_CONFIRMATION = (
+    _own_order_query(False, False)
+    .add_columns(_LAST_PAYMENT_STATUS, _HAS_OPEN_HOLDS, Invoice.id, Invoice.number)
+    .outerjoin(Invoice, Invoice.order_id == Order.id)
+    .order_by(Invoice.id)
 )
+
+
+class InvoiceLink(NamedTuple):
+    """An invoice as the confirmation links it."""
+
+    id: int
+    number: str
 
 
 def confirmation(session: Session, tenant_id: int, user: User, order_id: int) -> Confirmation:
@@ -1024,14 +1041,14 @@ def confirmation(session: Session, tenant_id: int, user: User, order_id: int) ->
         "account_id": user.account_id,
         "user_id": user.id,
     }
-    row = session.execute(_CONFIRMATION, values).first()
-    if row is None:
+    rows = session.execute(_CONFIRMATION, values).all()
+    if not rows:
         raise NotFound("That checkout does not exist.")
-    order, payment_status, has_holds, has_invoices = row
+    order, payment_status, has_holds, _id, _number = rows[0]
     if order.status.storefront_type == StorefrontType.DRAFT:
         raise NotFound("That order has not been placed.")
     holds = list(session.scalars(_OPEN_HOLDS, {"order_id": order.id})) if has_holds else []
-    invoices = list(session.scalars(_INVOICES, {"order_id": order.id})) if has_invoices else []
+    invoices = [InvoiceLink(row[3], row[4]) for row in rows if row[3] is not None]
     reasons = {h.reason: h for h in holds}
     found = [
         (kind, _hold_message(kind, reasons[reason], order, date_format(user)))
