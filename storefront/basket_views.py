@@ -167,7 +167,6 @@ def _basket_page(
         errors=errors or {},
         error_item=error_item,
         oob=is_htmx(),
-        form=QuantityForm(),
         announcement=announce(view) if announce else None,
     )
 
