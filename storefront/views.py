@@ -74,7 +74,7 @@ def product_cards(views) -> Markup:
     if type(views) is catalogue.CataloguePage:
         key = views.key
         if key is not None:
-            return memo_fragment(_CARDS, key, views=views.cards)
+            return memo_fragment(_CARDS, key, page=views)
     return Markup("\n".join([memo_fragment(_CARD, _card_key(view), view=view) for view in views]))
 
 
