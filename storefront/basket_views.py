@@ -20,7 +20,7 @@ from storefront.views import is_customer, viewer_price_list_id
 from webapp.auth import customer_required, lean_user
 from webapp.extensions import db
 from webapp.filters import money, priced
-from webapp.web import is_htmx, page, request_memo, safe_local_url, see_other
+from webapp.web import cached_url_for, is_htmx, page, request_memo, safe_local_url, see_other
 
 
 def _customer():
@@ -48,8 +48,13 @@ def _add_form(view, form: AddToBasketForm | None = None) -> AddToBasketForm:
     form = form or AddToBasketForm()
     form.plan_id.choices = [(str(p.plan.id), _plan_label(p, view.unit)) for p in view.plans]
     if not form.back.data:
-        form.back.data = url_for("storefront.product", product_id=view.product.id)
+        form.back.data = _product_url(view.product.id)
     return form
+
+
+def _product_url(product_id: int) -> str:
+    # memoised as the templates' url_for is (an add builds it twice: ~15 us each otherwise)
+    return cached_url_for("storefront.product", product_id=product_id)
 
 
 def _plan_label(priced_plan, unit: str) -> str:
@@ -74,7 +79,7 @@ def product(product_id: int):
 @customer_required
 def basket_add(product_id: int):
     form = AddToBasketForm()
-    back = safe_local_url(form.back.data, url_for("storefront.product", product_id=product_id))
+    back = safe_local_url(form.back.data, _product_url(product_id))
     if not form.validate_on_submit():
         abort(400)
     # the service reads the product (and its add-ons) inside its transaction and answers with

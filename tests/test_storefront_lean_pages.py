@@ -349,3 +349,24 @@ def test_no_wtforms_form_is_built_on_the_busiest_requests(app, client, session, 
     changed = client.post(f"/basket/items/{item_id}/quantity", data={"quantity": "3"}, headers=HTMX)
     assert changed.status_code == 200
     assert not built, built
+
+
+def test_an_add_builds_its_products_url_once_per_app(app, client, session, demo, monkeypatch):
+    """The product's URL (the form's way back) comes from the templates' memo of URLs: an add
+    builds none anew once the product's page or a first add has built it."""
+    login(client, "alice@acme.example")
+    m365 = reseller_product(session, "M365-STD")
+    form = {"plan_id": str(m365.plans[0].id), "quantity": "1"}
+    assert client.post(f"/products/{m365.id}/add", data=form, headers=HTMX).status_code == 200
+    built = []
+    original = type(app).url_for
+
+    def counted(self, endpoint, **values):
+        built.append(endpoint)
+        return original(self, endpoint, **values)
+
+    monkeypatch.setattr(type(app), "url_for", counted)
+    added = client.post(f"/products/{m365.id}/add", data=form, headers=HTMX)
+    assert added.status_code == 200
+    assert f'value="/products/{m365.id}"' in added.get_data(as_text=True)
+    assert "storefront.product" not in built, built
