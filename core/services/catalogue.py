@@ -467,13 +467,10 @@ _TYPES_ON_SALE = select(Product.product_type_id).where(
 # plain tables: the product page and the add read a product on sale as rows (issue 19,
 # seventh pass: the ORM's joined load of the product, its type, plans, add-ons and promotions
 # was ~30 % of the product page's CPU)
-_product = Product.__table__
-_type = ProductType.__table__
-_plan = Plan.__table__
-_plan_price = PlanPrice.__table__
-_addon = AddOn.__table__
-_addon_price = AddOnPrice.__table__
-_promotion = Promotion.__table__
+_product, _type, _plan, _plan_price, _addon, _addon_price, _promotion = (
+    model.__table__
+    for model in (Product, ProductType, Plan, PlanPrice, AddOn, AddOnPrice, Promotion)
+)
 
 
 def in_price_list(price_table, owner_column, owner_table):
