@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app, g, request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import validate_csrf
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 from wtforms import (
     HiddenField,
     PasswordField,
@@ -46,6 +47,21 @@ _FROM_REQUEST = object()
 _SUBMIT_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 
 
+def _posted():
+    """What a submission posted, as FlaskForm takes it (its ``Meta.wrap_formdata``): the files
+    and the form, the form, or a JSON body; None when the request is no submission or posted
+    nothing (the fields keep their defaults)."""
+    if request.method not in _SUBMIT_METHODS:
+        return None
+    if request.files:
+        return CombinedMultiDict((request.files, request.form))
+    if request.form:
+        return request.form
+    if request.is_json:
+        return ImmutableMultiDict(request.get_json())
+    return None
+
+
 class _PlainForm:
     """The catalogue's and the basket's forms (their busiest requests), without WTForms (issue
     19, seventh pass: building a FlaskForm, its fields and its CSRF field, and checking the
@@ -60,7 +76,7 @@ class _PlainForm:
 
     def __init__(self, formdata=_FROM_REQUEST):
         if formdata is _FROM_REQUEST:
-            formdata = request.form if request.method in _SUBMIT_METHODS and request.form else None
+            formdata = _posted()
         self._formdata = formdata
         for name, (label, default) in self._fields.items():
             value = formdata.get(name) if formdata is not None else None

@@ -292,6 +292,12 @@ def test_the_add_form_reads_the_post_as_wtforms_did(app, posted):
                 if name != "back":
                     assert mine.label.text == wtf.label.text
             assert ours.validate_on_submit() == theirs.validate_on_submit()
+    if not isinstance(posted, MultiDict):  # a JSON body, as FlaskForm reads one
+        with app.test_request_context("/products/1/add", method="POST", json=posted):
+            ours, theirs = forms.AddToBasketForm(), _WTFormsAdd()
+            assert [getattr(ours, n).data for n in ("plan_id", "quantity", "trial", "back")] == [
+                getattr(theirs, n).data for n in ("plan_id", "quantity", "trial", "back")
+            ]
     with app.test_request_context("/", method="POST", data=posted):
         quantity = forms.QuantityForm().quantity.data
         assert quantity == (MultiDict(posted).get("quantity") if posted else None)
