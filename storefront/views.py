@@ -68,11 +68,18 @@ CATALOGUE_PAGE_SIZE = 48
 @bp.app_template_global()
 def product_cards(views) -> Markup:
     """The catalogue's cards (storefront/catalogue/_card.html), one a line; each rendered once
-    per card's values (issue 19): a card is the same for every visitor, on whatever page."""
+    per card's values (issue 19): a card is the same for every visitor, on whatever page. A
+    page of the catalogue (``CataloguePage``) is kept whole too, by every value its cards
+    show (issue 19, seventh pass): read again as it was, it builds and looks up no card."""
+    if type(views) is catalogue.CataloguePage:
+        key = views.key
+        if key is not None:
+            return memo_fragment(_CARDS, key, page=views)
     return Markup("\n".join([memo_fragment(_CARD, _card_key(view), view=view) for view in views]))
 
 
 _CARD = "storefront/catalogue/_card.html"
+_CARDS = "storefront/catalogue/_cards.html"  # product_cards of a page's cards
 
 
 def _card_key(view) -> tuple | None:

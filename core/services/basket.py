@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, Integer, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Integer, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -34,7 +34,6 @@ from core.models import (
 from core.rules import basket as rules
 from core.rules import credit as credit_rules
 from core.rules import pricing as pricing_rules
-from core.rules import promotions as promotion_rules
 from core.rules.basket import MixedExecutionTypes, QuantityInvalid
 from core.rules.catalogue import sold_on_storefront, trial_days_for
 from core.rules.promotions import PromotionTerms
@@ -161,12 +160,7 @@ _addon_price = AddOnPrice.__table__
 _promotion = Promotion.__table__
 
 
-def _in_price_list(price_table, owner_column, owner_table):
-    """The join of a plan's or add-on's price in the price list ``:price_list_id``."""
-    return and_(
-        price_table.c[owner_column] == owner_table.c.id,
-        price_table.c.price_list_id == bindparam("price_list_id", type_=Integer),
-    )
+_in_price_list = catalogue.in_price_list
 
 
 _ITEM_COLUMNS = (
@@ -234,13 +228,7 @@ _BASKET_LINES = (
         _addon.c.min_quantity,
         _addon.c.max_quantity,
         _addon_price.c.price,
-        _promotion.c.id,
-        _promotion.c.plan_id,
-        _promotion.c.kind,
-        _promotion.c.percent_off,
-        _promotion.c.amount_off,
-        _promotion.c.starts_on,
-        _promotion.c.ends_on,
+        *catalogue.PROMOTION_COLUMNS,
     )
     .select_from(_basket)
     .join(_item, _item.c.basket_id == _basket.c.id)
@@ -250,16 +238,7 @@ _BASKET_LINES = (
     .outerjoin(_plan_price, _in_price_list(_plan_price, "plan_id", _plan))
     .outerjoin(_addon, _addon.c.id == _item.c.addon_id)
     .outerjoin(_addon_price, _in_price_list(_addon_price, "addon_id", _addon))
-    .outerjoin(
-        _promotion,
-        and_(
-            _promotion.c.product_id == _product.c.id,
-            _promotion.c.tenant_id == _product.c.tenant_id,
-            _promotion.c.active.is_(True),
-            _promotion.c.starts_on <= bindparam("promotions_to"),
-            _promotion.c.ends_on >= bindparam("promotions_from"),
-        ),
-    )
+    .outerjoin(_promotion, catalogue.active_promotions_of(_product))
     .where(_basket.c.tenant_id == bindparam("tenant_id"), _basket.c.user_id == bindparam("user_id"))
     .order_by(_item.c.id, _promotion.c.id)
 )
@@ -285,9 +264,7 @@ def _basket_lines(
         "tenant_id": tenant_id,
         "user_id": user_id,
         "price_list_id": price_list_id,
-        # the rule decides on the day; the dates only keep the rows few (as load_terms)
-        "promotions_to": today + timedelta(days=1),
-        "promotions_from": today - timedelta(days=1),
+        **catalogue.promotion_window(today),
     }
     lines: list[_LineRow] = []
     promos: dict[int, dict[int, PromotionTerms]] = {}
@@ -308,12 +285,9 @@ def _basket_lines(
                     row[n + 14],
                 )
             )
-        promo_id, plan_id, kind, percent, amount, starts, ends = row[_N_ITEM + 15 :]
-        if promo_id is not None:
-            value = percent if kind == promotion_rules.PERCENT else amount
-            promos.setdefault(row[2], {})[promo_id] = PromotionTerms(
-                promo_id, row[2], plan_id, kind, value or Decimal(0), starts, ends, True
-            )
+        promo = row[_N_ITEM + 15 :]
+        if promo[0] is not None:
+            promos.setdefault(row[2], {})[promo[0]] = catalogue.promotion_terms(row[2], promo)
     return lines, {pid: list(terms.values()) for pid, terms in promos.items()}
 
 
@@ -592,136 +566,15 @@ def _quantity(raw, minimum: int, maximum: int, field_name: str = "quantity") -> 
 # tracked or flushed.
 
 
-@dataclass(frozen=True, slots=True)
-class _TypeOfProduct:
-    non_automatic_execution: bool
+# the product on sale (core.services.catalogue: its plans with their prices, its add-ons)
+_PRODUCT_FOR_SALE = catalogue.PRODUCT_FOR_SALE
 
 
-@dataclass(frozen=True, slots=True)
-class PlanForSale:
-    """A plan as the add-to-basket form and the add read it."""
-
-    id: int
-    product_id: int
-    name: str
-    billing_cycle: str
-    min_quantity: int
-    max_quantity: int
-    trial_days: int | None
-    commitment_months: int
-
-
-@dataclass(frozen=True, slots=True)
-class AddOnForSale:
-    id: int
-    name: str
-    min_quantity: int
-    max_quantity: int
-
-
-@dataclass(slots=True)
-class ProductForSale:
-    """A product on sale with its plans and add-ons, read as rows (the attributes of
-    :class:`core.models.Product` that the add and its form use)."""
-
-    id: int
-    name: str
-    unit: str
-    is_bundle: bool
-    trial_days: int | None
-    product_type: _TypeOfProduct
-    plans: list[PlanForSale] = field(default_factory=list)
-    addons: list[AddOnForSale] = field(default_factory=list)
-    plan_prices: dict[int, Decimal] = field(default_factory=dict)  # in the price list given
-
-
-# the tenant's product on sale, its plans (with their price in ``price_list_id``) and its
-# add-ons: one statement, built once; a row per plan and add-on pair (a product has few)
-def _product_for_sale_select(tenant_param: str):
-    return (
-        select(
-            _product.c.id,
-            _product.c.name,
-            _product.c.unit,
-            _product.c.is_bundle,
-            _product.c.trial_days,
-            _type.c.non_automatic_execution,
-            _plan.c.id,
-            _plan.c.name,
-            _plan.c.billing_cycle,
-            _plan.c.min_quantity,
-            _plan.c.max_quantity,
-            _plan.c.trial_days,
-            _plan.c.commitment_months,
-            _plan_price.c.price,
-            _addon.c.id,
-            _addon.c.name,
-            _addon.c.min_quantity,
-            _addon.c.max_quantity,
-        )
-        .join(_type, _type.c.id == _product.c.product_type_id)
-        .outerjoin(_plan, _plan.c.product_id == _product.c.id)
-        .outerjoin(_plan_price, _in_price_list(_plan_price, "plan_id", _plan))
-        .outerjoin(_addon, _addon.c.product_id == _product.c.id)
-        .where(
-            _product.c.id == bindparam("product_id"),
-            _product.c.tenant_id == bindparam(tenant_param),
-            _product.c.active.is_(True),
-            _product.c.published.is_(True),
-        )
-        .order_by(_plan.c.id, _addon.c.id)
-    )
-
-
-_PRODUCT_FOR_SALE = _product_for_sale_select("tenant_id")
-
-
-def product_for_sale(
-    connection: Connection, tenant_id: int, product_id: int, price_list_id: int | None
-) -> ProductForSale | None:
-    """The tenant's product on sale with its plans, their prices in the price list, and its
-    add-ons, in one statement (None: no such product on sale)."""
-    params = {"product_id": product_id, "tenant_id": tenant_id, "price_list_id": price_list_id}
-    return _product_of_rows(connection.execute(_PRODUCT_FOR_SALE, params))
-
-
-def _product_of_rows(rows) -> ProductForSale | None:
-    product = None
-    plans: dict[int, PlanForSale] = {}
-    addons: dict[int, AddOnForSale] = {}
-    for row in rows:
-        if product is None:
-            product = ProductForSale(*row[:5], _TypeOfProduct(row[5]))
-        plan_id, addon_id = row[6], row[14]
-        if plan_id is not None and plan_id not in plans:
-            plans[plan_id] = PlanForSale(plan_id, row[0], *row[7:13])
-            if row[13] is not None:
-                product.plan_prices[plan_id] = row[13]
-        if addon_id is not None and addon_id not in addons:
-            addons[addon_id] = AddOnForSale(addon_id, *row[15:18])
-    if product is not None:
-        product.plans = list(plans.values())
-        product.addons = sorted(addons.values(), key=lambda a: a.id)
-    return product
-
-
-def _form_view(product: ProductForSale, execution_type: str) -> catalogue.ProductView:
+def _form_view(product: catalogue.ProductForSale, execution_type: str) -> catalogue.ProductView:
     """The product's add-to-basket form (plans with their prices, add-ons by name; no
-    promotions), as :func:`core.services.catalogue.product_view` builds it with ``form_only``."""
-    return catalogue.ProductView(
-        product=product,
-        execution_type=execution_type,
-        plans=[
-            catalogue.PricedPlan(
-                plan,
-                product.plan_prices.get(plan.id),
-                None,
-                trial_days_for(plan.trial_days, product.trial_days),
-            )
-            for plan in product.plans
-        ],
-        addons=[catalogue.PricedAddOn(addon, None) for addon in product.addons],
-    )
+    promotions), as :func:`core.services.catalogue.product_detail` builds it with
+    ``form_only``."""
+    return catalogue.view_of_product(product, execution_type)
 
 
 # the basket's lock: the UPDATE of its time stamp locks its row until the end of the
@@ -821,9 +674,9 @@ _NEW_LINE = insert(_item).returning(_item.c.id)
 # for the lock re-checks only the locked row, not what else it reads).
 _LOCKED = _TOUCH_BASKET.cte("locked_basket")
 # (no bound parameter named as a column of basket: the UPDATE would set that column too)
-_PRODUCT_FOR_SALE_LOCKING_BASKET = _product_for_sale_select("basket_tenant_id").add_columns(
-    select(_LOCKED.c.id).scalar_subquery().label("locked_basket_id")
-)
+_PRODUCT_FOR_SALE_LOCKING_BASKET = catalogue.product_for_sale_select(
+    "basket_tenant_id"
+).add_columns(select(_LOCKED.c.id).scalar_subquery().label("locked_basket_id"))
 _UNSET = object()
 
 
@@ -833,7 +686,7 @@ def _product_and_locked_basket(
     """(the product on sale or None, the user's basket id locked or ``_UNSET``: not yet)."""
     params = {"product_id": product_id, "tenant_id": tenant_id, "price_list_id": price_list_id}
     if connection.dialect.name != "postgresql":
-        return _product_of_rows(connection.execute(_PRODUCT_FOR_SALE, params)), _UNSET
+        return catalogue.product_of_rows(connection.execute(_PRODUCT_FOR_SALE, params)), _UNSET
     params = {
         "product_id": product_id,
         "price_list_id": price_list_id,
@@ -843,7 +696,7 @@ def _product_and_locked_basket(
     }
     rows = connection.execute(_PRODUCT_FOR_SALE_LOCKING_BASKET, params).all()
     # no basket yet: None (created by _locked_basket); no product: nothing to lock for
-    return _product_of_rows(rows), (rows[0][-1] if rows else _UNSET)
+    return catalogue.product_of_rows(rows), (rows[0][-1] if rows else _UNSET)
 
 
 def _locked_basket(connection: Connection, tenant_id: int, user: User, touched=_UNSET) -> int:
@@ -896,7 +749,7 @@ def add_product(
         if plan is None:
             raise ValidationFailed("Choose a plan.", {"plan_id": ["Choose a plan."]})
         qty = _quantity(quantity, plan.min_quantity, plan.max_quantity)
-        addon_qty: dict[AddOnForSale, int] = {}
+        addon_qty: dict[catalogue.AddOnForSale, int] = {}
         for addon in product.addons:
             raw = (addons or {}).get(addon.id)
             if raw in (None, "", "0", 0):

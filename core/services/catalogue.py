@@ -2,21 +2,23 @@
 customer's price list, add-ons, bundle components and execution type.
 
 Every function runs a fixed number of queries whatever the size of the catalogue: a catalogue
-page reads plain columns (no ORM objects), a product is read with its type, plans and add-ons in
-one query, prices and bundle components take one query each. The statements a page runs on every
-request are built once, with bound parameters (docs/PERFORMANCE.md).
+page and a product page read plain columns (no ORM objects); a product is read with its type,
+plans, add-ons, their prices and its promotions in one query, a bundle's components in one
+more. The statements a page runs on every request are built once, with bound parameters
+(docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
     Integer,
     String,
+    and_,
     bindparam,
     cast,
     func,
@@ -27,25 +29,25 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from core.db import Money
 from core.enums import ExecutionType
 from core.models import (
     AddOn,
+    AddOnPrice,
     BundleComponent,
     Plan,
     PlanPrice,
     Product,
     ProductType,
     ProductUpgrade,
+    Promotion,
 )
 from core.rules import promotions as promotion_rules
 from core.rules.catalogue import trial_days_for
 from core.rules.execution import bundle_execution_type, product_execution_type
 from core.rules.promotions import PromotionTerms
-from core.services import pricing
-from core.services import promotions as promotion_service
 from core.services.errors import NotFound
 from core.services.orders import _contains as contains_pattern
 
@@ -172,74 +174,18 @@ def _type_of(type_option: bool, component_types: list[str]) -> str:
     return bundle_execution_type([product_execution_type(type_option), *component_types])
 
 
-def promotions(
-    session: Session, tenant_id: int, product_ids: Iterable[int], on: date
-) -> dict[int, list[PromotionTerms]]:
-    """Product id -> its active promotions around that day, for core.rules.promotions (one
-    query)."""
-    return promotion_service.load_terms(session, tenant_id, product_ids, on)
-
-
-def _views(
-    session: Session,
-    tenant_id: int,
-    products: list[Product],
-    price_list_id,
-    on: date,
-    form_only: bool = False,
-    promos: dict[int, list[PromotionTerms]] | None = None,
-    plan_prices: dict[int, Decimal] | None = None,
-) -> list[ProductView]:
-    bundles = _components(session, [p.id for p in products if p.is_bundle])
-    if plan_prices is None:
-        plan_prices = pricing.plan_prices(
-            session, price_list_id, [pl.id for p in products for pl in p.plans]
-        )
-    addon_prices = {}
-    if not form_only:
-        addon_prices = pricing.addon_prices(
-            session, price_list_id, [a.id for p in products for a in p.addons]
-        )
-        if promos is None:
-            promos = promotions(session, tenant_id, [p.id for p in products], on)
-    promos = promos or {}
-    views = []
-    for product in products:
-        components = bundles.get(product.id, [])
-        views.append(
-            ProductView(
-                product=product,
-                execution_type=_type_of(
-                    product.product_type.non_automatic_execution,
-                    [c.execution_type for c in components],
-                ),
-                plans=[
-                    _priced_plan(
-                        pl, plan_prices.get(pl.id), promos.get(product.id, ()), on, product
-                    )
-                    for pl in product.plans
-                ],
-                addons=[PricedAddOn(a, addon_prices.get(a.id)) for a in product.addons],
-                components=components,
-            )
-        )
-    return views
-
-
 # a visitor without a price list sees no price: promotions are compared on this one instead
 _NOMINAL_PRICE = Decimal("100.00")
 
 
-def _priced_plan(
-    plan: Plan, price: Decimal | None, promos, on: date, product: Product
-) -> PricedPlan:
+def _priced_plan(plan, price: Decimal | None, promos, on: date | None, product) -> PricedPlan:
     unit = price if price is not None else _NOMINAL_PRICE
-    return PricedPlan(
-        plan,
-        price,
-        promotion_rules.best_promotion(promos, plan.product_id, plan.id, unit, on),
-        trial_days_for(plan.trial_days, product.trial_days),
+    best = (
+        promotion_rules.best_promotion(promos, plan.product_id, plan.id, unit, on)
+        if promos
+        else None
     )
+    return PricedPlan(plan, price, best, trial_days_for(plan.trial_days, product.trial_days))
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,23 +355,56 @@ def _catalogue_query(
     return statement, params
 
 
-def _cards(session: Session, rows) -> list[ProductCard]:
-    bundles = _components(session, [row[0] for row in rows if row[4]])
-    cards = []
-    for pid, code, name, description, is_bundle, trial_days, manual, unit, price, cycle in rows:
-        components = bundles.get(pid, [])
-        cards.append(
-            ProductCard(
-                product=ProductSummary(
-                    pid, code, name, description, is_bundle, trial_days_for(trial_days, 0), unit
-                ),
-                execution_type=_type_of(manual, [c.execution_type for c in components]),
-                from_price=price,
-                components=components,
-                from_cycle=cycle,
-            )
+@dataclass(slots=True)
+class CataloguePage:
+    """A page of the catalogue as read: its products' rows and the bundles' components. Its
+    cards (:class:`ProductCard`) are built when read (iterating the page); ``key`` holds every
+    value they show, for a memo of the page's HTML (storefront.views): a page read again as it
+    was builds no card (issue 19, seventh pass: building the 48 cards and looking each up in
+    the cards' memo was ~10 % of the page's CPU)."""
+
+    rows: list[tuple]  # (id, code, name, description, is bundle, trial, manual, unit, price, cycle)
+    components: dict[int, list[Component]]
+    text: str = ""  # the search it answers ("": none)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: slice) -> CataloguePage:
+        return CataloguePage(self.rows[index], self.components, self.text)
+
+    def __iter__(self):
+        return iter(self.cards)
+
+    @property
+    def cards(self) -> list[ProductCard]:
+        return [self._card(row) for row in self.rows]
+
+    def _card(self, row) -> ProductCard:
+        pid, code, name, description, is_bundle, trial_days, manual, unit, price, cycle = row
+        components = self.components.get(pid, [])
+        return ProductCard(
+            product=ProductSummary(
+                pid, code, name, description, is_bundle, trial_days_for(trial_days, 0), unit
+            ),
+            execution_type=_type_of(manual, [c.execution_type for c in components]),
+            from_price=price,
+            components=components,
+            from_cycle=cycle,
         )
-    return cards
+
+    @property
+    def key(self) -> tuple | None:
+        """The rows and the components (prices are Money: always two places, so equal prices
+        are written alike); None for a search's page: searches are countless, and a page's HTML
+        is ~20 KB, so only the catalogue's own pages (by page and type) are kept whole."""
+        if self.text:
+            return None
+        components = tuple(
+            (pid, tuple((c.product_id, c.name, c.quantity, c.execution_type) for c in parts))
+            for pid, parts in self.components.items()
+        )
+        return (tuple(self.rows), components)
 
 
 def storefront_catalogue(
@@ -437,7 +416,7 @@ def storefront_catalogue(
     limit: int | None = None,
     text: str | None = None,
     product_type_id: int | None = None,
-) -> tuple[list[ProductCard], list[tuple[int, str]]]:
+) -> tuple[CataloguePage, list[tuple[int, str]]]:
     """A page of the catalogue by name, and the product types it can be filtered by (those
     with a product on sale). Each product comes with its execution type, its lowest plan price
     in the price list (none without one) and its bundle components; only products on sale,
@@ -459,7 +438,8 @@ def storefront_catalogue(
     rows = connection.execute(statement, params).all()
     products = [row[1:] for row in rows if row[0] == 0]
     types = [(row[1], row[3]) for row in rows if row[0] == 1]
-    return _cards(session, products), types
+    components = _components(session, [row[0] for row in products if row[4]])
+    return CataloguePage(products, components, text or ""), types
 
 
 def _with_product_types(page):
@@ -484,52 +464,209 @@ _TYPES_ON_SALE = select(Product.product_type_id).where(
 )
 
 
-def _for_sale(*plan_options):
-    return (
-        select(Product)
-        .where(
-            Product.id == bindparam("product_id"),
-            Product.tenant_id == bindparam("tenant_id"),
-            *ON_SALE,
-        )
-        .options(
-            joinedload(Product.product_type),
-            joinedload(Product.plans).options(*plan_options),
-            joinedload(Product.addons),
-        )
-    )
-
-
-# a product with its type, plans and add-ons in one query (a handful of rows); built once
-PRODUCT_FOR_SALE = _for_sale()
-# the same with each plan's price in the price list ``price_list_id`` (issue 19)
-_PRICED_PRODUCT_FOR_SALE = _for_sale(pricing.WITH_LIST_PRICE).execution_options(
-    populate_existing=True
+# plain tables: the product page and the add read a product on sale as rows (issue 19,
+# seventh pass: the ORM's joined load of the product, its type, plans, add-ons and promotions
+# was ~30 % of the product page's CPU)
+_product, _type, _plan, _plan_price, _addon, _addon_price, _promotion = (
+    model.__table__
+    for model in (Product, ProductType, Plan, PlanPrice, AddOn, AddOnPrice, Promotion)
 )
 
 
-# the product page: the product's active promotions come with it, in the same query
-# (populate_existing: a product already in the session gets today's promotions, not the ones
-# it was loaded with)
-# and its plans with their price in the price list ``price_list_id`` (issue 19, third pass:
-# one statement for the page instead of two)
-_PRODUCT_PAGE = _PRICED_PRODUCT_FOR_SALE.options(joinedload(Product.active_promotions))
+def in_price_list(price_table, owner_column, owner_table):
+    """The join of a plan's or add-on's price in the price list ``:price_list_id``."""
+    return and_(
+        price_table.c[owner_column] == owner_table.c.id,
+        price_table.c.price_list_id == bindparam("price_list_id", type_=Integer),
+    )
 
 
-def product_for_sale(session: Session, tenant_id: int, product_id: int) -> Product | None:
-    """The tenant's active product with its type, plans and add-ons loaded (one query)."""
-    params = {"product_id": product_id, "tenant_id": tenant_id}
-    return session.scalars(PRODUCT_FOR_SALE, params).unique().first()
+# a product's promotions around the day ``promotions_from`` .. ``promotions_to`` (the rule,
+# core.rules.promotions, decides on the day; the dates only keep the rows few), as the basket's
+# lines and the product page join them
+def active_promotions_of(product_table):
+    return and_(
+        _promotion.c.product_id == product_table.c.id,
+        _promotion.c.tenant_id == product_table.c.tenant_id,
+        _promotion.c.active.is_(True),
+        _promotion.c.starts_on <= bindparam("promotions_to"),
+        _promotion.c.ends_on >= bindparam("promotions_from"),
+    )
 
 
-def priced_product_for_sale(
-    session: Session, tenant_id: int, product_id: int, price_list_id: int | None
-) -> tuple[Product | None, dict[int, Decimal]]:
-    """:func:`product_for_sale` with its plans' prices in the price list (plan id -> price,
-    as :func:`core.services.pricing.plan_prices` gives them), in the same one query."""
-    params = {"product_id": product_id, "tenant_id": tenant_id, "price_list_id": price_list_id}
-    product = session.scalars(_PRICED_PRODUCT_FOR_SALE, params).unique().first()
-    return product, pricing.list_prices(product.plans) if product is not None else {}
+PROMOTION_COLUMNS = (
+    _promotion.c.id,
+    _promotion.c.plan_id,
+    _promotion.c.kind,
+    _promotion.c.percent_off,
+    _promotion.c.amount_off,
+    _promotion.c.starts_on,
+    _promotion.c.ends_on,
+)
+
+
+def promotion_terms(product_id: int, columns) -> PromotionTerms:
+    """The terms of a promotion read as :data:`PROMOTION_COLUMNS` (active: the join keeps only
+    active ones), as :func:`core.services.promotions.terms_of` makes them of the ORM's row."""
+    promo_id, plan_id, kind, percent, amount, starts, ends = columns
+    value = percent if kind == promotion_rules.PERCENT else amount
+    return PromotionTerms(promo_id, product_id, plan_id, kind, value or Decimal(0), starts, ends)
+
+
+def promotion_window(on: date) -> dict[str, date]:
+    """The bound days of :func:`active_promotions_of` for the day ``on`` (as load_terms)."""
+    return {"promotions_to": on + timedelta(days=1), "promotions_from": on - timedelta(days=1)}
+
+
+@dataclass(frozen=True, slots=True)
+class _TypeOfProduct:
+    non_automatic_execution: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlanForSale:
+    """A plan as the product page, the add-to-basket form and the add read it."""
+
+    id: int
+    product_id: int
+    name: str
+    billing_cycle: str
+    min_quantity: int
+    max_quantity: int
+    trial_days: int | None
+    commitment_months: int
+
+
+@dataclass(frozen=True, slots=True)
+class AddOnForSale:
+    id: int
+    name: str
+    min_quantity: int
+    max_quantity: int
+
+
+@dataclass(slots=True)
+class ProductForSale:
+    """A product on sale with its plans and add-ons, read as rows (the attributes of
+    :class:`core.models.Product` that the product page, the add and its form use)."""
+
+    id: int
+    name: str
+    unit: str
+    is_bundle: bool
+    trial_days: int | None
+    product_type: _TypeOfProduct
+    plans: list[PlanForSale] = field(default_factory=list)
+    addons: list[AddOnForSale] = field(default_factory=list)
+    plan_prices: dict[int, Decimal] = field(default_factory=dict)  # in the price list given
+    description: str = ""
+    # the product page's (PRODUCT_PAGE) only
+    addon_prices: dict[int, Decimal] = field(default_factory=dict)  # in the price list given
+    promotions: list[PromotionTerms] = field(default_factory=list)  # around the day given
+
+
+# the tenant's product on sale, its plans (with their price in ``price_list_id``) and its
+# add-ons: one statement, built once; a row per plan and add-on pair (a product has few)
+def product_for_sale_select(tenant_param: str):
+    return (
+        select(
+            _product.c.id,
+            _product.c.name,
+            _product.c.unit,
+            _product.c.is_bundle,
+            _product.c.trial_days,
+            _type.c.non_automatic_execution,
+            _plan.c.id,
+            _plan.c.name,
+            _plan.c.billing_cycle,
+            _plan.c.min_quantity,
+            _plan.c.max_quantity,
+            _plan.c.trial_days,
+            _plan.c.commitment_months,
+            _plan_price.c.price,
+            _addon.c.id,
+            _addon.c.name,
+            _addon.c.min_quantity,
+            _addon.c.max_quantity,
+            _product.c.description,
+        )
+        .join(_type, _type.c.id == _product.c.product_type_id)
+        .outerjoin(_plan, _plan.c.product_id == _product.c.id)
+        .outerjoin(_plan_price, in_price_list(_plan_price, "plan_id", _plan))
+        .outerjoin(_addon, _addon.c.product_id == _product.c.id)
+        .where(
+            _product.c.id == bindparam("product_id"),
+            _product.c.tenant_id == bindparam(tenant_param),
+            *_ON_SALE_COLUMNS,
+        )
+        .order_by(_plan.c.id, _addon.c.id)
+    )
+
+
+_ON_SALE_COLUMNS = (_product.c.active.is_(True), _product.c.published.is_(True))
+PRODUCT_FOR_SALE = product_for_sale_select("tenant_id")
+_N_FOR_SALE = 19  # the columns of product_for_sale_select
+# the product page: the same with the add-ons' prices in the price list and the product's
+# promotions around the day (a row per plan, add-on and promotion)
+PRODUCT_PAGE = (
+    product_for_sale_select("tenant_id")
+    .add_columns(_addon_price.c.price, *PROMOTION_COLUMNS)
+    .outerjoin(_addon_price, in_price_list(_addon_price, "addon_id", _addon))
+    .outerjoin(_promotion, active_promotions_of(_product))
+    .order_by(_promotion.c.id)
+)
+
+
+def product_of_rows(rows, page: bool = False) -> ProductForSale | None:
+    """The product of :data:`PRODUCT_FOR_SALE`'s rows (``page``: of :data:`PRODUCT_PAGE`'s);
+    None: no row, no such product on sale."""
+    product = None
+    plans: dict[int, PlanForSale] = {}
+    addons: dict[int, AddOnForSale] = {}
+    promotions: dict[int, PromotionTerms] = {}
+    for row in rows:
+        if product is None:
+            product = ProductForSale(*row[:5], _TypeOfProduct(row[5]), description=row[18])
+        plan_id, addon_id = row[6], row[14]
+        if plan_id is not None and plan_id not in plans:
+            plans[plan_id] = PlanForSale(plan_id, row[0], *row[7:13])
+            if row[13] is not None:
+                product.plan_prices[plan_id] = row[13]
+        if addon_id is not None and addon_id not in addons:
+            addons[addon_id] = AddOnForSale(addon_id, *row[15:18])
+            if page and row[_N_FOR_SALE] is not None:
+                product.addon_prices[addon_id] = row[_N_FOR_SALE]
+        if page:
+            promo = row[_N_FOR_SALE + 1 : _N_FOR_SALE + 8]
+            if promo[0] is not None and promo[0] not in promotions:
+                promotions[promo[0]] = promotion_terms(product.id, promo)
+    if product is not None:
+        product.plans = list(plans.values())
+        product.addons = sorted(addons.values(), key=lambda a: a.id)
+        product.promotions = list(promotions.values())
+    return product
+
+
+def view_of_product(
+    product: ProductForSale,
+    execution_type: str,
+    on: date | None = None,
+    components: list[Component] | None = None,
+) -> ProductView:
+    """The page's view of a product read as rows: its plans with their prices and the best of
+    its promotions on the day ``on`` (read with the product: none for the form alone), its
+    add-ons with their prices."""
+    promos = product.promotions
+    return ProductView(
+        product=product,
+        execution_type=execution_type,
+        plans=[
+            _priced_plan(plan, product.plan_prices.get(plan.id), promos, on, product)
+            for plan in product.plans
+        ],
+        addons=[PricedAddOn(a, product.addon_prices.get(a.id)) for a in product.addons],
+        components=components or [],
+    )
 
 
 def product_detail(
@@ -541,41 +678,25 @@ def product_detail(
     *,
     form_only: bool = False,
 ) -> ProductView:
-    """A product page's view. ``form_only``: just what the add-to-basket form shows (plans
-    with their prices, add-ons by name), without add-on prices and promotions."""
+    """A product page's view: the product on sale with its plans, their prices and promotions
+    on the day ``on``, its add-ons with their prices, in one statement (and its components,
+    a bundle's only, in one more). ``form_only``: just what the add-to-basket form shows
+    (plans with their prices, add-ons by name), without add-on prices and promotions."""
+    params = {"product_id": product_id, "tenant_id": tenant_id, "price_list_id": price_list_id}
+    # plain rows on the session's connection: no ORM object is built (issue 19, seventh pass)
+    connection = session.connection()
     if form_only:
-        product = product_for_sale(session, tenant_id, product_id)
-        promos, plan_prices = {}, None
+        product = product_of_rows(connection.execute(PRODUCT_FOR_SALE, params))
     else:
-        # the page: the product's promotions and its plans' prices come with it, in the same
-        # query
-        params = {"product_id": product_id, "tenant_id": tenant_id, "price_list_id": price_list_id}
-        product = session.scalars(_PRODUCT_PAGE, params).unique().first()
-        promos = (
-            {product_id: [promotion_service.terms_of(p) for p in product.active_promotions]}
-            if product is not None
-            else {}
-        )
-        plan_prices = pricing.list_prices(product.plans) if product is not None else None
+        params |= promotion_window(on)
+        product = product_of_rows(connection.execute(PRODUCT_PAGE, params), page=True)
     if product is None:
         raise NotFound("That product does not exist.")
-    views = _views(session, tenant_id, [product], price_list_id, on, form_only, promos, plan_prices)
-    return views[0]
-
-
-def product_view(
-    session: Session,
-    tenant_id: int,
-    product: Product,
-    price_list_id: int | None,
-    on: date,
-    *,
-    form_only: bool = False,
-    plan_prices: dict[int, Decimal] | None = None,
-) -> ProductView:
-    """The view of a product already loaded by :func:`product_for_sale`; ``plan_prices``:
-    its plans' prices when the caller has them (:func:`priced_product_for_sale`)."""
-    return _views(session, tenant_id, [product], price_list_id, on, form_only, None, plan_prices)[0]
+    components = _components(session, [product.id]).get(product.id, []) if product.is_bundle else []
+    execution_type = _type_of(
+        product.product_type.non_automatic_execution, [c.execution_type for c in components]
+    )
+    return view_of_product(product, execution_type, on, components)
 
 
 def upgrade_targets(
