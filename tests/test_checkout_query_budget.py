@@ -74,11 +74,9 @@ BUDGETS = {
     # a hold; the execution's look at its holds reads none when it has none (automatic -1);
     # the back-ordering's lock of the reseller's account says whether the distributor sells
     # any of the products (the demo's Nimbus sells none: its products not read, -1); the
-    # confirmation reads the order's invoices joined with it (automatic -1); start's lock of
-    # the basket says whether the customer has earlier drafts to replace (their ids are read
-    # only then: -1, automatic and manual)
+    # confirmation reads the order's invoices joined with it (automatic -1)
     "automatic": {
-        "start": 9,
+        "start": 10,
         "billing": 2,
         "billing_post": 3,
         "review": 3,
@@ -86,7 +84,7 @@ BUDGETS = {
         "confirmation": 2,
     },
     "manual": {
-        "start": 9,
+        "start": 10,
         "billing": 2,
         "billing_post": 3,
         "review": 2,

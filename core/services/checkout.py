@@ -108,21 +108,18 @@ def _spec(line: basket_service.BasketLine, parent_index: int | None) -> ItemSpec
 
 # the statements every checkout runs, built once with bound parameters (issue 19: building
 # them cost more CPU than running them)
-# the user's earlier checkouts still in Draft (a new checkout replaces them)
-_DRAFTS = (
-    Order.tenant_id == bindparam("tenant_id"),
-    Order.account_id == bindparam("account_id"),
-    Order.created_by_user_id == bindparam("user_id"),
-    Order.source == OrderSource.STOREFRONT,
-    Order.status_id == bindparam("status_id"),
+_DRAFT_IDS = (
+    select(Order.id)
+    .where(
+        Order.tenant_id == bindparam("tenant_id"),
+        Order.account_id == bindparam("account_id"),
+        Order.created_by_user_id == bindparam("user_id"),
+        Order.source == OrderSource.STOREFRONT,
+        Order.status_id == bindparam("status_id"),
+    )
+    .with_for_update()
 )
-_DRAFT_IDS = select(Order.id).where(*_DRAFTS).with_for_update()
 _LOCK_BASKET = select(Basket.id).where(Basket.user_id == bindparam("user_id")).with_for_update()
-# start: the basket locked and whether the user has drafts to replace, in one statement (issue
-# 19, seventh pass: the drafts' ids were read on every start, and there are rarely any)
-_LOCK_BASKET_SEEING_DRAFTS = _LOCK_BASKET.add_columns(
-    select(Order.id).where(*_DRAFTS).exists()
-).with_for_update(of=Basket)
 _LOCK_ACCOUNT = (
     select(Account)
     .where(Account.id == bindparam("account_id"))
@@ -201,15 +198,7 @@ def start_checkout(
     ``today``: the tenant's day (promotions), read from the tenant when not given."""
     now = now or utcnow()
     with write_transaction(session):
-        book = StatusBook.load(session, tenant_id)
-        drafts = {
-            "tenant_id": tenant_id,
-            "account_id": user.account_id,
-            "user_id": user.id,
-            "status_id": book.draft().id,
-        }
-        # one checkout of a basket at a time (issue 8)
-        locked = session.execute(_LOCK_BASKET_SEEING_DRAFTS, drafts).first()
+        lock_basket(session, user)  # one checkout of a basket at a time (issue 8)
         account = _account(session, tenant_id, user)
         if account.registration_pending:  # issue 14: self-registered, not yet approved
             raise Conflict(texts.REGISTRATION_PENDING)
@@ -220,8 +209,14 @@ def start_checkout(
             raise Conflict(texts.BASKET_MIXED)
         if view.unavailable:
             raise Conflict(texts.BASKET_HAS_UNAVAILABLE)
-        if locked is not None and locked[1]:  # earlier drafts: replaced
-            discard_drafts(session, list(session.scalars(_DRAFT_IDS, drafts)))
+        book = StatusBook.load(session, tenant_id)
+        old = {
+            "tenant_id": tenant_id,
+            "account_id": user.account_id,
+            "user_id": user.id,
+            "status_id": book.draft().id,
+        }
+        discard_drafts(session, list(session.scalars(_DRAFT_IDS, old)))
         return build_order(
             session,
             tenant_id=tenant_id,
