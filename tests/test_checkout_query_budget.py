@@ -70,17 +70,15 @@ BUDGETS = {
     # a DELETE of their own: place -1); the execution reads the items' plans joined with their
     # products (automatic place -1); the confirmation reads the order's open holds and its
     # invoices only when it has some (it knows from the order's row: -1, automatic and manual)
-    # issue 19, seventh pass: each transaction of place locks the order knowing whether it has
-    # a hold; the execution's look at its holds reads none when it has none (automatic -1);
-    # the back-ordering's lock of the reseller's account says whether the distributor sells
-    # any of the products (the demo's Nimbus sells none: its products not read, -1); the
-    # confirmation reads the order's invoices joined with it (automatic -1)
+    # issue 19, seventh pass: the back-ordering's lock of the reseller's account says whether
+    # the distributor sells any of the products (the demo's Nimbus sells none: its products
+    # not read, -1); the confirmation reads the order's invoices joined with it (automatic -1)
     "automatic": {
         "start": 10,
         "billing": 2,
         "billing_post": 3,
         "review": 3,
-        "place": 34,
+        "place": 35,
         "confirmation": 2,
     },
     "manual": {

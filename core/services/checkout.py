@@ -656,8 +656,7 @@ def _apply_decision(
     name = actor_name(actor)
     if decision.holds:
         for hold in decision.holds:
-            # through the collection: the order was locked knowing its holds (lock_order)
-            order.holds.append(
+            session.add(
                 OrderHold(order_id=order.id, reason=hold.reason, detail=hold.detail, placed_at=now)
             )
             record_order_event(
@@ -837,7 +836,7 @@ def _apply_result(session, order, last4, result, now, actor, tax=None, book=None
     if result.succeeded:
         execute_paid(session, order, now, actor_name=name, tax=tax, book=book)
         return
-    order.holds.append(  # through the collection, as in _apply_decision
+    session.add(
         OrderHold(
             order_id=order.id,
             reason=HoldReason.PAYMENT_FAILED,

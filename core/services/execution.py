@@ -27,7 +27,6 @@ from core.models import (
     Invoice,
     ItemKind,
     Order,
-    OrderHold,
     OrderItem,
     OrderSource,
     OrderStatus,
@@ -85,19 +84,13 @@ def lock_order(session: Session, tenant_id: int, order_id: int, *, joined: bool 
     ``joined``: the order and its items in one statement (issue 19, fifth pass: a checkout's
     order, a few lines, saves a round trip in each transaction of its placement); without
     it two statements, cheaper for a large order (the joined rows repeat the order's columns:
-    +6 % Python work for a 500-item execution). The joined read also says whether the order
-    has any hold: when it has none, ``order.holds`` is known empty without a query."""
+    +6 % Python work for a 500-item execution)."""
     values = {"order_id": order_id, "tenant_id": tenant_id}
     if joined:
         rows = session.execute(_LOCK_ORDER_AND_ITEMS, values).all()
         if rows:
             order = rows[0][0]
-            set_committed_value(order, "items", [item for _order, item, _held in rows])
-            if not rows[0][2]:
-                # no hold at all (a checkout's order until it is held): the execution's look
-                # at its holds reads none (issue 19, seventh pass: a lazy load of its own);
-                # a hold added to such an order must go through ``order.holds``
-                set_committed_value(order, "holds", [])
+            set_committed_value(order, "items", [item for _order, item in rows])
             return order
         # no items: the order alone (or none)
     order = session.scalar(_LOCK_ORDER, values)
@@ -123,11 +116,7 @@ _LOCK_ITEMS = (
     .execution_options(populate_existing=True)
 )
 _LOCK_ORDER_AND_ITEMS = (
-    select(
-        Order,
-        OrderItem,
-        select(OrderHold.id).where(OrderHold.order_id == Order.id).correlate(Order).exists(),
-    )
+    select(Order, OrderItem)
     .join(OrderItem, OrderItem.order_id == Order.id)
     .where(Order.id == bindparam("order_id"), Order.tenant_id == bindparam("tenant_id"))
     .order_by(OrderItem.id)
