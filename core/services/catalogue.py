@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -48,6 +48,7 @@ from core.rules import promotions as promotion_rules
 from core.rules.catalogue import trial_days_for
 from core.rules.execution import bundle_execution_type, product_execution_type
 from core.rules.promotions import PromotionTerms
+from core.services import promotions as promotion_service
 from core.services.errors import NotFound
 from core.services.orders import _contains as contains_pattern
 
@@ -509,13 +510,14 @@ def promotion_terms(product_id: int, columns) -> PromotionTerms:
     """The terms of a promotion read as :data:`PROMOTION_COLUMNS` (active: the join keeps only
     active ones), as :func:`core.services.promotions.terms_of` makes them of the ORM's row."""
     promo_id, plan_id, kind, percent, amount, starts, ends = columns
-    value = percent if kind == promotion_rules.PERCENT else amount
-    return PromotionTerms(promo_id, product_id, plan_id, kind, value or Decimal(0), starts, ends)
+    value = promotion_service.discount_value(kind, percent, amount)
+    return PromotionTerms(promo_id, product_id, plan_id, kind, value, starts, ends)
 
 
 def promotion_window(on: date) -> dict[str, date]:
     """The bound days of :func:`active_promotions_of` for the day ``on`` (as load_terms)."""
-    return {"promotions_to": on + timedelta(days=1), "promotions_from": on - timedelta(days=1)}
+    first, last = promotion_service.window(on)
+    return {"promotions_from": first, "promotions_to": last}
 
 
 @dataclass(frozen=True, slots=True)

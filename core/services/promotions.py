@@ -25,14 +25,26 @@ AUDIT_ENTITY = "promotion"
 LIST_SIZE = 200
 
 
+def discount_value(kind: str, percent_off, amount_off) -> Decimal:
+    """A promotion's value for its kind: the percentage or the amount off (0 when unset)."""
+    value = percent_off if kind == rules.PERCENT else amount_off
+    return value or Decimal(0)
+
+
+def window(on: date) -> tuple[date, date]:
+    """The days whose promotions are read for the day ``on`` (from, to): a day either side,
+    so that the rule (core.rules.promotions) decides on the tenant's day; the dates here only
+    keep the rows few."""
+    return on - timedelta(days=1), on + timedelta(days=1)
+
+
 def terms_of(promotion: Promotion) -> PromotionTerms:
-    value = promotion.percent_off if promotion.kind == rules.PERCENT else promotion.amount_off
     return PromotionTerms(
         id=promotion.id,
         product_id=promotion.product_id,
         plan_id=promotion.plan_id,
         kind=promotion.kind,
-        value=value or Decimal(0),
+        value=discount_value(promotion.kind, promotion.percent_off, promotion.amount_off),
         starts_on=promotion.starts_on,
         ends_on=promotion.ends_on,
         active=promotion.active,
@@ -47,13 +59,14 @@ def load_terms(
     ids = sorted(set(product_ids))
     if not ids:
         return {}
+    first, last = window(on)
     rows = session.scalars(
         select(Promotion).where(
             Promotion.tenant_id == tenant_id,
             Promotion.product_id.in_(ids),
             Promotion.active.is_(True),
-            Promotion.starts_on <= on + timedelta(days=1),
-            Promotion.ends_on >= on - timedelta(days=1),
+            Promotion.starts_on <= last,
+            Promotion.ends_on >= first,
         )
     )
     found: dict[int, list[PromotionTerms]] = {}
