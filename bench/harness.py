@@ -110,6 +110,10 @@ CHECKOUTS = Goal("≥ 50/s SQLite, ≥ 35/s PostgreSQL", per_second={"sqlite": 5
 SCENARIOS = (
     Scenario("catalogue", "Catalogue page (anonymous)", ("storefront.home",), RATIO_08),
     Scenario("product", "Product page (anonymous)", ("storefront.product",), RATIO_08),
+    # the same two pages made for each request (a hard reload skips the shared copy,
+    # webapp/page_cache.py): what a page costs when it is not shared, no target of its own
+    Scenario("catalogue_fresh", "Catalogue page (anonymous, not shared)", ("storefront.home",)),
+    Scenario("product_fresh", "Product page (anonymous, not shared)", ("storefront.product",)),
     Scenario("basket", "Basket page, 5 items (signed in)", ("storefront.basket",), RATIO_08),
     Scenario("basket_add", "Add to basket (htmx POST)", ("storefront.basket_add",), RATIO_06),
     Scenario(
@@ -251,12 +255,13 @@ def _absolute(ctx: Context, path: str) -> str:
 
 def request_for(ctx: Context, key: str) -> load.Request:
     auto = ctx.ids["automatic"]
-    if key == "catalogue":
-        return load.Request("GET", _absolute(ctx, ctx.url_for("storefront.home")))
-    if key == "product":
+    fresh = {"Cache-Control": "no-cache"} if key.endswith("_fresh") else {}
+    if key in ("catalogue", "catalogue_fresh"):
+        return load.Request("GET", _absolute(ctx, ctx.url_for("storefront.home")), headers=fresh)
+    if key in ("product", "product_fresh"):
         product_id, code, *_ = auto[len(auto) // 2]
         path = _product_path(ctx, product_id, code)
-        return load.Request("GET", _absolute(ctx, path))
+        return load.Request("GET", _absolute(ctx, path), headers=fresh)
     if key == "basket":
         browser = ctx.customer(1)
         if not ctx.extra.get("basket_filled"):

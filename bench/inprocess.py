@@ -30,7 +30,11 @@ def make_app(database_url: str):
     os.environ.setdefault("INSTANCE_PATH", env["INSTANCE_PATH"])
     from webapp import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
+    # server times are what a page costs to make: the shared anonymous pages made each time
+    overrides = {"PAGE_CACHE_SECONDS": 0}
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False, **overrides}
+    )
 
 
 class StatementCounter:

@@ -20,6 +20,7 @@ from storefront.views import is_customer, viewer_price_list_id
 from webapp.auth import customer_required, lean_user
 from webapp.extensions import db
 from webapp.filters import money, priced
+from webapp.page_cache import share_page
 from webapp.web import cached_url_for, is_htmx, page, request_memo, safe_local_url, see_other
 
 
@@ -71,6 +72,8 @@ def product(product_id: int):
     # the form shows to a customer only (a visitor sees "sign in to buy"): not built for a
     # visitor (WTForms' fields and the plans' labels, ~6 % of the anonymous page's CPU)
     form = _add_form(view) if is_customer() else None
+    if not current_user.is_authenticated:
+        share_page()  # the same for every visitor (webapp/page_cache.py)
     return page("storefront/catalogue/product.html", view=view, form=form, errors={})
 
 

@@ -17,6 +17,7 @@ from storefront import bp
 from webapp.auth import lean_user
 from webapp.extensions import db
 from webapp.login import login_view, logout_view
+from webapp.page_cache import share_page
 from webapp.web import memo_fragment, page, request_memo
 
 
@@ -117,6 +118,8 @@ def home():
         product_type_id=product_type_id,
     )
     search = {k: v for k, v in (("q", text), ("type", product_type_id)) if v}
+    if not current_user.is_authenticated:
+        share_page()  # the same for every visitor (webapp/page_cache.py)
     return page(
         "storefront/catalogue/list.html",
         products=products[:CATALOGUE_PAGE_SIZE],

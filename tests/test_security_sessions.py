@@ -205,7 +205,8 @@ def test_an_anonymous_visitors_session_is_not_rewritten_on_every_page(app, demo)
     (an anonymous visitor's, holding only its CSRF token) as stolen: it emptied the login keys
     and sent the session cookie again, with a remember-me cookie's deletion, on every page."""
     client = client_for(app)
-    first = client.get("/")
+    assert client.get("/").headers.getlist("Set-Cookie") == []  # a shared page: no token
+    first = client.get("/login")
     assert "session=" in " ".join(first.headers.getlist("Set-Cookie"))  # its CSRF token
     kept = client.get_cookie("session").value
     for path in ("/", "/login", "/"):

@@ -15,6 +15,16 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number of seconds, not {value!r}") from None
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ.get("APP_ENV", os.environ.get("FLASK_ENV", "development"))
     development = env == "development"
@@ -66,6 +76,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "SANDBOX_VENDOR_SECRET": os.environ.get("SANDBOX_VENDOR_SECRET") or None,
         "TEMPLATES_AUTO_RELOAD": development,
+        # anonymous catalogue and product pages shared for this long per process (issue 19,
+        # webapp/page_cache.py); 0 turns it off, the default in development and tests
+        "PAGE_CACHE_SECONDS": _float("PAGE_CACHE_SECONDS", 0.0 if development else 1.0),
+        "PAGE_CACHE_ENTRIES": int(os.environ.get("PAGE_CACHE_ENTRIES") or 1000),
         "PREFERRED_URL_SCHEME": "http" if development else "https",
     }
     if overrides:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import configure_mappers
 
 from core import texts
 from core.db import configure_psycopg, configure_sqlite
-from webapp import filters
+from webapp import filters, page_cache
 from webapp.config import load_config
 from webapp.extensions import csrf, db, install_limiter_guard, limiter, login_manager, migrate
 from webapp.security import SessionInterface, install_csrf_memo
@@ -90,6 +90,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.globals.update(texts=texts, htmx_version=HTMX_VERSION)
     install_cached_url_for(app)  # after every blueprint is registered
     install_csrf_memo(app)
+    page_cache.install(app)  # anonymous catalogue and product pages (issue 19)
 
     kept_macros: dict = {}
 
