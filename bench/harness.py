@@ -110,7 +110,7 @@ CHECKOUTS = Goal("≥ 50/s SQLite, ≥ 35/s PostgreSQL", per_second={"sqlite": 5
 SCENARIOS = (
     Scenario("catalogue", "Catalogue page (anonymous)", ("storefront.home",), RATIO_08),
     Scenario("product", "Product page (anonymous)", ("storefront.product",), RATIO_08),
-    # the same two pages made for each request (a hard reload skips the shared copy,
+    # the same two pages made for each request (a reload skips the shared copy,
     # webapp/page_cache.py): what a page costs when it is not shared, no target of its own
     Scenario("catalogue_fresh", "Catalogue page (anonymous, not shared)", ("storefront.home",)),
     Scenario("product_fresh", "Product page (anonymous, not shared)", ("storefront.product",)),

@@ -121,7 +121,7 @@ def test_a_change_in_the_bss_shows_after_at_most_the_settings_seconds(
     assert "Backup renamed in the BSS" in visitor.get("/").get_data(as_text=True)
 
 
-def test_a_hard_reload_gets_a_fresh_page_and_keeps_it_for_the_next_visitors(
+def test_a_reload_gets_a_fresh_page_and_keeps_it_for_the_next_visitors(
     cached_app, session, demo
 ):
     product = _product(session)
@@ -136,6 +136,9 @@ def test_a_hard_reload_gets_a_fresh_page_and_keeps_it_for_the_next_visitors(
     _rename(session, product.id, "Fresher name")
     pragma = visitor.get(path, headers={"Pragma": "no-cache"})
     assert "Fresher name" in pragma.get_data(as_text=True)
+    _rename(session, product.id, "Freshest name")  # a browser's plain reload (F5)
+    reload = visitor.get(path, headers={"Cache-Control": "max-age=0"})
+    assert "Freshest name" in reload.get_data(as_text=True)
 
 
 def test_a_signed_in_customer_never_gets_nor_leaves_a_shared_page(cached_app, session, demo):

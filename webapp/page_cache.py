@@ -11,8 +11,9 @@ What is shared, and when (each condition is needed, none is enough alone):
 
 - the request: a GET without the app's session or remember-me cookie (nobody signed in, no
   flashed message; other cookies the app never reads), no ``Authorization`` and no
-  ``HX-Request`` (htmx asks for fragments); a hard reload (``Cache-Control: no-cache``) is
-  answered fresh, and what it gets is kept for the next visitors;
+  ``HX-Request`` (htmx asks for fragments); a reload (``Cache-Control: max-age=0`` or
+  ``no-cache``, as browsers send) is answered fresh, and what it gets is kept for the next
+  visitors;
 - the view: it called :func:`share_page` (only the catalogue and the product page do, and
   only for a visitor who is not signed in);
 - the response: 200, no ``Set-Cookie``, no ``Cache-Control: private/no-store``, a body under
@@ -99,7 +100,7 @@ class PageCache:
             environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),
         )
-        if _reloaded(environ):  # a hard reload: a fresh page, kept for the next visitors
+        if _reloaded(environ):  # a reload: a fresh page, kept for the next visitors
             return self._miss(key, environ, start_response)
         now = self.clock()
         with self._lock:
@@ -169,8 +170,10 @@ class PageCache:
 
 
 def _reloaded(environ: dict) -> bool:
-    """``Cache-Control: no-cache`` (or ``Pragma: no-cache``): the browser's hard reload."""
-    return "no-cache" in environ.get("HTTP_CACHE_CONTROL", "") or "no-cache" in environ.get(
+    """A reload: ``Cache-Control: max-age=0`` (a browser's reload), ``no-cache`` (its hard
+    reload) or ``Pragma: no-cache``. Whoever reloads the page after a change sees it."""
+    asked = environ.get("HTTP_CACHE_CONTROL", "")
+    return "no-cache" in asked or "max-age=0" in asked or "no-cache" in environ.get(
         "HTTP_PRAGMA", ""
     )
 
