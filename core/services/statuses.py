@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from core.models import OfferStatus, Order, OrderStatus, User
 from core.rules import statuses as rules
 from core.rules.statuses import StatusKey, StatusRow
-from core.services.audit import record_order_event
+from core.services.audit import order_event, record_order_events
 from core.services.errors import ServiceError
 
 
@@ -136,10 +136,13 @@ def set_order_status(
     actor: User | None = None,
     actor_name: str = "system",
     note: str | None = None,
+    lines: list[dict] | None = None,
 ) -> None:
     """Change an order's status and write the history line (who, when, from, to, why). The
-    order's UPDATE and the line's INSERT go with the session's next flush (issue 19, sixth
-    pass: a flush of their own here kept the line out of the batch of the next ones)."""
+    order's UPDATE goes with the session's next flush (issue 19, sixth pass: a flush of its
+    own here). ``lines``: the history line is added to them, for the caller to write with its
+    neighbours in one INSERT (:func:`core.services.audit.record_order_events`), else written
+    now."""
     previous = order.status_id
     if previous == status.id:
         return
@@ -147,8 +150,7 @@ def set_order_status(
     order.status = status
     if is_storefront_visible(status) or status.storefront_type == rules.StorefrontType.DRAFT:
         order.storefront_status_id = status.id
-    record_order_event(
-        session,
+    line = order_event(
         order,
         "status",
         actor=actor,
@@ -157,6 +159,10 @@ def set_order_status(
         to_status_id=status.id,
         note=note,
     )
+    if lines is None:
+        record_order_events(session, [line])
+    else:
+        lines.append(line)
     # events for the tenant's other systems (issue 16), as the public API shows the order
     from core.services import representations, webhooks
 
