@@ -7,6 +7,7 @@ import json
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from core import texts
 from core.models import AuditEntry, Order, OrderEvent, User
 
 
@@ -47,31 +48,12 @@ def _audit_values(tenant_id, actor, entity, entity_id, action, detail) -> dict:
     }
 
 
-def record_order_event(
-    session: Session,
-    order: Order,
-    kind: str,
-    *,
-    actor: User | None = None,
-    actor_name: str = "system",
-    from_status_id: int | None = None,
-    to_status_id: int | None = None,
-    note: str | None = None,
-) -> None:
-    """One history line of ``order``, written now (:func:`record_order_events`). An order not
-    yet inserted is flushed first (its id)."""
+def record_order_event(session: Session, order: Order, kind: str, **fields) -> None:
+    """One history line of ``order`` (``fields``: those of :func:`order_event`), written now
+    (:func:`record_order_events`). An order not yet inserted is flushed first (its id)."""
     if order.id is None:
         session.flush()
-    line = order_event(
-        order,
-        kind,
-        actor=actor,
-        actor_name=actor_name,
-        from_status_id=from_status_id,
-        to_status_id=to_status_id,
-        note=note,
-    )
-    record_order_events(session, [line])
+    record_order_events(session, [order_event(order, kind, **fields)])
 
 
 def order_event(
@@ -94,6 +76,24 @@ def order_event(
         "to_status_id": to_status_id,
         "note": note,
     }
+
+
+def hold_event(
+    order: Order,
+    kind: str,
+    template: str,
+    reason: str,
+    *,
+    actor: User | None = None,
+    actor_name: str = "system",
+    detail: str | None = None,
+) -> dict:
+    """A history line about one of the order's holds: ``template`` names it by its label,
+    ``detail`` follows in brackets."""
+    note = template.format(hold=texts.HOLD_LABELS.get(reason, reason))
+    if detail:
+        note += f" ({detail})"
+    return order_event(order, kind, actor=actor, actor_name=actor_name, note=note)
 
 
 def record_order_events(session: Session, lines: list[dict]) -> None:

@@ -56,7 +56,7 @@ from core.services import (
 )
 from core.services import payments as pay
 from core.services import promotions as promotion_service
-from core.services.audit import order_event, record_order_events
+from core.services.audit import hold_event, order_event, record_order_events
 from core.services.catalogue import ON_SALE
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.execution import apply_execution, lock_order
@@ -674,15 +674,14 @@ def _apply_decision(
                 OrderHold(order_id=order.id, reason=hold.reason, detail=hold.detail, placed_at=now)
             )
             lines.append(
-                order_event(
+                hold_event(
                     order,
                     "hold",
+                    texts.HOLD_PLACED_NOTE,
+                    hold.reason,
                     actor=actor,
                     actor_name=name,
-                    note=texts.HOLD_PLACED_NOTE.format(
-                        hold=texts.HOLD_LABELS.get(hold.reason, hold.reason)
-                    )
-                    + (f" ({hold.detail})" if hold.detail else ""),
+                    detail=hold.detail,
                 )
             )
         status = (
@@ -869,17 +868,18 @@ def _apply_result(session, order, last4, result, now, actor, tax=None, book=None
     failed = texts.PAYMENT_EVENT_FAILED.format(
         attempt=1, last4=last4 or "????", reason=result.message or texts.PAYMENT_DECLINED
     )
-    held = texts.HOLD_PLACED_NOTE.format(hold=texts.HOLD_LABELS[HoldReason.PAYMENT_FAILED])
     record_order_events(
         session,
         [
             order_event(order, "note", actor=actor, actor_name=name, note=failed),
-            order_event(
+            hold_event(
                 order,
                 "hold",
+                texts.HOLD_PLACED_NOTE,
+                HoldReason.PAYMENT_FAILED,
                 actor=actor,
                 actor_name=name,
-                note=f"{held} ({result.message or result.status})",
+                detail=result.message or result.status,
             ),
         ],
     )

@@ -53,7 +53,12 @@ from core.services import (
     subscription_changes,
 )
 from core.services import promotions as promotion_service
-from core.services.audit import order_event, record_order_event, record_order_events
+from core.services.audit import (
+    hold_event,
+    order_event,
+    record_order_event,
+    record_order_events,
+)
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.statuses import StatusBook, set_order_status
 
@@ -206,14 +211,13 @@ def apply_execution(
                 hold.released_by_user_id = actor.id if actor else None
                 hold.release_note = "Released by execution"
                 released.append(
-                    order_event(
+                    hold_event(
                         order,
                         "release",
+                        texts.HOLD_RELEASED_BY_EXECUTION,
+                        hold.reason,
                         actor=actor,
                         actor_name=actor_name,
-                        note=texts.HOLD_RELEASED_BY_EXECUTION.format(
-                            hold=texts.HOLD_LABELS.get(hold.reason, hold.reason)
-                        ),
                     )
                 )
         record_order_events(session, released)
