@@ -567,14 +567,11 @@ def _place(
         if _needs_card(order) and (decision.charge or decision.status_key in _DEFERRED):
             tax = invoicing.TaxContext.load(session, tenant_id)
             card_details = pay.card_or_refuse(card, now.date())
-        # before the status: one UPDATE of the order writes all three (issue 19)
-        order.scheduled_for = scheduled_for
-        order.order_date = now
-        # the placement's history line is written with the decision's (one INSERT)
+        # with the status: one UPDATE of the order writes all three (issue 19), now (eighth
+        # pass: no flush for it); the placement's history line is written with the decision's
+        placed = {"scheduled_for": scheduled_for, "order_date": now}
         lines: list[dict] = []
-        if decision.status_key != StatusKey.PENDING_RESELLER_APPROVAL and (
-            decision.status_key != StatusKey.SCHEDULED
-        ):
+        if decision.status_key not in _DEFERRED:
             set_order_status(
                 session,
                 order,
@@ -583,7 +580,11 @@ def _place(
                 actor_name=actor_name(user),
                 note="Placed on the Storefront",
                 lines=lines,
+                columns=placed,
             )
+        else:  # the decision's status (on hold) goes with them
+            for name, value in placed.items():
+                setattr(order, name, value)
         pending = _apply_decision(
             session, order, decision, book, now, user, card_details, gateway, tax, lines
         )

@@ -332,8 +332,7 @@ def apply_execution(
             note=f"Executed {note}" + (f" as {sub_order.number}" if sub_order else ""),
         )
     ]
-    if fully:
-        order.executed_at = now
+    if fully:  # written now with its status, one UPDATE (no flush for it: eighth pass)
         set_order_status(
             session,
             order,
@@ -342,6 +341,7 @@ def apply_execution(
             actor_name=actor_name,
             note="Every quantity executed",
             lines=lines,
+            columns={"executed_at": now},
         )
     elif (
         order.status.type != OrderStatusType.IN_PROGRESS
