@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, delete, select, update
+from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from core import texts
@@ -56,7 +56,7 @@ from core.services import (
 )
 from core.services import payments as pay
 from core.services import promotions as promotion_service
-from core.services.audit import record_order_event
+from core.services.audit import hold_event, order_event, record_order_events
 from core.services.catalogue import ON_SALE
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.execution import apply_execution, lock_order
@@ -144,19 +144,24 @@ _PRODUCTS_NOW = (
 _OPEN_HOLDS = select(OrderHold).where(
     OrderHold.order_id == bindparam("order_id"), OrderHold.released_at.is_(None)
 )
+_PAYMENT = Payment.__table__
+_INSERT_PAYMENT = _PAYMENT.insert()
+# a Core UPDATE on the transaction's connection (issue 19, eighth pass: the ORM's bulk UPDATE
+# looked for the payment among the session's objects; none is there, the checkout and Pay now
+# write their pending payments with Core INSERTs)
 _CLAIM_PAYMENT = (
-    update(Payment)
+    _PAYMENT.update()
     .where(
-        Payment.idempotency_key == bindparam("b_key"),
-        Payment.order_id == bindparam("b_order_id"),
-        Payment.status == pay.PENDING,
+        _PAYMENT.c.idempotency_key == bindparam("b_key"),
+        _PAYMENT.c.order_id == bindparam("b_order_id"),
+        _PAYMENT.c.status == pay.PENDING,
     )
     .values(
         status=bindparam("b_status"),
         gateway_reference=bindparam("b_reference"),
         message=bindparam("b_message"),
     )
-    .returning(Payment.card_last4)
+    .returning(_PAYMENT.c.card_last4)
 )
 
 
@@ -461,30 +466,32 @@ def _parse_schedule(
     return day
 
 
-def pending_card_payment(
+def add_pending_card_payment(
+    session: Session,
     order: Order,
     gateway_name: str,
     last4: str | None,
     key: str,
     now: datetime | None = None,
     tax: invoicing.TaxContext | None = None,
-) -> Payment:
+) -> None:
     """The card payment row written before the gateway is called (claimed in one short
-    transaction, charged outside it): the checkout's charge and every Pay now attempt."""
-    payment = Payment(
-        tenant_id=order.tenant_id,
-        order_id=order.id,
-        amount=invoicing.charge_amount(order, tax),
-        currency=order.currency,
-        method=PaymentMethod.CARD,
-        status=pay.PENDING,
-        gateway=gateway_name,
-        card_last4=last4,
-        idempotency_key=key,
-    )
-    if now is not None:
-        payment.created_at = now
-    return payment
+    transaction, charged outside it): the checkout's charge and every Pay now attempt. A Core
+    INSERT, written now (issue 19, eighth pass: an ORM object nobody reads back in its
+    transaction; the claim after it is a Core UPDATE too, see :func:`finalize_payment`)."""
+    values = {
+        "tenant_id": order.tenant_id,
+        "order_id": order.id,
+        "amount": invoicing.charge_amount(order, tax),
+        "currency": order.currency,
+        "method": PaymentMethod.CARD,
+        "status": pay.PENDING,
+        "gateway": gateway_name,
+        "card_last4": last4,
+        "idempotency_key": key,
+        "created_at": now or utcnow(),
+    }
+    session.connection().execute(_INSERT_PAYMENT, values)
 
 
 def charge_key(order: Order) -> str:
@@ -560,12 +567,11 @@ def _place(
         if _needs_card(order) and (decision.charge or decision.status_key in _DEFERRED):
             tax = invoicing.TaxContext.load(session, tenant_id)
             card_details = pay.card_or_refuse(card, now.date())
-        # before the status: one UPDATE of the order writes all three (issue 19)
-        order.scheduled_for = scheduled_for
-        order.order_date = now
-        if decision.status_key != StatusKey.PENDING_RESELLER_APPROVAL and (
-            decision.status_key != StatusKey.SCHEDULED
-        ):
+        # with the status: one UPDATE of the order writes all three (issue 19), now (eighth
+        # pass: no flush for it); the placement's history line is written with the decision's
+        placed = {"scheduled_for": scheduled_for, "order_date": now}
+        lines: list[dict] = []
+        if decision.status_key not in _DEFERRED:
             set_order_status(
                 session,
                 order,
@@ -573,9 +579,14 @@ def _place(
                 actor=user,
                 actor_name=actor_name(user),
                 note="Placed on the Storefront",
+                lines=lines,
+                columns=placed,
             )
+        else:  # the decision's status (on hold) goes with them
+            for name, value in placed.items():
+                setattr(order, name, value)
         pending = _apply_decision(
-            session, order, decision, book, now, user, card_details, gateway, tax
+            session, order, decision, book, now, user, card_details, gateway, tax, lines
         )
         if pending is not None:
             pending_card = card_details
@@ -650,32 +661,39 @@ def _apply_decision(
     card: pay.CardDetails | None,
     gateway,
     tax: invoicing.TaxContext | None = None,
+    lines: list[dict] | None = None,
 ) -> str | None:
     """Write the decision: holds and status, or a pending card payment (returns its key), or
-    the execution itself (on account / nothing to charge)."""
+    the execution itself (on account / nothing to charge). ``lines``: the order's history
+    lines the caller has not written yet (the placement's status), written with this
+    decision's first ones (one INSERT)."""
     name = actor_name(actor)
+    lines = [] if lines is None else lines
     if decision.holds:
         for hold in decision.holds:
             session.add(
                 OrderHold(order_id=order.id, reason=hold.reason, detail=hold.detail, placed_at=now)
             )
-            record_order_event(
-                session,
-                order,
-                "hold",
-                actor=actor,
-                actor_name=name,
-                note=texts.HOLD_PLACED_NOTE.format(
-                    hold=texts.HOLD_LABELS.get(hold.reason, hold.reason)
+            lines.append(
+                hold_event(
+                    order,
+                    "hold",
+                    texts.HOLD_PLACED_NOTE,
+                    hold.reason,
+                    actor=actor,
+                    actor_name=name,
+                    detail=hold.detail,
                 )
-                + (f" ({hold.detail})" if hold.detail else ""),
             )
         status = (
             book.submitted()
             if decision.status_key == StatusKey.SUBMITTED
             else (book.by_key(decision.status_key))
         )
-        set_order_status(session, order, status, actor=actor, actor_name=name, note="On hold")
+        set_order_status(
+            session, order, status, actor=actor, actor_name=name, note="On hold", lines=lines
+        )
+        record_order_events(session, lines)
         if card is not None and decision.status_key in _DEFERRED:
             # keep a gateway token (never the number) to charge when the holds are released
             session.add(
@@ -701,16 +719,16 @@ def _apply_decision(
         session.flush()
         return None
     if decision.charge and order.payment_method == PaymentMethod.CARD:
-        session.add(
-            pending_card_payment(
-                order, gateway.name, card.last4 if card else None, charge_key(order), tax=tax
-            )
+        add_pending_card_payment(
+            session, order, gateway.name, card.last4 if card else None, charge_key(order), tax=tax
         )
-        record_order_event(
-            session, order, "note", actor=actor, actor_name=name, note="Card payment started"
+        lines.append(
+            order_event(order, "note", actor=actor, actor_name=name, note="Card payment started")
         )
+        record_order_events(session, lines)
         session.flush()
         return charge_key(order)
+    record_order_events(session, lines)
     apply_execution(session, order, None, actor=None, actor_name=name, now=now, book=book)
     return None
 
@@ -770,16 +788,20 @@ def finalize_payment(
         # the pending payment claimed and its answer written in one conditional UPDATE (issue
         # 19: a locked read, then an UPDATE): a second finalize finds nothing pending
         answer = _answer(result)
-        claimed = session.execute(
-            _CLAIM_PAYMENT,
-            {
-                "b_key": key,
-                "b_order_id": order.id,
-                "b_status": answer["status"],
-                "b_reference": answer["gateway_reference"],
-                "b_message": answer["message"],
-            },
-        ).first()
+        claimed = (
+            session.connection()
+            .execute(
+                _CLAIM_PAYMENT,
+                {
+                    "b_key": key,
+                    "b_order_id": order.id,
+                    "b_status": answer["status"],
+                    "b_reference": answer["gateway_reference"],
+                    "b_message": answer["message"],
+                },
+            )
+            .first()
+        )
         if claimed is None:
             return order
         _apply_result(session, order, claimed.card_last4, result, now, actor, tax, book)
@@ -844,26 +866,23 @@ def _apply_result(session, order, last4, result, now, actor, tax=None, book=None
             placed_at=now,
         )
     )
-    record_order_event(
-        session,
-        order,
-        "note",
-        actor=actor,
-        actor_name=name,
-        note=texts.PAYMENT_EVENT_FAILED.format(
-            attempt=1,
-            last4=last4 or "????",
-            reason=result.message or texts.PAYMENT_DECLINED,
-        ),
+    failed = texts.PAYMENT_EVENT_FAILED.format(
+        attempt=1, last4=last4 or "????", reason=result.message or texts.PAYMENT_DECLINED
     )
-    record_order_event(
+    record_order_events(
         session,
-        order,
-        "hold",
-        actor=actor,
-        actor_name=name,
-        note=texts.HOLD_PLACED_NOTE.format(hold=texts.HOLD_LABELS[HoldReason.PAYMENT_FAILED])
-        + f" ({result.message or result.status})",
+        [
+            order_event(order, "note", actor=actor, actor_name=name, note=failed),
+            hold_event(
+                order,
+                "hold",
+                texts.HOLD_PLACED_NOTE,
+                HoldReason.PAYMENT_FAILED,
+                actor=actor,
+                actor_name=name,
+                detail=result.message or result.status,
+            ),
+        ],
     )
     order_messages.payment_failed(session, order, result.message or result.status, now)
 

@@ -53,7 +53,12 @@ from core.services import (
     subscription_changes,
 )
 from core.services import promotions as promotion_service
-from core.services.audit import record_order_event
+from core.services.audit import (
+    hold_event,
+    order_event,
+    record_order_event,
+    record_order_events,
+)
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.statuses import StatusBook, set_order_status
 
@@ -194,6 +199,7 @@ def apply_execution(
 
     leaves_some = any(line.remaining - plan.get(line.item_id, 0) > 0 for line in states)
     if release_holds:
+        released = []
         for hold in order.holds:
             # what is left of a manual order still needs manual execution: that hold (and its
             # ribbon) stays until the last quantity is executed; the others a BSS user's
@@ -204,16 +210,17 @@ def apply_execution(
                 hold.released_at = now
                 hold.released_by_user_id = actor.id if actor else None
                 hold.release_note = "Released by execution"
-                record_order_event(
-                    session,
-                    order,
-                    "release",
-                    actor=actor,
-                    actor_name=actor_name,
-                    note=texts.HOLD_RELEASED_BY_EXECUTION.format(
-                        hold=texts.HOLD_LABELS.get(hold.reason, hold.reason)
-                    ),
+                released.append(
+                    hold_event(
+                        order,
+                        "release",
+                        texts.HOLD_RELEASED_BY_EXECUTION,
+                        hold.reason,
+                        actor=actor,
+                        actor_name=actor_name,
+                    )
                 )
+        record_order_events(session, released)
 
     items = {i.id: i for i in order.items}
     catalogue = _catalogue_for(session, order, [items[i] for i in plan])
@@ -315,16 +322,17 @@ def apply_execution(
 
     fully = plan_rules.is_fully_executed(line_states(order))
     note = ", ".join(f"{items[i].description} × {q}" for i, q in sorted(plan.items()))
-    record_order_event(
-        session,
-        order,
-        "execution",
-        actor=actor,
-        actor_name=actor_name,
-        note=f"Executed {note}" + (f" as {sub_order.number}" if sub_order else ""),
-    )
-    if fully:
-        order.executed_at = now
+    # the execution's history line and its status's, one INSERT
+    lines = [
+        order_event(
+            order,
+            "execution",
+            actor=actor,
+            actor_name=actor_name,
+            note=f"Executed {note}" + (f" as {sub_order.number}" if sub_order else ""),
+        )
+    ]
+    if fully:  # written now with its status, one UPDATE (no flush for it: eighth pass)
         set_order_status(
             session,
             order,
@@ -332,6 +340,8 @@ def apply_execution(
             actor=actor,
             actor_name=actor_name,
             note="Every quantity executed",
+            lines=lines,
+            columns={"executed_at": now},
         )
     elif (
         order.status.type != OrderStatusType.IN_PROGRESS
@@ -344,7 +354,9 @@ def apply_execution(
             actor=actor,
             actor_name=actor_name,
             note="Partially executed",
+            lines=lines,
         )
+    record_order_events(session, lines)
     backorders.record_backorders(session, order, plan, now)
     order_messages.executed(session, order, invoice, sub_order=sub_order, fully=fully, now=now)
     session.flush()

@@ -33,6 +33,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -131,19 +132,28 @@ def _upsert_card(
     session: Session, account: Account, gateway: str, token: str, last4: str, now: datetime
 ) -> None:
     """:func:`save_card` in one statement (issue 19, fifth pass: the card was read, then
-    written): INSERT ... ON CONFLICT (account_id) DO UPDATE, on both engines."""
-    dialect = session.get_bind().dialect.name
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    written): INSERT ... ON CONFLICT (account_id) DO UPDATE, on both engines, built once per
+    engine (eighth pass: it was built on every paid checkout)."""
+    connection = session.connection()
     values = {"gateway": gateway, "token": token, "last4": last4, "saved_at": now}
-    statement = make(AccountCard).values(
-        tenant_id=account.tenant_id, account_id=account.id, **values
-    )
-    session.execute(
-        statement.on_conflict_do_update(index_elements=[AccountCard.account_id], set_=values)
+    connection.execute(
+        _upsert_card_statement(connection.dialect.name),
+        {"tenant_id": account.tenant_id, "account_id": account.id, **values},
     )
     for obj in list(session.identity_map.values()):  # a card read earlier: read it again
         if isinstance(obj, AccountCard) and obj.account_id == account.id:
             session.expire(obj)
+
+
+@cache
+def _upsert_card_statement(dialect: str):
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = make(AccountCard.__table__)
+    replaced = ("gateway", "token", "last4", "saved_at")
+    return statement.on_conflict_do_update(
+        index_elements=[AccountCard.__table__.c.account_id],
+        set_={name: statement.excluded[name] for name in replaced},
+    )
 
 
 def keep_card(

@@ -15,6 +15,7 @@ from core.db import utcnow
 from core.enums import ExecutionType, ItemKind
 from core.models import Account, Order, OrderItem, OrderStatus, User
 from core.rules.execution import bundle_execution_type
+from core.services import bulk
 from core.services.audit import record_order_event
 
 CENT = Decimal("0.01")
@@ -98,7 +99,8 @@ def build_order(
     )
     session.add(order)
     session.flush()
-    order.number = f"SO{order.id:07d}"
+    # numbered from its id: written now, no flush for it (issue 19, eighth pass)
+    bulk.update_object(session, order, {"number": f"SO{order.id:07d}"})
     # every item in one executemany (the ORM inserts them one at a time where it cannot
     # batch, as on SQLite), read back in id order = the list's order, which the pages show;
     # then the add-ons are pointed at their items: a fixed number of statements whatever the

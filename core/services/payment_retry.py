@@ -27,10 +27,10 @@ from core.services import payments as pay
 from core.services.audit import record_order_event
 from core.services.checkout import (
     actor_name,
+    add_pending_card_payment,
     charge_key,
     charge_order,
     execute_paid,
-    pending_card_payment,
 )
 from core.services.errors import Conflict, NotFound
 from core.services.execution import lock_order
@@ -119,7 +119,7 @@ def pay_now(
             raise Conflict(texts.PAY_NOW_PAGE_CHANGED)
         details = pay.card_or_refuse(card, now.date())
         key = rules.attempt_key(base, attempt)
-        session.add(pending_card_payment(order, gateway.name, details.last4, key, now))
+        add_pending_card_payment(session, order, gateway.name, details.last4, key, now)
         record_order_event(
             session,
             order,

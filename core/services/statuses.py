@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.models import OfferStatus, Order, OrderStatus, User
 from core.rules import statuses as rules
 from core.rules.statuses import StatusKey, StatusRow
-from core.services.audit import record_order_event
+from core.services import bulk
+from core.services.audit import order_event, record_order_events
 from core.services.errors import ServiceError
 
 
@@ -136,19 +138,32 @@ def set_order_status(
     actor: User | None = None,
     actor_name: str = "system",
     note: str | None = None,
+    lines: list[dict] | None = None,
+    columns: dict | None = None,
 ) -> None:
     """Change an order's status and write the history line (who, when, from, to, why). The
-    order's UPDATE and the line's INSERT go with the session's next flush (issue 19, sixth
-    pass: a flush of their own here kept the line out of the batch of the next ones)."""
+    order's UPDATE goes with the session's next flush (issue 19, sixth pass: a flush of its
+    own here), or, given ``columns`` (other columns of the order, maybe none), is written now
+    with them in one Core UPDATE (:func:`core.services.bulk.update_object`; eighth pass: a
+    placement's order needed a flush for it alone, twice). ``lines``: the history line is
+    added to them, for the caller to write with its neighbours in one INSERT
+    (:func:`core.services.audit.record_order_events`), else written now."""
     previous = order.status_id
     if previous == status.id:
+        if columns:
+            bulk.update_object(session, order, columns)
         return
-    order.status_id = status.id
-    order.status = status
+    changed = {"status_id": status.id}
     if is_storefront_visible(status) or status.storefront_type == rules.StorefrontType.DRAFT:
-        order.storefront_status_id = status.id
-    record_order_event(
-        session,
+        changed["storefront_status_id"] = status.id
+    if columns is None:
+        for name, value in changed.items():
+            setattr(order, name, value)
+        order.status = status
+    else:
+        bulk.update_object(session, order, {**columns, **changed})
+        set_committed_value(order, "status", status)
+    line = order_event(
         order,
         "status",
         actor=actor,
@@ -157,6 +172,10 @@ def set_order_status(
         to_status_id=status.id,
         note=note,
     )
+    if lines is None:
+        record_order_events(session, [line])
+    else:
+        lines.append(line)
     # events for the tenant's other systems (issue 16), as the public API shows the order
     from core.services import representations, webhooks
 
