@@ -105,21 +105,25 @@ def _reset_schema(engine) -> None:
         raw.close()
 
 
+def app_config(db_url: str, **overrides) -> dict:
+    """The settings the test app runs with (``overrides`` on top)."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SECRET_KEY": "test-secret",
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+        **overrides,
+    }
+
+
 @pytest.fixture
 def app(db_url, tmp_path):
     from webapp import create_app
     from webapp.extensions import db
 
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": db_url,
-            "SECRET_KEY": "test-secret",
-            "PASSWORD_HASH_METHOD": FAST_HASH,
-            "WTF_CSRF_ENABLED": False,
-            "SERVER_NAME": None,
-        }
-    )
+    app = create_app(app_config(db_url))
     with app.app_context():
         _reset_schema(db.engine)
         yield app

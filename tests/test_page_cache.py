@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.db import write_transaction
 from core.models import Product, Tenant
-from tests.conftest import FAST_HASH, QueryCounter, login, soup
+from tests.conftest import QueryCounter, app_config, login, soup
 from webapp.page_cache import PageCache
 
 
@@ -26,18 +26,7 @@ def cached_app(db_url, app):
     """The test app's database, served by an app whose page cache is on, on a clock of ours."""
     from webapp import create_app
 
-    served = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": db_url,
-            "SECRET_KEY": "test-secret",
-            "PASSWORD_HASH_METHOD": FAST_HASH,
-            "WTF_CSRF_ENABLED": False,
-            "SERVER_NAME": None,
-            "PAGE_CACHE_SECONDS": 1.0,
-            "PAGE_CACHE_ENTRIES": 5,
-        }
-    )
+    served = create_app(app_config(db_url, PAGE_CACHE_SECONDS=1.0, PAGE_CACHE_ENTRIES=5))
     assert isinstance(served.wsgi_app, PageCache)
     served.wsgi_app.clock = Clock()
     yield served
@@ -74,9 +63,7 @@ def _statements(app, send):
     return response, len(counter.statements)
 
 
-def test_a_visitor_without_a_session_gets_the_page_kept_without_a_query(
-    cached_app, session, demo
-):
+def test_a_visitor_without_a_session_gets_the_page_kept_without_a_query(cached_app, session, demo):
     product = _product(session)
     visitor = cached_app.test_client()
     first = visitor.get(f"/products/{product.id}")
@@ -103,9 +90,7 @@ def test_a_shared_page_holds_no_csrf_token_and_sets_no_cookie(cached_app, sessio
         assert page.find("input", attrs={"name": "csrf_token"}) is None, path
 
 
-def test_a_change_in_the_bss_shows_after_at_most_the_settings_seconds(
-    cached_app, session, demo
-):
+def test_a_change_in_the_bss_shows_after_at_most_the_settings_seconds(cached_app, session, demo):
     product = _product(session)
     path = f"/products/{product.id}"
     visitor = cached_app.test_client()
@@ -121,9 +106,7 @@ def test_a_change_in_the_bss_shows_after_at_most_the_settings_seconds(
     assert "Backup renamed in the BSS" in visitor.get("/").get_data(as_text=True)
 
 
-def test_a_reload_gets_a_fresh_page_and_keeps_it_for_the_next_visitors(
-    cached_app, session, demo
-):
+def test_a_reload_gets_a_fresh_page_and_keeps_it_for_the_next_visitors(cached_app, session, demo):
     product = _product(session)
     path = f"/products/{product.id}"
     visitor = cached_app.test_client()
@@ -196,9 +179,7 @@ def test_what_is_never_kept(cached_app, session, demo):
         assert cache._storable("200 OK", [("Content-Type", "text/html")]) is True
 
 
-def test_each_host_and_query_is_its_own_page_and_the_cache_stays_bounded(
-    cached_app, session, demo
-):
+def test_each_host_and_query_is_its_own_page_and_the_cache_stays_bounded(cached_app, session, demo):
     cache = _cache(cached_app)
     visitor = cached_app.test_client()
     backup = visitor.get("/?q=backup").get_data(as_text=True)

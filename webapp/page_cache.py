@@ -173,8 +173,8 @@ def _reloaded(environ: dict) -> bool:
     """A reload: ``Cache-Control: max-age=0`` (a browser's reload), ``no-cache`` (its hard
     reload) or ``Pragma: no-cache``. Whoever reloads the page after a change sees it."""
     asked = environ.get("HTTP_CACHE_CONTROL", "")
-    return "no-cache" in asked or "max-age=0" in asked or "no-cache" in environ.get(
-        "HTTP_PRAGMA", ""
+    return (
+        "no-cache" in asked or "max-age=0" in asked or "no-cache" in environ.get("HTTP_PRAGMA", "")
     )
 
 
