@@ -153,6 +153,7 @@ def test_who_is_never_answered_from_the_cache(cached_app, session, demo):
         "an API key": {"Authorization": "Bearer x"},
         "a session cookie": {"Cookie": "session=forged"},
         "a remember-me cookie": {"Cookie": "other=1; remember_token=forged"},
+        "a session cookie among others": {"Cookie": "consent=yes;session=forged"},
     }
     for reason, headers in bypass.items():
         client = cached_app.test_client(use_cookies=False)

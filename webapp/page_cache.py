@@ -36,7 +36,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from flask import Flask, request
-from werkzeug.http import parse_cookie
 
 SHARED = "cloudshop.page_cache.shared"  # set in the WSGI environ by share_page()
 MAX_BODY = 512 * 1024
@@ -80,7 +79,7 @@ class PageCache:
         self.app = app
         self.seconds = float(seconds)
         self.capacity = max(1, int(entries))
-        self.private_cookies = frozenset(private_cookies)
+        self._private_prefixes = tuple(f"{name}=" for name in private_cookies)
         self.clock = clock
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._lock = threading.Lock()  # gunicorn's threaded workers, the development server
@@ -118,10 +117,12 @@ class PageCache:
         return self._miss(key, environ, start_response)
 
     def _private(self, environ: dict) -> bool:
-        """The request carries the app's session or remember-me cookie (someone may be signed
-        in, a message may be flashed): never shared. Other cookies (a consent banner's, an
-        analytics tool's) the app does not read."""
-        return not self.private_cookies.isdisjoint(parse_cookie(environ).keys())
+        """The request may carry the app's session or remember-me cookie (someone may be
+        signed in, a message may be flashed): never shared. Read from the raw header, on the
+        safe side (a cookie merely named like one, ``mysession=``, is taken for it too); other
+        cookies (a consent banner's, an analytics tool's) the app does not read."""
+        raw = environ["HTTP_COOKIE"]
+        return any(name in raw for name in self._private_prefixes)
 
     def _miss(self, key: tuple, environ: dict, start_response: Callable) -> Iterable[bytes]:
         answer: list = []
