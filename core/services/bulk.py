@@ -129,18 +129,10 @@ _UPDATES: dict[str, object] = {}
 def _stamps(table: Table) -> tuple:
     """(column, a function of no argument giving its value) of each Python ``onupdate``."""
     if table.name not in _STAMPS:
-        found = []
-        for column in table.c:
-            stamp = column.onupdate
-            if stamp is None:
-                continue
-            if stamp.is_scalar:
-                found.append((column.name, lambda value=stamp.arg: value))
-            elif stamp.is_callable and hasattr(stamp.arg, "__wrapped__"):
-                found.append((column.name, stamp.arg.__wrapped__))
-            else:
-                raise ValueError(f"{table.name}.{column.name}: an onupdate not written here")
-        _STAMPS[table.name] = tuple(found)
+        found = _python_values(table, "onupdate", ())
+        if found is None:
+            raise ValueError(f"{table.name}: an onupdate not written here")
+        _STAMPS[table.name] = found
     return _STAMPS[table.name]
 
 
@@ -161,15 +153,22 @@ _DEFAULTS: dict[tuple, tuple | None] = {}
 
 
 def _python_defaults(table: Table, names: tuple) -> tuple | None:
+    return _python_values(table, "default", names)
+
+
+def _python_values(table: Table, kind: str, names: tuple) -> tuple | None:
+    """(column, a function of no argument giving its value) of each column not in ``names``
+    with a Python ``kind`` (``default`` or ``onupdate``); None when one needs SQLAlchemy's
+    execution context or is an SQL expression."""
     found = []
     for column in table.c:
-        default = column.default
-        if column.name in names or default is None or default.is_sequence:
+        made = getattr(column, kind)
+        if column.name in names or made is None or made.is_sequence:
             continue
-        if default.is_scalar:
-            found.append((column.name, lambda value=default.arg: value))
-        elif default.is_callable and hasattr(default.arg, "__wrapped__"):
-            found.append((column.name, default.arg.__wrapped__))  # a function of no argument
+        if made.is_scalar:
+            found.append((column.name, lambda value=made.arg: value))
+        elif made.is_callable and hasattr(made.arg, "__wrapped__"):
+            found.append((column.name, made.arg.__wrapped__))  # a function of no argument
         else:
             return None
     return tuple(found)
