@@ -72,8 +72,7 @@ def product(product_id: int):
     # the form shows to a customer only (a visitor sees "sign in to buy"): not built for a
     # visitor (WTForms' fields and the plans' labels, ~6 % of the anonymous page's CPU)
     form = _add_form(view) if is_customer() else None
-    if not current_user.is_authenticated:
-        share_page()  # the same for every visitor (webapp/page_cache.py)
+    share_page()  # the same for every visitor not signed in (webapp/page_cache.py)
     return page("storefront/catalogue/product.html", view=view, form=form, errors={})
 
 

@@ -118,8 +118,7 @@ def home():
         product_type_id=product_type_id,
     )
     search = {k: v for k, v in (("q", text), ("type", product_type_id)) if v}
-    if not current_user.is_authenticated:
-        share_page()  # the same for every visitor (webapp/page_cache.py)
+    share_page()  # the same for every visitor not signed in (webapp/page_cache.py)
     return page(
         "storefront/catalogue/list.html",
         products=products[:CATALOGUE_PAGE_SIZE],

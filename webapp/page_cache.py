@@ -34,8 +34,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from flask import Flask, request
+from flask_login import current_user
 
 SHARED = "cloudshop.page_cache.shared"  # set in the WSGI environ by share_page()
 MAX_BODY = 512 * 1024
@@ -44,8 +46,10 @@ DEFAULT_ENTRIES = 1000
 
 
 def share_page() -> None:
-    """In a view: this response may be shared with every cookie-less visitor (see module)."""
-    request.environ[SHARED] = True
+    """In a view: this response may be shared with every cookie-less visitor (see module),
+    unless someone is signed in (their page is their own)."""
+    if not current_user.is_authenticated:
+        request.environ[SHARED] = True
 
 
 def page_is_shared() -> bool:
@@ -54,15 +58,13 @@ def page_is_shared() -> bool:
     return bool(request.environ.get(SHARED))
 
 
+@dataclass(slots=True)
 class _Entry:
-    __slots__ = ("expires", "stored", "status", "headers", "body")
-
-    def __init__(self, expires: float, stored: float, status: str, headers: list, body: bytes):
-        self.expires = expires
-        self.stored = stored
-        self.status = status
-        self.headers = headers
-        self.body = body
+    expires: float
+    stored: float
+    status: str
+    headers: list
+    body: bytes
 
 
 class PageCache:
@@ -161,10 +163,6 @@ class PageCache:
             if lowered == "cache-control" and ("private" in value or "no-store" in value):
                 return False
         return True
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
