@@ -102,7 +102,47 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int = 15000) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+        if _immediate.get():
+            begin_immediate(connection, busy_timeout_ms)
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+# SQLite's own busy handler (sqliteDefaultBusyCallback) sleeps 1, 2, 5, 10, 15 ... ms between
+# tries: a writer that finds the write lock taken sleeps at least 1 ms, and 3 ms at its second
+# try, however soon the holder commits. Add to basket's write holds the lock ~0.1-0.3 ms: under
+# load 45 % of the BEGIN IMMEDIATEs waited over 0.5 ms, 0.66 ms an add on average, a worker
+# idle through it (issue 19, ninth pass). The write lock is tried again after ~50 us, growing
+# to 1 ms, for up to a second; then SQLite's handler waits the rest as before.
+_LOCK_POLL_FIRST_S = 0.00005
+_LOCK_POLL_MAX_S = 0.001
+_LOCK_POLL_FOR_S = 1.0
+
+
+def begin_immediate(connection: Connection, busy_timeout_ms: int) -> None:
+    """``BEGIN IMMEDIATE`` on ``connection`` (SQLite), waiting for the write lock in short
+    steps (above). The tries that find the lock taken run on the driver's connection with no
+    busy timeout (SQLite answers at once); the last, after ``_LOCK_POLL_FOR_S``, as every
+    statement does, with the connection's busy timeout (its error is the usual one)."""
+    import sqlite3
+
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        delay, waited = _LOCK_POLL_FIRST_S, 0.0
+        while waited < _LOCK_POLL_FOR_S:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if getattr(error, "sqlite_errorcode", sqlite3.SQLITE_BUSY) != sqlite3.SQLITE_BUSY:
+                    raise
+            time.sleep(delay)
+            waited += delay
+            delay = min(delay * 1.5, _LOCK_POLL_MAX_S)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 _writes = contextvars.ContextVar("write_transactions_begun", default=0)
