@@ -11,7 +11,7 @@ from bss_admin import bp
 from bss_admin.people.sharing_views import current_viewer
 from core.rules import roles as role_rules
 from core.services import dashboard
-from webapp.auth import bss_required, lean_user
+from webapp.auth import bss_required, lean_user, shared_status_book
 from webapp.extensions import db
 from webapp.web import page, see_other
 
@@ -69,7 +69,8 @@ def home():
     if landing is None:
         abort(403)
     # both widgets in one statement after the statuses (issue 19)
-    both = dashboard.dashboard(db.session, g.tenant_id, viewer=current_viewer())
+    book = shared_status_book()  # no statement while the tenant's statuses are unchanged
+    both = dashboard.dashboard(db.session, g.tenant_id, book, viewer=current_viewer())
     return page("bss_admin/dashboard.html", unexecuted=both.unexecuted, manual=both.manual)
 
 
@@ -81,5 +82,7 @@ def dashboard_unexecuted():
     return page(
         "bss_admin/dashboard_unexecuted.html",
         block="unexecuted_widget",
-        unexecuted=dashboard.unexecuted_orders(db.session, g.tenant_id, viewer=current_viewer()),
+        unexecuted=dashboard.unexecuted_orders(
+            db.session, g.tenant_id, book=shared_status_book(), viewer=current_viewer()
+        ),
     )

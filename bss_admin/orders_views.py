@@ -26,7 +26,7 @@ from core.rules import permissions
 from core.services import billing_admin, orders
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp import filters
-from webapp.auth import bss_required, lean_user, signed_in_user
+from webapp.auth import bss_required, lean_user, shared_status_book, signed_in_user
 from webapp.confirm import Confirmation, ConfirmChoice, confirm_page
 from webapp.extensions import db
 from webapp.web import page, request_memo, see_other
@@ -275,7 +275,13 @@ def orders_list():
     choices = orders.ACCOUNT_CHOICES
     # the page's statement counts the accounts too: over ACCOUNT_CHOICES, and none chosen,
     # the picker needs no statement of its own (issue 19)
-    result = orders.list_orders(db.session, g.tenant_id, filters, count_accounts=choices + 1)
+    result = orders.list_orders(
+        db.session,
+        g.tenant_id,
+        filters,
+        count_accounts=choices + 1,
+        book=shared_status_book(),  # no statement while the tenant's statuses are unchanged
+    )
     form.status.choices = [("", "Any")] + [(s.id, s.description) for s in result.statuses]
     if (result.accounts or 0) > choices and form.account.data is None:
         accounts, many_accounts = [], True

@@ -8,6 +8,7 @@ matched by name: code uses ``mandatory_key`` (for the defaults of PRODUCT.md sec
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -21,10 +22,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, query_expression, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db import Base, Money, UTCDateTime, utcnow
 from core.enums import (  # noqa: F401  (re-exported for convenience)
@@ -61,6 +64,12 @@ class Tenant(Base):
     self_registration: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
     # job queue (issue 16): where each new manual order is announced (None: OPERATIONS_EMAIL)
     operations_email: Mapped[str | None] = mapped_column(String(255))
+    # a token that changes with every change to the tenant's order statuses (the flush hook
+    # after OrderStatus below): read with the signed-in user, it tells whether the statuses a
+    # process keeps for the BSS read pages are still the tenant's (issue 19, ninth pass)
+    statuses_version: Mapped[int] = mapped_column(
+        Integer, default=lambda: new_statuses_version(), server_default="0"
+    )
 
     parent: Mapped[Tenant | None] = relationship(remote_side=[id])
 
@@ -217,6 +226,38 @@ class OrderStatus(Base):
     # set on the default statuses of section 7 (draft, submitted, executed, ...); NULL on custom
     mandatory_key: Mapped[str | None] = mapped_column(String(40))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def new_statuses_version() -> int:
+    """A new ``Tenant.statuses_version``: random (not a counter), so that a tenant made again
+    under the same id (a database restored, or reset by tests) does not match what a process
+    kept of its predecessor."""
+    return secrets.randbelow(2**31 - 1) + 1
+
+
+@event.listens_for(Session, "before_flush")
+def _order_statuses_changed(session, _flush_context, _instances) -> None:
+    """Any order status added, changed or deleted through the ORM (every write of them: BSS
+    Setup, a new tenant, the demo) gives its tenant a new ``statuses_version`` in the same
+    transaction. A Core UPDATE of ``order_status`` would not: there is none; write one with
+    the tenant's version too."""
+    tenants = {
+        o.tenant_id
+        for changed in (session.new, session.dirty, session.deleted)
+        for o in changed
+        if type(o) is OrderStatus
+    }
+    tenants.discard(None)
+    if tenants:
+        version = new_statuses_version()
+        table = Tenant.__table__
+        session.execute(
+            table.update().where(table.c.id.in_(sorted(tenants))).values(statuses_version=version)
+        )
+        for tenant_id in tenants:  # a tenant this session holds reads the new version too
+            tenant = session.identity_map.get(session.identity_key(Tenant, tenant_id))
+            if tenant is not None:
+                set_committed_value(tenant, "statuses_version", version)
 
 
 class OfferStatus(Base):

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core.db import writes_begun
 from core.models import Account, Basket, BasketItem, Role, Tenant, User, UserKind
 from core.rules import roles as role_rules
+from core.services.statuses import StatusBook
 from webapp.extensions import db, login_manager
 from webapp.web import request_memo
 
@@ -147,7 +148,7 @@ _LEAN_USER += ("session_version", "timezone", "date_format", "team_id")
 # role) and the two-factor check (kind, role, the TOTP secret set or not)
 _LEAN_USER += ("totp_secret",)
 _LEAN_ACCOUNT = ("id", "kind", "active", "price_list_id", "credit_limit", "payment_method")
-_LEAN_TENANT = ("id", "name", "currency", "two_factor_required")
+_LEAN_TENANT = ("id", "name", "currency", "two_factor_required", "statuses_version")
 _SIGNED_IN_BY_ID = _signed_in_by_id(
     [User.__table__.c[n] for n in _LEAN_USER],
     [Account.__table__.c[n] for n in _LEAN_ACCOUNT],
@@ -242,6 +243,16 @@ def may_sign_in(user: User) -> bool:
 
 def signed_in_user() -> User | None:
     return current_user.user if current_user.is_authenticated else None
+
+
+def shared_status_book():
+    """The tenant's order statuses for a page that only shows them, as this process keeps
+    them while the signed-in user's tenant's ``statuses_version`` says they are current
+    (:meth:`core.services.statuses.StatusBook.shared`): no statement on most requests."""
+    kept = current_app.extensions.setdefault("cloudshop_status_books", {})
+    tenant = current_user.tenant
+    version = tenant.statuses_version if tenant.id == g.tenant_id else None
+    return StatusBook.shared(db.session, g.tenant_id, version, kept)
 
 
 def bss_required(*roles: str):

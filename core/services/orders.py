@@ -231,12 +231,14 @@ def list_orders(
     filters: OrderFilters,
     page_size: int = PAGE_SIZE,
     count_accounts: int | None = None,
+    book: StatusBook | None = None,
 ) -> OrderListPage:
     """One page of the tenant's orders, newest (or oldest) first, keyset-paginated on
     (order_date, id) so a deep page costs what the first one does (ix_order_tenant_date);
     with ``count_accounts``, the tenant's accounts counted up to that many
-    (``OrderListPage.accounts``) in the same statement."""
-    book = StatusBook.load(session, tenant_id)
+    (``OrderListPage.accounts``) in the same statement. ``book``: the tenant's statuses, if
+    the caller has them (else read)."""
+    book = book or StatusBook.load(session, tenant_id)
     cursor = decode_cursor(filters.after) if filters.after else None
     execution_type = filters.execution_type
     if execution_type not in (ExecutionType.AUTOMATIC, ExecutionType.MANUAL):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+from datetime import datetime
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.models import OfferStatus, Order, OrderStatus, User
+from core.models import OfferStatus, Order, OrderStatus, Tenant, User
 from core.rules import statuses as rules
 from core.rules.statuses import StatusKey, StatusRow
 from core.services import bulk
@@ -68,6 +71,36 @@ def offer_statuses(session: Session, tenant_id: int) -> list[OfferStatus]:
     )
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class StatusView:
+    """An order status as the read pages show it: its columns, no ORM entity (it is kept by
+    the process and shared by requests and threads; a use case that writes loads its own).
+    Hashed and compared by identity, as an entity is (the lists key their badges on it)."""
+
+    id: int
+    tenant_id: int
+    number: int
+    description: str
+    type: str
+    storefront_type: str
+    color: str
+    active: bool
+    mandatory_key: str | None
+    deleted_at: datetime | None
+
+
+_STATUS_COLUMNS = [OrderStatus.__table__.c[f.name] for f in fields(StatusView)]
+# the statuses with the tenant's version, in one statement: both of one moment (one snapshot
+# on PostgreSQL too, whose reads run in autocommit)
+_STATUSES_WITH_VERSION = (
+    select(*_STATUS_COLUMNS, Tenant.statuses_version)
+    .join(Tenant, Tenant.id == OrderStatus.tenant_id)
+    .where(OrderStatus.tenant_id == bindparam("tenant_id"))
+    .order_by(OrderStatus.number, OrderStatus.id)
+)
+SHARED_BOOKS_KEPT = 1000  # tenants whose statuses a process keeps
+
+
 class StatusBook:
     """A tenant's order statuses, loaded once, with the resolutions the use cases need."""
 
@@ -79,6 +112,27 @@ class StatusBook:
     @classmethod
     def load(cls, session: Session, tenant_id: int) -> StatusBook:
         return cls(order_statuses(session, tenant_id))
+
+    @classmethod
+    def shared(cls, session: Session, tenant_id: int, version: int, kept: dict) -> StatusBook:
+        """The tenant's statuses as :class:`StatusView` s, for pages that only show them (the
+        BSS orders list and dashboard, issue 19, ninth pass): taken from ``kept`` (a dict the
+        caller keeps for the process: tenant id -> (version, book)) while ``version`` (the
+        tenant's ``statuses_version`` the request read, with the signed-in user) is the one
+        they were read with; else read with the tenant's version in one statement and kept
+        under that version (newer than ``version`` if they changed in between). A use case
+        that writes an order's status loads its own book (:meth:`load`): the views are no
+        ORM entities and cannot be assigned to an order."""
+        entry = kept.get(tenant_id)
+        if entry is not None and entry[0] == version:
+            return entry[1]
+        rows = session.execute(_STATUSES_WITH_VERSION, {"tenant_id": tenant_id}).all()
+        book = cls([StatusView(*row[:-1]) for row in rows])
+        if rows:
+            if len(kept) >= SHARED_BOOKS_KEPT:
+                kept.clear()
+            kept[tenant_id] = (rows[0][-1], book)
+        return book
 
     def _pick(self, row: StatusRow | None, what: str) -> OrderStatus:
         if row is None:
