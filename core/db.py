@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import select
+import sqlite3
 import threading
 import time
 import weakref
@@ -124,8 +125,6 @@ def begin_immediate(connection: Connection, busy_timeout_ms: int) -> None:
     steps (above). The tries that find the lock taken run on the driver's connection with no
     busy timeout (SQLite answers at once); the last, after ``_LOCK_POLL_FOR_S``, as every
     statement does, with the connection's busy timeout (its error is the usual one)."""
-    import sqlite3
-
     raw = connection.connection.driver_connection
     raw.execute("PRAGMA busy_timeout = 0")
     try:
