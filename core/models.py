@@ -45,6 +45,13 @@ from core.enums import (  # noqa: F401  (re-exported for convenience)
 # --- tenants, accounts, users -------------------------------------------------------------------
 
 
+def new_statuses_version() -> int:
+    """A new ``Tenant.statuses_version``: random (not a counter), so that a tenant made again
+    under the same id (a database restored, or reset by tests) does not match what a process
+    kept of its predecessor."""
+    return secrets.randbelow(2**31 - 1) + 1
+
+
 class Tenant(Base):
     __tablename__ = "tenant"
 
@@ -68,7 +75,7 @@ class Tenant(Base):
     # after OrderStatus below): read with the signed-in user, it tells whether the statuses a
     # process keeps for the BSS read pages are still the tenant's (issue 19, ninth pass)
     statuses_version: Mapped[int] = mapped_column(
-        Integer, default=lambda: new_statuses_version(), server_default="0"
+        Integer, default=new_statuses_version, server_default="0"
     )
 
     parent: Mapped[Tenant | None] = relationship(remote_side=[id])
@@ -226,13 +233,6 @@ class OrderStatus(Base):
     # set on the default statuses of section 7 (draft, submitted, executed, ...); NULL on custom
     mandatory_key: Mapped[str | None] = mapped_column(String(40))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-def new_statuses_version() -> int:
-    """A new ``Tenant.statuses_version``: random (not a counter), so that a tenant made again
-    under the same id (a database restored, or reset by tests) does not match what a process
-    kept of its predecessor."""
-    return secrets.randbelow(2**31 - 1) + 1
 
 
 @event.listens_for(Session, "before_flush")

@@ -90,14 +90,11 @@ class StatusView:
 
 
 _STATUS_COLUMNS = [OrderStatus.__table__.c[f.name] for f in fields(StatusView)]
-# the statuses with the tenant's version, in one statement: both of one moment (one snapshot
-# on PostgreSQL too, whose reads run in autocommit)
-_STATUSES_WITH_VERSION = (
-    select(*_STATUS_COLUMNS, Tenant.statuses_version)
-    .join(Tenant, Tenant.id == OrderStatus.tenant_id)
-    .where(OrderStatus.tenant_id == bindparam("tenant_id"))
-    .order_by(OrderStatus.number, OrderStatus.id)
-)
+# the statuses (as order_statuses() reads them) with the tenant's version, in one statement:
+# both of one moment (one snapshot on PostgreSQL too, whose reads run in autocommit)
+_STATUSES_WITH_VERSION = _ORDER_STATUSES.with_only_columns(
+    *_STATUS_COLUMNS, Tenant.statuses_version, maintain_column_froms=True
+).join_from(OrderStatus, Tenant, Tenant.id == OrderStatus.tenant_id)
 SHARED_BOOKS_KEPT = 1000  # tenants whose statuses a process keeps
 
 
