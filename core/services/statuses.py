@@ -123,7 +123,8 @@ class StatusBook:
         entry = kept.get(tenant_id)
         if entry is not None and entry[0] == version:
             return entry[1]
-        rows = session.execute(_STATUSES_WITH_VERSION, {"tenant_id": tenant_id}).all()
+        # Core rows, not the ORM's execution (see orders.list_orders)
+        rows = session.connection().execute(_STATUSES_WITH_VERSION, {"tenant_id": tenant_id}).all()
         book = cls([StatusView(*row[:-1]) for row in rows])
         if rows:
             if len(kept) >= SHARED_BOOKS_KEPT:
