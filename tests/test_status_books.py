@@ -85,6 +85,33 @@ def test_a_renamed_status_shows_on_every_processs_next_page(
     assert "Awaiting our team" in widget.get_data(as_text=True)
 
 
+def test_the_api_orders_list_keeps_the_statuses_and_shows_a_rename_on_the_next_call(
+    app, client, demo, session, count_queries
+):
+    """The API's orders list takes the statuses as the BSS pages do (tenth pass): the key's
+    read brings the tenant's token, so a call reads them only after they changed."""
+    from tests.api_helpers import auth, make_key
+
+    tenant_id = tenant(session).id
+    headers = auth(make_key(session, "operator@skyline.example"))
+    assert client.get("/api/v1/orders?limit=50", headers=headers).status_code == 200
+
+    def call() -> tuple[int, list[str]]:
+        with count_queries() as q:
+            response = client.get("/api/v1/orders?limit=50", headers=headers)
+        assert response.status_code == 200
+        reads = [s for s in q.statements if "FROM order_status" in s]
+        return len(reads), [o["status"]["description"] for o in response.get_json()["data"]]
+
+    reads, shown = call()
+    assert reads == 0 and "Submitted" in shown  # kept
+    _rename(session, tenant_id, _submitted(session, tenant_id), "Awaiting our team")
+    reads, shown = call()
+    assert reads == 1 and "Awaiting our team" in shown and "Submitted" not in shown
+    reads, shown = call()
+    assert reads == 0 and "Awaiting our team" in shown
+
+
 def test_a_deleted_status_leaves_the_orders_lists_filter_at_once(app, client, demo, session):
     t = tenant(session)
     login(client, "operator@skyline.example", bss=True)

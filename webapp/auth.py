@@ -249,10 +249,17 @@ def shared_status_book():
     """The tenant's order statuses for a page that only shows them, as this process keeps
     them while the signed-in user's tenant's ``statuses_version`` says they are current
     (:meth:`core.services.statuses.StatusBook.shared`): no statement on most requests."""
-    kept = current_app.extensions.setdefault("cloudshop_status_books", {})
     tenant = current_user.tenant
     version = tenant.statuses_version if tenant.id == g.tenant_id else None
-    return StatusBook.shared(db.session, g.tenant_id, version, kept)
+    return kept_status_book(g.tenant_id, version)
+
+
+def kept_status_book(tenant_id: int, version: int | None):
+    """The statuses of ``tenant_id`` this process keeps while ``version`` (the tenant's
+    ``statuses_version`` read with the request's caller) is theirs; else read and kept. The
+    BSS pages' (:func:`shared_status_book`) and the API's."""
+    kept = current_app.extensions.setdefault("cloudshop_status_books", {})
+    return StatusBook.shared(db.session, tenant_id, version, kept)
 
 
 def bss_required(*roles: str):

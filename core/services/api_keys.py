@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from core import texts
 from core.db import utcnow, write_transaction
 from core.enums import UserKind
-from core.models import ApiKey, User
+from core.models import ApiKey, Tenant, User
 from core.rules import api_keys as rules
 from core.services.audit import record_audit
 from core.services.errors import NotFound, ValidationFailed
@@ -144,6 +144,9 @@ class Caller:
     tenant_id: int
     scope: str
     user: User
+    # the tenant's order-statuses token (Tenant.statuses_version), read with the key: the
+    # API's lists take the statuses a process keeps while it matches (issue 19, tenth pass)
+    statuses_version: int | None = None
 
 
 class KeyRefused(Exception):
@@ -153,7 +156,11 @@ class KeyRefused(Exception):
 
 
 # built once: every API call runs it
-_KEY_BY_PREFIX = select(ApiKey).options(joinedload(ApiKey.user))
+_KEY_BY_PREFIX = (
+    select(ApiKey, Tenant.statuses_version)
+    .join(Tenant, Tenant.id == ApiKey.tenant_id)
+    .options(joinedload(ApiKey.user))
+)
 
 
 def authenticate(session: Session, token: str, now: datetime | None = None) -> Caller:
@@ -161,13 +168,16 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> C
     at most once a minute per key (its last-used time)."""
     now = now or utcnow()
     prefix = rules.prefix_of(token)
-    key = session.scalar(_KEY_BY_PREFIX.where(ApiKey.prefix == prefix)) if prefix else None
+    found = (
+        session.execute(_KEY_BY_PREFIX.where(ApiKey.prefix == prefix)).first() if prefix else None
+    )
+    key, statuses_version = found if found is not None else (None, None)
     if key is None or not rules.token_matches(token, key.secret_hash):
         raise KeyRefused("unknown")
     reason = rules.refusal(rules.KeyFacts(key.revoked_at, key.expires_at, key.user.active), now)
     if reason is not None or key.user.tenant_id != key.tenant_id:
         raise KeyRefused(reason or "unknown")
-    caller = Caller(key.id, key.prefix, key.tenant_id, key.scope, key.user)
+    caller = Caller(key.id, key.prefix, key.tenant_id, key.scope, key.user, statuses_version)
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION:
         with write_transaction(session):
             session.execute(
