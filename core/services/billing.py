@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from core import texts
-from core.db import utcnow, write_transaction
+from core.db import read_rows, utcnow, write_transaction
 from core.models import (
     HoldReason,
     Invoice,
@@ -47,7 +47,7 @@ def open_balance(
     values = {"tenant_id": tenant_id, "account_id": account_id}
     if exclude_order_id is not None:
         values["exclude_order_id"] = exclude_order_id
-    row = session.execute(_open_balance_statement(exclude_order_id is not None), values).one()
+    row = read_rows(session, _open_balance_statement(exclude_order_id is not None), values).one()
     return sum((Decimal(v or 0) for v in row), ZERO).quantize(Decimal("0.01"))
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from core import texts
-from core.db import utcnow, write_transaction
+from core.db import read_rows, utcnow, write_transaction
 from core.enums import ExecutionType, HoldReason, ItemKind, OrderSource, PaymentMethod
 from core.models import (
     Account,
@@ -182,7 +182,7 @@ def lock_basket(session: Session, user: User) -> int | None:
     """Take the user's basket row (PostgreSQL ``FOR UPDATE``; SQLite writes are serialised by
     ``BEGIN IMMEDIATE``), so concurrent checkouts of one basket place one order (issue 8).
     Returns the basket's id (None: the user has none)."""
-    return session.scalar(_LOCK_BASKET, {"user_id": user.id})
+    return read_rows(session, _LOCK_BASKET, {"user_id": user.id}).scalar()
 
 
 def lock_account(session: Session, account_id: int) -> Account:
@@ -221,7 +221,7 @@ def start_checkout(
             "user_id": user.id,
             "status_id": book.draft().id,
         }
-        discard_drafts(session, list(session.scalars(_DRAFT_IDS, old)))
+        discard_drafts(session, list(read_rows(session, _DRAFT_IDS, old).scalars()))
         return build_order(
             session,
             tenant_id=tenant_id,
@@ -623,8 +623,8 @@ def check_products_unchanged(session: Session, order: Order) -> None:
     and of the one the customer reviewed (else the checkout changed: a manual service is
     never executed automatically); and every product is still on sale (else the basket holds
     products no longer sold: retired or unpublished after checkout began)."""
-    rows = session.execute(
-        _PRODUCTS_NOW, {"product_ids": list({i.product_id for i in order.items})}
+    rows = read_rows(
+        session, _PRODUCTS_NOW, {"product_ids": list({i.product_id for i in order.items})}
     ).all()
     current = catalogue.execution_types_of(session, {tuple(row[:3]) for row in rows})
     reviewed = [i.execution_type for i in order.items]

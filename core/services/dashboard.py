@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from core.db import utcnow
+from core.db import read_rows, utcnow
 from core.enums import ExecutionType, OrderSource
 from core.models import Account, Order, OrderHold, OrderItem, OrderStatus
 from core.rules import waiting
@@ -182,7 +182,7 @@ def _newest_rows(
     statement = _newest_statement(manual, len(status_ids), shape, holds)
     params = {"tenant_id": tenant_id, "limit": limit, **sharing.visibility_params(viewer)}
     params.update({f"status_{n}": status_id for n, status_id in enumerate(status_ids)})
-    return session.connection().execute(statement, params).all()  # Core rows: see list_orders
+    return read_rows(session, statement, params).all()
 
 
 def _row(book: StatusBook, r, **waited) -> DashboardRow:
@@ -299,7 +299,7 @@ def dashboard(
     }
     params.update({f"u_status_{n}": status_id for n, status_id in enumerate(submitted)})
     params.update({f"m_status_{n}": status_id for n, status_id in enumerate(open_ids)})
-    rows = session.connection().execute(statement, params).all()  # Core rows: see list_orders
+    rows = read_rows(session, statement, params).all()
     manual = [r for r in rows if r[10]]
     unexecuted = rows[: len(rows) - len(manual)]
     return Dashboard(

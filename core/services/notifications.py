@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from core import texts
-from core.db import utcnow, write_transaction
+from core.db import read_rows, utcnow, write_transaction
 from core.models import Notification, NotificationSetting, Tenant
 from core.rules import notifications as rules
 from core.rules.accounts import is_email
@@ -150,7 +150,7 @@ def _row(tenant_id: int, kind: str, message: Message, now: datetime) -> dict:
 
 
 def turned_off(session: Session, tenant_id: int) -> frozenset[str]:
-    return frozenset(session.scalars(_TURNED_OFF, {"tenant_id": tenant_id}))
+    return frozenset(read_rows(session, _TURNED_OFF, {"tenant_id": tenant_id}).scalars())
 
 
 # built once (issue 19): read for every message

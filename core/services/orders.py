@@ -20,7 +20,7 @@ from sqlalchemy import Integer, String, and_, bindparam, false, func, literal, o
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from core import texts
-from core.db import UTCDateTime, utcnow, write_transaction
+from core.db import UTCDateTime, read_rows, utcnow, write_transaction
 from core.enums import ExecutionType, HoldReason, OrderSource, PaymentMethod
 from core.models import (
     Account,
@@ -275,10 +275,7 @@ def list_orders(
         # number's range is picks the index), as before (issue 19)
         query = query.where(_text_match(session, tenant_id, text))
         query = query.limit(bindparam("limit", type_=Integer))
-    # plain rows through the Core, not the ORM's execution (~30-60 µs a statement and ~1.5 µs
-    # a row of its loading machinery, for columns only; issue 19, tenth pass): a read
-    # that nothing pending in the session could change
-    found = session.connection().execute(query, params).all()
+    found = read_rows(session, query, params).all()  # plain rows (issue 19, tenth pass)
     status_of = book.by_id
     rows = [  # unpacked, not indexed ten times a row (~1 us a row)
         OrderRow(i, no, name, acct, status_of[st], kind, when, total, cur, parent is not None)
@@ -310,7 +307,7 @@ def _text_match(session: Session, tenant_id: int, text: str):
     account_ids = select(Account.id).where(
         Account.tenant_id == tenant_id, func.lower(Account.name).like(_contains(text))
     )
-    ids = list(session.connection().scalars(account_ids.limit(1000)))  # Core rows
+    ids = list(read_rows(session, account_ids.limit(1000)).scalars())
     if ids:
         conditions.append(Order.account_id.in_(ids))
     return or_(*conditions) if conditions else false()
@@ -340,7 +337,7 @@ def list_accounts(
         query = query.where(func.lower(Account.name).like(_contains(name_contains)))
     if limit is not None:  # written into the statement, as the lists' LIMITs are (issue 19)
         query = query.limit(bindparam("limit", limit, type_=Integer, literal_execute=True))
-    rows = session.connection().execute(query.order_by(Account.name, Account.id))  # Core rows
+    rows = read_rows(session, query.order_by(Account.name, Account.id))
     return [(account_id, name) for account_id, name in rows]
 
 

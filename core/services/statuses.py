@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core.db import read_rows
 from core.models import OfferStatus, Order, OrderStatus, Tenant, User
 from core.rules import statuses as rules
 from core.rules.statuses import StatusKey, StatusRow
@@ -123,8 +124,7 @@ class StatusBook:
         entry = kept.get(tenant_id)
         if entry is not None and entry[0] == version:
             return entry[1]
-        # Core rows, not the ORM's execution (see orders.list_orders)
-        rows = session.connection().execute(_STATUSES_WITH_VERSION, {"tenant_id": tenant_id}).all()
+        rows = read_rows(session, _STATUSES_WITH_VERSION, {"tenant_id": tenant_id}).all()
         book = cls([StatusView(*row[:-1]) for row in rows])
         if rows:
             if len(kept) >= SHARED_BOOKS_KEPT:

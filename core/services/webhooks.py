@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from core import texts
-from core.db import utcnow, write_transaction
+from core.db import read_rows, utcnow, write_transaction
 from core.enums import Role, UserKind
 from core.models import OutboxItem, User, WebhookDelivery, WebhookEndpoint
 from core.rules import webhooks as rules
@@ -114,7 +114,7 @@ def _enabled_endpoints(session: Session, tenant_id: int) -> list[tuple[int, str]
     # nothing else pending matters to this read: not flushed for it (issue 19: the event's
     # history line waits for the use case's next flush, one INSERT with its neighbours)
     with session.no_autoflush:
-        endpoints = [tuple(row) for row in session.execute(_ENABLED, {"tenant_id": tenant_id})]
+        endpoints = [tuple(row) for row in read_rows(session, _ENABLED, {"tenant_id": tenant_id})]
     session.info.setdefault(_ENDPOINTS_READ, {})[tenant_id] = endpoints
     return endpoints
 
