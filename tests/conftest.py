@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 
 from core.db import Base, write_transaction
@@ -202,6 +204,22 @@ def plain_session(db_url):
     with Session(engine, expire_on_commit=False) as s:
         yield s
     engine.dispose()
+
+
+@contextmanager
+def orm_executions() -> Iterator[list[str]]:
+    """``with orm_executions() as seen: ...``: the statements run through the ORM's execution
+    (``Session``'s ``do_orm_execute``) meanwhile, by their first 80 characters."""
+    seen: list[str] = []
+
+    def record(state):
+        seen.append(str(state.statement)[:80])
+
+    event.listen(Session, "do_orm_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(Session, "do_orm_execute", record)
 
 
 class QueryCounter:

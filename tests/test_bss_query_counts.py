@@ -13,7 +13,7 @@ from core.models import Account, Plan, Product
 from core.services import execution
 from core.services.order_factory import ItemSpec, build_order
 from core.services.statuses import StatusBook
-from tests.conftest import login, prepared_plans
+from tests.conftest import login, orm_executions, prepared_plans
 from tests.test_bss_support import tenant
 
 
@@ -124,9 +124,6 @@ def test_the_bss_read_pages_read_plain_rows_not_through_the_orm(app, client, dem
     connection (Core rows), not through the ORM's execution, whose set-up and per-row
     loading cost ~30-60 us a statement and ~1.5 us a row (5-9 % of these pages' CPU on
     PostgreSQL, issue 19, tenth pass). The statuses too, when read rather than kept."""
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
     _orders(session, 60, items_each=2, partly=True)
     login(client, "operator@skyline.example", bss=True)
     first = client.get("/bss/orders")
@@ -140,18 +137,10 @@ def test_the_bss_read_pages_read_plain_rows_not_through_the_orm(app, client, dem
         "/bss/",
         "/bss/dashboard/unexecuted-orders",
     )
-    through_orm = []
-
-    def record(state):
-        through_orm.append(str(state.statement)[:80])
-
-    event.listen(Session, "do_orm_execute", record)
-    try:
+    with orm_executions() as through_orm:
         for url in urls:
             app.extensions.get("cloudshop_status_books", {}).clear()  # statuses read, not kept
             assert client.get(url).status_code == 200, url
-    finally:
-        event.remove(Session, "do_orm_execute", record)
     assert through_orm == [], through_orm
 
 

@@ -5,31 +5,17 @@ execution event (its set-up and per-row loading are what it saves)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
 
 from core.db import read_rows, write_transaction
 from core.models import NotificationSetting, Order
+from tests.conftest import orm_executions
 from tests.test_bss_support import tenant
 
 _OFF = select(NotificationSetting.kind).where(
     NotificationSetting.tenant_id == bindparam("tenant_id"),
     NotificationSetting.enabled.is_(False),
 )
-
-
-def _orm_executions(session, run) -> tuple[list[str], object]:
-    seen: list[str] = []
-
-    def record(state):
-        seen.append(str(state.statement)[:60])
-
-    event.listen(Session, "do_orm_execute", record)
-    try:
-        result = run()
-    finally:
-        event.remove(Session, "do_orm_execute", record)
-    return seen, result
 
 
 def test_the_same_rows_as_session_execute_and_no_orm_execution(session, demo):
@@ -41,7 +27,8 @@ def test_the_same_rows_as_session_execute_and_no_orm_execution(session, demo):
     )
     expected = [tuple(row) for row in session.execute(statement).all()]
     assert expected
-    seen, rows = _orm_executions(session, lambda: read_rows(session, statement).all())
+    with orm_executions() as seen:
+        rows = read_rows(session, statement).all()
     assert seen == []
     assert [tuple(row) for row in rows] == expected
     assert rows[0].number == expected[0][1]  # named like Session.execute's rows
