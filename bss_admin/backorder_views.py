@@ -105,9 +105,8 @@ def backorders_list():
     form.reseller.choices = [("", "Any")] + backorder_listing.tenant_resellers(
         db.session, g.tenant_id
     )
-    accounts = orders.list_accounts(db.session, g.tenant_id, limit=orders.ACCOUNT_CHOICES + 1)
-    if len(accounts) > orders.ACCOUNT_CHOICES:  # never a 20,000-option list: the chosen one only
-        accounts = [a for a in accounts if a[0] == form.account.data]
+    # never a 20,000-option list: over ACCOUNT_CHOICES, the chosen one only
+    accounts, _many = orders.account_choices(db.session, g.tenant_id, form.account.data)
     form.account.choices = [("", "Any")] + accounts
     kept = {k: v for k, v in request.args.items() if k != "after" and v}
     return page(

@@ -22,7 +22,7 @@ class OfferFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Search number or name", validators=[Optional(), Length(max=100)])
+    q = StringField("Search number, name or account", validators=[Optional(), Length(max=100)])
     status = SelectField("Status", coerce=_int_or_none, validate_choice=False)
     account = SelectField("Account", coerce=_int_or_none, validate_choice=False)
     converted = SelectField(
@@ -46,6 +46,8 @@ class OfferForm(FlaskForm):
     """New offer (account, name, status, validity) and Edit (name, status, validity)."""
 
     account_id = SelectField("Account", coerce=_int_or_none, validate_choice=False)
+    # used instead of the list when the tenant has too many accounts to list them all
+    account_search = StringField("Account name", validators=[Optional(), Length(max=200)])
     name = StringField("Name", validators=[Optional(), Length(max=200)])
     status_id = SelectField("Status", coerce=_int_or_none, validate_choice=False)
     valid_until = DateField("Valid until", validators=[Optional()])

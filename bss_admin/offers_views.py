@@ -8,7 +8,7 @@ from flask import Response, abort, flash, g, request, url_for
 from bss_admin import bp
 from bss_admin.offer_forms import OfferFilterForm, OfferForm, OfferItemForm, OfferItemUpdateForm
 from core import texts
-from core.services import offers
+from core.services import offers, orders
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
 from webapp.confirm import Confirmation, confirm_page
@@ -33,9 +33,9 @@ def offers_list():
     form.validate()
     statuses, _default = offers.statuses_for(db.session, g.tenant_id)
     form.status.choices = [("", "Any")] + [(s.id, s.description) for s in statuses]
-    form.account.choices = [("", "Any")] + [
-        (a.id, a.name) for a in offers.accounts_for(db.session, g.tenant_id)
-    ]
+    # over ACCOUNT_CHOICES accounts, the chosen one only: found by name in the search box
+    accounts, many_accounts = orders.account_choices(db.session, g.tenant_id, form.account.data)
+    form.account.choices = [("", "Any")] + accounts
     filters = offers.OfferFilters(
         status_id=form.status.data,
         account_id=form.account.data,
@@ -49,6 +49,7 @@ def offers_list():
         "bss_admin/offers/list.html",
         block="offers_table",
         form=form,
+        many_accounts=many_accounts,
         result=result,
         next_url=url_for("bss_admin.offers_list", **args, page=result.page + 1)
         if result.has_next
@@ -73,14 +74,23 @@ def _status_choices(form: OfferForm, current=None):
 def offer_new():
     form = OfferForm()
     default = _status_choices(form)
-    form.account_id.choices = [("", "— choose —")] + [
-        (a.id, a.name) for a in offers.accounts_for(db.session, g.tenant_id)
-    ]
     if request.method == "GET":
         form.status_id.data = default.id if default else None
         form.account_id.data = request.args.get("account_id", type=int)
+    accounts, many_accounts = orders.account_choices(db.session, g.tenant_id, form.account_id.data)
     errors: dict[str, list[str]] = {}
-    if form.validate_on_submit():
+    if many_accounts and not accounts:
+        # too many to list: the account typed by name, then chosen among the matches (works
+        # without JavaScript), as a new order's is
+        search = orders.search_accounts(db.session, g.tenant_id, form.account_search.data)
+        accounts = search.matches
+        if request.method == "POST":
+            if search.chosen is not None:
+                form.account_id.data = search.chosen
+            else:
+                errors = {"account_search": [search.error]}
+    form.account_id.choices = [("", "— choose —")] + accounts
+    if not errors and form.validate_on_submit():
         try:
             offer = offers.create_offer(
                 db.session,
@@ -98,7 +108,12 @@ def offer_new():
             return see_other(url_for("bss_admin.offer_detail", offer_id=offer.id))
     status = 422 if form.is_submitted() and (errors or form.errors) else 200
     return page(
-        "bss_admin/offers/new.html", block="offer_form", status=status, form=form, errors=errors
+        "bss_admin/offers/new.html",
+        block="offer_form",
+        status=status,
+        form=form,
+        errors=errors,
+        many_accounts=many_accounts,
     )
 
 

@@ -285,11 +285,8 @@ def orders_list():
     form.status.choices = [("", "Any")] + [(s.id, s.description) for s in result.statuses]
     if (result.accounts or 0) > choices and form.account.data is None:
         accounts, many_accounts = [], True
-    else:
-        accounts = orders.list_accounts(db.session, g.tenant_id, limit=choices + 1)
-        many_accounts = len(accounts) > choices
-    if many_accounts:  # a 20,000-option list would weigh a megabyte: search by name instead
-        accounts = [a for a in accounts if a[0] == form.account.data]
+    else:  # a 20,000-option list would weigh a megabyte: the chosen one only, found by name
+        accounts, many_accounts = orders.account_choices(db.session, g.tenant_id, form.account.data)
     form.account.choices = [("", "Any")] + accounts
     next_args = {k: v for k, v in request.args.items() if k != "after" and v}
     return page(

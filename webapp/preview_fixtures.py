@@ -2354,6 +2354,19 @@ def bss_offers():
     }
 
 
+@state(
+    "bss",
+    "offers-many-accounts",
+    "bss_admin/offers/list.html",
+    "Offers list, too many accounts to list in the filter",
+    user=BSS_OPERATOR,
+)
+def bss_offers_many_accounts():
+    form = _offer_filter_form()
+    form.account.choices = [("", "Any")]
+    return {**bss_offers(), "form": form, "many_accounts": True}
+
+
 def _offer_detail(offer, **extra):
     from bss_admin.offer_forms import OfferItemForm
 
@@ -2447,6 +2460,24 @@ def _offer_form(offer=None, errors=None):
 )
 def bss_offer_new():
     return {"form": _offer_form(), "errors": {"account_id": ["Choose an account."]}}
+
+
+@state(
+    "bss",
+    "offer-new-search",
+    "bss_admin/offers/new.html",
+    "New offer, too many accounts to list: found by name, several match",
+    user=BSS_OPERATOR,
+)
+def bss_offer_new_search():
+    form = _offer_form()
+    form.account_search.data = "Acme"
+    form.account_id.choices = [("", "— choose —"), ("11", "Acme Ltd"), ("15", "Acme Labs")]
+    return {
+        "form": form,
+        "errors": {"account_search": [texts.ORDER_ACCOUNT_SEARCH.format(count=2)]},
+        "many_accounts": True,
+    }
 
 
 @state("bss", "offer-edit", "bss_admin/offers/edit.html", "Edit offer", user=BSS_OPERATOR)

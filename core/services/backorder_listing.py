@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import literal, select, tuple_
+from sqlalchemy import String, literal, select, tuple_
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from core.db import UTCDateTime
@@ -47,6 +47,9 @@ class BackorderPage:
     next_cursor: str | None
 
 
+_BACKORDER = literal(OrderSource.BACKORDER, String, literal_execute=True)
+
+
 def list_backorders(
     session: Session, tenant_id: int, filters: BackorderFilters, page_size: int = PER_PAGE
 ) -> BackorderPage:
@@ -58,7 +61,9 @@ def list_backorders(
         .join(Account, Account.id == Order.account_id)
         .outerjoin(billing, billing.id == Order.billing_account_id)
         .options(joinedload(Order.status))
-        .where(Order.tenant_id == tenant_id, Order.source == OrderSource.BACKORDER)
+        # the source written into the SQL: the partial index ix_order_backorder_date serves
+        # only a statement whose condition is its own (a bound value could be any source)
+        .where(Order.tenant_id == tenant_id, Order.source == _BACKORDER)
     )
     if filters.reseller_id is not None:
         query = query.where(Order.billing_account_id == filters.reseller_id)

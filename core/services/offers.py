@@ -81,7 +81,11 @@ def list_offers(session: Session, tenant_id: int, filters: OfferFilters = OfferF
         query = query.where(Offer.account_id == _id(filters.account_id))
     if filters.text.strip():
         like = f"%{filters.text.strip()}%"
-        query = query.where(or_(Offer.number.ilike(like), Offer.name.ilike(like)))
+        # the account's name too: how an account is found when there are too many to list
+        named = select(Account.id).where(Account.tenant_id == tenant_id, Account.name.ilike(like))
+        query = query.where(
+            or_(Offer.number.ilike(like), Offer.name.ilike(like), Offer.account_id.in_(named))
+        )
     if filters.converted is True:
         query = query.where(Offer.converted_order_id.is_not(None))
     elif filters.converted is False:
@@ -151,14 +155,6 @@ def statuses_for(session: Session, tenant_id: int, current: OfferStatus | None =
     choices = [by_id[int(r.key)] for r in rules.selectable_statuses(rows, current_key)]
     default = rules.default_status(rows)
     return choices, (by_id[int(default.key)] if default else None)
-
-
-def accounts_for(session: Session, tenant_id: int) -> list[Account]:
-    return list(
-        session.scalars(
-            select(Account).where(Account.tenant_id == tenant_id).order_by(Account.name)
-        )
-    )
 
 
 def plans_for(session: Session, tenant_id: int) -> list[Plan]:
