@@ -168,9 +168,9 @@ def _offer_page(offer_id: int, *, status: int = 200, block: str | None = None, *
     db.session.expire_all()
     offer = _offer_or_404(offer_id)
     add_form = extra.pop("add_form", None) or OfferItemForm(formdata=None)
-    add_form.plan_id.choices = [("", "— choose —")] + [
-        (p.id, f"{p.product.name} ({p.name})") for p in offers.plans_for(db.session, g.tenant_id)
-    ]
+    # the choices only while items may be added (a converted offer is read-only)
+    plans = [] if offer.converted_order_id else offers.plan_choices(db.session, g.tenant_id)
+    add_form.plan_id.choices = [("", "— choose —")] + plans
     return page(
         "bss_admin/offers/detail.html",
         block=block,

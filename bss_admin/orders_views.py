@@ -367,9 +367,13 @@ def _detail(order_id: int) -> orders.OrderDetail:
 def _order_page(order_id: int, *, status: int = 200, block: str | None = None, **extra):
     detail = _detail(order_id)
     quick_add = extra.pop("quick_add", None) or QuickAddForm(formdata=None)
-    quick_add.product_plan.choices = [("", "Choose a product")] + orders.catalogue_options(
-        db.session, g.tenant_id, detail.order.price_list_id
+    # the choices only where Quick Add shows (an order that takes no more items reads none)
+    options = (
+        orders.catalogue_options(db.session, g.tenant_id, detail.order.price_list_id)
+        if detail.can("quick_add")
+        else []
     )
+    quick_add.product_plan.choices = [("", "Choose a product")] + options
     context = {
         "errors": {},
         "message": None,

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
-from core.db import utcnow, write_transaction
+from core.db import read_rows, utcnow, write_transaction
 from core.enums import ExecutionType, HoldReason, OrderSource
 from core.models import (
     Account,
@@ -157,17 +157,20 @@ def statuses_for(session: Session, tenant_id: int, current: OfferStatus | None =
     return choices, (by_id[int(default.key)] if default else None)
 
 
-def plans_for(session: Session, tenant_id: int) -> list[Plan]:
-    """Every plan of the tenant's active, non-asset-agnostic products, for Quick Add."""
-    return list(
-        session.scalars(
-            select(Plan)
-            .join(Product, Product.id == Plan.product_id)
-            .where(Product.tenant_id == tenant_id, Product.active.is_(True))
-            .order_by(Product.name, Plan.id)
-            .options(selectinload(Plan.product))
-        )
-    )
+def plan_choices(session: Session, tenant_id: int) -> list[tuple[int, str]]:
+    """(plan id, "Product (Plan)") of every plan of the tenant's active products, for Quick
+    Add: columns, not the plans and their products as entities (at 2,000 products those took
+    most of a 280 ms offer page, issue 19)."""
+    rows = read_rows(session, _PLAN_CHOICES, {"tenant_id": tenant_id})
+    return [(plan_id, f"{product} ({plan})") for plan_id, product, plan in rows]
+
+
+_PLAN_CHOICES = (
+    select(Plan.id, Product.name, Plan.name)
+    .join(Product, Product.id == Plan.product_id)
+    .where(Product.tenant_id == bindparam("tenant_id"), Product.active.is_(True))
+    .order_by(Product.name, Plan.id)
+)
 
 
 def offer_total(offer: Offer) -> Decimal:

@@ -31,6 +31,7 @@ from core.models import (
     OrderItem,
     OrderStatus,
     Plan,
+    PlanPrice,
     Product,
     User,
 )
@@ -994,16 +995,22 @@ def _csv_safe(value: str | None) -> str:
 def catalogue_options(
     session: Session, tenant_id: int, price_list_id: int | None
 ) -> list[tuple[str, str]]:
-    """Quick Add choices: "<product id>-<plan id>" -> "Product (Plan)", priced plans only."""
-    rows = session.execute(
-        select(Product.id, Product.name, Plan.id, Plan.name)
-        .join(Plan, Plan.product_id == Product.id)
-        .where(Product.tenant_id == tenant_id, Product.active.is_(True))
-        .order_by(Product.name, Plan.id)
-    ).all()
-    prices = pricing.plan_prices(session, price_list_id, [r[2] for r in rows])
+    """Quick Add choices: "<product id>-<plan id>" -> "Product (Plan)", priced plans only.
+
+    One statement joined to the price list: it read every plan, then their prices with one
+    bound parameter per plan (~0.3 s of psycopg's CPU a page at 2,000 products, issue 19)."""
+    if price_list_id is None:
+        return []
+    rows = read_rows(session, _CATALOGUE_OPTIONS, {"tenant_id": tenant_id, "pl": price_list_id})
     return [
-        (f"{pid}-{plan_id}", f"{pname} ({plan_name})")
-        for pid, pname, plan_id, plan_name in rows
-        if plan_id in prices
+        (f"{pid}-{plan_id}", f"{pname} ({plan_name})") for pid, pname, plan_id, plan_name in rows
     ]
+
+
+_CATALOGUE_OPTIONS = (
+    select(Product.id, Product.name, Plan.id, Plan.name)
+    .join(Plan, Plan.product_id == Product.id)
+    .join(PlanPrice, (PlanPrice.plan_id == Plan.id) & (PlanPrice.price_list_id == bindparam("pl")))
+    .where(Product.tenant_id == bindparam("tenant_id"), Product.active.is_(True))
+    .order_by(Product.name, Plan.id)
+)
