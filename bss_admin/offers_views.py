@@ -77,19 +77,16 @@ def offer_new():
     if request.method == "GET":
         form.status_id.data = default.id if default else None
         form.account_id.data = request.args.get("account_id", type=int)
-    accounts, many_accounts = orders.account_choices(db.session, g.tenant_id, form.account_id.data)
-    errors: dict[str, list[str]] = {}
-    if many_accounts and not accounts:
-        # too many to list: the account typed by name, then chosen among the matches (works
-        # without JavaScript), as a new order's is
-        search = orders.search_accounts(db.session, g.tenant_id, form.account_search.data)
-        accounts = search.matches
-        if request.method == "POST":
-            if search.chosen is not None:
-                form.account_id.data = search.chosen
-            else:
-                errors = {"account_search": [search.error]}
-    form.account_id.choices = [("", "— choose —")] + accounts
+    pick = orders.pick_account(
+        db.session,
+        g.tenant_id,
+        form.account_id.data,
+        form.account_search.data,
+        submitted=request.method == "POST",
+    )
+    form.account_id.data = pick.chosen
+    errors: dict[str, list[str]] = {"account_search": [pick.error]} if pick.error else {}
+    form.account_id.choices = [("", "— choose —")] + pick.choices
     if not errors and form.validate_on_submit():
         try:
             offer = offers.create_offer(
@@ -113,7 +110,7 @@ def offer_new():
         status=status,
         form=form,
         errors=errors,
-        many_accounts=many_accounts,
+        many_accounts=pick.many,
     )
 
 

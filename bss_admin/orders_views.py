@@ -311,19 +311,16 @@ def order_new():
     form = NewOrderForm()
     book = orders.StatusBook.load(db.session, g.tenant_id)
     book_statuses = orders.pickable_statuses(book, new_order=True)
-    accounts = orders.list_accounts(db.session, g.tenant_id, limit=orders.ACCOUNT_CHOICES + 1)
-    many_accounts = len(accounts) > orders.ACCOUNT_CHOICES
-    search_errors: list[str] = []
-    if many_accounts:
-        # search, then choose among the matches (works without JavaScript)
-        search = orders.search_accounts(db.session, g.tenant_id, form.account_search.data)
-        accounts = search.matches
-        if request.method == "POST" and not form.account_id.data:
-            if search.chosen is not None:
-                form.account_id.data = search.chosen
-            else:
-                search_errors = [search.error]
-    form.account_id.choices = [("", "Choose an account")] + accounts[: orders.ACCOUNT_CHOICES]
+    pick = orders.pick_account(
+        db.session,
+        g.tenant_id,
+        form.account_id.data,
+        form.account_search.data,
+        submitted=request.method == "POST",
+    )
+    form.account_id.data = pick.chosen
+    search_errors = [pick.error] if pick.error else []
+    form.account_id.choices = [("", "Choose an account")] + pick.choices
     form.status_id.choices = [(s.id, s.description) for s in book_statuses]
     if request.method == "GET":
         form.status_id.data = book.submitted().id
@@ -350,7 +347,7 @@ def order_new():
         status=status,
         form=form,
         errors=errors,
-        many_accounts=many_accounts,
+        many_accounts=pick.many,
     )
 
 

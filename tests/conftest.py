@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -220,6 +220,23 @@ def orm_executions() -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(Session, "do_orm_execute", record)
+
+
+@contextmanager
+def executed(engine, keep: Callable[[str], bool]) -> Iterator[list[tuple[str, object]]]:
+    """``with executed(db.engine, keep) as sent: ...``: (statement, parameters) of each
+    statement the engine sends meanwhile whose SQL ``keep`` accepts."""
+    sent: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, *_args):
+        if keep(statement):
+            sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 class QueryCounter:

@@ -14,7 +14,7 @@ from core.enums import AccountKind
 from core.models import Account, ApiOptions, Order, PriceList
 from core.services import backorder_listing
 from core.services.backorder_listing import BackorderFilters
-from tests.conftest import login, soup, text_of
+from tests.conftest import executed, login, soup, text_of
 from tests.test_backorders_service import backorders_in, tenant
 
 
@@ -147,24 +147,15 @@ def test_the_list_reads_only_back_orders_through_their_own_index(client, demo, s
     read every order of the tenant to find the back-orders among them (PostgreSQL: a parallel
     scan of 200,000 orders, 26 ms for a page, growing with the history). A partial index holds
     the back-orders alone, newest first by tenant: a page reads its own rows."""
-    from sqlalchemy import event, inspect
+    from sqlalchemy import inspect
 
     from webapp.extensions import db
 
     names = {i["name"] for i in inspect(session.get_bind()).get_indexes("order")}
     assert "ix_order_backorder_date" in names
     login(client, "admin@nimbus.example", bss=True)
-    sent = []
-
-    def record(conn, cursor, statement, parameters, *_args):
-        if 'FROM "order"' in statement and "'backorder'" in statement:
-            sent.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with executed(db.engine, lambda s: 'FROM "order"' in s and "'backorder'" in s) as sent:
         assert client.get("/bss/backorders").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert len(sent) == 1
     if session.get_bind().dialect.name != "sqlite":
         return  # PostgreSQL's planner chooses by the table's statistics; SQLite's is fixed

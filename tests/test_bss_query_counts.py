@@ -13,7 +13,7 @@ from core.models import Account, Plan, Product
 from core.services import execution
 from core.services.order_factory import ItemSpec, build_order
 from core.services.statuses import StatusBook
-from tests.conftest import login, orm_executions, prepared_plans, soup
+from tests.conftest import executed, login, orm_executions, prepared_plans, soup
 from tests.test_bss_support import tenant
 
 
@@ -208,25 +208,15 @@ def test_the_dashboards_statements_reach_the_database_with_their_values_written_
     (costed for an average tenant and status) looked dearer than a plan of the values, and
     every dashboard paid for planning the statement anew (1.4 ms of the server's CPU, half
     the statement's time, at 200,000 orders)."""
-    from sqlalchemy import event
 
     from webapp.extensions import db
 
     t = tenant(session)
     submitted = StatusBook.load(session, t.id).submitted().id
     login(client, "operator@skyline.example", bss=True)
-    sent = []
-
-    def record(conn, cursor, statement, parameters, *_args):
-        if statement.startswith(_ORDER_STATEMENTS):
-            sent.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with executed(db.engine, lambda statement: statement.startswith(_ORDER_STATEMENTS)) as sent:
         assert client.get("/bss/").status_code == 200
         assert client.get("/bss/dashboard/unexecuted-orders").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert len(sent) == 2
     for statement, parameters in sent:
         assert f'"order".tenant_id = {t.id} ' in statement
@@ -241,24 +231,15 @@ def test_a_search_of_the_orders_list_keeps_its_limit_bound(client, demo, session
     """A search is planned for its own values (how narrow the number's range is picks the
     index): with its LIMIT written in, PostgreSQL's generic plan of a number search read the
     date index for 80-95 ms on 200,000 orders, against 0.5 ms for a plan of its own."""
-    from sqlalchemy import event
 
     from webapp.extensions import db
 
     login(client, "operator@skyline.example", bss=True)
-    statements = []
-
-    def record(conn, cursor, statement, *_args):
-        if statement.startswith('SELECT "order".id, "order".number,'):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    page_statement = 'SELECT "order".id, "order".number,'
+    with executed(db.engine, lambda statement: statement.startswith(page_statement)) as sent:
         assert client.get("/bss/orders?q=SO00001").status_code == 200
         assert client.get("/bss/orders?status=1").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    search, filtered = statements
+    search, filtered = (statement for statement, _parameters in sent)
     # (the accounts counted up to 201 are a LIMIT of their own, written in)
     assert re.search(r"\bLIMIT (\?|%\(limit)", search) and "LIMIT 51" not in search, search
     assert re.search(r"\bLIMIT \d+", filtered), filtered
@@ -272,7 +253,6 @@ def test_the_order_pages_quick_add_is_one_statement_whatever_the_number_of_plans
     of each page turning the statement's 2,000 parameters into PostgreSQL's), and did it even
     for an order that cannot take a Quick Add. The choices are now one statement joined to
     the price list, read only when Quick Add shows."""
-    from sqlalchemy import event
 
     from core.models import User
     from core.services import orders as order_service
@@ -282,22 +262,13 @@ def test_the_order_pages_quick_add_is_one_statement_whatever_the_number_of_plans
     admin = session.scalar(select(User).where(User.email == "admin@skyline.example"))
     order_service.execute(session, closed.tenant_id, closed.id, admin)  # nothing left to add to
     login(client, "admin@skyline.example", bss=True)
-    sent = []
-
-    def record(conn, cursor, statement, parameters, *_args):
-        if "plan_price" in statement:
-            sent.append((statement, parameters))
 
     def quick_add_statements(order):
         client.get(f"/bss/orders/{order.id}")
-        sent.clear()
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with executed(db.engine, lambda statement: "plan_price" in statement) as sent:
             page = client.get(f"/bss/orders/{order.id}")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         assert page.status_code == 200
-        return page, list(sent)
+        return page, sent
 
     page, statements = quick_add_statements(editable)
     options = soup(page).select("select[name=product_plan] option")

@@ -389,6 +389,37 @@ def search_accounts(session: Session, tenant_id: int, term: str | None) -> Accou
     return AccountSearch(matches[:ACCOUNT_CHOICES], None, error)
 
 
+@dataclass(frozen=True)
+class AccountPick:
+    """The account of a new order or offer: the picker's choices, whether the tenant has too
+    many accounts to list (then the account is typed by name), the account chosen, and why
+    none is when a name was typed but designates none."""
+
+    choices: list[tuple[int, str]]
+    many: bool
+    chosen: int | None
+    error: str | None = None
+
+
+def pick_account(
+    session: Session, tenant_id: int, chosen: int | None, typed: str | None, submitted: bool
+) -> AccountPick:
+    """Up to ACCOUNT_CHOICES accounts, a list of them all; beyond, the account ``typed`` by
+    name: its matches to choose from, and on a ``submitted`` form without a ``chosen`` one,
+    the account the name designates (:func:`search_accounts`) or why none is. Works without
+    JavaScript: the form posts the name, then the account chosen among the matches."""
+    choices, many = account_choices(session, tenant_id, chosen)
+    if not many:
+        return AccountPick(choices, False, chosen)
+    search = search_accounts(session, tenant_id, typed)
+    matches = search.matches + [c for c in choices if c not in search.matches]
+    if not submitted or chosen is not None:
+        return AccountPick(matches, True, chosen)
+    if search.chosen is not None:
+        return AccountPick(matches, True, search.chosen)
+    return AccountPick(matches, True, None, search.error)
+
+
 # --- the order page ---------------------------------------------------------------------------
 
 
