@@ -7,6 +7,7 @@ from flask import Response, abort, flash, g, request, url_for
 
 from bss_admin import bp
 from bss_admin.offer_forms import OfferFilterForm, OfferForm, OfferItemForm, OfferItemUpdateForm
+from bss_admin.orders_views import pick_form_account
 from core import texts
 from core.services import offers, orders
 from core.services.errors import Conflict, NotFound, ValidationFailed
@@ -77,16 +78,8 @@ def offer_new():
     if request.method == "GET":
         form.status_id.data = default.id if default else None
         form.account_id.data = request.args.get("account_id", type=int)
-    pick = orders.pick_account(
-        db.session,
-        g.tenant_id,
-        form.account_id.data,
-        form.account_search.data,
-        submitted=request.method == "POST",
-    )
-    form.account_id.data = pick.chosen
+    pick = pick_form_account(form, "— choose —")
     errors: dict[str, list[str]] = {"account_search": [pick.error]} if pick.error else {}
-    form.account_id.choices = [("", "— choose —")] + pick.choices
     if not errors and form.validate_on_submit():
         try:
             offer = offers.create_offer(

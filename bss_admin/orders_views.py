@@ -305,12 +305,10 @@ def orders_list():
 # --- create ----------------------------------------------------------------------------------
 
 
-@bp.route("/orders/new", methods=["GET", "POST"])
-@bss_required()
-def order_new():
-    form = NewOrderForm()
-    book = orders.StatusBook.load(db.session, g.tenant_id)
-    book_statuses = orders.pickable_statuses(book, new_order=True)
+def pick_form_account(form, placeholder: str) -> orders.AccountPick:
+    """The account of a new order's or offer's form (its ``account_id`` list and its
+    ``account_search`` name, :func:`core.services.orders.pick_account`): the list's choices
+    after ``placeholder``, and the account the typed name designates, set on the form."""
     pick = orders.pick_account(
         db.session,
         g.tenant_id,
@@ -319,8 +317,18 @@ def order_new():
         submitted=request.method == "POST",
     )
     form.account_id.data = pick.chosen
+    form.account_id.choices = [("", placeholder)] + pick.choices
+    return pick
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@bss_required()
+def order_new():
+    form = NewOrderForm()
+    book = orders.StatusBook.load(db.session, g.tenant_id)
+    book_statuses = orders.pickable_statuses(book, new_order=True)
+    pick = pick_form_account(form, "Choose an account")
     search_errors = [pick.error] if pick.error else []
-    form.account_id.choices = [("", "Choose an account")] + pick.choices
     form.status_id.choices = [(s.id, s.description) for s in book_statuses]
     if request.method == "GET":
         form.status_id.data = book.submitted().id
