@@ -59,6 +59,8 @@ class OfferItemForm(FlaskForm):
     Quantity and price are parsed by :mod:`core.rules.offers` so both views and services
     give the same messages."""
 
+    # with more plans than a list shows, the plan is found by name (core.services.picking)
+    plan_search = StringField("Product", validators=[Optional(), Length(max=200)])
     plan_id = SelectField("Product and plan", coerce=_int_or_none, validate_choice=False)
     quantity = StringField("Quantity", default="1", validators=[Length(max=12)])
     unit_price = StringField("Offered unit price", validators=[Optional(), Length(max=20)])

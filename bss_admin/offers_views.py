@@ -158,9 +158,20 @@ def _offer_page(offer_id: int, *, status: int = 200, block: str | None = None, *
     db.session.expire_all()
     offer = _offer_or_404(offer_id)
     add_form = extra.pop("add_form", None) or OfferItemForm(formdata=None)
-    # the choices only while items may be added (a converted offer is read-only)
-    plans = [] if offer.converted_order_id else offers.plan_choices(db.session, g.tenant_id)
-    add_form.plan_id.choices = [("", "— choose —")] + plans
+    # the choices only while items may be added (a converted offer is read-only); beyond
+    # picking.LIMIT plans, those the typed name matches (and the chosen one)
+    pick = (
+        None
+        if offer.converted_order_id
+        else offers.plan_pick(
+            db.session,
+            g.tenant_id,
+            add_form.plan_id.data,
+            add_form.plan_search.data,
+            submitted=False,
+        )
+    )
+    add_form.plan_id.choices = [("", "— choose —")] + (pick.choices if pick else [])
     return page(
         "bss_admin/offers/detail.html",
         block=block,
@@ -169,6 +180,7 @@ def _offer_page(offer_id: int, *, status: int = 200, block: str | None = None, *
         total=offers.offer_total(offer),
         history=offers.offer_history(db.session, offer),
         add_form=add_form,
+        many_plans=bool(pick and pick.many),
         item_errors=extra.pop("item_errors", {}),
         add_errors=extra.pop("add_errors", {}),
         error_message=extra.pop("error_message", None),
@@ -192,9 +204,10 @@ def offer_add_item(offer_id: int):
             g.tenant_id,
             signed_in_user(),
             offer_id,
-            plan_id=form.plan_id.data or 0,
+            plan_id=form.plan_id.data,
             quantity=form.quantity.data,
             unit_price=form.unit_price.data,
+            plan_search=form.plan_search.data,
         )
     except NotFound:
         abort(404)

@@ -56,6 +56,8 @@ class NewOrderForm(FlaskForm):
 
 
 class QuickAddForm(FlaskForm):
+    # with more plans than a list shows, the plan is found by name (core.services.picking)
+    product_search = StringField("Product", validators=[Optional(), Length(max=200)])
     product_plan = SelectField("Product and plan", validate_choice=False)
     quantity = IntegerField(
         "Quantity", default=1, validators=[InputRequired(), NumberRange(min=1, max=100000)]

@@ -23,7 +23,7 @@ from bss_admin.order_forms import (
 from bss_admin.people.sharing_views import current_viewer
 from core import texts
 from core.rules import permissions
-from core.services import billing_admin, orders
+from core.services import billing_admin, orders, picking
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp import filters
 from webapp.auth import bss_required, lean_user, shared_status_book, signed_in_user
@@ -305,7 +305,7 @@ def orders_list():
 # --- create ----------------------------------------------------------------------------------
 
 
-def pick_form_account(form, placeholder: str) -> orders.AccountPick:
+def pick_form_account(form, placeholder: str) -> picking.Pick[int]:
     """The account of a new order's or offer's form (its ``account_id`` list and its
     ``account_search`` name, :func:`core.services.orders.pick_account`): the list's choices
     after ``placeholder``, and the account the typed name designates, set on the form."""
@@ -372,19 +372,28 @@ def _detail(order_id: int) -> orders.OrderDetail:
 def _order_page(order_id: int, *, status: int = 200, block: str | None = None, **extra):
     detail = _detail(order_id)
     quick_add = extra.pop("quick_add", None) or QuickAddForm(formdata=None)
-    # the choices only where Quick Add shows (an order that takes no more items reads none)
-    options = (
-        orders.catalogue_options(db.session, g.tenant_id, detail.order.price_list_id)
+    # the choices only where Quick Add shows (an order that takes no more items reads none);
+    # beyond picking.LIMIT priced plans, those the typed name matches (and the chosen one)
+    pick = (
+        orders.quick_add_pick(
+            db.session,
+            g.tenant_id,
+            detail.order.price_list_id,
+            quick_add.product_plan.data,
+            quick_add.product_search.data,
+            submitted=False,
+        )
         if detail.can("quick_add")
-        else []
+        else None
     )
-    quick_add.product_plan.choices = [("", "Choose a product")] + options
+    quick_add.product_plan.choices = [("", "Choose a product")] + (pick.choices if pick else [])
     context = {
         "errors": {},
         "message": None,
         "quantities": {},
         "execute_values": None,
         "msg_at": block,
+        "many_plans": bool(pick and pick.many),
         # recurring billing (issue 17): the order's invoices (PDF links)
         "order_invoices": billing_admin.order_invoices(db.session, g.tenant_id, detail.order.id),
         **extra,
@@ -435,6 +444,7 @@ def order_quick_add(order_id: int):
             product_id=product_id,
             plan_id=plan_id,
             quantity=form.quantity.data,
+            product_search=form.product_search.data,
         )
     except (ValidationFailed, Conflict, Forbidden, NotFound) as error:
         if "product_id" in error.errors or "plan_id" in error.errors:

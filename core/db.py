@@ -20,9 +20,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, Numeric, event
+from sqlalchemy import Connection, DateTime, Engine, Integer, MetaData, Numeric, bindparam, event
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
+
+# the largest row id: one typed into a URL or a form past it is nobody's (and overflows
+# PostgreSQL's integer columns)
+MAX_ID = 2**31 - 1
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -212,6 +216,13 @@ def read_rows(session: Session, statement, params=None):
     # to do (cheaply) when nothing is pending
     session._autoflush()
     return session.connection().execute(statement, params)
+
+
+def written_limit(limit: int, name: str = "limit"):
+    """A LIMIT written into the statement's SQL at each execution, as the lists' LIMITs are
+    (issue 19): SQLAlchemy still compiles the statement once, and PostgreSQL plans a prepared
+    statement once for the value the page always asks."""
+    return bindparam(name, limit, type_=Integer, literal_execute=True)
 
 
 def _reads_committed(session: Session) -> bool:

@@ -376,10 +376,12 @@ INPUT_OUT_OF_RANGE = (
     "Check the values and try again."
 )
 
-# --- account pickers for tenants with many accounts ------------------------------------------
+# --- pickers for tenants with many accounts or plans (core.services.picking) ----------------
 
 ORDER_ACCOUNT_SEARCH = "{count} accounts match: choose one from the list, or type more of the name."
 ORDER_ACCOUNT_NO_MATCH = "No account has that name: type part of the account's name."
+QUICK_ADD_SEARCH = "{count} plans match: choose one from the list, or type more of the name."
+QUICK_ADD_NO_MATCH = "No product or plan has that name: type part of a product's or plan's name."
 ACCOUNT_FILTER_HINT = "Too many accounts to list: search by account name in the search box."
 
 # --- prices with their unit, basket totals and announcements (issue 13, points 12 and 18) ----

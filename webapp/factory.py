@@ -20,7 +20,7 @@ from webapp.security import SessionInterface, install_csrf_memo
 from webapp.web import install_cached_url_for, request_memo
 
 HTMX_VERSION = "2.0.11"
-MACROS = ("field", "field_errors", "account_field", "status_badge")
+MACROS = ("field", "field_errors", "pick_field", "account_field", "status_badge")
 
 
 class Cloudshop(Flask):

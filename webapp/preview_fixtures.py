@@ -2006,6 +2006,55 @@ def bss_order_quick_add_error():
     )
 
 
+def _quick_add_search(typed=None, matches=()):
+    """Quick Add past picking.LIMIT priced plans: a name to type, the matches to choose."""
+    form = _quick_add()
+    form.product_search.data = typed
+    form.product_plan.choices = [("", "Choose a product"), *matches]
+    return form
+
+
+@state(
+    "bss",
+    "order-quick-add-many-plans",
+    "bss_admin/orders/detail.html",
+    "Order: Quick Add with too many plans to list (a name to type)",
+    user=BSS_OPERATOR,
+)
+def bss_order_quick_add_many_plans():
+    the_order = _bss_order("draft", manual=False)
+    return _order_page(
+        _detail(the_order, _facts("in_progress")),
+        quick_add=_quick_add_search(),
+        many_plans=True,
+    )
+
+
+@state(
+    "bss",
+    "order-quick-add-search",
+    "bss_admin/orders/detail.html",
+    "Order: Quick Add by name, several plans match (choose one)",
+    user=BSS_OPERATOR,
+)
+def bss_order_quick_add_search():
+    the_order = _bss_order("draft", manual=False)
+    error = texts.QUICK_ADD_SEARCH.format(count=3)
+    matches = [
+        ("101-201", "Microsoft 365 Business Standard (Monthly)"),
+        ("101-202", "Microsoft 365 Business Standard (Yearly)"),
+        ("103-204", "Microsoft 365 E3 (Monthly)"),
+    ]
+    return _order_page(
+        _detail(the_order, _facts("in_progress")),
+        quick_add=_quick_add_search("Microsoft 365", matches),
+        many_plans=True,
+        errors={"product_search": [error]},
+        message="Check the item.",
+        msg_at="products",
+    )
+
+
 @state(
     "bss",
     "order-products-partial",
@@ -2418,6 +2467,29 @@ def bss_offer_invalid():
         },
         add_errors={"plan_id": ["Choose a product and plan."]},
     )
+
+
+@state(
+    "bss",
+    "offer-quick-add-search",
+    "bss_admin/offers/detail.html",
+    "Offer: Quick Add with too many plans to list, several match the typed name",
+    user=BSS_OPERATOR,
+)
+def bss_offer_quick_add_search():
+    context = _offer_detail(_offer())
+    form = context["add_form"]
+    form.plan_search.data = "Backup"
+    form.plan_id.choices = [
+        ("", "— choose —"),
+        ("301", "Azure Backup (Monthly)"),
+        ("302", "Veeam Backup (Monthly)"),
+    ]
+    return {
+        **context,
+        "many_plans": True,
+        "add_errors": {"plan_search": [texts.QUICK_ADD_SEARCH.format(count=2)]},
+    }
 
 
 @state(

@@ -36,6 +36,7 @@ from core.rules import credit as credit_rules
 from core.services import billing, sharing
 from core.services.audit import actor_label, record_audit
 from core.services.errors import NotFound, ValidationFailed
+from core.services.picking import contains_pattern
 from core.services.reseller_approval import pending_counts
 
 PAGE_SIZE = 50
@@ -93,12 +94,6 @@ def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
     return name, account_id
 
 
-def _contains(text: str) -> str:
-    """A LIKE pattern for "contains ``text``" against a lowered column (LIKE's wildcards and
-    escape character dropped from what was typed)."""
-    return "%" + text.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
-
-
 def list_accounts(
     session: Session, tenant_id: int, filters: AccountFilters, page_size: int = PAGE_SIZE
 ) -> AccountListPage:
@@ -126,7 +121,7 @@ def list_accounts(
         query = query.where(Account.reseller_account_id == filters.reseller_account_id)
     text = (filters.text or "").strip()
     if text:
-        query = query.where(func.lower(Account.name).like(_contains(text)))
+        query = query.where(func.lower(Account.name).like(contains_pattern(text)))
     cursor = decode_cursor(filters.after)
     if cursor:
         query = query.where(tuple_(Account.name, Account.id) > tuple_(*cursor))
@@ -188,7 +183,7 @@ def manager_picker(session: Session, tenant_id: int, term: str | None = None) ->
     term = (term or "").strip()
     if not term:
         return Picker([], True)
-    pattern = _contains(term)
+    pattern = contains_pattern(term)
     found = session.execute(
         base.where((func.lower(User.name).like(pattern)) | (func.lower(User.email).like(pattern)))
         .order_by(*order)
@@ -216,7 +211,7 @@ def reseller_picker(session: Session, tenant_id: int, term: str | None = None) -
     if not term:
         return Picker([], True)
     found = session.execute(
-        base.where(func.lower(Account.name).like(_contains(term)))
+        base.where(func.lower(Account.name).like(contains_pattern(term)))
         .order_by(*order)
         .limit(PICKER_LIMIT + 1)
     ).all()

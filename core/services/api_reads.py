@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core import texts
+from core.db import MAX_ID
 from core.models import (
     Account,
     Offer,
@@ -23,8 +24,6 @@ from core.models import (
 )
 from core.services.catalogue import execution_types
 from core.services.errors import NotFound, ValidationFailed
-
-MAX_ID = 2**31 - 1
 
 
 def encode_id_cursor(row_id: int) -> str:

@@ -50,7 +50,7 @@ from core.rules.execution import bundle_execution_type, product_execution_type
 from core.rules.promotions import PromotionTerms
 from core.services import promotions as promotion_service
 from core.services.errors import NotFound
-from core.services.orders import _contains as contains_pattern
+from core.services.picking import contains_pattern
 
 
 @dataclass

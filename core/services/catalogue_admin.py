@@ -24,7 +24,7 @@ from core.rules import catalogue as rules
 from core.rules.catalogue import ProductInput, ProductStatus
 from core.services.audit import record_audit
 from core.services.errors import NotFound, ValidationFailed
-from core.services.orders import _contains as contains_pattern
+from core.services.picking import contains_pattern
 
 PAGE_SIZE = 50
 AUDIT_ENTITY = "product"

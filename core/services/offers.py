@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
-from core.db import read_rows, utcnow, write_transaction
+from core.db import MAX_ID, read_rows, utcnow, write_transaction, written_limit
 from core.enums import ExecutionType, HoldReason, OrderSource
 from core.models import (
     Account,
@@ -34,7 +34,7 @@ from core.models import (
 from core.rules import offers as rules
 from core.rules.execution import bundle_execution_type
 from core.rules.statuses import OfferStatusType
-from core.services import representations, webhooks
+from core.services import picking, representations, webhooks
 from core.services.audit import actor_label, record_audit
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.order_factory import ItemSpec, build_order
@@ -42,7 +42,6 @@ from core.services.pricing import plan_prices
 from core.services.statuses import StatusBook, offer_status_row, offer_statuses
 
 PAGE_SIZE = 50
-MAX_ID = 2**31 - 1
 
 
 def _id(value) -> int:
@@ -157,12 +156,23 @@ def statuses_for(session: Session, tenant_id: int, current: OfferStatus | None =
     return choices, (by_id[int(default.key)] if default else None)
 
 
-def plan_choices(session: Session, tenant_id: int) -> list[tuple[int, str]]:
-    """(plan id, "Product (Plan)") of every plan of the tenant's active products, for Quick
-    Add: columns, not the plans and their products as entities (at 2,000 products those took
-    most of a 280 ms offer page, issue 19)."""
-    rows = read_rows(session, _PLAN_CHOICES, {"tenant_id": tenant_id})
-    return [(plan_id, f"{product} ({plan})") for plan_id, product, plan in rows]
+def plan_choices(
+    session: Session, tenant_id: int, *, name_contains: str | None = None, limit: int | None = None
+) -> list[tuple[int, str]]:
+    """(plan id, "Product (Plan)") of the plans of the tenant's active products, for Quick
+    Add, by product name; those whose product or plan name contains ``name_contains``, at most
+    ``limit`` of them. Columns, not the plans and their products as entities (at 2,000
+    products those took most of a 280 ms offer page, issue 19)."""
+    query = _PLAN_CHOICES
+    if name_contains:
+        pattern = picking.contains_pattern(name_contains)
+        query = query.where(
+            or_(func.lower(Product.name).like(pattern), func.lower(Plan.name).like(pattern))
+        )
+    if limit is not None:
+        query = query.limit(written_limit(limit))
+    rows = read_rows(session, query, {"tenant_id": tenant_id})
+    return [(plan_id, picking.plan_label(product, plan)) for plan_id, product, plan in rows]
 
 
 _PLAN_CHOICES = (
@@ -171,6 +181,27 @@ _PLAN_CHOICES = (
     .where(Product.tenant_id == bindparam("tenant_id"), Product.active.is_(True))
     .order_by(Product.name, Plan.id)
 )
+
+
+def plan_pick(
+    session: Session, tenant_id: int, chosen: int | None, typed: str | None, submitted: bool
+) -> picking.Pick[int]:
+    """Quick Add's plan on an offer page (:func:`core.services.picking.pick`): up to
+    picking.LIMIT plans, a list of them all; beyond (2,000 at the benchmark's catalogue),
+    the plan found by its product's or its own name."""
+
+    def read(name_contains: str | None, limit: int) -> list[tuple[int, str]]:
+        return plan_choices(session, tenant_id, name_contains=name_contains, limit=limit)
+
+    def read_one(plan_id: int) -> list[tuple[int, str]]:
+        if not 0 < plan_id <= MAX_ID:
+            return []
+        rows = read_rows(session, _PLAN_CHOICES.where(Plan.id == plan_id), {"tenant_id": tenant_id})
+        return [(found, picking.plan_label(product, plan)) for found, product, plan in rows]
+
+    return picking.pick(
+        read, read_one, chosen, typed, submitted, picking.PLAN_WORDING, picking.whole_plan_label
+    )
 
 
 def offer_total(offer: Offer) -> Decimal:
@@ -318,22 +349,30 @@ def add_item(
     actor: User | None,
     offer_id: int,
     *,
-    plan_id: int,
+    plan_id: int | None,
     quantity,
     unit_price=None,
+    plan_search: str | None = None,
     now: datetime | None = None,
 ) -> OfferItem:
-    """Add a product plan; the price comes from the account's price list unless one is typed."""
+    """Add a product plan; the price comes from the account's price list unless one is typed.
+    Without a plan, the plan ``plan_search`` names (:func:`plan_pick`: its one match, or the
+    one whose whole name it is) when the plans are too many to list."""
     with write_transaction(session):
         offer = _lock_offer(session, tenant_id, offer_id)
         _editable(offer)
+        errors: dict[str, list[str]] = {}
+        if not plan_id and plan_search:
+            pick = plan_pick(session, tenant_id, None, plan_search, submitted=True)
+            if pick.error:
+                errors["plan_search"] = [pick.error]
+            plan_id = pick.chosen
         plan = session.scalar(
             select(Plan)
             .join(Product, Product.id == Plan.product_id)
             .where(Plan.id == _id(plan_id), Product.tenant_id == tenant_id)
         )
-        errors: dict[str, list[str]] = {}
-        if plan is None:
+        if plan is None and not errors:
             errors["plan_id"] = [texts.OFFER_PRODUCT_INVALID]
         qty, qty_error = rules.parse_quantity(quantity)
         if qty_error:

@@ -20,7 +20,7 @@ from sqlalchemy import Integer, String, and_, bindparam, false, func, literal, o
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from core import texts
-from core.db import UTCDateTime, read_rows, utcnow, write_transaction
+from core.db import MAX_ID, UTCDateTime, read_rows, utcnow, write_transaction, written_limit
 from core.enums import ExecutionType, HoldReason, OrderSource, PaymentMethod
 from core.models import (
     Account,
@@ -40,7 +40,7 @@ from core.rules import permissions
 from core.rules.execution_plan import ExecutionPlanError, LineState
 from core.rules.permissions import Action, OrderFacts
 from core.rules.statuses import OrderStatusType
-from core.services import execution, order_messages, pricing, sharing
+from core.services import execution, order_messages, picking, pricing, sharing
 from core.services import promotions as promotion_service
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -306,7 +306,8 @@ def _text_match(session: Session, tenant_id: int, text: str):
         # holds in byte order (SQLite, PostgreSQL's C/UTF-8 collation)
         conditions.append(and_(Order.number >= prefix, Order.number < prefix + "\uffff"))
     account_ids = select(Account.id).where(
-        Account.tenant_id == tenant_id, func.lower(Account.name).like(_contains(text))
+        Account.tenant_id == tenant_id,
+        func.lower(Account.name).like(picking.contains_pattern(text)),
     )
     ids = list(read_rows(session, account_ids.limit(1000)).scalars())
     if ids:
@@ -314,15 +315,8 @@ def _text_match(session: Session, tenant_id: int, text: str):
     return or_(*conditions) if conditions else false()
 
 
-def _contains(text: str) -> str:
-    """A LIKE pattern for "contains ``text``", case-insensitive (against a lowered column);
-    LIKE's own wildcards and escape character are dropped from what was typed."""
-    return "%" + text.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
-
-
 # account pickers list every account up to this many; beyond it, accounts are found by name
-ACCOUNT_CHOICES = 200
-_MAX_ID = 2**31 - 1  # an id typed into a URL past this is nobody's (and overflows PostgreSQL)
+ACCOUNT_CHOICES = picking.LIMIT
 
 
 def list_accounts(
@@ -336,11 +330,31 @@ def list_accounts(
     has tens of thousands of accounts."""
     query = select(Account.id, Account.name).where(Account.tenant_id == tenant_id)
     if name_contains:
-        query = query.where(func.lower(Account.name).like(_contains(name_contains)))
-    if limit is not None:  # written into the statement, as the lists' LIMITs are (issue 19)
-        query = query.limit(bindparam("limit", limit, type_=Integer, literal_execute=True))
+        query = query.where(func.lower(Account.name).like(picking.contains_pattern(name_contains)))
+    if limit is not None:
+        query = query.limit(written_limit(limit))
     rows = read_rows(session, query.order_by(Account.name, Account.id))
     return [(account_id, name) for account_id, name in rows]
+
+
+def _account_readers(session: Session, tenant_id: int):
+    """The account picker's readers (:mod:`core.services.picking`)."""
+
+    def read(name_contains: str | None, limit: int) -> list[tuple[int, str]]:
+        return list_accounts(session, tenant_id, name_contains=name_contains, limit=limit)
+
+    def read_one(account_id: int) -> list[tuple[int, str]]:
+        if not 0 < account_id <= MAX_ID:
+            return []
+        query = select(Account.id, Account.name).where(
+            Account.tenant_id == tenant_id, Account.id == account_id
+        )
+        return [(found, name) for found, name in read_rows(session, query)]
+
+    return read, read_one
+
+
+_ACCOUNT_WORDING = picking.Wording(texts.ORDER_ACCOUNT_SEARCH, texts.ORDER_ACCOUNT_NO_MATCH)
 
 
 def account_choices(
@@ -350,74 +364,16 @@ def account_choices(
     list: every account up to ACCOUNT_CHOICES; beyond that only ``chosen`` (read by its id
     when it is not among the first by name), found otherwise by name (never a 20,000-option
     list: a megabyte and a second of a page, issue 19)."""
-    accounts = list_accounts(session, tenant_id, limit=ACCOUNT_CHOICES + 1)
-    if len(accounts) <= ACCOUNT_CHOICES:
-        return accounts, False
-    kept = [a for a in accounts if a[0] == chosen]
-    if chosen is not None and not kept and 0 < chosen <= _MAX_ID:
-        query = select(Account.id, Account.name).where(
-            Account.tenant_id == tenant_id, Account.id == chosen
-        )
-        kept = [(account_id, name) for account_id, name in read_rows(session, query)]
-    return kept, True
-
-
-@dataclass(frozen=True)
-class AccountSearch:
-    matches: list[tuple[int, str]]  # (id, name), at most ACCOUNT_CHOICES of them
-    chosen: int | None  # the one account the name designates
-    error: str | None  # why none is chosen
-
-
-def search_accounts(session: Session, tenant_id: int, term: str | None) -> AccountSearch:
-    """An account typed by name: the one match, or the one whose whole name it is; otherwise
-    the matches to choose from and what to tell the user."""
-    term = (term or "").strip()
-    matches = (
-        list_accounts(session, tenant_id, name_contains=term, limit=ACCOUNT_CHOICES + 1)
-        if term
-        else []
-    )
-    exact = [a for a in matches if a[1].casefold() == term.casefold()]
-    if len(matches) == 1 or len(exact) == 1:
-        return AccountSearch(matches[:ACCOUNT_CHOICES], (exact or matches)[0][0], None)
-    error = (
-        texts.ORDER_ACCOUNT_SEARCH.format(count=len(matches))
-        if matches
-        else texts.ORDER_ACCOUNT_NO_MATCH
-    )
-    return AccountSearch(matches[:ACCOUNT_CHOICES], None, error)
-
-
-@dataclass(frozen=True)
-class AccountPick:
-    """The account of a new order or offer: the picker's choices, whether the tenant has too
-    many accounts to list (then the account is typed by name), the account chosen, and why
-    none is when a name was typed but designates none."""
-
-    choices: list[tuple[int, str]]
-    many: bool
-    chosen: int | None
-    error: str | None = None
+    return picking.choices(*_account_readers(session, tenant_id), chosen)
 
 
 def pick_account(
     session: Session, tenant_id: int, chosen: int | None, typed: str | None, submitted: bool
-) -> AccountPick:
-    """Up to ACCOUNT_CHOICES accounts, a list of them all; beyond, the account ``typed`` by
-    name: its matches to choose from, and on a ``submitted`` form without a ``chosen`` one,
-    the account the name designates (:func:`search_accounts`) or why none is. Works without
-    JavaScript: the form posts the name, then the account chosen among the matches."""
-    choices, many = account_choices(session, tenant_id, chosen)
-    if not many:
-        return AccountPick(choices, False, chosen)
-    search = search_accounts(session, tenant_id, typed)
-    matches = search.matches + [c for c in choices if c not in search.matches]
-    if not submitted or chosen is not None:
-        return AccountPick(matches, True, chosen)
-    if search.chosen is not None:
-        return AccountPick(matches, True, search.chosen)
-    return AccountPick(matches, True, None, search.error)
+) -> picking.Pick[int]:
+    """The account of a new order or offer (:func:`core.services.picking.pick`): up to
+    ACCOUNT_CHOICES accounts, a list of them all; beyond, the account typed by name."""
+    read, read_one = _account_readers(session, tenant_id)
+    return picking.pick(read, read_one, chosen, typed, submitted, _ACCOUNT_WORDING)
 
 
 # --- the order page ---------------------------------------------------------------------------
@@ -639,13 +595,23 @@ def quick_add(
     product_id: int | None,
     plan_id: int | None,
     quantity: int | None,
+    product_search: str | None = None,
     now: datetime | None = None,
 ) -> OrderItem:
-    """Add an item (product, plan, quantity) priced from the order's price list."""
+    """Add an item (product, plan, quantity) priced from the order's price list. Without a
+    product, the priced plan ``product_search`` names (:func:`quick_add_pick`: its one match,
+    or the one whose whole name it is) when the plans are too many to list."""
     now = now or utcnow()
     with write_transaction(session):
         order, facts = _locked_order(session, tenant_id, order_id)
         require(facts, Action.QUICK_ADD)
+        if product_id is None and product_search:
+            pick = quick_add_pick(
+                session, tenant_id, order.price_list_id, None, product_search, submitted=True
+            )
+            if pick.error:
+                raise ValidationFailed(pick.error, {"product_search": [pick.error]})
+            product_id, plan_id = _option_ids(pick.chosen or "")
         product = (
             session.scalar(
                 select(Product).where(
@@ -1024,18 +990,36 @@ def _csv_safe(value: str | None) -> str:
 
 
 def catalogue_options(
-    session: Session, tenant_id: int, price_list_id: int | None
+    session: Session,
+    tenant_id: int,
+    price_list_id: int | None,
+    *,
+    name_contains: str | None = None,
+    limit: int | None = None,
 ) -> list[tuple[str, str]]:
-    """Quick Add choices: "<product id>-<plan id>" -> "Product (Plan)", priced plans only.
+    """Quick Add choices: "<product id>-<plan id>" -> "Product (Plan)", priced plans only, by
+    product name; those whose product or plan name contains ``name_contains``, at most
+    ``limit`` of them.
 
     One statement joined to the price list: it read every plan, then their prices with one
     bound parameter per plan (~0.3 s of psycopg's CPU a page at 2,000 products, issue 19)."""
     if price_list_id is None:
         return []
-    rows = read_rows(session, _CATALOGUE_OPTIONS, {"tenant_id": tenant_id, "pl": price_list_id})
-    return [
-        (f"{pid}-{plan_id}", f"{pname} ({plan_name})") for pid, pname, plan_id, plan_name in rows
-    ]
+    query = _CATALOGUE_OPTIONS
+    if name_contains:
+        pattern = picking.contains_pattern(name_contains)
+        query = query.where(
+            or_(func.lower(Product.name).like(pattern), func.lower(Plan.name).like(pattern))
+        )
+    if limit is not None:
+        query = query.limit(written_limit(limit))
+    rows = read_rows(session, query, {"tenant_id": tenant_id, "pl": price_list_id})
+    return [_catalogue_option(row) for row in rows]
+
+
+def _catalogue_option(row) -> tuple[str, str]:
+    product_id, product_name, plan_id, plan_name = row
+    return f"{product_id}-{plan_id}", picking.plan_label(product_name, plan_name)
 
 
 _CATALOGUE_OPTIONS = (
@@ -1045,3 +1029,50 @@ _CATALOGUE_OPTIONS = (
     .where(Product.tenant_id == bindparam("tenant_id"), Product.active.is_(True))
     .order_by(Product.name, Plan.id)
 )
+
+
+def quick_add_pick(
+    session: Session,
+    tenant_id: int,
+    price_list_id: int | None,
+    chosen: str | None,
+    typed: str | None,
+    submitted: bool,
+) -> picking.Pick[str]:
+    """Quick Add's product on an order page (:func:`core.services.picking.pick`): up to
+    picking.LIMIT priced plans, a list of them all; beyond (2,000 at the benchmark's
+    catalogue: a 130 KB page, issue 19), the plan found by its product's or its own name."""
+
+    def read(name_contains: str | None, limit: int) -> list[tuple[str, str]]:
+        return catalogue_options(
+            session, tenant_id, price_list_id, name_contains=name_contains, limit=limit
+        )
+
+    def read_one(key: str) -> list[tuple[str, str]]:
+        product_id, plan_id = _option_ids(key)
+        if product_id is None or price_list_id is None:
+            return []
+        query = _CATALOGUE_OPTIONS.where(Product.id == product_id, Plan.id == plan_id)
+        rows = read_rows(session, query, {"tenant_id": tenant_id, "pl": price_list_id})
+        return [_catalogue_option(row) for row in rows]
+
+    return picking.pick(
+        read,
+        read_one,
+        chosen or None,
+        typed,
+        submitted,
+        picking.PLAN_WORDING,
+        picking.whole_plan_label,
+    )
+
+
+def _option_ids(key: str) -> tuple[int | None, int | None]:
+    """The (product id, plan id) of a Quick Add key "<product id>-<plan id>", or Nones."""
+    try:
+        product_id, plan_id = (int(part) for part in key.split("-", 1))
+    except ValueError:
+        return None, None
+    if not (0 < product_id <= MAX_ID and 0 < plan_id <= MAX_ID):
+        return None, None
+    return product_id, plan_id

@@ -20,7 +20,7 @@ from core.models import AddOn, AddOnPrice, Plan, PlanPrice, PriceList, Product, 
 from core.rules import catalogue as rules
 from core.services.audit import record_audit
 from core.services.errors import NotFound, ValidationFailed
-from core.services.orders import _contains as contains_pattern
+from core.services.picking import contains_pattern
 
 PAGE_SIZE = 50
 AUDIT_ENTITY = "price_list"
