@@ -253,3 +253,30 @@ def test_a_refused_quick_add_says_each_message_once(client, demo, session):
     assert refused.status_code == 422
     messages = [li.get_text() for li in soup(refused).select("#quantity-errors li")]
     assert messages == ["Number must be between 1 and 100000."]
+
+
+def test_an_htmx_quick_add_reloads_the_order_page_it_was_made_on(client, demo, session):
+    """htmx follows HX-Redirect with ``location.href = url``: to the page it is on, with only
+    "#products" added, the browser scrolls and does not reload, so the added item did not
+    show. A redirect to the page the request came from also asks htmx to reload it."""
+    login(client, "operator@skyline.example", bss=True)
+    order = _new_order(client, session)
+    page = client.get(f"/bss/orders/{order.id}")
+    value = soup(page).select("select[name=product_plan] option")[1]["value"]
+    here = f"http://localhost/bss/orders/{order.id}"
+    for current in (here, here + "#products"):
+        added = client.post(
+            f"/bss/orders/{order.id}/items",
+            data={"product_plan": value, "quantity": "1"},
+            headers={"HX-Request": "true", "HX-Current-URL": current},
+        )
+        assert added.status_code == 204
+        assert added.headers["HX-Redirect"] == f"/bss/orders/{order.id}#products"
+        assert added.headers.get("HX-Refresh") == "true"
+    # from another page (a list, say), the redirect alone navigates: no reload asked
+    elsewhere = client.post(
+        f"/bss/orders/{order.id}/items",
+        data={"product_plan": value, "quantity": "1"},
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/bss/orders"},
+    )
+    assert elsewhere.status_code == 204 and "HX-Refresh" not in elsewhere.headers

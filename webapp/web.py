@@ -135,8 +135,24 @@ def see_other(url: str):
     if is_htmx():
         response = make_response("", 204)
         response.headers["HX-Redirect"] = url
+        if _this_page(url):
+            # htmx follows HX-Redirect with ``location.href = url``: to the page it is on
+            # with a "#fragment", the browser only scrolls, and the page would not show what
+            # the POST changed. HX-Refresh makes htmx reload it after setting the address.
+            response.headers["HX-Refresh"] = "true"
         return response
     return redirect(url, code=303)
+
+
+def _this_page(url: str) -> bool:
+    """``url`` is the page the htmx request came from (its HX-Current-URL), fragment aside."""
+    current = request.headers.get("HX-Current-URL")
+    if not current:
+        return False
+    here, there = urlsplit(current), urlsplit(url)
+    if there.netloc and there.netloc != here.netloc:
+        return False
+    return (there.path, there.query) == (here.path, here.query)
 
 
 def safe_local_url(target: str | None, fallback: str) -> str:

@@ -117,3 +117,45 @@ def test_partial_execution_works_without_javascript(nojs_page, live_server):
     nojs_page.get_by_role("button", name="Yes, execute").click()
     nojs_page.wait_for_selector(f"text=Order {number}-2 executed.")
     assert nojs_page.locator("#order-status").inner_text().strip() == "Executed"
+
+
+def test_quick_add_shows_the_added_item_at_once_and_finds_a_plan_by_name(page, live_server):
+    """Quick Add answers htmx with a redirect to the order page it is on plus "#products":
+    htmx's ``location.href`` only scrolled there, and the item added did not show until the
+    user reloaded. Past 200 plans, Quick Add takes a typed name, then a choice among its
+    matches."""
+    from tests.test_bss_quick_add_many_plans import _add_plans
+    from webapp.extensions import db
+
+    page.set_default_timeout(30_000)
+    sign_in(page, live_server, "operator@skyline.example", bss=True)
+    page.goto(live_server("/bss/orders/new"))
+    page.get_by_label("Account").select_option(label="Acme Ltd")
+    page.get_by_role("button", name="Create order").click()
+    page.wait_for_url(re.compile(r"/bss/orders/\d+$"))
+    order_url = page.url
+    quick_add = page.locator("form.quick-add")
+    quick_add.get_by_label("Product and plan").select_option(
+        label="Microsoft 365 Business Standard (Monthly)"
+    )
+    quick_add.get_by_label("Quantity").fill("4")
+    quick_add.get_by_role("button", name="Add").click()
+    page.wait_for_selector("text=Item added.")
+    products = page.locator("#products table")
+    assert "Microsoft 365 Business Standard (Monthly)" in products.inner_text()
+
+    with live_server.app.app_context():
+        _add_plans(db.session)
+        db.session.remove()
+    page.goto(order_url)
+    quick_add = page.locator("form.quick-add")
+    assert quick_add.locator("select").count() == 0
+    quick_add.get_by_label("Product", exact=True).fill("ulk service 24")
+    quick_add.get_by_role("button", name="Add").click()
+    page.wait_for_selector("text=11 plans match")
+    quick_add = page.locator("form.quick-add")
+    quick_add.get_by_label("Product and plan").select_option(label="Bulk Service 245 (Monthly)")
+    quick_add.get_by_role("button", name="Add").click()
+    page.wait_for_selector("text=Item added.")
+    assert "Bulk Service 245 (Monthly)" in page.locator("#products table").inner_text()
+    screenshot(page, "bss-order-quick-add-by-name")
