@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
-from core.db import MAX_ID, read_rows, utcnow, write_transaction, written_limit
+from core.db import MAX_ID, read_rows, utcnow, write_transaction
 from core.enums import ExecutionType, HoldReason, OrderSource
 from core.models import (
     Account,
@@ -38,6 +38,7 @@ from core.services import picking, representations, webhooks
 from core.services.audit import actor_label, record_audit
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.order_factory import ItemSpec, build_order
+from core.services.orders import plans_named
 from core.services.pricing import plan_prices
 from core.services.statuses import StatusBook, offer_status_row, offer_statuses
 
@@ -163,14 +164,7 @@ def plan_choices(
     Add, by product name; those whose product or plan name contains ``name_contains``, at most
     ``limit`` of them. Columns, not the plans and their products as entities (at 2,000
     products those took most of a 280 ms offer page, issue 19)."""
-    query = _PLAN_CHOICES
-    if name_contains:
-        pattern = picking.contains_pattern(name_contains)
-        query = query.where(
-            or_(func.lower(Product.name).like(pattern), func.lower(Plan.name).like(pattern))
-        )
-    if limit is not None:
-        query = query.limit(written_limit(limit))
+    query = plans_named(_PLAN_CHOICES, name_contains, limit)
     rows = read_rows(session, query, {"tenant_id": tenant_id})
     return [(plan_id, picking.plan_label(product, plan)) for plan_id, product, plan in rows]
 
