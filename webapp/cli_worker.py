@@ -1,10 +1,11 @@
 """``flask worker``: a job-queue worker (Huey's consumer) in this application (issue 16).
 
 Runs the tasks of webapp/tasks.py (outbox deliveries) and its periodic tasks (the outbox relay
-and the due scheduled orders, every minute). Start as many as you like, on as many machines as
-share the storage (``REDIS_URL``): every item is claimed under a lock before it is acted on.
-SIGINT stops it gracefully (the current jobs finish), SIGTERM at once (what it held goes back
-to the queue when its lease ends).
+and the due scheduled orders, every minute; billing, dunning and SQLite's statistics, each
+night). On SQLite, a database that was never analyzed is analyzed at the worker's start.
+Start as many as you like, on as many machines as share the storage (``REDIS_URL``): every
+item is claimed under a lock before it is acted on. SIGINT stops it gracefully (the current
+jobs finish), SIGTERM at once (what it held goes back to the queue when its lease ends).
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ def register(app: Flask) -> None:
     )
     def worker(threads: int, periodic: bool):
         """Run a job-queue worker until stopped (Ctrl-C)."""
-        from webapp.tasks import huey
+        from webapp.tasks import huey, refresh_statistics_if_missing
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        if periodic and refresh_statistics_if_missing():
+            logging.getLogger(__name__).info("SQLite database analyzed (it had no statistics)")
         consumer = huey.create_consumer(
             workers=threads,
             worker_type="thread",

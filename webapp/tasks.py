@@ -34,6 +34,8 @@ from huey import Huey, crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 from core.connectors import Registry, load_registry
+from core.db import refresh_statistics as db_refresh_statistics
+from core.db import statistics_missing
 from core.services import (
     billing_run,
     dunning,
@@ -264,6 +266,25 @@ def run_billing_for(tenant_id: int, run_date: str, triggered_by: str) -> int:
             session, tenant_id, date.fromisoformat(run_date), triggered_by=triggered_by
         )
     return result.invoices
+
+
+@huey.periodic_task(crontab(minute="30", hour="3"))
+def refresh_statistics() -> bool:
+    """SQLite's query planner statistics, each night (core.db.refresh_statistics: without
+    them pages grow slow with the data); nothing on PostgreSQL, whose autovacuum keeps them."""
+    with _app_context() as session:
+        ran = db_refresh_statistics(session)
+    if ran:
+        log.info("SQLite statistics refreshed (ANALYZE)")
+    return ran
+
+
+def refresh_statistics_if_missing() -> bool:
+    """At a worker's start: a SQLite database never analyzed is analyzed now, not at night."""
+    with _app_context() as session:
+        if not statistics_missing(session):
+            return False
+        return db_refresh_statistics(session)
 
 
 @huey.periodic_task(crontab(minute="15", hour="6"))
