@@ -63,3 +63,24 @@ def test_the_worker_command_analyzes_a_database_never_analyzed(app, session, dem
     result = app.test_cli_runner().invoke(args=["worker"])
     assert result.exit_code == 0, result.output
     assert started == [False]
+
+
+def test_a_worker_starts_even_if_the_analysis_fails(app, session, monkeypatch):
+    """The database busy past its timeout at the worker's start: the worker still runs, the
+    nightly task makes the statistics."""
+    from sqlalchemy.exc import OperationalError
+
+    started = []
+
+    class Consumer:
+        def run(self):
+            started.append(True)
+
+    def busy():
+        raise OperationalError("ANALYZE", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(tasks.huey, "create_consumer", lambda **_options: Consumer())
+    monkeypatch.setattr(tasks, "refresh_statistics_if_missing", busy)
+    result = app.test_cli_runner().invoke(args=["worker"])
+    assert result.exit_code == 0, result.output
+    assert started == [True]

@@ -30,8 +30,8 @@ def register(app: Flask) -> None:
         from webapp.tasks import huey, refresh_statistics_if_missing
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        if periodic and refresh_statistics_if_missing():
-            logging.getLogger(__name__).info("SQLite database analyzed (it had no statistics)")
+        if periodic:
+            _analyze_if_never_analyzed(refresh_statistics_if_missing)
         consumer = huey.create_consumer(
             workers=threads,
             worker_type="thread",
@@ -39,3 +39,16 @@ def register(app: Flask) -> None:
             check_worker_health=True,
         )
         consumer.run()
+
+
+def _analyze_if_never_analyzed(refresh) -> None:
+    """A worker starts even if the analysis fails (the database busy past its timeout): the
+    nightly task makes the statistics then."""
+    from sqlalchemy.exc import OperationalError
+
+    log = logging.getLogger(__name__)
+    try:
+        if refresh():
+            log.info("SQLite database analyzed (it had no statistics)")
+    except OperationalError as error:
+        log.warning("SQLite database not analyzed at start (%s): left to the nightly task", error)
