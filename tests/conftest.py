@@ -239,6 +239,16 @@ def executed(engine, keep: Callable[[str], bool]) -> Iterator[list[tuple[str, ob
         event.remove(engine, "before_cursor_execute", record)
 
 
+def sqlite_plan(engine, statement: str, parameters) -> str:
+    """SQLite's EXPLAIN QUERY PLAN of a statement ``executed`` recorded, as one line."""
+    raw = engine.raw_connection()
+    try:
+        rows = raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        return " ".join(str(row[-1]) for row in rows)
+    finally:
+        raw.close()
+
+
 class QueryCounter:
     """Counts the SQL statements an engine runs while it is active (query budgets)."""
 

@@ -14,7 +14,7 @@ from core.enums import AccountKind
 from core.models import Account, ApiOptions, Order, PriceList
 from core.services import backorder_listing
 from core.services.backorder_listing import BackorderFilters
-from tests.conftest import executed, login, soup, text_of
+from tests.conftest import executed, login, soup, sqlite_plan, text_of
 from tests.test_backorders_service import backorders_in, tenant
 
 
@@ -160,10 +160,5 @@ def test_the_list_reads_only_back_orders_through_their_own_index(client, demo, s
     if session.get_bind().dialect.name != "sqlite":
         return  # PostgreSQL's planner chooses by the table's statistics; SQLite's is fixed
     statement, parameters = sent[0]
-    raw = db.engine.raw_connection()
-    try:
-        rows = raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
-        plan = " ".join(str(row[-1]) for row in rows)
-    finally:
-        raw.close()
+    plan = sqlite_plan(db.engine, statement, parameters)
     assert "ix_order_backorder_date" in plan, plan

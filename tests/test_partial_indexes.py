@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from sqlalchemy import insert, inspect, select, text
 
-from core.db import write_transaction
+from core.db import refresh_statistics, write_transaction
 from core.models import Order, User
-from tests.conftest import executed, login
+from tests.conftest import executed, login, sqlite_plan
 
 # more primary orders than the demo's, so that the statistics describe a history
 _PRIMARIES = 400
@@ -27,15 +27,6 @@ def _add_primary_orders(session, template: Order) -> None:
     rows = [{**row, "number": f"HX{n:07d}"} for n in range(_PRIMARIES)]
     with write_transaction(session):
         session.execute(insert(Order), rows)
-
-
-def _plan(engine, statement: str, parameters) -> str:
-    raw = engine.raw_connection()
-    try:
-        rows = raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
-        return " ".join(str(row[-1]) for row in rows)
-    finally:
-        raw.close()
 
 
 def test_the_order_pages_invoices_find_the_sub_orders_through_their_own_index(
@@ -64,10 +55,9 @@ def test_the_order_pages_invoices_find_the_sub_orders_through_their_own_index(
         )
         assert "WHERE (parent_order_id IS NOT NULL)" in definition, definition
         return
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+    refresh_statistics(session)
     statement, parameters = sent[0]
-    plan = _plan(db.engine, statement, parameters)
+    plan = sqlite_plan(db.engine, statement, parameters)
     assert "ix_order_parent" in plan, plan
     assert "ix_order_tenant" not in plan, plan
 
@@ -95,5 +85,5 @@ def test_the_subscriptions_an_invoice_suspended_are_found_through_their_own_inde
         assert "WHERE (suspended_invoice_id IS NOT NULL)" in definition, definition
         return
     statement, parameters = sent[0]
-    plan = _plan(db.engine, statement, parameters)
+    plan = sqlite_plan(db.engine, statement, parameters)
     assert "USING INDEX ix_subscription_suspended_invoice" in plan, plan

@@ -27,11 +27,20 @@ def register(app: Flask) -> None:
     )
     def worker(threads: int, periodic: bool):
         """Run a job-queue worker until stopped (Ctrl-C)."""
+        from sqlalchemy.exc import OperationalError
+
         from webapp.tasks import huey, refresh_statistics_if_missing
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        log = logging.getLogger(__name__)
         if periodic:
-            _analyze_if_never_analyzed(refresh_statistics_if_missing)
+            # a worker starts even if the analysis fails (the database busy past its
+            # timeout): the nightly task makes the statistics then
+            try:
+                if refresh_statistics_if_missing():
+                    log.info("SQLite database analyzed (it had no statistics)")
+            except OperationalError as error:
+                log.warning("SQLite database not analyzed at start (%s): left to the night", error)
         consumer = huey.create_consumer(
             workers=threads,
             worker_type="thread",
@@ -39,16 +48,3 @@ def register(app: Flask) -> None:
             check_worker_health=True,
         )
         consumer.run()
-
-
-def _analyze_if_never_analyzed(refresh) -> None:
-    """A worker starts even if the analysis fails (the database busy past its timeout): the
-    nightly task makes the statistics then."""
-    from sqlalchemy.exc import OperationalError
-
-    log = logging.getLogger(__name__)
-    try:
-        if refresh():
-            log.info("SQLite database analyzed (it had no statistics)")
-    except OperationalError as error:
-        log.warning("SQLite database not analyzed at start (%s): left to the nightly task", error)

@@ -26,8 +26,6 @@ branch_labels = None
 depends_on = None
 
 _HAS_PARENT = sa.text("parent_order_id IS NOT NULL")
-
-
 _SUSPENDED = sa.text("suspended_invoice_id IS NOT NULL")
 
 
