@@ -82,3 +82,19 @@ def test_another_accounts_invoice_is_not_found(app, demo, session, client):
     assert client.get(f"/invoices/{invoice_id}.pdf").status_code == 404
     assert client.get(f"/invoices/{invoice_id}/print").status_code == 404
     assert client.get(f"/invoices/{invoice_id}").status_code == 404
+
+
+def test_a_pdf_is_made_without_an_error_in_the_log(app, demo, session, client, caplog):
+    """The PDF takes its stylesheet from disk; the print-out's <link> is not in the PDF's HTML,
+    so WeasyPrint (given no base URL) has nothing to fail to fetch: every PDF logged an ERROR
+    ("Relative URI reference without a base URI") that an operator's alerting would see."""
+    _run(session)
+    invoice_id = _invoice_of(session, "Acme Ltd").id
+    login(client, "alice@acme.example")
+    caplog.set_level("WARNING")
+    text = _pdf_text(client.get(f"/invoices/{invoice_id}.pdf"))
+    assert text
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
+    # the print-out keeps its stylesheet
+    page = client.get(f"/invoices/{invoice_id}/print").get_data(as_text=True)
+    assert "css/invoice.css" in page and "css/invoice-screen.css" in page

@@ -67,19 +67,25 @@ def context(invoice: Invoice, credited_invoice: Invoice | None = None) -> dict:
     }
 
 
-def render_html(invoice: Invoice, credited_invoice: Invoice | None = None) -> str:
-    return render_template("invoice/document.html", **context(invoice, credited_invoice))
+def render_html(
+    invoice: Invoice, credited_invoice: Invoice | None = None, *, for_pdf: bool = False
+) -> str:
+    """``for_pdf``: without the print-out's <link> to its stylesheet (the PDF is given it from
+    disk; WeasyPrint, with no base URL, would log an ERROR for the link on every PDF)."""
+    return render_template(
+        "invoice/document.html", **context(invoice, credited_invoice), for_pdf=for_pdf
+    )
 
 
 STYLESHEET = Path(__file__).resolve().parents[1] / "storefront" / "static" / "css" / "invoice.css"
 
 
 def render_pdf(invoice: Invoice, credited_invoice: Invoice | None = None) -> bytes:
-    """The PDF of the print-out: the same HTML, its stylesheet read from disk (the page's
-    <link> is not followed: WeasyPrint gets no base URL, so it fetches nothing)."""
+    """The PDF of the print-out: the same HTML, its stylesheet read from disk (WeasyPrint
+    gets no base URL and the HTML no <link>: it fetches nothing)."""
     from weasyprint import CSS, HTML  # imported on use: it loads Pango
 
-    html = HTML(string=render_html(invoice, credited_invoice))
+    html = HTML(string=render_html(invoice, credited_invoice, for_pdf=True))
     return html.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
 
 
