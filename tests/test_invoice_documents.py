@@ -98,3 +98,23 @@ def test_a_pdf_is_made_without_an_error_in_the_log(app, demo, session, client, c
     # the print-out keeps its stylesheet
     page = client.get(f"/invoices/{invoice_id}/print").get_data(as_text=True)
     assert "css/invoice.css" in page and "css/invoice-screen.css" in page
+
+
+def test_a_serving_app_does_not_log_each_step_of_each_pdf(monkeypatch, db_url, app):
+    """The serving app logs at INFO (development e-mails are shown there); WeasyPrint's step
+    by step progress (ten INFO lines a PDF) is left out, its warnings are not."""
+    import logging
+
+    from webapp import create_app
+
+    progress = logging.getLogger("weasyprint.progress")
+    monkeypatch.setattr(progress, "level", logging.NOTSET)
+    monkeypatch.setattr(logging.getLogger(), "level", logging.INFO)  # as basicConfig leaves it
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "production-test-secret")
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setenv("RATELIMIT_ALLOW_MEMORY", "1")
+    create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    assert not progress.isEnabledFor(logging.INFO)
+    assert progress.isEnabledFor(logging.WARNING)

@@ -117,6 +117,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     if not app.testing:
         # INFO in development too: the log is where development e-mails are shown
         logging.basicConfig(level=logging.INFO)
+        # WeasyPrint says each step of each PDF at INFO (ten lines a download): its warnings
+        # and errors stay
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     return app
 
 
