@@ -7,6 +7,7 @@ import io
 import re
 from datetime import date
 
+from bs4 import BeautifulSoup
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -118,3 +119,18 @@ def test_a_serving_app_does_not_log_each_step_of_each_pdf(monkeypatch, db_url, a
     create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     assert not progress.isEnabledFor(logging.INFO)
     assert progress.isEnabledFor(logging.WARNING)
+
+
+def test_the_vat_numbers_stand_on_their_own_line(app, demo, session, client):
+    """The seller's and the customer's VAT numbers follow their addresses on a line of their
+    own (the template's block tags ate the line break: "IrelandVAT IE6388047V")."""
+    _run(session)
+    invoice_id = _invoice_of(session, "Globex Corp").id
+    login(client, "bob@globex.example")
+    text = _pdf_text(client.get(f"/invoices/{invoice_id}.pdf"))
+    assert "VAT IE6388047V" in text and "VAT DE123456789" in text
+    assert "IrelandVAT" not in text and "GermanyVAT" not in text
+    page = BeautifulSoup(client.get(f"/invoices/{invoice_id}/print").data, "html.parser")
+    for party in page.select(".parties > div"):
+        lines = [line.strip() for line in party.get_text("\n").splitlines() if line.strip()]
+        assert any(line.startswith("VAT ") for line in lines), lines
