@@ -186,3 +186,24 @@ def select_offer_id():
     from core.models import Offer
 
     return select(Offer.id).order_by(Offer.id).limit(1)
+
+
+def test_a_storefronts_error_pages_carry_its_providers_name(client, demo):
+    """A page no route matches is still the provider's Storefront: its name in the title and
+    the header, as on a 404 of a route that matched (it said "Cloudshop", the platform's)."""
+    from bs4 import BeautifulSoup
+
+    from core.models import Tenant
+    from webapp.extensions import db
+
+    name = db.session.query(Tenant.name).filter(Tenant.slug == "reseller").scalar()
+    for path in ("/no-such-page", "/bss/no-such-page"):
+        response = client.get(path)
+        assert response.status_code == 404
+        if path.startswith("/bss"):  # the back office's header says BSS, its title the name
+            assert "Cloudshop" not in BeautifulSoup(response.data, "html.parser").get_text()
+            continue
+        page = BeautifulSoup(response.data, "html.parser")
+        assert page.title.get_text().strip() == f"404 · {name}", path
+        assert page.select_one(".brand").get_text().strip() == name, path
+        assert "Cloudshop" not in page.get_text()

@@ -6,10 +6,12 @@ import gc
 import logging
 import os
 
-from flask import Flask, make_response, render_template
+from flask import Flask, g, make_response, render_template
 from flask.globals import _cv_request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import configure_mappers
+from werkzeug.exceptions import HTTPException
 
 from core import texts
 from core.db import configure_psycopg, configure_sqlite
@@ -244,6 +246,8 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_error_handlers(app: Flask) -> None:
+    from webapp.tenancy import resolve_tenant
+
     def _error(status: int, message: str, error=None):
         from api.problems import from_http_exception, is_api_request
         from webapp.web import is_htmx
@@ -254,7 +258,19 @@ def _register_error_handlers(app: Flask) -> None:
         if is_htmx():
             # htmx swaps 403/409/422 answers into its target: a message, not a whole page
             return render_template("errors/_message.html", message=message), status
+        _tenant_for_error_page()
         return render_template("errors/error.html", status=status, message=message), status
+
+    def _tenant_for_error_page() -> None:
+        # a page no route matched has no tenant yet (none is looked up for it before): the
+        # provider's name, not the platform's, on its error page (kept per host: no query on
+        # most). None if the host has no tenant or the database does not answer.
+        if g.get("tenant") is not None:
+            return
+        try:
+            resolve_tenant()
+        except (HTTPException, SQLAlchemyError):
+            db.session.rollback()
 
     app.register_error_handler(400, lambda e: _error(400, getattr(e, "description", "") or "", e))
     app.register_error_handler(403, lambda e: _error(403, texts.FORBIDDEN, e))
