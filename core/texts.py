@@ -925,7 +925,8 @@ TOTP_RESET = (
 )
 # --- job queue, e-mail, outbox (issue 16) ----------------------------------------------------
 
-EMAIL_FOOTER = "Sent by Cloudshop. Please do not reply to this automatic message."
+# {sender}: the provider's (tenant's) name: its customers know it, not the platform's
+EMAIL_FOOTER = "Sent by {sender}. Please do not reply to this automatic message."
 EMAIL_ORDER_REFERENCE = "Order reference: {number}"
 EMAIL_PREVIEW_TEXT_LABEL = "Plain-text version"
 OUTBOX_TITLE = "Outgoing work"

@@ -134,7 +134,10 @@ def test_a_tenant_can_turn_a_kind_of_message_off_and_on(app, client, session, de
 def test_the_message_bodies_come_from_the_templates(app, session, demo):
     item_id = send_note(session, subject="Order SO1 & more")
     note = note_of(session, item_id)
-    assert note.body.startswith("Body text.") and "Sent by Cloudshop" in note.body
+    assert note.body.startswith("Body text.")
+    # signed by the provider (the demo tenant), not by the platform
+    assert "Sent by Skyline Cloud." in note.body and "Sent by Skyline Cloud." in note.html_body
+    assert "Cloudshop" not in note.body
     assert "<h1>Order SO1 &amp; more</h1>" in note.html_body
     rows = session.scalars(select(Notification.message_id)).all()
     assert len(rows) == len(set(rows))  # every message has its own Message-ID

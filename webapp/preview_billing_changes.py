@@ -205,6 +205,6 @@ def email_trial_ending():
         quantity=3,
         currency="EUR",
     )
-    context = trial_notice_context(sub, Decimal("9.00"))
+    context = {**trial_notice_context(sub, Decimal("9.00")), "sender_name": "Skyline Cloud"}
     text = current_app.jinja_env.get_template(f"email/{kinds.TRIAL_ENDING}.txt").render(**context)
     return {**context, "preview_text": text}

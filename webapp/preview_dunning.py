@@ -331,7 +331,12 @@ def bss_overdue_empty():
 
 
 def _mail(subject: str, body: str) -> dict:
-    context = {"subject": subject, "body": body, "invoice_number": "INV0000042"}
+    context = {
+        "subject": subject,
+        "body": body,
+        "invoice_number": "INV0000042",
+        "sender_name": "Skyline Cloud",
+    }
     text = current_app.jinja_env.get_template("email/invoice_message.txt").render(**context)
     return {**context, "preview_text": text}
 

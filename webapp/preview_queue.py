@@ -19,6 +19,7 @@ _EMAIL = NS(
         "A BSS user will contact him soon: open the order in the BSS to execute it."
     ),
     order_number="SO0000123",
+    sender_name="Skyline Cloud",
 )
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, null, select, union_all
 from sqlalchemy.orm import Session
 
 from core import texts
@@ -68,11 +68,12 @@ def notify(
 ) -> int | None:
     """Record one message for ``recipient`` (an e-mail address), to be sent after commit.
     Returns the notification's id."""
-    if not rules.is_enabled(kind, turned_off(session, tenant_id)):
+    off, sender = _turned_off_and_sender(session, tenant_id)
+    if not rules.is_enabled(kind, off):
         log.info("notification %s to %s not sent: turned off by the tenant", kind, recipient)
         return None
     message = Message(recipient, subject, body, order_id, html, template, context)
-    (note_id,) = _record(session, tenant_id, kind, [message], now or utcnow())
+    (note_id,) = _record(session, tenant_id, kind, [message], now or utcnow(), sender)
     log.info("notification %s to %s: %s", kind, recipient, subject)
     return note_id
 
@@ -99,17 +100,24 @@ def notify_many(
 ) -> int:
     """:func:`notify` for many messages of one kind (the billing run's reminders): one
     INSERT of the notifications and one of their outbox items. Returns how many were recorded."""
-    if not messages or not rules.is_enabled(kind, turned_off(session, tenant_id)):
-        if messages:
-            log.info("%s notifications %s not sent: turned off by the tenant", len(messages), kind)
+    if not messages:
         return 0
-    ids = _record(session, tenant_id, kind, messages, now or utcnow())
+    off, sender = _turned_off_and_sender(session, tenant_id)
+    if not rules.is_enabled(kind, off):
+        log.info("%s notifications %s not sent: turned off by the tenant", len(messages), kind)
+        return 0
+    ids = _record(session, tenant_id, kind, messages, now or utcnow(), sender)
     log.info("%s notifications %s recorded", len(ids), kind)
     return len(ids)
 
 
 def _record(
-    session: Session, tenant_id: int, kind: str, messages: list[Message], now: datetime
+    session: Session,
+    tenant_id: int,
+    kind: str,
+    messages: list[Message],
+    now: datetime,
+    sender: str,
 ) -> list[int]:
     """The notifications' rows and their outbox items, two Core INSERTs, no ORM objects
     (issue 19, seventh pass: one message was an ORM object flushed for its id, then an ORM
@@ -119,7 +127,7 @@ def _record(
         session.connection()
         .execute(
             insert(table).returning(table.c.id),  # in any order (no per-row INSERT on SQLite)
-            [_row(tenant_id, kind, message, now) for message in messages],
+            [_row(tenant_id, kind, message, now, sender) for message in messages],
         )
         .scalars()
     )
@@ -127,11 +135,16 @@ def _record(
     return ids
 
 
-def _row(tenant_id: int, kind: str, message: Message, now: datetime) -> dict:
+def _row(tenant_id: int, kind: str, message: Message, now: datetime, sender: str) -> dict:
     """A notification's columns: the HTML body from the renderer unless given."""
     text, html = message.body, message.html
     if _renderer is not None and html is None:
-        values = {"subject": message.subject, "body": message.body, **(message.context or {})}
+        values = {
+            "subject": message.subject,
+            "body": message.body,
+            "sender_name": sender,
+            **(message.context or {}),
+        }
         text, html = _renderer(message.template or GENERIC_TEMPLATE, values)
     return {
         "tenant_id": tenant_id,
@@ -153,10 +166,27 @@ def turned_off(session: Session, tenant_id: int) -> frozenset[str]:
     return frozenset(read_rows(session, _TURNED_OFF, {"tenant_id": tenant_id}).scalars())
 
 
+def _turned_off_and_sender(session: Session, tenant_id: int) -> tuple[frozenset[str], str]:
+    """The kinds the tenant turned off and the name its messages are signed with (the
+    tenant's: its customers know the provider, not the platform), in one statement: the
+    settings' rows and one row with the name."""
+    off, sender = set(), ""
+    for kind, name in read_rows(session, _TURNED_OFF_AND_SENDER, {"tenant_id": tenant_id}):
+        if name is not None:
+            sender = name
+        else:
+            off.add(kind)
+    return frozenset(off), sender
+
+
 # built once (issue 19): read for every message
 _TURNED_OFF = select(NotificationSetting.kind).where(
     NotificationSetting.tenant_id == bindparam("tenant_id"),
     NotificationSetting.enabled.is_(False),
+)
+_TURNED_OFF_AND_SENDER = union_all(
+    _TURNED_OFF.add_columns(null().label("name")),
+    select(null(), Tenant.name).where(Tenant.id == bindparam("tenant_id")),
 )
 
 
