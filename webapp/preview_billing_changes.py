@@ -11,6 +11,7 @@ from types import SimpleNamespace as NS
 from flask import current_app
 
 from core.rules import notifications as kinds
+from core.services.notifications import signature
 from core.services.subscription_changes import ChangeOptions, NowCharge, trial_notice_context
 from webapp.preview_fixtures import (
     ADDON_STORAGE,
@@ -205,6 +206,6 @@ def email_trial_ending():
         quantity=3,
         currency="EUR",
     )
-    context = {**trial_notice_context(sub, Decimal("9.00")), "sender_name": "Skyline Cloud"}
+    context = {**trial_notice_context(sub, Decimal("9.00")), "footer": signature("Skyline Cloud")}
     text = current_app.jinja_env.get_template(f"email/{kinds.TRIAL_ENDING}.txt").render(**context)
     return {**context, "preview_text": text}

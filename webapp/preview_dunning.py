@@ -14,6 +14,7 @@ from flask import current_app
 from core import texts
 from core.rules import dunning as rules
 from core.services.dunning import notice_date
+from core.services.notifications import signature
 from webapp.preview_fixtures import (
     BSS_ADMIN,
     BSS_OPERATOR,
@@ -335,7 +336,7 @@ def _mail(subject: str, body: str) -> dict:
         "subject": subject,
         "body": body,
         "invoice_number": "INV0000042",
-        "sender_name": "Skyline Cloud",
+        "footer": signature("Skyline Cloud"),
     }
     text = current_app.jinja_env.get_template("email/invoice_message.txt").render(**context)
     return {**context, "preview_text": text}

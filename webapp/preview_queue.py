@@ -9,7 +9,7 @@ from flask import current_app
 
 from core import texts
 from core.rules import notifications as kinds
-from core.services.notifications import GENERIC_TEMPLATE
+from core.services.notifications import GENERIC_TEMPLATE, signature
 from webapp.preview_fixtures import BSS_ADMIN, ago, state
 
 _EMAIL = NS(
@@ -19,7 +19,7 @@ _EMAIL = NS(
         "A BSS user will contact him soon: open the order in the BSS to execute it."
     ),
     order_number="SO0000123",
-    sender_name="Skyline Cloud",
+    footer=signature("Skyline Cloud"),
 )
 
 

@@ -123,11 +123,12 @@ def _record(
     (issue 19, seventh pass: one message was an ORM object flushed for its id, then an ORM
     outbox item: a checkout's placement tells its customer once). Returns their ids."""
     table = Notification.__table__
+    footer = signature(sender)
     ids = list(
         session.connection()
         .execute(
             insert(table).returning(table.c.id),  # in any order (no per-row INSERT on SQLite)
-            [_row(tenant_id, kind, message, now, sender) for message in messages],
+            [_row(tenant_id, kind, message, now, footer) for message in messages],
         )
         .scalars()
     )
@@ -135,14 +136,19 @@ def _record(
     return ids
 
 
-def _row(tenant_id: int, kind: str, message: Message, now: datetime, sender: str) -> dict:
+def signature(sender: str) -> str:
+    """The line every message ends with, naming the provider (``sender``: the tenant's name)."""
+    return texts.EMAIL_FOOTER.format(sender=sender)
+
+
+def _row(tenant_id: int, kind: str, message: Message, now: datetime, footer: str) -> dict:
     """A notification's columns: the HTML body from the renderer unless given."""
     text, html = message.body, message.html
     if _renderer is not None and html is None:
         values = {
             "subject": message.subject,
             "body": message.body,
-            "sender_name": sender,
+            "footer": footer,
             **(message.context or {}),
         }
         text, html = _renderer(message.template or GENERIC_TEMPLATE, values)
