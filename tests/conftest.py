@@ -300,3 +300,23 @@ def prepared_plans(dbapi_connections) -> list[tuple[str, int, int]]:
         dbapi.rollback()
         plans += rows
     return plans
+
+
+@pytest.fixture
+def production_app(monkeypatch, db_url, app):
+    """The application as production builds it (APP_ENV=production), on the test database."""
+    from webapp import create_app
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "production-test-secret")
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    # one process: the throttling stays in this test process, never in a Redis other runs share
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setenv("RATELIMIT_ALLOW_MEMORY", "1")
+    prod = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    yield prod
+    with prod.app_context():
+        from webapp.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()

@@ -4,9 +4,11 @@ totals in the account's locale and the VAT wording; customers download only thei
 from __future__ import annotations
 
 import io
+import logging
 import re
 from datetime import date
 
+import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -101,24 +103,21 @@ def test_a_pdf_is_made_without_an_error_in_the_log(app, demo, session, client, c
     assert "css/invoice.css" in page and "css/invoice-screen.css" in page
 
 
-def test_a_serving_app_does_not_log_each_step_of_each_pdf(monkeypatch, db_url, app):
-    """The serving app logs at INFO (development e-mails are shown there); WeasyPrint's step
-    by step progress (ten INFO lines a PDF) is left out, its warnings are not."""
-    import logging
-
-    from webapp import create_app
-
+@pytest.fixture
+def progress_log(monkeypatch):
+    """WeasyPrint's progress logger as a fresh process has it, under a root logger at INFO
+    (as ``logging.basicConfig`` leaves it); requested before the app is made."""
     progress = logging.getLogger("weasyprint.progress")
     monkeypatch.setattr(progress, "level", logging.NOTSET)
-    monkeypatch.setattr(logging.getLogger(), "level", logging.INFO)  # as basicConfig leaves it
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "production-test-secret")
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
-    monkeypatch.setenv("RATELIMIT_ALLOW_MEMORY", "1")
-    create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    assert not progress.isEnabledFor(logging.INFO)
-    assert progress.isEnabledFor(logging.WARNING)
+    monkeypatch.setattr(logging.getLogger(), "level", logging.INFO)
+    return progress
+
+
+def test_a_serving_app_does_not_log_each_step_of_each_pdf(progress_log, production_app):
+    """The serving app logs at INFO (development e-mails are shown there); WeasyPrint's step
+    by step progress (ten INFO lines a PDF) is left out, its warnings are not."""
+    assert not progress_log.isEnabledFor(logging.INFO)
+    assert progress_log.isEnabledFor(logging.WARNING)
 
 
 def test_the_vat_numbers_stand_on_their_own_line(app, demo, session, client):

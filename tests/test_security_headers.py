@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from bs4 import BeautifulSoup
 
 from tests.authz_matrix import MATRIX, OK
@@ -18,26 +17,6 @@ def csp_directives(header: str) -> dict[str, list[str]]:
         if words:
             directives[words[0]] = words[1:]
     return directives
-
-
-@pytest.fixture
-def production_app(monkeypatch, db_url, app):
-    """The application as production builds it (APP_ENV=production), on the test database."""
-    from webapp import create_app
-
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "production-test-secret")
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    # one process: the throttling stays in this test process, never in a Redis other runs share
-    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
-    monkeypatch.setenv("RATELIMIT_ALLOW_MEMORY", "1")
-    prod = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    yield prod
-    with prod.app_context():
-        from webapp.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_the_content_security_policy_allows_no_inline_script_plugin_base_or_framing(client, demo):
