@@ -6,6 +6,7 @@ Service level, both engines."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -87,6 +88,9 @@ def test_an_executed_card_order_tells_the_customer_with_its_invoice(session, dem
     )
     assert note.recipient == "billing@acme.example"
     assert "Invoice SKY-" in note.body and order.number in note.subject  # the demo's prefix
+    # the total as the pages and the invoice write it, not "50.68 EUR"
+    assert re.search(r"Invoice SKY-\d{6}: €\d+\.\d\d\.", note.body), note.body
+    assert " EUR" not in note.body and " EUR" not in note.html_body
 
 
 def test_a_declined_card_tells_the_customer(session, demo):

@@ -2,6 +2,7 @@
 a failed check sends them back to Submitted with the reason; crashes and races never execute
 an order twice. The clock is a parameter (``now``)."""
 
+import re
 import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -99,6 +100,8 @@ def test_items_are_re_priced_from_the_current_price_list_at_execution(session, d
     assert order.total == Decimal("25.80")
     invoice = session.scalar(select(Invoice).where(Invoice.order_id == order_id))
     assert invoice.net_total == Decimal("25.80")  # issue 17: before VAT
+    notes = session.scalars(select(OrderEvent.note).where(OrderEvent.order_id == order_id))
+    assert "Re-priced at execution: total €23.40 → €25.80" in list(notes)
 
 
 def test_exceeding_the_credit_limit_at_execution_returns_the_order_to_submitted(session, demo):
@@ -114,6 +117,8 @@ def test_exceeding_the_credit_limit_at_execution_returns_the_order_to_submitted(
     holds = {h.reason: h for h in order.holds}
     assert holds["credit_limit"].released_at is None
     assert "exceeds the available credit" in holds["credit_limit"].detail
+    # the money as every page and the checkout's own hold write it ("€1,234.50")
+    assert re.search(r"by €[\d,]+\.\d\d\.$", holds["credit_limit"].detail)
     assert holds["scheduled"].released_at is not None
     assert _count(session, Invoice, Invoice.order_id == order_id) == 0
     notice = session.scalar(select(Notification).where(Notification.order_id == order_id))

@@ -15,6 +15,7 @@ from core import texts
 from core.enums import Role, UserKind
 from core.models import Account, ApiOptions, Invoice, Order, User
 from core.rules import notifications as kinds
+from core.rules.pricing import format_money
 from core.services.notifications import notify
 
 
@@ -120,7 +121,7 @@ def executed(
     }[kind]
     invoice_text = (
         texts.MAIL_INVOICE_LINE.format(
-            invoice=invoice.number, total=f"{invoice.total:.2f} {invoice.currency}"
+            invoice=invoice.number, total=format_money(invoice.total, invoice.currency)
         )
         if invoice is not None
         else ""

@@ -35,6 +35,7 @@ from core.models import (
 )
 from core.rules import scheduling as rules
 from core.rules.notifications import SCHEDULED_FAILED
+from core.rules.pricing import format_money
 from core.rules.statuses import OrderStatusType, StatusKey
 from core.services import billing, invoicing, order_messages
 from core.services import promotions as promotion_service
@@ -204,7 +205,7 @@ def execute_with_checks(
         billing.open_balance(session, account.tenant_id, account.id, order.id),
     )
     if shortfall is not None:
-        detail = texts.SCHEDULE_CREDIT_DETAIL.format(amount=f"{shortfall:.2f} {order.currency}")
+        detail = texts.SCHEDULE_CREDIT_DETAIL.format(amount=format_money(shortfall, order.currency))
         return _return_to_submitted(
             session, order, account, HoldReason.CREDIT_LIMIT, detail, now, actor, actor_name
         )
@@ -257,7 +258,8 @@ def reprice(
             "note",
             actor_name=actor_name,
             note=texts.SCHEDULE_EVENT_REPRICED.format(
-                before=f"{before:.2f}", after=f"{order.total:.2f}"
+                before=format_money(before, order.currency),
+                after=format_money(order.total, order.currency),
             ),
         )
     session.flush()
