@@ -140,7 +140,8 @@ def test_the_number_search_finds_an_order_and_its_sub_orders_however_it_is_typed
     partly = order_with(session, "MNG-FW")  # has sub-order <number>-1
     expected = {partly.number, partly.number + "-1"}
     short = str(int(partly.number[2:]))
-    for typed in (partly.number, partly.number.lower(), short):
+    # as shown, lower case, the number alone, and "so" with the number unpadded (README)
+    for typed in (partly.number, partly.number.lower(), short, "so" + short, "SO" + short):
         rows = list_orders(session, t.id, OrderFilters(text=typed)).rows
         assert {r.number for r in rows} == expected, typed
     assert list_orders(session, t.id, OrderFilters(text="no such thing")).rows == []

@@ -297,10 +297,13 @@ def _text_match(session: Session, tenant_id: int, text: str):
     lowered = text.lower()
     conditions = []
     prefix = None
-    if lowered.startswith("so") and len(lowered) > 2:
-        prefix = text.upper()  # typed as shown: a prefix of the number
-    elif lowered.isdigit() and len(lowered) <= 7:
-        prefix = "SO" + lowered.zfill(7)  # "123" is SO0000123
+    digits = lowered[2:] if lowered.startswith("so") else lowered
+    if digits.isdigit() and len(digits) < 7:
+        prefix = "SO" + digits.zfill(7)  # "123" and "so123" are SO0000123
+    elif lowered.startswith("so") and len(lowered) > 2:
+        prefix = text.upper()  # typed as shown: a prefix of the number ("SO0000123-1")
+    elif lowered.isdigit() and len(lowered) == 7:
+        prefix = "SO" + lowered
     if prefix:
         # a range on the unique (tenant_id, number) index; numbers are ASCII, so the bound
         # holds in byte order (SQLite, PostgreSQL's C/UTF-8 collation)
