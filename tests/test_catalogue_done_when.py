@@ -14,6 +14,7 @@ import io
 import json
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
@@ -140,6 +141,8 @@ def test_a_new_admin_builds_and_sells_a_catalogue_from_an_empty_tenant(app, sess
         env={"FRESH_ADMIN_PASSWORD": GOOD_PASSWORD},
     )  # fmt: skip
     assert made.exit_code == 0, made.output
+    port = urlsplit(app.config["PUBLIC_URL"]).port  # the tenant's host, the deployment's port
+    assert f"http://{HOST}{f':{port}' if port else ''}/bss/login" in made.output, made.output
     tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == "fresh"))
     assert session.scalar(select(func.count(Product.id)).where(Product.tenant_id == tenant_id)) == 0
 

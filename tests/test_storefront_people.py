@@ -5,6 +5,7 @@ for any address; throttled)."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -48,7 +49,9 @@ def test_the_bss_invites_a_user_who_signs_in_on_the_storefront(app, demo, sessio
     )
     assert sent.status_code == 303
     link = _last_link(session, "bea@acme.example", "/invitation/")
-    assert link.startswith("http://localhost/invitation/")  # the tenant's Storefront
+    # the tenant's Storefront, on the deployment's scheme and port (PUBLIC_URL)
+    port = urlsplit(app.config["PUBLIC_URL"]).port
+    assert link.startswith(f"http://localhost{f':{port}' if port else ''}/invitation/"), link
     bea = client_for(app)
     assert bea.get(_path(link)).status_code == 200
     done = bea.post(_path(link), data={"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD})
@@ -182,3 +185,39 @@ def test_a_new_address_is_confirmed_from_a_link_sent_to_it(app, demo, session):
     login(client_for(app), "alice.new@acme.example", bss=False)
     forged = client_for(app).get(link[:-4] + "abcd")
     assert forged.status_code == 404
+
+
+def test_a_forged_host_header_never_reaches_a_link_in_an_e_mail(app, demo, session):
+    # the Host header is the client's to write: an unknown host is served the default
+    # tenant's Storefront, but a password-reset link built on it would hand the token to
+    # whoever owns that host. Links go out on the tenant's own host or PUBLIC_URL.
+    public = app.config["PUBLIC_URL"].rstrip("/")
+    forger = client_for(app)
+    sent = forger.post(
+        "/password/forgot", data={"email": "alice@acme.example"}, base_url="http://evil.example"
+    )
+    assert sent.status_code == 303
+    link = _last_link(session, "alice@acme.example", "/password/reset/")
+    assert link.startswith(public + "/password/reset/"), link
+    # the same on a BSS invitation sent from a forged host
+    forged = "http://evil.example:8443"
+    admin = client_for(app)
+    signed_in = admin.post(
+        "/bss/login",
+        data={"email": "admin@skyline.example", "password": "demo-password"},
+        base_url=forged,
+    )
+    assert signed_in.status_code == 303
+    invited = admin.post(
+        "/bss/people/invite",
+        data={"email": "olga3@skyline.example", "name": "Olga", "role": "operator"},
+        base_url=forged,
+    )
+    assert invited.status_code == 303
+    link = _last_link(session, "olga3@skyline.example", "/bss/invitation/")
+    assert link.startswith(public + "/bss/invitation/"), link
+    # the tenant's own host (demo: localhost) is kept, on the deployment's scheme and port
+    client_for(app).post("/password/forgot", data={"email": "bob@globex.example"})
+    link = _last_link(session, "bob@globex.example", "/password/reset/")
+    port = urlsplit(public).port
+    assert link.startswith(f"http://localhost{f':{port}' if port else ''}/password/reset/"), link

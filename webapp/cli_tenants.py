@@ -20,6 +20,7 @@ from core.services.errors import ValidationFailed
 from core.services.passwords import check_password
 from core.services.tenants import open_tenant
 from webapp.auth import hash_password
+from webapp.emails import external_base
 from webapp.extensions import db
 
 tenants_cli = AppGroup("tenants", help="Tenants (a provider's shop).")
@@ -72,17 +73,15 @@ def create(
             name=tenant.name, slug=tenant.slug, host=tenant.host, email=admin.email
         )
     )
-    scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
-    with current_app.test_request_context(base_url=f"{scheme}://{tenant.host}/"):
+    base = external_base(tenant.host)  # the tenant's host, on PUBLIC_URL's scheme and port
+    with current_app.test_request_context(base_url=base + "/"):
         if password is None:
             token = tokens.make_token(current_app.secret_key, tokens.INVITATION, admin)
-            link = url_for("bss_admin.invitation", token=token, _external=True)
+            link = base + url_for("bss_admin.invitation", token=token)
             hours = tokens.MAX_AGE[tokens.INVITATION] // 3600
             click.echo(texts.TENANT_SET_PASSWORD.format(hours=hours, url=link))
         else:
-            click.echo(
-                texts.TENANT_PASSWORD_SET.format(url=url_for("bss_admin.login", _external=True))
-            )
+            click.echo(texts.TENANT_PASSWORD_SET.format(url=base + url_for("bss_admin.login")))
 
 
 def register(app: Flask) -> None:

@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, url_for
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, g, request, url_for
 
 from core.rules.roles import ROLE_LABELS
 from core.services.people import Mailer
@@ -42,13 +44,29 @@ def render_email(kind: str, context: dict) -> tuple[str, str]:
 
 def mailer(endpoint: str, host: str | None = None) -> Mailer:
     """A Mailer whose links open ``endpoint`` (with ``token=``), on ``host`` when given (a
-    tenant's Storefront host), else on the host of the current request."""
+    tenant's Storefront host), else where the request came (see :func:`external_base`)."""
 
     def link_for(token: str) -> str:
-        url = url_for(endpoint, token=token, _external=True)
-        if host:
-            scheme, rest = url.split("://", 1)
-            url = f"{scheme}://{host}/{rest.split('/', 1)[1]}"
-        return url
+        return external_base(host) + url_for(endpoint, token=token)
 
     return Mailer(current_app.secret_key, render_email, link_for)
+
+
+def external_base(host: str | None = None) -> str:
+    """``scheme://host[:port]`` of a link that leaves the system (an e-mail's).
+
+    Never the request's Host header as such: the client writes it, an unknown host is served
+    the default tenant, and a password-reset link built on ``evil.example`` would hand the
+    token to whoever owns it. A link goes to ``host`` (a tenant's Storefront host) when given;
+    else to the tenant's own host when the request came to it; else to ``PUBLIC_URL``. A
+    tenant's host is reached on ``PUBLIC_URL``'s scheme and port (one deployment serves
+    every tenant)."""
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    if host is None:
+        tenant = g.get("tenant")
+        own = getattr(tenant, "host", None)
+        if own and request.host.rsplit(":", 1)[0].lower() == own.lower():
+            host = own
+    if not host:
+        return f"{public.scheme}://{public.netloc}"
+    return f"{public.scheme}://{host}" + (f":{public.port}" if public.port else "")

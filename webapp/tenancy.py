@@ -25,6 +25,7 @@ class TenantRef:
     slug: str
     default_price_list_id: int | None = None  # what visitors who are not signed in see
     timezone: str = "UTC"  # promotions are read on the tenant's day (issue 15)
+    host: str | None = None  # the tenant's own host name: links sent out go there
 
 
 # the tenant's default price list comes with the tenant, in the same query (issue 13)
@@ -37,7 +38,14 @@ _DEFAULT_PRICE_LIST = (
 
 
 def _lookup(host: str) -> TenantRef | None:
-    columns = (Tenant.id, Tenant.name, Tenant.slug, _DEFAULT_PRICE_LIST, Tenant.timezone)
+    columns = (
+        Tenant.id,
+        Tenant.name,
+        Tenant.slug,
+        _DEFAULT_PRICE_LIST,
+        Tenant.timezone,
+        Tenant.host,
+    )
     row = db.session.execute(select(*columns).where(Tenant.host == host)).first()
     if row is None:
         default = current_app.config["DEFAULT_TENANT"]

@@ -82,6 +82,8 @@ def live_server(tmp_path):
             load_demo(db.session, hash_password)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # where links sent out point (as ./scripts/demo sets it to its own port)
+    app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveServer(app, server)
