@@ -120,7 +120,11 @@ def render_block(template_name: str, block_name: str, **context) -> str:
 
 
 def page(template_name: str, block: str | None = None, status: int = 200, **context):
-    """The full page, or only ``block`` for htmx requests that target it."""
+    """The full page, or only ``block`` for htmx requests that target it. ``status`` is the
+    answer's HTTP status: a template's own "status" must be named otherwise (a filter's value
+    passed here once became the status line "0 failed")."""
+    if not isinstance(status, int):
+        raise TypeError(f"page(status=) is the HTTP status, not {status!r}")
     if block and is_htmx() and not request.headers.get("HX-Boosted"):
         body = render_block(template_name, block, **context)
     else:

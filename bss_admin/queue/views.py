@@ -26,7 +26,7 @@ def outbox_list():
     return page(
         "bss_admin/queue/outbox.html",
         items=outbox.list_items(db.session, g.tenant_id, status=status),
-        status=status,
+        chosen=status,
         statuses=outbox_rules.STATUSES,
         retry_form=RetryForm(),
     )
@@ -116,7 +116,7 @@ def provisioning_list():
     return page(
         "bss_admin/queue/provisioning.html",
         rows=provisioning.list_tasks(db.session, g.tenant_id, status=status),
-        status=status,
+        chosen=status,
         action_form=RetryForm(),
     )
 
