@@ -21,7 +21,7 @@ from webapp.web import page, see_other
 
 def pay_now_context(detail: billing.OrderDetail, form: PayNowForm | None = None, errors=None):
     """What the order page needs to flag a failed payment and offer Pay now."""
-    state = payment_retry.pay_now_state(detail.order, detail.payments)
+    state = payment_retry.pay_now_view(db.session, detail.order, detail.payments)
     form = form or PayNowForm(formdata=None)
     form.attempt.data = str(state.attempt)
     return {"pay": state, "pay_form": form, "pay_errors": errors or {}}

@@ -5,10 +5,13 @@ user reads every attempt in the order's history."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
 from core import texts
 from core.models import Invoice, Order, Payment
+from core.rules.pricing import format_money
 from tests.conftest import login, soup, text_of
 from tests.test_storefront_web import CARD, checkout
 
@@ -68,8 +71,27 @@ def test_orders_and_the_order_page_flag_the_failed_payment(client, session, demo
     assert form["action"] == f"/orders/{order_id}/pay"
     assert form.find("input", attrs={"name": "attempt"})["value"] == "2"
     assert form.find(id="card_expiry") is not None
+    # the button says what the card is charged: VAT included (Acme, Ireland: 23 %), as the
+    # declined attempt listed above it, not the order's total before VAT
     total = session.get(Order, order_id).total
-    assert form.find("button").get_text(strip=True) == f"Pay €{total:,.2f}"
+    gross = (total + (total * Decimal("0.23")).quantize(Decimal("0.01"))).quantize(Decimal("0.01"))
+    assert gross > total
+    declined = session.scalar(select(Payment).where(Payment.order_id == order_id))
+    assert declined.amount == gross
+    assert form.find("button").get_text(strip=True) == f"Pay €{gross:,.2f}"
+
+
+def test_the_pay_now_button_says_what_the_card_is_then_charged(client, session, demo):
+    order_id, _ = declined_checkout(client, session)
+    button = soup(client.get(f"/orders/{order_id}")).select_one("#pay-now form button")
+    assert pay(client, order_id, "2").status_code == 303
+    session.expire_all()
+    paid = session.scalar(
+        select(Payment).where(Payment.order_id == order_id, Payment.status == "succeeded")
+    )
+    assert button.get_text(strip=True) == "Pay " + format_money(paid.amount, "EUR")
+    invoice = session.scalar(select(Invoice).where(Invoice.order_id == order_id))
+    assert paid.amount == invoice.total
 
 
 def test_pay_now_with_a_good_card_executes_the_order_once(client, session, demo):

@@ -2662,6 +2662,7 @@ def _pay_state(payments, can_pay=True, reason="Your card was declined."):
         can_pay=can_pay,
         attempt=len(payments) + 1,
         payments=payments,
+        amount=Decimal("104.50") if can_pay else None,  # VAT included, as the attempts charged
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,6 +35,7 @@ from core.services.checkout import (
 )
 from core.services.errors import Conflict, NotFound
 from core.services.execution import lock_order
+from core.services.invoicing import charge_amount
 
 PAID = "paid"
 FAILED = "failed"
@@ -212,10 +214,29 @@ class PayNowState:
     can_pay: bool
     attempt: int
     payments: list[Payment]
+    # what the next attempt charges (VAT included, as the checkout's charge and the invoice):
+    # the Pay button's amount; None when the order cannot be paid now
+    amount: Decimal | None = None
+
+
+def amount_to_pay(order: Order) -> Decimal:
+    """What a Pay now attempt charges: the order's gross (VAT included), computed by the one
+    function the checkout's charge and :func:`pay_now` use (``order.total`` is before VAT)."""
+    return charge_amount(order)
+
+
+def pay_now_view(session: Session, order: Order, payments: list[Payment]) -> PayNowState:
+    """:func:`pay_now_state` with the amount the button offers (the tenant's VAT settings are
+    read only for an order that can be paid now)."""
+    state = pay_now_state(order, payments)
+    if state.can_pay:
+        state.amount = amount_to_pay(order)
+    return state
 
 
 def pay_now_state(order: Order, payments: list[Payment]) -> PayNowState:
-    """From the order with its holds and its payments already loaded (no query)."""
+    """From the order with its holds and its payments already loaded (no query); without the
+    amount (:func:`pay_now_view` adds it)."""
     cards = [p for p in payments if p.method == PaymentMethod.CARD]
     failed = [
         h for h in order.holds if h.reason == HoldReason.PAYMENT_FAILED and h.released_at is None
@@ -236,6 +257,8 @@ def awaiting_payment(orders: list[Order]) -> set[int]:
 
 __all__ = [
     "pay_now_state",
+    "pay_now_view",
+    "amount_to_pay",
     "awaiting_payment",
     "pay_now",
     "finalize_attempt",
