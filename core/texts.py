@@ -399,6 +399,9 @@ TOTAL_ONE_OFF = "One-off total (excl. taxes)"
 TOTAL_ALL = "Total (excl. taxes)"
 TOTAL_OF_ORDER = "Total of this order (excl. taxes)"
 TOTAL_OF_INVOICE = "Total of this invoice (excl. taxes)"
+# the checkout's review: the VAT and the total to pay, as the invoice will carry them
+REVIEW_VAT = "VAT ({rate} %)"
+REVIEW_TOTAL_TO_PAY = "Total to pay (VAT included)"
 BASKET_QUANTITY_RAISED = "This plan was already in your basket: its quantity is now {quantity}."
 BASKET_MERGE_TOO_MANY = (
     "This plan is already in your basket with {current}; with {added} more it would exceed "

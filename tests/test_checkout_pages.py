@@ -162,3 +162,35 @@ def test_a_confirmation_with_two_holds_says_both(client, session, demo):
     page = text_of(client.get(placed.headers["Location"]))
     assert texts.MANUAL_ORDER_CONFIRMATION in page
     assert texts.CREDIT_REVIEW_CONFIRMATION in page
+
+
+def _footer(review) -> dict[str, str]:
+    """The review's totals: label -> amount, as the lines table's footer reads."""
+    rows = soup(review).select("table.lines tfoot tr")
+    return {r.th.get_text(" ", strip=True): r.td.get_text(strip=True) for r in rows}
+
+
+def test_the_review_shows_the_vat_and_the_total_to_pay_the_button_charges(client, session, demo):
+    """Acme, Ireland, 23 %: the lines' total before VAT, the VAT and the total to pay (what the
+    invoice will say, and what the button charges)."""
+    order_id, review = start(client, session, "alice@acme.example", "AZ-BACKUP", "card")
+    total = session.get(Order, order_id).total
+    vat = (total * Decimal("0.23")).quantize(Decimal("0.01"))
+    footer = _footer(review)
+    assert footer[texts.REVIEW_VAT.format(rate="23")] == f"€{vat:,.2f}"
+    assert footer[texts.REVIEW_TOTAL_TO_PAY] == f"€{total + vat:,.2f}"
+    assert soup(review).find(id="order-gross").get_text(strip=True) == f"€{total + vat:,.2f}"
+    assert submit_button(review) == f"Pay €{total + vat:,.2f}"
+
+
+def test_a_review_without_vat_says_why(client, session, demo):
+    """Globex, a German business with a VAT number: reverse charge, VAT 0, the invoice's note;
+    nothing charged now (manual, on account) and still the VAT the invoice will carry."""
+    order_id, review = start(client, session, "bob@globex.example", "MNG-FW", "on_account")
+    total = session.get(Order, order_id).total
+    footer = _footer(review)
+    assert footer[texts.REVIEW_VAT.format(rate="0")] == "€0.00"
+    assert footer[texts.REVIEW_TOTAL_TO_PAY] == f"€{total:,.2f}"
+    assert "Reverse charge" in soup(review).find(id="order-tax-note").get_text()
+    _order_id, alice = start(client, session, "alice@acme.example", "MNG-FW", "card")
+    assert texts.REVIEW_VAT.format(rate="23") in _footer(alice)

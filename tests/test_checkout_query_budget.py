@@ -77,6 +77,9 @@ BUDGETS = {
     # together one statement on both engines (SQLite: place -2 automatic, -1 manual; it
     # inserted them one at a time; PostgreSQL unchanged: the ORM batched them there
     # already, the budgets are now the same on both engines)
+    # the review shows the VAT and the total to pay as the invoice will carry them, charged
+    # now or not: manual review +1 (the tenant's billing settings with their VAT rates, which
+    # the automatic review reads anyway for the card's charge)
     "automatic": {
         "start": 10,
         "billing": 2,
@@ -89,7 +92,7 @@ BUDGETS = {
         "start": 10,
         "billing": 2,
         "billing_post": 3,
-        "review": 2,
+        "review": 3,
         "place": 17,
         "confirmation": 3,
     },

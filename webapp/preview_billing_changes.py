@@ -23,6 +23,7 @@ from webapp.preview_fixtures import (
     _basket,
     _item,
     _line,
+    _order_tax,
     _review,
     _review_context,
     basket_view,
@@ -71,7 +72,7 @@ def sf_checkout_review_prorated():
     item = _item(7, "Additional licenses: Microsoft 365 Business Standard (Monthly)", "11.70", 5)
     item.charge_now = Decimal("11.34")
     the_order = order(status="draft", items=[item], total=Decimal("11.34"))
-    review = _review(amount_due_now=Decimal("11.34"))
+    review = _review(amount_due_now=_order_tax(Decimal("11.34")).gross)  # VAT included
     review.charges = {7: _charge()}
     return _review_context(review, the_order)
 

@@ -1118,7 +1118,19 @@ def sf_checkout_billing_invalid():
     }
 
 
-DUE_NOW = Decimal("104.50")  # the default order()'s total, charged at once by a card checkout
+def _order_tax(net, rate="23", note=None):
+    """An order's VAT as the review shows it (core.services.invoicing.OrderTax)."""
+    rate = Decimal(rate)
+    tax = (Decimal(net) * rate / 100).quantize(Decimal("0.01"))
+    return NS(net=Decimal(net), tax=tax, gross=Decimal(net) + tax, rate=rate, note=note)
+
+
+# the default order()'s total (104.50) with Irish VAT: what a card checkout charges at once
+DUE_NOW = _order_tax(Decimal("104.50")).gross
+REVERSE_CHARGE_NOTE = (
+    "Reverse charge: VAT to be accounted for by the recipient, "
+    "Article 196 Council Directive 2006/112/EC"
+)
 
 
 def _place_form():
@@ -1143,6 +1155,8 @@ def _review(manual=False, excess="0", schedulable=True, needs_card=True, amount_
 
 
 def _review_context(review, the_order, **extra):
+    if getattr(review, "tax", None) is None:
+        review.tax = _order_tax(the_order.total)
     context = {
         "review": review,
         "order": the_order,
@@ -1185,11 +1199,10 @@ def sf_checkout_review_manual():
     "Checkout step 3: on account over the credit limit (ribbon)",
 )
 def sf_checkout_review_credit():
-    return _review_context(
-        _review(excess="120.00", needs_card=False),
-        order(status="draft", payment_method="on_account", account=GLOBEX),
-        method_label="On account",
-    )
+    the_order = order(status="draft", payment_method="on_account", account=GLOBEX)
+    review = _review(excess="120.00", needs_card=False)
+    review.tax = _order_tax(the_order.total, "0", REVERSE_CHARGE_NOTE)  # a German business
+    return _review_context(review, the_order, method_label="On account")
 
 
 @state(

@@ -350,6 +350,8 @@ class Review:
     last_date: date
     needs_card: bool
     amount_due_now: Decimal | None = None  # what "Place order" charges at once, if anything
+    # the VAT and the total to pay, as the invoice will carry them (charged now or not)
+    tax: invoicing.OrderTax | None = None
     # issue 17: order item id -> the prorated charge now of an increase, and what follows
     charges: dict = field(default_factory=dict)
 
@@ -398,6 +400,7 @@ def review(
         session, tenant_id, order.account, order.total, exclude_order_id=order.id
     )
     needs_card = _needs_card(order)
+    tax = invoicing.order_tax(session, order)  # the gross is what a card is charged
     placed_now = placement.decide(
         PlacementFacts(
             execution_type=order.execution_type,
@@ -415,8 +418,9 @@ def review(
         first_date=first,
         last_date=last,
         needs_card=needs_card,
-        amount_due_now=invoicing.charge_amount(order) if needs_card and placed_now.charge else None,
+        amount_due_now=tax.gross if needs_card and placed_now.charge else None,
         charges=charges,
+        tax=tax,
     )
 
 

@@ -172,28 +172,51 @@ def take_number(session: Session, tenant_id: int, kind: str = INVOICE) -> int:
     return take_numbers(session, tenant_id, kind, 1)
 
 
-def order_gross(
+@dataclass(frozen=True)
+class OrderTax:
+    """An order's totals as the invoice of its execution will carry them: net, VAT (rounded
+    per line), gross, the rate and the invoice's note (reverse charge, exempt)."""
+
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+    rate: Decimal
+    note: str | None = None
+
+
+def order_tax(
     session: Session,
     order: Order,
     account: Account | None = None,
     context: TaxContext | None = None,
-) -> Decimal:
-    """What a customer pays for ``order``, VAT included, rounded per line exactly as the invoice
-    of its execution will be: the amount a card is charged at checkout (``order.total`` is
-    without VAT). Without a VAT rate it is ``order.total``. ``context``: the tenant's tax
-    settings when the caller has them (else read)."""
+) -> OrderTax:
+    """``order``'s VAT, rounded per line exactly as the invoice of its execution will be
+    (``order.total`` is without VAT). ``context``: the tenant's tax settings when the caller
+    has them (else read)."""
     account = account or session.get(Account, order.billing_account_id or order.account_id)
     context = context or TaxContext.load(session, order.tenant_id)
     decision = context.decide(account)
     if decision.rate == ZERO:
-        return order.total
+        return OrderTax(order.total, ZERO, order.total, ZERO, decision.note)
     pairs = []
     for item in order.items:
         net = rules.line_net(item.unit_price, item.quantity, item.discount_percent)
         if item.charge_now is not None:  # a prorated increase (issue 17): what it bills now
             net = rules.money(item.charge_now)
         pairs.append((net, rules.line_tax(net, decision.rate)))
-    return rules.totals(pairs).gross
+    totals = rules.totals(pairs)
+    return OrderTax(totals.net, totals.tax, totals.gross, decision.rate, decision.note)
+
+
+def order_gross(
+    session: Session,
+    order: Order,
+    account: Account | None = None,
+    context: TaxContext | None = None,
+) -> Decimal:
+    """What a customer pays for ``order``, VAT included (:func:`order_tax`'s gross): the
+    amount a card is charged at checkout. Without a VAT rate it is ``order.total``."""
+    return order_tax(session, order, account, context).gross
 
 
 def charge_amount(order: Order, context: TaxContext | None = None) -> Decimal:
