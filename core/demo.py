@@ -42,6 +42,7 @@ from core.models import (
     User,
 )
 from core.services.execution import apply_execution, lock_order
+from core.services.invoicing import order_gross
 from core.services.order_factory import ItemSpec, build_order
 from core.services.statuses import StatusBook
 from core.services.tenants import create_tenant
@@ -629,7 +630,7 @@ def _demo_offers_schedules_approvals(session, reseller, accounts, users, cat, no
             Payment(
                 tenant_id=reseller.id,
                 order_id=order.id,
-                amount=order.total,
+                amount=order_gross(session, order),  # VAT included, as it is charged
                 method=PaymentMethod.CARD,
                 status="awaiting",
                 gateway="sandbox",
@@ -704,7 +705,7 @@ def _demo_failed_payment(session, reseller, accounts, cat, now) -> None:
         Payment(
             tenant_id=reseller.id,
             order_id=order.id,
-            amount=order.total,
+            amount=order_gross(session, order),  # VAT included, as it was charged
             method=PaymentMethod.CARD,
             status="declined",
             gateway="sandbox",

@@ -1139,6 +1139,7 @@ INVOICE_TAX_TOTAL = "VAT"
 INVOICE_GROSS_TOTAL = "Total with VAT"
 INVOICE_DISCOUNT = "Promotion: {percent} off"
 INVOICE_PAYMENT_TERMS = "Please pay by {date}."
+INVOICE_PAID_ON = "Paid on {date}. Thank you."  # a paid invoice's PDF, instead of the terms
 INVOICE_DOWNLOAD_PDF = "Download PDF"
 INVOICE_PRINT = "Print-out"
 SUB_PRICE = "Price"

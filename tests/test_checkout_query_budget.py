@@ -80,12 +80,14 @@ BUDGETS = {
     # the review shows the VAT and the total to pay as the invoice will carry them, charged
     # now or not: manual review +1 (the tenant's billing settings with their VAT rates, which
     # the automatic review reads anyway for the card's charge)
+    # a paid card checkout links its payment to the invoice its execution issued (the
+    # invoice's pages and what is owed read the invoice's payments): automatic place +1
     "automatic": {
         "start": 10,
         "billing": 2,
         "billing_post": 3,
         "review": 3,
-        "place": 33,
+        "place": 34,
         "confirmation": 2,
     },
     "manual": {

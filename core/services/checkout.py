@@ -20,8 +20,9 @@ from decimal import Decimal
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import texts
 from core.db import read_rows, utcnow, write_transaction
@@ -146,6 +147,19 @@ _OPEN_HOLDS = select(OrderHold).where(
 )
 _PAYMENT = Payment.__table__
 _INSERT_PAYMENT = _PAYMENT.insert()
+# a paid order's payment linked to the invoice its execution issued (built once)
+_LINK_PAYMENT = (
+    _PAYMENT.update()
+    .where(
+        _PAYMENT.c.order_id == bindparam("b_order_id"),
+        _PAYMENT.c.status == pay.SUCCEEDED,
+        _PAYMENT.c.invoice_id.is_(None),
+    )
+    .values(
+        invoice_id=bindparam("b_invoice_id"),
+        value_date=func.coalesce(_PAYMENT.c.value_date, bindparam("b_day")),
+    )
+)
 # a Core UPDATE on the transaction's connection (issue 19, eighth pass: the ORM's bulk UPDATE
 # looked for the payment among the session's objects; none is there, the checkout and Pay now
 # write their pending payments with Core INSERTs)
@@ -826,9 +840,11 @@ def execute_paid(
     book: StatusBook | None = None,
 ) -> None:
     """A card payment succeeded: execute the order (inside the caller's transaction, order
-    locked) and mark its invoice paid. The checkout and Pay now both end here."""
+    locked), issue its invoice paid and link the payment to that invoice, so the invoice's
+    pages, its PDF and what is owed all see the payment. The checkout, Pay now and a held
+    order's charge all end here."""
     # its invoice is issued paid (issue 19: it was issued open, then updated)
-    apply_execution(
+    result = apply_execution(
         session,
         order,
         None,
@@ -839,6 +855,30 @@ def execute_paid(
         book=book,
         paid=True,
     )
+    if result.invoice is not None:
+        link_payment(session, order.id, result.invoice.id, now.date())
+
+
+def link_payment(session: Session, order_id: int, invoice_id: int, day: date) -> None:
+    """The order's succeeded payment (one per order: the rule allows no second) becomes a
+    payment of the invoice its execution issued: one Core UPDATE; a loaded Payment object of
+    the order is told the new values without a read."""
+    session.flush()  # a payment's status set on its object (Pay now) is in the database first
+    session.connection().execute(
+        _LINK_PAYMENT, {"b_order_id": order_id, "b_invoice_id": invoice_id, "b_day": day}
+    )
+    for obj in list(session.identity_map.values()):
+        loaded = obj.__dict__  # what is loaded, read without loading anything
+        if (
+            isinstance(obj, Payment)
+            and loaded.get("order_id") == order_id
+            and loaded.get("status") == pay.SUCCEEDED
+            and "invoice_id" in loaded
+            and loaded["invoice_id"] is None
+        ):
+            set_committed_value(obj, "invoice_id", invoice_id)
+            if loaded.get("value_date") is None:
+                set_committed_value(obj, "value_date", day)
 
 
 def _answer(result: pay.ChargeResult) -> dict:
