@@ -57,6 +57,9 @@ def _page(invoice_id: int, form: RecordPaymentForm | None = None, errors=None, s
 @bp.route("/invoices/<int:invoice_id>/payments")
 @viewer
 def invoice_payments(invoice_id: int):
+    kind = invoice_payment.kind_of(db.session, g.tenant_id, invoice_id)
+    if kind is not None and kind != "invoice":  # a credit note: no payments, nothing owed
+        return see_other(url_for("bss_admin.bss_invoice", invoice_id=invoice_id))
     return _page(invoice_id)
 
 

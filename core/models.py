@@ -697,7 +697,8 @@ class Invoice(Base):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     # --- recurring billing (issue 17) ---
     kind: Mapped[str] = mapped_column(String(20), default="invoice", server_default="invoice")
-    # open / paid / void (core.rules.invoicing.InvoiceStatus); ``paid`` below reads it
+    # open / paid / void, a credit note issued (core.rules.invoicing.InvoiceStatus); ``paid``
+    # below reads it
     status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
     issue_date: Mapped[date] = mapped_column(Date, default=lambda: utcnow().date())
     due_date: Mapped[date] = mapped_column(Date, default=lambda: utcnow().date())

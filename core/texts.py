@@ -1119,7 +1119,12 @@ BILLING_PREFIX_INVALID = "Enter a prefix of 1 to 12 letters, digits or hyphens."
 BILLING_VAT_NUMBER_INVALID = "Enter an EU VAT number, e.g. IE6388047V, or leave it empty."
 BILLING_NAME_REQUIRED = "Enter the seller's legal name."
 BILLING_RATES_INVALID = "Write one rate a line as COUNTRY RATE, e.g. DE 19."
-INVOICE_STATUS_LABELS = {"open": "Open", "paid": "Paid", "void": "Void (credited)"}
+INVOICE_STATUS_LABELS = {
+    "open": "Open",
+    "paid": "Paid",
+    "void": "Void (credited)",
+    "issued": "Issued",  # a credit note
+}
 INVOICE_KIND_LABELS = {"invoice": "Invoice", "credit_note": "Credit note"}
 CYCLE_LABELS = {"monthly": "Monthly", "annual": "Yearly", "one_off": "One-off"}
 BILLING_RUN_OUTCOMES = {"invoiced": "Invoiced", "ended": "Ended", "failed": "Failed"}

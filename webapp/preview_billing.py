@@ -53,7 +53,7 @@ def _seller(invoice):
 def _credit_note():
     original = _invoice("SKY-000041")
     note = _invoice("SKY-CN-000003")
-    note.kind, note.status = "credit_note", "open"
+    note.kind, note.status = "credit_note", "issued"  # never open: nothing to collect
     note.lines = note.lines[:1]
     note.net_total = note.lines[0].amount
     note.tax_total = note.lines[0].tax_amount
@@ -72,6 +72,19 @@ def _credit_note():
 def doc_invoice():
     invoice = _seller(_invoice("SKY-000040", paid=False))
     invoice.bill_to_name, invoice.bill_to_vat_number = "Acme Ltd", None
+    return invoice_documents.context(invoice)
+
+
+@state(
+    "storefront",
+    "invoice-document-paid",
+    "invoice/document.html",
+    "Paid invoice print-out: 'Paid on', no payment terms",
+)
+def doc_invoice_paid():
+    invoice = _seller(_invoice("SKY-000042", paid=True))
+    invoice.bill_to_name, invoice.bill_to_vat_number = "Acme Ltd", None
+    invoice.paid_at = NOW
     return invoice_documents.context(invoice)
 
 

@@ -1354,6 +1354,13 @@ def sf_order_partial():
     return _order_detail(order(number="SO0000124", items=items, manual=True))
 
 
+def _credit_note(number="CN0000002"):
+    """A credit note as the invoices list shows it: issued, never open."""
+    note = _invoice(number)
+    note.kind, note.status, note.paid = "credit_note", "issued", False
+    return note
+
+
 def _invoice(number="INV0000007", paid=True):
     lines = [
         NS(
@@ -1407,7 +1414,7 @@ def _invoice(number="INV0000007", paid=True):
 @state("storefront", "invoices", "storefront/invoices/list.html", "Invoices list")
 def sf_invoices():
     return {
-        "invoices": [_invoice("INV0000007"), _invoice("INV0000006", paid=False)],
+        "invoices": [_invoice("INV0000007"), _invoice("INV0000006", paid=False), _credit_note()],
         "page_no": 1,
         "has_next": True,
     }

@@ -47,7 +47,17 @@ class InvoiceStatus:
     OPEN = "open"  # issued, not paid yet
     PAID = "paid"
     VOID = "void"  # fully credited before it was paid
-    ALL = (OPEN, PAID, VOID)
+    ISSUED = "issued"  # a credit note: nothing to collect, never open, never due
+    ALL = (OPEN, PAID, VOID, ISSUED)
+
+
+def initial_status(kind: str, paid: bool = False) -> str:
+    """The status a document is issued with: a credit note is *issued* (money the seller owes
+    back, never an open item to collect); an invoice *paid* when its charge is (a card
+    checkout's), else *open*."""
+    if kind == CREDIT_NOTE:
+        return InvoiceStatus.ISSUED
+    return InvoiceStatus.PAID if paid else InvoiceStatus.OPEN
 
 
 # ISO 3166 codes of the 27 member states (Greece's VAT prefix is EL, Northern Ireland's XI)

@@ -88,7 +88,10 @@ def credited_amount(session: Session, invoice_id: int) -> Decimal:
 
 
 def amount_owed(session: Session, invoice: Invoice) -> Decimal:
-    """Gross total less succeeded payments and credit notes (never below zero)."""
+    """Gross total less succeeded payments and credit notes (never below zero); nothing on a
+    credit note (money owed back to the customer, never collected)."""
+    if invoice.kind != "invoice":
+        return ZERO
     return rules.owed(
         invoice.total, paid_amount(session, invoice.id), credited_amount(session, invoice.id)
     )
@@ -463,7 +466,7 @@ def pay_state(session: Session, invoice: Invoice) -> InvoicePayState:
     )
     paid = sum((p.amount for p in payments if p.status == pay.SUCCEEDED), ZERO)
     credited = credited_amount(session, invoice.id)
-    owed = rules.owed(invoice.total, paid, credited)
+    owed = rules.owed(invoice.total, paid, credited) if invoice.kind == "invoice" else ZERO
     cards = [p for p in payments if p.method == PaymentMethod.CARD]
     pending = any(p.status == pay.PENDING for p in cards)
     return InvoicePayState(
@@ -670,6 +673,13 @@ def record_payment(
         )
         dunning.settle(session, invoice, day, actor=actor)
         return payment, invoice
+
+
+def kind_of(session: Session, tenant_id: int, invoice_id: int) -> str | None:
+    """An invoice's kind (invoice, credit_note), None when the tenant has no such invoice."""
+    return session.scalar(
+        select(Invoice.kind).where(Invoice.id == invoice_id, Invoice.tenant_id == tenant_id)
+    )
 
 
 @dataclass

@@ -355,7 +355,7 @@ def _issue(session, tenant_id, drafts, *, context, now, objects: bool) -> list:
                 "order_id": order.id if order is not None else None,
                 "number": rules.format_number(prefix, first + offset),
                 "kind": kind,
-                "status": rules.InvoiceStatus.PAID if draft.paid else rules.InvoiceStatus.OPEN,
+                "status": rules.initial_status(kind, draft.paid),
                 "paid_at": utcnow() if draft.paid else None,
                 "issued_at": now,
                 "issue_date": draft.issue_date,
