@@ -4,10 +4,9 @@ edit accounts there (core.rules.roles.ACCOUNTS_EDIT: admins)."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from api import schemas
 from api.auth import authenticate_request, caller, requires
+from api.blueprint import Blueprint
 from api.idempotent import idempotent
 from api.problems import from_service_error
 from api.reads import account_representation

@@ -6,10 +6,9 @@ copying, cancelling and items stay refused (403 backorder-restricted on the orde
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from api import schemas
 from api.auth import authenticate_request, caller, requires, viewer
+from api.blueprint import Blueprint
 from api.problems import from_service_error
 from core import texts
 from core.rules import roles

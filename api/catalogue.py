@@ -7,10 +7,9 @@ pages."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from api import schemas
 from api.auth import authenticate_request, caller, requires
+from api.blueprint import Blueprint
 from api.idempotent import idempotent
 from api.problems import from_service_error
 from api.reads import product_detail

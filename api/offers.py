@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from api import schemas
 from api.auth import authenticate_request, caller, requires
+from api.blueprint import Blueprint
 from api.idempotent import idempotent
 from api.orders import order_representation
 from api.problems import from_service_error

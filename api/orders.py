@@ -4,10 +4,9 @@ can't be set by hand 422)."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from api import schemas
 from api.auth import authenticate_request, caller, requires, viewer
+from api.blueprint import Blueprint
 from api.idempotent import idempotent
 from api.problems import from_service_error
 from core import texts

@@ -3,10 +3,9 @@ their plans), subscriptions (with history) and offers. Keyset pages follow ``nex
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from api import schemas
 from api.auth import authenticate_request, caller, requires
+from api.blueprint import Blueprint
 from api.problems import from_service_error
 from core.rules import roles
 from core.services import api_reads, offers, plans, representations, statuses

@@ -757,6 +757,10 @@ API_IDEMPOTENCY_IN_PROGRESS = (
 API_IDEMPOTENCY_KEY_INVALID = "An Idempotency-Key has 1 to 255 printable characters."
 API_INVALID_INPUT = "The request has invalid fields."
 API_BAD_JSON = "The request body is not a JSON object."
+API_BODY_UNREADABLE = (
+    "The request body is not JSON that can be read (malformed, a number of more than 4,300 "
+    "digits, or nested too deep)."
+)
 API_NOT_FOUND = "There is nothing at this address of the API."
 API_METHOD_NOT_ALLOWED = "This address of the API does not accept this method."
 API_CURSOR_INVALID = "This cursor is not one the API gave."
