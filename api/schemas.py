@@ -9,6 +9,7 @@ import re
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from core import texts
+from core.rules import amounts
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_ID = 2**31 - 1
@@ -32,10 +33,23 @@ def Id(strict: bool = True, **kwargs) -> fields.Integer:  # noqa: N802
 
 class Money(fields.Decimal):
     """An amount as a decimal string ("600.00"): exact, never a float. Documented as a string
-    with format "decimal" (registered in api.init_api)."""
+    with format "decimal" (registered in api.init_api). Read with the forms' parser
+    (core.rules.amounts): a plain decimal number of at most two decimals, nothing else (no
+    "1.234" rounded, no "1_0", "١٢", " 5 ", "1e3", NaN or Infinity). A JSON number is read as
+    it is written (1700, 1800.25)."""
 
     def __init__(self, **kwargs):
         super().__init__(as_string=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValidationError(texts.API_AMOUNT_INVALID)
+        try:
+            return amounts.parse_amount(value if isinstance(value, str) else repr(value))
+        except amounts.AmountInvalid as refused:
+            raise ValidationError(
+                texts.API_AMOUNT_TOO_LARGE if refused.too_large else texts.API_AMOUNT_INVALID
+            ) from None
 
 
 class Input(Schema):

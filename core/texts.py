@@ -757,6 +757,10 @@ API_IDEMPOTENCY_IN_PROGRESS = (
 API_IDEMPOTENCY_KEY_INVALID = "An Idempotency-Key has 1 to 255 printable characters."
 API_INVALID_INPUT = "The request has invalid fields."
 API_BAD_JSON = "The request body is not a JSON object."
+API_AMOUNT_INVALID = (
+    'Send an amount as a decimal string of 0 or more with at most two decimals, such as "12.50".'
+)
+API_AMOUNT_TOO_LARGE = "The amount is too large."
 API_BODY_UNREADABLE = (
     "The request body is not JSON that can be read (malformed, a number of more than 4,300 "
     "digits, or nested too deep)."

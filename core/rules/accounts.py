@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import available_timezones
 
 from core import texts
 from core.enums import AccountKind, PaymentMethod
+from core.rules import amounts
 from core.rules.vat import VatNumberInvalid, normalize_vat_number
 
 NAME_MAX = 200
@@ -74,18 +75,13 @@ def is_timezone(value: str) -> bool:
 def parse_credit_limit(raw: str | None) -> Decimal | None:
     """Blank: no credit limit. ``ValueError`` when it is not an amount of at most 2 decimals
     from 0 to :data:`CREDIT_LIMIT_MAX`."""
-    text = (raw or "").strip().replace(",", "")
+    text = (raw or "").strip()
     if not text:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation as error:
-        raise ValueError(text) from error
-    if not value.is_finite() or value < 0 or value > CREDIT_LIMIT_MAX:
+    value = amounts.parse_amount(text, comma=amounts.THOUSANDS_COMMA)  # AmountInvalid: ValueError
+    if value > CREDIT_LIMIT_MAX:
         raise ValueError(text)
-    if value != value.quantize(Decimal("0.01")):
-        raise ValueError(text)
-    return value.quantize(Decimal("0.01"))
+    return value
 
 
 def check_account(

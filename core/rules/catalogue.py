@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core import texts
+from core.rules import amounts
 
 MAX_CODE = 60
 MAX_NAME = 200
@@ -139,7 +140,6 @@ def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
 MAX_PRICE_LIST_NAME = 120
 MAX_PRICE = Decimal("999999999999.99")  # what the Money column (14, 2) holds
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_PRICE = re.compile(r"([0-9]+)(\.[0-9]{1,2})?")  # ASCII digits only: "１２" is not a price
 
 
 def validate_price_list(
@@ -168,15 +168,15 @@ def parse_price(text: str | None) -> Decimal | None:
     text = (text or "").strip()
     if not text:
         return None
-    shape = _PRICE.fullmatch(text)
-    if shape is None:
-        raise PriceInvalid(texts.PRICE_INVALID)
-    if len(shape.group(1).lstrip("0")) > 12:
-        raise PriceInvalid(texts.PRICE_TOO_LARGE)
-    value = Decimal(text)
+    try:
+        value = amounts.parse_amount(text)
+    except amounts.AmountInvalid as refused:
+        raise PriceInvalid(
+            texts.PRICE_TOO_LARGE if refused.too_large else texts.PRICE_INVALID
+        ) from None
     if value > MAX_PRICE:
         raise PriceInvalid(texts.PRICE_TOO_LARGE)
-    return value.quantize(Decimal("0.01"))
+    return value
 
 
 def parse_prices(cells: dict[str, str]) -> tuple[dict[str, Decimal | None], dict[str, str]]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from core import texts
+from core.rules import amounts
 from core.rules.statuses import OfferStatusType, StatusRow
 
 CENT = Decimal("0.01")
@@ -91,8 +92,8 @@ def parse_price(raw) -> tuple[Decimal | None, str | None]:
         value = raw
     else:
         try:
-            value = Decimal(str(raw).strip().replace(",", "."))
-        except (InvalidOperation, TypeError, ValueError):
+            value = amounts.parse_amount(str(raw).strip(), comma=amounts.DECIMAL_COMMA)
+        except amounts.AmountInvalid:
             return None, texts.OFFER_PRICE_INVALID
     if not value.is_finite() or value < 0 or value >= MAX_PRICE or value != value.quantize(CENT):
         return None, texts.OFFER_PRICE_INVALID

@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -27,6 +27,7 @@ from core.models import (
     TenantVatRate,
     User,
 )
+from core.rules import amounts
 from core.rules import invoicing as rules
 from core.rules.vat import VatNumberInvalid, normalize_vat_number
 from core.services import invoicing
@@ -237,10 +238,10 @@ def credit_note(
     amount = None
     if amount_text and amount_text.strip():
         try:
-            amount = Decimal(amount_text.strip().replace(",", "."))
-        except InvalidOperation:
+            amount = amounts.parse_amount(amount_text.strip(), comma=amounts.DECIMAL_COMMA)
+        except amounts.AmountInvalid:
             amount = None
-        if amount is None or amount <= 0 or amount.as_tuple().exponent < -2:
+        if amount is None or amount <= 0:
             raise ValidationFailed(
                 texts.CREDIT_NOTE_AMOUNT_INVALID, {"amount": [texts.CREDIT_NOTE_AMOUNT_INVALID]}
             )
@@ -307,12 +308,10 @@ def settings_input(session: Session, tenant_id: int) -> SettingsInput:
 
 def _rate(text: str) -> Decimal | None:
     try:
-        value = Decimal(text.strip().replace(",", "."))
-    except (InvalidOperation, AttributeError):
+        value = amounts.parse_amount(text.strip(), comma=amounts.DECIMAL_COMMA)
+    except (amounts.AmountInvalid, AttributeError):
         return None
-    if value < 0 or value > 100 or value.as_tuple().exponent < -2:
-        return None
-    return value
+    return value if value <= 100 else None
 
 
 def validate_settings(values: SettingsInput) -> tuple[dict, dict[str, Decimal], dict]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 
 from sqlalchemy import func, insert, select
@@ -44,6 +44,7 @@ from core import texts
 from core.db import utcnow, write_transaction
 from core.enums import PaymentMethod
 from core.models import Account, AccountCard, DunningCase, Invoice, OutboxItem, Payment, User
+from core.rules import amounts
 from core.rules import dunning as rules
 from core.services import outbox
 from core.services import payments as pay
@@ -580,12 +581,9 @@ def _money(amount: Decimal, invoice: Invoice) -> str:
 
 def parse_amount(raw) -> Decimal | None:
     try:
-        value = Decimal(str(raw or "").strip().replace(",", ""))
-    except InvalidOperation:
+        return amounts.parse_amount(str(raw or "").strip(), comma=amounts.THOUSANDS_COMMA)
+    except amounts.AmountInvalid:
         return None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-        return None
-    return value.quantize(Decimal("0.01"))
 
 
 def parse_day(raw, today: date) -> date | None:
