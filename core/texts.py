@@ -156,6 +156,7 @@ PAYMENT_METHOD_INVALID = "Choose a payment method from the list."
 SCHEDULE_DATE_INVALID = (
     "Choose an execution date from {first} to {last} (tomorrow to 60 days ahead)."
 )
+CHECKOUT_WHEN_INVALID = "Choose when we execute the order: immediately or on a date you choose."
 SCHEDULE_NOT_ALLOWED = (
     "This order cannot be scheduled: only new subscriptions (with their add-ons) and one-off "
     "products delivered automatically can be scheduled, never quantity increases, add-on "

@@ -194,3 +194,24 @@ def test_a_review_without_vat_says_why(client, session, demo):
     assert "Reverse charge" in soup(review).find(id="order-tax-note").get_text()
     _order_id, alice = start(client, session, "alice@acme.example", "MNG-FW", "card")
     assert texts.REVIEW_VAT.format(rate="23") in _footer(alice)
+
+
+def test_a_when_that_is_neither_now_nor_scheduled_is_refused_and_charges_nothing(
+    client, session, demo
+):
+    from sqlalchemy import func
+
+    from core.models import Payment
+
+    order_id, _review = start(client, session, "alice@acme.example", "AZ-BACKUP", "card")
+    for when in ("later", "", "NOW", "Scheduled"):
+        refused = client.post(f"/checkout/{order_id}/place", data={"when": when, **CARD})
+        assert refused.status_code == 422, (when, text_of(refused)[:300])
+        assert texts.CHECKOUT_WHEN_INVALID in text_of(refused)
+        assert (
+            session.scalar(select(func.count(Payment.id)).where(Payment.order_id == order_id)) == 0
+        )
+        session.expire_all()
+        assert session.get(Order, order_id).status.storefront_type == "draft"
+    placed = client.post(f"/checkout/{order_id}/place", data={"when": "now", **CARD})
+    assert placed.status_code == 303

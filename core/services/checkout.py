@@ -464,6 +464,9 @@ class PlaceResult:
     already_placed: bool = False
 
 
+WHEN_CHOICES = ("now", "scheduled")  # execute at once, or on the date the customer chose
+
+
 def _parse_schedule(
     order: Order, when: str, raw_date, now: datetime, tz: str, fmt: str = "%d/%m/%Y"
 ) -> date | None:
@@ -541,6 +544,8 @@ def _place(
 
     ``checkout_key`` is the key the review page showed: if the checkout was restarted since
     (another tab), the order is not what the customer reviewed and is not placed."""
+    if when not in WHEN_CHOICES:  # before anything is read, locked or charged
+        raise ValidationFailed(texts.CHECKOUT_WHEN_INVALID, {"when": [texts.CHECKOUT_WHEN_INVALID]})
     now = now or utcnow()
     gateway = gateway or pay.default_gateway()
     pending_card: pay.CardDetails | None = None
