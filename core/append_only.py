@@ -8,7 +8,8 @@ application, with Flask or without, refuses:
 - a bulk ``UPDATE``/``DELETE`` statement aimed at a history table (``do_orm_execute``).
 
 Rows a database-level ``ON DELETE CASCADE`` removes with their abandoned Draft order are not
-ORM operations and are not affected.
+ORM operations and are not affected; nor is :func:`erase_database`, the administrative reset of
+the whole database (``flask seed-demo --force``).
 """
 
 from __future__ import annotations
@@ -50,3 +51,26 @@ def _refuse_bulk_changes(state) -> None:
     if table is not None and getattr(table, "name", None) in _history_tables():
         action = "update" if state.is_update else "delete"
         raise AppendOnlyViolation(f"bulk {action} of {table.name}")
+
+
+def erase_database(session: Session, metadata) -> None:
+    """The one way history rows go: an administrative reset of the whole database (``flask
+    seed-demo --force``), never a change to part of it. Every table of ``metadata`` (but
+    Alembic's version) is emptied in the caller's transaction through the session's connection:
+    statements of the database, as its ``ON DELETE CASCADE`` is, which the ORM listeners above
+    do not see. Row ids start again from 1, as in a new database."""
+    connection = session.connection()
+    tables = [t for t in reversed(metadata.sorted_tables) if t.name != "alembic_version"]
+    if connection.dialect.name == "postgresql":
+        quoted = ", ".join(connection.dialect.identifier_preparer.format_table(t) for t in tables)
+        connection.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        return
+    # tables refer to each other both ways (an offer and the order converted from it): the
+    # foreign keys are checked at commit, when every table is empty
+    connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    for table in tables:
+        connection.execute(table.delete())
+    if connection.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"
+    ).first():
+        connection.exec_driver_sql("DELETE FROM sqlite_sequence")

@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from core.append_only import erase_database
 from core.db import write_transaction
 from core.models import Tenant
 from webapp.auth import hash_password
@@ -50,10 +51,11 @@ def register_cli(app: Flask) -> None:
                 "The database is not empty; refusing to touch it. Use --force to erase it."
             )
         if force and has_data:
+            # a reset of the whole database, history included: not an edit of the history,
+            # which core.append_only refuses to every ORM statement
             with write_transaction(db.session):
-                for table in reversed(db.metadata.sorted_tables):
-                    if table.name != "alembic_version":
-                        db.session.execute(table.delete())
+                erase_database(db.session, db.metadata)
+            db.session.expunge_all()
         with write_transaction(db.session):
             summary = load_demo(db.session, hash_password)
         click.echo("Demo loaded: " + ", ".join(summary["tenants"]))
