@@ -189,6 +189,12 @@ NOTIFY_CREDIT_BODY = (
     "Order {number} of {account} was submitted with no available credit: {detail} "
     "Please arrange payment, then execute the order by hand."
 )
+MAIL_CREDIT_REVIEW_SUBJECT = "Your order {number} is waiting for a credit review"
+MAIL_CREDIT_REVIEW_BODY = (
+    "Thank you: your order {number} was submitted. Its total exceeds your available credit "
+    "({detail}), so it will be reviewed before it is executed; we will contact you to arrange "
+    "payment. You have not been charged."
+)
 NOTIFY_MANUAL_SUBJECT = "New manual order {number} to deliver"
 NOTIFY_MANUAL_BODY = (
     "Order {number} of {account} contains services that are delivered manually. Please contact "

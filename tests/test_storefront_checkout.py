@@ -296,6 +296,28 @@ def test_an_order_over_the_credit_limit_notifies_the_customer_and_the_manager(se
     assert hold.reason == HoldReason.CREDIT_LIMIT and "€18.00" in hold.detail
     assert count(session, Notification, order_id=order.id, kind="credit_limit") == 2
     assert count(session, Invoice, order_id=order.id) == 0
+    notes = {
+        n.recipient: n
+        for n in session.scalars(
+            select(Notification).where(
+                Notification.order_id == order.id, Notification.kind == "credit_limit"
+            )
+        )
+    }
+    # the customer is told what happens to its order, in its words, not the staff's task
+    customer = notes["accounts@globex.example"]
+    assert customer.subject == f"Your order {order.number} is waiting for a credit review"
+    assert "€18.00" in customer.body and "You have not been charged." in customer.body
+    assert "execute the order by hand" not in customer.body
+    # the account's manager (a BSS user) gets the task
+    (manager,) = (n for r, n in notes.items() if r != "accounts@globex.example")
+    assert manager.subject == f"Order {order.number} submitted with no available credit"
+    assert "execute the order by hand" in manager.body
+    # one message to the customer about this order, not also "Your order ... was submitted"
+    to_customer = select(func.count()).where(
+        Notification.order_id == order.id, Notification.recipient == "accounts@globex.example"
+    )
+    assert session.scalar(to_customer) == 1
 
 
 def test_an_on_account_order_within_the_credit_limit_executes_with_an_open_invoice(session, demo):

@@ -733,11 +733,11 @@ def _apply_decision(
                     idempotency_key=charge_key(order),
                 )
             )
-        _notify_holds(session, order, decision)
+        customer_told = _notify_holds(session, order, decision, now)
         # who else is told (issue 16): the reseller asked to approve, or the customer
         if decision.status_key == StatusKey.PENDING_RESELLER_APPROVAL:
             order_messages.approval_requested(session, order, now)
-        elif decision.status_key != StatusKey.SCHEDULED:
+        elif decision.status_key != StatusKey.SCHEDULED and not customer_told:
             order_messages.submitted(session, order, now)
         session.flush()
         return None
@@ -756,22 +756,28 @@ def _apply_decision(
     return None
 
 
-def _notify_holds(session: Session, order: Order, decision: Decision) -> None:
+def _notify_holds(session: Session, order: Order, decision: Decision, now=None) -> bool:
+    """Who a hold concerns is told: on a credit hold the customer (its order waits for a
+    review) and the account's manager (arrange payment, then execute); on a manual order the
+    operations address. True when the customer was told (it needs no "submitted" message)."""
     account = order.account
     reasons = decision.reasons
+    customer_told = False
     if HoldReason.CREDIT_LIMIT in reasons:
         detail = next(h.detail for h in decision.holds if h.reason == HoldReason.CREDIT_LIMIT)
-        subject = texts.NOTIFY_CREDIT_SUBJECT.format(number=order.number)
-        body = texts.NOTIFY_CREDIT_BODY.format(
-            number=order.number, account=account.name, detail=detail
-        )
-        recipients = [account.email]
-        if account.manager_user_id:
-            manager = session.get(User, account.manager_user_id)
-            recipients.append(manager.email if manager else None)
-        for recipient in dict.fromkeys(r for r in recipients if r):
+        customer_told = order_messages.credit_review(session, order, detail, now)
+        manager = session.get(User, account.manager_user_id) if account.manager_user_id else None
+        if manager is not None and manager.email:
             notifications.notify(
-                session, order.tenant_id, "credit_limit", recipient, subject, body, order.id
+                session,
+                order.tenant_id,
+                "credit_limit",
+                manager.email,
+                texts.NOTIFY_CREDIT_SUBJECT.format(number=order.number),
+                texts.NOTIFY_CREDIT_BODY.format(
+                    number=order.number, account=account.name, detail=detail
+                ),
+                order.id,
             )
     if HoldReason.MANUAL_EXECUTION in reasons:
         recipient = notifications.operations_email(session, order.tenant_id)
@@ -784,6 +790,7 @@ def _notify_holds(session: Session, order: Order, decision: Decision) -> None:
             texts.NOTIFY_MANUAL_BODY.format(number=order.number, account=account.name),
             order.id,
         )
+    return customer_told
 
 
 def finalize_payment(

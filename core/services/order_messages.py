@@ -89,6 +89,30 @@ def submitted(session: Session, order: Order, now: datetime | None = None) -> No
     )
 
 
+def credit_review(session: Session, order: Order, detail: str, now=None) -> bool:
+    """The customer: the order waits for a credit review (instead of :func:`submitted`).
+    False when the tenant turned these messages off (or the account has no address)."""
+    account = session.get(Account, order.account_id)
+    recipient = customer_address(session, account)
+    if not recipient:
+        return False
+    detail = detail.rstrip(".")
+    return (
+        notify(
+            session,
+            order.tenant_id,
+            kinds.CREDIT_LIMIT,
+            recipient,
+            texts.MAIL_CREDIT_REVIEW_SUBJECT.format(number=order.number),
+            texts.MAIL_CREDIT_REVIEW_BODY.format(number=order.number, detail=detail),
+            order_id=order.id,
+            now=now,
+            context={"order_number": order.number},
+        )
+        is not None
+    )
+
+
 def payment_failed(session: Session, order: Order, detail: str, now=None) -> None:
     _to_customer(
         session,
