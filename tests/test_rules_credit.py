@@ -24,8 +24,10 @@ def test_the_excess_is_the_amount_above_the_available_credit():
     assert credit.credit_excess(D("500"), D("200"), D("300.01")) == D("0.01")
 
 
-def test_an_account_already_over_its_limit_exceeds_by_the_whole_total_and_more():
-    assert credit.credit_excess(D("500"), D("900"), D("20.60")) == D("420.60")
+def test_an_account_already_over_its_limit_exceeds_by_the_whole_total():
+    # its available credit is nothing (never negative), and the total exceeds nothing by
+    # itself: the ribbon said "available €0.00 · this basket €9.00 · exceeds by €27.00"
+    assert credit.credit_excess(D("500"), D("900"), D("20.60")) == D("20.60")
 
 
 def test_the_credit_ribbon_is_silent_for_an_empty_basket_or_an_account_without_a_limit():
@@ -48,4 +50,4 @@ def test_the_credit_ribbon_warns_by_how_much_a_basket_exceeds_and_never_shows_ne
     over = credit.credit_ribbon(D("1500.00"), D("900.00"), D("618.00"), has_lines=True)
     assert over.over and over.excess == D("18.00")
     already_over = credit.credit_ribbon(D("500.00"), D("900.00"), D("20.60"), has_lines=True)
-    assert already_over.available == D("0.00") and already_over.excess == D("420.60")
+    assert already_over.available == D("0.00") and already_over.excess == D("20.60")

@@ -22,10 +22,13 @@ def available_credit(limit: Decimal | None, balance: Decimal) -> Decimal | None:
 
 
 def credit_excess(limit: Decimal | None, balance: Decimal, total: Decimal) -> Decimal:
-    """By how much ``total`` exceeds the available credit; zero when it fits or no limit."""
+    """By how much ``total`` exceeds the available credit; zero when it fits or no limit. An
+    account already over its limit has no credit available (never less than none): its
+    total exceeds by the whole total, as the ribbon's "available €0.00" reads."""
     available = available_credit(limit, balance)
     if available is None or total <= available:
         return ZERO
+    available = max(available, ZERO)
     return (total - available).quantize(Decimal("0.01"))
 
 
