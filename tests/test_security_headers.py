@@ -7,6 +7,7 @@ import re
 from bs4 import BeautifulSoup
 
 from tests.authz_matrix import MATRIX, OK
+from tests.conftest import login
 from tests.security_helpers import client_for, make_world, url_of
 
 
@@ -186,3 +187,17 @@ def test_a_storefronts_error_pages_carry_its_providers_name(client, demo):
         assert page.title.get_text().strip() == f"404 · {name}", path
         assert page.select_one(".brand").get_text().strip() == name, path
         assert "Cloudshop" not in page.get_text()
+
+
+def test_a_signed_in_page_is_never_kept_by_a_browser_or_a_proxy(app, demo):
+    # after signing out (or on a shared computer) the back button must not show the last
+    # customer's orders or the BSS from the browser's cache
+    alice = client_for(app)
+    login(alice, "alice@acme.example")
+    for path in ("/orders", "/invoices", "/basket"):
+        assert alice.get(path).headers.get("Cache-Control") == "private, no-store", path
+    admin = client_for(app)
+    login(admin, "admin@skyline.example")
+    assert admin.get("/bss/orders").headers.get("Cache-Control") == "private, no-store"
+    # a page anyone may see keeps what it had (the shared anonymous pages, issue 19)
+    assert "no-store" not in (client_for(app).get("/").headers.get("Cache-Control") or "")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 
-from flask import Flask, abort, current_app, render_template, request
+from flask import Flask, abort, current_app, g, render_template, request
 from itsdangerous import Serializer, TimestampSigner, URLSafeTimedSerializer, want_bytes
 from sqlalchemy.exc import DataError
 
@@ -51,6 +51,13 @@ def apply_security_headers(response):
     for name, lower, value in _security_headers(current_app._get_current_object()):
         if lower not in present:
             headers.add(name, value)
+    if "cache-control" not in present:
+        # a signed-in page is never kept by a browser or a proxy: after signing out (or on a
+        # shared computer) the back button must not show the last user's orders. The user
+        # was loaded by the request (Flask-Login's g._login_user): no look-up here.
+        user = g.get("_login_user")
+        if user is not None and user.is_authenticated:
+            headers.add("Cache-Control", "private, no-store")
     return response
 
 
