@@ -509,7 +509,7 @@ BACKORDERS_FILTERED_NONE = "No back-order matches these filters."
 BACKORDER_BILLING_TO = "Billing To"
 BACKORDER_PRICE_LIST = "Price list"
 BACKORDER_SHARING_RULE = "Sharing rule"
-BACKORDER_SHARING_NOTE = "from Use of API Options; who may see it is not enforced per user yet"
+BACKORDER_SHARING_NOTE = "from Use of API Options: who besides admins may see this order"
 BSS_FOOTER = "© {tenant}"
 # --- catalogue back office (issue 15) ---------------------------------------------------------
 
@@ -531,7 +531,7 @@ CATALOGUE_PRODUCT_RETIRED = (
     "Product {code} retired: it is gone from the Storefront and from new orders and offers; "
     "existing orders, offers and subscriptions keep it."
 )
-CATALOGUE_FORM_HAS_ERRORS = "The product was not saved: check the fields marked below."
+CATALOGUE_FORM_HAS_ERRORS = "Nothing was saved: check the fields marked below."
 CATALOGUE_PRODUCT_IS_RETIRED = (
     "This product is retired: the Storefront, new orders and new offers no longer offer it. "
     "Existing orders, offers and subscriptions keep it."

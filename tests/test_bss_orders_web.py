@@ -187,6 +187,9 @@ def test_copying_an_executed_order_creates_a_new_submitted_order_with_a_new_numb
     ]
     page = client.get(f"/bss/orders/{copy.id}")
     assert f"Copied from {done.number}" in text_of(page)
+    # the header names the original by its number (it read "the original order")
+    (link,) = soup(page).select(f'dd a[href="/bss/orders/{done.id}"]')
+    assert link.get_text(strip=True) == done.number
 
 
 def test_copying_a_sub_order_copies_its_quantities(client, demo, session):

@@ -418,6 +418,7 @@ class OrderDetail:
     responsible_name: str | None = None
     statuses_by_id: dict[int, OrderStatus] = field(default_factory=dict)
     offer: Offer | None = None  # the offer this order was converted from
+    copied_from_number: str | None = None  # the order this one is a copy of
 
     def can(self, action: str) -> bool:
         return action in self.actions
@@ -510,6 +511,15 @@ def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
         if order.offer_id
         else None
     )
+    copied_from_number = (
+        session.scalar(
+            select(Order.number).where(
+                Order.id == order.copied_from_id, Order.tenant_id == tenant_id
+            )
+        )
+        if order.copied_from_id
+        else None
+    )
     return OrderDetail(
         order=order,
         account=account,
@@ -526,6 +536,7 @@ def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
         responsible_name=responsible,
         statuses_by_id=book.by_id,
         offer=offer,
+        copied_from_number=copied_from_number,
     )
 
 
