@@ -7,6 +7,7 @@ import logging
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from core.models import Notification, Team, User
@@ -16,6 +17,10 @@ from tests.conftest import login, soup, text_of
 from tests.security_helpers import client_for
 
 GOOD_PASSWORD = "violet-harbour-lantern-42"
+
+
+def soup_of(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
 
 
 def _invite(client, email="olivia@skyline.example", role="operator", **extra):
@@ -69,6 +74,11 @@ def test_an_invited_operator_sets_a_password_from_the_link_once(app, client, dem
         log.setLevel(level)
         log.disabled = disabled
     link = _link_of(session, "olivia@skyline.example")
+    # the HTML part's link can be clicked (it was a paragraph of text)
+    html = session.scalar(
+        select(Notification.html_body).where(Notification.recipient == "olivia@skyline.example")
+    )
+    assert soup_of(html).find("a", href=link) is not None, html
     assert any("olivia@skyline.example" in line for line in logged.lines)
     assert not any("/invitation/" in line for line in logged.lines)  # never a link in a log
     invited = session.scalar(select(User).where(User.email == "olivia@skyline.example"))
