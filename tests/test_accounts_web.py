@@ -53,6 +53,13 @@ def test_an_operator_sees_accounts_but_does_not_change_them(client, demo, sessio
     )
     assert client.get("/bss/accounts/new").status_code == 403
     assert client.post(f"/bss/accounts/{acme.id}/edit", data=_form(session)).status_code == 403
+    # the billing address keeps its lines (it read "Friedrichstr. 1 10117 Berlin Germany")
+    globex = _account(session, "Globex Corp")
+    assert "\n" in globex.billing_address
+    shown = soup(client.get(f"/bss/accounts/{globex.id}")).find(
+        "dd", string=globex.billing_address
+    )
+    assert shown is not None and "address" in shown.get("class", [])
 
 
 def test_an_admin_creates_an_account_from_the_form(client, demo, session):
