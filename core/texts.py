@@ -261,6 +261,12 @@ OFFER_NAME_TOO_LONG = "The name can be at most 200 characters long."
 OFFER_STATUS_INVALID = "Choose an active offer status from the list."
 OFFER_PRODUCT_INVALID = "Choose a product from the list."
 OFFER_QUANTITY_INVALID = "Enter a whole number from 1 to 100000."
+OFFER_VALID_UNTIL_PAST = (
+    "Enter today or a later day: an offer cannot be valid until a day that has passed."
+)
+OFFER_EXPIRED = (
+    "This offer's validity has passed: set a later Valid until date to mark it accepted."
+)
 OFFER_PRICE_INVALID = "Enter a price of 0 or more with at most two decimals, such as 12.50."
 OFFER_NO_LIST_PRICE = (
     "This product has no price in the account's price list: type the offered price."

@@ -56,9 +56,7 @@ def test_an_operator_sees_accounts_but_does_not_change_them(client, demo, sessio
     # the billing address keeps its lines (it read "Friedrichstr. 1 10117 Berlin Germany")
     globex = _account(session, "Globex Corp")
     assert "\n" in globex.billing_address
-    shown = soup(client.get(f"/bss/accounts/{globex.id}")).find(
-        "dd", string=globex.billing_address
-    )
+    shown = soup(client.get(f"/bss/accounts/{globex.id}")).find("dd", string=globex.billing_address)
     assert shown is not None and "address" in shown.get("class", [])
 
 

@@ -2,12 +2,13 @@
 price list, status changed only by hand, and an Accepted offer converted to one order."""
 
 import threading
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from core.models import OfferEvent, OfferStatus, Order
+from core.models import Offer, OfferEvent, OfferStatus, Order
 from core.services import offers
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from tests.helpers_issue5 import account, product, tenant, user
@@ -199,3 +200,58 @@ def test_the_csv_export_lists_items_and_total_without_formula_injection(session,
     assert "Name,'=HYPERLINK(1)" in csv_text
     assert "Microsoft 365 Business Standard (Monthly),10,11.70,117.00" in csv_text
     assert csv_text.strip().endswith("Total,,,516.00")
+
+
+def test_an_offer_cannot_be_valid_until_a_day_that_has_passed(session, demo):
+    t = tenant(session)
+    admin = user(session, "admin@skyline.example")
+    acme = account(session, "Acme Ltd").id
+    yesterday = date.today() - timedelta(days=2)
+    before = session.scalar(select(func.count(Offer.id)))
+    with pytest.raises(ValidationFailed) as refused:
+        offers.create_offer(session, t.id, admin, account_id=acme, valid_until=yesterday)
+    assert "valid_until" in refused.value.errors
+    assert session.scalar(select(func.count(Offer.id))) == before  # nothing made
+    # an edit cannot move it into the past either
+    offer_id = _offer_with_items(session)
+    with pytest.raises(ValidationFailed) as refused:
+        offers.update_offer(
+            session,
+            t.id,
+            admin,
+            offer_id,
+            name="x",
+            status_id=_status(session, t.id, "in_progress").id,
+            valid_until=yesterday,
+        )
+    assert "valid_until" in refused.value.errors
+    session.rollback()
+    assert session.get(Offer, offer_id).valid_until is None
+
+
+def test_an_expired_offer_cannot_be_accepted_until_its_validity_is_extended(session, demo):
+    t = tenant(session)
+    admin = user(session, "admin@skyline.example")
+    offer_id = _offer_with_items(session)
+    expired = date.today() - timedelta(days=3)
+    session.get(Offer, offer_id).valid_until = expired  # it was valid, the days went by
+    session.commit()
+    accepted = _status(session, t.id, "accepted").id
+    in_progress = _status(session, t.id, "in_progress").id
+    with pytest.raises(ValidationFailed) as refused:
+        offers.update_offer(
+            session, t.id, admin, offer_id, name="x", status_id=accepted, valid_until=expired
+        )
+    assert "valid_until" in refused.value.errors
+    session.rollback()
+    assert session.get(Offer, offer_id).status_id == in_progress
+    # its name can still be edited with the old date kept
+    offers.update_offer(
+        session, t.id, admin, offer_id, name="Renamed", status_id=in_progress, valid_until=expired
+    )
+    # extended, it can be accepted
+    later = date.today() + timedelta(days=14)
+    offers.update_offer(
+        session, t.id, admin, offer_id, name="x", status_id=accepted, valid_until=later
+    )
+    assert session.get(Offer, offer_id).status_id == accepted

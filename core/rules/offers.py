@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from core import texts
@@ -73,6 +74,25 @@ def conversion_refusal(status_type: str, converted: bool, item_count: int) -> st
         return texts.OFFER_NOT_ACCEPTED
     if item_count == 0:
         return texts.OFFER_HAS_NO_ITEMS
+    return None
+
+
+def validity_refusal(valid_until: date | None, previous: date | None, today: date) -> str | None:
+    """A Valid until date that is set or changed must be today or later (one kept as it was
+    may have passed: the offer expired)."""
+    if valid_until is None or valid_until == previous or valid_until >= today:
+        return None
+    return texts.OFFER_VALID_UNTIL_PAST
+
+
+def acceptance_refusal(
+    new_type: str, old_type: str, valid_until: date | None, today: date
+) -> str | None:
+    """An offer whose validity has passed is not accepted until it is extended."""
+    if new_type != OfferStatusType.ACCEPTED or old_type == OfferStatusType.ACCEPTED:
+        return None
+    if valid_until is not None and valid_until < today:
+        return texts.OFFER_EXPIRED
     return None
 
 

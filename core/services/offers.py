@@ -35,6 +35,7 @@ from core.rules import offers as rules
 from core.rules.execution import bundle_execution_type
 from core.rules.statuses import OfferStatusType
 from core.services import picking, representations, webhooks
+from core.services import promotions as promotion_service
 from core.services.audit import actor_label, record_audit
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from core.services.order_factory import ItemSpec, build_order
@@ -270,6 +271,7 @@ def create_offer(
                 texts.OFFER_ACCOUNT_INVALID, {"account_id": [texts.OFFER_ACCOUNT_INVALID]}
             )
         clean_name = _check_name(name)
+        _check_validity(session, tenant_id, valid_until, None, now)
         if status_id is None:
             _choices, default = statuses_for(session, tenant_id)
             if default is None:
@@ -296,6 +298,17 @@ def create_offer(
     return offer
 
 
+def _check_validity(
+    session: Session, tenant_id: int, valid_until: date | None, previous: date | None, now
+) -> date:
+    """The tenant's today, once the Valid until date is known not to have passed."""
+    today = promotion_service.tenant_today(session, tenant_id, now)
+    refusal = rules.validity_refusal(valid_until, previous, today)
+    if refusal:
+        raise ValidationFailed(refusal, {"valid_until": [refusal]})
+    return today
+
+
 def update_offer(
     session: Session,
     tenant_id: int,
@@ -315,6 +328,10 @@ def update_offer(
         if offer.converted_order_id and status_id != offer.status_id:
             raise Conflict(texts.OFFER_CONVERTED_LOCKED)
         status = _check_status(session, tenant_id, status_id, offer.status)
+        today = _check_validity(session, tenant_id, valid_until, offer.valid_until, now)
+        refusal = rules.acceptance_refusal(status.type, offer.status.type, valid_until, today)
+        if refusal:
+            raise ValidationFailed(refusal, {"valid_until": [refusal]})
         offer.name = clean_name
         offer.valid_until = valid_until
         if status.id != offer.status_id:
