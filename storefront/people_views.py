@@ -65,7 +65,7 @@ def password_reset(token: str):
 
 
 class ForgotForm(FlaskForm):
-    email = StringField("E-mail")
+    email = StringField("E-mail", render_kw={"autocomplete": "username"})
 
 
 # reset e-mails are throttled per address and per client address
@@ -162,14 +162,14 @@ def account_users_invite():
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField("Current password")
-    password = PasswordField("New password")
-    confirm = PasswordField("New password again")
+    current = PasswordField("Current password", render_kw={"autocomplete": "current-password"})
+    password = PasswordField("New password", render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("New password again", render_kw={"autocomplete": "new-password"})
 
 
 class ChangeEmailForm(FlaskForm):
-    email = StringField("New e-mail address")
-    current = PasswordField("Current password")
+    email = StringField("New e-mail address", render_kw={"autocomplete": "email"})
+    current = PasswordField("Current password", render_kw={"autocomplete": "current-password"})
 
 
 def _profile(password_form=None, email_form=None, errors=None, status=200):
@@ -258,9 +258,9 @@ def account_email_confirm(token: str):
 class RegisterForm(FlaskForm):
     company = StringField("Company name")
     name = StringField("Your name")
-    email = StringField("E-mail")
-    password = PasswordField("Password")
-    confirm = PasswordField("Password again")
+    email = StringField("E-mail", render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Password again", render_kw={"autocomplete": "new-password"})
 
 
 @bp.route("/register", methods=["GET", "POST"])

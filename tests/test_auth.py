@@ -1,6 +1,6 @@
 """Sign-in for Storefront and BSS users, sign-out, and sessions that end."""
 
-from tests.conftest import login
+from tests.conftest import login, soup
 
 
 def test_storefront_and_bss_users_sign_in_on_their_own_pages(client, demo):
@@ -81,3 +81,17 @@ def test_passwords_are_hashed_at_owasp_strength_by_default():
     from webapp.config import load_config
 
     assert load_config("/tmp")["PASSWORD_HASH_METHOD"] == "pbkdf2:sha256:600000"
+
+
+def test_password_fields_tell_password_managers_what_they_are(client, demo):
+    # a sign-in form fills the saved password; a form choosing one offers a new one
+    for path, wanted in (
+        ("/login", {"email": "username", "password": "current-password"}),
+        ("/bss/login", {"email": "username", "password": "current-password"}),
+        ("/register", {"email": "username", "password": "new-password", "confirm": "new-password"}),
+        ("/password/forgot", {"email": "username"}),
+    ):
+        page = soup(client.get(path))
+        for name, autocomplete in wanted.items():
+            field = page.find("input", attrs={"name": name})
+            assert field is not None and field.get("autocomplete") == autocomplete, (path, name)

@@ -19,8 +19,16 @@ from webapp.web import page, safe_local_url, see_other
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=255)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    email = EmailField(
+        "E-mail",
+        validators=[DataRequired(), Length(max=255)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 def find_user(kind: str, email: str, tenant_id: int | None) -> User | None:

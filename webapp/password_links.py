@@ -16,8 +16,8 @@ from webapp.web import page, see_other
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField("New password")
-    confirm = PasswordField("New password again")
+    password = PasswordField("New password", render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("New password again", render_kw={"autocomplete": "new-password"})
 
 
 def set_password_page(
