@@ -916,6 +916,13 @@ TOTP_SETUP_HINT = (
 )
 TWO_FACTOR_POLICY_INVALID = "Choose one of the options."
 SECURITY_SAVED = "Security settings saved."
+TOTP_REQUIRED_CANNOT_TURN_OFF = (
+    "Your organisation requires two-factor sign-in: it cannot be turned off."
+)
+TOTP_TURNED_OFF = "Two-factor sign-in is off."
+TOTP_OFF_HINT = (
+    "To turn it off, type the current 6-digit code of your app, or one of your recovery codes."
+)
 TOTP_ALREADY_ON = "Two-factor sign-in is on: setting it up again replaces your key and codes."
 RECOVERY_CODES_HINT = (
     "Each code signs you in once if you lose your phone. They are shown only now: print them "

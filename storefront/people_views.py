@@ -30,6 +30,7 @@ from webapp.login import second_factor_view
 from webapp.password_links import set_password_page
 from webapp.people_forms import ColleagueForm
 from webapp.two_factor_web import setup_page
+from webapp.two_factor_web import turn_off as turn_off_two_factor
 from webapp.web import page, see_other
 
 
@@ -306,11 +307,22 @@ def login_second_factor():
     return second_factor_view("storefront/people/second_factor.html", "storefront.login")
 
 
+_TWO_FACTOR_PAGES = (
+    "storefront/people/two_factor_setup.html",
+    "storefront/people/recovery_codes.html",
+)
+
+
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @customer_required
 def account_two_factor():
-    return setup_page(
-        "storefront/people/two_factor_setup.html",
-        "storefront/people/recovery_codes.html",
-        g.tenant.name,
+    return setup_page(*_TWO_FACTOR_PAGES, g.tenant.name)
+
+
+@bp.post("/account/two-factor/off")
+@customer_required
+def account_two_factor_off():
+    # optional for Storefront users: no tenant policy requires it of them
+    return turn_off_two_factor(
+        *_TWO_FACTOR_PAGES, g.tenant.name, "off", url_for("storefront.account_two_factor")
     )

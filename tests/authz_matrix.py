@@ -451,10 +451,12 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "POST /bss/login/second-factor": (SIGNED_OUT, {}),
     "GET /bss/two-factor": (BSS, {}),
     "POST /bss/two-factor": (BSS, {}),
+    "POST /bss/two-factor/off": (BSS, {}),
     "GET /login/second-factor": (SIGNED_OUT, {}),
     "POST /login/second-factor": (SIGNED_OUT, {}),
     "GET /account/two-factor": (CUSTOMER, {}),
     "POST /account/two-factor": (CUSTOMER, {}),
+    "POST /account/two-factor/off": (CUSTOMER, {}),
     "GET /bss/setup/security": (ADMIN, {}),
     "POST /bss/setup/security": (ADMIN, {}),
     # --- public API gaps (issue 18): the offer page's Delete, as DELETE /api/v1/offers/{id} ---

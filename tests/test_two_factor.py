@@ -155,3 +155,43 @@ def test_a_refused_security_form_saves_neither_setting(client, demo, session):
     session.rollback()
     tenant = session.scalar(select(Tenant).where(Tenant.slug == "reseller"))
     assert (tenant.two_factor_required, tenant.self_registration) == ("off", "approval")
+
+
+def test_a_user_turns_its_own_two_factor_sign_in_off_with_a_code(app, demo, session):
+    alice = client_for(app)
+    login(alice, "alice@acme.example")
+    secret = soup(alice.get("/account/two-factor")).find(id="totp-secret").get_text()
+    done = alice.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    codes = [c.get_text() for c in soup(done).select("#recovery-codes code")]
+    page = soup(alice.get("/account/two-factor"))
+    assert page.find("form", action="/account/two-factor/off") is not None
+    # a wrong code changes nothing, and says why
+    refused = alice.post("/account/two-factor/off", data={"off_code": "000000"})
+    assert refused.status_code == 422 and "not right" in text_of(refused)
+    session.rollback()
+    assert session.scalar(select(User.totp_secret).where(User.email == "alice@acme.example"))
+    # a recovery code (the phone is gone) turns it off; the password alone signs in again
+    off = alice.post("/account/two-factor/off", data={"off_code": codes[0]})
+    assert off.status_code == 303 and off.headers["Location"] == "/account/two-factor"
+    assert "Two-factor sign-in is off." in text_of(alice.get("/account/two-factor"))
+    session.rollback()
+    assert not session.scalar(select(User.totp_secret).where(User.email == "alice@acme.example"))
+    assert alice.get("/orders").status_code == 200  # still signed in
+    login(client_for(app), "alice@acme.example")
+    # again: nothing to turn off, nothing changes
+    assert alice.post("/account/two-factor/off", data={"off_code": "123456"}).status_code == 303
+
+
+def test_a_bss_user_cannot_turn_off_what_the_tenant_requires(app, demo, session):
+    operator = client_for(app)
+    login(operator, "operator@skyline.example")
+    secret, _codes = _set_up(operator)
+    admin = client_for(app)
+    login(admin, "admin@skyline.example")
+    assert admin.post("/bss/setup/security", data={"policy": "all"}).status_code == 303
+    page = soup(operator.get("/bss/two-factor"))
+    assert page.find("form", action="/bss/two-factor/off") is None
+    refused = operator.post("/bss/two-factor/off", data={"off_code": pyotp.TOTP(secret).now()})
+    assert refused.status_code == 409
+    session.rollback()
+    assert session.scalar(select(User.totp_secret).where(User.email == "operator@skyline.example"))

@@ -407,9 +407,9 @@ def bss_second_factor_wrong():
     return {"form": _code_form(), "error": texts.TOTP_CODE_WRONG}
 
 
-def _setup(errors=None, enabled=False):
+def _setup(errors=None, enabled=False, *, may_turn_off=None, off_errors=None, refusal=None):
     from core.services.two_factor import provisioning_uri
-    from webapp.two_factor_web import CodeForm, qr_data_uri
+    from webapp.two_factor_web import CodeForm, OffForm, qr_data_uri
 
     return {
         "form": CodeForm(formdata=None),
@@ -417,6 +417,10 @@ def _setup(errors=None, enabled=False):
         "qr": qr_data_uri(provisioning_uri(PREVIEW_SECRET, ADA.email, TENANT.name)),
         "secret": PREVIEW_SECRET,
         "enabled": enabled,
+        "may_turn_off": enabled if may_turn_off is None else may_turn_off,
+        "off_form": OffForm(formdata=None),
+        "off_errors": off_errors or {},
+        "refusal": refusal,
     }
 
 
@@ -440,6 +444,17 @@ def bss_two_factor_setup():
 )
 def bss_two_factor_setup_wrong():
     return _setup({"code": [texts.TOTP_CODE_WRONG]}, enabled=True)
+
+
+@state(
+    "bss",
+    "two-factor-required-on",
+    "bss_admin/people/two_factor_setup.html",
+    "Two-factor sign-in: on and required (no turning off; refused if tried)",
+    user=BSS_ADMIN,
+)
+def bss_two_factor_required_on():
+    return _setup(enabled=True, may_turn_off=False, refusal=texts.TOTP_REQUIRED_CANNOT_TURN_OFF)
 
 
 @state(
@@ -577,6 +592,26 @@ def sf_second_factor():
 )
 def sf_two_factor_setup():
     return _setup()
+
+
+@state(
+    "storefront",
+    "two-factor-on",
+    "storefront/people/two_factor_setup.html",
+    "Storefront: two-factor sign-in on (set up again, or turn it off with a code)",
+)
+def sf_two_factor_on():
+    return _setup(enabled=True)
+
+
+@state(
+    "storefront",
+    "two-factor-off-wrong",
+    "storefront/people/two_factor_setup.html",
+    "Storefront: turning two-factor sign-in off, a wrong code",
+)
+def sf_two_factor_off_wrong():
+    return _setup(enabled=True, off_errors={"off_code": [texts.TOTP_CODE_WRONG]})
 
 
 @state(

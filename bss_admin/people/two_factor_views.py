@@ -20,6 +20,7 @@ from webapp.auth import admin_required, bss_required, signed_in_user
 from webapp.extensions import db
 from webapp.login import second_factor_view
 from webapp.two_factor_web import setup_page
+from webapp.two_factor_web import turn_off as turn_off_two_factor
 from webapp.web import page, see_other
 
 # what a user who must set up two-factor sign-in may still open
@@ -53,13 +54,26 @@ def login_second_factor():
     return second_factor_view("bss_admin/people/second_factor.html", "bss_admin.login")
 
 
+_PAGES = ("bss_admin/people/two_factor_setup.html", "bss_admin/people/recovery_codes.html")
+
+
 @bp.route("/two-factor", methods=["GET", "POST"])
 @bss_required(*roles.BSS_ROLES)
 def two_factor_setup():
-    return setup_page(
-        "bss_admin/people/two_factor_setup.html",
-        "bss_admin/people/recovery_codes.html",
-        signed_in_user().tenant.name,
+    user = signed_in_user()
+    required = rules.required(user.tenant.two_factor_required, user.kind, user.role)
+    return setup_page(*_PAGES, user.tenant.name, required=required)
+
+
+@bp.post("/two-factor/off")
+@bss_required(*roles.BSS_ROLES)
+def two_factor_off():
+    user = signed_in_user()
+    return turn_off_two_factor(
+        *_PAGES,
+        user.tenant.name,
+        user.tenant.two_factor_required,
+        url_for("bss_admin.two_factor_setup"),
     )
 
 

@@ -16,7 +16,7 @@ from core.db import utcnow, write_transaction
 from core.models import User
 from core.rules import two_factor as rules
 from core.services.audit import record_audit
-from core.services.errors import NotFound, ValidationFailed
+from core.services.errors import Conflict, NotFound, ValidationFailed
 
 ISSUER = "Cloudshop"
 
@@ -83,22 +83,47 @@ def check_second_factor(
     now = now or utcnow()
     with write_transaction(session):
         user = _locked_user(session, user_id)
-        if not user.totp_secret:
-            return False
-        step = _matching_step(user.totp_secret, code, now)
-        if step is not None:
-            if user.totp_last_step is not None and step <= user.totp_last_step:
-                return False  # replayed
-            user.totp_last_step = step
-            return True
-        hashes = json.loads(user.recovery_codes or "[]")
-        hashed = rules.hash_recovery_code(code or "")
-        if hashed in hashes:
-            hashes.remove(hashed)
-            user.recovery_codes = json.dumps(hashes)
-            record_audit(session, user.tenant_id, user, "user", user.id, "recovery-code-used")
-            return True
+        return _accept_code(session, user, code, now)
+
+
+def _accept_code(session: Session, user: User, code: str, now: datetime) -> bool:
+    if not user.totp_secret:
         return False
+    step = _matching_step(user.totp_secret, code, now)
+    if step is not None:
+        if user.totp_last_step is not None and step <= user.totp_last_step:
+            return False  # replayed
+        user.totp_last_step = step
+        return True
+    hashes = json.loads(user.recovery_codes or "[]")
+    hashed = rules.hash_recovery_code(code or "")
+    if hashed in hashes:
+        hashes.remove(hashed)
+        user.recovery_codes = json.dumps(hashes)
+        record_audit(session, user.tenant_id, user, "user", user.id, "recovery-code-used")
+        return True
+    return False
+
+
+def turn_off(
+    session: Session, user_id: int, code: str, policy: str, now: datetime | None = None
+) -> None:
+    """The user turns its own two-factor sign-in off, proving it with a current code or a
+    recovery code; not where its tenant's ``policy`` requires it of the user. Nothing to do
+    when it is off already (a second click)."""
+    now = now or utcnow()
+    with write_transaction(session):
+        user = _locked_user(session, user_id)
+        if not user.totp_secret:
+            return
+        if rules.required(policy, user.kind, user.role):
+            raise Conflict(texts.TOTP_REQUIRED_CANNOT_TURN_OFF)
+        if not _accept_code(session, user, code, now):
+            raise ValidationFailed(texts.TOTP_CODE_WRONG, {"off_code": [texts.TOTP_CODE_WRONG]})
+        user.totp_secret = None
+        user.totp_last_step = None
+        user.recovery_codes = None
+        record_audit(session, user.tenant_id, user, "user", user.id, "two-factor-off")
 
 
 def must_enroll(user: User, policy: str) -> bool:
