@@ -846,8 +846,9 @@ RESELLER_CUSTOMERS_INTRO = (
 
 PASSWORD_TOO_SHORT = "Use at least {min} characters."
 PASSWORD_TOO_LONG = "Use at most {max} characters."
-PASSWORD_TOO_COMMON = (
-    "This password is too common (or made from your e-mail address): choose another."
+PASSWORD_TOO_COMMON = "This password is too common: choose another."
+PASSWORD_FROM_ADDRESS = (
+    "This password starts with the name of your e-mail address: choose one that does not."
 )
 PASSWORDS_DIFFER = "The two passwords are not the same."
 PASSWORD_SET = "Your password is set: sign in with it."

@@ -1,6 +1,7 @@
 """Password rules (issue 14 F): a minimum length, and no password from the common list that
 zxcvbn ships (nor one made from the user's e-mail address)."""
 
+from core import texts
 from core.rules.passwords import MIN_LENGTH, password_problems
 from core.services.passwords import check_password, common_passwords
 
@@ -23,5 +24,11 @@ def test_a_common_password_is_refused_whatever_its_case():
 
 
 def test_a_password_made_from_the_address_is_refused():
-    assert password_problems("alice-secret-99", set(), "alice@acme.example")
+    # each refusal says its own reason (one message for both misled a tester)
+    assert password_problems("alice-secret-99", set(), "alice@acme.example") == [
+        texts.PASSWORD_FROM_ADDRESS
+    ]
+    assert password_problems("Password1234", {"password1234"}, "a@b.example") == [
+        texts.PASSWORD_TOO_COMMON
+    ]
     assert not password_problems("violet-harbour-lantern", set(), "alice@acme.example")

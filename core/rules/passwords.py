@@ -19,6 +19,8 @@ def password_problems(password: str, common: Container[str], email: str = "") ->
         return [texts.PASSWORD_TOO_LONG.format(max=MAX_LENGTH)]
     lowered = password.lower()
     local = email.split("@", 1)[0].lower()
-    if lowered in common or (local and lowered.startswith(local) and len(local) >= 3):
+    if lowered in common:
         return [texts.PASSWORD_TOO_COMMON]
+    if local and lowered.startswith(local) and len(local) >= 3:
+        return [texts.PASSWORD_FROM_ADDRESS]
     return []
