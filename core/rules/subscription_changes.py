@@ -96,7 +96,15 @@ def trial_notice_due(trial_ends_on: date | None, today: date, already_sent: bool
     return trial_ends_on - timedelta(days=TRIAL_NOTICE_DAYS) <= today < trial_ends_on
 
 
-def is_downgrade(current_price, target_price) -> bool:
+def is_downgrade(
+    current_price, target_price, current_cycle: str | None = None, target_cycle: str | None = None
+) -> bool:
     """A move to a cheaper upgrade target waits for the period's end (nothing is refunded); an
-    equal or dearer one is an upgrade, billed now."""
-    return target_price < current_price
+    equal or dearer one is an upgrade, billed now. Prices of different billing cycles compare
+    over the same time (per month: €126 a year is cheaper than €20.60 a month); a one-off or
+    unknown cycle compares the prices as they are."""
+    current_months = periods.CYCLE_MONTHS.get(current_cycle or "")
+    target_months = periods.CYCLE_MONTHS.get(target_cycle or "")
+    if current_months is None or target_months is None:
+        current_months = target_months = 1
+    return target_price * current_months < current_price * target_months

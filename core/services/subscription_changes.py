@@ -222,10 +222,12 @@ def _target_plans(sub: Subscription, targets: list[Product]) -> list[tuple[Produ
 
 def _cheaper(sub: Subscription, chosen, prices: dict) -> list[tuple[Product, Plan, Decimal]]:
     current = sub.unit_price or ZERO
+    cycle = sub.plan.billing_cycle if sub.plan else None
     return [
         (product, plan, prices[plan.id])
         for product, plan in chosen
-        if plan.id in prices and rules.is_downgrade(current, prices[plan.id])
+        if plan.id in prices
+        and rules.is_downgrade(current, prices[plan.id], cycle, plan.billing_cycle)
     ]
 
 
