@@ -380,6 +380,9 @@ ERROR_TITLES = {
 
 # --- security (issue 8) ----------------------------------------------------------------------
 
+JSON_BODY_UNREADABLE = (
+    "The JSON body of this request cannot be read as a form: send one object of fields."
+)
 INPUT_NOT_ALLOWED = (
     "The form contains characters that cannot be accepted (control characters such as NUL). "
     "Remove them and try again."

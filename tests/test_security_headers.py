@@ -189,6 +189,27 @@ def test_a_storefronts_error_pages_carry_its_providers_name(client, demo):
         assert "Cloudshop" not in page.get_text()
 
 
+def test_a_json_body_a_form_cannot_read_is_a_400_not_a_500(app, session, demo):
+    # the forms take a JSON object as their fields (as Flask-WTF does); nesting deeper than
+    # the interpreter's limit, or JSON that is no object, made a server error
+    from core import texts
+    from tests.security_helpers import changed_tables, row_counts, sign_in
+
+    alice = sign_in(app, "customer_a")
+    before = row_counts(session)
+    for body in ("[" * 50_000 + "]" * 50_000, "[1, 2]", '"text"', "5", "1" * 5_000, "{"):
+        for path in ("/account/password", "/password/forgot", "/basket/items/1/quantity"):
+            response = alice.post(path, data=body, content_type="application/json")
+            assert response.status_code == 400, (path, body[:20], response.status_code)
+            assert texts.JSON_BODY_UNREADABLE in response.get_data(as_text=True)
+    assert changed_tables(before, row_counts(session)) == {}
+    # a JSON object is still taken as the form's fields
+    answered = alice.post(
+        "/password/forgot", json={"email": "alice@acme.example"}, follow_redirects=False
+    )
+    assert answered.status_code == 303
+
+
 def test_a_signed_in_page_is_never_kept_by_a_browser_or_a_proxy(app, demo):
     # after signing out (or on a shared computer) the back button must not show the last
     # customer's orders or the BSS from the browser's cache

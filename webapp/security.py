@@ -95,8 +95,24 @@ def _out_of_range(_error):
     return body, 400
 
 
+def refuse_unreadable_json():
+    """Before any view of the pages (the API has its own parser): a JSON body is taken as a
+    form's fields (FlaskForm and the plain forms do), so it must be an object the decoder can
+    read; nesting deeper than the interpreter's limit raised RecursionError (a 500), and an
+    array or a number could not be a form. Read once here; the forms find it cached."""
+    if request.method in _SAFE_METHODS or not request.is_json or request.path.startswith("/api/"):
+        return
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
+    if not isinstance(body, dict):
+        abort(400, description=texts.JSON_BODY_UNREADABLE)
+
+
 def register_input_guards(app: Flask) -> None:
     app.before_request(refuse_control_characters)
+    app.before_request(refuse_unreadable_json)
     app.register_error_handler(DataError, _out_of_range)
     app.register_error_handler(OverflowError, _out_of_range)
 
