@@ -201,3 +201,23 @@ def test_ended_subscription_reads_ended(client, demo, session):
     _run(session)
     login(client, "alice@acme.example")
     assert "Ended" in text_of(client.get("/subscriptions"))
+
+
+def test_a_credited_amount_is_the_credit_notes_total_to_the_cent(client, demo, session):
+    # 23 %: €5.00 is €4.07 net + €0.93 VAT; recomputing the VAT on the net gave €0.94 and a
+    # credit note of €5.01 (no net gives €5.00 at 23 % with the VAT rounded from it)
+    _run(session)
+    invoice = _acme_run_invoice(session)
+    assert invoice.lines[0].tax_rate == Decimal("23")
+    login(client, "admin@skyline.example", bss=True)
+    for typed in ("5", "0.01", "12.34"):
+        response = client.post(f"/bss/invoices/{invoice.id}/credit-note", data={"amount": typed})
+        assert response.status_code == 303, typed
+        note = session.scalars(
+            select(Invoice)
+            .where(Invoice.credit_note_for_id == invoice.id)
+            .order_by(Invoice.id.desc())
+        ).first()
+        assert note.total == Decimal(typed).quantize(Decimal("0.01")), (typed, note.total)
+        (line,) = note.lines
+        assert line.amount + line.tax_amount == note.total
