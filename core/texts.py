@@ -1184,6 +1184,7 @@ SUB_PER_UNIT_PER_CYCLE = {"monthly": "per unit / month", "annual": "per unit / y
 SUB_CYCLE = "Billing cycle"
 SUB_COMMITMENT = "{months}-month commitment"
 SUB_NEXT_BILLING = "Next billing"
+SUB_NO_NEXT_BILLING = "None: it ends after {date}"
 SUB_BEFORE_VAT = "(before VAT and promotions)"
 SUB_TERM_END = "Term ends"
 SUB_ENDED_ON = "Ended"

@@ -349,3 +349,23 @@ def test_removing_an_add_on_is_confirmed_with_its_day_and_scheduled(client, sess
         owned.addon_id,
         period.end,
     )
+
+
+def test_my_subscriptions_next_billing_counts_the_pending_changes(client, session, demo):
+    # a cancellation due at the period's end: nothing is billed again (the page went on
+    # showing the next billing and its amount)
+    from datetime import timedelta
+
+    sub = subscription(session, "alice@acme.example", "M365-STD")
+    billed(session, sub)
+    login(client, "alice@acme.example")
+    client.post(f"/subscriptions/{sub.id}/change/cancel", data={})
+    change = session.scalar(
+        select(SubscriptionChange).where(SubscriptionChange.subscription_id == sub.id)
+    )
+    assert change.kind == "cancel"
+    card = soup(client.get("/subscriptions")).find(id=f"sub-{sub.id}").parent
+    last_day = change.effective_on - timedelta(days=1)
+    assert card.select_one(".sub-next").get_text(strip=True) == texts.SUB_NO_NEXT_BILLING.format(
+        date=f"{last_day:%d/%m/%Y}"
+    )

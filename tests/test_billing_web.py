@@ -45,8 +45,9 @@ def test_my_subscriptions_show_the_billing_terms(client, demo, session):
     login(client, "alice@acme.example")
     page = text_of(client.get("/subscriptions"))
     assert "Billing cycle Monthly" in page
-    # Microsoft 365 Business Standard × 10 at €11.70 with its add-on × 5 at €2.00: €127.00
-    assert f"Next billing {NEXT_MONTH:%d/%m/%Y} · €127.00" in page
+    # Microsoft 365 Business Standard × 10 at €11.70 with its add-on × 5 at €2.00 (€127.00),
+    # the demo's pending reduction of the add-on to 3 from that date applied: €123.00
+    assert f"Next billing {NEXT_MONTH:%d/%m/%Y} · €123.00" in page
     assert texts.SUB_AUTO_RENEW_ON in page
     assert "€11.70 per unit / month" in page
 

@@ -15,10 +15,13 @@ and auto-renew. Standard library only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from core.rules import billing_periods as periods
+from core.rules import pricing
 
 # the kinds of pending change
 REDUCE_LICENSES = "reduce_licenses"
@@ -108,3 +111,64 @@ def is_downgrade(
     if current_months is None or target_months is None:
         current_months = target_months = 1
     return target_price * current_months < current_price * target_months
+
+
+# --- what the next billing date bills (My subscriptions) ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PendingFacts:
+    """A pending change as :func:`next_bill` reads it."""
+
+    kind: str
+    effective_on: date
+    quantity: int | None = None
+    addon_id: int | None = None
+    unit_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NextBill:
+    on: date | None  # the next billing date; None: the subscription is not billed again
+    amount: Decimal | None  # what it bills before VAT; None: nothing to say (a trial)
+    ends_on: date | None  # the subscription's end (exclusive) when it is not billed again
+
+
+def next_bill(
+    next_billing_date: date | None,
+    unit_price: Decimal,
+    quantity: int,
+    addons: Mapping[int, tuple[Decimal, int]],
+    changes: Iterable[PendingFacts],
+    *,
+    auto_renew: bool,
+    term_end: date | None,
+    is_trial: bool,
+) -> NextBill:
+    """The next billing as it will be: the pending changes due by then applied (fewer
+    licenses or add-ons, a downgrade's price), nothing when a cancellation is due by then or
+    the term ends first without renewal. ``addons``: add-on id -> (unit price, quantity)."""
+    if next_billing_date is None:
+        return NextBill(None, None, None)
+    if not auto_renew and term_end is not None and term_end <= next_billing_date:
+        return NextBill(None, None, term_end)
+    addons = dict(addons)
+    for change in changes:
+        if change.effective_on > next_billing_date:
+            continue
+        if change.kind == CANCEL:
+            return NextBill(None, None, change.effective_on)
+        if change.kind == REDUCE_LICENSES and change.quantity:
+            quantity = change.quantity
+        elif change.kind == DOWNGRADE and change.unit_price is not None:
+            unit_price = change.unit_price
+        elif change.kind == REMOVE_ADDON:
+            addons.pop(change.addon_id, None)
+        elif change.kind == REDUCE_ADDON and change.addon_id in addons and change.quantity:
+            addons[change.addon_id] = (addons[change.addon_id][0], change.quantity)
+    if is_trial:
+        return NextBill(next_billing_date, None, None)
+    amount = pricing.line_amount(unit_price, quantity, None)
+    for price, count in addons.values():
+        amount += pricing.line_amount(price, count, None)
+    return NextBill(next_billing_date, amount, None)

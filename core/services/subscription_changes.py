@@ -952,6 +952,7 @@ class ChangeOptions:
     effective_on: date | None = None  # when a decrease made today takes effect
     next_amount: Decimal = ZERO  # what its next period bills
     can_reduce: bool = False  # above its plan's minimum quantity
+    next_bill: rules.NextBill | None = None  # the next billing, its pending changes applied
 
 
 def _account_plan_prices(session: Session, account_id: int, plan_ids) -> dict[int, Decimal]:
@@ -986,11 +987,30 @@ def change_options(
             result[sub.id] = ChangeOptions([], [], None, ZERO, False)
             continue
         minimum = sub.plan.min_quantity if sub.plan else 1
+        waiting = pending.get(sub.id, [])
         result[sub.id] = ChangeOptions(
-            pending=pending.get(sub.id, []),
+            pending=waiting,
             downgrades=_cheaper(sub, chosen[sub.id], prices),
             effective_on=rules.effective_date(terms_of(sub), today, rules.CANCEL),
             next_amount=recurring_amount(sub),
             can_reduce=sub.quantity > minimum,
+            next_bill=next_bill(sub, waiting),
         )
     return result
+
+
+def next_bill(sub: Subscription, waiting: list[SubscriptionChange]) -> rules.NextBill:
+    """What the subscription's next billing date bills, its pending changes applied."""
+    return rules.next_bill(
+        sub.next_billing_date,
+        sub.unit_price or ZERO,
+        sub.quantity,
+        {a.addon_id: (a.unit_price or ZERO, a.quantity) for a in sub.addons},
+        [
+            rules.PendingFacts(c.kind, c.effective_on, c.quantity, c.addon_id, c.unit_price)
+            for c in waiting
+        ],
+        auto_renew=bool(sub.auto_renew),
+        term_end=sub.term_end,
+        is_trial=bool(sub.is_trial),
+    )
