@@ -548,6 +548,8 @@ class Order(Base):
     custom_fields: Mapped[str | None] = mapped_column(Text)  # JSON object
     billing_name: Mapped[str | None] = mapped_column(String(200))
     billing_address: Mapped[str | None] = mapped_column(Text)
+    # why a reseller rejected the order (PRODUCT.md 5.5), shown to the customer
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     # back-orders (PRODUCT.md section 8)
     backorder_reseller_name: Mapped[str | None] = mapped_column(String(200))

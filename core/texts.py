@@ -184,6 +184,19 @@ ORDER_NOT_CANCELABLE = "Only a submitted order with nothing delivered yet can be
 DELIVERY_DELIVERED = "Delivered"
 DELIVERY_PENDING = "Pending"
 DELIVERY_PARTIAL = "{done} of {total} delivered"
+DELIVERY_CANCELED = "Cancelled: not delivered"
+DELIVERY_CANCELED_PARTIAL = "Cancelled: {done} of {total} delivered"
+# the customer's order page: why an order waits, from its open holds (the payment-failed and
+# scheduled holds have their own boxes there: Pay now, the scheduled execution)
+ORDER_WAITS = {
+    "manual_execution": "Some services of this order are delivered manually: our team will "
+    "contact you to set them up.",
+    "credit_limit": "This order is waiting for a credit review because its total exceeds your "
+    "available credit. We will contact you to arrange payment; you have not been charged.",
+    "reseller_approval": "This order is waiting for your reseller's approval.",
+}
+ORDER_WAITS_TITLE = "Why this order is waiting"
+ORDER_REJECTED_BY_RESELLER = "Your reseller rejected this order: {reason}"
 NOTIFY_CREDIT_SUBJECT = "Order {number} submitted with no available credit"
 NOTIFY_CREDIT_BODY = (
     "Order {number} of {account} was submitted with no available credit: {detail} "

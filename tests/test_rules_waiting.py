@@ -37,3 +37,32 @@ def test_durations_read_in_minutes_hours_then_days():
     assert waited(NOW - timedelta(hours=47), NOW) == Waited(47, "h")
     assert waited(NOW - timedelta(days=5, hours=23), NOW) == Waited(5, "d")
     assert waited(NOW + timedelta(minutes=5), NOW) == Waited(0, "min")  # clock skew: never < 0
+
+
+def test_the_customer_reads_why_an_open_order_waits_but_not_twice_nor_once_closed():
+    from core.rules.waiting import customer_waiting_reasons
+
+    now = datetime(2026, 1, 1)
+    holds = [
+        OpenHold(HoldReason.SCHEDULED, now),
+        OpenHold(HoldReason.CREDIT_LIMIT, now),
+        OpenHold(HoldReason.PAYMENT_FAILED, now),
+        OpenHold(HoldReason.MANUAL_EXECUTION, now),
+    ]
+    # payment failed and scheduled have their own boxes on the page
+    assert customer_waiting_reasons(holds, closed=False) == (
+        HoldReason.MANUAL_EXECUTION,
+        HoldReason.CREDIT_LIMIT,
+    )
+    assert customer_waiting_reasons(holds, closed=True) == ()
+
+
+def test_an_item_of_a_cancelled_order_is_not_delivered():
+    from core.rules.waiting import item_delivery
+
+    assert item_delivery(0, 2, cancelled=False) == "pending"
+    assert item_delivery(1, 2, cancelled=False) == "partial"
+    assert item_delivery(2, 2, cancelled=False) == "delivered"
+    assert item_delivery(0, 2, cancelled=True) == "cancelled"
+    assert item_delivery(1, 2, cancelled=True) == "cancelled_partial"
+    assert item_delivery(2, 2, cancelled=True) == "delivered"

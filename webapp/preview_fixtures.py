@@ -76,6 +76,8 @@ GLOBEX = NS(
     payment_method="on_account",
     credit_limit=Decimal("500.00"),
     currency="EUR",
+    billing_name=None,
+    billing_address="Friedrichstraße 100\n10117 Berlin\nGermany",
 )
 CUSTOMER = _user(
     id=21,
@@ -1313,7 +1315,26 @@ def sf_orders_empty():
 
 
 def _order_detail(the_order, can_cancel=False, invoices=()):
-    return {"order": the_order, "detail": NS(can_cancel=can_cancel, invoices=list(invoices))}
+    """The customer's order page reads the service's own OrderDetail (its explanations, the
+    delivery of each item, who it is billed to)."""
+    from core.services.billing import OrderDetail
+
+    the_order.__dict__.setdefault("holds", [])
+    the_order.__dict__.setdefault("rejection_reason", None)
+    detail = OrderDetail(the_order, list(invoices), [], can_cancel)
+    return {"order": the_order, "detail": detail}
+
+
+def _open_hold(reason):
+    return NS(reason=reason, detail=None, placed_at=ago(days=1), released_at=None)
+
+
+# the open holds of an order in each status (why it waits, on the customer's order page)
+_STATUS_HOLDS = {
+    "submitted": ["manual_execution"],
+    "pending_reseller_approval": ["reseller_approval"],
+    "scheduled": ["scheduled"],
+}
 
 
 for _key in ORDER_STATUS_KEYS:
@@ -1321,9 +1342,11 @@ for _key in ORDER_STATUS_KEYS:
     def _order_in_status(key=_key):
         manual = key in ("submitted", "canceled")
         items = MANUAL_ITEMS if manual else None
-        extra = {}
+        extra = {"holds": [_open_hold(r) for r in _STATUS_HOLDS.get(key, ())]}
         if key == "scheduled":
             extra["scheduled_for"] = (NOW + timedelta(days=7)).date()
+        if key == "canceled_by_reseller":
+            extra["rejection_reason"] = "Not in this quarter's budget: order again in January."
         the_order = order(status=key, items=items, manual=manual, **extra)
         invoices = [NS(id=7, number="INV0000007", total=the_order.total, currency="EUR")]
         return _order_detail(
@@ -1352,6 +1375,25 @@ def sf_order_partial():
         _item(7, "Private Cloud Hosting · Monthly", "120.00", 2, manual=True, executed=2),
     ]
     return _order_detail(order(number="SO0000124", items=items, manual=True))
+
+
+@state(
+    "storefront",
+    "order-credit-review",
+    "storefront/orders/detail.html",
+    "Order waiting for a credit review (over the credit limit), billed to the account",
+)
+def sf_order_credit_review():
+    the_order = order(
+        number="SO0000125",
+        account=GLOBEX,
+        account_id=GLOBEX.id,
+        billing_name=None,
+        billing_address=None,
+        payment_method="on_account",
+        holds=[_open_hold("credit_limit")],
+    )
+    return _order_detail(the_order, can_cancel=True)
 
 
 def _credit_note(number="CN0000002"):

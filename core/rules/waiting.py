@@ -54,3 +54,26 @@ def waited(since: datetime, now: datetime) -> Waited:
     if hours < 48:
         return Waited(hours, "h")
     return Waited(hours // 24, "d")
+
+
+# the customer's order page explains these holds in their own boxes (Pay now, the scheduled
+# execution with Reschedule), so its "why this order waits" leaves them out
+EXPLAINED_ELSEWHERE = (HoldReason.PAYMENT_FAILED, HoldReason.SCHEDULED)
+
+
+def customer_waiting_reasons(holds: Iterable[OpenHold], *, closed: bool) -> tuple[str, ...]:
+    """Why the customer's order waits, in REASON_ORDER; nothing once it is closed (cancelled
+    or delivered: a hold left open then no longer makes it wait)."""
+    if closed:
+        return ()
+    return tuple(r for r in waiting_reasons(holds) if r not in EXPLAINED_ELSEWHERE)
+
+
+def item_delivery(executed: int, quantity: int, *, cancelled: bool) -> str:
+    """An order item's delivery, as the customer reads it: "delivered", "partial", "pending",
+    or, on a cancelled order, "cancelled" (nothing will be delivered) / "cancelled_partial"."""
+    if executed >= quantity:
+        return "delivered"
+    if cancelled:
+        return "cancelled_partial" if executed > 0 else "cancelled"
+    return "partial" if executed > 0 else "pending"

@@ -26,6 +26,7 @@ from core.models import (
     Payment,
     User,
 )
+from core.rules import waiting as waiting_rules
 from core.rules.statuses import OrderStatusType, StorefrontType
 from core.services import order_messages
 from core.services.errors import Conflict, NotFound
@@ -162,6 +163,52 @@ class OrderDetail:
     def open_holds(self):
         return [h for h in self.order.holds if h.released_at is None]
 
+    @property
+    def cancelled(self) -> bool:
+        return self.order.status.type == OrderStatusType.CANCELLED
+
+    @property
+    def explanations(self) -> list[str]:
+        """What the customer reads about a waiting or refused order: why it waits (its open
+        holds), or the reason its reseller gave for rejecting it."""
+        closed = self.order.status.type in (OrderStatusType.CANCELLED, OrderStatusType.DELIVERED)
+        reasons = waiting_rules.customer_waiting_reasons(
+            (waiting_rules.OpenHold(h.reason, h.placed_at) for h in self.open_holds),
+            closed=closed,
+        )
+        lines = [texts.ORDER_WAITS[r] for r in reasons if r in texts.ORDER_WAITS]
+        if self.cancelled and self.order.rejection_reason:
+            lines.append(
+                texts.ORDER_REJECTED_BY_RESELLER.format(reason=self.order.rejection_reason)
+            )
+        return lines
+
+    def delivery(self, item: OrderItem) -> str:
+        state = waiting_rules.item_delivery(
+            item.executed_quantity, item.quantity, cancelled=self.cancelled
+        )
+        return _DELIVERY_TEXTS[state].format(done=item.executed_quantity, total=item.quantity)
+
+    @property
+    def bill_to_name(self) -> str:
+        """Who the order is billed to: its billing details, else its account's (as on its
+        invoice; an order placed without them, e.g. in the BSS, showed an empty "Bill to")."""
+        account = self.order.account
+        return self.order.billing_name or account.billing_name or account.name
+
+    @property
+    def bill_to_address(self) -> str | None:
+        return self.order.billing_address or self.order.account.billing_address
+
+
+_DELIVERY_TEXTS = {
+    "delivered": texts.DELIVERY_DELIVERED,
+    "partial": texts.DELIVERY_PARTIAL,
+    "pending": texts.DELIVERY_PENDING,
+    "cancelled": texts.DELIVERY_CANCELED,
+    "cancelled_partial": texts.DELIVERY_CANCELED_PARTIAL,
+}
+
 
 def get_order(session: Session, tenant_id: int, account_id: int, order_id: int) -> OrderDetail:
     order = session.scalar(
@@ -170,6 +217,7 @@ def get_order(session: Session, tenant_id: int, account_id: int, order_id: int) 
         .options(
             joinedload(Order.storefront_status),
             joinedload(Order.status),
+            joinedload(Order.account),  # "Bill to" falls back on its billing details
             # the plan and product say what each price is for (issue 13)
             selectinload(Order.items).options(
                 joinedload(OrderItem.plan), joinedload(OrderItem.product)

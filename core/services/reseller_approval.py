@@ -178,6 +178,7 @@ def reject(
                 hold.released_at = now
                 hold.released_by_user_id = actor.id if actor else None
                 hold.release_note = texts.RESELLER_REJECTED_NOTE.format(reason=reason)
+        order.rejection_reason = reason  # the customer's order page shows it
         book = StatusBook.load(session, tenant_id)
         set_order_status(
             session,
