@@ -1040,7 +1040,8 @@ MAIL_SUBMITTED_BODY = (
 MAIL_PAYMENT_FAILED_SUBJECT = "The payment for your order {number} failed"
 MAIL_PAYMENT_FAILED_BODY = (
     "We could not take the payment for order {number}: {reason}\n\n"
-    "The order is waiting; please contact us or try another card."
+    "The order is waiting: pay now with another card on the order's page (link below), or "
+    "contact us."
 )
 MAIL_EXECUTED_SUBJECT = "Your order {number} was executed"
 MAIL_SCHEDULED_SUBJECT = "Your scheduled order {number} was executed"
@@ -1052,6 +1053,11 @@ MAIL_PARTIAL_BODY = (
     "Part of your order {number} was delivered as {part}; the rest follows.\n\n{invoice}"
 )
 MAIL_INVOICE_LINE = "Invoice {invoice}: {total}."
+MAIL_INVOICE_DUE_LINE = "Invoice {invoice}: {total}, due {due}."
+# links the e-mail templates add under an order message (webapp.emails.storefront_url)
+EMAIL_INVOICE_PAY_LINK = "View and pay the invoice:"
+EMAIL_INVOICE_VIEW_LINK = "View the invoice:"
+EMAIL_PAY_NOW_LINK = "Pay now with another card:"
 MAIL_CANCELED_SUBJECT = "Your order {number} was canceled"
 MAIL_CANCELED_BODY = "Your order {number} was canceled. Nothing was charged for it."
 MAIL_APPROVAL_SUBJECT = "Order {number} awaits your approval"

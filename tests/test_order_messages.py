@@ -174,3 +174,67 @@ def test_the_execution_message_names_what_happened():
     assert kinds.execution_kind(partial=False, fully=True, scheduled=True) == (
         kinds.SCHEDULED_EXECUTED
     )
+
+
+def _note(session, order_id, kind) -> Notification:
+    session.expire_all()
+    return session.scalar(
+        select(Notification)
+        .where(Notification.order_id == order_id, Notification.kind == kind)
+        .order_by(Notification.id.desc())
+    )
+
+
+def _manual_card_order_executed(session, run):
+    """Alice (card) buys a manually delivered service; staff execute it (``run`` executes)."""
+    from core.models import Invoice
+    from core.services.dunning import notice_date
+
+    alice = user(session, "alice@acme.example")
+    add(session, alice, "MNG-FW", 1)
+    order = checkout.start_checkout(session, alice.tenant_id, alice)
+    checkout.place(session, alice.tenant_id, alice, order.id)
+    run(order)
+    invoice = session.scalar(select(Invoice).where(Invoice.order_id == order.id))
+    assert invoice.status == "open"  # nothing charged: the customer pays it
+    return _note(session, order.id, kinds.ORDER_EXECUTED), invoice, notice_date(invoice.due_date)
+
+
+def test_an_executed_manual_card_order_tells_when_its_invoice_is_due_and_links_to_pay_it(
+    session, demo
+):
+    """Made outside a request (a worker, the CLI): the link goes to the tenant's own host on
+    PUBLIC_URL's scheme and port."""
+    note, invoice, due = _manual_card_order_executed(
+        session, lambda order: execution.execute_order(session, order.tenant_id, order.id)
+    )
+    assert f"due {due}" in note.body, note.body
+    link = f"http://localhost:5000/invoices/{invoice.id}"  # the demo reseller's host
+    assert link in note.body, note.body
+    assert f'href="{link}"' in note.html_body
+
+
+def test_the_invoice_link_never_comes_from_the_request_host(app, client, session, demo):
+    """Staff execute on a host the client wrote: the link still goes to the tenant's host."""
+    from tests.conftest import login
+
+    def run(order):
+        login(client, "admin@skyline.example")
+        response = client.post(f"/bss/orders/{order.id}/execute", headers={"Host": "evil.example"})
+        assert response.status_code == 303
+
+    note, invoice, _due = _manual_card_order_executed(session, run)
+    assert "evil.example" not in note.body and "evil.example" not in note.html_body
+    assert f"/invoices/{invoice.id}" in note.body
+
+
+def test_a_declined_card_message_links_to_the_orders_pay_now(session, demo):
+    alice = user(session, "alice@acme.example")
+    add(session, alice, "AZ-BACKUP", 1)
+    order = checkout.start_checkout(session, alice.tenant_id, alice)
+    card = dict(GOOD_CARD, number=TEST_CARD_DECLINED)
+    checkout.place(session, alice.tenant_id, alice, order.id, card=card)
+    note = _note(session, order.id, kinds.PAYMENT_FAILED)
+    link = f"http://localhost:5000/orders/{order.id}#pay-now"
+    assert link in note.body, note.body
+    assert f'href="{link}"' in note.html_body

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 
 from core.rules.roles import ROLE_LABELS
 from core.services.people import Mailer
@@ -23,11 +23,30 @@ from webapp.web import render_block
 def make_renderer(app: Flask):
     def render(name: str, context: dict) -> tuple[str, str]:
         env = app.jinja_env
-        text = env.get_template(f"email/{name}.txt").render(**context)
-        html = env.get_template(f"email/{name}.html").render(**context)
+        with app.app_context():  # a worker renders too: PUBLIC_URL and the URL map
+            context = {
+                "storefront_url": storefront_links(context.get("storefront_host")),
+                **context,
+            }
+            text = env.get_template(f"email/{name}.txt").render(**context)
+            html = env.get_template(f"email/{name}.html").render(**context)
         return text.strip() + "\n", html
 
     return render
+
+
+def storefront_links(host: str | None):
+    """``storefront_url(endpoint, _anchor=None, **values)`` for an order message's links: the
+    page on the tenant's Storefront ``host`` (see :func:`external_base`); without a host, the
+    tenant's own host when the request came to it, else ``PUBLIC_URL`` (a worker, the CLI).
+    The path comes from the URL map, not from ``url_for``: a message is also made outside any
+    request."""
+
+    def storefront_url(endpoint: str, _anchor: str | None = None, **values) -> str:
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
+        return external_base(host) + path + (f"#{_anchor}" if _anchor else "")
+
+    return storefront_url
 
 
 def template_of(kind: str) -> str:
@@ -62,7 +81,7 @@ def external_base(host: str | None = None) -> str:
     tenant's host is reached on ``PUBLIC_URL``'s scheme and port (one deployment serves
     every tenant)."""
     public = urlsplit(current_app.config["PUBLIC_URL"])
-    if host is None:
+    if host is None and has_request_context():
         tenant = g.get("tenant")
         own = getattr(tenant, "host", None)
         if own and request.host.rsplit(":", 1)[0].lower() == own.lower():

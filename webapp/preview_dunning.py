@@ -396,3 +396,58 @@ def email_subscriptions_resumed():
             number="INV0000042", subscriptions="Microsoft 365 Business Standard (10)"
         ),
     )
+
+
+# --- order messages with links (the invoice to pay, Pay now) ---------------------------------
+
+
+def _order_mail(subject: str, body: str, **links) -> dict:
+    from webapp.emails import storefront_links
+
+    context = {
+        "subject": subject,
+        "body": body,
+        "order_number": "SO0000123",
+        "footer": signature("Skyline Cloud"),
+        "storefront_url": storefront_links("shop.skyline.example"),
+        **links,
+    }
+    text = current_app.jinja_env.get_template("email/message.txt").render(**context)
+    return {**context, "preview_text": text}
+
+
+@state(
+    "email",
+    "order-executed-invoice-due",
+    "email/message.html",
+    "E-mail: a manual order executed, its invoice open (due date, link to pay it)",
+    user=BSS_ADMIN,
+)
+def email_order_executed_invoice_due():
+    due = notice_date((NOW + timedelta(days=14)).date())
+    return _order_mail(
+        texts.MAIL_EXECUTED_SUBJECT.format(number="SO0000123"),
+        texts.MAIL_EXECUTED_BODY.format(
+            number="SO0000123",
+            invoice=texts.MAIL_INVOICE_DUE_LINE.format(
+                invoice="SKY-000042", total="€553.50", due=due
+            ),
+        ),
+        invoice_id=42,
+        invoice_open=True,
+    )
+
+
+@state(
+    "email",
+    "order-payment-failed",
+    "email/message.html",
+    "E-mail: a card declined at checkout (link to the order's Pay now)",
+    user=BSS_ADMIN,
+)
+def email_order_payment_failed():
+    return _order_mail(
+        texts.MAIL_PAYMENT_FAILED_SUBJECT.format(number="SO0000123"),
+        texts.MAIL_PAYMENT_FAILED_BODY.format(number="SO0000123", reason="Your card was declined."),
+        pay_order_id=123,
+    )

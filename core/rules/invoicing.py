@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from core import texts
@@ -240,3 +240,9 @@ def period_discount_percent(
     if best is None or best_percent <= 0:
         return None, None
     return min(best_percent, HUNDRED), best
+
+
+def notice_date(day: date) -> str:
+    """A date in the customer's words as the invoice prints it ("2 Dec 2026"): never ambiguous
+    between day-first and month-first readers, in e-mails and on pages alike."""
+    return f"{day.day} {day:%b %Y}"

@@ -44,6 +44,7 @@ from core.models import (
 from core.rules import dunning as rules
 from core.rules import notifications as kinds
 from core.rules import provisioning as provisioning_rules
+from core.rules.invoicing import notice_date
 from core.rules.pricing import format_money
 from core.services import invoice_payment, outbox, provisioning
 from core.services import payments as pay
@@ -514,12 +515,6 @@ def _stage_and_action(case_row: DunningCase | None, method: str, pending: int):
 def intro() -> str:
     retries = [str(s.day) for s in SCHEDULE if s.action == rules.RETRY]
     return texts.OVERDUE_INTRO.format(days=", ".join(retries), suspend=SCHEDULE[-1].day)
-
-
-def notice_date(day: date) -> str:
-    """A date in the customer's words as the invoice prints it ("2 Dec 2026"): never ambiguous
-    between day-first and month-first readers, in e-mails and on pages alike."""
-    return f"{day.day} {day:%b %Y}"
 
 
 def customer_notice(invoice: Invoice, state) -> str | None:

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from core import texts
 from core.enums import Role, UserKind
-from core.models import Account, ApiOptions, Invoice, Order, User
+from core.models import Account, ApiOptions, Invoice, Order, Tenant, User
 from core.rules import notifications as kinds
+from core.rules.invoicing import notice_date
 from core.rules.pricing import format_money
 from core.services.notifications import notify
 
@@ -64,6 +65,11 @@ def _to_customer(session, order: Order, kind, subject, body, now, **context) -> 
     recipient = customer_address(session, account)
     if recipient:
         context.setdefault("order_number", order.number)
+        if context.get("invoice_id") or context.get("pay_order_id"):
+            # the links go to the tenant's Storefront (webapp.emails.storefront_url), never to
+            # the host of the request that made the message
+            tenant = session.get(Tenant, order.tenant_id)
+            context["storefront_host"] = tenant.host if tenant is not None else None
         notify(
             session,
             order.tenant_id,
@@ -114,6 +120,7 @@ def credit_review(session: Session, order: Order, detail: str, now=None) -> bool
 
 
 def payment_failed(session: Session, order: Order, detail: str, now=None) -> None:
+    """The customer: the card was declined; the message links to the order's Pay now."""
     _to_customer(
         session,
         order,
@@ -121,6 +128,7 @@ def payment_failed(session: Session, order: Order, detail: str, now=None) -> Non
         texts.MAIL_PAYMENT_FAILED_SUBJECT.format(number=order.number),
         texts.MAIL_PAYMENT_FAILED_BODY.format(number=order.number, reason=detail),
         now,
+        pay_order_id=order.id,
     )
 
 
@@ -143,13 +151,20 @@ def executed(
         kinds.SCHEDULED_EXECUTED: (texts.MAIL_SCHEDULED_SUBJECT, texts.MAIL_EXECUTED_BODY),
         kinds.ORDER_PARTIALLY_DELIVERED: (texts.MAIL_PARTIAL_SUBJECT, texts.MAIL_PARTIAL_BODY),
     }[kind]
-    invoice_text = (
-        texts.MAIL_INVOICE_LINE.format(
-            invoice=invoice.number, total=format_money(invoice.total, invoice.currency)
+    invoice_text, links = "", {}
+    if invoice is not None:
+        total = format_money(invoice.total, invoice.currency)
+        # an invoice left open (a manual order of a card customer: nothing was charged) says
+        # when it is due; the message links to the invoice's page, where it can be paid
+        owed = invoice.status == "open"
+        invoice_text = (
+            texts.MAIL_INVOICE_DUE_LINE.format(
+                invoice=invoice.number, total=total, due=notice_date(invoice.due_date)
+            )
+            if owed
+            else texts.MAIL_INVOICE_LINE.format(invoice=invoice.number, total=total)
         )
-        if invoice is not None
-        else ""
-    )
+        links = {"invoice_id": invoice.id, "invoice_open": owed}
     _to_customer(
         session,
         order,
@@ -157,6 +172,7 @@ def executed(
         subject.format(number=order.number),
         body.format(number=order.number, part=number, invoice=invoice_text).strip(),
         now,
+        **links,
     )
 
 
