@@ -31,7 +31,7 @@ from webapp.password_links import set_password_page
 from webapp.people_forms import ColleagueForm
 from webapp.two_factor_web import setup_page
 from webapp.two_factor_web import turn_off as turn_off_two_factor
-from webapp.web import page, see_other
+from webapp.web import is_htmx, page, see_other
 
 
 def _scope() -> people.LinkScope:
@@ -117,7 +117,10 @@ def _account_admin():
         abort(403)
 
 
-def _colleagues_page(form=None, errors=None, status=200):
+def _colleagues_page(form=None, errors=None, status=200, sent=None):
+    """The users and the invitation form; ``sent``: the answer to an invitation, shown inside
+    the block the form replaces, so a later refusal replaces it too (as a flash above the
+    block, it stayed over the next error)."""
     return page(
         "storefront/people/users.html",
         block="colleagues",
@@ -125,6 +128,7 @@ def _colleagues_page(form=None, errors=None, status=200):
         users=people.account_users(db.session, g.tenant.id, current_user.account_id),
         form=form or ColleagueForm(formdata=None),
         errors=errors or {},
+        sent=sent,
         role_labels=roles.STOREFRONT_ROLE_LABELS,
         is_invited=people.is_invited,
     )
@@ -155,7 +159,12 @@ def account_users_invite():
         )
     except ValidationFailed as error:
         return _colleagues_page(form, error.errors, 422)
-    flash(texts.USER_INVITED.format(email=user.email), "success")
+    # the same answer when the address is another account's user (None: nothing was sent)
+    email = user.email if user is not None else (form.email.data or "").strip().lower()
+    sent = texts.USER_INVITED.format(email=email)
+    if is_htmx():
+        return _colleagues_page(sent=sent)
+    flash(sent, "success")
     return see_other(url_for("storefront.account_users"))
 
 

@@ -221,3 +221,61 @@ def test_a_forged_host_header_never_reaches_a_link_in_an_e_mail(app, demo, sessi
     link = _last_link(session, "bob@globex.example", "/password/reset/")
     port = urlsplit(public).port
     assert link.startswith(f"http://localhost{f':{port}' if port else ''}/password/reset/"), link
+
+
+def _htmx_invite(client, email, name="Someone"):
+    return client.post(
+        "/account/users/invite",
+        data={"email": email, "name": name, "role": "customer"},
+        headers={"HX-Request": "true", "HX-Target": "colleagues"},
+    )
+
+
+def test_an_account_admin_cannot_learn_which_addresses_other_companies_use(app, demo, session):
+    """Inviting the address of another company's user answers as for any address (as
+    registration and password reset do), and e-mails that user nothing."""
+    from core import texts
+
+    alice = client_for(app)
+    login(alice, "alice@acme.example")
+    before = _mails(session, "bob@globex.example")
+    other = alice.post(
+        "/account/users/invite",
+        data={"email": "bob@globex.example", "name": "Bob", "role": "customer"},
+    )
+    unknown = alice.post(
+        "/account/users/invite",
+        data={"email": "nobody-yet@acme.example", "name": "Nobody", "role": "customer"},
+    )
+    assert other.status_code == unknown.status_code == 303
+    page = text_of(alice.get("/account/users"))
+    assert texts.USER_ALREADY_EXISTS not in page
+    assert texts.USER_INVITED.format(email="bob@globex.example") in page
+    assert _mails(session, "bob@globex.example") == before
+    session.rollback()
+    bob = session.scalar(select(User).where(User.email == "bob@globex.example"))
+    assert bob.account_id != session.scalar(
+        select(User.account_id).where(User.email == "alice@acme.example")
+    )  # still Globex's user, not moved nor invited
+    # an address of a user of alice's own account with a password is still refused: she
+    # sees her account's users anyway
+    own = _htmx_invite(alice, "alice@acme.example", "Alice")
+    assert own.status_code == 422
+    assert texts.USER_ALREADY_EXISTS in text_of(own)
+
+
+def test_a_success_message_does_not_stay_above_a_later_error(app, demo, session):
+    from core import texts
+    from tests.conftest import soup
+
+    alice = client_for(app)
+    login(alice, "alice@acme.example")
+    sent = _htmx_invite(alice, "dora@acme.example", "Dora")
+    assert sent.status_code == 200
+    box = soup(sent).find(id="colleagues")
+    assert box is not None  # the block the form targets, with its answer inside
+    assert texts.USER_INVITED.format(email="dora@acme.example") in box.get_text(" ")
+    assert "dora@acme.example" in box.find("table").get_text(" ")
+    refused = _htmx_invite(alice, "not an address", "Eve")
+    assert refused.status_code == 422
+    assert texts.USER_INVITED.format(email="dora@acme.example") not in text_of(refused)

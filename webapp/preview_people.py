@@ -243,7 +243,7 @@ def sf_forgot_throttled():
     return _forgot(texts.PASSWORD_RESET_THROTTLED)
 
 
-def _colleagues(errors=None):
+def _colleagues(errors=None, sent=None):
     from core.rules.roles import STOREFRONT_ROLE_LABELS
     from webapp.people_forms import ColleagueForm
 
@@ -265,6 +265,7 @@ def _colleagues(errors=None):
         "users": [alice, bea],
         "form": ColleagueForm(formdata=None),
         "errors": errors or {},
+        "sent": sent,
         "role_labels": STOREFRONT_ROLE_LABELS,
         "is_invited": lambda u: u.password_hash == "!invited",
     }
@@ -296,6 +297,18 @@ def sf_account_users():
 )
 def sf_account_users_invalid():
     return _colleagues({"email": [texts.USER_ALREADY_EXISTS]})
+
+
+@state(
+    "storefront",
+    "account-users-sent",
+    "storefront/people/users.html",
+    "Account admin: an invitation sent (the answer inside the block the form replaces; the "
+    "same for an address of another company's user, to whom nothing is sent)",
+    user=_account_admin(),
+)
+def sf_account_users_sent():
+    return _colleagues(sent=texts.USER_INVITED.format(email="bea@acme.example"))
 
 
 email_state(

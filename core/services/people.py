@@ -356,10 +356,15 @@ def invite_storefront_user(
     name: str,
     role: str,
     now: datetime | None = None,
-) -> User:
+) -> User | None:
     """A user of ``account_id`` without a password, e-mailed a link to the Storefront that
     sets it (by the BSS, or by the account's own admin user). Inviting an address still
-    waiting sends a new link; an address in use in this Storefront is refused."""
+    waiting sends a new link; an address in use in this Storefront is refused.
+
+    The account's own admin (a Storefront ``actor``) is not told that an address belongs to
+    another account's user (registration and password reset never tell either): nothing is
+    sent, the attempt is audited, and None is returned, which the caller answers as a sent
+    invitation. An address of a user of their own account is refused: they see those users."""
     now = now or utcnow()
     email, name = (email or "").strip().lower(), (name or "").strip()
     with write_transaction(session):
@@ -384,12 +389,25 @@ def invite_storefront_user(
                 User.email == email,
             )
         )
-        if user is not None and (not is_invited(user) or user.account_id != account_id):
+        elsewhere = user is not None and user.account_id != account_id
+        quiet = elsewhere and actor is not None and actor.kind == UserKind.STOREFRONT
+        if user is not None and not quiet and (elsewhere or not is_invited(user)):
             errors.setdefault("email", []).append(texts.USER_ALREADY_EXISTS)
         if not account.active:
             errors.setdefault("email", []).append(texts.ACCOUNT_INACTIVE_NO_INVITE)
         if errors:
             raise ValidationFailed(texts.FORM_HAS_ERRORS, errors)
+        if quiet:  # another account's user: nothing sent, nothing said (see above)
+            record_audit(
+                session,
+                tenant_id,
+                actor,
+                "account",
+                account_id,
+                "invite_address_in_use",
+                {"user_id": user.id},
+            )
+            return None
         if user is None:
             user = User(
                 tenant_id=tenant_id,
