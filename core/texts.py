@@ -960,6 +960,12 @@ REGISTRATION_OFF = "Registration is closed: ask us for an invitation."
 REGISTRATION_APPROVED = "Registration of {name} approved: it may place orders."
 REGISTRATION_WAITING = "Self-registered: waits for approval before its first order."
 REGISTER_TITLE = "Create your account"
+REGISTRATION_COUNTRY_INVALID = (
+    "Enter your company's country as its two-letter code (ISO 3166), e.g. DE for Germany."
+)
+REGISTRATION_COUNTRY_HINT = "Two letters, e.g. IE, DE, FR: it decides the VAT you are charged."
+REGISTRATION_VAT_HINT = "Optional: an EU business's VAT number, e.g. DE123456789."
+REGISTRATION_VAT_COUNTRY = "This VAT number is of another country than the one entered."
 SELF_REGISTRATION_LABELS = {
     "off": "Off: customers are invited",
     "approval": "On: a BSS user approves each new account before its first order",

@@ -271,6 +271,10 @@ class RegisterForm(FlaskForm):
     email = StringField("E-mail", render_kw={"autocomplete": "username"})
     password = PasswordField("Password", render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Password again", render_kw={"autocomplete": "new-password"})
+    country = StringField(
+        "Country", render_kw={"autocomplete": "country", "maxlength": 2, "size": 4}
+    )
+    vat_number = StringField("VAT number (optional)", render_kw={"autocomplete": "off"})
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -293,6 +297,8 @@ def register():
                 email=_str(form.email.data),
                 password=_str(form.password.data),
                 confirm=_str(form.confirm.data),
+                country=_str(form.country.data),
+                vat_number=_str(form.vat_number.data),
             )
         except ValidationFailed as error:
             errors = error.errors

@@ -17,6 +17,7 @@ FORM = {
     "email": "it@wayne.example",
     "password": GOOD_PASSWORD,
     "confirm": GOOD_PASSWORD,
+    "country": "IE",
 }
 
 
@@ -105,3 +106,55 @@ def test_registration_off_creates_nothing(app, demo, session):
     before = _count(session, Account)
     assert visitor.post("/register", data=FORM).status_code == 409
     assert _count(session, Account) == before
+
+
+def test_a_german_business_registers_with_its_country_and_vat_number_and_pays_its_vat(
+    app, demo, session
+):
+    """The seller is Irish (23 %): a German business is charged Germany's 19 %, or nothing
+    under the EU reverse charge with its VAT number, never the seller's rate."""
+    from core.services.invoicing import TaxContext
+
+    visitor = client_for(app)
+    data = dict(FORM, company="Kraftwerk GmbH", email="it@kraftwerk.example", country="de")
+    assert visitor.post("/register", data=data).status_code == 303
+    data = dict(
+        FORM,
+        company="Bauhaus AG",
+        email="it@bauhaus.example",
+        country="DE",
+        vat_number="de 123.456.789",
+    )
+    assert visitor.post("/register", data=data).status_code == 303
+    session.rollback()
+    plain = session.scalar(select(Account).where(Account.name == "Kraftwerk GmbH"))
+    business = session.scalar(select(Account).where(Account.name == "Bauhaus AG"))
+    assert (plain.country, plain.vat_number) == ("DE", None)
+    assert (business.country, business.vat_number) == ("DE", "DE123456789")
+    tax = TaxContext.load(session, plain.tenant_id)
+    assert str(tax.decide(plain).rate) == "19.00"
+    assert tax.decide(business).reverse_charge
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"country": ""}, "country", "REGISTRATION_COUNTRY_INVALID"),
+        ({"country": "Germany"}, "country", "REGISTRATION_COUNTRY_INVALID"),
+        ({"country": "XX"}, "country", "REGISTRATION_COUNTRY_INVALID"),
+        ({"country": "DE", "vat_number": "DE12"}, "vat_number", "ACCOUNT_VAT_INVALID"),
+        ({"country": "FR", "vat_number": "DE123456789"}, "vat_number", "REGISTRATION_VAT_COUNTRY"),
+    ],
+)
+def test_the_country_is_required_and_the_vat_number_checked(
+    app, demo, session, fields, field, message
+):
+    from core import texts
+    from tests.conftest import soup
+
+    visitor = client_for(app)
+    answer = visitor.post("/register", data=dict(FORM, email="x@wrong.example", **fields))
+    assert answer.status_code == 422
+    box = soup(answer).find(attrs={"name": field}).find_parent(class_="field")
+    assert getattr(texts, message) in box.get_text(" ")
+    assert _count(session, Account, Account.email == "x@wrong.example") == 0

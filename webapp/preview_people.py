@@ -525,6 +525,8 @@ def sf_register_refused():
     return _register(
         {
             "company": [texts.ACCOUNT_NAME_REQUIRED],
+            "country": [texts.REGISTRATION_COUNTRY_INVALID],
+            "vat_number": [texts.REGISTRATION_VAT_COUNTRY],
             "password": [texts.PASSWORD_TOO_SHORT.format(min=12)],
         }
     )

@@ -13,9 +13,55 @@ from zoneinfo import available_timezones
 from core import texts
 from core.enums import AccountKind, PaymentMethod
 from core.rules import amounts
+from core.rules.invoicing import VAT_PREFIX_COUNTRY
 from core.rules.vat import VatNumberInvalid, normalize_vat_number
 
 NAME_MAX = 200
+
+# ISO 3166-1 alpha-2: the 249 officially assigned codes (an account's country decides its VAT)
+ISO_COUNTRIES = frozenset(
+    (
+        "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "
+        "BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM "
+        "DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS "
+        "GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN "
+        "KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ "
+        "MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM "
+        "PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV "
+        "SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI "
+        "VN VU WF WS YE YT ZA ZM ZW "
+    ).split()
+)
+
+
+def normalize_country(raw: str | None) -> str | None:
+    """The ISO 3166 code, upper-cased ("de" -> "DE"); None when it is not an assigned code."""
+    value = (raw or "").strip().upper()
+    return value if value in ISO_COUNTRIES else None
+
+
+def check_tax_identity(
+    country: str | None, vat_number: str | None
+) -> tuple[str | None, str | None, dict[str, list[str]]]:
+    """A new account's country (required) and VAT number (optional; its prefix names the same
+    country: Greece's "EL", Northern Ireland's "XI"), as stored, with the errors by field."""
+    errors: dict[str, list[str]] = {}
+    code = normalize_country(country)
+    if code is None:
+        errors["country"] = [texts.REGISTRATION_COUNTRY_INVALID]
+    vat = None
+    if (vat_number or "").strip():
+        try:
+            vat = normalize_vat_number(vat_number)
+        except VatNumberInvalid:
+            errors["vat_number"] = [texts.ACCOUNT_VAT_INVALID]
+        else:
+            prefix = vat[:2]
+            if code is not None and VAT_PREFIX_COUNTRY.get(prefix, prefix) != code:
+                errors["vat_number"] = [texts.REGISTRATION_VAT_COUNTRY]
+    return code, vat, errors
+
+
 EMAIL_MAX = 255
 REASON_MAX = 1000
 # the Money column holds 14 digits, 2 of them decimals

@@ -18,7 +18,7 @@ from core.db import utcnow, write_transaction
 from core.enums import AccountKind, PaymentMethod, UserKind
 from core.models import Account, PriceList, Tenant, User
 from core.rules import roles
-from core.rules.accounts import NAME_MAX, is_email
+from core.rules.accounts import NAME_MAX, check_tax_identity, is_email
 from core.services.audit import record_audit
 from core.services.errors import NotFound, ValidationFailed
 from core.services.notifications import notify
@@ -46,8 +46,13 @@ def register(
     email: str,
     password: str,
     confirm: str,
+    country: str = "",
+    vat_number: str = "",
     now: datetime | None = None,
 ) -> None:
+    """A new account waiting for approval, with its admin user. ``country`` (required, ISO
+    3166) and ``vat_number`` (optional) decide the VAT it is charged (core.rules.invoicing):
+    without them an account paid the seller's own rate, wherever it was."""
     now = now or utcnow()
     company, name = (company or "").strip(), (name or "").strip()
     email = (email or "").strip().lower()
@@ -63,6 +68,8 @@ def register(
         problems = [texts.PASSWORDS_DIFFER]
     if problems:
         errors["password"] = problems
+    country, vat_number, tax_errors = check_tax_identity(country, vat_number)
+    errors.update(tax_errors)
     if errors:
         raise ValidationFailed(texts.FORM_HAS_ERRORS, errors)
     with write_transaction(session):
@@ -90,6 +97,8 @@ def register(
             kind=AccountKind.END_CUSTOMER,
             email=email,
             billing_name=company,
+            country=country,
+            vat_number=vat_number,
             price_list_id=price_list.id if price_list else None,
             payment_method=PaymentMethod.CARD,
             registration_pending=True,
