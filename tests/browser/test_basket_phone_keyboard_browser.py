@@ -136,3 +136,28 @@ def test_a_quantity_changed_with_the_keyboard_keeps_focus_and_is_announced(page,
     field.press("Enter")
     page.locator("#basket-status").filter(has_text="€36.00").wait_for()
     expect(page.locator(f"#{field_id}")).to_be_focused()  # htmx keeps focus on a field by id
+
+
+def test_add_to_basket_with_the_keyboard_moves_focus_to_the_result(page, live_server):
+    """Tab to *Add to basket*, Enter (htmx): focus goes to the answer (not back to the top of
+    the page), and the next Tab reaches its *Go to basket* link; a refusal gets focus too."""
+    sign_in(page, live_server, "alice@acme.example")
+    open_product(page, live_server, "Azure Backup")
+    page.get_by_label("Quantity", exact=True).fill("2")
+    page.get_by_role("button", name="Add to basket").focus()  # where Tab leads
+    page.keyboard.press("Enter")
+    message = page.locator("#add-form .flash-success", has_text=texts.ADDED_TO_BASKET)
+    message.wait_for()
+    expect(message).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name=texts.GO_TO_BASKET)).to_be_focused()
+    # a refused quantity: focus on the refusal, not the top of the page
+    page.get_by_label("Quantity", exact=True).fill("0")
+    page.get_by_role("button", name="Add to basket").focus()
+    page.keyboard.press("Enter")
+    refusal = page.locator("#add-form [aria-invalid=true]").first
+    refusal.wait_for()
+    focused = page.evaluate(
+        "document.activeElement && document.activeElement.closest('#add-form') !== null"
+    )
+    assert focused, page.evaluate("document.activeElement.outerHTML")

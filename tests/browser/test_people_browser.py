@@ -67,3 +67,26 @@ def test_an_invited_operator_sets_a_password_and_turns_two_factor_on(page, nojs_
     nojs_page.get_by_role("button", name="Turn on two-factor sign-in").click()
     assert nojs_page.locator("#recovery-codes li").count() == 10
     screenshot(nojs_page, "issue14-recovery-codes")
+
+
+def test_an_invitation_answer_does_not_stay_above_a_later_refusal(page, live_server):
+    """Users of my account with htmx: "Invitation sent" shows in the users block and takes
+    focus; a later refusal replaces it (it stayed above the error as a flash)."""
+    from playwright.sync_api import expect
+
+    from core import texts
+
+    sign_in(page, live_server, "alice@acme.example")
+    page.goto(live_server("/account/users"))
+    page.get_by_label("E-mail").fill("dora@acme.example")
+    page.get_by_label("Name").fill("Dora")
+    page.get_by_role("button", name="Send invitation").click()
+    sent = page.get_by_text(texts.USER_INVITED.format(email="dora@acme.example"))
+    sent.wait_for()
+    expect(sent).to_be_focused()
+    page.get_by_label("E-mail").fill("not an address")
+    page.get_by_label("Name").fill("Eve")
+    page.get_by_role("button", name="Send invitation").click()
+    page.get_by_text(texts.FORM_HAS_ERRORS).wait_for()
+    expect(sent).to_have_count(0)
+    expect(page.get_by_label("E-mail")).to_be_focused()  # the first refused field

@@ -5,6 +5,11 @@
 // - After a basket line is removed, focus moves to the next line's Remove button, or to the
 //   basket's totals (its heading when the basket is empty) when there is no next line; the
 //   live region #basket-status announces the change (filled by the server's answer).
+// - A region marked data-focus-answer that htmx replaced (Add to basket's form, the users of
+//   an account) puts focus on its answer (the element marked data-focus-after-swap: "Added to
+//   your basket", a refusal), else on its first invalid field, unless focus is already inside
+//   it (htmx keeps a field by id): the button that had focus is gone, and focus fell back to
+//   the top of the page, so a keyboard user had to find the form again.
 (function () {
   "use strict";
   var focusAfterSwap = null;
@@ -33,8 +38,21 @@
     if (!event.detail.successful) focusAfterSwap = null;  // nothing swapped: focus stays
   });
 
+  function focusTheAnswer(target) {
+    // after an outerHTML swap the new element has the target's id
+    var swapped = target && target.id && document.getElementById(target.id);
+    if (!swapped || !swapped.hasAttribute("data-focus-answer")) return;
+    if (swapped.contains(document.activeElement)) return;
+    var answer = swapped.querySelector("[data-focus-after-swap]") ||
+      swapped.querySelector("[aria-invalid=true]");
+    if (answer) answer.focus();
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (focusAfterSwap === null) return;
+    if (focusAfterSwap === null) {
+      focusTheAnswer(event.detail.target);
+      return;
+    }
     var wanted = focusAfterSwap;
     focusAfterSwap = null;
     var basket = document.getElementById("basket");
