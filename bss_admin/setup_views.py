@@ -178,7 +178,14 @@ def _rows_response(body: str, status: int = 200):
 
 def _status_post(kind: str, status_id: int | None, action: str):
     table = _TABLES[kind]
-    form = (table.get("new_form", table["form"]) if status_id is None else table["form"])()
+    if status_id is None:
+        form = table.get("new_form", table["form"])()
+    elif kind == "order":  # the row's picker offers its own Type, even a system-only one
+        rows = table["load"](db.session, g.tenant_id)
+        current = next((s.type for s in rows if s.id == status_id), None)
+        form = table["form"](current_type=current)
+    else:
+        form = table["form"]()
     key = str(status_id) if status_id is not None else "new"
     alone = is_htmx()  # htmx swaps only the row concerned
 

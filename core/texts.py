@@ -43,6 +43,10 @@ STATUS_SYSTEM_ONLY_TYPE = (
     'Statuses of Type "Scheduled" and "Executing" are set only by the system; '
     "a new status cannot have these Types."
 )
+STATUS_SYSTEM_ONLY_TYPE_CHANGE = (
+    'Statuses of Type "Scheduled" and "Executing" are set only by the system; '
+    "a status cannot be changed to these Types."
+)
 STATUS_ONE_ACTIVE_EXECUTED = (
     "Only one Submitted Storefront Type must be active at all times: exactly one active status "
     'with Type "Automatic Execute" and Storefront Type "Submitted" is allowed.'

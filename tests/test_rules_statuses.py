@@ -5,8 +5,10 @@ from dataclasses import replace
 from core import texts
 from core.rules.statuses import (
     DEFAULT_ORDER_STATUSES,
+    TYPE_MESSAGES,
     StatusRow,
     assignable_by_user,
+    choosable_types,
     creatable_types,
     execution_outcomes,
     manual_execution_status,
@@ -122,6 +124,21 @@ def test_only_one_active_automatic_execute_submitted_status():
     assert texts.STATUS_ONE_ACTIVE_EXECUTED in errors["new"]
     inactive = replace(second, active=False)
     assert validate_order_status_table(before, before + [inactive]) == {}
+
+
+def test_an_existing_row_changed_to_a_system_only_type_is_told_so_not_as_a_new_status():
+    before = defaults() + [replace(custom(type=T.DELIVERED), key="9")]
+    after = [replace(r, type=T.SCHEDULED) if r.key == "9" else r for r in before]
+    messages = validate_order_status_table(before, after)["9"]
+    assert messages == [texts.STATUS_SYSTEM_ONLY_TYPE_CHANGE]
+    assert set(messages) <= TYPE_MESSAGES
+
+
+def test_a_rows_type_picker_offers_what_it_may_have():
+    assert choosable_types() == creatable_types()
+    assert choosable_types(T.DELIVERED) == creatable_types()
+    assert T.SCHEDULED in choosable_types(T.SCHEDULED)
+    assert T.EXECUTING not in choosable_types(T.SCHEDULED)
 
 
 def test_new_statuses_cannot_be_scheduled_or_executing_or_mandatory():

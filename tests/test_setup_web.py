@@ -343,3 +343,43 @@ def test_one_tenants_admin_cannot_see_or_change_another_tenants_setup(client, de
     assert dist_status.tenant_id == distributor.id
     names = text_of(client.get("/bss/setup/product-types"))
     assert "Cloud Services" in names  # the distributor's own
+
+
+def test_an_existing_custom_rows_type_picker_offers_only_choosable_types(client, demo, session):
+    """Tester: an existing custom row offered Scheduled and Executing, always refused on save,
+    and the refusal sat under Description saying "a new status" although the row was not new."""
+    login(client, "admin@skyline.example", bss=True)
+    row = {
+        "number": "12",
+        "description": "Delivered to customer",
+        "type": "delivered",
+        "storefront_type": "viewable",
+        "color": "#123456",
+        "active": "y",
+    }
+    assert client.post("/bss/setup/order-statuses", data=row).status_code == 303
+    custom = session.scalar(
+        select(OrderStatus).where(OrderStatus.description == "Delivered to customer")
+    )
+    page = soup(client.get("/bss/setup/order-statuses"))
+    picker = page.find("select", id=f"status-{custom.id}-type")
+    offered = {o["value"] for o in picker.find_all("option")}
+    assert "scheduled" not in offered and "executing" not in offered
+    assert "delivered" in offered
+    # a crafted post is refused, on the Type field, with words that fit an existing row
+    response = client.post(
+        f"/bss/setup/order-statuses/{custom.id}",
+        data={**row, "type": "scheduled"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    cells = soup(response).find(id=f"row-{custom.id}").find_all("td")
+    type_cell, description_cell = cells[2], cells[1]
+    assert texts.STATUS_SYSTEM_ONLY_TYPE_CHANGE in type_cell.get_text(" ", strip=True)
+    assert "new status" not in soup(response).get_text(" ", strip=True)
+    assert description_cell.find(class_="field-errors") is None
+    picker = type_cell.find("select")
+    assert picker["aria-invalid"] == "true"
+    assert picker["aria-describedby"] == f"status-{custom.id}-type-errors"
+    session.expire_all()
+    assert session.get(OrderStatus, custom.id).type == "delivered"

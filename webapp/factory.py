@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from core import texts
 from core.db import configure_psycopg, configure_sqlite
+from core.rules import statuses as status_rules
 from webapp import filters, page_cache
 from webapp.config import load_config
 from webapp.extensions import csrf, db, install_limiter_guard, limiter, login_manager, migrate
@@ -89,7 +90,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_request_hooks(app)
     _register_error_handlers(app)
     filters.register(app)
-    app.jinja_env.globals.update(texts=texts, htmx_version=HTMX_VERSION)
+    app.jinja_env.globals.update(
+        texts=texts,
+        htmx_version=HTMX_VERSION,
+        # a status row shows these under its Type, the other messages under its Description
+        status_type_messages=status_rules.TYPE_MESSAGES,
+    )
     install_cached_url_for(app)  # after every blueprint is registered
     install_csrf_memo(app)
     page_cache.install(app)  # anonymous catalogue and product pages (issue 19)

@@ -555,6 +555,17 @@ def setup_order_statuses_row_error():
 
 @state(
     "setup",
+    "order-statuses-row-type-error",
+    "bss_admin/setup/statuses.html",
+    "Order Status table, a row's Type refused (shown on the Type field)",
+    user=BSS_ADMIN,
+)
+def setup_order_statuses_row_type_error():
+    return _status_table("order", errors={"9": [texts.STATUS_SYSTEM_ONLY_TYPE_CHANGE]})
+
+
+@state(
+    "setup",
     "order-statuses-table-error",
     "bss_admin/setup/statuses.html",
     "Order Status table, a rule about the whole table",

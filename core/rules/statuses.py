@@ -190,6 +190,25 @@ def creatable_types() -> tuple[str, ...]:
     return tuple(t for t in OrderStatusType.ALL if t not in OrderStatusType.SYSTEM_ONLY)
 
 
+def choosable_types(current: str | None = None) -> tuple[str, ...]:
+    """The Types a status row's picker offers: the creatable ones, and a row's own Type even if
+    it is Scheduled or Executing (a row may keep its Type, never change to one of these)."""
+    creatable = creatable_types()
+    if current in OrderStatusType.SYSTEM_ONLY:
+        return tuple(t for t in OrderStatusType.ALL if t in creatable or t == current)
+    return creatable
+
+
+# messages about a row's Type: a page shows them on the Type field, the others on the row
+TYPE_MESSAGES = frozenset(
+    {
+        texts.STATUS_TYPE_INVALID,
+        texts.STATUS_SYSTEM_ONLY_TYPE,
+        texts.STATUS_SYSTEM_ONLY_TYPE_CHANGE,
+    }
+)
+
+
 def pickable_by_hand(
     rows: Iterable[StatusRow], *, new_order: bool = False, nothing_executed: bool = True
 ) -> list[StatusRow]:
@@ -317,7 +336,7 @@ def validate_order_status_table(
             if row.combination != normalize_legacy(previous).combination:
                 errors.add(row.key, texts.STATUS_MANDATORY_TYPE_LOCKED)
         elif row.type in OrderStatusType.SYSTEM_ONLY and row.type != previous.type:
-            errors.add(row.key, texts.STATUS_SYSTEM_ONLY_TYPE)
+            errors.add(row.key, texts.STATUS_SYSTEM_ONLY_TYPE_CHANGE)
         if row.mandatory_key != previous.mandatory_key:
             errors.add(row.key, texts.STATUS_CANNOT_CREATE_MANDATORY)
 
