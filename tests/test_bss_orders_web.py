@@ -425,3 +425,15 @@ def test_a_sub_order_of_three_of_five_at_120_totals_360_on_its_page_and_in_the_l
     listed = soup(client.get("/bss/orders", query_string={"q": sub.number}))
     row = next(tr for tr in listed.select("#orders-table tbody tr") if sub.number in tr.text)
     assert row.find_all("td")[-1].get_text(strip=True) == "€360.00"
+
+
+def test_a_refused_quick_add_clears_the_earlier_item_added_banner(client, demo, session):
+    _bss(client)
+    order = manual_order(session)
+    refused = client.post(
+        f"/bss/orders/{order.id}/items", data={"product_plan": "", "quantity": "0"}, headers=HTMX
+    )
+    assert refused.status_code == 422
+    flashes = soup(refused).find(id="flashes")
+    assert flashes is not None and flashes.get("hx-swap-oob") == "true"
+    assert flashes.get_text(strip=True) == ""

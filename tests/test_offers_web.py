@@ -197,3 +197,27 @@ def test_ids_no_database_integer_can_hold_are_refused_not_crashed(client, demo, 
     assert client.get(f"/bss/offers?status={2**70}&account={2**70}").status_code == 200
     bad_account = client.post("/bss/offers/new", data={"account_id": huge, "status_id": huge})
     assert bad_account.status_code == 422
+
+
+def test_a_refused_item_clears_the_earlier_item_added_banner(client, demo, session):
+    """Tester: a refused Quick Add (price 1.999) left the green "Item added." above the error."""
+    login(client, "admin@skyline.example", bss=True)
+    offer = _create(client, session)
+    plan = product(session, "M365-STD").plans[0]
+    added = client.post(
+        f"/bss/offers/{offer.id}/items",
+        data={"plan_id": plan.id, "quantity": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert added.status_code == 204
+    page = soup(client.get(f"/bss/offers/{offer.id}"))
+    assert texts.OFFER_ITEM_ADDED in page.find(id="flashes").get_text(" ", strip=True)
+    refused = client.post(
+        f"/bss/offers/{offer.id}/items",
+        data={"plan_id": plan.id, "quantity": "1", "unit_price": "1.999"},
+        headers={"HX-Request": "true"},
+    )
+    assert refused.status_code == 422
+    flashes = soup(refused).find(id="flashes")
+    assert flashes is not None and flashes.get("hx-swap-oob") == "true"
+    assert flashes.get_text(strip=True) == ""

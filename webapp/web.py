@@ -119,6 +119,12 @@ def render_block(template_name: str, block_name: str, **context) -> str:
     return "".join(template.blocks[block_name](ctx))
 
 
+# the statuses htmx swaps as a refusal (layout/base.html's htmx-config); such an answer also
+# empties the page's messages, so an earlier success ("Item added.") never stays above it
+REFUSAL_STATUSES = frozenset({403, 409, 422})
+CLEAR_FLASHES = '<div id="flashes" hx-swap-oob="true"></div>'
+
+
 def page(template_name: str, block: str | None = None, status: int = 200, **context):
     """The full page, or only ``block`` for htmx requests that target it. ``status`` is the
     answer's HTTP status: a template's own "status" must be named otherwise (a filter's value
@@ -127,6 +133,8 @@ def page(template_name: str, block: str | None = None, status: int = 200, **cont
         raise TypeError(f"page(status=) is the HTTP status, not {status!r}")
     if block and is_htmx() and not request.headers.get("HX-Boosted"):
         body = render_block(template_name, block, **context)
+        if status in REFUSAL_STATUSES:
+            body += CLEAR_FLASHES
     else:
         body = render_template(template_name, **context)
     response = make_response(body, status)
