@@ -22,14 +22,14 @@ from bss_admin.order_forms import (
 )
 from bss_admin.people.sharing_views import current_viewer
 from core import texts
-from core.rules import permissions
+from core.rules import date_filters, permissions
 from core.services import billing_admin, orders, picking
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp import filters
 from webapp.auth import bss_required, lean_user, shared_status_book, signed_in_user
 from webapp.confirm import Confirmation, ConfirmChoice, confirm_page
 from webapp.extensions import db
-from webapp.web import page, request_memo, see_other
+from webapp.web import is_htmx, page, request_memo, see_other
 
 # --- list ------------------------------------------------------------------------------------
 
@@ -260,12 +260,16 @@ def order_filters(form: OrderFilterForm, many_accounts: bool = False) -> Markup:
 def orders_list():
     form = OrderFilterForm(request.args)
     form.validate()
+    # an invalid date is not used, a From after the To is kept: each said on its field
+    days = date_filters.read_date_range(request.args.get("date_from"), request.args.get("date_to"))
+    form.date_from.errors = days.errors.get("date_from", [])
+    form.date_to.errors = days.errors.get("date_to", [])
     filters = orders.OrderFilters(
         status_id=form.status.data,
         account_id=form.account.data,
         execution_type=form.execution_type.data or None,
-        date_from=form.date_from.data if not form.date_from.errors else None,
-        date_to=form.date_to.data if not form.date_to.errors else None,
+        date_from=days.date_from,
+        date_to=days.date_to,
         text=form.q.data,
         oldest_first=form.sort.data == "oldest",
         after=form.after.data or None,
@@ -293,6 +297,7 @@ def orders_list():
         "bss_admin/orders/list.html",
         many_accounts=many_accounts,
         block="orders_table",
+        filters_oob=is_htmx(),
         form=form,
         result=result,
         next_url=url_for("bss_admin.orders_list", **next_args, after=result.next_cursor)

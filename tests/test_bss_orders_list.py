@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core import texts
 from core.db import utcnow, write_transaction
 from core.models import Account, Order
 from core.services import orders
@@ -211,3 +212,47 @@ def test_a_row_shows_its_orders_changes_and_the_viewers_zone_at_once(client, dem
     assert after[5] != before[5]  # the date and time in the viewer's new zone
     assert after[6] != before[6]  # the new total
     assert after[:3] == before[:3]
+
+
+def test_a_from_date_after_the_to_date_says_so_on_the_from_field(client, demo):
+    """Tester: From after To showed "No orders match" with no word of why."""
+    login(client, "operator@skyline.example", bss=True)
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(
+            "/bss/orders?date_from=2026-12-03&date_to=2026-12-01", headers=headers
+        )
+        assert response.status_code == 200
+        errors = soup(response).find(id="date_from-errors")
+        assert errors is not None, headers
+        assert texts.FILTER_DATES_INVERTED in errors.get_text(" ", strip=True)
+        assert soup(response).find(id="date_from")["aria-invalid"] == "true"
+        assert soup(response).find(id="date_to-errors") is None
+
+
+def test_an_invalid_date_is_not_silently_ignored(client, demo):
+    login(client, "operator@skyline.example", bss=True)
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get("/bss/orders?date_from=2026-13-01", headers=headers)
+        assert response.status_code == 200
+        errors = soup(response).find(id="date_from-errors")
+        assert errors is not None, headers
+        assert errors.get_text(" ", strip=True) == texts.FILTER_DATE_INVALID
+    # a valid range, and the default view, show no message
+    for url in ("/bss/orders", "/bss/orders?date_from=2026-12-01&date_to=2026-12-01"):
+        page = soup(client.get(url, headers={"HX-Request": "true"}))
+        assert page.find(class_="field-errors") is None
+
+
+def test_the_filter_date_rule():
+    from datetime import date
+
+    from core.rules.date_filters import read_date_range
+
+    assert read_date_range("", None).errors == {}
+    assert read_date_range("2026-12-01", "2026-12-01").date_from == date(2026, 12, 1)
+    inverted = read_date_range("2026-12-03", "2026-12-01")
+    assert inverted.errors == {"date_from": [texts.FILTER_DATES_INVERTED]}
+    assert (inverted.date_from, inverted.date_to) == (date(2026, 12, 3), date(2026, 12, 1))
+    invalid = read_date_range("2026-13-01", "2026-12-01")
+    assert invalid.errors == {"date_from": [texts.FILTER_DATE_INVALID]}
+    assert (invalid.date_from, invalid.date_to) == (None, date(2026, 12, 1))

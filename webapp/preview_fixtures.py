@@ -1725,6 +1725,32 @@ def bss_orders_empty():
     return {"form": _filter_form(), "result": NS(rows=[]), "first_url": None, "next_url": None}
 
 
+@state(
+    "bss",
+    "orders-dates-refused",
+    "bss_admin/orders/list.html",
+    "Orders list, From after To (said on the From field)",
+    user=BSS_ADMIN,
+)
+def bss_orders_dates_refused():
+    form = _filter_form()
+    form.date_from.errors = [texts.FILTER_DATES_INVERTED]
+    return {"form": form, "result": NS(rows=[]), "first_url": None, "next_url": None}
+
+
+@state(
+    "bss",
+    "orders-date-invalid",
+    "bss_admin/orders/list.html",
+    "Orders list, an invalid date (said on its field, not used)",
+    user=BSS_ADMIN,
+)
+def bss_orders_date_invalid():
+    form = _filter_form()
+    form.date_to.errors = [texts.FILTER_DATE_INVALID]
+    return {"form": form, "result": NS(rows=[]), "first_url": None, "next_url": None}
+
+
 def _facts(status_type, **values):
     from core.rules.permissions import OrderFacts
 
