@@ -393,3 +393,27 @@ def test_both_tables_show_a_change_on_the_next_request(client, session, demo):
     assert f"unexecuted-{created.id}" in widget()
     _move(session, [order.id], StatusBook.load(session, t.id).executed())
     assert row_id not in widget()
+
+
+def test_the_distributors_widgets_never_list_back_orders_as_waiting(client, demo, session):
+    """Tester: the distributor's Unexecuted Orders listed every back-order as "Not executed
+    yet", while the Back-orders page says there is nothing to execute (it only sees them)."""
+    from tests.test_backorders_service import backorders_in
+    from tests.test_backorders_service import tenant as tenant_of
+
+    backorders = backorders_in(session, "distributor")
+    assert backorders  # the demo has some, in a Submitted status
+    distributor = tenant_of(session, "distributor")
+    numbers = {b.number for b in backorders}
+    both = dashboard.dashboard(session, distributor.id)
+    assert not numbers & {r.number for r in both.unexecuted + both.manual}
+    assert not numbers & {r.number for r in dashboard.unexecuted_orders(session, distributor.id)}
+    assert not numbers & {
+        r.number for r in dashboard.manual_management_orders(session, distributor.id)
+    }
+    login(client, "admin@nimbus.example", bss=True)
+    for url in ("/bss/", "/bss/dashboard/unexecuted-orders"):
+        text = text_of(client.get(url))
+        assert not [n for n in numbers if n in text], url
+    listed = text_of(client.get("/bss/backorders"))
+    assert all(n in listed for n in numbers)

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from sqlalchemy import (
     Integer,
+    String,
     bindparam,
     exists,
     func,
@@ -101,6 +102,12 @@ _HOLD_COLUMNS = (
     .label("held_since"),
 )
 
+# a back-order is the distributor's copy of what a tenant reseller executed: the distributor
+# only sees it, never executes it (the Back-orders page lists them), so no widget counts it as
+# waiting for execution. The source written into the SQL, as the Back-orders list does
+# (core.services.backorder_listing): a residual condition on the status index's rows.
+_NOT_BACKORDER = Order.source != literal(OrderSource.BACKORDER, String, literal_execute=True)
+
 # Manual Management: a Storefront order with a manual item not yet executed
 _MANUAL_WAITING = (
     Order.source == OrderSource.STOREFRONT,
@@ -132,7 +139,10 @@ def _newest_statement(
     second statement (the holds of the rows' ids), folded into this one (issue 19)."""
     columns = (*_COLUMNS, *_HOLD_COLUMNS) if holds else _COLUMNS
     shared = sharing.visible_to_bound(visibility)
-    conditions = [*(_MANUAL_WAITING if manual else ()), *([] if shared is None else [shared])]
+    conditions = [
+        *(_MANUAL_WAITING if manual else (_NOT_BACKORDER,)),
+        *([] if shared is None else [shared]),
+    ]
     # the LIMIT written into the statement (100, 50), not bound: PostgreSQL then plans the
     # prepared statement once (a generic plan) instead of on every request; bound, its
     # generic plan assumed a tenth of the tenant's orders and lost to a custom plan (issue 19)
