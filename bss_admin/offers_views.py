@@ -315,7 +315,12 @@ def offer_convert(offer_id: int):
 @bss_required()
 def offer_print(offer_id: int):
     offer = _offer_or_404(offer_id)
-    return page("bss_admin/offers/print.html", offer=offer, total=offers.offer_total(offer))
+    return page(
+        "bss_admin/offers/print.html",
+        offer=offer,
+        total=offers.offer_total(offer),
+        seller=offers.offer_seller(db.session, g.tenant_id),
+    )
 
 
 @bp.route("/offers/<int:offer_id>/export.csv")

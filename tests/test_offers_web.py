@@ -221,3 +221,16 @@ def test_a_refused_item_clears_the_earlier_item_added_banner(client, demo, sessi
     flashes = soup(refused).find(id="flashes")
     assert flashes is not None and flashes.get("hx-swap-oob") == "true"
     assert flashes.get_text(strip=True) == ""
+
+
+def test_the_print_out_names_the_seller_as_the_invoice_does(client, demo, session):
+    """Tester: the offer print-out had no seller (the tenant's billing settings)."""
+    login(client, "admin@skyline.example", bss=True)
+    offer = _create(client, session)
+    printed = soup(client.get(f"/bss/offers/{offer.id}/print"))
+    seller = printed.find(id="seller")
+    assert seller is not None
+    text = seller.get_text(" ", strip=True)
+    assert "Skyline Cloud Limited" in text
+    assert "1 Harbour Square" in text and "Dublin 2" in text
+    assert "IE6388047V" in text

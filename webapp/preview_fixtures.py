@@ -2682,7 +2682,12 @@ def bss_offer_print():
             name="Acme Ltd", billing_name="Acme Ltd", billing_address="12 Harbour Street, Piraeus"
         )
     )
-    return {"offer": offer, "total": _offer_detail(offer)["total"]}
+    seller = NS(
+        name="Skyline Cloud Limited",
+        address="1 Harbour Square\nDublin 2, D02 X285\nIreland",
+        vat_number="IE6388047V",
+    )
+    return {"offer": offer, "total": _offer_detail(offer)["total"], "seller": seller}
 
 
 @state(

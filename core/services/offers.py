@@ -34,7 +34,7 @@ from core.models import (
 from core.rules import offers as rules
 from core.rules.execution import bundle_execution_type
 from core.rules.statuses import OfferStatusType
-from core.services import picking, representations, webhooks
+from core.services import invoicing, picking, representations, webhooks
 from core.services import promotions as promotion_service
 from core.services.audit import actor_label, record_audit
 from core.services.errors import Conflict, NotFound, ValidationFailed
@@ -197,6 +197,20 @@ def plan_pick(
     return picking.pick(
         read, read_one, chosen, typed, submitted, picking.PLAN_WORDING, picking.whole_plan_label
     )
+
+
+@dataclass(frozen=True)
+class Seller:
+    """Who makes the offer, as the invoice names its seller: the tenant's billing settings."""
+
+    name: str
+    address: str
+    vat_number: str | None
+
+
+def offer_seller(session: Session, tenant_id: int) -> Seller:
+    settings = invoicing.settings_for(session, tenant_id)
+    return Seller(settings.legal_name or "", settings.address or "", settings.vat_number)
 
 
 def offer_total(offer: Offer) -> Decimal:
