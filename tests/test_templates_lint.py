@@ -94,6 +94,21 @@ def test_internal_links_are_built_with_url_for():
     assert _offences(HARD_CODED_URL) == []
 
 
+# a date shown as 2026-12-17 where every other date reads in the viewer's format (localdate);
+# an <input type="date">'s min, max and value are ISO by definition
+ISO_DATE_SHOWN = re.compile(r"\.isoformat\(\)")
+ISO_DATE_ATTRIBUTE = re.compile(r"""(min|max|value)\s*=\s*"[^"]*\.isoformat\(\)""")
+
+
+def test_dates_are_shown_in_the_viewers_format():
+    offences = [
+        line
+        for line in _offences(ISO_DATE_SHOWN)
+        if ISO_DATE_SHOWN.search(ISO_DATE_ATTRIBUTE.sub("", line.split(": ", 1)[1]))
+    ]
+    assert offences == []
+
+
 def test_the_checks_catch_what_they_look_for():
     assert STYLE_ATTRIBUTE.search('<p class="x" style="color: red">')
     assert INLINE_SCRIPT.search("<script>alert(1)</script>")
