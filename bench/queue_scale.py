@@ -391,6 +391,7 @@ def run(
         "OPERATIONS_EMAIL": "operations@queue-bench.example",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "PUBLIC_URL": "http://127.0.0.1:9",  # the sandbox's late answers are not part of this
+        "WEBHOOKS_ALLOW_INSIDE": "1",  # the webhook receiver runs on this machine
     }
     env = {
         **os.environ,

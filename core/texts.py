@@ -1126,6 +1126,11 @@ WEBHOOK_EVENTS_LABEL = "Events (none ticked: every event)"
 WEBHOOK_ADD = "Add endpoint"
 WEBHOOK_ADDED = "Endpoint added. Its signing secret is shown on its page."
 WEBHOOK_URL_INVALID = "Enter an http:// or https:// URL of at most 500 characters."
+WEBHOOK_URL_INSIDE = (
+    "Enter an address on the internet: this one is inside the provider's own network "
+    "(localhost, a private or link-local address)."
+)
+WEBHOOK_ADDRESS_INSIDE = "not sent: {host} resolves to an address inside the network ({address})"
 WEBHOOK_EVENTS_INVALID = "Choose events from the list."
 WEBHOOK_NOT_FOUND = "That endpoint does not exist."
 WEBHOOK_ENABLED = "Endpoint enabled."

@@ -274,3 +274,74 @@ def test_a_use_case_of_two_transactions_reads_the_endpoints_once(app, session, d
         with write_transaction(session):
             webhooks.emit(session, tenant_id, "order.status_changed", {"n": 3})
     assert len([s for s in q.statements if "webhook_endpoint" in s]) == 1
+
+
+@pytest.fixture
+def outside_only():
+    """Production's rule: no webhook to the provider's own network (development allows it)."""
+    webhooks.configure(allow_inside=False)
+    yield
+    webhooks.configure(allow_inside=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/hooks",
+        "http://localhost/hooks",
+        "https://api.localhost/x",
+        "http://10.0.0.5/x",
+        "http://192.168.1.10:8080/x",
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+        "http://[::1]/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://0.0.0.0/x",
+    ],
+)
+def test_outside_development_an_endpoint_inside_the_network_is_refused(
+    app, session, demo, outside_only, url
+):
+    with pytest.raises(webhooks.ValidationFailed) as refused:
+        webhooks.create_endpoint(session, demo_tenant_id(session), url, [])
+    assert refused.value.errors == {"url": [webhooks.texts.WEBHOOK_URL_INSIDE]}
+
+
+def test_a_name_that_resolves_inside_is_not_delivered_to(app, session, outside_only, monkeypatch):
+    import socket
+
+    endpoint = "https://hooks.example.com/in"
+    # a name is accepted when saved: what it resolves to is checked at each delivery
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("10.1.2.3", 443))])
+    with pytest.raises(OSError, match="inside the network"):
+        webhooks.http_post(endpoint, {}, "{}")
+
+
+def test_a_receiver_answering_with_a_redirect_is_not_followed(app):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    followed = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.send_response(302)
+            self.send_header("Location", "/elsewhere")
+            self.end_headers()
+
+        def do_GET(self):  # noqa: N802
+            followed.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+        assert webhooks.http_post(url, {}, "{}") == 302  # a failed delivery, retried
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert followed == []

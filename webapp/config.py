@@ -43,6 +43,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config = {
         "APP_ENV": env,
         "DEVELOPMENT": development,
+        # webhooks to localhost and private addresses: development only, unless asked (a
+        # deployment whose receivers are on its own network sets WEBHOOKS_ALLOW_INSIDE=1)
+        "WEBHOOKS_ALLOW_INSIDE": development or os.environ.get("WEBHOOKS_ALLOW_INSIDE") == "1",
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -195,6 +195,9 @@ def _init_queue(app: Flask) -> None:
         sender=app.config.get("MAIL_FROM"),
         operations=app.config.get("OPERATIONS_EMAIL"),
     )
+    from core.services import webhooks
+
+    webhooks.configure(allow_inside=bool(app.config.get("WEBHOOKS_ALLOW_INSIDE")))
 
 
 def _register_blueprints(app: Flask) -> None:

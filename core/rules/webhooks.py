@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import secrets
 
 SECRET_PREFIX = "whsec_"
@@ -72,3 +73,31 @@ def subscribed(endpoint_events: str, event_type: str) -> bool:
 
 def should_disable(consecutive_failures: int) -> bool:
     return consecutive_failures >= DISABLE_AFTER
+
+
+def inside_address(address: str) -> bool:
+    """An address a webhook must not reach outside development: loopback, private networks,
+    link-local (cloud metadata at 169.254.169.254), multicast, reserved or unspecified; an
+    IPv4 address mapped into IPv6 is judged as its IPv4 address."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+def inside_host(host: str) -> bool:
+    """A URL's host that is an inside address, or a name for this machine (``localhost``)."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return inside_address(host)
+    except ValueError:
+        return False  # a name: judged by what it resolves to when a delivery is made

@@ -11,6 +11,7 @@ the tenant's admins are told; deliveries to a disabled endpoint are skipped.
 from __future__ import annotations
 
 import json
+import socket
 import urllib.error
 import urllib.request
 import uuid
@@ -157,10 +158,44 @@ def endpoints_read_once(session: Session):
             session.info.pop(_ENDPOINTS_READ, None)
 
 
+# Outside development a webhook never reaches the provider's own network (SSRF: an endpoint
+# at http://169.254.169.254/ or http://10.0.0.5/ would make the worker call it): refused when
+# the URL is saved, and at each delivery by what its host resolves to. A redirect is never
+# followed (a receiver could point it inside). Development keeps local receivers working.
+_allow_inside = True
+
+
+def configure(*, allow_inside: bool) -> None:
+    global _allow_inside
+    _allow_inside = allow_inside
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 3xx is the answer: a failed delivery
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def _check_destination(url: str) -> None:
+    if _allow_inside:
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if rules.inside_host(host):
+        raise OSError(texts.WEBHOOK_ADDRESS_INSIDE.format(host=host, address=host))
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    for *_rest, address in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP):
+        if rules.inside_address(address[0]):
+            raise OSError(texts.WEBHOOK_ADDRESS_INSIDE.format(host=host, address=address[0]))
+
+
 def http_post(url: str, headers: dict, body: str, timeout: float = 10.0) -> int:
+    _check_destination(url)
     request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with _OPENER.open(request, timeout=timeout) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -251,6 +286,14 @@ def _clean_url(url: str | None) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
         raise ValidationFailed(texts.WEBHOOK_URL_INVALID, {"url": [texts.WEBHOOK_URL_INVALID]})
+    try:
+        host = parts.hostname or ""
+    except ValueError:  # a malformed [IPv6] part
+        raise ValidationFailed(
+            texts.WEBHOOK_URL_INVALID, {"url": [texts.WEBHOOK_URL_INVALID]}
+        ) from None
+    if not _allow_inside and rules.inside_host(host):
+        raise ValidationFailed(texts.WEBHOOK_URL_INSIDE, {"url": [texts.WEBHOOK_URL_INSIDE]})
     return url
 
 
