@@ -101,6 +101,8 @@ def test_a_pdf_is_made_without_an_error_in_the_log(app, demo, session, client, c
     # the print-out keeps its stylesheet
     page = client.get(f"/invoices/{invoice_id}/print").get_data(as_text=True)
     assert "css/invoice.css" in page and "css/invoice-screen.css" in page
+    # and says it has no icon, as every page does: no request for /favicon.ico (a 404)
+    assert '<link rel="icon" href="data:,">' in page
 
 
 @pytest.fixture
