@@ -1287,6 +1287,9 @@ CHARGE_THEN = "then {amount} {period} from {date}"
 PRORATED_LINE = "{description} — prorated {start} – {end}"
 LICENSES_COUNT = "{count} license{s}"
 CHANGE_TAKES_EFFECT = "Takes effect on {date}; you keep {keeps} until then; nothing is refunded."
+CHANGE_TAKES_EFFECT_TRIAL = (
+    "Takes effect on {date}, at the trial's end; you keep {keeps} until then; nothing is billed."
+)
 CHANGE_COMMITMENT_NOTE = (
     "This subscription has a commitment: the change takes effect at the end of its term."
 )

@@ -106,8 +106,10 @@ def subscription_change(subscription_id: int, word: str):
         return see_other(url_for("storefront.subscriptions"))
     flash(
         texts.CHANGE_SCHEDULED.format(
-            summary=texts.CHANGE_TAKES_EFFECT.format(
-                date=change.effective_on.strftime("%-d %b %Y"), keeps=_keeps(change)
+            summary=changes.change_summary(
+                change.effective_on,
+                _keeps(change),
+                bool(db.session.get(Subscription, change.subscription_id).is_trial),
             )
         ),
         "success",

@@ -369,3 +369,13 @@ def test_my_subscriptions_next_billing_counts_the_pending_changes(client, sessio
     assert card.select_one(".sub-next").get_text(strip=True) == texts.SUB_NO_NEXT_BILLING.format(
         date=f"{last_day:%d/%m/%Y}"
     )
+
+
+def test_cancelling_a_trial_says_nothing_is_billed_not_refunded(client, session, demo):
+    trial = subscription(session, "alice@acme.example", "AZ-BACKUP")
+    assert trial.is_trial
+    login(client, "alice@acme.example")
+    confirm = text_of(client.get(f"/subscriptions/{trial.id}/change/cancel"))
+    assert "nothing is billed" in confirm and "refunded" not in confirm
+    done = client.post(f"/subscriptions/{trial.id}/change/cancel", data={}, follow_redirects=True)
+    assert "nothing is billed" in text_of(done) and "refunded" not in text_of(done)

@@ -166,9 +166,14 @@ class PlannedChange:
 
     @property
     def summary(self) -> str:
-        return texts.CHANGE_TAKES_EFFECT.format(
-            date=self.effective_on.strftime("%-d %b %Y"), keeps=self.keeps
-        )
+        return change_summary(self.effective_on, self.keeps, bool(self.subscription.is_trial))
+
+
+def change_summary(effective_on: date, keeps: str, trial: bool) -> str:
+    """When a change takes effect and what is kept until then; a trial is billed nothing (a
+    refund would be meaningless)."""
+    text = texts.CHANGE_TAKES_EFFECT_TRIAL if trial else texts.CHANGE_TAKES_EFFECT
+    return text.format(date=effective_on.strftime("%-d %b %Y"), keeps=keeps)
 
 
 def _own_subscription(
