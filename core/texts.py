@@ -170,6 +170,10 @@ SCHEDULED_ORDER_CONFIRMATION = (
     "Thank you, your order has been scheduled for {date}. It will be executed and charged on "
     "that day; until then you can see, reschedule or cancel it from your orders."
 )
+SCHEDULED_ORDER_CONFIRMATION_ON_ACCOUNT = (
+    "Thank you, your order has been scheduled for {date}. It will be executed and invoiced on "
+    "that day; until then you can see, reschedule or cancel it from your orders."
+)
 CREDIT_REVIEW_CONFIRMATION = (
     "Thank you, your order has been submitted. Its total exceeds your available credit, so it "
     "will be reviewed before it is executed; we will contact you. You have not been charged."

@@ -215,3 +215,24 @@ def test_a_when_that_is_neither_now_nor_scheduled_is_refused_and_charges_nothing
         assert session.get(Order, order_id).status.storefront_type == "draft"
     placed = client.post(f"/checkout/{order_id}/place", data={"when": "now", **CARD})
     assert placed.status_code == 303
+
+
+def test_a_scheduled_order_on_account_says_schedule_and_invoiced_not_charged(client, session, demo):
+    # on account nothing is charged: the button says what it does once a date is picked
+    # (as the card's does), and the confirmation speaks of the invoice, not a charge
+    from datetime import timedelta
+
+    from core.db import utcnow
+
+    order_id, review = start(client, session, "bob@globex.example", "AZ-BACKUP", "on_account")
+    button = soup(review).select_one("#place-form button[type=submit]")
+    assert button.get_text(strip=True) == texts.PLACE_ORDER_BUTTON
+    assert button.get("data-label-scheduled") == texts.SCHEDULE_ORDER_BUTTON
+    day = utcnow().date() + timedelta(days=3)
+    placed = client.post(
+        f"/checkout/{order_id}/place",
+        data={"when": "scheduled", "schedule_on": day.isoformat()},
+    )
+    assert placed.status_code == 303, text_of(placed)[:300]
+    page = text_of(client.get(placed.headers["Location"]))
+    assert "invoiced on that day" in page and "charged" not in page

@@ -1064,7 +1064,9 @@ def _hold_message(kind: str, hold: OrderHold, order: Order, fmt: str) -> str:
     if kind == "payment_failed":
         return texts.PAYMENT_FAILED_CONFIRMATION.format(reason=hold.detail or "")
     day = order.scheduled_for.strftime(fmt) if order.scheduled_for else ""
-    return texts.SCHEDULED_ORDER_CONFIRMATION.format(date=day)
+    if order.payment_method == PaymentMethod.CARD:
+        return texts.SCHEDULED_ORDER_CONFIRMATION.format(date=day)
+    return texts.SCHEDULED_ORDER_CONFIRMATION_ON_ACCOUNT.format(date=day)
 
 
 # the order's last payment's status, read with the order (issue 19, fifth pass: a statement
