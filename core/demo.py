@@ -314,7 +314,11 @@ def load_demo(session: Session, hash_password) -> dict:
         actor_name="Alice Acme (Storefront)",
         note="Placed on the Storefront",
     )
-    session.add(OrderHold(order_id=manual.id, reason=HoldReason.MANUAL_EXECUTION, placed_at=now))
+    session.add(  # waiting since it was placed: the dashboard says how long
+        OrderHold(
+            order_id=manual.id, reason=HoldReason.MANUAL_EXECUTION, placed_at=manual.order_date
+        )
+    )
     # a manual order already partly executed (1 of 2 firewall setups)
     partial = build_order(
         session,
@@ -623,7 +627,7 @@ def _demo_offers_schedules_approvals(session, reseller, accounts, users, cat, no
                 order_id=order.id,
                 reason=hold,
                 detail=fields.get("scheduled_for") and str(fields["scheduled_for"]),
-                placed_at=now,
+                placed_at=order.order_date,
             )
         )
         session.add(

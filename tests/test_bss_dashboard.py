@@ -1,6 +1,7 @@
 """The BSS dashboard (PRODUCT.md 6.1): Unexecuted Orders and Orders For Manual Management."""
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -417,3 +418,20 @@ def test_the_distributors_widgets_never_list_back_orders_as_waiting(client, demo
         assert not [n for n in numbers if n in text], url
     listed = text_of(client.get("/bss/backorders"))
     assert all(n in listed for n in numbers)
+
+
+def test_the_demos_waiting_orders_wait_since_they_were_placed(session, demo):
+    # its holds were stamped when the demo was loaded: "waiting 0 min" for an order placed
+    # three hours before
+    from sqlalchemy import select
+
+    from core.models import Order, OrderHold
+
+    rows = session.execute(
+        select(Order.number, Order.order_date, OrderHold.placed_at).join(
+            OrderHold, OrderHold.order_id == Order.id
+        )
+    ).all()
+    assert rows
+    for number, ordered, placed in rows:
+        assert placed <= ordered + timedelta(minutes=1), number
