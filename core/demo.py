@@ -29,6 +29,7 @@ from core.models import (
     BundleComponent,
     HoldReason,
     OrderHold,
+    Payment,
     Plan,
     PlanPrice,
     PriceList,
@@ -359,12 +360,29 @@ def load_demo(session: Session, hash_password) -> dict:
         actor_name="Alice Acme (Storefront)",
     )
     session.flush()
-    apply_execution(
+    # paid by card at its checkout, as an automatic card order is: its invoice is paid
+    import uuid
+
+    from core.services.checkout import charge_key, execute_paid
+
+    session.add(
+        Payment(
+            tenant_id=reseller.id,
+            order_id=done.id,
+            amount=order_gross(session, done),
+            method=PaymentMethod.CARD,
+            status="succeeded",
+            gateway="sandbox",
+            gateway_reference=f"ch_sandbox_{uuid.uuid4().hex[:12]}",
+            card_last4="4242",
+            idempotency_key=charge_key(done),
+        )
+    )
+    execute_paid(
         session,
         lock_order(session, reseller.id, done.id),
-        None,
+        now - timedelta(days=7),
         actor_name="Storefront checkout",
-        now=now - timedelta(days=7),
     )
     _demo_offers_schedules_approvals(session, reseller, accounts, users, cat, now)  # issue 5
     _demo_failed_payment(session, reseller, accounts, cat, now)  # issue 13, point 9
