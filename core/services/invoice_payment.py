@@ -620,12 +620,12 @@ def record_payment(
     if not reference:
         errors["reference"] = [texts.RECORD_PAYMENT_REFERENCE_REQUIRED]
     nonce = "".join(ch for ch in str(nonce or "") if ch.isalnum())[:40]
-    if len(nonce) < 8:
-        raise Conflict(texts.INVOICE_PAY_PAGE_CHANGED)
     from core.services import dunning
 
     with write_transaction(session):
-        invoice = lock_invoice(session, invoice_id, tenant_id)
+        invoice = lock_invoice(session, invoice_id, tenant_id)  # another tenant's: not found
+        if len(nonce) < 8:
+            raise Conflict(texts.INVOICE_PAY_PAGE_CHANGED)
         key = rules.recorded_key(invoice.id, nonce)
         earlier = session.scalar(select(Payment).where(Payment.idempotency_key == key))
         if earlier is not None:  # the same form again: the payment it recorded
