@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, url_for
 
 from core.rules.roles import ROLE_LABELS
 from core.services.people import Mailer
@@ -23,7 +24,9 @@ from webapp.web import render_block
 def make_renderer(app: Flask):
     def render(name: str, context: dict) -> tuple[str, str]:
         env = app.jinja_env
-        with app.app_context():  # a worker renders too: PUBLIC_URL and the URL map
+        # a worker renders too (PUBLIC_URL and the URL map): an app context only where none
+        # is (a request's is kept, with its tenant, and not pushed again on every message)
+        with nullcontext() if has_app_context() else app.app_context():
             context = {
                 "storefront_url": storefront_links(context.get("storefront_host")),
                 **context,

@@ -60,27 +60,31 @@ def customer_addresses(session: Session, account_ids) -> dict[int, str]:
     return found
 
 
-def _to_customer(session, order: Order, kind, subject, body, now, **context) -> None:
+def _to_customer(session, order: Order, kind, subject, body, now, **context) -> bool:
+    """Tell the order's customer; False when it has no address or the tenant turned the
+    kind off."""
     account = session.get(Account, order.account_id)
     recipient = customer_address(session, account)
-    if recipient:
-        context.setdefault("order_number", order.number)
-        if context.get("invoice_id") or context.get("pay_order_id"):
-            # the links go to the tenant's Storefront (webapp.emails.storefront_url), never to
-            # the host of the request that made the message
-            tenant = session.get(Tenant, order.tenant_id)
-            context["storefront_host"] = tenant.host if tenant is not None else None
-        notify(
-            session,
-            order.tenant_id,
-            kind,
-            recipient,
-            subject,
-            body,
-            order_id=order.id,
-            now=now,
-            context=context,
-        )
+    if not recipient:
+        return False
+    context.setdefault("order_number", order.number)
+    if context.get("invoice_id") or context.get("pay_order_id"):
+        # the links go to the tenant's Storefront (webapp.emails.storefront_url), never to
+        # the host of the request that made the message
+        tenant = session.get(Tenant, order.tenant_id)
+        context["storefront_host"] = tenant.host if tenant is not None else None
+    note_id = notify(
+        session,
+        order.tenant_id,
+        kind,
+        recipient,
+        subject,
+        body,
+        order_id=order.id,
+        now=now,
+        context=context,
+    )
+    return note_id is not None
 
 
 def submitted(session: Session, order: Order, now: datetime | None = None) -> None:
@@ -98,24 +102,13 @@ def submitted(session: Session, order: Order, now: datetime | None = None) -> No
 def credit_review(session: Session, order: Order, detail: str, now=None) -> bool:
     """The customer: the order waits for a credit review (instead of :func:`submitted`).
     False when the tenant turned these messages off (or the account has no address)."""
-    account = session.get(Account, order.account_id)
-    recipient = customer_address(session, account)
-    if not recipient:
-        return False
-    detail = detail.rstrip(".")
-    return (
-        notify(
-            session,
-            order.tenant_id,
-            kinds.CREDIT_LIMIT,
-            recipient,
-            texts.MAIL_CREDIT_REVIEW_SUBJECT.format(number=order.number),
-            texts.MAIL_CREDIT_REVIEW_BODY.format(number=order.number, detail=detail),
-            order_id=order.id,
-            now=now,
-            context={"order_number": order.number},
-        )
-        is not None
+    return _to_customer(
+        session,
+        order,
+        kinds.CREDIT_LIMIT,
+        texts.MAIL_CREDIT_REVIEW_SUBJECT.format(number=order.number),
+        texts.MAIL_CREDIT_REVIEW_BODY.format(number=order.number, detail=detail.rstrip(".")),
+        now,
     )
 
 
