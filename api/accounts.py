@@ -30,6 +30,8 @@ _FIELDS = (
     "billing_address",
     "billing_email",
     "vat_number",
+    "country",
+    "tax_exempt",
     "timezone",
     "manager_user_id",
     "represents_tenant_id",
@@ -39,12 +41,13 @@ _FIELDS = (
 
 def _input(values: dict) -> account_rules.AccountInput:
     clean = {k: values.get(k) for k in _FIELDS}
-    for text in ("billing_name", "billing_address", "billing_email", "vat_number"):
+    for text in ("billing_name", "billing_address", "billing_email", "vat_number", "country"):
         clean[text] = (clean[text] or "").strip()
     clean["name"] = (clean["name"] or "").strip()
     clean["timezone"] = (clean["timezone"] or "UTC").strip()
     clean["kind"] = clean["kind"] or ""
     clean["payment_method"] = clean["payment_method"] or ""
+    clean["tax_exempt"] = bool(clean["tax_exempt"])
     return account_rules.AccountInput(**clean)
 
 

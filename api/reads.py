@@ -62,6 +62,9 @@ def account_representation(a) -> dict:
         "credit_limit": a.credit_limit,
         "reseller_account_id": a.reseller_account_id,
         "price_list_id": a.price_list_id,
+        "country": a.country,
+        "vat_number": a.vat_number,
+        "tax_exempt": bool(a.tax_exempt),
     }
 
 

@@ -98,6 +98,9 @@ class AccountSchema(Schema):
     credit_limit = Money(allow_none=True)
     reseller_account_id = fields.Integer(allow_none=True)
     price_list_id = fields.Integer(allow_none=True)
+    country = fields.String(allow_none=True)
+    vat_number = fields.String(allow_none=True)
+    tax_exempt = fields.Boolean()
 
 
 class AccountPageSchema(Schema):
@@ -452,6 +455,12 @@ class AccountInputSchema(Input):
     billing_address = Text(1000)
     billing_email = Text(254)
     vat_number = Text(40)
+    country = Text(
+        2, metadata={"description": "ISO 3166 code where the customer is taxed; blank: none"}
+    )
+    tax_exempt = fields.Boolean(
+        metadata={"description": "true: its orders and invoices carry no VAT"}
+    )
     timezone = Text(64)
     manager_user_id = Id(allow_none=True)
     represents_tenant_id = Id(allow_none=True)

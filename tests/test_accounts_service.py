@@ -272,3 +272,47 @@ def test_a_forged_cursor_is_the_first_page(session, demo):
     for forged in ("!!!", "bm90IGpzb24", "WzEsIDJd", "WyJhIiwgMTAwMDAwMDAwMDAwMDAwMDAwMDAwXQ"):
         again = accounts.list_accounts(session, t.id, accounts.AccountFilters(after=forged))
         assert [r.id for r in again.rows] == [r.id for r in first.rows]
+
+
+def test_the_country_and_tax_exemption_are_set_in_the_bss_and_decide_the_vat(session, demo):
+    """BSS › Accounts sets what self-registration asks (the country) and what only staff decide
+    (tax-exempt): the VAT of the account's orders and invoices follows them."""
+    from core.services.invoicing import TaxContext
+
+    t = tenant(session)
+    account = accounts.create_account(
+        session, t.id, admin(session), values(session, country="de", vat_number="")
+    )
+    session.refresh(account)
+    assert (account.country, account.tax_exempt) == ("DE", False)
+    context = TaxContext.load(session, t.id)
+    assert context.decide(account).rate == Decimal("19.00")  # Germany's rate (demo settings)
+    current = accounts.input_from_account(account)
+    assert (current["country"], current["tax_exempt"]) == ("DE", False)
+    accounts.update_account(
+        session, t.id, admin(session), account.id, AccountInput(**{**current, "tax_exempt": True})
+    )
+    session.refresh(account)
+    decision = TaxContext.load(session, t.id).decide(account)
+    assert account.tax_exempt and decision.exempt and decision.rate == 0
+
+
+def test_a_country_that_is_not_a_code_or_does_not_match_the_vat_number_is_refused(session, demo):
+    t = tenant(session)
+    before = count(session, Account)
+    for country, vat, field in (
+        ("Germany", "", "country"),
+        ("XX", "", "country"),
+        ("FR", "DE123456789", "vat_number"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            accounts.create_account(
+                session, t.id, admin(session), values(session, country=country, vat_number=vat)
+            )
+        assert set(refused.value.errors) == {field}, (country, vat)
+    assert count(session, Account) == before
+    # no country stays allowed: the seller's default rate, or the VAT number's country
+    account = accounts.create_account(
+        session, t.id, admin(session), values(session, name="No Country Ltd", country="")
+    )
+    assert account.country is None

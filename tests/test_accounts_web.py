@@ -254,3 +254,33 @@ def test_the_account_page_runs_the_same_queries_whatever_the_account_holds(
         return q.count
 
     assert measure(small.id) == measure(big.id)
+
+
+def test_the_form_sets_the_country_and_the_tax_exemption(client, demo, session):
+    """The Storefront's registration asks for the country; the BSS form sets it too, and the
+    tax exemption that only staff decide; the account page says both."""
+    login(client, "admin@skyline.example")
+    form = soup(client.get("/bss/accounts/new"))
+    assert form.find("input", attrs={"name": "country"}) is not None
+    assert form.find("input", attrs={"name": "tax_exempt", "type": "checkbox"}) is not None
+    created = client.post("/bss/accounts/new", data=_form(session, country="fr", tax_exempt="y"))
+    assert created.status_code == 303
+    stark = _account(session, "Stark Industries")
+    assert (stark.country, stark.tax_exempt) == ("FR", True)
+    body = text_of(client.get(created.headers["Location"]))
+    assert "FR" in body and "Exempt from VAT" in body
+    edit = soup(client.get(f"/bss/accounts/{stark.id}/edit"))
+    assert edit.find("input", attrs={"name": "country"})["value"] == "FR"
+    assert edit.find("input", attrs={"name": "tax_exempt"}).has_attr("checked")
+    # unticked: no longer exempt; a country of another VAT number is refused, nothing changes
+    refused = client.post(
+        f"/bss/accounts/{stark.id}/edit", data=_form(session, country="DE", credit_reason="")
+    )
+    assert refused.status_code == 422
+    assert soup(refused).find(attrs={"name": "vat_number"})["aria-invalid"] == "true"
+    session.refresh(stark)
+    assert (stark.country, stark.tax_exempt) == ("FR", True)
+    saved = client.post(f"/bss/accounts/{stark.id}/edit", data=_form(session, country="FR"))
+    assert saved.status_code == 303
+    session.refresh(stark)
+    assert (stark.country, stark.tax_exempt) == ("FR", False)

@@ -267,6 +267,21 @@ def test_an_admin_key_creates_and_edits_an_account_with_the_bss_rules(client, se
         select(CreditLimitChange.reason).where(CreditLimitChange.account_id == account["id"])
     ).all()
     assert "Paid on time for a year" in history
+    # the country and the tax exemption, as on the BSS form (core.rules.accounts)
+    exempt = client.patch(
+        f"/api/v1/accounts/{account['id']}",
+        json={"country": "de", "tax_exempt": True},
+        headers=auth(token),
+    )
+    assert exempt.status_code == 200, exempt.get_json()
+    assert (exempt.get_json()["country"], exempt.get_json()["tax_exempt"]) == ("DE", True)
+    assert exempt.get_json()["credit_limit"] == "3000.00"  # fields not sent stay
+    wrong = client.patch(
+        f"/api/v1/accounts/{account['id']}",
+        json={"country": "FR", "vat_number": "DE123456789"},
+        headers=auth(token),
+    )
+    assert "vat_number" in _problem(wrong, 422, "validation-failed")["errors"]
     # an operator sees accounts but does not edit them (core.rules.roles)
     operator = make_key(session, "operator@skyline.example")
     assert (

@@ -112,9 +112,16 @@ def bss_account_new_invalid():
     from core import texts
 
     context = _account_form(
-        {"name": "", "vat_number": "DE12", "timezone": "Mars/Olympus", "credit_limit": "-5"},
+        {
+            "name": "",
+            "vat_number": "DE12",
+            "country": "Germany",
+            "timezone": "Mars/Olympus",
+            "credit_limit": "-5",
+        },
         {
             "name": [texts.ACCOUNT_NAME_REQUIRED],
+            "country": [texts.REGISTRATION_COUNTRY_INVALID],
             "vat_number": [texts.ACCOUNT_VAT_INVALID],
             "timezone": [texts.ACCOUNT_TIMEZONE_INVALID],
             "credit_limit": [texts.ACCOUNT_CREDIT_LIMIT_INVALID],
@@ -247,6 +254,8 @@ def _account(**values):
         billing_name="Globex Corporation",
         billing_address="1 Globex Way, Cypress Creek",
         vat_number="EL123456789",
+        country="GR",
+        tax_exempt=False,
         timezone="Europe/Athens",
         price_list=STANDARD,
         registration_pending=False,
@@ -281,6 +290,7 @@ def bss_account_pending():
         registration_pending=True,
         payment_method="card",
         vat_number=None,
+        tax_exempt=True,
     )
     return _page(
         account,

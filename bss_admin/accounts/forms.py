@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from core.enums import AccountKind, PaymentMethod
@@ -52,6 +52,8 @@ class AccountForm(FlaskForm):
     billing_address = TextAreaField("Billing address")
     billing_email = StringField("Billing e-mail")
     vat_number = StringField("VAT number")
+    country = StringField("Country")
+    tax_exempt = BooleanField("Exempt from VAT")
     timezone = StringField("Time zone", default="UTC")
     price_list_id = SelectField("Price list", coerce=int_or_none, validate_choice=False)
     payment_method = SelectField(

@@ -110,6 +110,8 @@ def _values(form: AccountForm) -> rules.AccountInput:
         billing_address=_text(form.billing_address),
         billing_email=_text(form.billing_email),
         vat_number=_text(form.vat_number),
+        country=_text(form.country),
+        tax_exempt=bool(form.tax_exempt.data),
         timezone=_text(form.timezone),
         manager_user_id=form.manager_user_id.data,
         represents_tenant_id=form.represents_tenant_id.data,

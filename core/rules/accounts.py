@@ -95,6 +95,10 @@ class AccountInput:
     billing_email: str = ""
     vat_number: str = ""
     timezone: str = "UTC"
+    # where the customer is taxed (ISO 3166 code; blank: the VAT number's country, else the
+    # seller's default rate) and whether it pays no VAT at all (core.rules.invoicing)
+    country: str = ""
+    tax_exempt: bool = False
     manager_user_id: int | None = None
     represents_tenant_id: int | None = None  # tenant reseller: the child tenant
     reseller_account_id: int | None = None  # end customer under a standard reseller
@@ -175,6 +179,13 @@ def check_account(
             vat = normalize_vat_number(values.vat_number)
         except VatNumberInvalid:
             error("vat_number", texts.ACCOUNT_VAT_INVALID)
+    country = ""
+    if (values.country or "").strip():
+        country = normalize_country(values.country) or ""
+        if not country:
+            error("country", texts.REGISTRATION_COUNTRY_INVALID)
+        elif vat and VAT_PREFIX_COUNTRY.get(vat[:2], vat[:2]) != country:
+            error("vat_number", texts.REGISTRATION_VAT_COUNTRY)
     represents, reseller = None, None
     if values.kind == AccountKind.TENANT_RESELLER:
         represents = values.represents_tenant_id
@@ -187,6 +198,8 @@ def check_account(
     clean = replace(
         values,
         vat_number=vat,
+        country=country,
+        tax_exempt=bool(values.tax_exempt),
         credit_limit=limit,
         billing_email=values.billing_email.lower(),
         represents_tenant_id=represents,

@@ -272,6 +272,8 @@ def _apply(account: Account, values: rules.AccountInput) -> None:
     account.billing_address = values.billing_address or None
     account.email = values.billing_email or None
     account.vat_number = values.vat_number or None
+    account.country = values.country or None
+    account.tax_exempt = values.tax_exempt
     account.timezone = values.timezone
     account.manager_user_id = values.manager_user_id
     account.represents_tenant_id = values.represents_tenant_id
@@ -542,6 +544,8 @@ def input_from_account(account: Account) -> dict:
         "billing_address": account.billing_address or "",
         "billing_email": account.email or "",
         "vat_number": account.vat_number or "",
+        "country": account.country or "",
+        "tax_exempt": bool(account.tax_exempt),
         "timezone": account.timezone,
         "manager_user_id": account.manager_user_id,
         "represents_tenant_id": account.represents_tenant_id,
