@@ -15,6 +15,7 @@ from bss_admin.order_forms import _int_or_none
 from bss_admin.people.sharing_views import current_viewer
 from core import texts
 from core.models import Order
+from core.rules import date_filters
 from core.rules.backorders import BackorderAction
 from core.services import backorder_listing, bss_subscriptions, order_records, orders, provisioning
 from core.services.errors import NotFound, ValidationFailed
@@ -92,11 +93,15 @@ class BackorderFilterForm(FlaskForm):
 def backorders_list():
     form = BackorderFilterForm(request.args)
     form.validate()
+    # as the orders list: an invalid date is not used, a From after the To is kept, each said
+    days = date_filters.read_date_range(request.args.get("date_from"), request.args.get("date_to"))
+    form.date_from.errors = days.errors.get("date_from", [])
+    form.date_to.errors = days.errors.get("date_to", [])
     filters = backorder_listing.BackorderFilters(
         reseller_id=form.reseller.data,
         account_id=form.account.data,
-        date_from=form.date_from.data if not form.date_from.errors else None,
-        date_to=form.date_to.data if not form.date_to.errors else None,
+        date_from=days.date_from,
+        date_to=days.date_to,
         after=form.after.data or None,
         timezone=current_user.timezone,
         viewer=current_viewer(),
@@ -112,6 +117,7 @@ def backorders_list():
     return page(
         "bss_admin/backorders/list.html",
         block="backorders",
+        filters_oob=is_htmx(),
         form=form,
         listing=listing,
         backorder_action_labels=BackorderAction.LABELS,

@@ -162,3 +162,23 @@ def test_the_list_reads_only_back_orders_through_their_own_index(client, demo, s
     statement, parameters = sent[0]
     plan = sqlite_plan(db.engine, statement, parameters)
     assert "ix_order_backorder_date" in plan, plan
+
+
+def test_the_date_filters_say_what_is_wrong_with_them(client, demo):
+    """Like the orders list (core.rules.date_filters): an invalid date or a From after the To
+    is said on its field, on the page and in the htmx answer (the list was silent)."""
+    login(client, "admin@nimbus.example", bss=True)
+    for headers in ({}, {"HX-Request": "true"}):
+        invalid = soup(client.get("/bss/backorders?date_from=2026-13-01", headers=headers))
+        errors = invalid.find(id="date_from-errors")
+        assert errors is not None, headers
+        assert errors.get_text(" ", strip=True) == texts.FILTER_DATE_INVALID
+        inverted = soup(
+            client.get("/bss/backorders?date_from=2026-12-03&date_to=2026-12-01", headers=headers)
+        )
+        errors = inverted.find(id="date_from-errors")
+        assert errors is not None and texts.FILTER_DATES_INVERTED in errors.get_text(" ")
+        assert inverted.find(id="date_from")["aria-invalid"] == "true"
+        assert inverted.find(id="date_to-errors") is None
+        fine = soup(client.get("/bss/backorders?date_from=2026-12-01", headers=headers))
+        assert fine.find(class_="field-errors") is None

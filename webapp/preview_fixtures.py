@@ -2893,6 +2893,29 @@ def bss_backorders_filtered():
 
 @state(
     "bss",
+    "backorders-date-errors",
+    "bss_admin/backorders/list.html",
+    "Back-orders: a From date after the To date, said on the From field",
+    user=BSS_ADMIN,
+)
+def bss_backorders_date_errors():
+    from datetime import date
+
+    form = _backorder_filter_form()
+    form.date_from.data = date(2026, 12, 3)
+    form.date_from.errors = [texts.FILTER_DATES_INVERTED]
+    form.date_to.data = date(2026, 12, 1)
+    return {
+        "listing": NS(rows=[], next_cursor=None),
+        "backorder_action_labels": _backorder_labels(),
+        "form": form,
+        "next_url": None,
+        "first_url": None,
+    }
+
+
+@state(
+    "bss",
     "order-backorder-print",
     "bss_admin/orders/print.html",
     "Back-order print-out: Billing To, price list, sharing rule",
