@@ -966,6 +966,10 @@ REGISTRATION_PENDING = (
 REGISTRATION_RECEIVED = (
     "Thank you: check your mailbox. Your account can place orders once we have approved it."
 )
+REGISTRATION_NEXT = (
+    "You can sign in now with your e-mail address and password, look around and fill your "
+    "basket; we e-mail you when your account is approved."
+)
 REGISTRATION_OFF = "Registration is closed: ask us for an invitation."
 REGISTRATION_APPROVED = "Registration of {name} approved: it may place orders."
 REGISTRATION_WAITING = "Self-registered: waits for approval before its first order."

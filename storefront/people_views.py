@@ -303,11 +303,17 @@ def register():
         except ValidationFailed as error:
             errors = error.errors
         else:
-            flash(texts.REGISTRATION_RECEIVED, "success")
-            return see_other(url_for("storefront.register"))
+            # the same answer whether the address was new or in use (the e-mail says which)
+            return see_other(url_for("storefront.register_received"))
     return page(
         "storefront/people/register.html", status=422 if errors else 200, form=form, errors=errors
     )
+
+
+@bp.get("/register/received")
+def register_received():
+    """What happens next, instead of the form again (emptied) under a thank-you line."""
+    return page("storefront/people/register.html", form=None, errors={}, received=True)
 
 
 def _str(value) -> str:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.models import Account, Notification, Product, Tenant, User
-from tests.conftest import login, text_of
+from tests.conftest import login, soup, text_of
 from tests.security_helpers import client_for, reset_throttling
 from tests.test_people import GOOD_PASSWORD
 
@@ -158,3 +158,17 @@ def test_the_country_is_required_and_the_vat_number_checked(
     box = soup(answer).find(attrs={"name": field}).find_parent(class_="field")
     assert getattr(texts, message) in box.get_text(" ")
     assert _count(session, Account, Account.email == "x@wrong.example") == 0
+
+
+def test_after_registering_the_page_says_what_happens_next_not_an_empty_form(app, demo, session):
+    """A tester registered and saw the same form again, emptied, under the thank-you line."""
+    visitor = client_for(app)
+    answer = visitor.post("/register", data=FORM)
+    assert answer.headers["Location"].endswith("/register/received")
+    received = visitor.get(answer.headers["Location"])
+    assert received.status_code == 200
+    html = soup(received)
+    assert html.find("form", action="/register") is None
+    assert "check your mailbox" in text_of(received)
+    assert text_of(received).count("check your mailbox") == 1  # once, not also as a flash
+    assert html.find("a", href="/login") is not None

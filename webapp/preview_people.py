@@ -637,3 +637,14 @@ def sf_two_factor_off_wrong():
 )
 def sf_recovery_codes():
     return bss_recovery_codes()
+
+
+@state(
+    "auth",
+    "storefront-register-received",
+    "storefront/people/register.html",
+    "Storefront: account created, what happens next",
+    user=ANONYMOUS,
+)
+def sf_register_received():
+    return {**_register(closed=True), "received": True}
