@@ -235,6 +235,11 @@ HOLD_RIBBONS = {
 # [seed 003]
 BACKORDER_RIBBON = "This order was originated from {reseller} Tenant Reseller purchases"
 ORDER_LOCKED = "This order has been executed: it can no longer be changed."
+ORDER_SCHEDULED = (
+    "This order is scheduled: it is executed on the customer's date (a card is charged then). "
+    "It cannot be executed or changed by hand before; cancel it if it must not go ahead."
+)
+ORDER_EXECUTING = "This order is being executed right now: wait a moment and reload the page."
 BACKORDER_ACTION_REFUSED = (
     "This order was created by the back-ordering mechanism: this action is not allowed."
 )

@@ -141,3 +141,20 @@ def test_the_execution_confirmation_warns_about_credit_and_payment_holds_only():
         "credit_limit",
         "payment_failed",
     ]
+
+
+def test_a_scheduled_order_waits_for_its_date_it_is_not_executed_or_changed_by_hand():
+    """A tester executed a customer's Scheduled card order from the BSS: executed without the
+    card being charged, an open invoice left to a card-only customer. The scheduler executes
+    it on its date (charging the card then); staff may cancel it, not execute or change it."""
+    scheduled = OrderFacts(status_type="scheduled")
+    allowed = allowed_actions(scheduled)
+    for action in (Action.EXECUTE, Action.QUICK_ADD, Action.UPDATE_ITEMS, Action.DELETE_ITEMS):
+        assert action not in allowed, action
+        assert refusal(scheduled, action) == texts.ORDER_SCHEDULED
+    assert Action.CANCEL in allowed and Action.EDIT in allowed
+    # being executed by the scheduler right now: not cancelled under its feet either
+    executing = OrderFacts(status_type="executing")
+    for action in (Action.EXECUTE, Action.CANCEL, Action.DELETE, Action.QUICK_ADD):
+        assert action not in allowed_actions(executing), action
+        assert refusal(executing, action) == texts.ORDER_EXECUTING

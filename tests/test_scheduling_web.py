@@ -127,3 +127,26 @@ def test_cancelling_a_scheduled_order_asks_first(client, demo, session):
     assert client.get(link["href"]).status_code == 303
     login(client, "bob@globex.example", bss=False)
     assert client.get(link["href"]).status_code == 404
+
+
+def test_staff_cannot_execute_a_scheduled_order_early(client, demo, session):
+    """Executed by hand it skipped the card charge the scheduler makes on the date."""
+    from tests.api_helpers import auth, make_key
+
+    order_id = scheduled_order(session, "Acme Ltd", utcnow().date() + timedelta(days=5))
+    login(client, "admin@skyline.example", bss=True)
+    page = soup(client.get(f"/bss/orders/{order_id}"))
+    execute = page.find("button", string=lambda s: s and "Execute" in s)
+    assert execute is None or execute.has_attr("disabled")
+    shown = " ".join(page.get_text(" ").split())
+    assert texts.ORDER_SCHEDULED in shown  # why there is no Execute
+    # the ribbon's date reads like every other date (it showed 2026-12-20)
+    day = _order(session, order_id).scheduled_for
+    assert f"Scheduled for execution on {day:%d/%m/%Y}." in shown, shown[:600]
+    refused = client.post(f"/bss/orders/{order_id}/execute")
+    assert refused.status_code in (303, 409, 422)
+    token = make_key(session, "admin@skyline.example")
+    answer = client.post(f"/api/v1/orders/{order_id}/execute", json={}, headers=auth(token))
+    assert answer.status_code == 409, answer.get_json()
+    assert texts.ORDER_SCHEDULED in answer.get_json()["detail"]
+    assert _order(session, order_id).status.type == OrderStatusType.SCHEDULED

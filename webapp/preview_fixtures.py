@@ -2070,6 +2070,20 @@ def bss_order_backorder():
     return {**_order_page(_detail(the_order, facts)), "backorder_facts": _backorder_facts}
 
 
+@state(
+    "bss",
+    "order-scheduled",
+    "bss_admin/orders/detail.html",
+    "Order: scheduled by the customer (no Execute before its date; Cancel stays)",
+    user=BSS_OPERATOR,
+)
+def bss_order_scheduled():
+    day = (NOW + timedelta(days=7)).date()
+    the_order = _bss_order("scheduled", manual=False, scheduled_for=day)
+    hold = _hold("scheduled", detail=day.isoformat())
+    return _order_page(_detail(the_order, _facts("scheduled"), holds=[hold]))
+
+
 @state("bss", "order-canceled", "bss_admin/orders/detail.html", "Order: canceled", user=BSS_ADMIN)
 def bss_order_canceled():
     the_order = _bss_order("canceled")

@@ -20,6 +20,15 @@ from core.rules import roles
 # the order statuses' Types (core.rules.statuses.OrderStatusType), repeated as plain strings
 _EXECUTED_TYPES = frozenset({"automatic_execute", "delivered"})
 _CANCELLED = "cancelled"
+_SCHEDULED = "scheduled"
+_EXECUTING = "executing"
+# a Scheduled order waits for its date: the scheduler executes it then (charging a card), so
+# nobody executes it early or changes what the customer agreed to; an Executing one is in the
+# scheduler's hands right now (core.services.scheduling)
+_NOT_WHILE_SCHEDULED = frozenset(
+    {"execute", "quick_add", "update_items", "delete_items", "deliver", "change_status"}
+)
+_NOT_WHILE_EXECUTING = _NOT_WHILE_SCHEDULED | {"cancel", "delete"}
 
 
 class Action:
@@ -125,6 +134,10 @@ def allowed_actions(facts: OrderFacts) -> frozenset[str]:
         if facts.any_executed:
             # an executed quantity cannot be taken back
             actions -= {Action.CANCEL, Action.DELETE}
+        if facts.status_type == _SCHEDULED:
+            actions -= _NOT_WHILE_SCHEDULED
+        elif facts.status_type == _EXECUTING:
+            actions -= _NOT_WHILE_EXECUTING
     if facts.is_backorder:
         actions &= _BACKORDER_ACTIONS
     return frozenset(actions)
@@ -147,6 +160,10 @@ def refusal(facts: OrderFacts, action: str) -> str | None:
         return texts.BACKORDER_ACTION_REFUSED
     if facts.locked:
         return texts.ORDER_LOCKED
+    if facts.status_type == _SCHEDULED:
+        return texts.ORDER_SCHEDULED
+    if facts.status_type == _EXECUTING:
+        return texts.ORDER_EXECUTING
     if action == Action.EXECUTE and facts.awaiting_reseller_approval:
         return texts.ORDER_AWAITING_APPROVAL
     if action == Action.EXECUTE:
