@@ -136,3 +136,24 @@ def test_an_order_of_a_customer_of_another_reseller_is_a_404(client, demo, sessi
     login(client, "carol@bluesky.example", bss=False)
     assert client.post(f"/reseller/approvals/{order_id}/approve").status_code == 404
     assert _order(session, order_id).number not in text_of(client.get("/reseller/approvals"))
+
+
+def test_the_card_that_pays_an_approved_order_is_kept_for_the_renewals(client, demo, session):
+    """A tester's approved card order was paid, but its card not kept: the renewals failed
+    with "No card on file" and dunning suspended the subscription."""
+    from core.models import AccountCard, Payment
+
+    initech = account(session, "Initech")
+    assert initech.payment_method == "card"
+    session.query(AccountCard).filter(AccountCard.account_id == initech.id).delete()
+    session.commit()
+    order_id = pending_approval_order(session)
+    login(client, "carol@bluesky.example", bss=False)
+    approved = client.post(f"/reseller/approvals/{order_id}/approve", data={"reason": "OK"})
+    assert approved.status_code == 303
+    session.expire_all()
+    payment = session.scalar(select(Payment).where(Payment.order_id == order_id))
+    invoice = session.scalar(select(Invoice).where(Invoice.order_id == order_id))
+    assert payment.status == "succeeded" and payment.invoice_id == invoice.id
+    card = session.scalar(select(AccountCard).where(AccountCard.account_id == initech.id))
+    assert card is not None and (card.token, card.last4) == ("tok_sandbox_4242_test", "4242")

@@ -304,3 +304,30 @@ def test_the_cron_command_runs_due_orders_with_a_moved_clock(app, session, demo)
 def test_the_command_refuses_a_malformed_clock(app, demo):
     result = app.test_cli_runner().invoke(args=["orders", "run-due", "--now", "tomorrow"])
     assert result.exit_code != 0 and "ISO" in result.output
+
+
+def test_a_scheduled_card_order_is_invoiced_paid_with_its_payment_and_its_card_kept(session, demo):
+    """A tester's scheduled card order: the invoice read "Paid … Still owed €612.54 … No
+    payments yet", the e-mail asked to pay it by its due date and the PDF said "Paid on" the
+    day of the run's wall clock. As at checkout: the payment is the invoice's, nothing is owed,
+    the e-mail does not ask for money, and the card is kept for the renewals."""
+    from core.models import AccountCard, Payment
+    from core.services import invoice_payment
+
+    order_id = scheduled_order(session, "Acme Ltd", TODAY + timedelta(days=1), price="11.70")
+    scheduling.run_due(session, now=TOMORROW_MORNING)
+    session.expire_all()
+    invoice = session.scalar(select(Invoice).where(Invoice.order_id == order_id))
+    assert invoice.status == "paid"
+    payment = session.scalar(select(Payment).where(Payment.order_id == order_id))
+    assert payment.status == "succeeded" and payment.invoice_id == invoice.id
+    assert invoice_payment.card_payments(session, invoice.id) == [payment]
+    assert invoice.paid_at == TOMORROW_MORNING
+    mail = session.scalar(
+        select(Notification).where(Notification.order_id == order_id).order_by(Notification.id)
+    )
+    assert mail is not None and "due" not in mail.body and "pay the invoice" not in mail.body
+    card = session.scalar(
+        select(AccountCard).where(AccountCard.account_id == account(session, "Acme Ltd").id)
+    )
+    assert card is not None and card.token == "tok_sandbox_4242_test"

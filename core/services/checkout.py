@@ -871,6 +871,28 @@ def execute_paid(
         link_payment(session, order.id, result.invoice.id, now.date())
 
 
+def keep_order_card(session: Session, order: Order, account: Account, now: datetime) -> None:
+    """The card kept at placement (a gateway token on the order's payment) paid a held or
+    scheduled order: it becomes the account's card for its renewals, as a card paid at
+    checkout does (a reseller-approved order's card was not kept: its renewals failed with
+    "No card on file" and ended in suspension)."""
+    from core.services.invoice_payment import save_card
+
+    payment = session.scalar(
+        select(Payment)
+        .where(
+            Payment.order_id == order.id,
+            Payment.status == pay.SUCCEEDED,
+            Payment.method == PaymentMethod.CARD,
+        )
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )
+    token = payment.gateway_reference if payment is not None else None
+    if token and payment.card_last4:
+        save_card(session, account, payment.gateway or "sandbox", token, payment.card_last4, now)
+
+
 def link_payment(session: Session, order_id: int, invoice_id: int, day: date) -> None:
     """The order's succeeded payment (one per order: the rule allows no second) becomes a
     payment of the invoice its execution issued: one Core UPDATE; a loaded Payment object of
@@ -1020,6 +1042,13 @@ def proceed_after_holds(
         payment.status = pay.PENDING
         result = charge_order(gateway, order, None, token)
         _record_result(session, order, payment, result, now, actor)
+        if result.succeeded and token and payment.card_last4:
+            # the card kept at placement paid: the account's renewals are charged to it too
+            from core.services.invoice_payment import save_card
+
+            save_card(
+                session, account, payment.gateway or gateway.name, token, payment.card_last4, now
+            )
         return decision
     apply_execution(session, order, None, actor=actor, actor_name=actor_name(actor), now=now)
     return decision

@@ -362,7 +362,7 @@ def _issue(session, tenant_id, drafts, *, context, now, objects: bool) -> list:
                 "number": rules.format_number(prefix, first + offset),
                 "kind": kind,
                 "status": rules.initial_status(kind, draft.paid),
-                "paid_at": utcnow() if draft.paid else None,
+                "paid_at": now if draft.paid else None,  # the payment's time, not the clock's
                 "issued_at": now,
                 "issue_date": draft.issue_date,
                 "due_date": draft.issue_date + timedelta(days=settings.payment_terms_days or 0),

@@ -209,7 +209,6 @@ def execute_with_checks(
         return _return_to_submitted(
             session, order, account, HoldReason.CREDIT_LIMIT, detail, now, actor, actor_name
         )
-    paid = False
     if order.payment_method == PaymentMethod.CARD and order.total > 0:
         succeeded, message = (charge or gateway_charge)(session, order, now)
         if not succeeded:
@@ -217,10 +216,15 @@ def execute_with_checks(
             return _return_to_submitted(
                 session, order, account, HoldReason.PAYMENT_FAILED, detail, now, actor, actor_name
             )
-        paid = True
-    result = apply_execution(session, order, None, actor=actor, actor_name=actor_name, now=now)
-    if paid and result.invoice is not None:
-        result.invoice.paid = True
+        # as at checkout: the invoice is issued paid, on the run's time, with the payment
+        # linked to it (it read "Paid … Still owed, No payments yet" and its e-mail asked to
+        # pay it), and the card that paid is the account's card for its renewals
+        from core.services.checkout import execute_paid, keep_order_card
+
+        execute_paid(session, order, now, actor_name=actor_name)
+        keep_order_card(session, order, account, now)
+        return CheckOutcome(True)
+    apply_execution(session, order, None, actor=actor, actor_name=actor_name, now=now)
     return CheckOutcome(True)
 
 
