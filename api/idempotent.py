@@ -4,6 +4,7 @@ refused (422); a request still running with that key answers 409. Kept 24 hours 
 
 from __future__ import annotations
 
+import json
 from functools import wraps
 
 from flask import Response, g, make_response, request
@@ -25,6 +26,15 @@ HEADER_DOC = {
 }
 
 
+def _canonical_body() -> bytes:
+    """The body a retry is compared by: a JSON body as its data (keys sorted, no spacing), so
+    the same object serialised in another key order is the same request; else its bytes."""
+    data = request.get_json(silent=True)
+    if data is None:
+        return request.get_data()
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def idempotent(blp):
     """Decorator for a POST view of ``blp`` (documents the header too)."""
 
@@ -38,7 +48,7 @@ def idempotent(blp):
                 return problem("bad-request", texts.API_IDEMPOTENCY_KEY_INVALID)
             tenant_id = g.tenant_id
             fingerprint = idempotency.request_fingerprint(
-                request.method, request.path, request.get_data()
+                request.method, request.path, _canonical_body()
             )
             try:
                 stored = idempotency.reserve(db.session, tenant_id, key, fingerprint)

@@ -315,3 +315,28 @@ def test_the_same_idempotency_key_sent_by_eight_threads_at_once_writes_one_order
     assert len(created) == 1, answers
     refused = [body["type"] for status, body in answers if status != 201]
     assert all(t.endswith("#problem-idempotency-in-progress") for t in refused), refused
+
+
+def test_a_retry_whose_json_is_the_same_in_another_key_order_or_spacing_is_a_replay(
+    client, session, demo
+):
+    """A tester's retry serialised the same object with its keys in another order: it was
+    refused as another request (the fingerprint compared bytes). Same JSON, same request."""
+    token = make_key(session, "admin@skyline.example")
+    acme = account_id(session, "Acme Ltd")
+    headers = {
+        **auth(token, **{"Idempotency-Key": "create-ordered"}),
+        "Content-Type": "application/json",
+    }
+    first = client.post(
+        "/api/v1/orders", data=f'{{"account_id": {acme}, "name": "ERP 1"}}', headers=headers
+    )
+    again = client.post(
+        "/api/v1/orders", data=f'{{ "name":"ERP 1","account_id":{acme} }}', headers=headers
+    )
+    assert first.status_code == again.status_code == 201, again.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = client.post(
+        "/api/v1/orders", data=f'{{"account_id": {acme}, "name": "ERP 2"}}', headers=headers
+    )
+    _problem(other, 422, "idempotency-key-reused")
