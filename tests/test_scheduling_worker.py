@@ -187,7 +187,10 @@ def test_a_crash_inside_the_execution_rolls_back_and_a_later_run_finishes_once(
         real(*args, **kwargs)  # the invoice is written ... then the process dies
         raise RuntimeError("power cut")
 
+    from core.services import checkout
+
     monkeypatch.setattr(scheduling, "apply_execution", explode)
+    monkeypatch.setattr(checkout, "apply_execution", explode)  # a card order's paid execution
     scheduling.run_due(session, now=TOMORROW_MORNING)
     assert _count(session, Invoice, Invoice.order_id == order_id) == 0
     monkeypatch.undo()
