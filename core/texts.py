@@ -1004,7 +1004,7 @@ EMAIL_ORDER_REFERENCE = "Order reference: {number}"
 EMAIL_PREVIEW_TEXT_LABEL = "Plain-text version"
 OUTBOX_TITLE = "Outgoing work"
 OUTBOX_INTRO = (
-    "E-mails (and, later, provisioning steps and webhooks) leave the system through this queue. "
+    "E-mails, provisioning steps, webhooks and card charges leave the system through this queue. "
     "A failed try is repeated with growing pauses; after the last one the item stays Failed "
     "until you retry it."
 )
@@ -1139,6 +1139,10 @@ WEBHOOK_EVENTS_LABEL = "Events (none ticked: every event)"
 WEBHOOK_ADD = "Add endpoint"
 WEBHOOK_ADDED = "Endpoint added. Its signing secret is shown on its page."
 WEBHOOK_URL_INVALID = "Enter an http:// or https:// URL of at most 500 characters."
+WEBHOOK_URL_TAKEN = (
+    "An endpoint with this address exists already: open it to change what it receives "
+    "(two would receive every event twice)."
+)
 WEBHOOK_URL_INSIDE = (
     "Enter an address on the internet: this one is inside the provider's own network "
     "(localhost, a private or link-local address)."

@@ -9,7 +9,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.db import utcnow
 from core.models import Notification, OutboxItem, WebhookDelivery, WebhookEndpoint
@@ -345,3 +345,27 @@ def test_a_receiver_answering_with_a_redirect_is_not_followed(app):
         server.shutdown()
         server.server_close()
     assert followed == []
+
+
+def test_the_same_address_twice_is_refused_and_the_outgoing_list_names_event_and_address(
+    app, client, session, demo
+):
+    """A tester added one receiver twice (every event delivered twice) and read "webhook #7"
+    in Outgoing work, with an intro saying webhooks would come "later"."""
+    from core.services import outbox
+
+    login(client, "admin@skyline.example")
+    data = {"url": "http://127.0.0.1:9/hooks", "events": ["order.status_changed"]}
+    assert client.post("/bss/setup/webhooks", data=data).status_code == 303
+    again = client.post("/bss/setup/webhooks", data={**data, "url": " http://127.0.0.1:9/hooks "})
+    assert again.status_code == 422
+    assert webhooks.texts.WEBHOOK_URL_TAKEN in text_of(again)
+    assert session.scalar(select(func.count()).select_from(WebhookEndpoint)) == 1
+    _execute_demo_order(session)
+    rows = [r for r in outbox.list_items(session, demo_tenant_id(session)) if r.kind == "webhook"]
+    assert rows and all(
+        "order.status_changed" in r.summary and "http://127.0.0.1:9/hooks" in r.summary
+        for r in rows
+    ), [r.summary for r in rows]
+    intro = text_of(client.get("/bss/outbox"))
+    assert "later" not in intro.split("Outgoing work", 2)[-1][:300]

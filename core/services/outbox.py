@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from core import texts
 from core.db import utcnow, write_transaction
-from core.models import Notification, OutboxItem, User
+from core.models import Notification, OutboxItem, User, WebhookDelivery, WebhookEndpoint
 from core.rules import outbox as rules
 from core.services import bulk
 from core.services.errors import Conflict, NotFound
@@ -285,11 +285,22 @@ def list_items(
 ) -> list[ItemRow]:
     """The tenant's items, newest first (``status`` filters)."""
     query = (
-        select(OutboxItem, Notification.recipient, Notification.subject)
+        select(
+            OutboxItem,
+            Notification.recipient,
+            Notification.subject,
+            WebhookDelivery.event_type,
+            WebhookEndpoint.url,
+        )
         .outerjoin(
             Notification,
             and_(OutboxItem.kind == "email", Notification.id == OutboxItem.ref_id),
         )
+        .outerjoin(
+            WebhookDelivery,
+            and_(OutboxItem.kind == "webhook", WebhookDelivery.id == OutboxItem.ref_id),
+        )
+        .outerjoin(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(OutboxItem.tenant_id == tenant_id)
         .order_by(OutboxItem.id.desc())
         .limit(limit)
@@ -297,8 +308,13 @@ def list_items(
     if status:
         query = query.where(OutboxItem.status == status)
     rows = []
-    for item, recipient, subject in session.execute(query):
-        summary = f"{recipient}: {subject}" if recipient else f"{item.kind} #{item.ref_id}"
+    for item, recipient, subject, event_type, url in session.execute(query):
+        if recipient:
+            summary = f"{recipient}: {subject}"
+        elif event_type:
+            summary = f"{event_type} → {url}"
+        else:
+            summary = f"{item.kind} #{item.ref_id}"
         rows.append(
             ItemRow(
                 item.id,

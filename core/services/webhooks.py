@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from core import texts
 from core.db import read_rows, utcnow, write_transaction
 from core.enums import Role, UserKind
-from core.models import OutboxItem, User, WebhookDelivery, WebhookEndpoint
+from core.models import OutboxItem, Tenant, User, WebhookDelivery, WebhookEndpoint
 from core.rules import webhooks as rules
 from core.services import outbox, representations
 from core.services.errors import NotFound, ValidationFailed
@@ -307,6 +307,15 @@ def create_endpoint(
             texts.WEBHOOK_EVENTS_INVALID, {"events": [texts.WEBHOOK_EVENTS_INVALID]}
         )
     with write_transaction(session):
+        # one endpoint per address in a tenant (the tenant row locked: two clicks make one)
+        session.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update())
+        taken = session.scalar(
+            select(WebhookEndpoint.id)
+            .where(WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.url == url)
+            .limit(1)
+        )
+        if taken is not None:
+            raise ValidationFailed(texts.WEBHOOK_URL_TAKEN, {"url": [texts.WEBHOOK_URL_TAKEN]})
         endpoint = WebhookEndpoint(
             tenant_id=tenant_id,
             url=url,
