@@ -1472,3 +1472,33 @@ NOTIFICATION_KIND_LABELS.update(
 )
 OUTBOX_KIND_LABELS.update({"invoice_charge": "Card charge"})
 NAV_OVERDUE = "Overdue"
+
+# --- invoice and credit note e-mails (PRODUCT.md 11; core/services/invoice_messages.py) --------
+MAIL_INVOICE_ISSUED_SUBJECT = "Your invoice {number}"
+MAIL_INVOICE_RECEIPT_SUBJECT = "Receipt for your invoice {number}"
+MAIL_INVOICE_ISSUED_BODY = (
+    "Invoice {number} was issued on {date} for {periods}.\n\nTotal: {total} (VAT included), "
+    "due {due}. You can view it, pay it and download it as a PDF from the link below."
+)
+MAIL_INVOICE_RECEIPT_BODY = (
+    "Invoice {number} was issued on {date} for {periods}.\n\nTotal: {total} (VAT included), "
+    "paid by card ending {last4} on {paid}. Thank you."
+)
+MAIL_INVOICE_PERIOD = "the period {period}"
+MAIL_INVOICE_PERIODS = "the periods {periods}"
+MAIL_INVOICE_NO_PERIOD = "your services"
+MAIL_CREDIT_NOTE_SUBJECT = "Credit note {number} for your invoice {invoice}"
+MAIL_CREDIT_NOTE_BODY = (
+    "Credit note {number} of {total} (VAT included) was issued on {date} for invoice "
+    "{invoice}.\n\nWhat it credits is taken off what the invoice asks for."
+)
+EMAIL_CREDIT_NOTE_VIEW_LINK = "View the credit note:"
+EMAIL_DOCUMENT_PDF_LINK = "Download it as a PDF:"
+NOTIFICATION_KIND_LABELS.update(
+    {
+        "invoice_issued": (
+            "Customer: a renewal invoice (with its due date, or the card receipt once charged)"
+        ),
+        "credit_note_issued": "Customer: a credit note was issued",
+    }
+)

@@ -112,8 +112,9 @@ def test_a_tenant_can_turn_a_kind_of_message_off_and_on(app, client, session, de
     login(client, "admin@skyline.example")
     page = soup(client.get("/bss/setup/notifications"))
     boxes = page.find_all("input", attrs={"name": "kinds"})
-    # 12 kinds of issue 16; issue 17: the trial ending notice, 3 of payment and dunning
-    assert len(boxes) == 16 and all(b.has_attr("checked") for b in boxes)
+    # 12 kinds of issue 16; issue 17: the trial ending notice, 3 of payment and dunning;
+    # an invoice issued (or its card receipt) and a credit note
+    assert len(boxes) == 18 and all(b.has_attr("checked") for b in boxes)
     kept = [b["value"] for b in boxes if b["value"] != "manual_order"]
     saved = client.post("/bss/setup/notifications", data={"kinds": kept})
     assert saved.status_code == 303

@@ -61,3 +61,8 @@ CONFIGURABLE = (
     SUBSCRIPTIONS_SUSPENDED,
     SUBSCRIPTIONS_RESUMED,
 )
+
+# --- invoices and credit notes (PRODUCT.md 11) ------------------------------------------------
+INVOICE_ISSUED = "invoice_issued"  # customer: a renewal invoice (due date, or the card receipt)
+CREDIT_NOTE_ISSUED = "credit_note_issued"  # customer
+CONFIGURABLE = (*CONFIGURABLE, INVOICE_ISSUED, CREDIT_NOTE_ISSUED)

@@ -61,7 +61,7 @@ from core.models import (
 from core.rules import billing_periods as periods
 from core.rules import invoicing as invoice_rules
 from core.rules.scheduling import local_today
-from core.services import invoice_payment, invoicing, subscription_changes
+from core.services import invoice_messages, invoice_payment, invoicing, subscription_changes
 from core.services.errors import NotFound
 from core.services.promotions import terms_of
 
@@ -481,6 +481,8 @@ def _bill_batch(
                 "at": now,
             }
         )
+    # the customers are told in the invoices' transaction: a rerun issues and tells nothing
+    invoice_messages.renewals_issued(session, tenant_id, invoice_ids)
     if entries:
         connection.execute(insert(BillingRunEntry.__table__), entries)
     if history:

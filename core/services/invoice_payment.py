@@ -403,7 +403,7 @@ def finish_attempt(
     """Record the gateway's answer of one pending attempt: a success settles the invoice (and
     may save the card); a failure moves dunning on with a reminder. Repeating it changes
     nothing. Returns the payment's status."""
-    from core.services import dunning
+    from core.services import dunning, invoice_messages
 
     now = now or utcnow()
     with write_transaction(session):
@@ -426,6 +426,8 @@ def finish_attempt(
                 account = session.get(Account, invoice.account_id)
                 save_card(session, account, payment.gateway, *save_card_token, now)
             dunning.settle(session, invoice, day, actor=actor)
+            if actor is None:  # the saved card charged by the worker: the customer's receipt
+                invoice_messages.renewal_paid(session, invoice, payment, day)
         elif actor is None:  # a customer's own Pay now failing is told on the page, not dunned
             dunning.attempt_failed(
                 session, invoice, payment, result.message or texts.PAYMENT_DECLINED, day

@@ -43,7 +43,7 @@ from core.models import (
 )
 from core.rules import invoicing as rules
 from core.rules.invoicing import CREDIT_NOTE, INVOICE, Customer, TaxDecision, VatTable
-from core.services import bulk
+from core.services import bulk, invoice_messages
 from core.services.errors import Conflict, NotFound, ValidationFailed
 
 ZERO = Decimal("0.00")
@@ -534,4 +534,5 @@ def issue_credit_note(
     )
     invoice.status = rules.status_after_credit(invoice.status, invoice.total, already + note.total)
     session.flush()
+    invoice_messages.credit_note_issued(session, note, invoice)  # the customer, by e-mail
     return note
