@@ -1477,20 +1477,20 @@ NAV_OVERDUE = "Overdue"
 MAIL_INVOICE_ISSUED_SUBJECT = "Your invoice {number}"
 MAIL_INVOICE_RECEIPT_SUBJECT = "Receipt for your invoice {number}"
 MAIL_INVOICE_ISSUED_BODY = (
-    "Invoice {number} was issued on {date} for {periods}.\n\nTotal: {total} (VAT included), "
-    "due {due}. You can view it, pay it and download it as a PDF from the link below."
+    "Invoice {number} was issued on {date} for {periods}.\n\nTotal: {total}, due {due}. "
+    "You can view and pay it, or download it as a PDF, from the links below."
 )
 MAIL_INVOICE_RECEIPT_BODY = (
-    "Invoice {number} was issued on {date} for {periods}.\n\nTotal: {total} (VAT included), "
-    "paid by card ending {last4} on {paid}. Thank you."
+    "Invoice {number} was issued on {date} for {periods}.\n\nTotal: {total}, paid by card "
+    "ending {last4} on {paid}. Thank you."
 )
+MAIL_TOTAL_WITH_VAT = "{total} (VAT included)"  # without VAT (reverse charge): the total alone
 MAIL_INVOICE_PERIOD = "the period {period}"
 MAIL_INVOICE_PERIODS = "the periods {periods}"
 MAIL_INVOICE_NO_PERIOD = "your services"
 MAIL_CREDIT_NOTE_SUBJECT = "Credit note {number} for your invoice {invoice}"
 MAIL_CREDIT_NOTE_BODY = (
-    "Credit note {number} of {total} (VAT included) was issued on {date} for invoice "
-    "{invoice}.\n\nWhat it credits is taken off what the invoice asks for."
+    "Credit note {number} of {total} was issued on {date} for invoice {invoice}."
 )
 EMAIL_CREDIT_NOTE_VIEW_LINK = "View the credit note:"
 EMAIL_DOCUMENT_PDF_LINK = "Download it as a PDF:"

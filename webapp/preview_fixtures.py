@@ -3148,3 +3148,7 @@ from webapp import preview_billing_changes  # noqa: E402,F401
 # isort: split
 # --- payment and dunning (issue 17): states in their own module -------------------------------
 from webapp import preview_dunning  # noqa: E402,F401
+
+# isort: split
+# --- invoice and credit note e-mails (PRODUCT.md 11): states in their own module ---------------
+from webapp import preview_invoice_messages  # noqa: E402,F401

@@ -47,6 +47,59 @@ def periods_text(periods: list[tuple[date, date]]) -> str:
     return texts.MAIL_INVOICE_PERIODS.format(periods=", ".join(shown))
 
 
+def total_text(document) -> str:
+    """The total the customer pays (or is credited), with VAT: "€1,234.56 (VAT included)";
+    the amount alone when the document carries no VAT (reverse charge, exempt)."""
+    total = format_money(document.total, document.currency)
+    return texts.MAIL_TOTAL_WITH_VAT.format(total=total) if document.tax_total else total
+
+
+def issued_mail(invoice, periods: list[tuple[date, date]]) -> tuple[str, str]:
+    """(subject, body) of an invoice left to pay: its periods, total with VAT, due date.
+    ``invoice`` has ``number``, ``issue_date``, ``due_date``, ``total``, ``tax_total`` and
+    ``currency``."""
+    return (
+        texts.MAIL_INVOICE_ISSUED_SUBJECT.format(number=invoice.number),
+        texts.MAIL_INVOICE_ISSUED_BODY.format(
+            number=invoice.number,
+            date=notice_date(invoice.issue_date),
+            periods=periods_text(periods),
+            total=total_text(invoice),
+            due=notice_date(invoice.due_date),
+        ),
+    )
+
+
+def receipt_mail(
+    invoice, periods: list[tuple[date, date]], last4: str | None, paid_on: date
+) -> tuple[str, str]:
+    """(subject, body) of an invoice the saved card paid: "paid by card ending 4242 on …"."""
+    return (
+        texts.MAIL_INVOICE_RECEIPT_SUBJECT.format(number=invoice.number),
+        texts.MAIL_INVOICE_RECEIPT_BODY.format(
+            number=invoice.number,
+            date=notice_date(invoice.issue_date),
+            periods=periods_text(periods),
+            total=total_text(invoice),
+            last4=last4 or "····",
+            paid=notice_date(paid_on),
+        ),
+    )
+
+
+def credit_note_mail(note, invoice_number: str) -> tuple[str, str]:
+    """(subject, body) of a credit note: its number, amount with VAT, the invoice it credits."""
+    return (
+        texts.MAIL_CREDIT_NOTE_SUBJECT.format(number=note.number, invoice=invoice_number),
+        texts.MAIL_CREDIT_NOTE_BODY.format(
+            number=note.number,
+            total=total_text(note),
+            date=notice_date(note.issue_date),
+            invoice=invoice_number,
+        ),
+    )
+
+
 def _periods_of(session: Session, invoice_ids: list[int]) -> dict[int, list[tuple[date, date]]]:
     found: dict[int, list[tuple[date, date]]] = defaultdict(list)
     for invoice_id, start, end in session.execute(
@@ -77,6 +130,7 @@ def renewals_issued(session: Session, tenant_id: int, invoice_ids: list[int]) ->
             Invoice.issue_date,
             Invoice.due_date,
             Invoice.total,
+            Invoice.tax_total,
             Invoice.currency,
             Account.payment_method,
         )
@@ -104,14 +158,7 @@ def renewals_issued(session: Session, tenant_id: int, invoice_ids: list[int]) ->
     messages = [
         Message(
             recipients[row.account_id],
-            texts.MAIL_INVOICE_ISSUED_SUBJECT.format(number=row.number),
-            texts.MAIL_INVOICE_ISSUED_BODY.format(
-                number=row.number,
-                date=notice_date(row.issue_date),
-                periods=periods_text(periods.get(row.id, [])),
-                total=format_money(row.total, row.currency),
-                due=notice_date(row.due_date),
-            ),
+            *issued_mail(row, periods.get(row.id, [])),
             template=TEMPLATE,
             context={"invoice_id": row.id, "invoice_open": True, "storefront_host": host},
         )
@@ -136,15 +183,7 @@ def renewal_paid(session: Session, invoice: Invoice, payment: Payment, day: date
         invoice.tenant_id,
         kinds.INVOICE_ISSUED,
         recipient,
-        texts.MAIL_INVOICE_RECEIPT_SUBJECT.format(number=invoice.number),
-        texts.MAIL_INVOICE_RECEIPT_BODY.format(
-            number=invoice.number,
-            date=notice_date(invoice.issue_date),
-            periods=periods_text(periods),
-            total=format_money(invoice.total, invoice.currency),
-            last4=payment.card_last4 or "····",
-            paid=notice_date(day),
-        ),
+        *receipt_mail(invoice, periods, payment.card_last4, day),
         template=TEMPLATE,
         context={
             "invoice_id": invoice.id,
@@ -165,13 +204,7 @@ def credit_note_issued(session: Session, note: Invoice, invoice: Invoice) -> Non
         note.tenant_id,
         kinds.CREDIT_NOTE_ISSUED,
         recipient,
-        texts.MAIL_CREDIT_NOTE_SUBJECT.format(number=note.number, invoice=invoice.number),
-        texts.MAIL_CREDIT_NOTE_BODY.format(
-            number=note.number,
-            total=format_money(note.total, note.currency),
-            date=notice_date(note.issue_date),
-            invoice=invoice.number,
-        ),
+        *credit_note_mail(note, invoice.number),
         template=TEMPLATE,
         context={
             "invoice_id": note.id,
