@@ -259,6 +259,7 @@ ORDER_PARTLY_EXECUTED_AS = "Executed as sub-order {number}; the rest stays to be
 ORDER_COPIED = "Order {number} was created as a copy."
 BSS_ORDER_CANCELED = "Order canceled."
 ORDER_ITEM_ADDED = "Item added."
+ORDER_ITEM_NOT_FOUND = "That item is not on this order: reload the order to see its items."
 FILTER_DATE_INVALID = "Enter a date as YYYY-MM-DD; this one was not used."
 FILTER_DATES_INVERTED = "The From date is after the To date: no order can match."
 ORDER_ITEMS_UPDATED = "Quantities updated."

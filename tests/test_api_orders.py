@@ -340,3 +340,21 @@ def test_a_retry_whose_json_is_the_same_in_another_key_order_or_spacing_is_a_rep
         "/api/v1/orders", data=f'{{"account_id": {acme}, "name": "ERP 2"}}', headers=headers
     )
     _problem(other, 422, "idempotency-key-reused")
+
+
+def test_an_item_that_is_not_on_the_order_is_named_not_the_order(client, session, demo):
+    """A tester's PATCH with an unknown item_id answered 404 "That order does not exist."."""
+    from core import texts
+
+    token = make_key(session, "admin@skyline.example")
+    created = client.post(
+        "/api/v1/orders", json={"account_id": account_id(session, "Acme Ltd")}, headers=auth(token)
+    )
+    order_id = created.get_json()["id"]
+    answer = client.patch(
+        f"/api/v1/orders/{order_id}/items",
+        json={"items": [{"item_id": 987654, "quantity": 2}]},
+        headers=auth(token),
+    )
+    body = _problem(answer, 422, "validation-failed")
+    assert body["errors"] == {"987654": [texts.ORDER_ITEM_NOT_FOUND]}

@@ -716,8 +716,9 @@ def update_quantities(
         errors: dict[str, list[str]] = {}
         for item_id, quantity in quantities.items():
             item = items.get(item_id)
-            if item is None:
-                raise NotFound(texts.ORDER_NOT_FOUND)
+            if item is None:  # the order exists: it is the item that is not on it
+                errors[str(item_id)] = [texts.ORDER_ITEM_NOT_FOUND]
+                continue
             try:
                 _check_quantity(item.plan, quantity, item.executed_quantity, str(item_id))
             except ValidationFailed as error:
