@@ -898,6 +898,10 @@ USER_NAME_REQUIRED = "Enter the person's name (at most 200 characters)."
 USER_ROLE_INVALID = "Choose a role from the list."
 USER_TEAM_INVALID = "Choose a team from the list."
 USER_ALREADY_EXISTS = "This address already belongs to a user who has set a password."
+BSS_EMAIL_IN_USE = (
+    "This address is in use by another BSS user; each BSS user signs in with an address of "
+    "their own. Use another address."
+)
 USER_LAST_ADMIN = "The tenant's last active admin stays an active admin."
 USER_NOT_YOURSELF = "You cannot deactivate yourself."
 USER_INVITED = "Invitation sent to {email}."

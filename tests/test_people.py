@@ -281,3 +281,81 @@ def test_an_invitation_is_delivered_by_the_job_queue_into_the_development_mailbo
     assert listing.count(note.subject) == 1
     page = text_of(client.get(f"/bss/mailbox/{note.id}"))
     assert "/bss/invitation/" in page
+
+
+# --- a BSS user's address names their tenant: it is unique across all tenants' BSS users ---
+
+
+def _sent_to(session, email) -> int:
+    query = select(func.count()).select_from(Notification).where(Notification.recipient == email)
+    return session.scalar(query)
+
+
+def test_another_tenants_bss_address_is_refused_and_that_user_still_signs_in(
+    app, client, demo, session
+):
+    sent_before = _sent_to(session, "admin@nimbus.example")
+    login(client, "admin@skyline.example")
+    for address in ("admin@nimbus.example", " Admin@NIMBUS.example "):
+        refused = _invite(client, email=address, role="admin")
+        assert refused.status_code == 422, address
+        message = text_of(refused)
+        assert "in use by another BSS user" in message
+        assert "Nimbus" not in message and "distributor" not in message.lower()
+        assert soup(refused).find("input", attrs={"name": "email"})["aria-invalid"] == "true"
+    users = session.scalars(select(User).where(User.email == "admin@nimbus.example")).all()
+    assert len(users) == 1 and users[0].password_hash != "!invited"
+    assert _sent_to(session, "admin@nimbus.example") == sent_before
+    login(client_for(app), "admin@nimbus.example", bss=True)
+
+
+def test_an_invited_address_of_another_tenant_is_refused_too(app, client, demo, session):
+    dana = client_for(app)
+    login(dana, "admin@nimbus.example")
+    assert _invite(dana, email="pat@partner.example").status_code == 303
+    login(client, "admin@skyline.example")
+    refused = _invite(client, email="pat@partner.example")
+    assert refused.status_code == 422 and "in use by another BSS user" in text_of(refused)
+    tenants = session.scalars(select(User.tenant_id).where(User.email == "pat@partner.example"))
+    assert len(tenants.all()) == 1
+
+
+def test_a_customers_address_may_also_be_a_bss_user_and_both_sign_ins_work(
+    app, client, demo, session
+):
+    """The Storefront and the BSS sign-ins are apart (a Storefront finds its own tenant's
+    customers, the BSS finds BSS users): a customer of the shop may also work in its BSS."""
+    login(client, "admin@skyline.example")
+    assert _invite(client, email="alice@acme.example").status_code == 303
+    link = _path(_link_of(session, "alice@acme.example"))
+    staff = client_for(app)
+    assert (
+        staff.post(link, data={"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD}).status_code
+        == 303
+    )
+    login(staff, "alice@acme.example", GOOD_PASSWORD, bss=True)
+    assert staff.get("/bss/orders").status_code == 200
+    login(client_for(app), "alice@acme.example", bss=False)  # her Storefront password
+
+
+def test_a_new_tenants_first_admin_cannot_take_a_bss_users_address(app, demo, session):
+    from core.services.errors import ValidationFailed
+    from core.services.tenants import open_tenant
+
+    with pytest.raises(ValidationFailed) as refused:
+        open_tenant(
+            session,
+            name="Stratus",
+            slug="stratus",
+            host="stratus.example",
+            admin_email="ADMIN@nimbus.example",
+            admin_name="Someone",
+        )
+    assert "in use by another BSS user" in refused.value.errors["admin_email"][0]
+    assert (
+        session.scalar(
+            select(func.count()).select_from(User).where(User.email == "admin@nimbus.example")
+        )
+        == 1
+    )
+    login(client_for(app), "admin@nimbus.example", bss=True)

@@ -111,6 +111,15 @@ def get_bss_user(session: Session, tenant_id: int, user_id: int, lock: bool = Fa
     return user
 
 
+def bss_address_in_use(session: Session, email: str, except_user_id: int | None = None) -> bool:
+    """Whether a BSS user of any tenant, invited or not, has this (lower-case) address. The
+    BSS sign-in finds its user by the address alone, so two BSS users never share one."""
+    query = select(User.id).where(User.kind == UserKind.BSS, User.email == email)
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    return session.scalar(query.limit(1)) is not None
+
+
 def _check_person(
     session: Session, tenant_id: int, email: str, name: str, role: str, team_id: int | None
 ) -> dict[str, list[str]]:
@@ -157,6 +166,8 @@ def invite_bss_user(
         )
         if user is not None and not is_invited(user):
             raise ValidationFailed(texts.FORM_HAS_ERRORS, {"email": [texts.USER_ALREADY_EXISTS]})
+        if user is None and bss_address_in_use(session, email):
+            raise ValidationFailed(texts.FORM_HAS_ERRORS, {"email": [texts.BSS_EMAIL_IN_USE]})
         if user is None:
             user = User(
                 tenant_id=tenant_id,
@@ -536,6 +547,8 @@ def request_email_change(
 
 
 def _email_taken(session: Session, user: User, email: str) -> bool:
+    if user.kind == UserKind.BSS:
+        return bss_address_in_use(session, email, except_user_id=user.id)
     return (
         session.scalar(
             select(User.id).where(

@@ -90,7 +90,7 @@ def open_tenant(
     """A new, empty tenant (its default statuses, no catalogue) with its first BSS admin, in one
     transaction. Without ``password_hash`` the admin is created waiting for an invitation
     (:data:`core.services.people.INVITED`): the caller hands over a set-password link."""
-    from core.services.people import INVITED
+    from core.services.people import INVITED, bss_address_in_use
 
     name, slug, host = name.strip(), slug.strip(), host.strip().lower()
     admin_email, admin_name = admin_email.strip().lower(), admin_name.strip()
@@ -108,6 +108,8 @@ def open_tenant(
             errors["host"] = [texts.TENANT_HOST_TAKEN]
         if not is_email(admin_email):
             errors["admin_email"] = [texts.ACCOUNT_EMAIL_INVALID]
+        elif bss_address_in_use(session, admin_email):
+            errors["admin_email"] = [texts.BSS_EMAIL_IN_USE]
         if not admin_name or len(admin_name) > 200:
             errors["admin_name"] = [texts.USER_NAME_REQUIRED]
         parent = None
