@@ -359,3 +359,32 @@ def test_a_new_tenants_first_admin_cannot_take_a_bss_users_address(app, demo, se
         == 1
     )
     login(client_for(app), "admin@nimbus.example", bss=True)
+
+
+def test_an_admin_still_invited_does_not_count_as_another_admin(client, demo, session):
+    login(client, "admin@skyline.example")
+    assert _invite(client, email="ann@skyline.example", role="admin").status_code == 303
+    me = session.scalar(select(User).where(User.email == "admin@skyline.example"))
+    demoted = client.post(
+        f"/bss/people/{me.id}", data={"name": me.name, "role": "operator", "team_id": ""}
+    )
+    assert demoted.status_code == 422 and "last active admin" in text_of(demoted)
+    session.expire_all()
+    assert session.get(User, me.id).role == "admin"
+
+
+def test_deactivating_the_last_admin_who_can_sign_in_is_refused(app, client, demo, session):
+    from core.services import people
+    from core.services.errors import Conflict
+
+    login(client, "admin@skyline.example")
+    assert _invite(client, email="ann@skyline.example", role="admin").status_code == 303
+    me = session.scalar(select(User).where(User.email == "admin@skyline.example"))
+    with pytest.raises(Conflict):
+        people.set_bss_user_active(session, me.tenant_id, None, me.id, False)
+    session.expire_all()
+    assert session.get(User, me.id).active
+    # the invited admin may be demoted or deactivated: Sam still signs in
+    ann = session.scalar(select(User).where(User.email == "ann@skyline.example"))
+    assert people.set_bss_user_active(session, me.tenant_id, me, ann.id, False).active is False
+    login(client_for(app), "admin@skyline.example")

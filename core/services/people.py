@@ -215,16 +215,21 @@ def _send_link(
 
 
 def _last_active_admin(session: Session, tenant_id: int, user: User) -> bool:
+    """Whether ``user`` is the tenant's last admin who can sign in. An admin still invited
+    (no password yet) does not count: the invitation may never be accepted."""
+    if user.role != roles.ADMIN or not user.active or is_invited(user):
+        return False
     others = session.scalar(
         select(func.count(User.id)).where(
             User.tenant_id == tenant_id,
             User.kind == UserKind.BSS,
             User.role == roles.ADMIN,
             User.active.is_(True),
+            User.password_hash != INVITED,
             User.id != user.id,
         )
     )
-    return user.role == roles.ADMIN and user.active and not others
+    return not others
 
 
 def update_bss_user(
