@@ -4,11 +4,13 @@ pages, search and kind filter, the account page's credit figures."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, insert, select
 
+from core import texts
 from core.enums import AccountKind, HoldReason, PaymentMethod
 from core.models import (
     Account,
@@ -117,6 +119,29 @@ def test_creating_the_same_account_twice_makes_one(session, demo):
         accounts.create_account(session, t.id, admin(session), values(session))
     assert "name" in again.value.errors
     assert count(session, Account, Account.name == "Wayne Enterprises") == 1
+
+
+def test_an_account_name_is_taken_whatever_its_letters_case(session, demo):
+    t = tenant(session)
+    accounts.create_account(session, t.id, admin(session), values(session))
+    with pytest.raises(ValidationFailed) as shouted:
+        accounts.create_account(
+            session, t.id, admin(session), values(session, name="WAYNE ENTERPRISES")
+        )
+    assert shouted.value.errors["name"] == [texts.ACCOUNT_NAME_TAKEN]
+    assert count(session, Account, func.lower(Account.name) == "wayne enterprises") == 1
+    acme = session.scalar(select(Account).where(Account.name == "Acme Ltd"))
+    form = AccountInput(**accounts.input_from_account(acme))
+    with pytest.raises(ValidationFailed) as renamed:
+        accounts.update_account(
+            session, t.id, admin(session), acme.id, replace(form, name="wayne enterprises")
+        )
+    assert renamed.value.errors["name"] == [texts.ACCOUNT_NAME_TAKEN]
+    # an account may change the case of its own name
+    recased = accounts.update_account(
+        session, t.id, admin(session), acme.id, replace(form, name="ACME Ltd")
+    )
+    assert recased.name == "ACME Ltd"
 
 
 def test_a_tenant_reseller_stands_for_a_child_tenant_of_the_distributor(session, demo):

@@ -252,6 +252,10 @@ def test_an_admin_key_creates_and_edits_an_account_with_the_bss_rules(client, se
     # the BSS rules: a name is used once, a credit limit change needs its reason
     taken = client.post("/api/v1/accounts", json=body, headers=auth(token))
     assert "name" in _problem(taken, 422, "validation-failed")["errors"]
+    shouted = client.post(
+        "/api/v1/accounts", json={**body, "name": "UMBRELLA CORP"}, headers=auth(token)
+    )
+    assert "name" in _problem(shouted, 422, "validation-failed")["errors"]
     no_reason = client.patch(
         f"/api/v1/accounts/{account['id']}", json={"credit_limit": "3000.00"}, headers=auth(token)
     )

@@ -257,7 +257,11 @@ def _choices_for(session: Session, tenant_id: int, values: rules.AccountInput):
 
 
 def _name_taken(session: Session, tenant_id: int, name: str, self_id: int | None) -> bool:
-    query = select(Account.id).where(Account.tenant_id == tenant_id, Account.name == name)
+    """Whether another account of the tenant has this name, whatever the letters' case (as
+    product codes). The tenant's (tenant_id, name) index gives the names without the rows."""
+    query = select(Account.id).where(
+        Account.tenant_id == tenant_id, func.lower(Account.name) == func.lower(name)
+    )
     if self_id is not None:
         query = query.where(Account.id != self_id)
     return session.scalar(query.limit(1)) is not None
