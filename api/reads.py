@@ -65,6 +65,7 @@ def account_representation(a) -> dict:
         "country": a.country,
         "vat_number": a.vat_number,
         "tax_exempt": bool(a.tax_exempt),
+        "active": bool(a.active),
     }
 
 

@@ -101,6 +101,8 @@ class AccountSchema(Schema):
     country = fields.String(allow_none=True)
     vat_number = fields.String(allow_none=True)
     tax_exempt = fields.Boolean()
+    # False: deactivated; it takes no new order or offer, its existing orders keep working
+    active = fields.Boolean(required=True)
 
 
 class AccountPageSchema(Schema):

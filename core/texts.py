@@ -917,6 +917,9 @@ ROLES_HINT = (
     "accounts. Catalogue manager: the catalogue. Finance: sees accounts, their balances and credit."
 )
 PASSWORD_HINT = "At least 12 characters; common passwords are refused."
+ACCOUNT_INACTIVE_NO_ORDER = (
+    "This account is deactivated: reactivate it before making a new order or offer for it."
+)
 ACCOUNT_INACTIVE_NO_INVITE = "This account is deactivated: reactivate it before inviting users."
 PASSWORD_RESET_SENT = (
     "If an account uses this address, we have sent it a link to choose a new password. "

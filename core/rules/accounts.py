@@ -221,3 +221,9 @@ def check_credit_limit_reason(old: Decimal | None, new: Decimal | None, reason: 
     if len(reason) > REASON_MAX:
         return [texts.ACCOUNT_FIELD_TOO_LONG.format(max=REASON_MAX)]
     return []
+
+
+def new_order_refusal(account_active: bool) -> str | None:
+    """Why no new order or offer (made, copied or converted from an offer) may be made for
+    the account: a deactivated account takes none; its existing orders keep working."""
+    return None if account_active else texts.ACCOUNT_INACTIVE_NO_ORDER

@@ -31,6 +31,7 @@ from core.models import (
     Product,
     User,
 )
+from core.rules import accounts as account_rules
 from core.rules import offers as rules
 from core.rules.execution import bundle_execution_type
 from core.rules.statuses import OfferStatusType
@@ -284,6 +285,8 @@ def create_offer(
             raise ValidationFailed(
                 texts.OFFER_ACCOUNT_INVALID, {"account_id": [texts.OFFER_ACCOUNT_INVALID]}
             )
+        if refusal := account_rules.new_order_refusal(account.active):
+            raise ValidationFailed(refusal, {"account_id": [refusal]})
         clean_name = _check_name(name)
         _check_validity(session, tenant_id, valid_until, None, now)
         if status_id is None:
@@ -531,6 +534,8 @@ def convert_offer(
         if refusal:
             raise Conflict(refusal)
         account = session.get(Account, offer.account_id)
+        if refusal := account_rules.new_order_refusal(account.active):
+            raise Conflict(refusal)
         products = {
             p.id: p
             for p in session.scalars(

@@ -35,6 +35,7 @@ from core.models import (
     Product,
     User,
 )
+from core.rules import accounts as account_rules
 from core.rules import execution_plan as plan_rules
 from core.rules import permissions
 from core.rules.execution_plan import ExecutionPlanError, LineState
@@ -328,10 +329,13 @@ def list_accounts(
     *,
     name_contains: str | None = None,
     limit: int | None = None,
+    active_only: bool = False,
 ) -> list[tuple[int, str]]:
-    """(id, name) of the tenant's accounts by name; ``limit`` keeps pickers small when a tenant
-    has tens of thousands of accounts."""
+    """(id, name) of the tenant's accounts by name (``active_only``: those not deactivated);
+    ``limit`` keeps pickers small when a tenant has tens of thousands of accounts."""
     query = select(Account.id, Account.name).where(Account.tenant_id == tenant_id)
+    if active_only:
+        query = query.where(Account.active.is_(True))
     if name_contains:
         query = query.where(func.lower(Account.name).like(picking.contains_pattern(name_contains)))
     if limit is not None:
@@ -340,11 +344,14 @@ def list_accounts(
     return [(account_id, name) for account_id, name in rows]
 
 
-def _account_readers(session: Session, tenant_id: int):
-    """The account picker's readers (:mod:`core.services.picking`)."""
+def _account_readers(session: Session, tenant_id: int, active_only: bool = False):
+    """The account picker's readers (:mod:`core.services.picking`); ``active_only`` for the
+    account of a new order or offer, which a deactivated account does not take."""
 
     def read(name_contains: str | None, limit: int) -> list[tuple[int, str]]:
-        return list_accounts(session, tenant_id, name_contains=name_contains, limit=limit)
+        return list_accounts(
+            session, tenant_id, name_contains=name_contains, limit=limit, active_only=active_only
+        )
 
     def read_one(account_id: int) -> list[tuple[int, str]]:
         if not 0 < account_id <= MAX_ID:
@@ -374,8 +381,10 @@ def pick_account(
     session: Session, tenant_id: int, chosen: int | None, typed: str | None, submitted: bool
 ) -> picking.Pick[int]:
     """The account of a new order or offer (:func:`core.services.picking.pick`): up to
-    ACCOUNT_CHOICES accounts, a list of them all; beyond, the account typed by name."""
-    read, read_one = _account_readers(session, tenant_id)
+    ACCOUNT_CHOICES accounts, a list of them all; beyond, the account typed by name. A
+    deactivated account is left out (a list beyond the limit keeps a ``chosen`` one, which
+    :func:`create_order` then refuses with its reason)."""
+    read, read_one = _account_readers(session, tenant_id, active_only=True)
     return picking.pick(read, read_one, chosen, typed, submitted, _ACCOUNT_WORDING)
 
 
@@ -575,6 +584,8 @@ def create_order(
         errors: dict[str, list[str]] = {}
         if account is None:
             errors["account_id"] = [texts.ORDER_ACCOUNT_REQUIRED]
+        elif refusal := account_rules.new_order_refusal(account.active):
+            errors["account_id"] = [refusal]
         book = StatusBook.load(session, tenant_id)
         status = book.submitted()
         if status_id is not None:
@@ -895,6 +906,8 @@ def copy_order(
             for i in source.items
         ]
         account = session.get(Account, source.account_id)
+        if refusal := account_rules.new_order_refusal(account.active):
+            raise Conflict(refusal)
         billing = (
             session.get(Account, source.billing_account_id) if source.billing_account_id else None
         )
