@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    func,
     text,
     true,
 )
@@ -200,6 +201,19 @@ class User(Base):
 
     tenant: Mapped[Tenant] = relationship()
     account: Mapped[Account | None] = relationship(foreign_keys=[account_id])
+
+
+# a BSS user's address names their tenant at the BSS sign-in: one BSS user per address across
+# all tenants, whatever its case (core.services.people.bss_address_in_use says why first;
+# this holds when two tenants invite one address at the same moment). Storefront users are
+# unique per tenant only (the UniqueConstraint above).
+Index(
+    "uq_user_bss_email",
+    func.lower(User.email),
+    unique=True,
+    sqlite_where=User.kind == UserKind.BSS,
+    postgresql_where=User.kind == UserKind.BSS,
+)
 
 
 class Team(Base):

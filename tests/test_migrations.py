@@ -2,11 +2,13 @@
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.command import upgrade
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
+from sqlalchemy.exc import IntegrityError
 
 from core.db import Base
 
@@ -40,3 +42,41 @@ def test_migrations_build_exactly_the_models(db_url, monkeypatch):
 
     conftest._schema_ready.discard(engine.url.render_as_string())
     engine.dispose()
+
+
+def _migration(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "migrations" / "versions" / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_bss_address_index_is_not_built_over_twins_it_names_them(session, demo):
+    """Migration 0021 stops, naming the addresses two tenants' BSS users share, rather than
+    failing on the unique index (or leaving those users unable to sign in)."""
+    from sqlalchemy import select, text
+
+    from core.models import Tenant, User
+
+    module = _migration("0021_bss_email_unique.py")
+    nimbus = session.scalar(select(Tenant.id).where(Tenant.slug == "distributor"))
+    connection = session.connection()
+    assert module._shared_bss_addresses(connection) == []
+    connection.execute(text("DROP INDEX uq_user_bss_email"))
+    twin = {
+        c.key: getattr(
+            session.scalar(select(User).where(User.email == "admin@skyline.example")), c.key
+        )
+        for c in User.__table__.columns
+        if c.key != "id"
+    }
+    twin.update(tenant_id=nimbus, email="Admin@Skyline.example")
+    connection.execute(User.__table__.insert().values(**twin))
+    assert module._shared_bss_addresses(connection) == ["admin@skyline.example"]
+    session.rollback()
+    assert module._shared_bss_addresses(session.connection()) == []
+    with pytest.raises(IntegrityError):  # the index is back for the next tests
+        session.connection().execute(User.__table__.insert().values(**twin))
+    session.rollback()

@@ -388,3 +388,37 @@ def test_deactivating_the_last_admin_who_can_sign_in_is_refused(app, client, dem
     ann = session.scalar(select(User).where(User.email == "ann@skyline.example"))
     assert people.set_bss_user_active(session, me.tenant_id, me, ann.id, False).active is False
     login(client_for(app), "admin@skyline.example")
+
+
+def test_the_database_keeps_one_bss_user_per_address_across_tenants(session, demo):
+    """Beside the invitation's check: two tenants inviting one address at the same moment."""
+    from sqlalchemy.exc import IntegrityError
+
+    from core.db import utcnow
+    from core.models import Tenant
+
+    nimbus = session.scalar(select(Tenant).where(Tenant.slug == "distributor"))
+    reseller = session.scalar(select(Tenant).where(Tenant.slug == "reseller"))
+
+    def add(tenant, email, kind="bss"):
+        session.add(
+            User(
+                tenant_id=tenant.id,
+                kind=kind,
+                role="operator" if kind == "bss" else "customer",
+                email=email,
+                name="Twin",
+                password_hash="!invited",
+                active=True,
+                created_at=utcnow(),
+            )
+        )
+        session.flush()
+
+    with pytest.raises(IntegrityError):
+        add(nimbus, "ADMIN@skyline.example")
+    session.rollback()
+    # a Storefront user may have a BSS user's address, in any tenant
+    add(nimbus, "admin@skyline.example", kind="storefront")
+    add(reseller, "admin@skyline.example", kind="storefront")
+    session.rollback()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import texts
@@ -179,7 +180,12 @@ def invite_bss_user(
             )
             session.add(user)
         user.name, user.role, user.team_id = name, role, team_id
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:  # another tenant invited this address at this very moment
+            raise ValidationFailed(
+                texts.FORM_HAS_ERRORS, {"email": [texts.BSS_EMAIL_IN_USE]}
+            ) from None
         kind = "bss_invitation"
         _send_link(session, tenant_id, mailer, tokens.INVITATION, user, kind, actor, now)
         record_audit(session, tenant_id, actor, "user", user.id, "invite", {"role": role})

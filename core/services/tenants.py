@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import texts
@@ -139,7 +140,11 @@ def open_tenant(
             created_at=utcnow(),
         )
         session.add(admin)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:  # another tenant took this address at this very moment
+            errors = {"admin_email": [texts.BSS_EMAIL_IN_USE]}
+            raise ValidationFailed(texts.BSS_EMAIL_IN_USE, errors) from None
         record_audit(
             session, tenant.id, None, "tenant", tenant.id, "create", {"admin": admin_email}
         )
