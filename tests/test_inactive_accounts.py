@@ -95,11 +95,13 @@ def test_the_bss_pickers_leave_a_deactivated_account_out_and_refuse_it(client, s
         page = client.get(url)
         names = [o.text for o in soup(page).select("select[name=account_id] option")]
         assert "Globex Corp" in names and "Acme Ltd" not in names, url
-    orders_before = _count(session, Order)
-    posted = client.post("/bss/orders/new", data={"account_id": acme, "name": ""})
-    assert posted.status_code == 422
-    assert soup(posted).find("select", attrs={"name": "account_id"})["aria-invalid"] == "true"
-    assert _count(session, Order) == orders_before
+    before = (_count(session, Order), _count(session, Offer))
+    for url in ("/bss/orders/new", "/bss/offers/new"):  # a page opened before deactivation
+        posted = client.post(url, data={"account_id": acme, "name": ""})
+        assert posted.status_code == 422, url
+        assert texts.ACCOUNT_INACTIVE_NO_ORDER in text_of(posted), url
+        assert soup(posted).find("select", attrs={"name": "account_id"})["aria-invalid"] == "true"
+    assert (_count(session, Order), _count(session, Offer)) == before
     # the orders list still filters by it: its existing orders are found
     filtered = client.get(f"/bss/orders?account={acme}")
     assert filtered.status_code == 200 and "Acme Ltd" in text_of(filtered)

@@ -2205,6 +2205,18 @@ def bss_order_new_invalid():
     return {"form": _new_order_form(), "errors": {"account_id": ["Choose an account."]}}
 
 
+@state(
+    "bss",
+    "order-new-account-inactive",
+    "bss_admin/orders/new.html",
+    "New order for a deactivated account",
+    user=BSS_OPERATOR,
+)
+def bss_order_new_account_inactive():
+    errors = {"account_id": [texts.ACCOUNT_INACTIVE_NO_ORDER]}
+    return {"form": _new_order_form(), "errors": errors}
+
+
 def _edit_form(detail):
     from bss_admin.order_forms import EditOrderForm
 

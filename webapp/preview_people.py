@@ -67,6 +67,17 @@ def bss_people_invalid():
 
 
 @state(
+    "bss",
+    "people-invite-address-in-use",
+    "bss_admin/people/list.html",
+    "People: an address another tenant's BSS user has",
+    user=BSS_ADMIN,
+)
+def bss_people_address_in_use():
+    return _people({"email": [texts.BSS_EMAIL_IN_USE]}, email="admin@nimbus.example")
+
+
+@state(
     "bss", "person-edit", "bss_admin/people/edit.html", "BSS user: role and team", user=BSS_ADMIN
 )
 def bss_person_edit():
