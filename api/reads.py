@@ -58,6 +58,13 @@ def account_representation(a) -> dict:
         "name": a.name,
         "kind": a.kind,
         "email": a.email,
+        # what the account writes take, read back under the same names
+        "billing_email": a.email,
+        "billing_name": a.billing_name,
+        "billing_address": a.billing_address,
+        "timezone": a.timezone,
+        "manager_user_id": a.manager_user_id,
+        "represents_tenant_id": a.represents_tenant_id,
         "payment_method": a.payment_method,
         "credit_limit": a.credit_limit,
         "reseller_account_id": a.reseller_account_id,

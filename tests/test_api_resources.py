@@ -247,6 +247,8 @@ def test_an_admin_key_creates_and_edits_an_account_with_the_bss_rules(client, se
     assert created.status_code == 201, created.get_json()
     account = created.get_json()
     assert account["credit_limit"] == "2500.00" and account["email"] == "ap@umbrella.example"
+    # what a write takes is read back under the same name
+    assert account["billing_email"] == "ap@umbrella.example" and account["timezone"] == "UTC"
     replay = client.post("/api/v1/accounts", json=body, headers=headers)
     assert replay.headers["Idempotent-Replayed"] == "true" and replay.get_json() == account
     # the BSS rules: a name is used once, a credit limit change needs its reason
