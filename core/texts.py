@@ -563,6 +563,14 @@ CATALOGUE_NAME_TOO_LONG = "The name can be at most {max} characters long."
 CATALOGUE_DESCRIPTION_TOO_LONG = "The description can be at most {max} characters long."
 CATALOGUE_PRODUCT_TYPE_INVALID = "Choose a product type from the list."
 CATALOGUE_BILLING_KIND_INVALID = "Choose one-off or recurring."
+CATALOGUE_BILLING_KIND_PLANS_RECURRING = (
+    "This product has monthly or yearly plans, so it cannot be sold as one-off: make its plans "
+    "one-off first, or keep it recurring."
+)
+CATALOGUE_BILLING_KIND_PLANS_ONE_OFF = (
+    "This product has one-off plans, so it cannot be sold as recurring: make its plans monthly "
+    "or yearly first, or keep it one-off."
+)
 CATALOGUE_PRODUCT_CREATED = "Product {code} created."
 CATALOGUE_PRODUCT_SAVED = "Product {code} saved."
 CATALOGUE_PRODUCT_RETIRED = (
@@ -611,6 +619,11 @@ PLAN_NAME_TOO_LONG = "The name can be at most {max} characters long."
 PLAN_CYCLE_INVALID = "Choose a billing cycle: monthly, yearly or one-off."
 PLAN_COMMITMENT_INVALID = "Enter the commitment in whole months, from 0 (none) to {max}."
 PLAN_ONE_OFF_NO_COMMITMENT = "A one-off plan has no commitment term: enter 0."
+PLAN_ONE_OFF_NO_TRIAL = "A one-off plan has no free trial: leave it empty or enter 0."
+PLAN_CYCLE_NOT_ONE_OFF = "This product is sold as one-off: choose One-off."
+PLAN_CYCLE_NOT_RECURRING = "This product is sold as recurring: choose Monthly or Yearly."
+PLAN_NAME_TAKEN = "This product already has a plan with this name."
+ADDON_NAME_TAKEN = "This product already has an add-on with this name."
 QUANTITY_LIMIT_INVALID = "Enter a whole number from 1 to {max}."
 QUANTITY_RANGE_INVERTED = "The maximum quantity cannot be below the minimum."
 PLAN_SAVED = "Plan {name} saved."

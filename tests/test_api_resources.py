@@ -483,3 +483,45 @@ def test_flask_api_keys_create_prints_a_key_that_works_once_made(app, client, se
     )
     unknown = runner.invoke(args=["api-keys", "create", "--as", "nobody@skyline.example"])
     assert unknown.exit_code != 0 and "No BSS user" in unknown.output
+
+
+def test_a_plan_named_like_another_of_its_product_or_against_its_billing_kind_is_422(
+    client, session, demo
+):
+    token = make_key(session, SKYLINE_ADMIN)
+    products = dict(
+        session.execute(
+            select(Product.code, Product.id).where(Product.tenant_id == tenant_id(session))
+        ).all()
+    )
+    price_list = _price_list(session)
+    twin = client.post(
+        f"/api/v1/products/{products['M365-STD']}/plans",
+        json={
+            "name": "MONTHLY",
+            "billing_cycle": "monthly",
+            "max_quantity": 5,
+            "prices": {str(price_list): "1"},
+        },
+        headers=auth(token),
+    )
+    assert _problem(twin, 422, "validation-failed")["errors"]["name"] == [texts.PLAN_NAME_TAKEN]
+    recurring = client.post(
+        f"/api/v1/products/{products['MNG-FW']}/plans",
+        json={
+            "name": "Monthly",
+            "billing_cycle": "monthly",
+            "commitment_months": 12,
+            "max_quantity": 5,
+        },
+        headers=auth(token),
+    )
+    errors = _problem(recurring, 422, "validation-failed")["errors"]
+    assert errors["billing_cycle"] == [texts.PLAN_CYCLE_NOT_ONE_OFF]
+    kind = client.patch(
+        f"/api/v1/products/{products['MNG-FW']}",
+        json={"billing_kind": "recurring"},
+        headers=auth(token),
+    )
+    errors = _problem(kind, 422, "validation-failed")["errors"]
+    assert errors["billing_kind"] == [texts.CATALOGUE_BILLING_KIND_PLANS_ONE_OFF]

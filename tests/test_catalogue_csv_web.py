@@ -261,3 +261,80 @@ def test_a_thousand_products_import_in_one_go(admin, session):
         session.scalar(select(func.count(Product.id)).where(func.lower(Product.code) == "imp-0001"))
         == 1
     )
+
+
+def test_an_import_names_plans_whatever_their_case_and_keeps_cycles_to_the_billing_kind(
+    admin, session
+):
+    plan = {"record": "plan", "min_quantity": "1", "max_quantity": "7"}
+    data = _csv(
+        [
+            # the catalogue's "Monthly" plan of M365-STD, typed in capitals: updated, not doubled
+            {
+                **plan,
+                "product_code": "M365-STD",
+                "item_name": "MONTHLY",
+                "billing_cycle": "monthly",
+            },
+            {
+                "record": "plan_price",
+                "product_code": "m365-std",
+                "item_name": "monthly",
+                "price_list": "Standard",
+                "price": "11.90",
+            },
+        ]
+    )
+    assert _post(admin, data, "import").status_code == 303
+    session.rollback()
+    product = session.scalar(
+        select(Product).where(Product.tenant_id == _tenant_id(session), Product.code == "M365-STD")
+    )
+    assert sorted((p.name, p.max_quantity) for p in product.plans) == [
+        ("Annual", 300),
+        ("Monthly", 7),
+    ]
+    twice = _csv(
+        [
+            {
+                **plan,
+                "product_code": "AZ-BACKUP",
+                "item_name": "Nightly",
+                "billing_cycle": "monthly",
+            },
+            {
+                **plan,
+                "product_code": "AZ-BACKUP",
+                "item_name": "NIGHTLY",
+                "billing_cycle": "monthly",
+            },
+            # the firewall set-up is sold as one-off; the backup as recurring
+            {**plan, "product_code": "MNG-FW", "item_name": "Care", "billing_cycle": "monthly"},
+            {
+                **plan,
+                "product_code": "AZ-BACKUP",
+                "item_name": "Set-up",
+                "billing_cycle": "one_off",
+            },
+            {
+                "record": "product",
+                "product_code": "OFFICE-2021",
+                "product_name": "Office Home & Business 2021",
+                "product_type": "Microsoft Perpetual License Assets",
+                "billing_kind": "recurring",
+                "published": "yes",
+            },
+        ]
+    )
+    response = _post(admin, twice, "check")
+    assert response.status_code == 422
+    lines = {
+        (int(tr.find_all("td")[0].get_text()), tr.find_all("td")[1].get_text())
+        for tr in soup(response).select("[role=alert] tbody tr")
+    }
+    assert lines == {
+        (3, texts.CSV_DUPLICATE_ROW.format(record="plan", line=2)),
+        (4, texts.PLAN_CYCLE_NOT_ONE_OFF),
+        (5, texts.PLAN_CYCLE_NOT_RECURRING),
+        (6, texts.CATALOGUE_BILLING_KIND_PLANS_ONE_OFF),
+    }

@@ -184,3 +184,88 @@ def test_plans_of_another_product_or_tenant_do_not_exist_here(admin, session):
         ).status_code
         == 404
     )
+
+
+def test_a_second_plan_or_addon_of_the_same_name_is_refused_on_its_field(admin, session):
+    lists = _lists(session)
+    product = _product(session, "M365-STD")  # plans Monthly, Annual; add-on Extra Storage 100 GB
+    plans_before = session.scalar(select(func.count(Plan.id)))
+    refused = admin.post(
+        f"/bss/catalogue/products/{product.id}/plans/new",
+        data={
+            "name": " monthly ",
+            "billing_cycle": "monthly",
+            "commitment_months": "0",
+            "min_quantity": "1",
+            "max_quantity": "5",
+            f"price-{lists['Standard']}": "12.00",
+        },
+    )
+    assert refused.status_code == 422
+    assert texts.PLAN_NAME_TAKEN in soup(refused).find(id="name-errors").get_text()
+    # renaming the annual plan to the monthly one's name is refused too; keeping its own is not
+    annual = next(p for p in product.plans if p.name == "Annual")
+    form = {
+        "billing_cycle": "annual",
+        "commitment_months": "0",
+        "min_quantity": "1",
+        "max_quantity": "300",
+    }
+    renamed = admin.post(
+        f"/bss/catalogue/products/{product.id}/plans/{annual.id}", data={"name": "MONTHLY", **form}
+    )
+    assert renamed.status_code == 422
+    kept = admin.post(
+        f"/bss/catalogue/products/{product.id}/plans/{annual.id}", data={"name": "Annual", **form}
+    )
+    assert kept.status_code == 303
+    addon = admin.post(
+        f"/bss/catalogue/products/{product.id}/addons/new",
+        data={"name": "extra storage 100 gb", "min_quantity": "1", "max_quantity": "5"},
+    )
+    assert addon.status_code == 422
+    assert texts.ADDON_NAME_TAKEN in soup(addon).find(id="name-errors").get_text()
+    session.rollback()
+    assert session.scalar(select(func.count(Plan.id))) == plans_before
+    # the same name on another product is another plan
+    other = _product(session, "AZ-BACKUP")
+    elsewhere = admin.post(
+        f"/bss/catalogue/products/{other.id}/plans/new",
+        data={"name": "Annual", **form},
+    )
+    assert elsewhere.status_code == 303
+
+
+def test_a_one_off_product_takes_only_one_off_plans_and_a_recurring_one_no_one_off_plan(
+    admin, session
+):
+    one_off = _product(session, "MNG-FW")
+    recurring = _product(session, "AZ-BACKUP")
+    before = session.scalar(select(func.count(Plan.id)))
+    monthly = admin.post(
+        f"/bss/catalogue/products/{one_off.id}/plans/new",
+        data={
+            "name": "Monthly",
+            "billing_cycle": "monthly",
+            "commitment_months": "12",
+            "trial_days": "30",
+            "min_quantity": "1",
+            "max_quantity": "5",
+        },
+    )
+    assert monthly.status_code == 422
+    assert texts.PLAN_CYCLE_NOT_ONE_OFF in soup(monthly).find(id="billing_cycle-errors").get_text()
+    set_up = admin.post(
+        f"/bss/catalogue/products/{recurring.id}/plans/new",
+        data={
+            "name": "Set-up",
+            "billing_cycle": "one_off",
+            "commitment_months": "0",
+            "min_quantity": "1",
+            "max_quantity": "1",
+        },
+    )
+    assert set_up.status_code == 422
+    assert texts.PLAN_CYCLE_NOT_RECURRING in soup(set_up).find(id="billing_cycle-errors").get_text()
+    session.rollback()
+    assert session.scalar(select(func.count(Plan.id))) == before

@@ -155,3 +155,53 @@ def test_a_plans_trial_is_a_whole_number_of_days_up_to_a_year():
     refused = {"trial_days": [texts.PLAN_TRIAL_INVALID.format(max=365)]}
     for days in (-1, 366):
         assert validate_plan(PlanInput("Annual", "annual", 12, 1, 300, days)) == refused, days
+
+
+def test_a_plan_name_is_unique_in_its_product_whatever_its_case():
+    from core.rules.catalogue import AddOnInput, PlanInput, validate_addon, validate_plan
+
+    taken = ["Monthly", "Annual"]
+    assert validate_plan(PlanInput("Quarterly", "monthly", 0, 1, 5), taken_names=taken) == {}
+    for name in ("Monthly", "monthly", "ANNUAL"):
+        found = validate_plan(PlanInput(name, "monthly", 0, 1, 5), taken_names=taken)
+        assert found == {"name": [texts.PLAN_NAME_TAKEN]}, name
+    found = validate_addon(AddOnInput("extra storage", 1, 5), taken_names=["Extra Storage"])
+    assert found == {"name": [texts.ADDON_NAME_TAKEN]}
+
+
+def test_a_plans_cycle_agrees_with_its_products_billing_kind():
+    from core.rules.catalogue import PlanInput, validate_plan
+
+    one_off, recurring = "one_off", "recurring"
+    assert validate_plan(PlanInput("Set-up", "one_off", 0, 1, 1), billing_kind=one_off) == {}
+    assert validate_plan(PlanInput("Set-up", "one_off", 0, 1, 1, 0), billing_kind=one_off) == {}
+    for cycle in ("monthly", "annual"):
+        assert validate_plan(PlanInput("M", cycle, 12, 1, 5, 30), billing_kind=recurring) == {}
+        assert validate_plan(PlanInput("M", cycle, 0, 1, 5), billing_kind=one_off) == {
+            "billing_cycle": [texts.PLAN_CYCLE_NOT_ONE_OFF]
+        }, cycle
+    assert validate_plan(PlanInput("Set-up", "one_off", 0, 1, 1), billing_kind=recurring) == {
+        "billing_cycle": [texts.PLAN_CYCLE_NOT_RECURRING]
+    }
+    # a one-off plan has no free trial, whatever its product
+    assert validate_plan(PlanInput("Set-up", "one_off", 0, 1, 1, 30), billing_kind=one_off) == {
+        "trial_days": [texts.PLAN_ONE_OFF_NO_TRIAL]
+    }
+
+
+def test_a_products_billing_kind_changes_only_when_its_plans_agree():
+    from core.rules.catalogue import ProductInput, validate_product
+
+    def kind(billing_kind, cycles):
+        values = ProductInput("X-1", "X", "", 1, billing_kind, True)
+        return validate_product(values, product_type_ids=[1], plan_cycles=cycles)
+
+    assert kind("one_off", ["one_off"]) == {}
+    assert kind("recurring", ["monthly", "annual"]) == {}
+    assert kind("one_off", []) == {} and kind("recurring", []) == {}
+    assert kind("one_off", ["one_off", "monthly"]) == {
+        "billing_kind": [texts.CATALOGUE_BILLING_KIND_PLANS_RECURRING]
+    }
+    assert kind("recurring", ["one_off"]) == {
+        "billing_kind": [texts.CATALOGUE_BILLING_KIND_PLANS_ONE_OFF]
+    }

@@ -76,10 +76,12 @@ def validate_product(
     *,
     product_type_ids: Iterable[int],
     taken_codes: Iterable[str] = (),
+    plan_cycles: Iterable[str] = (),
 ) -> dict[str, list[str]]:
     """Field name -> messages; empty when the product may be saved. ``values`` are cleaned;
     ``taken_codes``: the codes of the tenant's other products (a code is unique per tenant,
-    whatever its letter case)."""
+    whatever its letter case); ``plan_cycles``: the billing cycles of its plans, which its
+    billing kind must agree with (:func:`cycle_error`)."""
     errors: dict[str, list[str]] = {}
 
     def refuse(name: str, message: str) -> None:
@@ -103,6 +105,13 @@ def validate_product(
         refuse("product_type_id", texts.CATALOGUE_PRODUCT_TYPE_INVALID)
     if values.billing_kind not in BillingKind.ALL:
         refuse("billing_kind", texts.CATALOGUE_BILLING_KIND_INVALID)
+    elif any(cycle_error(values.billing_kind, cycle) for cycle in plan_cycles):
+        refuse(
+            "billing_kind",
+            texts.CATALOGUE_BILLING_KIND_PLANS_RECURRING
+            if values.billing_kind == BillingKind.ONE_OFF
+            else texts.CATALOGUE_BILLING_KIND_PLANS_ONE_OFF,
+        )
     return errors
 
 
@@ -242,12 +251,36 @@ def _name_errors(name: str, max_length: int = 120) -> list[str]:
     return []
 
 
-def validate_plan(values: PlanInput) -> dict[str, list[str]]:
+def _name_taken(name: str, taken_names: Iterable[str]) -> bool:
+    """Plans (and add-ons) are named by name in the CSV import, promotions and back-orders,
+    so a product's are unique whatever their letter case."""
+    return name.casefold() in {n.casefold() for n in taken_names}
+
+
+def cycle_error(billing_kind: str | None, billing_cycle: str) -> str | None:
+    """Why a plan of ``billing_cycle`` cannot belong to a product sold as ``billing_kind``
+    (a one-off product has one-off plans, a recurring one monthly or yearly plans), or None."""
+    if billing_kind == BillingKind.ONE_OFF and billing_cycle != "one_off":
+        return texts.PLAN_CYCLE_NOT_ONE_OFF
+    if billing_kind == BillingKind.RECURRING and billing_cycle == "one_off":
+        return texts.PLAN_CYCLE_NOT_RECURRING
+    return None
+
+
+def validate_plan(
+    values: PlanInput, *, billing_kind: str | None = None, taken_names: Iterable[str] = ()
+) -> dict[str, list[str]]:
+    """Field -> messages for a plan of a product sold as ``billing_kind`` (None: not
+    checked) whose other plans are named ``taken_names``."""
     errors: dict[str, list[str]] = {}
     if messages := _name_errors(values.name):
         errors["name"] = messages
+    elif _name_taken(values.name, taken_names):
+        errors["name"] = [texts.PLAN_NAME_TAKEN]
     if values.billing_cycle not in BILLING_CYCLES:
         errors["billing_cycle"] = [texts.PLAN_CYCLE_INVALID]
+    elif message := cycle_error(billing_kind, values.billing_cycle):
+        errors["billing_cycle"] = [message]
     months = values.commitment_months
     if months is None or not 0 <= months <= MAX_COMMITMENT_MONTHS:
         errors["commitment_months"] = [
@@ -257,6 +290,8 @@ def validate_plan(values: PlanInput) -> dict[str, list[str]]:
         errors["commitment_months"] = [texts.PLAN_ONE_OFF_NO_COMMITMENT]
     if values.trial_days is not None and not 0 <= values.trial_days <= MAX_TRIAL_DAYS:
         errors["trial_days"] = [texts.PLAN_TRIAL_INVALID.format(max=MAX_TRIAL_DAYS)]
+    elif values.billing_cycle == "one_off" and values.trial_days:
+        errors["trial_days"] = [texts.PLAN_ONE_OFF_NO_TRIAL]
     errors |= quantity_range_errors(values.min_quantity, values.max_quantity)
     return errors
 
@@ -276,10 +311,13 @@ def longest_trial(plan_trial_days: Iterable[int | None], product_trial_days: int
     return max((d for d in found if d), default=None)
 
 
-def validate_addon(values: AddOnInput) -> dict[str, list[str]]:
+def validate_addon(values: AddOnInput, *, taken_names: Iterable[str] = ()) -> dict[str, list[str]]:
+    """Field -> messages for an add-on of a product whose other add-ons are ``taken_names``."""
     errors: dict[str, list[str]] = {}
     if messages := _name_errors(values.name):
         errors["name"] = messages
+    elif _name_taken(values.name, taken_names):
+        errors["name"] = [texts.ADDON_NAME_TAKEN]
     errors |= quantity_range_errors(values.min_quantity, values.max_quantity)
     return errors
 

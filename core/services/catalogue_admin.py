@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from core import texts
 from core.db import write_transaction
-from core.models import AuditEntry, Product, ProductType, User
+from core.models import AuditEntry, Plan, Product, ProductType, User
 from core.rules import catalogue as rules
 from core.rules.catalogue import ProductInput, ProductStatus
 from core.services.audit import record_audit
@@ -227,7 +227,14 @@ def save_product(
         type_ids = session.scalars(
             select(ProductType.id).where(ProductType.tenant_id == tenant_id)
         ).all()
-        errors = rules.validate_product(values, product_type_ids=type_ids, taken_codes=taken)
+        plan_cycles = (
+            session.scalars(select(Plan.billing_cycle).where(Plan.product_id == existing.id)).all()
+            if existing
+            else ()
+        )
+        errors = rules.validate_product(
+            values, product_type_ids=type_ids, taken_codes=taken, plan_cycles=plan_cycles
+        )
         if errors:
             raise ValidationFailed(next(iter(errors.values()))[0], errors)
         before = _snapshot(existing) if existing else {}

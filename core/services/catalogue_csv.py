@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core import texts
 from core.db import write_transaction
 from core.models import AddOn, AddOnPrice, Plan, PlanPrice, PriceList, Product, ProductType, User
+from core.rules import catalogue as rules
 from core.rules.catalogue_csv import COLUMNS, RECORDS, csv_safe, read_row
 from core.services.audit import record_audit
 from core.services.errors import ValidationFailed
@@ -261,6 +262,8 @@ def _check_and_apply(session, tenant_id, actor, raw_rows, dry_run) -> ImportRepo
         if product_ids
         else {}
     )
+    rows = _spell_items_as_the_catalogue(rows, products, plans, addons)
+    errors += _billing_kind_errors(rows, products, plans)
     seen: dict[tuple, int] = {}
     file_products = {r.product_code for r in rows if r.record == "product"}
     file_items = {
@@ -326,6 +329,64 @@ def _check_and_apply(session, tenant_id, actor, raw_rows, dry_run) -> ImportRepo
     )
     report.applied = True
     return report
+
+
+_ITEM_KIND = {"plan": "plan", "plan_price": "plan", "addon": "addon", "addon_price": "addon"}
+
+
+def _spell_items_as_the_catalogue(rows, products, plans, addons) -> list:
+    """A plan's or add-on's name is unique in its product whatever its case: every row names
+    an item as the catalogue (or else the file's first row of it) spells it."""
+    ids = {code: p.id for code, p in products.items()}
+    spelling = {
+        (kind, pid, name.casefold()): name
+        for kind, table in (("plan", plans), ("addon", addons))
+        for pid, name in table
+    }
+    spelled = []
+    for row in rows:
+        kind, name = _ITEM_KIND.get(row.record), row.values.get("name")
+        if kind is None or not isinstance(name, str):
+            spelled.append(row)
+            continue
+        key = (kind, ids.get(row.product_code, row.product_code), name.casefold())
+        known = spelling.setdefault(key, name)
+        spelled.append(row if known == name else replace(row, values={**row.values, "name": known}))
+    return spelled
+
+
+def _billing_kind_errors(rows, products, plans) -> list[tuple[int, str]]:
+    """A plan's cycle agrees with its product's billing kind, as the file leaves them both
+    (core.rules.catalogue.cycle_error): each plan row against its product, each product row
+    against the plans of the catalogue the file does not change."""
+    kinds = {code: p.billing_kind for code, p in products.items()}
+    for row in rows:
+        if row.record == "product" and not row.errors:
+            kinds[row.product_code] = row.values["billing_kind"]
+    errors = []
+    in_file = set()
+    for row in rows:
+        if row.record == "plan" and not row.errors:
+            in_file.add((row.product_code, row.values["name"]))
+            message = rules.cycle_error(kinds.get(row.product_code), row.values["billing_cycle"])
+            if message:
+                errors.append((row.line, message))
+    for row in rows:
+        product = products.get(row.product_code)
+        if row.record != "product" or row.errors or product is None:
+            continue
+        cycles = [
+            plan.billing_cycle
+            for (pid, name), plan in plans.items()
+            if pid == product.id and (row.product_code, name) not in in_file
+        ]
+        found = rules.validate_product(
+            rules.ProductInput(row.product_code, "x", "", 0, row.values["billing_kind"], True),
+            product_type_ids=[0],
+            plan_cycles=cycles,
+        )
+        errors += [(row.line, m) for m in found.get("billing_kind", [])]
+    return errors
 
 
 def _apply(session, tenant_id, rows, types, lists, products, plans, addons, report) -> None:

@@ -121,9 +121,12 @@ def _save_part(
     product_id: int,
     part_id: int | None,
     fields: dict,
-    field_errors: dict[str, list[str]],
+    validate,
     typed_prices: dict[int, str],
 ):
+    """``validate(product, taken_names)``: field -> messages for the part, given its product
+    and the names of the product's other parts of the same kind (read under the product's
+    lock, so two saves of one name at once cannot both pass)."""
     with write_transaction(session):
         product = session.scalar(
             select(Product)
@@ -133,9 +136,12 @@ def _save_part(
         if product is None:
             raise NotFound(texts.CATALOGUE_PRODUCT_NOT_FOUND)
         existing = get_part(session, tenant_id, model, product_id, part_id) if part_id else None
+        taken_names = session.scalars(
+            select(model.name).where(model.product_id == product.id, model.id != (part_id or -1))
+        ).all()
         lists = price_lists_of(session, tenant_id)
         prices, price_errors = _check_prices(lists, typed_prices)
-        errors = field_errors | price_errors
+        errors = validate(product, taken_names) | price_errors
         if errors:
             raise ValidationFailed(next(iter(errors.values()))[0], errors)
         row = existing.row if existing else model(product_id=product.id)
@@ -203,7 +209,9 @@ def save_plan(
         product_id,
         plan_id,
         fields,
-        rules.validate_plan(values),
+        lambda product, taken: rules.validate_plan(
+            values, billing_kind=product.billing_kind, taken_names=taken
+        ),
         prices,
     )
 
@@ -233,6 +241,6 @@ def save_addon(
         product_id,
         addon_id,
         fields,
-        rules.validate_addon(values),
+        lambda _product, taken: rules.validate_addon(values, taken_names=taken),
         prices,
     )
