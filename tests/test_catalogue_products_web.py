@@ -16,6 +16,7 @@ from core.models import (
     Order,
     OrderItem,
     OrderStatus,
+    PriceList,
     Product,
     ProductType,
     Subscription,
@@ -104,7 +105,26 @@ def test_an_admin_creates_a_product_that_visitors_then_see_and_the_audit_trail_r
     [entry] = _audit(session, product.id)
     assert entry.action == "create" and "admin@skyline.example" in entry.actor_label
     assert json.loads(entry.detail)["changes"]["name"] == [None, "Backup Vault"]
+    # without a plan it cannot be bought, so the Storefront does not list it yet
     visitor = client_for(app)
+    assert "Backup Vault" not in _catalogue_names(visitor)
+    standard = session.scalar(
+        select(PriceList.id).where(
+            PriceList.tenant_id == _tenant_id(session), PriceList.name == "Standard"
+        )
+    )
+    added = admin.post(
+        f"/bss/catalogue/products/{product.id}/plans/new",
+        data={
+            "name": "Monthly",
+            "billing_cycle": "monthly",
+            "commitment_months": "0",
+            "min_quantity": "1",
+            "max_quantity": "5",
+            f"price-{standard}": "4.00",
+        },
+    )
+    assert added.status_code == 303
     assert "Backup Vault" in _catalogue_names(visitor)
     assert visitor.get(f"/products/{product.id}").status_code == 200
 
@@ -365,3 +385,53 @@ def test_status_of_an_order_is_untouched_by_catalogue_changes(admin, session):
     assert (item.description, item.unit_price, item.quantity) == before
     assert session.scalar(select(Order.status_id).where(Order.id == item.order_id)) == status_id
     assert session.get(OrderStatus, status_id) is not None
+
+
+def test_a_product_priced_only_in_another_price_list_is_not_listed_for_this_visitor(
+    admin, app, session
+):
+    """A plan without a price in the visitor's list cannot be bought by them."""
+    product = _product(session, "AZ-BACKUP")
+    partner_only = session.scalar(
+        select(PriceList.id).where(
+            PriceList.tenant_id == _tenant_id(session), PriceList.name == "Partner"
+        )
+    )
+    [plan] = product.plans
+    standard = session.scalar(
+        select(PriceList.id).where(
+            PriceList.tenant_id == _tenant_id(session), PriceList.name == "Standard"
+        )
+    )
+    response = admin.post(
+        f"/bss/catalogue/products/{product.id}/plans/{plan.id}",
+        data={
+            "name": plan.name,
+            "billing_cycle": "monthly",
+            "commitment_months": "0",
+            "min_quantity": "1",
+            "max_quantity": "300",
+            f"price-{standard}": "",
+            f"price-{partner_only}": "8.10",
+        },
+    )
+    assert response.status_code == 303
+    assert "Azure Backup" not in _catalogue_names(client_for(app))  # visitors: Standard
+    carol = client_for(app)
+    login(carol, "carol@bluesky.example")  # a reseller on the Partner list
+    assert "Azure Backup" in _catalogue_names(carol)
+
+
+def test_the_billing_kind_of_a_product_does_not_change_while_its_plans_disagree(admin, session):
+    product = _product(session, "AZ-BACKUP")  # recurring, a monthly plan
+    response = admin.post(
+        f"/bss/catalogue/products/{product.id}",
+        data=_form(session, code="AZ-BACKUP", name="Azure Backup", billing_kind="one_off"),
+    )
+    assert response.status_code == 422
+    assert (
+        texts.CATALOGUE_BILLING_KIND_PLANS_RECURRING
+        in soup(response).find(id="billing_kind-errors").get_text()
+    )
+    assert _product(session, "AZ-BACKUP").billing_kind == "recurring"
+    assert _audit(session, product.id) == []

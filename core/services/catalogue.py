@@ -258,6 +258,18 @@ _CHEAPEST_PLAN = (
 ON_SALE = (Product.active.is_(True), Product.published.is_(True))
 
 
+def _buyable(priced: bool):
+    """What the catalogue lists of the products on sale: those a visitor can buy, with a plan
+    priced in their price list ``:price_list_id`` (without a price list: with a plan). A
+    product without one would show an empty plan table."""
+    plans = select(Plan.id).where(Plan.product_id == Product.id)
+    if priced:
+        plans = plans.join(PlanPrice, PlanPrice.plan_id == Plan.id).where(
+            PlanPrice.price_list_id == bindparam("price_list_id")
+        )
+    return plans.correlate(Product).exists()
+
+
 def _catalogue_statement(
     priced: bool, text: bool, product_type: bool, limited: bool, lateral: bool = False
 ):
@@ -295,7 +307,10 @@ def _catalogue_statement(
         .where(Product.tenant_id == bindparam("tenant_id"), *ON_SALE)
     )
     if lateral:
-        statement = statement.outerjoin(_CHEAPEST_PLAN, true())
+        # an inner join: a product without a plan in the price list is not listed (_buyable)
+        statement = statement.join(_CHEAPEST_PLAN, true())
+    else:
+        statement = statement.where(_buyable(priced))
     if text:
         pattern = bindparam("pattern")
         statement = statement.where(
@@ -311,7 +326,7 @@ def _catalogue_statement(
 _CATALOGUE_STATEMENTS: dict[tuple[bool, ...], object] = {}
 
 
-def _page_of(statement, offset: int, limit: int | None):
+def _page_of(statement, offset: int, limit: int | None, priced: bool):
     """The page's statement with the product types (``_with_product_types``), built once per
     kind and page. Its OFFSET and LIMIT are written into the SQL, not bound (issue 19, sixth
     pass): PostgreSQL cannot estimate a bound LIMIT, so it found its generic plan of the
@@ -319,7 +334,7 @@ def _page_of(statement, offset: int, limit: int | None):
     server's CPU, as much as running it); written, each page's prepared statement keeps its
     generic plan. (Written when the statement is built, not at each execution as
     ``literal_execute`` would: that cost ~0.1 ms of the app's CPU a page.)"""
-    key = (statement, int(offset), None if limit is None else int(limit))
+    key = (statement, int(offset), None if limit is None else int(limit), priced)
     page = _PAGES.get(key)
     if page is None:
         paged = statement.offset(literal_column(str(key[1]), Integer))
@@ -327,7 +342,7 @@ def _page_of(statement, offset: int, limit: int | None):
             paged = paged.limit(literal_column(str(key[2]), Integer))
         if len(_PAGES) >= _PAGES_MAX:
             _PAGES.clear()
-        page = _PAGES[key] = _with_product_types(paged)
+        page = _PAGES[key] = _with_product_types(paged, priced)
     return page
 
 
@@ -345,7 +360,7 @@ def _catalogue_query(
         limit is not None,
         lateral,
     )
-    statement = _page_of(statement, offset, limit)
+    statement = _page_of(statement, offset, limit, price_list_id is not None)
     params = {"tenant_id": tenant_id}
     if price_list_id is not None:
         params["price_list_id"] = price_list_id
@@ -443,7 +458,7 @@ def storefront_catalogue(
     return CataloguePage(products, components, text or ""), types
 
 
-def _with_product_types(page):
+def _with_product_types(page, priced: bool):
     rows = page.subquery("page")
     products = select(literal_column("0", Integer).label("part"), *rows.c)
     padding = [cast(null(), c.type) for c in rows.c]
@@ -453,16 +468,20 @@ def _with_product_types(page):
         padding[1],
         ProductType.name,
         *padding[3:],
-    ).where(ProductType.tenant_id == bindparam("tenant_id"), ProductType.id.in_(_TYPES_ON_SALE))
+    ).where(
+        ProductType.tenant_id == bindparam("tenant_id"),
+        ProductType.id.in_(_types_on_sale(priced)),
+    )
     both = union_all(products, types).subquery("both")
     # the page's order (name, id) within each part
     return select(*both.c).order_by(both.c.part, both.c.name, both.c.id)
 
 
-# the product types the catalogue can be filtered by: those with a product on sale
-_TYPES_ON_SALE = select(Product.product_type_id).where(
-    Product.tenant_id == bindparam("tenant_id"), *ON_SALE
-)
+def _types_on_sale(priced: bool):
+    """The product types the catalogue can be filtered by: those with a product it lists."""
+    return select(Product.product_type_id).where(
+        Product.tenant_id == bindparam("tenant_id"), *ON_SALE, _buyable(priced)
+    )
 
 
 # plain tables: the product page and the add read a product on sale as rows (issue 19,
