@@ -24,3 +24,5 @@ from bss_admin.people import two_factor_views  # noqa: E402,F401
 from bss_admin.queue import views as queue_views  # noqa: E402,F401
 from bss_admin.billing import views as billing_views  # noqa: E402,F401  (issue 17)
 from bss_admin import invoice_payment_views  # noqa: E402,F401  (issue 17)
+from bss_admin.accounts import confirm_views as account_confirm_views  # noqa: E402,F401
+from bss_admin.people import confirm_views as people_confirm_views  # noqa: E402,F401

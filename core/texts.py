@@ -762,6 +762,35 @@ CONFIRM_DELETE_OFFER_BODY = (
 CONFIRM_DELETE_OFFER_ITEMS = "Items deleted with it: {count}"
 CONFIRM_DELETE_OFFER_YES = "Yes, delete the offer"
 CONFIRM_KEEP_OFFER = "No, keep the offer"
+CONFIRM_RETIRE_PRODUCT_TITLE = "Retire product {code}?"
+CONFIRM_RETIRE_PRODUCT_BODY = (
+    "{name} will leave the Storefront and the pickers of new orders and offers. Existing "
+    "orders, offers and subscriptions keep it. This cannot be undone: a retired product is "
+    "not put back on sale."
+)
+CONFIRM_RETIRE_PRODUCT_YES = "Yes, retire the product"
+CONFIRM_KEEP_PRODUCT = "No, keep it on sale"
+CONFIRM_DEACTIVATE_ACCOUNT_TITLE = "Deactivate account {name}?"
+CONFIRM_DEACTIVATE_ACCOUNT_BODY = (
+    "Its users will be signed out at once and cannot sign in until the account is "
+    "reactivated. Its orders, subscriptions and history stay."
+)
+CONFIRM_DEACTIVATE_ACCOUNT_YES = "Yes, deactivate the account"
+CONFIRM_KEEP_ACCOUNT = "No, keep it active"
+CONFIRM_DEACTIVATE_PERSON_TITLE = "Deactivate {name}?"
+CONFIRM_DEACTIVATE_PERSON_BODY = (
+    "{email} will be signed out of the BSS at once and cannot sign in until reactivated. "
+    "The API keys acting as this user are refused while the user is deactivated."
+)
+CONFIRM_DEACTIVATE_PERSON_YES = "Yes, deactivate the user"
+CONFIRM_KEEP_PERSON = "No, keep the user active"
+CONFIRM_REVOKE_API_KEY_TITLE = "Revoke API key {name}?"
+CONFIRM_REVOKE_API_KEY_BODY = (
+    "Every call with csk_{prefix}_… will be refused from the next one on. This cannot be "
+    "undone: the integration using it needs a new key."
+)
+CONFIRM_REVOKE_API_KEY_YES = "Yes, revoke the key"
+CONFIRM_KEEP_API_KEY = "No, keep the key"
 CONFIRM_CANCEL_SCHEDULED_BODY = (
     "The order will not be executed on {day} and nothing will be charged. This cannot be undone."
 )

@@ -214,6 +214,7 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "GET /bss/api-keys": (ADMIN, {}),
     "POST /bss/api-keys": (ADMIN, {}),
     "POST /bss/api-keys/<int:key_id>/revoke": (ADMIN_OBJECT, {"key_id": "api_key"}),
+    "GET /bss/api-keys/<int:key_id>/revoke/confirm": (ADMIN_OBJECT, {"key_id": "api_key"}),
     "GET /bss/setup/order-statuses": (ADMIN, {}),
     "POST /bss/setup/order-statuses": (ADMIN, {}),
     "POST /bss/setup/order-statuses/<int:status_id>": (
@@ -254,6 +255,10 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "GET /bss/catalogue/products/<int:product_id>": (ADMIN_OBJECT, {"product_id": "product"}),
     "POST /bss/catalogue/products/<int:product_id>": (ADMIN_OBJECT, {"product_id": "product"}),
     "POST /bss/catalogue/products/<int:product_id>/retire": (
+        ADMIN_OBJECT,
+        {"product_id": "product"},
+    ),
+    "GET /bss/catalogue/products/<int:product_id>/retire/confirm": (
         ADMIN_OBJECT,
         {"product_id": "product"},
     ),
@@ -393,6 +398,10 @@ MATRIX: dict[str, tuple[dict, dict]] = {
         ADMIN_OBJECT,
         {"account_id": "account_initech"},
     ),
+    "GET /bss/accounts/<int:account_id>/deactivate/confirm": (
+        ADMIN_OBJECT,
+        {"account_id": "account_initech"},
+    ),
     "POST /bss/accounts/<int:account_id>/reactivate": (
         ADMIN_OBJECT,
         {"account_id": "account_initech"},
@@ -406,6 +415,10 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "GET /bss/people/<int:user_id>": (ADMIN_OBJECT, {"user_id": "bss_user_spare"}),
     "POST /bss/people/<int:user_id>": (ADMIN_OBJECT, {"user_id": "bss_user_spare"}),
     "POST /bss/people/<int:user_id>/deactivate": (ADMIN_OBJECT, {"user_id": "bss_user_spare"}),
+    "GET /bss/people/<int:user_id>/deactivate/confirm": (
+        ADMIN_OBJECT,
+        {"user_id": "bss_user_spare"},
+    ),
     "POST /bss/people/<int:user_id>/reactivate": (ADMIN_OBJECT, {"user_id": "bss_user_spare"}),
     # the signed link of an invitation is the key: anyone holding it may set the password
     "GET /bss/invitation/<token>": (PUBLIC, {"token": "bss_invitation_token"}),

@@ -3164,3 +3164,6 @@ from webapp import preview_dunning  # noqa: E402,F401
 # isort: split
 # --- invoice and credit note e-mails (PRODUCT.md 11): states in their own module ---------------
 from webapp import preview_invoice_messages  # noqa: E402,F401
+
+# --- confirmations of irreversible catalogue, account, people and API key actions -------------
+from webapp import preview_confirmations  # noqa: E402,F401

@@ -11,6 +11,7 @@ from core import texts
 from core.services import api_keys
 from core.services.errors import NotFound, ValidationFailed
 from webapp.auth import admin_required, signed_in_user
+from webapp.confirm import Confirmation, confirm_page
 from webapp.extensions import db
 from webapp.web import page, see_other
 
@@ -63,6 +64,31 @@ def api_key_create():
         return _page(form, errors=error.errors, status=422)
     # shown in this answer only: a redirect would have to keep the secret somewhere
     return _page(_form(), created=created, status=201)
+
+
+@bp.get("/api-keys/<int:key_id>/revoke/confirm")
+@admin_required
+def api_key_revoke_confirm(key_id: int):
+    """Revoke asks first: there is no way back (a page without JavaScript, a dialog with htmx;
+    its form posts to the action below)."""
+    try:
+        key = api_keys.get_key(db.session, g.tenant_id, key_id)
+    except NotFound:
+        abort(404)
+    back = url_for("bss_admin.api_keys_list")
+    if key.revoked_at is not None:
+        return see_other(back)  # already revoked: nothing to confirm
+    return confirm_page(
+        "bss_admin/layout.html",
+        Confirmation(
+            title=texts.CONFIRM_REVOKE_API_KEY_TITLE.format(name=key.name),
+            message=texts.CONFIRM_REVOKE_API_KEY_BODY.format(prefix=key.prefix),
+            yes_label=texts.CONFIRM_REVOKE_API_KEY_YES,
+            action_url=url_for("bss_admin.api_key_revoke", key_id=key_id),
+            back_url=back,
+            back_label=texts.CONFIRM_KEEP_API_KEY,
+        ),
+    )
 
 
 @bp.post("/api-keys/<int:key_id>/revoke")

@@ -139,7 +139,6 @@ def _product_form(product=None, errors=None, types=True, **data):
         ComponentForm,
         ProductForm,
         RemoveForm,
-        RetireForm,
         UpgradeTargetForm,
     )
 
@@ -150,7 +149,6 @@ def _product_form(product=None, errors=None, types=True, **data):
         "product": product,
         "errors": errors or {},
         "history": [],
-        "retire_form": RetireForm(formdata=None),
         "parts": _PARTS if product is not None else None,
         "cycle_labels": BILLING_CYCLE_LABELS,
         "trial_days_for": trial_days_for,

@@ -26,6 +26,7 @@ from core.rules.permissions import can_manage_catalogue
 from core.services import bundles, catalogue_admin, plans
 from core.services.errors import NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
+from webapp.confirm import Confirmation, confirm_page
 from webapp.extensions import db
 from webapp.web import page, see_other
 
@@ -160,7 +161,6 @@ def product_page(
         product=existing,
         errors=errors or {},
         history=history,
-        retire_form=RetireForm(formdata=None),
         parts=plans.product_parts(db.session, g.tenant_id, product_id) if existing else None,
         cycle_labels=BILLING_CYCLE_LABELS,
         trial_days_for=trial_days_for,
@@ -169,6 +169,31 @@ def product_page(
         component_form=ComponentForm(formdata=request.form if "component" in link_errors else None),
         link_errors=link_errors,
         remove_form=RemoveForm(formdata=None),
+    )
+
+
+@bp.get("/catalogue/products/<int:product_id>/retire/confirm")
+@catalogue_required
+def catalogue_product_retire_confirm(product_id: int):
+    """Retire asks first: there is no way back (a page without JavaScript, a dialog with
+    htmx; its form posts to the action below)."""
+    try:
+        product = catalogue_admin.get_product(db.session, g.tenant_id, product_id)
+    except NotFound:
+        abort(404)
+    back = url_for("bss_admin.catalogue_product", product_id=product_id)
+    if not product.active:
+        return see_other(back)  # already retired: nothing to confirm
+    return confirm_page(
+        "bss_admin/layout.html",
+        Confirmation(
+            title=texts.CONFIRM_RETIRE_PRODUCT_TITLE.format(code=product.code),
+            message=texts.CONFIRM_RETIRE_PRODUCT_BODY.format(name=product.name),
+            yes_label=texts.CONFIRM_RETIRE_PRODUCT_YES,
+            action_url=url_for("bss_admin.catalogue_product_retire", product_id=product_id),
+            back_url=back,
+            back_label=texts.CONFIRM_KEEP_PRODUCT,
+        ),
     )
 
 

@@ -116,6 +116,14 @@ def create_key(
         return CreatedKey(key, secret.token)
 
 
+def get_key(session: Session, tenant_id: int, key_id: int) -> ApiKey:
+    """The tenant's key (one query)."""
+    key = session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.tenant_id == tenant_id))
+    if key is None:
+        raise NotFound(texts.API_KEY_NOT_FOUND)
+    return key
+
+
 def revoke_key(
     session: Session, tenant_id: int, actor: User, key_id: int, now: datetime | None = None
 ) -> ApiKey:
