@@ -447,6 +447,7 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     # self-registration (the demo tenant takes it) and its approval in the BSS
     "GET /register": (PUBLIC, {}),
     "POST /register": (PUBLIC, {}),
+    "GET /register/received": (PUBLIC, {}),
     "POST /bss/accounts/<int:account_id>/approve": (ADMIN_OBJECT, {"account_id": "account_a"}),
     # --- payment and dunning (issue 17): Pay now on an invoice; its payments in the BSS (the
     # roles that see accounts), Record payment (admin and finance); the overdue list ---
