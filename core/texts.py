@@ -1351,6 +1351,9 @@ CHARGE_NOW = "{amount} now for {start} – {end} (prorated)"
 CHARGE_NOW_TRIAL = "Nothing now: free until the trial ends on {date}"
 CHARGE_NOW_NEXT = "Nothing now: billed with the next invoice on {date}"
 CHARGE_THEN = "then {amount} {period} from {date}"
+# an upgrade and the add-ons held: carried over to the new product's add-on, or ended
+UPGRADE_ADDON_ENDS = "{addon} ends: not offered with {product}"
+UPGRADE_ADDON_CARRIED = "{addon} × {quantity} carried over to {product}"
 PRORATED_LINE = "{description} — prorated {start} – {end}"
 LICENSES_COUNT = "{count} license{s}"
 CHANGE_TAKES_EFFECT = "Takes effect on {date}; you keep {keeps} until then; nothing is refunded."
@@ -1447,6 +1450,12 @@ DUNNING_NOTICE_SUSPENDED = (
 )
 SUBSCRIPTION_SUSPENDED = "Suspended"
 SUBSCRIPTION_SUSPENDED_WHY = "Suspended on {date}: invoice {number} is unpaid."
+# a suspended subscription offers only what lifts the suspension (the services refuse the rest)
+SUBSCRIPTION_SUSPENDED_NO_CHANGES = (
+    "This subscription is suspended until invoice {number} is paid: pay it, then change the "
+    "subscription."
+)
+SUBSCRIPTION_PAY_TO_RESUME = "Pay invoice {number} to resume it"
 INVOICE_PAYMENT_METHOD_LABELS = {
     "card": "Card",
     "on_account": "On account",

@@ -43,6 +43,13 @@ TRIAL_NOTICE_DAYS = 3
 ACTIVE = "active"
 CANCELLED = "cancelled"  # ended by a cancellation
 EXPIRED = "expired"  # a trial the customer chose not to continue
+SUSPENDED = "suspended"  # an unpaid invoice (dunning): nothing changes until it is paid
+
+
+def can_change(status: str) -> bool:
+    """Only an active subscription takes changes (licenses, add-ons, upgrades, decreases,
+    auto-renew); a suspended one offers only paying the invoice that suspended it."""
+    return status == ACTIVE
 
 
 class ChangeRefused(ValueError):
@@ -111,6 +118,42 @@ def is_downgrade(
     if current_months is None or target_months is None:
         current_months = target_months = 1
     return target_price * current_months < current_price * target_months
+
+
+# --- an upgrade and the add-ons the subscription holds ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AddOnCarryOver:
+    """What an upgrade does to the add-ons held: ``carried`` maps each held add-on the new
+    product offers too to the new product's add-on; ``ended`` are those it does not offer."""
+
+    carried: dict[int, int]
+    ended: tuple[int, ...]
+
+
+def addon_identity(name: str) -> str:
+    """An add-on's identity across products: its name, as the catalogue keeps it unique within a
+    product (case and spacing aside)."""
+    return " ".join(name.split()).casefold()
+
+
+def carry_over_addons(held: Mapping[int, str], offered: Mapping[int, str]) -> AddOnCarryOver:
+    """``held``: add-on id -> name on the subscription; ``offered``: the new product's add-ons.
+    An add-on the new product offers too (same identity) is carried over to it with its quantity;
+    the others end with the upgrade (the new product has nothing to bill them on)."""
+    by_identity: dict[str, int] = {}
+    for addon_id, name in sorted(offered.items()):
+        by_identity.setdefault(addon_identity(name), addon_id)
+    carried: dict[int, int] = {}
+    ended: list[int] = []
+    for addon_id, name in held.items():
+        target = by_identity.get(addon_identity(name))
+        if target is None:
+            ended.append(addon_id)
+        else:
+            carried[addon_id] = target
+    return AddOnCarryOver(carried, tuple(ended))
 
 
 # --- what the next billing date bills (My subscriptions) ---------------------------------------

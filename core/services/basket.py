@@ -361,7 +361,13 @@ def load_basket(
     for row in rows:
         item = row.item
         line = _line(row, subs, targets, types, plan_prices, addon_prices, promos, today)
-        _charge_now(line, subs.get(item.subscription_id), plan_prices, today)
+        sub = subs.get(item.subscription_id)
+        upgrade = None
+        if sub is not None and item.kind == ItemKind.UPGRADE:
+            upgrade = subscription_changes.upgrade_addons(
+                session, sub, item.target_product_id, account.price_list_id
+            )
+        _charge_now(line, sub, plan_prices, today, upgrade)
         lines[item.id] = line
         parent = lines.get(item.parent_item_id) if item.parent_item_id else None
         if parent is not None and line.billing_cycle is None:
@@ -443,7 +449,7 @@ def _line(row: _LineRow, subs, targets, types, plan_prices, addon_prices, promos
     )
 
 
-def _charge_now(line: BasketLine, sub, plan_prices, today: date) -> None:
+def _charge_now(line: BasketLine, sub, plan_prices, today: date, upgrade=None) -> None:
     """Issue 17: an increase of an existing subscription costs its prorated rest of the period
     now (:func:`core.services.subscription_changes.now_charge`, the one rule for it)."""
     item = line.item
@@ -452,7 +458,7 @@ def _charge_now(line: BasketLine, sub, plan_prices, today: date) -> None:
     extra_next = None
     if item.kind == ItemKind.UPGRADE:
         new_price = plan_prices.get(item.plan_id, sub.unit_price)
-        extra_next = subscription_changes.upgrade_next_amount(sub, new_price)
+        extra_next = subscription_changes.upgrade_next_amount(sub, new_price, upgrade)
     elif item.kind == ItemKind.LICENSES:
         extra_next = pricing_rules.line_amount(sub.unit_price, item.quantity, None)
     elif item.kind == ItemKind.ADDON_QUANTITY:
@@ -460,7 +466,12 @@ def _charge_now(line: BasketLine, sub, plan_prices, today: date) -> None:
         price = owned.unit_price if owned is not None else line.unit_price
         extra_next = pricing_rules.line_amount(price, item.quantity, None)
     line.charge = subscription_changes.now_charge(
-        sub, item.kind, line.amount, today, extra_next=extra_next
+        sub,
+        item.kind,
+        line.amount,
+        today,
+        extra_next=extra_next,
+        notes=upgrade.notes if upgrade is not None else (),
     )
     line.amount = line.charge.amount
 
@@ -895,6 +906,7 @@ def add_change(
         )
         if sub is None:
             raise NotFound("That subscription does not exist.")
+        subscription_changes.refuse_unless_changeable(sub)  # e.g. suspended: pay first
         basket = _basket_for_update(session, tenant_id, user)
         check_fits(session, basket, sub.product_id)
         item = _change_item(

@@ -567,6 +567,7 @@ def _place(
         if not order.items:
             raise Conflict(texts.CHECKOUT_EMPTY_BASKET)
         check_products_unchanged(session, order)
+        subscription_changes.refuse_changes_of_unchangeable(session, order)
         account = lock_account(session, order.account_id)
         # issue 17: increases priced for the day of placement (the total is what is charged now)
         subscription_changes.price_order_changes(

@@ -723,6 +723,11 @@ def _change_subscription(
         subscription.unit_price = subscription_changes.upgraded_unit_price(
             session, order, item, subscription
         )
+        # the add-ons held move to the new product's (same name) or end with the upgrade
+        addons = subscription_changes.upgrade_addons(
+            session, subscription, item.target_product_id, order.price_list_id
+        )
+        subscription_changes.carry_addons_over(session, subscription, addons, target.id, now)
         subscription.product_id = item.target_product_id or subscription.product_id
         if item.plan_id:
             subscription.plan_id = item.plan_id

@@ -78,6 +78,7 @@ class NowCharge:
     reason: str  # "prorated", "trial" (free until the trial ends), "next" (next invoice bills it)
     next_amount: Decimal  # what each period bills from ``end``, the change included
     cycle: str
+    notes: tuple[str, ...] = ()  # what else the change does (an upgrade's add-ons that end)
 
     @property
     def last_day(self) -> date:
@@ -101,7 +102,13 @@ def recurring_amount(sub: Subscription) -> Decimal:
 
 
 def now_charge(
-    sub: Subscription, kind: str, full: Decimal, on: date, *, extra_next: Decimal | None = None
+    sub: Subscription,
+    kind: str,
+    full: Decimal,
+    on: date,
+    *,
+    extra_next: Decimal | None = None,
+    notes: tuple[str, ...] = (),
 ) -> NowCharge:
     """The one rule of an increase's price now: ``full`` is what one whole period of the
     change costs (unit price × quantity, less its promotion; an upgrade: the difference).
@@ -115,9 +122,9 @@ def now_charge(
     next_amount = recurring_amount(sub) + (full if extra_next is None else extra_next)
     cycle = sub.billing_cycle or periods.MONTHLY
     if terms.is_trial:
-        return NowCharge(ZERO, on, period.end, "trial", next_amount, cycle)
+        return NowCharge(ZERO, on, period.end, "trial", next_amount, cycle, notes)
     if sub.next_billing_date is not None and period.start >= sub.next_billing_date:
-        return NowCharge(ZERO, on, period.end, "next", next_amount, cycle)
+        return NowCharge(ZERO, on, period.end, "next", next_amount, cycle, notes)
     share = proration.prorate(full, period, on)
     amount, end = share.amount, share.end
     # a billing run dated ahead may already have invoiced the periods after this one (at the
@@ -128,16 +135,117 @@ def now_charge(
         if following.end <= end:
             break
         amount, end = amount + full, following.end
-    return NowCharge(amount, share.start, end, "prorated", next_amount, cycle)
+    return NowCharge(amount, share.start, end, "prorated", next_amount, cycle, notes)
 
 
 def change_full_amount(unit_price: Decimal, quantity: int, discount: Decimal | None) -> Decimal:
     return pricing_rules.line_amount(unit_price, quantity, discount)
 
 
-def upgrade_next_amount(sub: Subscription, new_unit_price: Decimal) -> Decimal:
-    """After an upgrade every license bills the new price (the add-ons stay)."""
-    return (new_unit_price - (sub.unit_price or ZERO)) * sub.quantity
+def upgrade_next_amount(
+    sub: Subscription, new_unit_price: Decimal, addons: UpgradeAddOns | None = None
+) -> Decimal:
+    """After an upgrade every license bills the new price, and the add-ons held bill as
+    :func:`upgrade_addons` says (carried over at the new product's price, or ended)."""
+    delta = (new_unit_price - (sub.unit_price or ZERO)) * sub.quantity
+    return delta + (addons.next_delta if addons is not None else ZERO)
+
+
+@dataclass(frozen=True)
+class UpgradeAddOns:
+    """What an upgrade to ``product`` does to the add-ons the subscription holds
+    (:func:`core.rules.subscription_changes.carry_over_addons`)."""
+
+    product: Product | None
+    carried: dict[int, tuple[int, Decimal]]  # held add-on id -> (new add-on id, its unit price)
+    ended: dict[int, str]  # held add-on id -> its name: not offered by the new product
+    next_delta: Decimal  # how the add-ons' amount per period changes from the next period
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        name = self.product.name if self.product is not None else ""
+        return tuple(
+            texts.UPGRADE_ADDON_ENDS.format(addon=addon, product=name)
+            for addon in self.ended.values()
+        )
+
+
+def upgrade_addons(
+    session: Session, sub: Subscription, target_product_id: int | None, price_list_id: int | None
+) -> UpgradeAddOns:
+    """The add-ons held that the target product offers too (same name: the catalogue's identity
+    of an add-on within a product) carry over to its add-on, priced from the next period at its
+    price in ``price_list_id`` (else the price held); the others end with the upgrade. Nothing
+    is charged now for them: the review's amount now is the plan's difference only."""
+    product = session.get(Product, target_product_id) if target_product_id else None
+    if product is None or product.id == sub.product_id or not sub.addons:
+        return UpgradeAddOns(product, {}, {}, ZERO)
+    offered = {a.id: a.name for a in product.addons}
+    held = {a.addon_id: a.addon.name for a in sub.addons}
+    plan = rules.carry_over_addons(held, offered)
+    prices = pricing.addon_prices(session, price_list_id, set(plan.carried.values()))
+    carried, delta = {}, ZERO
+    for owned in sub.addons:
+        old_price = owned.unit_price or ZERO
+        if owned.addon_id in plan.carried:
+            new_id = plan.carried[owned.addon_id]
+            new_price = prices.get(new_id, old_price)
+            carried[owned.addon_id] = (new_id, new_price)
+            delta += (new_price - old_price) * owned.quantity
+        else:
+            delta -= old_price * owned.quantity
+    ended = {addon_id: held[addon_id] for addon_id in plan.ended}
+    return UpgradeAddOns(product, carried, ended, delta)
+
+
+def carry_addons_over(
+    session: Session, sub: Subscription, effects: UpgradeAddOns, order_id: int | None, now
+) -> None:
+    """Execution of an upgrade: move the add-ons held onto the new product's (same quantity,
+    its price from the next period; their pending reductions follow them) and end the others
+    (their pending changes are superseded; nothing is refunded)."""
+    rows = {a.addon_id: a for a in sub.addons}
+    pending = list(
+        session.scalars(
+            select(SubscriptionChange)
+            .where(
+                SubscriptionChange.subscription_id == sub.id,
+                SubscriptionChange.status == rules.PENDING,
+                SubscriptionChange.addon_id.is_not(None),
+            )
+            .with_for_update()
+        )
+    )
+    kept: dict[int, SubscriptionAddOn] = {}
+    for old_id, (new_id, price) in effects.carried.items():
+        row = rows[old_id]
+        if new_id in kept:  # two held add-ons with one identity: one line, their quantities
+            kept[new_id].quantity += row.quantity
+            session.delete(row)
+            continue
+        row.addon_id, row.unit_price = new_id, price
+        kept[new_id] = row
+    for old_id, name in effects.ended.items():
+        row = rows[old_id]
+        session.add(
+            SubscriptionHistory(
+                subscription_id=sub.id,
+                at=now,
+                change="addon_ended",
+                detail=texts.UPGRADE_ADDON_ENDS.format(addon=name, product=effects.product.name),
+                from_quantity=row.quantity,
+                order_id=order_id,
+            )
+        )
+        session.delete(row)
+    for change in pending:
+        if change.addon_id in effects.carried:
+            change.addon_id = effects.carried[change.addon_id][0]
+            change.slot = f"{change.kind}:{change.addon_id}"
+        elif change.addon_id in effects.ended:
+            change.status, change.decided_at = rules.SUPERSEDED, now
+    session.flush()
+    session.expire(sub, ["addons"])
 
 
 # --- decreases, downgrades, cancellations: pending until the period's end ---------------------
@@ -198,6 +306,27 @@ def _own_subscription(
     if sub is None:
         raise NotFound(texts.SUBSCRIPTION_NOT_FOUND)
     return sub
+
+
+def refuse_unless_changeable(sub: Subscription) -> None:
+    """A change of a subscription that is not active is refused: a suspended one says which
+    invoice to pay, an ended one that it has ended."""
+    if rules.can_change(sub.status):
+        return
+    if sub.status == rules.SUSPENDED:
+        number = sub.suspended_invoice.number if sub.suspended_invoice else "?"
+        raise Conflict(texts.SUBSCRIPTION_SUSPENDED_NO_CHANGES.format(number=number))
+    raise Conflict(texts.CHANGE_SUBSCRIPTION_ENDED)
+
+
+def refuse_changes_of_unchangeable(session: Session, order) -> None:
+    """Placement: an order changing a subscription suspended (or ended) since the change was
+    put in the basket is not placed (nothing is charged)."""
+    ids = {i.subscription_id for i in order.items if i.subscription_id and i.kind != ItemKind.NEW}
+    if not ids:
+        return
+    for sub in session.scalars(select(Subscription).where(Subscription.id.in_(ids))):
+        refuse_unless_changeable(sub)
 
 
 def _int(value) -> int | None:
@@ -267,7 +396,8 @@ def plan_change(
     if kind not in rules.KINDS:
         raise NotFound(texts.CHANGE_NOT_FOUND)
     sub = _own_subscription(session, tenant_id, account_id, subscription_id, lock=lock)
-    if sub.status != rules.ACTIVE or (sub.next_billing_date is None and not sub.is_trial):
+    refuse_unless_changeable(sub)
+    if sub.next_billing_date is None and not sub.is_trial:
         raise Conflict(texts.CHANGE_SUBSCRIPTION_ENDED)
     terms = terms_of(sub)
     effective = rules.effective_date(terms, today, kind)
@@ -646,8 +776,7 @@ def set_auto_renew(
     with write_transaction(session):
         sub = _own_subscription(session, tenant_id, user.account_id, subscription_id, lock=True)
         on = _checked_toggle(on)
-        if sub.status != rules.ACTIVE:
-            raise Conflict(texts.CHANGE_SUBSCRIPTION_ENDED)
+        refuse_unless_changeable(sub)
         if sub.auto_renew != on:
             sub.auto_renew = on
             _history(session, sub, "auto_renew_on" if on else "auto_renew_off", None, now)
@@ -662,7 +791,8 @@ def set_trial_converts(
     with write_transaction(session):
         sub = _own_subscription(session, tenant_id, user.account_id, subscription_id, lock=True)
         on = _checked_toggle(on)
-        if not sub.is_trial or sub.status != rules.ACTIVE:
+        refuse_unless_changeable(sub)
+        if not sub.is_trial:
             raise Conflict(texts.NOT_A_TRIAL)
         if sub.trial_converts != on:
             sub.trial_converts = on
@@ -864,9 +994,11 @@ def order_charges(session: Session, order, on: date | Callable[[], date]) -> dic
         sub = subs.get(item.subscription_id)
         if sub is None:
             continue
-        extra_next = None
+        extra_next, notes = None, ()
         if item.kind == ItemKind.UPGRADE:
-            extra_next = upgrade_next_amount(sub, prices.get(item.plan_id, sub.unit_price))
+            addons = upgrade_addons(session, sub, item.target_product_id, order.price_list_id)
+            extra_next = upgrade_next_amount(sub, prices.get(item.plan_id, sub.unit_price), addons)
+            notes = addons.notes
         elif item.kind == ItemKind.LICENSES:
             extra_next = pricing_rules.line_amount(sub.unit_price, item.quantity, None)
         elif item.kind == ItemKind.ADDON_QUANTITY:
@@ -874,7 +1006,7 @@ def order_charges(session: Session, order, on: date | Callable[[], date]) -> dic
             price = owned.unit_price if owned is not None else item.unit_price
             extra_next = pricing_rules.line_amount(price, item.quantity, None)
         charges[item.id] = now_charge(
-            sub, item.kind, _item_full_amount(item), on, extra_next=extra_next
+            sub, item.kind, _item_full_amount(item), on, extra_next=extra_next, notes=notes
         )
     return charges
 

@@ -52,6 +52,7 @@ def list_subscriptions(session: Session, tenant_id: int, account_id: int) -> lis
             .options(
                 joinedload(Subscription.product).selectinload(Product.addons),
                 joinedload(Subscription.plan),
+                joinedload(Subscription.suspended_invoice),  # a suspension's invoice to pay
                 selectinload(Subscription.addons).joinedload(SubscriptionAddOn.addon),
             )
             .order_by(Subscription.start_date.desc(), Subscription.id.desc())
