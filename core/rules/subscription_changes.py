@@ -98,6 +98,14 @@ def checked_reduction(current: int, new: int, minimum: int) -> int:
     return new
 
 
+def reduction_after_purchase(pending_target: int, bought: int) -> int:
+    """Licenses bought while a reduction is pending are kept after it: the reduction's target
+    grows by them (6 licenses, 3 pending, 1 bought: 7 now, 4 from the reduction's day). The
+    customer bought them for use, not for the rest of the period only; withdrawing the
+    reduction stays theirs to do."""
+    return pending_target + bought
+
+
 def trial_notice_due(trial_ends_on: date | None, today: date, already_sent: bool) -> bool:
     """The trial-ending notice goes out once, from :data:`TRIAL_NOTICE_DAYS` days before the
     trial's end (a late run still sends it, until the trial has ended)."""

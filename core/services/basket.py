@@ -356,6 +356,9 @@ def load_basket(
     plan_prices |= pricing.plan_prices(session, account.price_list_id, other_plans)
     addon_prices = {r.item.addon_id: r.addon_price for r in rows if r.addon_price is not None}
 
+    reductions = subscription_changes.pending_reductions(
+        session, {r.item.subscription_id for r in rows if r.item.kind == ItemKind.LICENSES}
+    )
     lines: dict[int, BasketLine] = {}
     top: list[BasketLine] = []
     for row in rows:
@@ -367,7 +370,10 @@ def load_basket(
             upgrade = subscription_changes.upgrade_addons(
                 session, sub, item.target_product_id, account.price_list_id
             )
-        _charge_now(line, sub, plan_prices, today, upgrade)
+        reduction = None
+        if sub is not None and item.kind == ItemKind.LICENSES:
+            reduction = reductions.get(sub.id)
+        _charge_now(line, sub, plan_prices, today, upgrade, reduction)
         lines[item.id] = line
         parent = lines.get(item.parent_item_id) if item.parent_item_id else None
         if parent is not None and line.billing_cycle is None:
@@ -449,7 +455,9 @@ def _line(row: _LineRow, subs, targets, types, plan_prices, addon_prices, promos
     )
 
 
-def _charge_now(line: BasketLine, sub, plan_prices, today: date, upgrade=None) -> None:
+def _charge_now(
+    line: BasketLine, sub, plan_prices, today: date, upgrade=None, reduction=None
+) -> None:
     """Issue 17: an increase of an existing subscription costs its prorated rest of the period
     now (:func:`core.services.subscription_changes.now_charge`, the one rule for it)."""
     item = line.item
@@ -460,7 +468,7 @@ def _charge_now(line: BasketLine, sub, plan_prices, today: date, upgrade=None) -
         new_price = plan_prices.get(item.plan_id, sub.unit_price)
         extra_next = subscription_changes.upgrade_next_amount(sub, new_price, upgrade)
     elif item.kind == ItemKind.LICENSES:
-        extra_next = pricing_rules.line_amount(sub.unit_price, item.quantity, None)
+        extra_next = subscription_changes.licenses_next_extra(sub, item.quantity, reduction, today)
     elif item.kind == ItemKind.ADDON_QUANTITY:
         owned = next((a for a in sub.addons if a.addon_id == item.addon_id), None)
         price = owned.unit_price if owned is not None else line.unit_price

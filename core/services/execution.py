@@ -715,6 +715,8 @@ def _change_subscription(
     elif item.kind == ItemKind.LICENSES:
         subscription = _subscription_for(session, order, item)
         _change_quantity(session, subscription, quantity, target, now, "quantity_change")
+        # a pending reduction keeps the licenses just bought (its target grows by them)
+        subscription_changes.grow_pending_reduction(session, subscription, quantity, now)
     elif item.kind == ItemKind.UPGRADE:
         subscription = _subscription_for(session, order, item)
         if subscription is None:

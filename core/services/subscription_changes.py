@@ -138,6 +138,63 @@ def now_charge(
     return NowCharge(amount, share.start, end, "prorated", next_amount, cycle, notes)
 
 
+def pending_reductions(session: Session, subscription_ids) -> dict[int, SubscriptionChange]:
+    """Subscription id -> its pending license reduction, in one query."""
+    ids = list(subscription_ids)
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(SubscriptionChange).where(
+            SubscriptionChange.subscription_id.in_(ids),
+            SubscriptionChange.kind == rules.REDUCE_LICENSES,
+            SubscriptionChange.status == rules.PENDING,
+        )
+    )
+    return {c.subscription_id: c for c in rows}
+
+
+def licenses_next_extra(
+    sub: Subscription, bought: int, reduction: SubscriptionChange | None, on: date
+) -> Decimal:
+    """What licenses bought add to the next period's amount: ``bought`` × price, or, when a
+    reduction takes effect by then, the reduction's target grown by them instead of today's
+    quantity (:func:`core.rules.subscription_changes.reduction_after_purchase`)."""
+    unit = sub.unit_price or ZERO
+    if reduction is None or reduction.quantity is None:
+        return pricing_rules.line_amount(unit, bought, None)
+    if reduction.effective_on > rules.current_period(terms_of(sub), on).end:
+        return pricing_rules.line_amount(unit, bought, None)  # a commitment: later than that
+    target = rules.reduction_after_purchase(reduction.quantity, bought)
+    return unit * (target - sub.quantity)
+
+
+def grow_pending_reduction(session: Session, sub: Subscription, bought: int, now) -> None:
+    """Execution of licenses bought: a pending reduction keeps them (its target grows)."""
+    reduction = session.scalar(
+        select(SubscriptionChange)
+        .where(
+            SubscriptionChange.subscription_id == sub.id,
+            SubscriptionChange.kind == rules.REDUCE_LICENSES,
+            SubscriptionChange.status == rules.PENDING,
+        )
+        .with_for_update()
+    )
+    if reduction is None or reduction.quantity is None:
+        return
+    before = reduction.quantity
+    reduction.quantity = rules.reduction_after_purchase(before, bought)
+    reduction.from_quantity = sub.quantity
+    session.add(
+        SubscriptionHistory(
+            subscription_id=sub.id,
+            at=now,
+            change="reduce_licenses_adjusted",
+            from_quantity=before,
+            to_quantity=reduction.quantity,
+        )
+    )
+
+
 def change_full_amount(unit_price: Decimal, quantity: int, discount: Decimal | None) -> Decimal:
     return pricing_rules.line_amount(unit_price, quantity, discount)
 
@@ -989,6 +1046,9 @@ def order_charges(session: Session, order, on: date | Callable[[], date]) -> dic
     }
     upgrade_plans = {i.plan_id for i in items if i.kind == ItemKind.UPGRADE and i.plan_id}
     prices = pricing.plan_prices(session, order.price_list_id, upgrade_plans)
+    reductions = pending_reductions(
+        session, {i.subscription_id for i in items if i.kind == ItemKind.LICENSES}
+    )
     charges = {}
     for item in items:
         sub = subs.get(item.subscription_id)
@@ -1000,7 +1060,7 @@ def order_charges(session: Session, order, on: date | Callable[[], date]) -> dic
             extra_next = upgrade_next_amount(sub, prices.get(item.plan_id, sub.unit_price), addons)
             notes = addons.notes
         elif item.kind == ItemKind.LICENSES:
-            extra_next = pricing_rules.line_amount(sub.unit_price, item.quantity, None)
+            extra_next = licenses_next_extra(sub, item.quantity, reductions.get(sub.id), on)
         elif item.kind == ItemKind.ADDON_QUANTITY:
             owned = next((a for a in sub.addons if a.addon_id == item.addon_id), None)
             price = owned.unit_price if owned is not None else item.unit_price
