@@ -1352,6 +1352,7 @@ CHARGE_NOW_TRIAL = "Nothing now: free until the trial ends on {date}"
 CHARGE_NOW_NEXT = "Nothing now: billed with the next invoice on {date}"
 CHARGE_THEN = "then {amount} {period} from {date}"
 # an upgrade and the add-ons held: carried over to the new product's add-on, or ended
+TRIAL_THEN = "Free until {end}; then {amount} {period} from {end}"
 UPGRADE_ADDON_ENDS = "{addon} ends: not offered with {product}"
 UPGRADE_ADDON_CARRIED = "{addon} × {quantity} carried over to {product}"
 PRORATED_LINE = "{description} — prorated {start} – {end}"

@@ -77,6 +77,43 @@ def sf_checkout_review_prorated():
     return _review_context(review, the_order)
 
 
+@state(
+    "storefront",
+    "checkout-review-upgrade-addon-ends",
+    "storefront/checkout/review.html",
+    "Checkout step 3: an upgrade that ends an add-on the new product does not offer",
+)
+def sf_checkout_review_upgrade_addon_ends():
+    item = _item(7, "Upgrade to Microsoft 365 Business Premium", "8.90", 10)
+    item.charge_now = Decimal("56.35")
+    the_order = order(status="draft", items=[item], total=Decimal("56.35"))
+    review = _review(amount_due_now=_order_tax(Decimal("56.35")).gross)
+    ends = "Advanced Threat Protection ends: not offered with Microsoft 365 Business Premium"
+    review.charges = {
+        7: NowCharge(
+            Decimal("56.35"), TODAY, PERIOD_END, "prorated", Decimal("216.00"), "monthly", (ends,)
+        )
+    }
+    return _review_context(review, the_order)
+
+
+@state(
+    "storefront",
+    "checkout-review-trial",
+    "storefront/checkout/review.html",
+    "Checkout step 3: a free trial, with what it bills after its end and from when",
+)
+def sf_checkout_review_trial():
+    from core.services.subscription_changes import TrialTerms
+
+    item = _item(8, "Azure Backup (Monthly)", "0.00", 3)
+    item.trial = True
+    the_order = order(status="draft", items=[item], total=Decimal("0.00"))
+    review = _review(amount_due_now=None)
+    review.trials = {8: TrialTerms(TODAY + timedelta(days=14), Decimal("27.00"), "monthly")}
+    return _review_context(review, the_order)
+
+
 def _pending(id_, kind, quantity=None, addon=None, target=None):
     return NS(
         id=id_,

@@ -51,13 +51,16 @@ class InvoiceStatus:
     ALL = (OPEN, PAID, VOID, ISSUED)
 
 
-def initial_status(kind: str, paid: bool = False) -> str:
+def initial_status(kind: str, paid: bool = False, total: Decimal | None = None) -> str:
     """The status a document is issued with: a credit note is *issued* (money the seller owes
     back, never an open item to collect); an invoice *paid* when its charge is (a card
-    checkout's), else *open*."""
+    checkout's) or when it owes nothing (a free trial's start: €0.00 is settled, never open
+    or overdue), else *open*."""
     if kind == CREDIT_NOTE:
         return InvoiceStatus.ISSUED
-    return InvoiceStatus.PAID if paid else InvoiceStatus.OPEN
+    if paid or (total is not None and total <= 0):
+        return InvoiceStatus.PAID
+    return InvoiceStatus.OPEN
 
 
 # ISO 3166 codes of the 27 member states (Greece's VAT prefix is EL, Northern Ireland's XI)

@@ -181,7 +181,7 @@ class PendingFacts:
 @dataclass(frozen=True, slots=True)
 class NextBill:
     on: date | None  # the next billing date; None: the subscription is not billed again
-    amount: Decimal | None  # what it bills before VAT; None: nothing to say (a trial)
+    amount: Decimal | None  # what it bills before VAT (a trial: its first paid period)
     ends_on: date | None  # the subscription's end (exclusive) when it is not billed again
 
 
@@ -217,8 +217,7 @@ def next_bill(
             addons.pop(change.addon_id, None)
         elif change.kind == REDUCE_ADDON and change.addon_id in addons and change.quantity:
             addons[change.addon_id] = (addons[change.addon_id][0], change.quantity)
-    if is_trial:
-        return NextBill(next_billing_date, None, None)
+    # a trial's next billing is its first paid period, at the price it converts to
     amount = pricing.line_amount(unit_price, quantity, None)
     for price, count in addons.values():
         amount += pricing.line_amount(price, count, None)

@@ -368,6 +368,7 @@ class Review:
     tax: invoicing.OrderTax | None = None
     # issue 17: order item id -> the prorated charge now of an increase, and what follows
     charges: dict = field(default_factory=dict)
+    trials: dict = field(default_factory=dict)  # item id -> what a trial bills after its end
 
     @property
     def manual(self) -> bool:
@@ -410,6 +411,10 @@ def review(
     charges = subscription_changes.order_charges(
         session, order, lambda: promotion_service.tenant_today(session, tenant_id, now)
     )
+    trials = {}
+    if any(i.trial for i in order.items):
+        today = promotion_service.tenant_today(session, tenant_id, now)
+        trials = subscription_changes.order_trials(session, order, today)
     credit = basket_service.credit_state(
         session, tenant_id, order.account, order.total, exclude_order_id=order.id
     )
@@ -434,6 +439,7 @@ def review(
         needs_card=needs_card,
         amount_due_now=tax.gross if needs_card and placed_now.charge else None,
         charges=charges,
+        trials=trials,
         tax=tax,
     )
 

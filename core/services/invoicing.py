@@ -354,6 +354,7 @@ def _issue(session, tenant_id, drafts, *, context, now, objects: bool) -> list:
                 "seller_country": settings.country,
                 "seller_vat_number": settings.vat_number,
             }
+        status = rules.initial_status(kind, draft.paid, totals.gross)  # €0.00 owes nothing
         invoice_rows.append(
             {
                 "tenant_id": tenant_id,
@@ -361,8 +362,9 @@ def _issue(session, tenant_id, drafts, *, context, now, objects: bool) -> list:
                 "order_id": order.id if order is not None else None,
                 "number": rules.format_number(prefix, first + offset),
                 "kind": kind,
-                "status": rules.initial_status(kind, draft.paid),
-                "paid_at": now if draft.paid else None,  # the payment's time, not the clock's
+                "status": status,
+                # the payment's (or the issue's) time, not the clock's
+                "paid_at": now if status == rules.InvoiceStatus.PAID else None,
                 "issued_at": now,
                 "issue_date": draft.issue_date,
                 "due_date": draft.issue_date + timedelta(days=settings.payment_terms_days or 0),

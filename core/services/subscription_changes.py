@@ -1137,6 +1137,50 @@ def upgraded_unit_price(session: Session, order, item, sub: Subscription) -> Dec
     return (sub.unit_price or ZERO) + item.unit_price
 
 
+# --- a trial bought: what its end bills (the review) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrialTerms:
+    """A trial in an order: free until ``ends_on``, then ``then_amount`` each ``cycle``."""
+
+    ends_on: date
+    then_amount: Decimal
+    cycle: str
+
+
+def order_trials(session: Session, order, today: date) -> dict[int, TrialTerms]:
+    """Order item id -> what a trial started today bills after it: the plan's list price (what
+    execution gives the subscription) × quantity, from the trial's end."""
+    from core.rules.catalogue import trial_days_for
+
+    items = [i for i in order.items if i.trial and i.kind == ItemKind.NEW and i.plan_id]
+    if not items:
+        return {}
+    plans = {
+        p.id: p
+        for p in session.scalars(
+            select(Plan)
+            .where(Plan.id.in_({i.plan_id for i in items}))
+            .options(joinedload(Plan.product))
+        )
+    }
+    prices = pricing.plan_prices(session, order.price_list_id, plans)
+    result = {}
+    for item in items:
+        plan = plans.get(item.plan_id)
+        days = trial_days_for(plan.trial_days, plan.product.trial_days) if plan else None
+        if not days:
+            continue
+        price = prices.get(plan.id, item.unit_price)
+        result[item.id] = TrialTerms(
+            today + timedelta(days=days),
+            pricing_rules.line_amount(price, item.quantity, None),
+            plan.billing_cycle if periods.is_recurring(plan.billing_cycle) else periods.MONTHLY,
+        )
+    return result
+
+
 # --- My subscriptions: what each subscription can change, and what is pending -----------------
 
 

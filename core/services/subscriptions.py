@@ -31,7 +31,7 @@ class SubscriptionView:
     @property
     def next_amount(self) -> Decimal | None:
         sub = self.subscription
-        if sub.next_billing_date is None or sub.is_trial:
+        if sub.next_billing_date is None:
             return None
         amount = line_net(sub.unit_price, sub.quantity)
         for addon in sub.addons:
