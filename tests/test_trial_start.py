@@ -46,3 +46,25 @@ def test_a_trial_start_owes_nothing_and_says_what_its_end_bills(client, session,
     )
     card = soup(client.get("/subscriptions")).find(id=f"sub-{sub.id}").parent
     assert money(price * 3) in card.select_one(".sub-next").get_text(strip=True)
+
+
+def test_a_converted_trial_keeps_its_start_day_on_my_subscriptions(client, session, demo):
+    from core.services import subscription_changes as changes
+
+    account = account_of(session, "alice@acme.example")
+    backup = product(session, account.tenant_id, "AZ-BACKUP")
+    login(client, "alice@acme.example")
+    client.post(
+        f"/products/{backup.id}/add",
+        data={"plan_id": backup.plans[0].id, "quantity": "3", "trial": "y"},
+    )
+    order_id, _review, _placed = checkout_basket(client)
+    session.expire_all()
+    sub = session.scalar(select(Subscription).where(Subscription.order_id == order_id))
+    started, ends = sub.start_date, sub.trial_ends_on
+    changes.end_trials(session, account.tenant_id, ends)  # kept: paid from its end
+    session.expire_all()
+    converted = session.get(Subscription, sub.id)
+    assert not converted.is_trial
+    card = soup(client.get("/subscriptions")).find(id=f"sub-{sub.id}").parent
+    assert card.select_one(".sub-since").get_text(strip=True) == f"{started:%d/%m/%Y}"

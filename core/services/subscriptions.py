@@ -4,6 +4,7 @@ offer. A fixed number of queries whatever the number of subscriptions."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -37,6 +38,17 @@ class SubscriptionView:
         for addon in sub.addons:
             amount += line_net(addon.unit_price, addon.quantity)
         return amount
+
+    @property
+    def since(self) -> date:
+        """The day the customer has had it: a trial that became paid keeps its trial's start
+        (its ``start_date`` moved to the conversion day, which anchors its paid periods; the
+        trial began the day the subscription was created)."""
+        sub = self.subscription
+        converted = not sub.is_trial and sub.trial_ends_on is not None
+        if converted and sub.created_at is not None:
+            return min(sub.start_date, sub.created_at.date())
+        return sub.start_date
 
     @property
     def room(self) -> int:
