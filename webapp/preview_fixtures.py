@@ -3162,8 +3162,6 @@ from webapp import preview_billing_changes  # noqa: E402,F401
 from webapp import preview_dunning  # noqa: E402,F401
 
 # isort: split
-# --- invoice and credit note e-mails (PRODUCT.md 11): states in their own module ---------------
-from webapp import preview_invoice_messages  # noqa: E402,F401
-
-# --- confirmations of irreversible catalogue, account, people and API key actions -------------
-from webapp import preview_confirmations  # noqa: E402,F401
+# --- invoice and credit note e-mails (PRODUCT.md 11), and the confirmations of irreversible
+# catalogue, account, people and API key actions: states in their own modules ------------------
+from webapp import preview_confirmations, preview_invoice_messages  # noqa: E402,F401
