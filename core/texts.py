@@ -1242,6 +1242,28 @@ INVOICE_NOT_FOUND = "That invoice does not exist."
 BILLING_PERIOD_LINE = "{description} ({start} – {end})"
 BILLING_RUN_NOT_FOUND = "That billing run does not exist."
 BILLING_RUN_DATE_INVALID = "Enter the run date as YYYY-MM-DD."
+BILLING_RUN_DATE_OUTSIDE = (
+    "Choose a date from {earliest} (a year ago) to {latest} (today): a run for a later day "
+    "would issue its invoices and charge cards before their date, and the daily run already "
+    "bills every period due by today."
+)
+BILLING_RUN_DATE_OUTSIDE_CLI = (
+    "Choose a date from {earliest} (a year ago) to {latest} (two years ahead, for demos)."
+)
+CONFIRM_BILLING_RUN_TITLE = "Run billing for {date}?"
+CONFIRM_BILLING_RUN_BODY = (
+    "Every subscription period due on or before {date} is invoiced now, dated {date}: "
+    "{subscriptions} subscription(s) of {accounts} account(s) are due by then."
+)
+CONFIRM_BILLING_RUN_FINAL = (
+    "The invoices are final and numbered without gaps: a mistake can only be corrected by a "
+    "credit note."
+)
+CONFIRM_BILLING_RUN_CHARGED = (
+    "Accounts with a saved card are charged the invoice total at once; on-account invoices "
+    "are opened for payment."
+)
+CONFIRM_BILLING_RUN_YES = "Yes, run billing"
 BILLING_RUN_DONE = (
     "Billing run for {date}: {invoices} invoice(s), {periods} period(s), {failed} failed."
 )

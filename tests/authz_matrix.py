@@ -480,6 +480,7 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     # and Setup › Billing (admins); invoices for whoever sees accounts, credit notes for admins
     # and finance ---
     "GET /bss/billing/runs": (ADMIN, {}),
+    "GET /bss/billing/runs/confirm": (ADMIN, {}),
     "POST /bss/billing/runs": (ADMIN, {}),
     "GET /bss/billing/runs/<int:run_id>": (ADMIN_OBJECT, {"run_id": "billing_run"}),
     "GET /bss/invoices/<int:invoice_id>": (BSS_OBJECT, {"invoice_id": "invoice_a"}),

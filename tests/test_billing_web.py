@@ -3,9 +3,10 @@ BSS's billing runs (log, run now), account schedule, invoices and credit notes, 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from core import texts
@@ -22,7 +23,7 @@ from core.models import (
 )
 from core.rules import billing_periods
 from core.services import billing_run
-from tests.conftest import login, text_of
+from tests.conftest import login, soup, text_of
 
 NEXT_MONTH = billing_periods.add_months(date.today().replace(day=1), 1)
 
@@ -52,13 +53,36 @@ def test_my_subscriptions_show_the_billing_terms(client, demo, session):
     assert "€11.70 per unit / month" in page
 
 
-def test_run_billing_now_from_the_bss_and_read_the_log(client, demo, session, app):
+def _today_is(monkeypatch, day: date) -> None:
+    """The BSS's clock on ``day`` (noon UTC): a run may be asked for up to the tenant's today."""
+    from core.services import billing_admin
+
+    monkeypatch.setattr(
+        billing_admin, "utcnow", lambda: datetime.combine(day, time(12), tzinfo=UTC)
+    )
+
+
+def test_run_billing_now_from_the_bss_and_read_the_log(client, demo, session, app, monkeypatch):
     from webapp import tasks
 
+    _today_is(monkeypatch, NEXT_MONTH)
     login(client, "admin@skyline.example", bss=True)
     assert client.get("/bss/billing/runs").status_code == 200
     bad = client.post("/bss/billing/runs", data={"run_date": "next month"})
     assert bad.status_code == 422 and texts.BILLING_RUN_DATE_INVALID in bad.get_data(as_text=True)
+    # the form asks first: what the run does, then posts the date to the run itself
+    confirm = client.get("/bss/billing/runs/confirm", query_string={"run_date": NEXT_MONTH})
+    assert confirm.status_code == 200
+    body = soup(confirm)
+    assert (
+        body.find("form", action="/bss/billing/runs").find("input", attrs={"name": "run_date"})[
+            "value"
+        ]
+        == NEXT_MONTH.isoformat()
+    )
+    said = body.get_text(" ", strip=True)
+    assert "final" in said and "without gaps" in said and "charged" in said
+    assert session.scalar(select(func.count()).select_from(BillingRun)) == 0  # a GET runs nothing
     response = client.post("/bss/billing/runs", data={"run_date": NEXT_MONTH.isoformat()})
     assert response.status_code == 303
     tasks.run_queued()
@@ -72,6 +96,46 @@ def test_run_billing_now_from_the_bss_and_read_the_log(client, demo, session, ap
     invoice = _acme_run_invoice(session)
     assert invoice.number in detail and "Acme Ltd" in detail
     assert client.get("/bss/billing/runs/999999").status_code == 404
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1900-01-01", "2030-01-01", "TOMORROW"])
+def test_run_billing_now_refuses_a_date_outside_a_year_ago_to_today(
+    client, demo, session, day, monkeypatch
+):
+    from webapp import tasks
+
+    today = date(2026, 12, 3)
+    _today_is(monkeypatch, today)
+    if day == "TOMORROW":
+        day = "2026-12-04"
+    login(client, "admin@skyline.example", bss=True)
+    invoices = session.scalar(select(func.count()).select_from(Invoice))
+    for response in (
+        client.get("/bss/billing/runs/confirm", query_string={"run_date": day}),
+        client.post("/bss/billing/runs", data={"run_date": day}),
+    ):
+        assert response.status_code == 422
+        said = text_of(response)
+        assert "2025-12-03" in said and "2026-12-03" in said  # what is allowed
+    tasks.run_queued()  # nothing of a run among what is queued
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(BillingRun)) == 0
+    assert session.scalar(select(func.count()).select_from(Invoice)) == invoices
+
+
+def test_the_command_line_bills_ahead_for_demos_but_refuses_absurd_dates(app, demo, session):
+    runner = app.test_cli_runner()
+    for day in ("0001-01-01", "2099-01-01"):
+        result = runner.invoke(args=["billing", "run", "--date", day, "--tenant", "reseller"])
+        assert result.exit_code != 0
+        assert "two years" in result.output
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(BillingRun)) == 0
+    ahead = runner.invoke(
+        args=["billing", "run", "--date", NEXT_MONTH.isoformat(), "--tenant", "reseller"]
+    )
+    assert ahead.exit_code == 0, ahead.output
+    assert "3 invoice(s)" in ahead.output
 
 
 def test_finance_sees_the_runs_but_runs_nothing(client, demo, session):

@@ -173,3 +173,40 @@ def test_a_run_bills_every_due_period_exactly_once(anchor, cycle, commitment, da
     # running again on the same date bills nothing more
     again = BillingTerms(anchor, cycle, commitment, plan.next_billing_date, plan.term_end)
     assert bp.due_periods(again, run_date).periods == ()
+
+
+# --- the date a billing run may be asked for ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "allowed"),
+    [
+        (D(2026, 12, 3), True),  # today
+        (D(2025, 12, 3), True),  # a year ago, the earliest
+        (D(2025, 12, 2), False),
+        (D(2026, 12, 4), False),  # tomorrow: invoices issued before their day
+        (D(1, 1, 1), False),
+        (D(1900, 1, 1), False),
+        (D(2030, 1, 1), False),
+    ],
+)
+def test_the_bss_bills_only_from_a_year_ago_to_today(day, allowed):
+    window = bp.run_date_window(D(2026, 12, 3))
+    assert window.contains(day) is allowed
+    assert (window.earliest, window.latest) == (D(2025, 12, 3), D(2026, 12, 3))
+
+
+@pytest.mark.parametrize(
+    ("day", "allowed"),
+    [
+        (D(2027, 1, 1), True),  # next month: the demos' time travel
+        (D(2028, 12, 3), True),  # two years ahead, the latest
+        (D(2028, 12, 4), False),
+        (D(2030, 1, 1), False),  # 360 periods at once
+        (D(1, 1, 1), False),
+        (D(2025, 12, 3), True),
+    ],
+)
+def test_the_command_line_may_bill_ahead_for_demos_but_not_years_ahead(day, allowed):
+    window = bp.run_date_window(D(2026, 12, 3), ahead_months=bp.RUN_DATE_CLI_AHEAD_MONTHS)
+    assert window.contains(day) is allowed

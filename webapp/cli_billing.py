@@ -10,6 +10,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from core import texts
+from core.db import utcnow
+from core.rules import billing_periods
 from core.services import billing_run
 from core.services.errors import NotFound
 from webapp.extensions import db
@@ -33,6 +36,17 @@ def run(run_date: str, tenant_slug: str | None, batch: int):
         day = date.fromisoformat(run_date)
     except ValueError:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+    # ahead for demos (time travel), never to a year 1 or decades of periods at once
+    window = billing_periods.run_date_window(
+        utcnow().date(), ahead_months=billing_periods.RUN_DATE_CLI_AHEAD_MONTHS
+    )
+    if not window.contains(day):
+        raise click.BadParameter(
+            texts.BILLING_RUN_DATE_OUTSIDE_CLI.format(
+                earliest=window.earliest.isoformat(), latest=window.latest.isoformat()
+            ),
+            param_hint="--date",
+        )
     try:
         results = billing_run.run(
             db.session,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from types import SimpleNamespace as NS
 
 from core import texts
+from core.rules import billing_periods
 from core.services.billing_admin import SettingsInput
 from webapp import invoice_documents
 from webapp.preview_fixtures import (
@@ -140,6 +141,9 @@ def sf_subscriptions_ended():
     return {"views": views}
 
 
+_WINDOW = billing_periods.run_date_window(NOW.date())
+
+
 def _run(id_=7, status="done", **values):
     base = dict(
         id=id_,
@@ -173,7 +177,7 @@ def bss_billing_runs():
             _run(6, "failed", error="OperationalError: database is locked", invoices_count=10),
             _run(5, "running", triggered_by="Ada Admin (BSS)", invoices_count=0),
         ],
-        "form": _FORM,
+        "window": _WINDOW,
         "errors": {},
         "run_date": "",
     }
@@ -189,10 +193,61 @@ def bss_billing_runs():
 def bss_billing_runs_empty():
     return {
         "runs": [],
-        "form": _FORM,
+        "window": _WINDOW,
         "errors": {"run_date": [texts.BILLING_RUN_DATE_INVALID]},
         "run_date": "next month",
     }
+
+
+@state(
+    "bss",
+    "billing-runs-date-outside",
+    "bss_admin/billing/runs.html",
+    "Billing runs: a date after today (or over a year ago) refused, what is allowed said",
+    user=BSS_ADMIN,
+)
+def bss_billing_runs_date_outside():
+    message = texts.BILLING_RUN_DATE_OUTSIDE.format(
+        earliest=_WINDOW.earliest.isoformat(), latest=_WINDOW.latest.isoformat()
+    )
+    return {
+        "runs": [_run()],
+        "window": _WINDOW,
+        "errors": {"run_date": [message]},
+        "run_date": "2030-01-01",
+    }
+
+
+def _run_confirmation():
+    from webapp.confirm import Confirmation
+
+    day = _WINDOW.latest.isoformat()
+    return {
+        "layout": "bss_admin/layout.html",
+        "c": Confirmation(
+            title=texts.CONFIRM_BILLING_RUN_TITLE.format(date=day),
+            message=texts.CONFIRM_BILLING_RUN_BODY.format(
+                date=day, subscriptions=1893, accounts=412
+            ),
+            yes_label=texts.CONFIRM_BILLING_RUN_YES,
+            action_url="#run",
+            back_url="#runs",
+            back_label=texts.CONFIRM_GO_BACK,
+            lines=[texts.CONFIRM_BILLING_RUN_FINAL, texts.CONFIRM_BILLING_RUN_CHARGED],
+            hidden={"run_date": day},
+        ),
+    }
+
+
+@state(
+    "bss",
+    "confirm-billing-run",
+    "confirm/confirm.html",
+    "Confirm Run billing now: the date, what is due, final invoices, cards charged",
+    user=BSS_ADMIN,
+)
+def bss_confirm_billing_run():
+    return _run_confirmation()
 
 
 def _entry(id_, outcome, account, invoice=None, sub=None, detail=None, periods=0, amount=None):

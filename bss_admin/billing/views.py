@@ -15,6 +15,7 @@ from core.services import billing_admin
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from webapp import invoice_documents
 from webapp.auth import bss_required, signed_in_user
+from webapp.confirm import Confirmation, confirm_page
 from webapp.extensions import db
 from webapp.web import page, see_other
 
@@ -33,12 +34,45 @@ def _page_number() -> int:
 @bp.route("/billing/runs")
 @billing_viewer
 def billing_runs():
+    return _runs_page()
+
+
+def _runs_page(*, status: int = 200, errors: dict | None = None, run_date: str = ""):
     return page(
         "bss_admin/billing/runs.html",
+        status=status,
         runs=billing_admin.list_runs(db.session, g.tenant_id),
-        form=RunBillingForm(),
-        errors={},
-        run_date="",
+        window=billing_admin.bss_run_window(db.session, g.tenant_id),
+        errors=errors or {},
+        run_date=run_date,
+    )
+
+
+@bp.route("/billing/runs/confirm")
+@setup_required
+def billing_run_confirm():
+    """Run billing now asks first: the date, what is due by then, that invoices are final and
+    cards charged. Its form posts the date to the run itself."""
+    text = request.args.get("run_date", "")
+    try:
+        preview = billing_admin.preview_run(db.session, g.tenant_id, text)
+    except ValidationFailed as error:
+        return _runs_page(status=422, errors=error.errors, run_date=text)
+    day = preview.run_date.isoformat()
+    return confirm_page(
+        "bss_admin/layout.html",
+        Confirmation(
+            title=texts.CONFIRM_BILLING_RUN_TITLE.format(date=day),
+            message=texts.CONFIRM_BILLING_RUN_BODY.format(
+                date=day, subscriptions=preview.subscriptions, accounts=preview.accounts
+            ),
+            yes_label=texts.CONFIRM_BILLING_RUN_YES,
+            action_url=url_for("bss_admin.billing_run_now"),
+            back_url=url_for("bss_admin.billing_runs"),
+            back_label=texts.CONFIRM_GO_BACK,
+            lines=[texts.CONFIRM_BILLING_RUN_FINAL, texts.CONFIRM_BILLING_RUN_CHARGED],
+            hidden={"run_date": day},
+        ),
     )
 
 
@@ -50,16 +84,9 @@ def billing_run_now():
         abort(400)
     text = request.form.get("run_date", "")
     try:
-        run_date = billing_admin.parse_run_date(text)
+        run_date = billing_admin.bss_run_date(db.session, g.tenant_id, text)
     except ValidationFailed as error:
-        return page(
-            "bss_admin/billing/runs.html",
-            status=422,
-            runs=billing_admin.list_runs(db.session, g.tenant_id),
-            form=form,
-            errors=error.errors,
-            run_date=text,
-        )
+        return _runs_page(status=422, errors=error.errors, run_date=text)
     from webapp import tasks
 
     user = signed_in_user()

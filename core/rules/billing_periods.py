@@ -196,3 +196,27 @@ def due_periods(terms: BillingTerms, run_date: date) -> DuePlan:
         if len(periods) > MAX_CATCH_UP:
             raise BillingPeriodError("Too many periods to bill at once")
     return DuePlan(tuple(periods), nxt, term)
+
+
+# --- the date a billing run may be asked for -----------------------------------------------------
+
+RUN_DATE_PAST_MONTHS = 12  # a run for an earlier day would back-date invoices by over a year
+RUN_DATE_CLI_AHEAD_MONTHS = 24  # ``flask billing run`` travels ahead for demos, not for decades
+
+
+@dataclass(frozen=True, slots=True)
+class RunDateWindow:
+    """The days, both included, a billing run may be asked for."""
+
+    earliest: date
+    latest: date
+
+    def contains(self, day: date) -> bool:
+        return self.earliest <= day <= self.latest
+
+
+def run_date_window(today: date, *, ahead_months: int = 0) -> RunDateWindow:
+    """From a year before ``today`` to ``today`` (the BSS's *Run billing now*: a later day
+    would issue its invoices, final and numbered, and charge cards before their date), or to
+    ``ahead_months`` later (the command line's time travel for demos and tests)."""
+    return RunDateWindow(add_months(today, -RUN_DATE_PAST_MONTHS), add_months(today, ahead_months))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, distinct, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import texts
@@ -27,12 +27,13 @@ from core.models import (
     TenantVatRate,
     User,
 )
-from core.rules import amounts
+from core.rules import amounts, billing_periods
 from core.rules import invoicing as rules
 from core.rules.vat import VatNumberInvalid, normalize_vat_number
 from core.services import invoicing
 from core.services.audit import record_audit
 from core.services.errors import NotFound, ValidationFailed
+from core.services.promotions import tenant_today
 
 ZERO = Decimal("0.00")
 RUNS_SHOWN = 50
@@ -100,13 +101,56 @@ def get_run(
     return RunPage(run, entries, page, len(rows) > ENTRIES_PER_PAGE, outcome)
 
 
+def _run_date_refused(message: str) -> ValidationFailed:
+    return ValidationFailed(message, {"run_date": [message]})
+
+
 def parse_run_date(text: str) -> date:
+    """A date as YYYY-MM-DD (any day: the command line checks its own window)."""
     try:
         return date.fromisoformat((text or "").strip())
     except ValueError:
-        raise ValidationFailed(
-            texts.BILLING_RUN_DATE_INVALID, {"run_date": [texts.BILLING_RUN_DATE_INVALID]}
-        ) from None
+        raise _run_date_refused(texts.BILLING_RUN_DATE_INVALID) from None
+
+
+def bss_run_window(session: Session, tenant_id: int) -> billing_periods.RunDateWindow:
+    return billing_periods.run_date_window(tenant_today(session, tenant_id, utcnow()))
+
+
+def bss_run_date(session: Session, tenant_id: int, text: str) -> date:
+    """The date of *Run billing now*: from a year ago to the tenant's today
+    (``billing_periods.run_date_window``), else what is allowed is said on the field."""
+    day = parse_run_date(text)
+    window = bss_run_window(session, tenant_id)
+    if not window.contains(day):
+        raise _run_date_refused(
+            texts.BILLING_RUN_DATE_OUTSIDE.format(
+                earliest=window.earliest.isoformat(), latest=window.latest.isoformat()
+            )
+        )
+    return day
+
+
+@dataclass(frozen=True)
+class RunPreview:
+    """What a run for ``run_date`` would bill (its confirmation)."""
+
+    run_date: date
+    subscriptions: int
+    accounts: int
+
+
+def preview_run(session: Session, tenant_id: int, text: str) -> RunPreview:
+    day = bss_run_date(session, tenant_id, text)
+    subscriptions, accounts = session.execute(
+        select(func.count(Subscription.id), func.count(distinct(Subscription.account_id))).where(
+            Subscription.tenant_id == tenant_id,
+            Subscription.status == "active",
+            Subscription.next_billing_date.is_not(None),
+            Subscription.next_billing_date <= day,
+        )
+    ).one()
+    return RunPreview(day, subscriptions, accounts)
 
 
 # --- an account's billing schedule ------------------------------------------------------------
