@@ -1454,6 +1454,13 @@ INVOICE_PAY_INTRO = (
 )
 INVOICE_PAY_PROCESSING = "Your payment is being processed. This page will show the result shortly."
 INVOICE_OWED = "Still owed"
+INVOICE_REFUND_DUE = "Owed back to the customer"
+INVOICE_REFUND_DUE_HINT = (
+    "Payments received beyond what the credit notes left to pay: refund them to the customer "
+    "(a credit note never pays money back by itself)."
+)
+ACCOUNT_REFUND_DUE = "Owed back to the customer"
+ACCOUNT_REFUND_DUE_ON = "on"
 INVOICE_PAYMENTS = "Payments"
 INVOICE_PAYMENTS_LINK = "Payments and Record payment"
 INVOICE_CREDITED = "Credit notes"

@@ -139,3 +139,20 @@ def test_keys_and_days_overdue():
         rules.attempt_key(7, 0)
     assert rules.days_overdue(D, day(6)) == 6
     assert rules.days_overdue(D, day(-3)) == 0
+
+
+@pytest.mark.parametrize(
+    ("total", "paid", "credited", "refund"),
+    [
+        ("82.40", "30.00", "82.40", "30.00"),  # paid 30, then credited in full: 30 owed back
+        ("50.68", "50.68", "50.68", "50.68"),  # a card-paid invoice credited in full
+        ("82.40", "30.00", "52.40", "0.00"),  # the credit covers exactly what was left
+        ("82.40", "30.00", "60.00", "7.60"),
+        ("82.40", "30.00", "0", "0.00"),
+    ],
+)
+def test_what_is_owed_back_to_the_customer(total, paid, credited, refund):
+    assert rules.refund_due(Decimal(total), Decimal(paid), Decimal(credited)) == Decimal(refund)
+    # never both owed and owed back
+    owed = rules.owed(Decimal(total), Decimal(paid), Decimal(credited))
+    assert owed == 0 or Decimal(refund) == 0

@@ -87,10 +87,22 @@ def test_credit_note_never_exceeds_what_is_left():
         )
 
 
-def test_status_after_credit():
-    assert inv.status_after_credit("open", Decimal("10"), Decimal("10")) == "void"
-    assert inv.status_after_credit("open", Decimal("10"), Decimal("5")) == "open"
-    assert inv.status_after_credit("paid", Decimal("10"), Decimal("10")) == "paid"
+@pytest.mark.parametrize(
+    ("status", "gross", "credited", "paid", "after"),
+    [
+        ("open", "10", "10", "0", "void"),  # credited in full before any payment
+        ("open", "10", "5", "0", "open"),
+        ("paid", "10", "10", "10", "paid"),
+        # an invoice that received payments is never void: settled, the excess owed back
+        ("open", "82.40", "82.40", "30.00", "paid"),
+        ("open", "82.40", "52.40", "30.00", "paid"),  # payments and credit cover it
+        ("open", "82.40", "50.00", "30.00", "open"),  # 2.40 still owed
+    ],
+)
+def test_status_after_credit(status, gross, credited, paid, after):
+    assert (
+        inv.status_after_credit(status, Decimal(gross), Decimal(credited), Decimal(paid)) == after
+    )
 
 
 def test_format_number():

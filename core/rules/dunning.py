@@ -143,6 +143,13 @@ def owed(total: Decimal, paid: Decimal, credited: Decimal) -> Decimal:
     return max(Decimal("0.00"), (total - paid - credited).quantize(Decimal("0.01")))
 
 
+def refund_due(total: Decimal, paid: Decimal, credited: Decimal) -> Decimal:
+    """What the seller owes back on an invoice: payments received beyond what was left to
+    pay once its credit notes are taken off (a credit note after a payment), never below
+    zero. An invoice is never both owed and owed back (:func:`owed`)."""
+    return max(Decimal("0.00"), (paid + credited - total).quantize(Decimal("0.01")))
+
+
 def check_recorded_amount(amount: Decimal, still_owed: Decimal) -> str | None:
     """A payment a BSS user records: more than zero and at most what is owed (partial payments
     allowed). Returns the problem ("not_positive", "too_large") or None."""

@@ -46,7 +46,7 @@ KINDS = (INVOICE, CREDIT_NOTE)
 class InvoiceStatus:
     OPEN = "open"  # issued, not paid yet
     PAID = "paid"
-    VOID = "void"  # fully credited before it was paid
+    VOID = "void"  # fully credited before any payment (one with payments is never void)
     ISSUED = "issued"  # a credit note: nothing to collect, never open, never due
     ALL = (OPEN, PAID, VOID, ISSUED)
 
@@ -199,12 +199,16 @@ def check_credit(
         raise CreditTooLarge(texts.CREDIT_NOTE_TOO_LARGE.format(left=left))
 
 
-def status_after_credit(status: str, gross: Decimal, credited: Decimal) -> str:
-    """An open invoice credited in full is void; a paid one stays paid (the credit note is
-    then owed back to the customer); a partly credited one keeps its status."""
-    if status == InvoiceStatus.OPEN and creditable(gross, credited) == ZERO:
-        return InvoiceStatus.VOID
-    return status
+def status_after_credit(
+    status: str, gross: Decimal, credited: Decimal, paid: Decimal = ZERO
+) -> str:
+    """An open invoice credited in full before any payment is void. An invoice that received
+    payments is never void: once its payments and credit notes cover it, it is paid (what
+    was paid beyond what the credit left to pay is owed back, ``dunning.refund_due``). A paid
+    one stays paid; one still partly owed stays open."""
+    if status != InvoiceStatus.OPEN or money(Decimal(gross) - credited - paid) > ZERO:
+        return status
+    return InvoiceStatus.PAID if paid > ZERO else InvoiceStatus.VOID
 
 
 def format_number(prefix: str, number: int, width: int = 6) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -442,6 +442,7 @@ class AccountPage:
     users: list[User]
     customers: list[Account]  # a standard reseller's end customers
     credit_history: list[CreditLimitChange]
+    refunds_due: list = field(default_factory=list)  # billing.RefundDue: owed back
 
 
 def get_account(session: Session, tenant_id: int, account_id: int) -> Account:
@@ -533,6 +534,7 @@ def account_page(session: Session, tenant_id: int, account_id: int, viewer=None)
         users=users,
         customers=customers,
         credit_history=history,
+        refunds_due=billing.refunds_due(session, tenant_id, account.id),
     )
 
 

@@ -97,9 +97,35 @@ def _open_balance_statement(excluding: bool):
     return select(unpaid, own, billed)
 
 
-def _owed_expression():
-    """Per open invoice: its total less its succeeded payments and its credit notes, never
-    below zero (correlated subqueries; core.rules.dunning.owed says the same in Python)."""
+@dataclass(frozen=True)
+class RefundDue:
+    invoice_id: int
+    number: str
+    amount: Decimal
+    currency: str
+
+
+def refunds_due(session: Session, tenant_id: int, account_id: int) -> list[RefundDue]:
+    """The account's invoices whose payments exceed what their credit notes left to pay
+    (core.rules.dunning.refund_due): money owed back to the customer, never part of the open
+    balance (a refund is paid back, it does not lower what other invoices owe)."""
+    paid, credited = _paid_and_credited()
+    excess = paid + credited - Invoice.total
+    rows = session.execute(
+        select(Invoice.id, Invoice.number, excess, Invoice.currency)
+        .where(
+            Invoice.tenant_id == tenant_id,
+            Invoice.account_id == account_id,
+            Invoice.kind == "invoice",
+            Invoice.status.in_(("paid", "void")),
+            excess > 0,
+        )
+        .order_by(Invoice.id)
+    ).all()
+    return [RefundDue(i, n, Decimal(a).quantize(Decimal("0.01")), c) for i, n, a, c in rows]
+
+
+def _paid_and_credited():
     credit = aliased(Invoice)
     paid = (
         select(func.coalesce(func.sum(Payment.amount), 0))
@@ -113,6 +139,13 @@ def _owed_expression():
         .correlate(Invoice)
         .scalar_subquery()
     )
+    return paid, credited
+
+
+def _owed_expression():
+    """Per open invoice: its total less its succeeded payments and its credit notes, never
+    below zero (correlated subqueries; core.rules.dunning.owed says the same in Python)."""
+    paid, credited = _paid_and_credited()
     left = Invoice.total - paid - credited
     return case((left > 0, left), else_=0)
 

@@ -28,9 +28,10 @@ from core.models import (
     User,
 )
 from core.rules import amounts, billing_periods
+from core.rules import dunning as dunning_rules
 from core.rules import invoicing as rules
 from core.rules.vat import VatNumberInvalid, normalize_vat_number
-from core.services import invoicing
+from core.services import dunning, invoice_payment, invoicing
 from core.services.audit import record_audit
 from core.services.errors import NotFound, ValidationFailed
 from core.services.promotions import tenant_today
@@ -238,6 +239,7 @@ class InvoicePage:
     credit_notes: list[Invoice]
     left: Decimal  # gross left to credit
     line_left: dict[int, Decimal]
+    refund_due: Decimal = ZERO  # payments beyond what the credit notes left to pay
 
 
 def invoice_page(session: Session, tenant_id: int, invoice_id: int) -> InvoicePage:
@@ -264,8 +266,13 @@ def invoice_page(session: Session, tenant_id: int, invoice_id: int) -> InvoicePa
         line.id: rules.creditable(line.amount + line.tax_amount, by_line.get(line.id, ZERO))
         for line in invoice.lines
     }
-    left = rules.creditable(invoice.total, sum(by_line.values(), ZERO))
-    return InvoicePage(invoice, account, credited, notes, left, line_left)
+    credited_total = sum(by_line.values(), ZERO)
+    left = rules.creditable(invoice.total, credited_total)
+    refund = ZERO
+    if invoice.kind == rules.INVOICE:
+        paid = invoice_payment.paid_amount(session, invoice.id)
+        refund = dunning_rules.refund_due(invoice.total, paid, credited_total)
+    return InvoicePage(invoice, account, credited, notes, left, line_left, refund)
 
 
 def credit_note(
@@ -291,14 +298,20 @@ def credit_note(
             )
     if not line_ids and amount is None:
         raise ValidationFailed(texts.CREDIT_NOTE_EMPTY, {"amount": [texts.CREDIT_NOTE_EMPTY]})
+    now = now or utcnow()
     with write_transaction(session):
+        invoice = invoice_payment.lock_invoice(session, invoice_id, tenant_id)
+        was_open = invoice.status == rules.InvoiceStatus.OPEN
         note = invoicing.issue_credit_note(
             session,
             tenant_id,
             invoice_id,
             invoicing.CreditRequest(line_ids=line_ids, amount=amount),
-            now=now or utcnow(),
+            now=now,
         )
+        if was_open and invoice.status != rules.InvoiceStatus.OPEN:
+            # nothing owed any more (void, or paid by its payments and this credit)
+            dunning.release(session, invoice, now.date(), now)
         record_audit(
             session,
             tenant_id,

@@ -303,6 +303,13 @@ def settle(session: Session, invoice: Invoice, day: date, *, actor: User | None 
     now = utcnow()
     invoice.status = "paid"
     invoice.paid_at = now
+    release(session, invoice, day, now)
+    return True
+
+
+def release(session: Session, invoice: Invoice, day: date, now: datetime) -> None:
+    """An invoice nothing is owed on any more (paid, or void once credited): its dunning case
+    resolved and the subscriptions it suspended resumed. Inside the caller's transaction."""
     case_row = case_of(session, invoice.id, lock=True)
     if case_row is not None and case_row.status != rules.RESOLVED:
         case_row.status = rules.RESOLVED
@@ -342,7 +349,6 @@ def settle(session: Session, invoice: Invoice, day: date, *, actor: User | None 
                 number=invoice.number, subscriptions=_names(session, resumed)
             ),
         )
-    return True
 
 
 # --- the daily pass --------------------------------------------------------------------------

@@ -453,6 +453,7 @@ class InvoicePayState:
     paid: Decimal
     credited: Decimal
     payments: list[Payment]
+    refund_due: Decimal  # paid beyond what the credit notes left to pay: owed back
     can_pay: bool
     attempt: int
     case: object | None  # the DunningCase, if any
@@ -477,6 +478,9 @@ def pay_state(session: Session, invoice: Invoice) -> InvoicePayState:
         paid=paid,
         credited=credited,
         payments=payments,
+        refund_due=rules.refund_due(invoice.total, paid, credited)
+        if invoice.kind == "invoice"
+        else ZERO,
         can_pay=invoice.kind == "invoice" and invoice.status == "open" and owed > 0 and not pending,
         attempt=len(cards) + 1,
         case=dunning.case_of(session, invoice.id),

@@ -534,7 +534,13 @@ def issue_credit_note(
         kind=CREDIT_NOTE,
         credit_note_for=invoice,
     )
-    invoice.status = rules.status_after_credit(invoice.status, invoice.total, already + note.total)
+    from core.services.invoice_payment import paid_amount
+
+    invoice.status = rules.status_after_credit(
+        invoice.status, invoice.total, already + note.total, paid_amount(session, invoice.id)
+    )
+    if invoice.status == rules.InvoiceStatus.PAID and invoice.paid_at is None:
+        invoice.paid_at = now  # its payments and this credit note cover it
     session.flush()
     invoice_messages.credit_note_issued(session, note, invoice)  # the customer, by e-mail
     return note
