@@ -734,6 +734,7 @@ class Invoice(Base):
     credit_note_for_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
     billing_run_id: Mapped[int | None] = mapped_column(ForeignKey("billing_run.id"))
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    credit_reason: Mapped[str | None] = mapped_column(Text)  # a credit note's, said by the BSS
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.id"

@@ -1234,6 +1234,18 @@ CREDIT_NOTE_TOO_LARGE = (
     "A credit note cannot exceed what is left to credit on the invoice ({left})."
 )
 CREDIT_NOTE_EMPTY = "Choose the lines or the amount to credit."
+CREDIT_NOTE_REASON = "Reason (shown on the credit note)"
+CREDIT_NOTE_REASON_REQUIRED = "Say why this credit note is issued (it is shown on it)."
+CREDIT_NOTE_REASON_TOO_LONG = "Keep the reason to 500 characters."
+CREDIT_NOTE_REASON_LABEL = "Reason"
+CONFIRM_CREDIT_NOTE_TITLE = "Issue a credit note of {total} for {number}?"
+CONFIRM_CREDIT_NOTE_BODY = (
+    "The credit note is final and numbered without gaps; it lowers what {number} owes. "
+    "Payments already received beyond what is then left to pay are owed back to the customer."
+)
+CONFIRM_CREDIT_NOTE_REASON = "Reason: {reason}"
+CONFIRM_CREDIT_NOTE_AMOUNT = "An amount of {amount}"
+CONFIRM_CREDIT_NOTE_YES = "Yes, issue the credit note"
 CREDIT_NOTE_NOT_INVOICE = "Only an invoice can be credited."
 CREDIT_NOTE_LINE_TOO_LARGE = "Line {line}: at most {left} is left to credit."
 CREDIT_NOTE_ISSUED = "Credit note {number} issued."

@@ -486,6 +486,10 @@ MATRIX: dict[str, tuple[dict, dict]] = {
     "GET /bss/invoices/<int:invoice_id>": (BSS_OBJECT, {"invoice_id": "invoice_a"}),
     "GET /bss/invoices/<int:invoice_id>.pdf": (BSS_OBJECT, {"invoice_id": "invoice_a"}),
     "GET /bss/invoices/<int:invoice_id>/print": (BSS_OBJECT, {"invoice_id": "invoice_a"}),
+    "GET /bss/invoices/<int:invoice_id>/credit-note/confirm": (
+        ADMIN_OBJECT,
+        {"invoice_id": "invoice_a"},
+    ),
     "POST /bss/invoices/<int:invoice_id>/credit-note": (
         ADMIN_OBJECT,
         {"invoice_id": "invoice_a"},

@@ -81,7 +81,9 @@ def test_a_credit_note_amount_that_is_no_number_is_a_422_and_issues_nothing(
     notes = (
         select(func.count()).select_from(Invoice).where(Invoice.credit_note_for_id == invoice_id)
     )
-    response = client.post(f"/bss/invoices/{invoice_id}/credit-note", data={"amount": text})
+    response = client.post(
+        f"/bss/invoices/{invoice_id}/credit-note", data={"amount": text, "reason": "Test"}
+    )
     assert response.status_code == 422, text
     assert texts.CREDIT_NOTE_AMOUNT_INVALID in text_of(response)
     assert session.scalar(notes) == 0

@@ -172,7 +172,9 @@ def test_credit_notes_full_line_amount_and_never_more_than_the_invoice(client, d
     pdf = client.get(f"/bss/invoices/{invoice_id}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
 
-    response = client.post(f"/bss/invoices/{invoice_id}/credit-note", data={"line_ids": line_id})
+    response = client.post(
+        f"/bss/invoices/{invoice_id}/credit-note", data={"line_ids": line_id, "reason": "Test"}
+    )
     assert response.status_code == 303
     note = session.scalar(select(Invoice).where(Invoice.credit_note_for_id == invoice_id))
     assert note.kind == "credit_note" and note.number.startswith("SKY-CN-")
@@ -181,9 +183,12 @@ def test_credit_notes_full_line_amount_and_never_more_than_the_invoice(client, d
 
     # the same line again, or more than is left: refused, nothing written
     left = total - line_gross
-    again = client.post(f"/bss/invoices/{invoice_id}/credit-note", data={"line_ids": line_id})
+    again = client.post(
+        f"/bss/invoices/{invoice_id}/credit-note", data={"line_ids": line_id, "reason": "Test"}
+    )
     too_much = client.post(
-        f"/bss/invoices/{invoice_id}/credit-note", data={"amount": str(left + Decimal("0.01"))}
+        f"/bss/invoices/{invoice_id}/credit-note",
+        data={"amount": str(left + Decimal("0.01")), "reason": "Test"},
     )
     assert again.status_code == 422 and too_much.status_code == 422
     assert "cannot exceed" in too_much.get_data(as_text=True)
@@ -193,7 +198,9 @@ def test_credit_notes_full_line_amount_and_never_more_than_the_invoice(client, d
     assert session.scalar(notes) == 1
 
     # the rest as an amount: the invoice is then fully credited (void: it was open)
-    response = client.post(f"/bss/invoices/{invoice_id}/credit-note", data={"amount": str(left)})
+    response = client.post(
+        f"/bss/invoices/{invoice_id}/credit-note", data={"amount": str(left), "reason": "Test"}
+    )
     assert response.status_code == 303
     assert session.scalar(notes) == 2
     session.expire_all()
@@ -276,7 +283,9 @@ def test_a_credited_amount_is_the_credit_notes_total_to_the_cent(client, demo, s
     assert invoice.lines[0].tax_rate == Decimal("23")
     login(client, "admin@skyline.example", bss=True)
     for typed in ("5", "0.01", "12.34"):
-        response = client.post(f"/bss/invoices/{invoice.id}/credit-note", data={"amount": typed})
+        response = client.post(
+            f"/bss/invoices/{invoice.id}/credit-note", data={"amount": typed, "reason": "Test"}
+        )
         assert response.status_code == 303, typed
         note = session.scalars(
             select(Invoice)

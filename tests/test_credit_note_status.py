@@ -28,7 +28,9 @@ def _credit_five(client, session):
     invoice = _acme_run_invoice(session)
     invoice_id, account_id = invoice.id, invoice.account_id
     login(client, "admin@skyline.example", bss=True)
-    response = client.post(f"/bss/invoices/{invoice_id}/credit-note", data={"amount": "5"})
+    response = client.post(
+        f"/bss/invoices/{invoice_id}/credit-note", data={"amount": "5", "reason": "Test"}
+    )
     assert response.status_code == 303
     session.expire_all()
     note = session.scalar(select(Invoice).where(Invoice.credit_note_for_id == invoice_id))

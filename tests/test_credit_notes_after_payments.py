@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core import texts
 from core.models import DunningCase, Invoice
 from core.services import billing, invoice_payment
 from tests.conftest import login, soup, text_of
@@ -125,3 +126,47 @@ def test_an_open_invoice_credited_in_full_before_any_payment_is_void(client, ses
     page = soup(client.get(f"/bss/invoices/{invoice_id}"))
     assert page.find(id="invoice-status").get_text(strip=True) == "Void (credited)"
     assert page.find(id="invoice-refund-due") is None
+
+
+def test_a_credit_note_needs_a_reason_asks_first_and_shows_its_reason(client, session, demo):
+    invoice_id, total = _globex_run_invoice(session)
+    login(client, "admin@skyline.example", bss=True)
+    # the invoice page's form asks first
+    form = soup(client.get(f"/bss/invoices/{invoice_id}")).find(id="credit-note-form")
+    assert form["method"] == "get"
+    assert form["action"] == f"/bss/invoices/{invoice_id}/credit-note/confirm"
+    assert form.find(attrs={"name": "reason"}) is not None
+    # no reason: said on its field, nothing issued, on the confirmation and the action alike
+    for response in (
+        client.get(f"/bss/invoices/{invoice_id}/credit-note/confirm", query_string={"amount": "5"}),
+        client.post(f"/bss/invoices/{invoice_id}/credit-note", data={"amount": "5"}),
+    ):
+        assert response.status_code == 422
+        assert texts.CREDIT_NOTE_REASON_REQUIRED in text_of(response)
+    assert session.scalar(select(Invoice).where(Invoice.credit_note_for_id == invoice_id)) is None
+    # the confirmation: the amount, the reason, that it is final; it posts both
+    confirm = client.get(
+        f"/bss/invoices/{invoice_id}/credit-note/confirm",
+        query_string={"amount": "5", "reason": "Goodwill: outage on 2 Dec"},
+    )
+    assert confirm.status_code == 200
+    page = soup(confirm)
+    said = page.get_text(" ", strip=True)
+    assert "€5.00" in said and "Goodwill: outage on 2 Dec" in said and "final" in said
+    posted = page.find("form", action=f"/bss/invoices/{invoice_id}/credit-note")
+    assert posted.find("input", attrs={"name": "reason"})["value"] == "Goodwill: outage on 2 Dec"
+    assert session.scalar(select(Invoice).where(Invoice.credit_note_for_id == invoice_id)) is None
+    issued = client.post(
+        f"/bss/invoices/{invoice_id}/credit-note",
+        data={"amount": "5", "reason": "Goodwill: outage on 2 Dec"},
+    )
+    assert issued.status_code == 303
+    note = session.scalar(select(Invoice).where(Invoice.credit_note_for_id == invoice_id))
+    assert note.credit_reason == "Goodwill: outage on 2 Dec"
+    assert "Goodwill: outage on 2 Dec" in text_of(client.get(f"/bss/invoices/{note.id}"))
+    assert "Goodwill: outage on 2 Dec" in text_of(client.get(f"/bss/invoices/{note.id}/print"))
+    # too long: refused on its field
+    long = client.post(
+        f"/bss/invoices/{invoice_id}/credit-note", data={"amount": "1", "reason": "x" * 501}
+    )
+    assert long.status_code == 422 and texts.CREDIT_NOTE_REASON_TOO_LONG in text_of(long)

@@ -33,7 +33,8 @@ class Confirmation:
     back_label: str
     lines: Sequence[str] = ()  # what will be done, one line each
     warnings: Sequence[str] = ()
-    hidden: Mapping[str, str] = field(default_factory=dict)  # posted with the form
+    # posted with the form; a sequence posts the field once per value
+    hidden: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
     choice: ConfirmChoice | None = None
     danger: bool = True
 

@@ -422,3 +422,32 @@ def setup_billing_invalid():
             "rates": [texts.BILLING_RATES_INVALID],
         },
     }
+
+
+@state(
+    "bss",
+    "confirm-credit-note",
+    "confirm/confirm.html",
+    "Confirm Issue credit note: the lines and amount taken back, the reason, final",
+    user=BSS_ADMIN,
+)
+def bss_confirm_credit_note():
+    from webapp.confirm import Confirmation
+
+    return {
+        "layout": "bss_admin/layout.html",
+        "c": Confirmation(
+            title=texts.CONFIRM_CREDIT_NOTE_TITLE.format(total="€17.30", number="SKY-000120"),
+            message=texts.CONFIRM_CREDIT_NOTE_BODY.format(number="SKY-000120"),
+            yes_label=texts.CONFIRM_CREDIT_NOTE_YES,
+            action_url="#credit-note",
+            back_url="#invoice",
+            back_label=texts.CONFIRM_GO_BACK,
+            lines=[
+                "Microsoft 365 Business Standard · €12.30",
+                texts.CONFIRM_CREDIT_NOTE_AMOUNT.format(amount="€5.00"),
+                texts.CONFIRM_CREDIT_NOTE_REASON.format(reason="Goodwill: outage on 2 Dec"),
+            ],
+            hidden={"line_ids": ["2"], "amount": "5.00", "reason": "Goodwill: outage on 2 Dec"},
+        ),
+    }

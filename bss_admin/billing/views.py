@@ -17,6 +17,7 @@ from webapp import invoice_documents
 from webapp.auth import bss_required, signed_in_user
 from webapp.confirm import Confirmation, confirm_page
 from webapp.extensions import db
+from webapp.filters import money as format_money
 from webapp.web import page, see_other
 
 billing_viewer = bss_required(*roles.roles_with(roles.BILLING))
@@ -153,31 +154,86 @@ def bss_invoice_print(invoice_id: int):
     return invoice_documents.render_html(view.invoice, view.credited_invoice)
 
 
+def _line_ids(values) -> list[int]:
+    line_ids = []
+    for raw in values.getlist("line_ids"):
+        if raw.isascii() and raw.isdigit() and len(raw) <= 18:
+            line_ids.append(int(raw))
+    return line_ids
+
+
+def _credit_refused(invoice_id: int, error, values):
+    errors = getattr(error, "errors", None) or {"amount": [error.message]}
+    return _invoice_page(invoice_id, status=422, errors=errors, credit_values=values)
+
+
+@bp.route("/invoices/<int:invoice_id>/credit-note/confirm")
+@billing_viewer
+def bss_credit_note_confirm(invoice_id: int):
+    """Issue credit note asks first: the lines and amount it takes back, its total and reason,
+    that it is final. Its form posts the same fields to the credit note itself."""
+    line_ids = _line_ids(request.args)
+    try:
+        preview = billing_admin.preview_credit_note(
+            db.session,
+            g.tenant_id,
+            invoice_id,
+            line_ids=line_ids,
+            amount_text=request.args.get("amount", ""),
+            reason_text=request.args.get("reason", ""),
+        )
+    except NotFound:
+        abort(404)
+    except (ValidationFailed, Conflict) as error:
+        return _credit_refused(invoice_id, error, request.args)
+    invoice = preview.invoice
+
+    def money(amount):
+        return format_money(amount, invoice.currency)
+
+    lines = [f"{description} · {money(gross)}" for description, gross in preview.lines]
+    if preview.amount is not None:
+        lines.append(texts.CONFIRM_CREDIT_NOTE_AMOUNT.format(amount=money(preview.amount)))
+    lines.append(texts.CONFIRM_CREDIT_NOTE_REASON.format(reason=preview.reason))
+    hidden: dict = {"line_ids": [str(i) for i in line_ids], "reason": preview.reason}
+    if preview.amount is not None:
+        hidden["amount"] = str(preview.amount)
+    return confirm_page(
+        "bss_admin/layout.html",
+        Confirmation(
+            title=texts.CONFIRM_CREDIT_NOTE_TITLE.format(
+                total=money(preview.total), number=invoice.number
+            ),
+            message=texts.CONFIRM_CREDIT_NOTE_BODY.format(number=invoice.number),
+            yes_label=texts.CONFIRM_CREDIT_NOTE_YES,
+            action_url=url_for("bss_admin.bss_credit_note", invoice_id=invoice_id),
+            back_url=url_for("bss_admin.bss_invoice", invoice_id=invoice_id),
+            back_label=texts.CONFIRM_GO_BACK,
+            lines=lines,
+            hidden=hidden,
+        ),
+    )
+
+
 @bp.post("/invoices/<int:invoice_id>/credit-note")
 @billing_viewer
 def bss_credit_note(invoice_id: int):
     if not CreditNoteForm().validate_on_submit():
         abort(400)
-    line_ids = []
-    for raw in request.form.getlist("line_ids"):
-        try:
-            line_ids.append(int(raw))
-        except ValueError:
-            continue
     try:
         note = billing_admin.credit_note(
             db.session,
             g.tenant_id,
             invoice_id,
             signed_in_user(),
-            line_ids=line_ids,
+            line_ids=_line_ids(request.form),
             amount_text=request.form.get("amount", ""),
+            reason_text=request.form.get("reason", ""),
         )
     except NotFound:
         abort(404)
     except (ValidationFailed, Conflict) as error:
-        errors = getattr(error, "errors", None) or {"amount": [error.message]}
-        return _invoice_page(invoice_id, status=422, errors=errors)
+        return _credit_refused(invoice_id, error, request.form)
     flash(texts.CREDIT_NOTE_ISSUED.format(number=note.number), "success")
     return see_other(url_for("bss_admin.bss_invoice", invoice_id=note.id))
 

@@ -275,6 +275,71 @@ def invoice_page(session: Session, tenant_id: int, invoice_id: int) -> InvoicePa
     return InvoicePage(invoice, account, credited, notes, left, line_left, refund)
 
 
+REASON_MAX = 500
+
+
+def credit_input(
+    line_ids: list[int], amount_text: str, reason_text: str
+) -> tuple[Decimal | None, str]:
+    """The credit note form's amount and reason, or every problem on its field."""
+    errors: dict[str, list[str]] = {}
+    amount = None
+    if amount_text and amount_text.strip():
+        try:
+            amount = amounts.parse_amount(amount_text.strip(), comma=amounts.DECIMAL_COMMA)
+        except amounts.AmountInvalid:
+            amount = None
+        if amount is None or amount <= 0:
+            errors["amount"] = [texts.CREDIT_NOTE_AMOUNT_INVALID]
+            amount = None
+    elif not line_ids:
+        errors["amount"] = [texts.CREDIT_NOTE_EMPTY]
+    reason = " ".join((reason_text or "").split())
+    if not reason:
+        errors["reason"] = [texts.CREDIT_NOTE_REASON_REQUIRED]
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = [texts.CREDIT_NOTE_REASON_TOO_LONG]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors)
+    return amount, reason
+
+
+@dataclass(frozen=True)
+class CreditPreview:
+    """What a credit note would take back (its confirmation): whole lines, an amount."""
+
+    invoice: Invoice
+    lines: list[tuple[str, Decimal]]  # description, gross left on it
+    amount: Decimal | None
+    total: Decimal
+    reason: str
+
+
+def preview_credit_note(
+    session: Session,
+    tenant_id: int,
+    invoice_id: int,
+    *,
+    line_ids: list[int],
+    amount_text: str = "",
+    reason_text: str = "",
+) -> CreditPreview:
+    amount, reason = credit_input(line_ids, amount_text, reason_text)
+    view = invoice_page(session, tenant_id, invoice_id)
+    lines = [
+        (line.description, view.line_left.get(line.id, ZERO))
+        for line in view.invoice.lines
+        if line.id in line_ids and view.line_left.get(line.id, ZERO) > 0
+    ]
+    total = rules.money(sum((gross for _d, gross in lines), ZERO) + (amount or ZERO))
+    if not total or total > view.left:
+        message = (
+            texts.CREDIT_NOTE_TOO_LARGE.format(left=view.left) if total else texts.CREDIT_NOTE_EMPTY
+        )
+        raise ValidationFailed(message, {"amount": [message]})
+    return CreditPreview(view.invoice, lines, amount, total, reason)
+
+
 def credit_note(
     session: Session,
     tenant_id: int,
@@ -283,21 +348,12 @@ def credit_note(
     *,
     line_ids: list[int],
     amount_text: str = "",
+    reason_text: str = "",
     now: datetime | None = None,
 ) -> Invoice:
-    """Use case: issue a credit note for whole lines and/or an amount (gross) of an invoice."""
-    amount = None
-    if amount_text and amount_text.strip():
-        try:
-            amount = amounts.parse_amount(amount_text.strip(), comma=amounts.DECIMAL_COMMA)
-        except amounts.AmountInvalid:
-            amount = None
-        if amount is None or amount <= 0:
-            raise ValidationFailed(
-                texts.CREDIT_NOTE_AMOUNT_INVALID, {"amount": [texts.CREDIT_NOTE_AMOUNT_INVALID]}
-            )
-    if not line_ids and amount is None:
-        raise ValidationFailed(texts.CREDIT_NOTE_EMPTY, {"amount": [texts.CREDIT_NOTE_EMPTY]})
+    """Use case: issue a credit note for whole lines and/or an amount (gross) of an invoice,
+    with the reason it is kept with."""
+    amount, reason = credit_input(line_ids, amount_text, reason_text)
     now = now or utcnow()
     with write_transaction(session):
         invoice = invoice_payment.lock_invoice(session, invoice_id, tenant_id)
@@ -306,7 +362,7 @@ def credit_note(
             session,
             tenant_id,
             invoice_id,
-            invoicing.CreditRequest(line_ids=line_ids, amount=amount),
+            invoicing.CreditRequest(line_ids=line_ids, amount=amount, reason=reason),
             now=now,
         )
         if was_open and invoice.status != rules.InvoiceStatus.OPEN:
@@ -319,7 +375,12 @@ def credit_note(
             "invoice",
             invoice_id,
             "credit_note",
-            {"credit_note": note.number, "total": note.total, "currency": note.currency},
+            {
+                "credit_note": note.number,
+                "total": note.total,
+                "currency": note.currency,
+                "reason": reason,
+            },
         )
         return note
 

@@ -418,6 +418,7 @@ class CreditRequest:
     line_ids: Sequence[int] = ()
     line_amounts: dict[int, Decimal] | None = None
     amount: Decimal | None = None
+    reason: str | None = None  # kept on the credit note (Invoice.credit_reason)
 
 
 def credited_by_line(session: Session, invoice_id: int) -> dict[int | None, Decimal]:
@@ -475,6 +476,7 @@ def issue_credit_note(
         if line_id in lines and amount and amount > 0:
             wanted[line_id] = rules.money(amount)
     already = sum(credited.values(), ZERO)
+    reason = request.reason
     if request.amount is not None and not already and rules.money(request.amount) == invoice.total:
         # the whole invoice: every line in full (no cent lost to rounding)
         wanted = {line_id: line.amount + line.tax_amount for line_id, line in lines.items()}
@@ -534,6 +536,7 @@ def issue_credit_note(
         kind=CREDIT_NOTE,
         credit_note_for=invoice,
     )
+    note.credit_reason = reason
     from core.services.invoice_payment import paid_amount
 
     invoice.status = rules.status_after_credit(

@@ -1,0 +1,28 @@
+"""the reason a credit note was issued, kept on it
+
+The BSS's credit note form asks for a reason (required); the credit note's pages and its PDF
+show it. Credit notes issued before have none (NULL). Schema change only.
+
+Revision ID: 0021_credit_note_reason
+Revises: 0020_order_rejection_reason
+Create Date: 2026-12-06 09:00:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0021_credit_note_reason"
+down_revision = "0020_order_rejection_reason"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("invoice") as batch:
+        batch.add_column(sa.Column("credit_reason", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("invoice") as batch:
+        batch.drop_column("credit_reason")
