@@ -1517,6 +1517,10 @@ RECORD_PAYMENT_AMOUNT_INVALID = "Enter an amount greater than zero, e.g. 120.50.
 RECORD_PAYMENT_TOO_LARGE = "At most {owed} is owed on this invoice."
 RECORD_PAYMENT_DATE_INVALID = "Enter the date as YYYY-MM-DD, not in the future."
 RECORD_PAYMENT_REFERENCE_REQUIRED = "Enter the payment's reference (e.g. the bank's)."
+RECORD_PAYMENT_REFERENCE_TOO_LONG = "Keep the reference to 120 characters."
+RECORD_PAYMENT_DATE_OUTSIDE = (
+    "Enter a date from {earliest} (the invoice's issue date) to {latest} (today)."
+)
 RECORD_PAYMENT_NOT_INVOICE = "Only an invoice can be paid."
 RECORD_PAYMENT_NOTHING_OWED = "Nothing is owed on this invoice."
 OVERDUE_TITLE = "Overdue invoices"

@@ -150,6 +150,16 @@ def refund_due(total: Decimal, paid: Decimal, credited: Decimal) -> Decimal:
     return max(Decimal("0.00"), (paid + credited - total).quantize(Decimal("0.01")))
 
 
+REFERENCE_MAX = 120  # a recorded payment's reference (Payment.gateway_reference)
+
+
+def received_on_window(issue_date: date, created_on: date, today: date) -> tuple[date, date]:
+    """The days a payment recorded on an invoice may have been received: not before the
+    invoice (its issue date; the day it was created if that is earlier, an invoice dated ahead
+    by a demo's billing run), not in the future."""
+    return min(issue_date, created_on), today
+
+
 def check_recorded_amount(amount: Decimal, still_owed: Decimal) -> str | None:
     """A payment a BSS user records: more than zero and at most what is owed (partial payments
     allowed). Returns the problem ("not_positive", "too_large") or None."""

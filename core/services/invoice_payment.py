@@ -46,6 +46,7 @@ from core.enums import PaymentMethod
 from core.models import Account, AccountCard, DunningCase, Invoice, OutboxItem, Payment, User
 from core.rules import amounts
 from core.rules import dunning as rules
+from core.rules.invoicing import notice_date
 from core.services import outbox
 from core.services import payments as pay
 from core.services.audit import record_audit
@@ -622,9 +623,11 @@ def record_payment(
     day = parse_day(received_on, now.date())
     if day is None:
         errors["received_on"] = [texts.RECORD_PAYMENT_DATE_INVALID]
-    reference = " ".join(str(reference or "").split())[:120]
+    reference = " ".join(str(reference or "").split())
     if not reference:
         errors["reference"] = [texts.RECORD_PAYMENT_REFERENCE_REQUIRED]
+    elif len(reference) > rules.REFERENCE_MAX:
+        errors["reference"] = [texts.RECORD_PAYMENT_REFERENCE_TOO_LONG]
     nonce = "".join(ch for ch in str(nonce or "") if ch.isalnum())[:40]
     from core.services import dunning
 
@@ -643,6 +646,14 @@ def record_payment(
             raise Conflict(texts.RECORD_PAYMENT_NOTHING_OWED)
         if value is not None and rules.check_recorded_amount(value, owed) == "too_large":
             errors["amount"] = [texts.RECORD_PAYMENT_TOO_LARGE.format(owed=_money(owed, invoice))]
+        created_on = invoice.issued_at.date() if invoice.issued_at else invoice.issue_date
+        earliest, latest = rules.received_on_window(invoice.issue_date, created_on, now.date())
+        if day is not None and day < earliest:
+            errors["received_on"] = [
+                texts.RECORD_PAYMENT_DATE_OUTSIDE.format(
+                    earliest=notice_date(earliest), latest=notice_date(latest)
+                )
+            ]
         if errors:
             raise ValidationFailed(next(iter(errors.values()))[0], errors)
         payment = Payment(
