@@ -493,7 +493,7 @@ def account_page(session: Session, tenant_id: int, account_id: int, viewer=None)
         session.scalars(
             select(Invoice)
             .where(Invoice.tenant_id == tenant_id, Invoice.account_id == account.id)
-            .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+            .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
             .limit(RECENT)
         )
     )

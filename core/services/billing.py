@@ -333,7 +333,7 @@ def list_invoices(
         session.scalars(
             select(Invoice)
             .where(Invoice.tenant_id == tenant_id, Invoice.account_id == account_id)
-            .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+            .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
             .limit(per_page + 1)
             .offset((page - 1) * per_page)
         )
