@@ -202,6 +202,7 @@ def _page(account, **extra):
                 id=120,
                 number="INV-000120",
                 issued_at=ago(days=40),
+                issue_date=ago(days=40).date(),
                 total=Decimal("90.00"),
                 currency="EUR",
                 paid=False,
