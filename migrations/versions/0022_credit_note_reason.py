@@ -3,8 +3,8 @@
 The BSS's credit note form asks for a reason (required); the credit note's pages and its PDF
 show it. Credit notes issued before have none (NULL). Schema change only.
 
-Revision ID: 0021_credit_note_reason
-Revises: 0020_order_rejection_reason
+Revision ID: 0022_credit_note_reason
+Revises: 0021_bss_email_unique
 Create Date: 2026-12-06 09:00:00
 
 """
@@ -12,8 +12,8 @@ Create Date: 2026-12-06 09:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_credit_note_reason"
-down_revision = "0020_order_rejection_reason"
+revision = "0022_credit_note_reason"
+down_revision = "0021_bss_email_unique"
 branch_labels = None
 depends_on = None
 
