@@ -627,6 +627,8 @@ class OrderItem(Base):
     parent_item: Mapped[OrderItem | None] = relationship(
         remote_side=[id], foreign_keys=[parent_item_id]
     )
+    # a change of a subscription (an add-on for it): its price follows the subscription's cycle
+    subscription: Mapped[Subscription | None] = relationship(foreign_keys=[subscription_id])
 
 
 class OrderHold(Base):
@@ -777,6 +779,8 @@ class InvoiceLine(Base):
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
     order_item: Mapped[OrderItem | None] = relationship()  # issue 13: its price's unit
+    # a billing run's line (no order item): its price's cycle and unit are its subscription's
+    subscription: Mapped[Subscription | None] = relationship()
 
 
 # --- subscriptions --------------------------------------------------------------------------

@@ -437,6 +437,9 @@ PRICE_PER_PERIOD = "per {period}"
 PRICE_PER_UNIT_AND_PERIOD = "per {unit} / {period}"
 PRICE_PER_UNIT_ONE_OFF = "per {unit}, one-off"
 PRICE_PERIODS = {"monthly": "month", "annual": "year"}
+# an add-on's price on a product page whose plans bill on different cycles (it follows the plan)
+PRICE_ALTERNATIVES_JOIN = " or "
+PRICE_WITH_THE_PLAN = "{prices}, billed with the plan"
 PRICE_FROM = "from {price}"
 TOTAL_PER_MONTH = "Total per month (excl. taxes)"
 TOTAL_PER_YEAR = "Total per year (excl. taxes)"
@@ -1317,7 +1320,6 @@ INVOICE_PAID_ON = "Paid on {date}. Thank you."  # a paid invoice's PDF, instead 
 INVOICE_DOWNLOAD_PDF = "Download PDF"
 INVOICE_PRINT = "Print-out"
 SUB_PRICE = "Price"
-SUB_PER_UNIT_PER_CYCLE = {"monthly": "per unit / month", "annual": "per unit / year"}
 SUB_CYCLE = "Billing cycle"
 SUB_COMMITMENT = "{months}-month commitment"
 SUB_NEXT_BILLING = "Next billing"

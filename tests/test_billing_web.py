@@ -50,7 +50,7 @@ def test_my_subscriptions_show_the_billing_terms(client, demo, session):
     # the demo's pending reduction of the add-on to 3 from that date applied: €123.00
     assert f"Next billing {NEXT_MONTH:%d/%m/%Y} · €123.00" in page
     assert texts.SUB_AUTO_RENEW_ON in page
-    assert "€11.70 per unit / month" in page
+    assert "€11.70 per user / month" in page
 
 
 def _today_is(monkeypatch, day: date) -> None:

@@ -9,6 +9,7 @@ from core.rules.pricing import (
     format_money,
     line_amount,
     merged_quantity,
+    price_for_cycles,
     price_unit,
     price_with_unit,
     split_totals,
@@ -86,3 +87,11 @@ def test_adding_a_plan_again_raises_its_quantity_up_to_the_maximum():
     assert merged_quantity(2, 8, 10) == 10
     with pytest.raises(MergeTooLarge, match="maximum of 10"):
         merged_quantity(5, 6, 10)
+
+
+def test_a_price_billed_with_the_plan_reads_each_cycle_it_may_have():
+    assert price_for_cycles(Decimal("2"), ["monthly"], "user") == "€2.00 per user / month"
+    assert price_for_cycles(Decimal("2"), ["monthly", "annual", "monthly"], "user") == (
+        "€2.00 per user / month or €2.00 per user / year, billed with the plan"
+    )
+    assert price_for_cycles(Decimal("2"), [], "") == "€2.00"

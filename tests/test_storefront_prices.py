@@ -198,3 +198,92 @@ def test_a_standard_reseller_sees_unit_prices_with_their_unit_in_approvals(clien
         if "€" in td.text
     ]
     assert prices and any(p.endswith(("/ month", "/ year", "one-off")) for p in prices), prices
+
+
+# --- every price with its unit and period: subscriptions, billing-run invoices, add-ons ------
+
+
+def _subscription(session, account_id, code):
+    from core.models import Subscription
+
+    return session.scalar(
+        select(Subscription)
+        .join(Product, Product.id == Subscription.product_id)
+        .where(Subscription.account_id == account_id, Product.code == code)
+    )
+
+
+def test_my_subscriptions_read_the_price_per_user_not_per_unit(client, session, demo):
+    login(client, "alice@acme.example")
+    page = soup(client.get("/subscriptions"))
+    prices = [dd.get_text(" ", strip=True) for dd in page.select("dd.sub-price")]
+    assert "€11.70 per user / month" in prices, prices
+    assert not any("per unit" in p for p in prices), prices
+
+
+def test_a_billing_run_invoice_line_reads_like_a_checkout_line(client, session, demo):
+    from datetime import date
+
+    from core.rules import billing_periods
+    from core.services import billing_run
+
+    alice = _alice(session)
+    session.commit()
+    billing_run.run(
+        session, billing_periods.add_months(date.today().replace(day=1), 1), tenant_slug="reseller"
+    )
+    invoice = session.scalar(
+        select(Invoice).where(
+            Invoice.account_id == alice.account_id, Invoice.billing_run_id.is_not(None)
+        )
+    )
+    login(client, "alice@acme.example")
+    page = soup(client.get(f"/invoices/{invoice.id}"))
+    rows = {
+        tr.td.contents[0].strip(): tr.select_one("td[data-label='Unit price']").get_text(strip=True)
+        for tr in page.select("tbody tr")
+        if tr.select_one("td[data-label='Unit price']")
+    }
+    assert rows["Microsoft 365 Business Standard (Monthly)"] == "€11.70 per user / month", rows
+    addon = next(price for name, price in rows.items() if name.startswith("Extra Storage"))
+    assert addon == "€2.00 per user / month", rows
+
+
+def test_an_addon_for_an_existing_subscription_reads_with_its_period(client, session, demo):
+    from core.enums import ItemKind
+    from core.models import Subscription
+
+    alice = _alice(session)
+    sub = session.scalar(
+        select(Subscription)
+        .where(Subscription.account_id == alice.account_id, Subscription.plan_id.is_not(None))
+        .where(~Subscription.addons.any())
+        .join(Product, Product.id == Subscription.product_id)
+        .where(Product.addons.any())
+    )
+    assert sub is not None
+    addon = sub.product.addons[0]
+    basket_service.add_change(
+        session, alice.tenant_id, alice, sub.id, ItemKind.ADDON_NEW, quantity="1", addon_id=addon.id
+    )
+    session.commit()
+    period = {"monthly": "/ month", "annual": "/ year"}[sub.billing_cycle]
+    login(client, "alice@acme.example")
+    basket = soup(client.get("/basket"))
+    price = basket.select_one("#basket tbody td[data-label='Unit price']").get_text(strip=True)
+    assert price.endswith(period), price
+    start = client.post("/checkout")
+    order_id = int(start.headers["Location"].split("/")[2])
+    review = soup(client.get(f"/checkout/{order_id}/review"))
+    price = review.select_one("td[data-label='Unit price']").get_text(strip=True)
+    assert price.endswith(period), price
+
+
+def test_the_product_page_gives_each_addon_price_its_period(client, session, demo):
+    m365 = _product(session, "M365-STD")  # monthly and annual plans: add-ons follow the plan
+    items = soup(client.get(f"/products/{m365.id}")).select("#addons li")
+    texts_ = [li.get_text(" ", strip=True) for li in items]
+    assert texts_[0] == (
+        "Extra Storage 100 GB: €2.00 per user / month or €2.00 per user / year,"
+        " billed with the plan"
+    ), texts_

@@ -30,6 +30,14 @@ def priced(value, billing_cycle: str | None, unit: str | None = "", currency: st
     return pricing_rules.price_with_unit(Decimal(value), billing_cycle, unit, currency)
 
 
+def priced_for_cycles(value, billing_cycles, unit: str | None = "", currency: str = "EUR") -> str:
+    """A price billed with the plan chosen, e.g. an add-on's on a product page
+    (core.rules.pricing.price_for_cycles)."""
+    if value is None:
+        return ""
+    return pricing_rules.price_for_cycles(Decimal(value), billing_cycles, unit, currency)
+
+
 def item_price(item, currency: str = "EUR") -> str:
     """An order item's or invoice line's unit price with its unit."""
     cycle, unit = pricing.price_unit_of(item)
@@ -82,6 +90,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, localdate=localdate, localdatetime=localdatetime)
     app.jinja_env.filters.update(  # issue 13 (prices)
         priced=priced,
+        priced_for_cycles=priced_for_cycles,
         item_price=item_price,
         item_unit=item_unit,
         item_amount=item_amount,

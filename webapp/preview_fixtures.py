@@ -684,6 +684,7 @@ def _product_view(product, manual=False, from_price=None, components=(), discoun
         product=product,
         unit=getattr(product, "unit", ""),
         addon_cycle=None,  # monthly and annual plans: add-ons follow the chosen plan
+        addon_cycles=["monthly", "annual"],
         from_cycle="monthly",
         manual=manual,
         from_price=from_price,

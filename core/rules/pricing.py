@@ -45,6 +45,21 @@ def price_with_unit(
     return f"{format_money(amount, currency)} {price_unit(billing_cycle, unit)}".rstrip()
 
 
+def price_for_cycles(
+    amount, billing_cycles: Iterable[str | None], unit: str | None = "", currency: str = "EUR"
+) -> str:
+    """A price billed with whichever plan is chosen (an add-on on a product page): one cycle
+    reads as :func:`price_with_unit`; several as "€2.00 per user / month or €2.00 per user /
+    year, billed with the plan"."""
+    cycles = list(dict.fromkeys(billing_cycles))
+    if len(cycles) <= 1:
+        return price_with_unit(amount, cycles[0] if cycles else None, unit, currency)
+    prices = texts.PRICE_ALTERNATIVES_JOIN.join(
+        price_with_unit(amount, cycle, unit, currency) for cycle in cycles
+    )
+    return texts.PRICE_WITH_THE_PLAN.format(prices=prices)
+
+
 @dataclass(frozen=True)
 class Totals:
     """A set of lines' amounts by how often they are charged."""

@@ -410,7 +410,8 @@ def _line(row: _LineRow, subs, targets, types, plan_prices, addon_prices, promos
         description = f"{addon.name} (add-on for {product.name})"
         if item.kind == ItemKind.ADDON_QUANTITY:
             description = f"Additional {addon.name} for {product.name}"
-            cycle = sub.plan.billing_cycle if sub is not None and sub.plan is not None else None
+        if sub is not None:  # an add-on for a subscription held: billed with it
+            cycle = sub.billing_cycle
         minimum, maximum = addon.min_quantity, addon.max_quantity
     elif item.kind == ItemKind.UPGRADE:
         target = targets.get(item.target_product_id)

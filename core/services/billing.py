@@ -24,6 +24,7 @@ from core.models import (
     OrderItem,
     OrderStatus,
     Payment,
+    Subscription,
     User,
 )
 from core.rules import waiting as waiting_rules
@@ -351,9 +352,13 @@ def get_invoice(session: Session, tenant_id: int, account_id: int, invoice_id: i
         )
         .options(
             # each line's order item with its plan and product: what its price is for
-            selectinload(Invoice.lines)
-            .joinedload(InvoiceLine.order_item)
-            .options(joinedload(OrderItem.plan), joinedload(OrderItem.product))
+            selectinload(Invoice.lines).options(
+                joinedload(InvoiceLine.order_item).options(
+                    joinedload(OrderItem.plan), joinedload(OrderItem.product)
+                ),
+                # a billing run's line: its subscription's cycle and product's unit
+                joinedload(InvoiceLine.subscription).joinedload(Subscription.product),
+            )
         )
     )
     if invoice is None:

@@ -358,7 +358,7 @@ def _bill_batch(
         key = (sub.account_id, sub.currency)
         label = names.get(sub.product_id, "")
         if sub.plan_id and plan_names.get(sub.plan_id):
-            label = f"{label} – {plan_names[sub.plan_id]}"
+            label = f"{label} ({plan_names[sub.plan_id]})"  # as a checkout's line reads
         for period in plan.periods:
             percent, _promotion = invoice_rules.period_discount_percent(
                 promotions.get(sub.product_id, ()),

@@ -120,6 +120,12 @@ class ProductView:
         cycles = {p.plan.billing_cycle for p in self.plans}
         return cycles.pop() if len(cycles) == 1 else None
 
+    @property
+    def addon_cycles(self) -> list[str]:
+        """The plans' cycles, in the plans' order, once each: an add-on's price reads with each
+        (it is billed with the plan chosen)."""
+        return list(dict.fromkeys(p.plan.billing_cycle for p in self.plans))
+
 
 def _components(session: Session, bundle_ids: list[int]) -> dict[int, list[Component]]:
     """Bundle id -> its components with their execution types (one query)."""

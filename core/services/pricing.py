@@ -67,17 +67,29 @@ def addon_prices(session: Session, price_list_id: int | None, addon_ids) -> dict
 def price_unit_of(item) -> tuple[str | None, str]:
     """(billing cycle, product unit) of an order item or an invoice line: an item's cycle is its
     plan's; an add-on follows the item it belongs to. Reads relationships the pages load with
-    the items (:data:`ORDER_ITEM_PRICING`), so it runs no query."""
+    the items, so it runs no query. A line a billing run wrote (no order item), and an add-on
+    for a subscription already held, follow the subscription: its cycle, its product's unit
+    (read only for those lines)."""
     if hasattr(item, "order_item"):  # an invoice line
+        if item.order_item is None:
+            return _subscription_unit(item)
         item = item.order_item
-        if item is None:
-            return None, ""
     plan = getattr(item, "plan", None)
     if plan is None and getattr(item, "parent_item_id", None) is not None:
         parent = item.parent_item
         plan = parent.plan if parent is not None else None
     product = getattr(item, "product", None)
-    return (plan.billing_cycle if plan else None), (getattr(product, "unit", "") or "")
+    unit = getattr(product, "unit", "") or ""
+    if plan is None and getattr(item, "subscription_id", None) is not None:
+        return _subscription_unit(item)[0], unit
+    return (plan.billing_cycle if plan else None), unit
+
+
+def _subscription_unit(item) -> tuple[str | None, str]:
+    sub = item.subscription if getattr(item, "subscription_id", None) is not None else None
+    if sub is None:
+        return None, ""
+    return sub.billing_cycle, (sub.product.unit or "") if sub.product is not None else ""
 
 
 def order_totals(items: Iterable) -> pricing_rules.Totals:
