@@ -50,7 +50,10 @@ def _own_order(order_id: int) -> Order:
     return order
 
 
-def _schedule_page(order_id: int, *, status: int = 200, error: str | None = None):
+def _schedule_page(
+    order_id: int, *, status: int = 200, error: str | None = None, typed: str | None = None
+):
+    """``typed``: the refused date, kept in the field beside its message."""
     db.session.expire_all()
     return page(
         "storefront/scheduled/order.html",
@@ -58,6 +61,7 @@ def _schedule_page(order_id: int, *, status: int = 200, error: str | None = None
         status=status,
         order=_own_order(order_id),
         schedule_error=error,
+        schedule_typed=typed,
     )
 
 
@@ -77,7 +81,8 @@ def _parse_day(raw: str | None) -> date | None:
 @bp.post("/orders/<int:order_id>/reschedule")
 @customer_required
 def order_reschedule(order_id: int):
-    day = _parse_day(request.form.get("scheduled_for"))
+    typed = request.form.get("scheduled_for", "")
+    day = _parse_day(typed)
     try:
         scheduling.reschedule(
             db.session,
@@ -86,14 +91,15 @@ def order_reschedule(order_id: int):
             order_id,
             day,
             actor=signed_in_user(),
+            show_date=localdate,
         )
     except NotFound:
         abort(404)
     except ValidationFailed as error:
-        return _schedule_page(order_id, status=422, error=error.message)
+        return _schedule_page(order_id, status=422, error=error.message, typed=typed)
     except Conflict as error:
         return _schedule_page(order_id, status=409, error=error.message)
-    flash(texts.SCHEDULE_RESCHEDULED.format(day=day.isoformat()), "success")
+    flash(texts.SCHEDULE_RESCHEDULED.format(day=localdate(day)), "success")
     return see_other(_order_url(order_id))
 
 

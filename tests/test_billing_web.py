@@ -85,6 +85,9 @@ def test_run_billing_now_from_the_bss_and_read_the_log(client, demo, session, ap
     assert session.scalar(select(func.count()).select_from(BillingRun)) == 0  # a GET runs nothing
     response = client.post("/bss/billing/runs", data={"run_date": NEXT_MONTH.isoformat()})
     assert response.status_code == 303
+    # the message reads the date as the pages show it, not as ISO
+    queued = text_of(client.get("/bss/billing/runs"))
+    assert texts.BILLING_RUN_QUEUED.format(date=f"{NEXT_MONTH:%d/%m/%Y}") in queued
     tasks.run_queued()
     session.rollback()  # the requests shared this session: read what the worker committed
     run = session.scalar(select(BillingRun))

@@ -68,3 +68,9 @@ def test_credit_shortfall_is_the_amount_above_the_available_credit():
     assert rules.credit_shortfall(Decimal("350"), Decimal("500"), Decimal("200")) == Decimal(
         "50.00"
     )
+
+
+def test_a_refused_date_names_the_window_in_the_format_asked():
+    assert "(23/11/2026)" in rules.schedule_date_error(None, NOW, "UTC")
+    us = rules.schedule_date_error(None, NOW, "UTC", lambda day: day.strftime("%m/%d/%Y"))
+    assert "(11/23/2026)" in us and "(01/21/2027)" in us

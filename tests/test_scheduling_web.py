@@ -150,3 +150,30 @@ def test_staff_cannot_execute_a_scheduled_order_early(client, demo, session):
     assert answer.status_code == 409, answer.get_json()
     assert texts.ORDER_SCHEDULED in answer.get_json()["detail"]
     assert _order(session, order_id).status.type == OrderStatusType.SCHEDULED
+
+
+def test_reschedule_messages_read_dates_as_the_page_shows_them(client, demo, session):
+    today = utcnow().date()
+    order_id = scheduled_order(session, "Acme Ltd", today + timedelta(days=1))
+    login(client, "alice@acme.example", bss=False)
+    new_day = today + timedelta(days=5)
+    client.post(f"/orders/{order_id}/reschedule", data={"scheduled_for": new_day.isoformat()})
+    page = text_of(client.get(f"/orders/{order_id}"))
+    assert texts.SCHEDULE_RESCHEDULED.format(day=new_day.strftime("%d/%m/%Y")) in page
+    assert new_day.isoformat() not in page
+
+
+def test_a_refused_date_is_said_in_the_pages_format_and_kept_in_the_field(client, demo, session):
+    today = utcnow().date()
+    order_id = scheduled_order(session, "Acme Ltd", today + timedelta(days=1))
+    login(client, "alice@acme.example", bss=False)
+    bad = (today + timedelta(days=61)).isoformat()
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.post(
+            f"/orders/{order_id}/reschedule", data={"scheduled_for": bad}, headers=headers
+        )
+        assert response.status_code == 422
+        alert = soup(response).find(attrs={"role": "alert"}).get_text(strip=True)
+        first, last = today + timedelta(days=1), today + timedelta(days=60)
+        assert f"({first:%d/%m/%Y})" in alert and f"({last:%d/%m/%Y})" in alert, alert
+        assert soup(response).find("input", {"name": "scheduled_for"})["value"] == bad

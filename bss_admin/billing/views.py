@@ -17,6 +17,7 @@ from webapp import invoice_documents
 from webapp.auth import bss_required, signed_in_user
 from webapp.confirm import Confirmation, confirm_page
 from webapp.extensions import db
+from webapp.filters import localdate
 from webapp.filters import money as format_money
 from webapp.web import page, see_other
 
@@ -59,13 +60,14 @@ def billing_run_confirm():
         preview = billing_admin.preview_run(db.session, g.tenant_id, text)
     except ValidationFailed as error:
         return _runs_page(status=422, errors=error.errors, run_date=text)
-    day = preview.run_date.isoformat()
+    day = preview.run_date.isoformat()  # posted back as typed in a date field
+    shown = localdate(preview.run_date)  # read as every other date
     return confirm_page(
         "bss_admin/layout.html",
         Confirmation(
-            title=texts.CONFIRM_BILLING_RUN_TITLE.format(date=day),
+            title=texts.CONFIRM_BILLING_RUN_TITLE.format(date=shown),
             message=texts.CONFIRM_BILLING_RUN_BODY.format(
-                date=day, subscriptions=preview.subscriptions, accounts=preview.accounts
+                date=shown, subscriptions=preview.subscriptions, accounts=preview.accounts
             ),
             yes_label=texts.CONFIRM_BILLING_RUN_YES,
             action_url=url_for("bss_admin.billing_run_now"),
@@ -92,7 +94,7 @@ def billing_run_now():
 
     user = signed_in_user()
     tasks.run_billing_for(g.tenant_id, run_date.isoformat(), f"{user.name} (BSS)")
-    flash(texts.BILLING_RUN_QUEUED.format(date=run_date.isoformat()), "success")
+    flash(texts.BILLING_RUN_QUEUED.format(date=localdate(run_date)), "success")
     return see_other(url_for("bss_admin.billing_runs"))
 
 

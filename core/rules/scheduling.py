@@ -6,6 +6,7 @@ calendar, not the server's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -50,12 +51,23 @@ def default_schedule_date(now: datetime, tz_name: str | None) -> date:
     return schedule_window(now, tz_name).first
 
 
-def schedule_date_error(day: date | None, now: datetime, tz_name: str | None) -> str | None:
-    """None when ``day`` is an allowed execution date, else the message for the customer."""
+def day_month_year(day: date) -> str:
+    """The pages' default date format (a viewer may have chosen another)."""
+    return day.strftime("%d/%m/%Y")
+
+
+def schedule_date_error(
+    day: date | None,
+    now: datetime,
+    tz_name: str | None,
+    show_date: Callable[[date], str] = day_month_year,
+) -> str | None:
+    """None when ``day`` is an allowed execution date, else the message for the customer, its
+    dates written by ``show_date`` (the viewer's format: as the page shows them)."""
     window = schedule_window(now, tz_name)
     if day is None or not window.contains(day):
         return texts.SCHEDULE_DATE_OUT_OF_RANGE.format(
-            first=window.first.isoformat(), last=window.last.isoformat(), days=MAX_DAYS_AHEAD
+            first=show_date(window.first), last=show_date(window.last), days=MAX_DAYS_AHEAD
         )
     return None
 

@@ -397,13 +397,15 @@ def reschedule(
     *,
     actor: User | None = None,
     now: datetime | None = None,
+    show_date: Callable[[date], str] | None = None,
 ) -> Order:
-    """Move a Scheduled order to another date (tomorrow .. 60 days, customer's zone)."""
+    """Move a Scheduled order to another date (tomorrow .. 60 days, customer's zone).
+    ``show_date`` writes the dates of a refusal as the customer's pages show them."""
     now = now or utcnow()
     with write_transaction(session):
         order = _customer_order(session, tenant_id, account_id, order_id)
         tz = session.get(Account, account_id).timezone
-        error = rules.schedule_date_error(day, now, tz)
+        error = rules.schedule_date_error(day, now, tz, show_date or rules.day_month_year)
         if error:
             raise ValidationFailed(error, {"scheduled_for": [error]})
         previous = order.scheduled_for
