@@ -132,6 +132,9 @@ CREDIT_LIMIT_EXCEEDED_RIBBON = (
     "order; it will be reviewed before it is executed."
 )
 QUANTITY_INVALID = "Enter a whole number of at least {min} and at most {max}."
+# an add-on's quantity on a product page ("(quantity, 0 for none)")
+ADDON_QUANTITY_INVALID = "Enter a whole number from 0 (none) to {max}."
+ADDON_QUANTITY_INVALID_WITH_MINIMUM = "Enter 0 for none, or a whole number from {min} to {max}."
 
 # [ours] Storefront basket, subscriptions, checkout and billing (issue 3)
 ADDED_TO_BASKET = "Added to your basket."

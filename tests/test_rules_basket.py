@@ -59,3 +59,21 @@ def test_anything_else_is_refused_with_the_limits_in_the_message(raw):
     with pytest.raises(QuantityInvalid) as error:
         rules.parse_quantity(raw, 1, 300)
     assert str(error.value) == "Enter a whole number of at least 1 and at most 300."
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("0", 0), ("", 0), (None, 0), ("00", 0), ("5", 5)])
+def test_an_addon_quantity_may_be_0_for_none(raw, expected):
+    assert rules.parse_addon_quantity(raw, 1, 300) == expected
+
+
+@pytest.mark.parametrize("raw", ["-1", "301", "abc", "1.5"])
+def test_a_wrong_addon_quantity_names_the_range_its_label_promises(raw):
+    with pytest.raises(QuantityInvalid) as refused:
+        rules.parse_addon_quantity(raw, 1, 300)
+    assert str(refused.value) == "Enter a whole number from 0 (none) to 300."
+
+
+def test_an_addon_with_a_minimum_says_0_or_from_its_minimum():
+    with pytest.raises(QuantityInvalid) as refused:
+        rules.parse_addon_quantity("2", 5, 50)
+    assert str(refused.value) == "Enter 0 for none, or a whole number from 5 to 50."

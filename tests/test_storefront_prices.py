@@ -287,3 +287,18 @@ def test_the_product_page_gives_each_addon_price_its_period(client, session, dem
         "Extra Storage 100 GB: €2.00 per user / month or €2.00 per user / year,"
         " billed with the plan"
     ), texts_
+
+
+def test_a_wrong_addon_quantity_on_the_product_page_states_0_to_its_maximum(client, session, demo):
+    login(client, "alice@acme.example")
+    m365 = _product(session, "M365-STD")
+    addon = m365.addons[0]
+    response = client.post(
+        f"/products/{m365.id}/add",
+        data={"plan_id": str(m365.plans[0].id), "quantity": "1", f"addon_{addon.id}": "-1"},
+        headers=HTMX,
+    )
+    assert response.status_code == 422
+    errors = soup(response).find(id=f"addon_{addon.id}-errors").get_text(" ", strip=True)
+    assert f"from 0 (none) to {addon.max_quantity}" in errors, errors
+    assert soup(response).find(id=f"addon_{addon.id}")["value"] == "-1"

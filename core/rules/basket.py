@@ -22,8 +22,8 @@ class MixedExecutionTypes(Exception):
 
 
 class QuantityInvalid(ValueError):
-    def __init__(self, minimum: int, maximum: int):
-        super().__init__(texts.QUANTITY_INVALID.format(min=minimum, max=maximum))
+    def __init__(self, minimum: int, maximum: int, message: str | None = None):
+        super().__init__(message or texts.QUANTITY_INVALID.format(min=minimum, max=maximum))
         self.minimum = minimum
         self.maximum = maximum
 
@@ -88,3 +88,21 @@ def parse_quantity(raw, minimum: int, maximum: int) -> int:
     if value < minimum or value > maximum:
         raise QuantityInvalid(minimum, maximum)
     return value
+
+
+def parse_addon_quantity(raw, minimum: int, maximum: int) -> int:
+    """An add-on's quantity beside a plan: 0 (or empty) for none, else a whole number within
+    [minimum, maximum]; a refusal states that range, 0 included, as the field's label does."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return 0
+    try:
+        value = parse_quantity(raw, 0, maximum)
+        if value == 0 or value >= minimum:
+            return value
+    except QuantityInvalid:
+        pass
+    if minimum <= 1:
+        message = texts.ADDON_QUANTITY_INVALID.format(max=maximum)
+    else:
+        message = texts.ADDON_QUANTITY_INVALID_WITH_MINIMUM.format(min=minimum, max=maximum)
+    raise QuantityInvalid(minimum, maximum, message)

@@ -771,12 +771,15 @@ def add_product(
         qty = _quantity(quantity, plan.min_quantity, plan.max_quantity)
         addon_qty: dict[catalogue.AddOnForSale, int] = {}
         for addon in product.addons:
-            raw = (addons or {}).get(addon.id)
-            if raw in (None, "", "0", 0):
-                continue
-            addon_qty[addon] = _quantity(
-                raw, addon.min_quantity, addon.max_quantity, f"addon_{addon.id}"
-            )
+            field_name = f"addon_{addon.id}"
+            try:
+                wanted = rules.parse_addon_quantity(
+                    (addons or {}).get(addon.id), addon.min_quantity, addon.max_quantity
+                )
+            except QuantityInvalid as error:
+                raise ValidationFailed(str(error), {field_name: [str(error)]}) from None
+            if wanted:
+                addon_qty[addon] = wanted
         is_trial = bool(trial and trial_days_for(plan.trial_days, product.trial_days))
         basket_id = _locked_basket(connection, tenant_id, user, touched)
         raised = None  # the plan's line's quantity, raised already (PostgreSQL)
