@@ -159,9 +159,11 @@ def _basket_page(
     errors: dict | None = None,
     error_item: int | None = None,
     announce=None,
+    typed: dict | None = None,
 ):
     """The basket page (its #basket block for htmx). ``announce(view)`` gives the sentence the
-    live region reads out after a change."""
+    live region reads out after a change; ``typed``: item id -> the refused quantity, kept in
+    its field beside its message."""
     view = basket_service.load_basket(
         db.session, g.tenant.id, _customer(), current_user.account, today=tenant_today()
     )
@@ -173,6 +175,7 @@ def _basket_page(
         view=view,
         errors=errors or {},
         error_item=error_item,
+        typed=typed or {},
         oob=is_htmx(),
         announcement=announce(view) if announce else None,
     )
@@ -209,7 +212,12 @@ def basket_quantity(item_id: int):
     except ServiceError as error:
         if error.http_status == 404:
             abort(404)
-        return _basket_page(error.http_status, {item_id: [error.message]}, item_id)
+        return _basket_page(
+            error.http_status,
+            {item_id: [error.message]},
+            item_id,
+            typed={item_id: form.quantity.data or ""},
+        )
     if is_htmx():
         return _basket_page(announce=_announce_updated)
     flash(texts.BASKET_UPDATED, "success")

@@ -187,6 +187,23 @@ def test_changing_and_removing_items_with_htmx_re_renders_the_basket_and_counter
     assert texts.BASKET_EMPTY in text_of(gone)
 
 
+def test_a_refused_basket_quantity_stays_in_its_field_with_its_message(client, session, demo):
+    login(client, "alice@acme.example")
+    add(client, session, "M365-STD", quantity="2")
+    item = session.scalar(select(BasketItem).order_by(BasketItem.id.desc()))
+    for typed in ("0", "-3", "abc", "301", "1.5"):
+        for headers in ({}, HTMX):
+            bad = client.post(
+                f"/basket/items/{item.id}/quantity", data={"quantity": typed}, headers=headers
+            )
+            assert bad.status_code == 422, (typed, headers)
+            field = soup(bad).find(id=f"qty-{item.id}")
+            assert field["value"] == typed and field["aria-invalid"] == "true", (typed, headers)
+            assert "at most 300" in text_of(bad)
+    session.refresh(item)
+    assert item.quantity == 2
+
+
 def test_another_customers_basket_item_is_not_found(client, session, demo):
     login(client, "alice@acme.example")
     add(client, session, "M365-STD")
