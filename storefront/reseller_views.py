@@ -12,7 +12,7 @@ from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from storefront import bp
 from webapp.auth import customer_required, signed_in_user
 from webapp.extensions import db
-from webapp.web import page, see_other
+from webapp.web import is_htmx, page, see_other
 
 
 def _reseller():
@@ -22,7 +22,8 @@ def _reseller():
         abort(403)
 
 
-def _approvals_page(*, status: int = 200, errors=None, message=None, values=None):
+def _approvals_page(*, status: int = 200, errors=None, message=None, values=None, done=None):
+    """``done``: the result of an approval answered in place (htmx), where focus goes."""
     db.session.expire_all()
     reseller = _reseller()
     return page(
@@ -34,6 +35,7 @@ def _approvals_page(*, status: int = 200, errors=None, message=None, values=None
         errors=errors or {},
         message=message,
         values=values or {},
+        done=done,
     )
 
 
@@ -66,6 +68,8 @@ def _decide(order_id: int, use_case, done_text: str):
         )
     except Conflict as error:
         return _approvals_page(status=409, message=error.message)
+    if is_htmx():  # answered in place: focus moves to the result (not a reload's <body>)
+        return _approvals_page(done=done_text.format(number=order.number))
     flash(done_text.format(number=order.number), "success")
     return see_other(url_for("storefront.reseller_approvals"))
 

@@ -157,3 +157,32 @@ def test_the_card_that_pays_an_approved_order_is_kept_for_the_renewals(client, d
     assert payment.status == "succeeded" and payment.invoice_id == invoice.id
     card = session.scalar(select(AccountCard).where(AccountCard.account_id == initech.id))
     assert card is not None and (card.token, card.last4) == ("tok_sandbox_4242_test", "4242")
+
+
+def test_with_htmx_an_approval_answers_in_place_and_focus_goes_to_its_result(client, demo, session):
+    """The region is marked data-focus-answer and the result data-focus-after-swap: the shared
+    htmx-forms.js moves focus there (as after Add to basket), not to <body>."""
+    order_id = pending_approval_order(session)
+    login(client, "carol@bluesky.example", bss=False)
+    empty = client.post(
+        f"/reseller/approvals/{order_id}/reject",
+        data={"reason": " "},
+        headers={"HX-Request": "true"},
+    )
+    region = soup(empty).find(id="approvals")
+    assert region.has_attr("data-focus-answer")
+    # a refused reason: focus goes to the field (its message is tied to it), as on a product
+    assert region.select_one("[data-focus-after-swap]") is None
+    assert region.select_one("[aria-invalid=true]")["id"] == f"reason-{order_id}"
+    done = client.post(
+        f"/reseller/approvals/{order_id}/reject",
+        data={"reason": "Not budgeted"},
+        headers={"HX-Request": "true"},
+    )
+    assert done.status_code == 200 and "<html" not in done.get_data(as_text=True)
+    region = soup(done).find(id="approvals")
+    answer = region.select_one("[data-focus-after-swap]")
+    assert answer["tabindex"] == "-1" and answer["role"] == "status"
+    number = _order(session, order_id).number
+    assert answer.get_text(strip=True) == texts.RESELLER_REJECTED.format(number=number)
+    assert f"approval-{order_id}" not in str(region)  # the decided order left the list

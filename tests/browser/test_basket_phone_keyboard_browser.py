@@ -158,3 +158,17 @@ def test_add_to_basket_with_the_keyboard_moves_focus_to_the_result(page, live_se
     refusal = page.locator("#add-form .alert-error")
     refusal.wait_for()
     expect(refusal).to_be_focused()  # polls: focus moves once htmx has settled the swap
+
+
+def test_an_approval_decided_with_the_keyboard_moves_focus_to_its_result(page, live_server):
+    """On *Pending approvals*, Reject (htmx, Enter): focus goes to the result message, not to
+    <body> (the same data-focus-answer mechanism as Add to basket)."""
+    sign_in(page, live_server, "carol@bluesky.example")
+    page.goto(live_server("/reseller/approvals"))
+    first = page.locator("#approvals article").first
+    first.get_by_label(texts.RESELLER_REASON_LABEL).fill("Not budgeted")
+    first.get_by_role("button", name=texts.RESELLER_REJECT_BUTTON).focus()
+    page.keyboard.press("Enter")
+    result = page.locator("#approvals .flash-success")
+    result.wait_for()
+    expect(result).to_be_focused()
