@@ -1308,6 +1308,7 @@ INVOICE_BILL_TO = "Bill to"
 INVOICE_NUMBER_LABEL = "Number"
 INVOICE_ISSUE_DATE = "Issue date"
 INVOICE_DUE_DATE = "Due date"
+INVOICE_PAID_ON_LABEL = "Paid on"  # a paid invoice's fact, instead of its due date
 CREDIT_NOTE_FOR_LABEL = "Credits invoice"
 INVOICE_COL_DESCRIPTION = "Description"
 INVOICE_COL_QUANTITY = "Quantity"

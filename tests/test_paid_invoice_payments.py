@@ -116,3 +116,28 @@ def test_the_migration_links_the_payments_stored_without_their_invoice(client, s
     client.post("/logout")
     login(client, "alice@acme.example")
     assert_paid_everywhere(client, session, invoice, payment)
+
+
+def test_a_paid_invoice_says_when_it_was_paid_and_no_due_date(client, session, demo):
+    order_id, _review, placed = checkout(
+        client, session, "alice@acme.example", "AZ-BACKUP", "1", CARD
+    )
+    invoice, _payment = _paid_invoice_and_payment(session, order_id)
+    assert invoice.status == "paid"
+    paid_on = f"{invoice.paid_at:%d/%m/%Y}"
+    page = soup(client.get(f"/invoices/{invoice.id}"))
+    facts = page.select_one("dl.meta").get_text(" ", strip=True)
+    assert f"{texts.INVOICE_PAID_ON_LABEL} {paid_on}" in facts, facts
+    assert texts.INVOICE_DUE_DATE not in facts, facts
+    box = page.find(id="pay-invoice")
+    assert "pay-now" not in box["class"] and "paid" in box["class"]  # no alarm border
+    assert texts.INVOICE_DUE not in [dt.get_text(strip=True) for dt in box.select("dt")]
+    assert f"{texts.INVOICE_PAID_ON_LABEL} {paid_on}" in box.get_text(" ", strip=True)
+    printed = soup(client.get(f"/invoices/{invoice.id}/print"))
+    facts = printed.select_one("dl.facts").get_text(" ", strip=True)
+    assert texts.INVOICE_DUE_DATE not in facts and texts.INVOICE_PAID_ON_LABEL in facts, facts
+    client.post("/logout")
+    login(client, "admin@skyline.example")
+    bss = soup(client.get(f"/bss/invoices/{invoice.id}"))
+    facts = bss.select_one("dl").get_text(" ", strip=True)
+    assert texts.INVOICE_DUE_DATE not in facts and texts.INVOICE_PAID_ON_LABEL in facts, facts
