@@ -172,3 +172,25 @@ def test_an_approval_decided_with_the_keyboard_moves_focus_to_its_result(page, l
     result = page.locator("#approvals .flash-success")
     result.wait_for()
     expect(result).to_be_focused()
+
+
+def test_invoices_and_a_products_plans_show_their_key_columns_on_a_375_px_phone(
+    browser, live_server
+):
+    """The invoices list's Total and a product's plan Price and Quantity lie on screen at
+    375 px (the rows stack as "label · value", as the lines tables do), no sideways scroll."""
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, live_server, "alice@acme.example")
+        page.goto(live_server("/invoices"))
+        _assert_fits_the_phone(page, ["td[data-label='Total']"], "invoices-375")
+        open_product(page, live_server, "Microsoft 365 Business Standard")
+        _assert_fits_the_phone(
+            page, ["#plans td[data-label='Price']", "#plans td[data-label='Quantity']"], "plans-375"
+        )
+    finally:
+        context.close()
