@@ -2415,6 +2415,25 @@ def sf_reseller_approvals_invalid():
 
 @state(
     "storefront",
+    "reseller-approvals-decided",
+    "storefront/reseller/approvals.html",
+    "Reseller: an order rejected, answered in place (focus on the result)",
+    user=CAROL,
+)
+def sf_reseller_approvals_decided():
+    orders = _approval_orders()
+    return {
+        "reseller": NS(name="BlueSky IT"),
+        "orders": orders[1:],
+        "errors": {},
+        "values": {},
+        "message": None,
+        "done": texts.RESELLER_REJECTED.format(number=orders[0].number),
+    }
+
+
+@state(
+    "storefront",
     "reseller-approvals-empty",
     "storefront/reseller/approvals.html",
     "Reseller: nothing to approve",
