@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from core import texts
-from core.models import BundleComponent, Product, ProductUpgrade, Tenant
+from core.models import BundleComponent, PriceList, Product, ProductUpgrade, Tenant
 from tests.conftest import login, soup, text_of
 from tests.security_helpers import client_for
 
@@ -75,7 +75,24 @@ def test_a_bundle_with_a_manual_component_is_delivered_manually_and_says_so(admi
         _product(session, "AZ-BACKUP").id: 2,
         _product(session, "MNG-FW").id: 1,
     }
-    # the Storefront shows it as a manual bundle
+    # once it has a price it can be bought: the Storefront shows it as a manual bundle
+    standard = session.scalar(
+        select(PriceList.id).where(
+            PriceList.tenant_id == bundle.tenant_id, PriceList.name == "Standard"
+        )
+    )
+    added = admin.post(
+        f"{url}/plans/new",
+        data={
+            "name": "Monthly",
+            "billing_cycle": "monthly",
+            "commitment_months": "0",
+            "min_quantity": "1",
+            "max_quantity": "5",
+            f"price-{standard}": "30.00",
+        },
+    )
+    assert added.status_code == 303
     visitor = client_for(app)
     card = soup(visitor.get("/?q=office-pack")).select_one("li.product-card")
     assert texts.DELIVERED_MANUALLY in card.get_text()
