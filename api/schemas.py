@@ -10,6 +10,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from core import texts
 from core.rules import amounts
+from core.rules import catalogue as catalogue_rules
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_ID = 2**31 - 1
@@ -505,21 +506,27 @@ class ProductChangesInput(Input):
     published = fields.Boolean()
 
 
+# the catalogue rules' own bounds, so the API document says what the server takes
+_QUANTITY = validate.Range(1, catalogue_rules.MAX_QUANTITY)
+
+
 class PlanInputSchema(Input):
     name = Text(120, required=True)
     billing_cycle = fields.String(
         required=True, metadata={"description": "monthly, annual, one_off"}
     )
     commitment_months = fields.Integer(
-        load_default=0, strict=True, validate=validate.Range(0, MAX_ID)
+        load_default=0,
+        strict=True,
+        validate=validate.Range(0, catalogue_rules.MAX_COMMITMENT_MONTHS),
     )
-    min_quantity = fields.Integer(load_default=1, strict=True, validate=validate.Range(0, MAX_ID))
-    max_quantity = fields.Integer(required=True, strict=True, validate=validate.Range(0, MAX_ID))
+    min_quantity = fields.Integer(load_default=1, strict=True, validate=_QUANTITY)
+    max_quantity = fields.Integer(required=True, strict=True, validate=_QUANTITY)
     trial_days = fields.Integer(
         allow_none=True,
         load_default=None,
         strict=True,
-        validate=validate.Range(0, MAX_ID),
+        validate=validate.Range(0, catalogue_rules.MAX_TRIAL_DAYS),
         metadata={"description": "the plan's free trial; null: the product's, 0: none"},
     )
     prices = fields.Dict(
@@ -537,10 +544,14 @@ class PlanChangesInput(PlanInputSchema):
 
     name = Text(120)
     billing_cycle = fields.String()
-    commitment_months = fields.Integer(strict=True, validate=validate.Range(0, MAX_ID))
-    min_quantity = fields.Integer(strict=True, validate=validate.Range(0, MAX_ID))
-    max_quantity = fields.Integer(strict=True, validate=validate.Range(0, MAX_ID))
-    trial_days = fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, MAX_ID))
+    commitment_months = fields.Integer(
+        strict=True, validate=validate.Range(0, catalogue_rules.MAX_COMMITMENT_MONTHS)
+    )
+    min_quantity = fields.Integer(strict=True, validate=_QUANTITY)
+    max_quantity = fields.Integer(strict=True, validate=_QUANTITY)
+    trial_days = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(0, catalogue_rules.MAX_TRIAL_DAYS)
+    )
 
 
 class PlanDetailSchema(PlanSchema):
