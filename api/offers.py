@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from flask import Response
+
 from api import schemas
 from api.auth import authenticate_request, caller, requires
 from api.blueprint import Blueprint
@@ -70,6 +72,14 @@ def delete_offer(offer_id: int):
     """Delete an offer with its items and history (as the BSS offer page's Delete); a converted
     offer stays (409): its order refers to it."""
     offers.delete_offer(db.session, caller().tenant_id, caller().user, offer_id)
+    return _no_content()
+
+
+def _no_content() -> Response:
+    """204 with no body says no content type (it said application/json)."""
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response
 
 
 @blp.route("/offers/<int:offer_id>/items", methods=["POST"])

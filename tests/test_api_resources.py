@@ -159,6 +159,7 @@ def test_an_offer_is_deleted_with_its_items_and_history_but_a_converted_one_stay
     offer = _new_offer(client, session, token)
     deleted = client.delete(f"/api/v1/offers/{offer['id']}", headers=auth(token))
     assert deleted.status_code == 204 and deleted.get_data() == b""
+    assert "Content-Type" not in deleted.headers  # no body, no media type (it said JSON)
     session.expire_all()
     assert session.get(Offer, offer["id"]) is None
     for model in (OfferItem, OfferEvent):
@@ -525,3 +526,18 @@ def test_a_plan_named_like_another_of_its_product_or_against_its_billing_kind_is
     )
     errors = _problem(kind, 422, "validation-failed")["errors"]
     assert errors["billing_kind"] == [texts.CATALOGUE_BILLING_KIND_PLANS_ONE_OFF]
+
+
+def test_the_plan_document_says_the_bounds_the_server_keeps(client):
+    """A tester read min_quantity >= 0 and trial days up to 2147483647 in the OpenAPI document;
+    the server refused anything outside 1-100000, 0-365 and 0-120 (core.rules.catalogue)."""
+    from core.rules import catalogue as rules
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    plan = document["components"]["schemas"]["PlanInput"]["properties"]
+    assert (plan["min_quantity"]["minimum"], plan["max_quantity"]["maximum"]) == (
+        1,
+        rules.MAX_QUANTITY,
+    )
+    assert plan["trial_days"]["maximum"] == rules.MAX_TRIAL_DAYS
+    assert plan["commitment_months"]["maximum"] == rules.MAX_COMMITMENT_MONTHS
