@@ -29,10 +29,14 @@ HEADER_DOC = {
 def _canonical_body() -> bytes:
     """The body a retry is compared by: a JSON body as its data (keys sorted, no spacing), so
     the same object serialised in another key order is the same request; else its bytes."""
-    data = request.get_json(silent=True)
-    if data is None:
-        return request.get_data()
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    raw = request.get_data()
+    if not request.is_json or not raw:
+        return raw
+    try:
+        data = json.loads(raw)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    except (ValueError, RecursionError):  # unreadable: its bytes; the body parser answers 400
+        return raw
 
 
 def idempotent(blp):
