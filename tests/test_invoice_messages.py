@@ -140,7 +140,13 @@ def test_a_credit_note_emails_its_number_amount_and_the_invoice_it_credits(app, 
     globex = _invoice_of(session, "Globex Corp")
     admin = user(session, "admin@skyline.example")
     note = billing_admin.credit_note(
-        session, admin.tenant_id, globex.id, admin, line_ids=[], amount_text="10.00"
+        session,
+        admin.tenant_id,
+        globex.id,
+        admin,
+        line_ids=[],
+        amount_text="10.00",
+        reason_text="Goodwill: outage on 2 January",
     )
     note = SimpleNamespace(id=note.id, number=note.number, total=note.total, currency="EUR")
     session.rollback()
@@ -156,7 +162,10 @@ def test_the_bss_credit_note_form_emails_the_customer(app, client, demo, session
     _run(session)
     globex = _invoice_of(session, "Globex Corp")
     login(client, "admin@skyline.example", bss=True)
-    response = client.post(f"/bss/invoices/{globex.id}/credit-note", data={"amount": "5.00"})
+    response = client.post(
+        f"/bss/invoices/{globex.id}/credit-note",
+        data={"amount": "5.00", "reason": "Goodwill: outage on 2 January"},
+    )
     assert response.status_code == 303
     [mail] = _mails(session, kinds.CREDIT_NOTE_ISSUED)
     assert globex.number in mail.body
@@ -180,7 +189,13 @@ def test_setup_notifications_turns_the_invoice_and_credit_note_mails_off(
     assert _invoice_of(session, "Acme Ltd").status == "paid"
     admin = user(session, "admin@skyline.example")
     billing_admin.credit_note(
-        session, admin.tenant_id, globex.id, admin, line_ids=[], amount_text="10.00"
+        session,
+        admin.tenant_id,
+        globex.id,
+        admin,
+        line_ids=[],
+        amount_text="10.00",
+        reason_text="Goodwill: outage on 2 January",
     )
     session.rollback()
     assert _mails(session, kinds.INVOICE_ISSUED) == []
