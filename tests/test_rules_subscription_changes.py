@@ -84,6 +84,8 @@ def test_a_cancellation_or_a_term_that_is_not_renewed_bills_nothing_more():
     assert _bill(auto_renew=False, term_end=date(2027, 12, 3)).amount == D("220.00")
 
 
-def test_a_trial_shows_its_date_without_an_amount_unless_it_is_cancelled():
-    assert _bill(is_trial=True) == NextBill(NEXT, None, None)
+def test_a_trial_shows_its_date_and_what_its_first_paid_period_bills_unless_it_is_cancelled():
+    # a tester read "Next billing 17/12/2026" with no amount during a trial: the first paid
+    # period's amount shows (the trial's end bills it)
+    assert _bill(is_trial=True) == NextBill(NEXT, D("220.00"), None)
     assert _bill([PendingFacts(CANCEL, NEXT)], is_trial=True) == NextBill(None, None, NEXT)
