@@ -35,6 +35,12 @@ from webapp.web import is_htmx, page, request_memo, see_other
 
 
 @bp.app_template_global()
+def order_notice(facts) -> str | None:
+    """Why the order page's actions are limited (core.rules.permissions.notice)."""
+    return permissions.notice(facts)
+
+
+@bp.app_template_global()
 def order_url(order_id: int) -> str:
     """``url_for("bss_admin.order_detail", order_id=...)`` for the rows of a list: the URL
     is built once per request and the id appended (url_for costs ~7 us a call, and the

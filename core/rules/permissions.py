@@ -171,6 +171,18 @@ def refusal(facts: OrderFacts, action: str) -> str | None:
     return texts.ORDER_PARTLY_EXECUTED
 
 
+def notice(facts: OrderFacts) -> str | None:
+    """What the order page says above the actions about why they are limited: executed (not
+    a cancelled one, whose status says it), scheduled for its date, or being executed."""
+    if facts.locked:
+        return None if facts.status_type == _CANCELLED else texts.ORDER_LOCKED
+    if facts.status_type == _SCHEDULED:
+        return texts.ORDER_SCHEDULED
+    if facts.status_type == _EXECUTING:
+        return texts.ORDER_EXECUTING
+    return None
+
+
 def field_refusal(facts: OrderFacts, field: str) -> str | None:
     if field in editable_fields(facts):
         return None
