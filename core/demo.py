@@ -42,8 +42,9 @@ from core.models import (
     Tenant,
     User,
 )
+from core.rules import offers as offer_rules
 from core.services.execution import apply_execution, lock_order
-from core.services.invoicing import order_gross
+from core.services.invoicing import order_gross, take_number
 from core.services.order_factory import ItemSpec, build_order
 from core.services.statuses import StatusBook
 from core.services.tenants import create_tenant
@@ -580,7 +581,9 @@ def _demo_offers_schedules_approvals(session, reseller, accounts, users, cat, no
     ):
         offer = Offer(
             tenant_id=reseller.id,
-            number="pending",
+            number=offer_rules.offer_number(
+                take_number(session, reseller.id, offer_rules.NUMBER_SEQUENCE)
+            ),
             name=name,
             account_id=accounts["acme"].id,
             status_id=statuses[key].id,
@@ -590,7 +593,6 @@ def _demo_offers_schedules_approvals(session, reseller, accounts, users, cat, no
         )
         session.add(offer)
         session.flush()
-        offer.number = f"OF{offer.id:07d}"
         for code, plan_index, quantity, price in lines:
             plan = products[code].plans[plan_index]
             session.add(

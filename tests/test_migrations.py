@@ -80,3 +80,35 @@ def test_the_bss_address_index_is_not_built_over_twins_it_names_them(session, de
     with pytest.raises(IntegrityError):  # the index is back for the next tests
         session.connection().execute(User.__table__.insert().values(**twin))
     session.rollback()
+
+
+def test_offer_numbers_continue_above_every_number_given_before(session, demo):
+    """Migration 0023 seeds each tenant's offer sequence at its highest offer id (numbers
+    were OF + id), so the first offer after the upgrade takes a number never given."""
+    from sqlalchemy import delete, select
+
+    from core.models import DocumentNumberSequence, Offer, Tenant
+    from core.services import offers
+
+    module = _migration("0023_offer_number_sequence.py")
+    skyline = session.scalar(select(Tenant.id).where(Tenant.slug == "reseller"))
+    offer = session.scalar(select(Offer).where(Offer.tenant_id == skyline).limit(1))
+    session.execute(  # as before the upgrade: no sequence, numbers from ids
+        delete(DocumentNumberSequence).where(DocumentNumberSequence.kind == "offer")
+    )
+    top = session.scalar(select(Offer.id).order_by(Offer.id.desc()).limit(1))
+    moved = top + 40  # an offer made before the upgrade, numbered from its id
+    session.execute(
+        Offer.__table__.insert().values(
+            id=moved,
+            tenant_id=skyline,
+            number=f"OF{moved:07d}",
+            account_id=offer.account_id,
+            status_id=offer.status_id,
+        )
+    )
+    module._seed(session.connection())
+    module._seed(session.connection())  # once per tenant, whatever runs it again
+    session.commit()
+    new = offers.create_offer(session, skyline, None, account_id=offer.account_id, name="After")
+    assert new.number == f"OF{moved + 1:07d}"

@@ -255,3 +255,28 @@ def test_an_expired_offer_cannot_be_accepted_until_its_validity_is_extended(sess
         session, t.id, admin, offer_id, name="x", status_id=accepted, valid_until=later
     )
     assert session.get(Offer, offer_id).status_id == accepted
+
+
+def test_a_deleted_offers_number_is_never_given_again(session, demo):
+    """SQLite reuses a deleted last row's id: the number comes from the tenant's own sequence."""
+    t = tenant(session)
+    acme = account(session, "Acme Ltd").id
+    first = offers.create_offer(session, t.id, None, account_id=acme, name="First")
+    deleted = offers.delete_offer(session, t.id, None, first.id)
+    again = offers.create_offer(session, t.id, None, account_id=acme, name="Again")
+    assert again.number != deleted
+    numbers = session.scalars(select(Offer.number).where(Offer.tenant_id == t.id)).all()
+    assert len(numbers) == len(set(numbers))
+    assert again.number == f"OF{int(deleted[2:]) + 1:07d}"
+
+
+def test_offer_numbers_count_per_tenant(session, demo):
+    """Each tenant numbers its own offers from OF0000001 (the demo's offers are Skyline's)."""
+    from core.models import Account
+
+    nimbus = tenant(session, "distributor")
+    buyer = Account(tenant_id=nimbus.id, name="Nimbus customer", country="IE")
+    session.add(buyer)
+    session.commit()
+    first = offers.create_offer(session, nimbus.id, None, account_id=buyer.id, name="Nimbus")
+    assert first.number == "OF0000001"

@@ -20,6 +20,14 @@ CENT = Decimal("0.01")
 MAX_QUANTITY = 100_000
 MAX_PRICE = Decimal("1000000")
 IN_PROGRESS_KEY = "in_progress"
+# the tenant's offer numbers come from its own sequence (``document_number_sequence`` of this
+# kind), never from the row's id: SQLite gives a deleted last row's id to the next one
+NUMBER_SEQUENCE = "offer"
+
+
+def offer_number(sequence_number: int) -> str:
+    """OF0000001 for a tenant's first offer."""
+    return f"OF{sequence_number:07d}"
 
 
 @dataclass(frozen=True)

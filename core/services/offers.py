@@ -300,7 +300,9 @@ def create_offer(
             status = _check_status(session, tenant_id, status_id, None)
         offer = Offer(
             tenant_id=tenant_id,
-            number="pending",
+            number=rules.offer_number(
+                invoicing.take_number(session, tenant_id, rules.NUMBER_SEQUENCE)
+            ),
             name=clean_name,
             account_id=account.id,
             status_id=status.id,
@@ -310,7 +312,6 @@ def create_offer(
         )
         session.add(offer)
         session.flush()
-        offer.number = f"OF{offer.id:07d}"
         _event(session, offer, actor, texts.OFFER_EVENT_CREATED, None, status.id, now)
     return offer
 
