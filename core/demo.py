@@ -721,7 +721,7 @@ def _demo_failed_payment(session, reseller, accounts, cat, now) -> None:
         note="Placed on the Storefront",
         payment_method=PaymentMethod.CARD,
         billing_name="Acme Ltd",
-        billing_address="12 Harbour Street\nPiraeus 185 31\nGreece",
+        billing_address="Accounts Payable\n3 Harbour Road\nCork T12 X2YZ\nIreland",  # Irish VAT
         idempotency_key=uuid.uuid4().hex,
     )
     declined = "Your card was declined."

@@ -16,7 +16,7 @@ from core.enums import ExecutionType, ItemKind
 from core.models import Account, Order, OrderItem, OrderStatus, User
 from core.rules.execution import bundle_execution_type
 from core.services import bulk
-from core.services.audit import record_order_event
+from core.services.audit import order_event, record_order_events
 
 CENT = Decimal("0.01")
 
@@ -147,8 +147,7 @@ def build_order(
             if spec.parent_index is not None:
                 item.parent_item_id = created[spec.parent_index].id
     # else not read back (issue 19): ``order.items`` would load them if anyone asked
-    record_order_event(
-        session,
+    first = order_event(
         order,
         "status",
         actor=actor,
@@ -156,5 +155,8 @@ def build_order(
         to_status_id=status.id,
         note=note or f"Order created ({source})",
     )
+    if order_date is not None:  # an order dated before now (the demo's): its history too
+        first["at"] = order.order_date
+    record_order_events(session, [first])
     session.flush()
     return order
