@@ -147,6 +147,11 @@ CHOOSE_ADDON = "Choose an add-on from the list."
 ADDON_ALREADY_ON_SUBSCRIPTION = (
     "This subscription already has this add-on; increase its quantity instead."
 )
+# a subscription whose product is retired or unpublished: nothing more of it is sold
+SUBSCRIPTION_NOT_SOLD = "No longer sold: licenses and add-ons can't be added."
+SUBSCRIPTION_NOT_SOLD_REFUSED = (
+    "{product} is no longer sold: licenses and add-ons can't be added to this subscription."
+)
 CHOOSE_UPGRADE = "Choose a product to upgrade to from the list."
 NOT_A_TRIAL = "This subscription is not a trial."
 QUANTITY_FIXED = "The quantity of this change follows the subscription and cannot be changed."
@@ -274,6 +279,11 @@ ORDER_NO_PRICE = "This plan has no price in the account's price list."
 ORDER_MIXED_EXECUTION_TYPES = (
     "Orders cannot mix automatically and manually delivered services: create a separate order."
 )
+# Copy never sells again a product retired since (README: "is not put back on sale")
+ORDER_COPY_RETIRED = (
+    "Not copied: this order holds products no longer sold (retired): {products}. Nothing was "
+    "created; make a new order with products on sale instead."
+)
 ORDER_QUANTITY_BELOW_EXECUTED = "The quantity cannot be lower than the {executed} already executed."
 ORDER_NOTHING_TO_CANCEL = "Only an order with nothing executed can be canceled."
 ORDER_EMPTY = "This order has no items to execute."
@@ -306,6 +316,18 @@ OFFER_NO_LIST_PRICE = (
 OFFER_NOT_ACCEPTED = "Only an Accepted offer can be converted to an order."
 OFFER_ALREADY_CONVERTED = "This offer has already been converted to an order."
 OFFER_HAS_NO_ITEMS = "Add at least one item before converting the offer to an order."
+OFFER_CONVERT_RETIRED = (
+    "Not converted: this offer holds products no longer sold (retired): {products}. Remove "
+    "them from the offer, then convert it."
+)
+OFFER_MIXED_NOT_CONVERTED = (
+    "Not converted: this offer mixes automatically and manually delivered services, and an "
+    "order cannot. Remove one kind from this offer (offer it separately), then convert it."
+)
+# the print-out and CSV: the VAT the invoice of its conversion would carry for the account
+OFFER_TOTAL_WITHOUT_VAT = "Total without taxes"
+OFFER_VAT = "VAT ({rate} %)"
+OFFER_TOTAL_WITH_VAT = "Total with VAT"
 OFFER_CONVERTED_LOCKED = (
     "This offer has been converted to an order: its items and status can no longer be changed."
 )

@@ -30,9 +30,10 @@ def _offer_with_items(session, status_key="in_progress"):
     )
     plan = product(session, "M365-STD").plans[0]
     offers.add_item(session, t.id, admin, offer.id, plan_id=plan.id, quantity=10)
-    firewall = product(session, "MNG-FW").plans[0]
+    # automatic both (an offer never mixes automatic and manual delivery: rule 4.2)
+    premium = product(session, "M365-PREM").plans[0]
     offers.add_item(
-        session, t.id, admin, offer.id, plan_id=firewall.id, quantity=1, unit_price="399.00"
+        session, t.id, admin, offer.id, plan_id=premium.id, quantity=1, unit_price="399.00"
     )
     if status_key != "in_progress":
         offers.update_offer(
@@ -136,9 +137,10 @@ def test_an_accepted_offer_becomes_a_submitted_order_with_the_offered_prices(ses
     assert order.source == "offer"
     assert [i.unit_price for i in order.items] == [Decimal("11.70"), Decimal("399.00")]
     assert order.total == Decimal("516.00")
-    # a manual item makes a manual order waiting for the operations team
-    assert order.execution_type == "manual"
-    assert [h.reason for h in order.holds] == ["manual_execution"]
+    # automatic items: no manual-execution hold (a manual offer's is in
+    # tests/test_order_offer_content.py)
+    assert order.execution_type == "automatic"
+    assert order.holds == []
     with pytest.raises(Conflict):
         offers.convert_offer(session, t.id, None, offer_id)
     with pytest.raises(Conflict):

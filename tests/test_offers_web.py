@@ -78,7 +78,9 @@ def test_invalid_item_input_answers_422_with_the_items_fragment_for_htmx(client,
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "<html" not in body and 'id="items"' in body
-    assert texts.OFFER_QUANTITY_INVALID in text_of(response)
+    # the plan's own limits, as on an order
+    quantity_invalid = texts.QUANTITY_INVALID.format(min=plan.min_quantity, max=plan.max_quantity)
+    assert quantity_invalid in text_of(response)
     assert texts.OFFER_PRICE_INVALID in text_of(response)
     session.expire_all()
     assert session.get(Offer, offer.id).items == []

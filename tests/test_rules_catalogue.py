@@ -11,6 +11,7 @@ from core.rules.catalogue import (
     decode_cursor,
     encode_cursor,
     product_status,
+    retired_names,
     sold_on_storefront,
     validate_product,
 )
@@ -205,3 +206,29 @@ def test_a_products_billing_kind_changes_only_when_its_plans_agree():
     assert kind("recurring", ["one_off"]) == {
         "billing_kind": [texts.CATALOGUE_BILLING_KIND_PLANS_ONE_OFF]
     }
+
+
+def test_retired_names_lists_the_retired_products_once_by_name():
+    products = [
+        ("Managed SOC", False),
+        ("Azure Backup", True),
+        ("Managed SOC", False),
+        ("B", False),
+    ]
+    assert retired_names(products) == "B, Managed SOC"
+    assert retired_names([("Azure Backup", True)]) is None
+    assert retired_names([]) is None
+
+
+def test_an_offer_quantity_keeps_to_its_plans_limits():
+    from core.rules import offers
+
+    assert offers.parse_quantity("300", 1, 300) == (300, None)
+    assert offers.parse_quantity("301", 1, 300) == (
+        None,
+        texts.QUANTITY_INVALID.format(min=1, max=300),
+    )
+    assert offers.parse_quantity("x", 5, 300)[1] == texts.QUANTITY_INVALID.format(min=5, max=300)
+    assert offers.parse_quantity("0") == (None, texts.OFFER_QUANTITY_INVALID)
+    # never past the offers' own bounds, whatever the plan allows
+    assert offers.parse_quantity("100001", 1, 10**9)[1] == texts.OFFER_QUANTITY_INVALID

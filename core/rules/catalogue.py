@@ -49,6 +49,14 @@ def sold_on_storefront(active: bool, published: bool) -> bool:
     return product_status(active, published) == ProductStatus.PUBLISHED
 
 
+def retired_names(products: Iterable[tuple[str, bool]]) -> str | None:
+    """The retired ones among (name, active) products, by name, for a message ("A, B"); None
+    when none is: a retired product is never sold again (a copied order, a converted offer),
+    whoever asks."""
+    names = sorted({name for name, active in products if not active})
+    return ", ".join(names) or None
+
+
 @dataclass(frozen=True)
 class ProductInput:
     """What a user typed for a product."""

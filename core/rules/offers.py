@@ -104,13 +104,24 @@ def acceptance_refusal(
     return None
 
 
-def parse_quantity(raw) -> tuple[int | None, str | None]:
+def parse_quantity(
+    raw, minimum: int | None = None, maximum: int | None = None
+) -> tuple[int | None, str | None]:
+    """A quantity typed for an item: a whole number within its plan's limits (``minimum`` to
+    ``maximum``, as an order's line keeps them), never beyond 1 to MAX_QUANTITY."""
+    low = max(1, minimum or 1)
+    high = min(MAX_QUANTITY, maximum or MAX_QUANTITY)
+    message = (
+        texts.OFFER_QUANTITY_INVALID
+        if (low, high) == (1, MAX_QUANTITY)
+        else texts.QUANTITY_INVALID.format(min=low, max=high)
+    )
     try:
         value = int(str(raw).strip())
     except (TypeError, ValueError):
-        return None, texts.OFFER_QUANTITY_INVALID
-    if not 1 <= value <= MAX_QUANTITY:
-        return None, texts.OFFER_QUANTITY_INVALID
+        return None, message
+    if not low <= value <= high:
+        return None, message
     return value, None
 
 

@@ -33,13 +33,14 @@ from core.models import (
 )
 from core.rules import accounts as account_rules
 from core.rules import offers as rules
+from core.rules.basket import is_mixed
 from core.rules.execution import bundle_execution_type
 from core.rules.statuses import OfferStatusType
 from core.services import invoicing, picking, representations, webhooks
 from core.services import promotions as promotion_service
 from core.services.audit import actor_label, record_audit
 from core.services.errors import Conflict, NotFound, ValidationFailed
-from core.services.order_factory import ItemSpec, build_order
+from core.services.order_factory import ItemSpec, build_order, retired_products
 from core.services.orders import plans_named
 from core.services.pricing import plan_prices
 from core.services.statuses import StatusBook, offer_status_row, offer_statuses
@@ -396,14 +397,24 @@ def add_item(
             if pick.error:
                 errors["plan_search"] = [pick.error]
             plan_id = pick.chosen
+        # a product of the catalogue still sold (a retired one is offered no more)
         plan = session.scalar(
             select(Plan)
             .join(Product, Product.id == Plan.product_id)
-            .where(Plan.id == _id(plan_id), Product.tenant_id == tenant_id)
+            .where(
+                Plan.id == _id(plan_id),
+                Product.tenant_id == tenant_id,
+                Product.active.is_(True),
+            )
         )
         if plan is None and not errors:
             errors["plan_id"] = [texts.OFFER_PRODUCT_INVALID]
-        qty, qty_error = rules.parse_quantity(quantity)
+        elif plan is not None and _mixes(session, offer, plan.product):
+            # rule 4.2 as on an order's Quick Add: the offer becomes one order
+            errors["plan_id"] = [texts.ORDER_MIXED_EXECUTION_TYPES]
+        qty, qty_error = rules.parse_quantity(
+            quantity, *((plan.min_quantity, plan.max_quantity) if plan else ())
+        )
         if qty_error:
             errors["quantity"] = [qty_error]
         price = None
@@ -438,6 +449,20 @@ def add_item(
     return item
 
 
+def _mixes(session: Session, offer: Offer, product: Product) -> bool:
+    """Whether ``product`` beside the offer's items would mix automatic and manual delivery,
+    which the order it converts to cannot (rule 4.2)."""
+    held = session.scalars(
+        select(Product)
+        .join(OfferItem, OfferItem.product_id == Product.id)
+        .where(OfferItem.offer_id == offer.id)
+        .distinct()
+        .options(selectinload(Product.product_type))
+    )
+    types = {_execution_type(session, p) for p in held}
+    return bool(types) and is_mixed({*types, _execution_type(session, product)})
+
+
 def _item_of(session, offer, item_id) -> OfferItem:
     item = session.scalar(
         select(OfferItem).where(OfferItem.id == _id(item_id), OfferItem.offer_id == offer.id)
@@ -464,7 +489,10 @@ def update_item(
         item = _item_of(session, offer, item_id)
         _editable(offer)
         errors: dict[str, list[str]] = {}
-        qty, qty_error = rules.parse_quantity(quantity)
+        plan = session.get(Plan, item.plan_id) if item.plan_id else None
+        qty, qty_error = rules.parse_quantity(
+            quantity, *((plan.min_quantity, plan.max_quantity) if plan else ())
+        )
         if qty_error:
             errors["quantity"] = [qty_error]
         price, price_error = rules.parse_price(unit_price)
@@ -537,6 +565,9 @@ def convert_offer(
         account = session.get(Account, offer.account_id)
         if refusal := account_rules.new_order_refusal(account.active):
             raise Conflict(refusal)
+        # a product retired since the offer was made is not sold again
+        if retired := retired_products(session, {i.product_id for i in items}):
+            raise Conflict(texts.OFFER_CONVERT_RETIRED.format(products=retired))
         products = {
             p.id: p
             for p in session.scalars(
@@ -556,6 +587,8 @@ def convert_offer(
             )
             for i in items
         ]
+        if is_mixed(spec.execution_type for spec in specs):  # an offer stored before the rule
+            raise Conflict(texts.OFFER_MIXED_NOT_CONVERTED)
         book = StatusBook.load(session, tenant_id)
         order = build_order(
             session,

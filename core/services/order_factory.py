@@ -13,7 +13,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db import utcnow
 from core.enums import ExecutionType, ItemKind
-from core.models import Account, Order, OrderItem, OrderStatus, User
+from core.models import Account, Order, OrderItem, OrderStatus, Product, User
+from core.rules.catalogue import retired_names
 from core.rules.execution import bundle_execution_type
 from core.services import bulk
 from core.services.audit import order_event, record_order_events
@@ -53,6 +54,17 @@ def order_total(specs: list[ItemSpec]) -> Decimal:
             amount = amount * (Decimal(100) - spec.discount_percent) / Decimal(100)
         total += amount.quantize(CENT)
     return total.quantize(CENT)
+
+
+def retired_products(session: Session, product_ids: set[int]) -> str | None:
+    """The names of the retired products among ``product_ids`` ("A, B"), or None: what a new
+    order made from an old one (a copy, an offer's conversion) must not sell again."""
+    ids = {i for i in product_ids if i is not None}
+    if not ids:
+        return None
+    return retired_names(
+        session.execute(select(Product.name, Product.active).where(Product.id.in_(ids)))
+    )
 
 
 def build_order(

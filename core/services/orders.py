@@ -45,7 +45,7 @@ from core.services import execution, order_messages, picking, pricing, sharing
 from core.services import promotions as promotion_service
 from core.services.audit import record_order_event
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from core.services.order_factory import ItemSpec, build_order, order_total
+from core.services.order_factory import ItemSpec, build_order, order_total, retired_products
 from core.services.statuses import StatusBook, set_order_status
 
 PAGE_SIZE = 50
@@ -882,11 +882,16 @@ def execute(
 def copy_order(
     session: Session, tenant_id: int, order_id: int, actor: User, now: datetime | None = None
 ) -> Order:
-    """A new Submitted order, with a new number, holding the same items and quantities."""
+    """A new Submitted order, with a new number, holding the same items and quantities. An
+    order holding a product retired since is not copied (the copy would sell it again): the
+    refusal names those products and nothing is created."""
     now = now or utcnow()
     with write_transaction(session):
         source, facts = _locked_order(session, tenant_id, order_id)
         require(facts, Action.COPY)
+        sold = {i.product_id for i in source.items} | {i.target_product_id for i in source.items}
+        if retired := retired_products(session, sold):
+            raise Conflict(texts.ORDER_COPY_RETIRED.format(products=retired))
         index = {item.id: n for n, item in enumerate(source.items)}
         specs = [
             ItemSpec(
