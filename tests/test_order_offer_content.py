@@ -12,12 +12,14 @@ from sqlalchemy import func, select
 
 from core import texts
 from core.db import write_transaction
-from core.models import Offer, OfferItem, OfferStatus, Order
-from core.services import catalogue_admin, offers
+from core.models import AddOn, Offer, OfferItem, OfferStatus, Order
+from core.services import catalogue_admin, offers, orders
 from core.services.errors import Conflict, ValidationFailed
+from core.services.order_factory import ItemSpec, build_order
+from core.services.statuses import StatusBook
 from tests.api_helpers import auth, make_key
 from tests.conftest import login, text_of
-from tests.helpers_issue5 import account, product, tenant
+from tests.helpers_issue5 import account, item_spec, product, tenant, user
 from tests.test_bss_support import order_with
 
 
@@ -139,3 +141,81 @@ def test_a_manual_offer_converts_to_a_manual_order_waiting_for_operations(sessio
     order = session.get(Order, order.id)
     assert order.execution_type == "manual"
     assert [h.reason for h in order.holds] == ["manual_execution"]
+
+
+# --- 3. an add-on line keeps its add-on's quantity limits -------------------------------------
+
+
+def _order_with_addon(session):
+    t = tenant(session)
+    cloud = product(session, "PRIV-CLOUD")
+    vcpu = next(a for a in cloud.addons if a.name == "Extra vCPU")
+    with write_transaction(session):
+        session.get(AddOn, vcpu.id).min_quantity = 1
+        session.get(AddOn, vcpu.id).max_quantity = 300
+        plan_line = item_spec(session, "PRIV-CLOUD", 2, "120.00")
+        addon_line = ItemSpec(
+            product_id=cloud.id,
+            addon_id=vcpu.id,
+            kind="addon_new",
+            description="Extra vCPU (add-on for Dedicated Private Cloud)",
+            quantity=4,
+            unit_price=Decimal("15.00"),
+            execution_type=plan_line.execution_type,
+            parent_index=0,
+        )
+        order = build_order(
+            session,
+            tenant_id=t.id,
+            account=account(session, "Acme Ltd"),
+            status=StatusBook.load(session, t.id).submitted(),
+            items=[plan_line, addon_line],
+            source="bss",
+        )
+    return order.id, order.items[1].id
+
+
+def test_updating_an_add_on_line_keeps_to_the_add_ons_limits(client, demo, session):
+    order_id, addon_item = _order_with_addon(session)
+    t = tenant(session)
+    operator = user(session, "operator@skyline.example")
+    message = texts.QUANTITY_INVALID.format(min=1, max=300)
+    with pytest.raises(ValidationFailed) as refused:
+        orders.update_quantities(session, t.id, order_id, operator, {addon_item: 100000})
+    assert refused.value.errors == {str(addon_item): [message]}
+    login(client, "operator@skyline.example", bss=True)
+    page = client.post(
+        f"/bss/orders/{order_id}/items/update", data={f"quantity-{addon_item}": "100000"}
+    )
+    assert page.status_code == 422, page.status_code
+    assert message in text_of(page)
+    api = client.patch(
+        f"/api/v1/orders/{order_id}/items",
+        json={"items": [{"item_id": addon_item, "quantity": 100000}]},
+        headers=auth(make_key(session, "admin@skyline.example")),
+    )
+    assert api.status_code == 422
+    session.expire_all()
+    order = session.get(Order, order_id)
+    assert [i.quantity for i in order.items] == [2, 4]
+    assert order.total == Decimal("300.00")
+    orders.update_quantities(session, t.id, order_id, operator, {addon_item: 300})
+    session.expire_all()
+    assert session.get(Order, order_id).items[1].quantity == 300
+
+
+def test_an_offer_item_keeps_to_its_plans_limits(session, demo):
+    offer_id = _offer(session)
+    t = tenant(session)
+    plan = product(session, "M365-STD").plans[0]
+    message = texts.QUANTITY_INVALID.format(min=plan.min_quantity, max=plan.max_quantity)
+    item = offers.get_offer(session, t.id, offer_id).items[0]
+    with pytest.raises(ValidationFailed) as refused:
+        offers.update_item(
+            session, t.id, None, offer_id, item.id, quantity=plan.max_quantity + 1, unit_price="1"
+        )
+    assert refused.value.errors == {"quantity": [message]}
+    with pytest.raises(ValidationFailed):
+        offers.add_item(
+            session, t.id, None, offer_id, plan_id=plan.id, quantity=plan.max_quantity + 1
+        )

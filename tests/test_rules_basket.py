@@ -77,3 +77,10 @@ def test_an_addon_with_a_minimum_says_0_or_from_its_minimum():
     with pytest.raises(QuantityInvalid) as refused:
         rules.parse_addon_quantity("2", 5, 50)
     assert str(refused.value) == "Enter 0 for none, or a whole number from 5 to 50."
+
+
+def test_an_add_on_line_keeps_its_add_ons_limits_and_any_other_line_its_plans():
+    assert rules.line_limits("addon_new", (1, 300), (2, 50)) == (2, 50)
+    assert rules.line_limits("addon_quantity", None, (2, 50)) == (1, 50)  # adds to one held
+    assert rules.line_limits("new", (5, 300), None) == (5, 300)
+    assert rules.line_limits("licenses", None, None) == (1, rules.LINE_MAX_QUANTITY)

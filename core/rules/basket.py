@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core import texts
-from core.enums import ExecutionType
+from core.enums import ExecutionType, ItemKind
 
 MANUAL_INTO_AUTOMATIC = "manual_into_automatic"
 AUTOMATIC_INTO_MANUAL = "automatic_into_manual"
@@ -72,6 +72,24 @@ def subscription_popup_message(case: str) -> str:
     if case == MANUAL_INTO_AUTOMATIC:
         return texts.POPUP_MANUAL_SUBSCRIPTION_AUTOMATIC_BASKET
     return texts.POPUP_AUTOMATIC_SUBSCRIPTION_MANUAL_BASKET
+
+
+# a line with neither a plan nor an add-on to bound it
+LINE_MAX_QUANTITY = 100000
+
+
+def line_limits(
+    kind: str, plan: tuple[int, int] | None, addon: tuple[int, int] | None
+) -> tuple[int, int]:
+    """The quantities an order line may hold, as the Storefront's basket bounds them: an
+    add-on line, its add-on's (min, max), from 1 when it adds to an add-on held; any other
+    line its plan's; 1 to LINE_MAX_QUANTITY without either."""
+    if addon is not None:
+        low, high = addon
+        return (1 if kind == ItemKind.ADDON_QUANTITY else low, high)
+    if plan is not None:
+        return plan
+    return 1, LINE_MAX_QUANTITY
 
 
 def parse_quantity(raw, minimum: int, maximum: int) -> int:

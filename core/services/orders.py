@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from core import texts
 from core.db import MAX_ID, UTCDateTime, read_rows, utcnow, write_transaction, written_limit
-from core.enums import ExecutionType, HoldReason, OrderSource, PaymentMethod
+from core.enums import ExecutionType, HoldReason, ItemKind, OrderSource, PaymentMethod
 from core.models import (
     Account,
+    AddOn,
     Offer,
     Order,
     OrderEvent,
@@ -36,6 +37,7 @@ from core.models import (
     User,
 )
 from core.rules import accounts as account_rules
+from core.rules import basket as basket_rules
 from core.rules import execution_plan as plan_rules
 from core.rules import permissions
 from core.rules.execution_plan import ExecutionPlanError, LineState
@@ -659,7 +661,7 @@ def quick_add(
             raise ValidationFailed(
                 texts.ORDER_PLAN_REQUIRED, {"plan_id": [texts.ORDER_PLAN_REQUIRED]}
             )
-        _check_quantity(plan, quantity, 0, "quantity")
+        _check_quantity(_limits(None, plan, None), quantity, 0, "quantity")
         price = pricing.plan_prices(session, order.price_list_id, [plan.id]).get(plan.id)
         if price is None:
             raise ValidationFailed(texts.ORDER_NO_PRICE, {"plan_id": [texts.ORDER_NO_PRICE]})
@@ -695,9 +697,19 @@ def quick_add(
         return item
 
 
-def _check_quantity(plan: Plan | None, quantity, executed: int, key: str) -> None:
-    low = max(plan.min_quantity if plan else 1, executed, 1)
-    high = plan.max_quantity if plan else 100000
+def _limits(item: OrderItem | None, plan: Plan | None, addon: AddOn | None) -> tuple[int, int]:
+    """The quantities a line may hold (:func:`core.rules.basket.line_limits`): an add-on
+    line keeps its add-on's limits, any other its plan's."""
+    return basket_rules.line_limits(
+        item.kind if item is not None else ItemKind.NEW,
+        (plan.min_quantity, plan.max_quantity) if plan is not None else None,
+        (addon.min_quantity, addon.max_quantity) if addon is not None else None,
+    )
+
+
+def _check_quantity(limits: tuple[int, int], quantity, executed: int, key: str) -> None:
+    low = max(limits[0], executed, 1)
+    high = limits[1]
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not low <= quantity <= high:
         message = (
             texts.ORDER_QUANTITY_BELOW_EXECUTED.format(executed=executed)
@@ -724,14 +736,21 @@ def update_quantities(
         order, facts = _locked_order(session, tenant_id, order_id)
         require(facts, Action.UPDATE_ITEMS)
         items = {i.id: i for i in order.items}
+        addon_ids = {i.addon_id for i in order.items if i.addon_id}
+        addons = (
+            {a.id: a for a in session.scalars(select(AddOn).where(AddOn.id.in_(addon_ids)))}
+            if addon_ids
+            else {}
+        )
         errors: dict[str, list[str]] = {}
         for item_id, quantity in quantities.items():
             item = items.get(item_id)
             if item is None:  # the order exists: it is the item that is not on it
                 errors[str(item_id)] = [texts.ORDER_ITEM_NOT_FOUND]
                 continue
+            limits = _limits(item, item.plan, addons.get(item.addon_id))
             try:
-                _check_quantity(item.plan, quantity, item.executed_quantity, str(item_id))
+                _check_quantity(limits, quantity, item.executed_quantity, str(item_id))
             except ValidationFailed as error:
                 errors.update(error.errors)
         if errors:
