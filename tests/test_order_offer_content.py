@@ -12,14 +12,16 @@ from sqlalchemy import func, select
 
 from core import texts
 from core.db import write_transaction
-from core.models import AddOn, Offer, OfferItem, OfferStatus, Order
+from core.models import AddOn, Offer, OfferItem, OfferStatus, Order, Subscription
 from core.services import catalogue_admin, offers, orders
 from core.services.errors import Conflict, ValidationFailed
 from core.services.order_factory import ItemSpec, build_order
 from core.services.statuses import StatusBook
 from tests.api_helpers import auth, make_key
-from tests.conftest import login, text_of
+from tests.billing_changes_helpers import subscription
+from tests.conftest import login, soup, text_of
 from tests.helpers_issue5 import account, item_spec, product, tenant, user
+from tests.test_billing_changes_web import checkout_basket
 from tests.test_bss_support import order_with
 
 
@@ -219,3 +221,44 @@ def test_an_offer_item_keeps_to_its_plans_limits(session, demo):
         offers.add_item(
             session, t.id, None, offer_id, plan_id=plan.id, quantity=plan.max_quantity + 1
         )
+
+
+# --- 4. a subscription of a product no longer sold offers no way to buy more of it ------------
+
+
+def test_a_retired_products_subscription_offers_no_licenses_nor_add_ons(client, demo, session):
+    sub = subscription(session, "alice@acme.example", "M365-STD")
+    _retire(session, "M365-STD")
+    login(client, "alice@acme.example")
+    page = client.get("/subscriptions")
+    card = soup(page).find("section", attrs={"aria-labelledby": f"sub-{sub.id}"})
+    buttons = [b.get_text(strip=True) for b in card.find_all("button")]
+    assert "Buy licenses" not in buttons and "Buy add-on" not in buttons
+    assert texts.SUBSCRIPTION_NOT_SOLD in card.get_text(" ")
+    for action, data in (
+        ("licenses", {"quantity": "1"}),
+        ("addon", {"addon_id": str(sub.product.addons[0].id), "quantity": "1"}),
+    ):
+        refused = client.post(f"/subscriptions/{sub.id}/{action}", data=data)
+        assert refused.status_code == 409
+        assert texts.SUBSCRIPTION_NOT_SOLD_REFUSED.format(
+            product="Microsoft 365 Business Standard"
+        ) in text_of(refused)
+    basket = client.get("/basket")
+    assert texts.BASKET_PRODUCT_UNAVAILABLE not in text_of(basket)
+
+
+def test_a_retired_products_subscription_may_still_move_to_a_product_on_sale(client, demo, session):
+    sub = subscription(session, "alice@acme.example", "M365-STD")
+    _retire(session, "M365-STD")
+    premium = product(session, "M365-PREM")
+    login(client, "alice@acme.example")
+    added = client.post(
+        f"/subscriptions/{sub.id}/upgrade", data={"target_product_id": str(premium.id)}
+    )
+    assert added.status_code == 303
+    assert texts.BASKET_PRODUCT_UNAVAILABLE not in text_of(client.get("/basket"))
+    _order_id, _review, placed = checkout_basket(client)
+    assert placed.status_code == 303, text_of(placed)[:400]
+    session.expire_all()
+    assert session.get(Subscription, sub.id).product_id == premium.id

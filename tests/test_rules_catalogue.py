@@ -232,3 +232,21 @@ def test_an_offer_quantity_keeps_to_its_plans_limits():
     assert offers.parse_quantity("0") == (None, texts.OFFER_QUANTITY_INVALID)
     # never past the offers' own bounds, whatever the plan allows
     assert offers.parse_quantity("100001", 1, 10**9)[1] == texts.OFFER_QUANTITY_INVALID
+
+
+def test_a_product_no_longer_sold_sells_no_more_licenses_nor_add_ons():
+    from core.rules.catalogue import change_refusal, line_on_sale
+
+    for kind in ("licenses", "addon_new", "addon_quantity"):
+        assert change_refusal(kind, "Managed SOC", on_sale=True) is None
+        assert change_refusal(kind, "Managed SOC", on_sale=False) == (
+            texts.SUBSCRIPTION_NOT_SOLD_REFUSED.format(product="Managed SOC")
+        )
+    assert change_refusal("upgrade", "Managed SOC", on_sale=False) is None
+    assert change_refusal("to_paid", "Managed SOC", on_sale=False) is None
+    # an upgrade sells its target; a trial made paid keeps what is held
+    assert line_on_sale("upgrade", product_on_sale=False, target_on_sale=True)
+    assert not line_on_sale("upgrade", product_on_sale=True, target_on_sale=False)
+    assert line_on_sale("to_paid", product_on_sale=False, target_on_sale=False)
+    assert not line_on_sale("licenses", product_on_sale=False, target_on_sale=False)
+    assert not line_on_sale("new", product_on_sale=False, target_on_sale=False)

@@ -1496,6 +1496,7 @@ def _subscription(
     room=10,
     addons_to_buy=(),
     upgrades=(),
+    on_sale=True,
 ):
     sub = NS(
         id=id,
@@ -1525,6 +1526,7 @@ def _subscription(
         room=room,
         addons_to_buy=list(addons_to_buy),
         upgrade_targets=list(upgrades),
+        on_sale=on_sale,
         next_amount=None if trial else Decimal("9.45") * qty,
     )
 
@@ -1553,6 +1555,26 @@ def subscriptions():
 )
 def sf_subscriptions():
     return {"views": subscriptions()}
+
+
+@state(
+    "storefront",
+    "subscriptions-not-sold",
+    "storefront/subscriptions/list.html",
+    "My subscriptions, one of a product no longer sold (no licenses nor add-ons; upgrade kept)",
+)
+def sf_subscriptions_not_sold():
+    retired = _subscription(
+        1,
+        M365,
+        MONTHLY,
+        10,
+        addons=[NS(id=1, addon_id=ADDON_STORAGE.id, addon=ADDON_STORAGE, quantity=5)],
+        room=0,
+        upgrades=[NS(id=105, name="Microsoft 365 Business Premium")],
+        on_sale=False,
+    )
+    return {"views": [retired, *subscriptions()[1:]]}
 
 
 @state(

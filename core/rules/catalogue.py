@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core import texts
+from core.enums import ItemKind
 from core.rules import amounts
 
 MAX_CODE = 60
@@ -47,6 +48,30 @@ def product_status(active: bool, published: bool) -> str:
 def sold_on_storefront(active: bool, published: bool) -> bool:
     """The Storefront lists, shows and sells only published products that are not retired."""
     return product_status(active, published) == ProductStatus.PUBLISHED
+
+
+# a subscription's changes that buy more of its own product (licenses, add-ons)
+SELLS_MORE = (ItemKind.LICENSES, ItemKind.ADDON_NEW, ItemKind.ADDON_QUANTITY)
+
+
+def change_refusal(kind: str, product_name: str, on_sale: bool) -> str | None:
+    """A change of a subscription whose product is no longer sold on the Storefront (retired
+    or unpublished) may not buy more of it: no licenses, no add-ons. It may still move to a
+    product on sale (an upgrade's target is checked as any product is) or keep its trial."""
+    if on_sale or kind not in SELLS_MORE:
+        return None
+    return texts.SUBSCRIPTION_NOT_SOLD_REFUSED.format(product=product_name)
+
+
+def line_on_sale(kind: str, product_on_sale: bool, target_on_sale: bool) -> bool:
+    """Whether a basket or Storefront order line sells what is on sale: an upgrade sells its
+    target; a trial made paid keeps the subscription held (its trial would convert anyway);
+    any other line sells its own product."""
+    if kind == ItemKind.UPGRADE:
+        return target_on_sale
+    if kind == ItemKind.TO_PAID:
+        return True
+    return product_on_sale
 
 
 def retired_names(products: Iterable[tuple[str, bool]]) -> str | None:

@@ -35,7 +35,7 @@ from core.rules import basket as rules
 from core.rules import credit as credit_rules
 from core.rules import pricing as pricing_rules
 from core.rules.basket import MixedExecutionTypes, QuantityInvalid
-from core.rules.catalogue import sold_on_storefront, trial_days_for
+from core.rules.catalogue import change_refusal, line_on_sale, sold_on_storefront, trial_days_for
 from core.rules.promotions import PromotionTerms
 from core.services import billing, catalogue, pricing, subscription_changes
 from core.services import promotions as promotion_service
@@ -400,6 +400,7 @@ def load_basket(
 def _line(row: _LineRow, subs, targets, types, plan_prices, addon_prices, promos, today):
     item, product, plan, addon = row.item, row.product, row.plan, row.addon
     sub = subs.get(item.subscription_id)
+    target = targets.get(item.target_product_id) if item.target_product_id else None
     discount = None
     fixed = False
     minimum, maximum = 1, 10000
@@ -414,7 +415,6 @@ def _line(row: _LineRow, subs, targets, types, plan_prices, addon_prices, promos
             cycle = sub.billing_cycle
         minimum, maximum = addon.min_quantity, addon.max_quantity
     elif item.kind == ItemKind.UPGRADE:
-        target = targets.get(item.target_product_id)
         current = plan_prices.get(sub.plan_id, Decimal("0.00")) if sub else Decimal("0.00")
         unit = max(plan_prices.get(item.plan_id, Decimal("0.00")) - current, Decimal("0.00"))
         description = f"Upgrade {product.name} to {target.name if target else '?'}"
@@ -452,7 +452,11 @@ def _line(row: _LineRow, subs, targets, types, plan_prices, addon_prices, promos
         discount_percent=discount,
         billing_cycle=cycle,
         unit=unit_name,
-        unavailable=not sold_on_storefront(product.active, product.published),
+        unavailable=not line_on_sale(
+            item.kind,
+            sold_on_storefront(product.active, product.published),
+            target is not None and sold_on_storefront(target.active, target.published),
+        ),
     )
 
 
@@ -919,6 +923,10 @@ def add_change(
         if sub is None:
             raise NotFound("That subscription does not exist.")
         subscription_changes.refuse_unless_changeable(sub)  # e.g. suspended: pay first
+        product = session.get(Product, sub.product_id)
+        on_sale = sold_on_storefront(product.active, product.published)
+        if refusal := change_refusal(action, product.name, on_sale):
+            raise Conflict(refusal)  # no longer sold: nothing more of it is bought
         basket = _basket_for_update(session, tenant_id, user)
         check_fits(session, basket, sub.product_id)
         item = _change_item(

@@ -44,6 +44,7 @@ from core.rules import credit as credit_rules
 from core.rules import placement
 from core.rules import pricing as pricing_rules
 from core.rules import scheduling_window as window_rules
+from core.rules.catalogue import line_on_sale
 from core.rules.placement import Decision, PlacementFacts
 from core.rules.statuses import StatusKey, StorefrontType
 from core.services import basket as basket_service
@@ -653,16 +654,23 @@ def check_products_unchanged(session: Session, order: Order) -> None:
     and of the one the customer reviewed (else the checkout changed: a manual service is
     never executed automatically); and every product is still on sale (else the basket holds
     products no longer sold: retired or unpublished after checkout began)."""
-    rows = read_rows(
-        session, _PRODUCTS_NOW, {"product_ids": list({i.product_id for i in order.items})}
-    ).all()
-    current = catalogue.execution_types_of(session, {tuple(row[:3]) for row in rows})
+    ordered = {i.product_id for i in order.items}
+    # an upgrade sells its target: whether that is on sale (core.rules.catalogue.line_on_sale)
+    targets = {i.target_product_id for i in order.items if i.target_product_id}
+    rows = read_rows(session, _PRODUCTS_NOW, {"product_ids": list(ordered | targets)}).all()
+    current = catalogue.execution_types_of(
+        session, {tuple(row[:3]) for row in rows if row.id in ordered}
+    )
     reviewed = [i.execution_type for i in order.items]
     if basket_rules.is_mixed(current.values()) or basket_rules.is_mixed(reviewed):
         raise Conflict(texts.BASKET_MIXED)
     if any(current[i.product_id] != i.execution_type for i in order.items):
         raise Conflict(texts.CHECKOUT_CHANGED)
-    if not all(row.on_sale for row in rows):
+    on_sale = {row.id: row.on_sale for row in rows}
+    if not all(
+        line_on_sale(i.kind, on_sale[i.product_id], on_sale.get(i.target_product_id, False))
+        for i in order.items
+    ):
         raise Conflict(texts.BASKET_HAS_UNAVAILABLE)
 
 

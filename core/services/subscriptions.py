@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.enums import ExecutionType
 from core.models import AddOn, Product, Subscription, SubscriptionAddOn
+from core.rules.catalogue import sold_on_storefront
 from core.rules.invoicing import line_net
 from core.services import catalogue
 
@@ -51,7 +52,16 @@ class SubscriptionView:
         return sub.start_date
 
     @property
+    def on_sale(self) -> bool:
+        """Its product is still sold on the Storefront: else no licenses nor add-ons are
+        offered (core.rules.catalogue.change_refusal), and the page says why."""
+        product = self.subscription.product
+        return sold_on_storefront(product.active, product.published)
+
+    @property
     def room(self) -> int:
+        if not self.on_sale:
+            return 0
         plan = self.subscription.plan
         return (plan.max_quantity if plan else 10000) - self.subscription.quantity
 
@@ -80,7 +90,9 @@ def list_subscriptions(session: Session, tenant_id: int, account_id: int) -> lis
             SubscriptionView(
                 subscription=sub,
                 execution_type=types.get(sub.product_id, ExecutionType.AUTOMATIC),
-                addons_to_buy=[a for a in sub.product.addons if a.id not in owned],
+                addons_to_buy=[a for a in sub.product.addons if a.id not in owned]
+                if sold_on_storefront(sub.product.active, sub.product.published)
+                else [],
                 upgrade_targets=targets.get(sub.product_id, []),
             )
         )
