@@ -9,7 +9,7 @@ from bss_admin import bp
 from bss_admin.offer_forms import OfferFilterForm, OfferForm, OfferItemForm, OfferItemUpdateForm
 from bss_admin.orders_views import pick_form_account
 from core import texts
-from core.services import offers, orders
+from core.services import invoicing, offers, orders
 from core.services.errors import Conflict, NotFound, ValidationFailed
 from webapp.auth import bss_required, signed_in_user
 from webapp.confirm import Confirmation, confirm_page
@@ -319,6 +319,7 @@ def offer_print(offer_id: int):
         "bss_admin/offers/print.html",
         offer=offer,
         total=offers.offer_total(offer),
+        tax=invoicing.offer_tax(db.session, offer, offer.account),
         seller=offers.offer_seller(db.session, g.tenant_id),
     )
 
@@ -327,7 +328,9 @@ def offer_print(offer_id: int):
 @bss_required()
 def offer_export_csv(offer_id: int):
     offer = _offer_or_404(offer_id)
-    body = offers.offer_csv(offer, offer.account)
+    body = offers.offer_csv(
+        offer, offer.account, invoicing.offer_tax(db.session, offer, offer.account)
+    )
     return Response(
         body,
         mimetype="text/csv",

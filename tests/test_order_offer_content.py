@@ -5,6 +5,8 @@ more of it, and an offer's print-out and CSV carry the VAT its order's invoice w
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
 
 import pytest
@@ -13,7 +15,7 @@ from sqlalchemy import func, select
 from core import texts
 from core.db import write_transaction
 from core.models import AddOn, Offer, OfferItem, OfferStatus, Order, Subscription
-from core.services import catalogue_admin, offers, orders
+from core.services import catalogue_admin, invoicing, offers, orders
 from core.services.errors import Conflict, ValidationFailed
 from core.services.order_factory import ItemSpec, build_order
 from core.services.statuses import StatusBook
@@ -262,3 +264,36 @@ def test_a_retired_products_subscription_may_still_move_to_a_product_on_sale(cli
     assert placed.status_code == 303, text_of(placed)[:400]
     session.expire_all()
     assert session.get(Subscription, sub.id).product_id == premium.id
+
+
+# --- 5. the offer's print-out and CSV carry its VAT -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("account_name", "note"),
+    [("Acme Ltd", None), ("Globex Corp", texts.REVERSE_CHARGE_NOTE)],
+)
+def test_the_offers_print_out_and_csv_carry_the_vat_of_its_orders_invoice(
+    client, demo, session, account_name, note
+):
+    offer_id = _offer(
+        session, account_name, lines=(("M365-STD", 7, "11.33"), ("M365-PREM", 3, "20.61"))
+    )
+    login(client, "operator@skyline.example", bss=True)
+    printed = client.get(f"/bss/offers/{offer_id}/print")
+    exported = client.get(f"/bss/offers/{offer_id}/export.csv").get_data(as_text=True)
+    _accepted(session, offer_id)
+    order = offers.convert_offer(session, tenant(session).id, None, offer_id)
+    tax = invoicing.order_tax(session, session.get(Order, order.id))
+    rows = {r[0]: r for r in csv.reader(io.StringIO(exported)) if r}
+    assert rows["Total"][-1] == f"{tax.net:.2f}"
+    assert rows[texts.OFFER_VAT.format(rate=f"{float(tax.rate):g}")][-1] == f"{tax.tax:.2f}"
+    assert rows[texts.OFFER_TOTAL_WITH_VAT][-1] == f"{tax.gross:.2f}"
+    page = soup(printed)
+    assert page.find(id="offer-tax").get_text(strip=True) == f"€{tax.tax:,.2f}"
+    assert page.find(id="offer-gross").get_text(strip=True) == f"€{tax.gross:,.2f}"
+    if note:
+        assert page.find(id="offer-tax-note").get_text(strip=True) == note
+        assert [note] in list(csv.reader(io.StringIO(exported)))
+    else:
+        assert tax.tax > 0 and page.find(id="offer-tax-note") is None

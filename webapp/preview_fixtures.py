@@ -2755,7 +2755,28 @@ def bss_offer_print():
         address="1 Harbour Square\nDublin 2, D02 X285\nIreland",
         vat_number="IE6388047V",
     )
-    return {"offer": offer, "total": _offer_detail(offer)["total"], "seller": seller}
+    total = _offer_detail(offer)["total"]
+    # Acme in Ireland: domestic VAT, as the invoice of its order would carry it
+    return {"offer": offer, "total": total, "seller": seller, "tax": _order_tax(total)}
+
+
+@state(
+    "bss",
+    "offer-print-reverse-charge",
+    "bss_admin/offers/print.html",
+    "Offer print-out for an EU business (reverse charge: no VAT, the invoice's note)",
+    user=BSS_OPERATOR,
+)
+def bss_offer_print_reverse_charge():
+    context = bss_offer_print()
+    total = context["total"]
+    context["offer"].account = NS(
+        name="Globex Corp",
+        billing_name="Globex Corp",
+        billing_address="Friedrichstraße 100\n10117 Berlin\nGermany",
+    )
+    context["tax"] = _order_tax(total, "0", REVERSE_CHARGE_NOTE)
+    return context
 
 
 @state(

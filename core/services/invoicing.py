@@ -201,16 +201,31 @@ def order_tax(
     has them (else read)."""
     account = account or session.get(Account, order.billing_account_id or order.account_id)
     context = context or TaxContext.load(session, order.tenant_id)
-    decision = context.decide(account)
-    if decision.rate == ZERO:
-        return OrderTax(order.total, ZERO, order.total, ZERO, decision.note)
-    pairs = []
+    nets = []
     for item in order.items:
         net = rules.line_net(item.unit_price, item.quantity, item.discount_percent)
         if item.charge_now is not None:  # a prorated increase (issue 17): what it bills now
             net = rules.money(item.charge_now)
-        pairs.append((net, rules.line_tax(net, decision.rate)))
-    totals = rules.totals(pairs)
+        nets.append(net)
+    return _taxed(context.decide(account), nets, order.total)
+
+
+def offer_tax(
+    session: Session, offer, account: Account | None = None, context: TaxContext | None = None
+) -> OrderTax:
+    """An offer's VAT as the invoice of the order it converts to would carry it for its
+    account (:func:`order_tax` of that order: the offered prices, the account's tax)."""
+    account = account or session.get(Account, offer.account_id)
+    context = context or TaxContext.load(session, offer.tenant_id)
+    nets = [rules.line_net(i.unit_price, i.quantity, None) for i in offer.items]
+    return _taxed(context.decide(account), nets, rules.money(sum(nets, ZERO)))
+
+
+def _taxed(decision: TaxDecision, nets: list[Decimal], total: Decimal) -> OrderTax:
+    """Lines' nets taxed as an invoice taxes them: VAT rounded per line, then added up."""
+    if decision.rate == ZERO:
+        return OrderTax(total, ZERO, total, ZERO, decision.note)
+    totals = rules.totals((net, rules.line_tax(net, decision.rate)) for net in nets)
     return OrderTax(totals.net, totals.tax, totals.gross, decision.rate, decision.note)
 
 

@@ -635,8 +635,10 @@ def _execution_type(session: Session, product: Product) -> str:
 # --- export ----------------------------------------------------------------------------------
 
 
-def offer_csv(offer: Offer, account: Account) -> str:
-    """The offer as CSV: a header block, then one row per item and the total."""
+def offer_csv(offer: Offer, account: Account, tax: invoicing.OrderTax | None = None) -> str:
+    """The offer as CSV: a header block, then one row per item and the total; with ``tax``
+    (:func:`core.services.invoicing.offer_tax`), the VAT and the total with VAT its order's
+    invoice would carry, and that invoice's note (reverse charge, exempt)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["Offer", offer.number])
@@ -657,6 +659,18 @@ def offer_csv(offer: Offer, account: Account) -> str:
             ]
         )
     writer.writerow(["Total", "", "", f"{offer_total(offer):.2f}"])
+    if tax is not None:
+        writer.writerow(
+            [
+                texts.OFFER_VAT.format(rate=format(tax.rate.normalize(), "f")),
+                "",
+                "",
+                f"{tax.tax:.2f}",
+            ]
+        )
+        writer.writerow([texts.OFFER_TOTAL_WITH_VAT, "", "", f"{tax.gross:.2f}"])
+        if tax.note:
+            writer.writerow([tax.note])
     return out.getvalue()
 
 
