@@ -149,7 +149,10 @@ def update_items(data, order_id: int):
 @blp.response(200, schemas.OrderSchema)
 def set_status(data, order_id: int):
     """Set the status by hand: an In progress status (never Draft, Scheduled or Executing; the
-    same rule as the BSS Edit). Executed comes from execution, Canceled from cancel."""
+    same rule as the BSS Edit), or a Cancelled one, which cancels the order as cancel does
+    (the customer is told). Executed comes from execution. A Scheduled order (its Scheduled
+    hold open) or one waiting for the reseller's approval keeps its status: 409, unless the
+    status given is a Cancelled one."""
     orders.edit_order(
         db.session, caller().tenant_id, order_id, caller().user, {"status_id": data["status_id"]}
     )

@@ -42,6 +42,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
 # a service refusal whose message names a precise rule gets that rule's own type
 _BY_MESSAGE = {
     texts.ORDER_LOCKED: "order-locked",
+    texts.ORDER_CANCELLED: "order-locked",  # cancelled: no more changes either
     texts.BACKORDER_ACTION_REFUSED: "backorder-restricted",
     texts.ORDER_STATUS_NOT_ASSIGNABLE: "status-not-assignable",
 }

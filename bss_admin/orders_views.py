@@ -23,6 +23,7 @@ from bss_admin.order_forms import (
 from bss_admin.people.sharing_views import current_viewer
 from core import texts
 from core.rules import date_filters, permissions
+from core.rules.statuses import OrderStatusType
 from core.services import billing_admin, orders, picking
 from core.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from webapp import filters
@@ -667,6 +668,15 @@ def order_edit(order_id: int):
     if detail.status not in statuses:
         statuses = [detail.status] + statuses  # shown, locked or not pickable
     form.status_id.choices = [(s.id, s.description) for s in statuses]
+    # what the account invoiced may pay with (and the order's own method, kept as it is)
+    current = detail.order.payment_method
+    form.payment_method.choices = [
+        (value, label)
+        for value, label in form.payment_method.choices
+        if value in detail.payment_methods or value == current
+    ]
+    if current not in {value for value, _label in form.payment_method.choices}:
+        form.payment_method.choices.append((current, texts.PAYMENT_METHOD_LABELS.get(current)))
     form.responsible_user_id.choices = [("", "Nobody")] + orders.bss_users(db.session, g.tenant_id)
     errors: dict = {}
     message = None
@@ -680,6 +690,17 @@ def order_edit(order_id: int):
             if name in request.form
         }
         try:
+            picked = detail.status_by_id(values.get("status_id"))
+            if (
+                picked is not None
+                and picked.type == OrderStatusType.CANCELLED
+                and picked.id != detail.order.status_id
+                and not request.form.get("confirmed")
+            ):
+                preview = orders.preview_edit(db.session, g.tenant_id, order_id, values)
+                if preview.cancel_status is not None:
+                    # a Cancelled status cancels the order: asked first, as Cancel order is
+                    return _edit_cancel_confirmation(detail, preview)
             orders.edit_order(db.session, g.tenant_id, order_id, signed_in_user(), values)
         except NotFound:
             abort(404)
@@ -700,6 +721,44 @@ def order_edit(order_id: int):
         errors=errors,
         message=message,
     )
+
+
+def _edit_cancel_confirmation(detail, preview: orders.EditPreview):
+    """Edit with a Cancelled status asks first (webapp.confirm): the posted form goes back to
+    Edit with ``confirmed``; "No" goes back to the form (with htmx, closes the dialog over it,
+    the form as it was typed)."""
+    edit_url = url_for("bss_admin.order_edit", order_id=detail.order.id)
+    hidden = {
+        name: request.form.get(name, "")
+        for name in sorted(permissions.ALL_FIELDS)
+        if name in request.form
+    }
+    hidden["confirmed"] = "1"
+    response = confirm_page(
+        "bss_admin/layout.html",
+        Confirmation(
+            title=texts.CONFIRM_CANCEL_ORDER_TITLE.format(number=detail.order.number),
+            message=texts.CONFIRM_CANCEL_ORDER_BODY,
+            yes_label=texts.CONFIRM_CANCEL_ORDER_YES,
+            action_url=edit_url,
+            back_url=edit_url,
+            back_label=texts.CONFIRM_KEEP_ORDER,
+            lines=[
+                texts.CONFIRM_CANCEL_STATUS_LINE.format(status=preview.cancel_status.description)
+            ]
+            + (
+                [texts.CONFIRM_CANCEL_EDIT_LINE.format(fields=", ".join(preview.fields))]
+                if preview.fields
+                else []
+            ),
+            hidden=hidden,
+        ),
+    )
+    if is_htmx():
+        # the dialog goes to the page's confirmation slot, not in place of the form
+        response.headers["HX-Retarget"] = "#confirm-slot"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
 
 
 # --- Export to -------------------------------------------------------------------------------

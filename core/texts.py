@@ -165,6 +165,10 @@ CHECKOUT_CHANGED = (
 BILLING_NAME_REQUIRED = "Enter the name to bill."
 BILLING_ADDRESS_REQUIRED = "Enter the billing address."
 PAYMENT_METHOD_INVALID = "Choose a payment method from the list."
+ORDER_PAYMENT_METHOD_NOT_ALLOWED = (
+    "This account pays by card only: only an admin can allow it to pay on account (the "
+    "account's Payment methods allowed)."
+)
 SCHEDULE_DATE_INVALID = (
     "Choose an execution date from {first} to {last} (tomorrow to 60 days ahead)."
 )
@@ -243,6 +247,7 @@ HOLD_RIBBONS = {
 # [seed 003]
 BACKORDER_RIBBON = "This order was originated from {reseller} Tenant Reseller purchases"
 ORDER_LOCKED = "This order has been executed: it can no longer be changed."
+ORDER_CANCELLED = "This order has been cancelled: it can no longer be changed."
 ORDER_SCHEDULED = (
     "This order is scheduled: it is executed on the customer's date (a card is charged then). "
     "It cannot be executed or changed by hand before; cancel it if it must not go ahead."
@@ -255,6 +260,10 @@ BACKORDER_ACTION_REFUSED = (
 # --- BSS orders: list, create, execute, copy, dashboard (issue 4) ----------------------------
 
 ORDER_AWAITING_APPROVAL = "This order is waiting for the reseller's approval."
+ORDER_AWAITING_APPROVAL_STATUS = (
+    "This order is waiting for the reseller's approval: its status changes when the reseller "
+    "approves or rejects it. Cancel it if it must not go ahead."
+)
 ORDER_NOTHING_LEFT = "Every quantity of this order has already been executed."
 ORDER_PARTLY_EXECUTED = (
     "Part of this order has already been executed: it can no longer be cancelled or deleted."
@@ -783,6 +792,8 @@ CONFIRM_CANCEL_ORDER_BODY = (
 )
 CONFIRM_CANCEL_ORDER_YES = "Yes, cancel the order"
 CONFIRM_KEEP_ORDER = "No, keep the order"
+CONFIRM_CANCEL_STATUS_LINE = "New status: {status}"
+CONFIRM_CANCEL_EDIT_LINE = "Also saved: {fields}"
 CONFIRM_DELETE_OFFER_TITLE = "Delete offer {number}?"
 CONFIRM_DELETE_OFFER_BODY = (
     "The offer, its items and its history will be deleted. This cannot be undone."

@@ -43,7 +43,12 @@ def test_an_admins_canceled_denial_status_cancels_an_order_from_edit(client, dem
     order = manual_order(session)
     assert "Canceled - Denial" in _options(client.get(f"/bss/orders/{order.id}/edit"))
     denial = _status(session, "Canceled - Denial")
-    response = client.post(f"/bss/orders/{order.id}/edit", data={"status_id": str(denial.id)})
+    # it asks first, as Cancel order does (tests/test_bss_order_edit_rules.py), then cancels
+    asked = client.post(f"/bss/orders/{order.id}/edit", data={"status_id": str(denial.id)})
+    assert asked.status_code == 200 and session.get(Order, order.id).status_id != denial.id
+    response = client.post(
+        f"/bss/orders/{order.id}/edit", data={"status_id": str(denial.id), "confirmed": "1"}
+    )
     assert response.status_code == 303
     session.expire_all()
     order = session.get(Order, order.id)

@@ -42,10 +42,12 @@ def test_locked_fields_of_an_executed_order_read_as_words(client, demo, session)
 
 def test_the_edit_note_names_the_fields_in_words(client, demo, session):
     _bss(client)
-    order = order_with(session, "PRIV-CLOUD")
+    # Globex pays card or on account (Acme's card-only order is never put on account)
+    order = order_with(session, "MNG-FW")
+    assert order.payment_method == "on_account"
     response = client.post(
         f"/bss/orders/{order.id}/edit",
-        data={"name": "Hosts", "payment_method": "on_account", "sales_rep": "Sam"},
+        data={"name": "Hosts", "payment_method": "card", "sales_rep": "Sam"},
     )
     assert response.status_code == 303
     notes = session.scalars(select(OrderEvent.note).where(OrderEvent.order_id == order.id)).all()

@@ -10,6 +10,7 @@ from core.rules.permissions import (
     editable_fields,
     field_refusal,
     refusal,
+    status_change_refusal,
 )
 
 OPEN = OrderFacts(status_type="in_progress")
@@ -158,3 +159,65 @@ def test_a_scheduled_order_waits_for_its_date_it_is_not_executed_or_changed_by_h
     for action in (Action.EXECUTE, Action.CANCEL, Action.DELETE, Action.QUICK_ADD):
         assert action not in allowed_actions(executing), action
         assert refusal(executing, action) == texts.ORDER_EXECUTING
+
+
+# --- the order's holds, not only its status, decide (tester's Edit defects) -----------------
+
+
+def test_an_open_scheduled_hold_refuses_execution_whatever_the_status():
+    """A tester moved a Scheduled order to Submitted in Edit, then executed it by hand: no
+    card charged, the Scheduled hold released by execution. The hold decides, not the status."""
+    moved = OrderFacts(status_type="in_progress", scheduled_hold_open=True)
+    for action in (Action.EXECUTE, Action.QUICK_ADD, Action.UPDATE_ITEMS, Action.CHANGE_STATUS):
+        assert action not in allowed_actions(moved), action
+        assert refusal(moved, action) == texts.ORDER_SCHEDULED
+    assert Action.CANCEL in allowed_actions(moved)
+
+
+def test_a_scheduled_orders_status_changes_by_hand_only_to_cancelled():
+    for facts in (
+        OrderFacts(status_type="scheduled", scheduled_hold_open=True),
+        OrderFacts(status_type="in_progress", scheduled_hold_open=True),
+    ):
+        assert status_change_refusal(facts, "in_progress") == texts.ORDER_SCHEDULED
+        assert status_change_refusal(facts, "cancelled") is None  # staff may cancel it
+        assert Field.STATUS in editable_fields(facts)
+
+
+def test_an_order_waiting_for_the_reseller_keeps_its_status_but_may_be_cancelled():
+    waiting = OrderFacts(status_type="in_progress", awaiting_reseller_approval=True)
+    assert status_change_refusal(waiting, "in_progress") == texts.ORDER_AWAITING_APPROVAL_STATUS
+    assert status_change_refusal(waiting, "cancelled") is None  # as Cancel order allows
+    assert refusal(waiting, Action.CANCEL) is None
+
+
+def test_an_executing_orders_status_is_not_changed_nor_cancelled():
+    executing = OrderFacts(status_type="executing")
+    assert status_change_refusal(executing, "in_progress") == texts.ORDER_EXECUTING
+    assert status_change_refusal(executing, "cancelled") == texts.ORDER_EXECUTING
+    assert Field.STATUS not in editable_fields(executing)
+    assert field_refusal(executing, Field.STATUS) == texts.ORDER_EXECUTING
+
+
+def test_an_open_order_may_take_an_in_progress_or_cancelled_status():
+    assert status_change_refusal(OPEN, "in_progress") is None
+    assert status_change_refusal(OPEN, "cancelled") is None
+    partly = OrderFacts(status_type="in_progress", any_executed=True, has_remaining=True)
+    assert status_change_refusal(partly, "cancelled") == texts.ORDER_PARTLY_EXECUTED
+
+
+def test_a_cancelled_order_says_it_is_cancelled_not_executed():
+    cancelled = OrderFacts(status_type="cancelled")
+    for action in (Action.CANCEL, Action.QUICK_ADD, Action.EXECUTE, Action.UPDATE_ITEMS):
+        assert refusal(cancelled, action) == texts.ORDER_CANCELLED, action
+    assert field_refusal(cancelled, Field.STATUS) == texts.ORDER_CANCELLED
+    assert status_change_refusal(cancelled, "in_progress") == texts.ORDER_CANCELLED
+    assert texts.ORDER_CANCELLED != texts.ORDER_LOCKED
+    assert refusal(EXECUTED, Action.CANCEL) == texts.ORDER_LOCKED  # executed ones unchanged
+
+
+def test_an_accounts_payment_methods_card_always_on_account_only_when_allowed():
+    from core.rules.accounts import allowed_payment_methods
+
+    assert allowed_payment_methods("card") == ("card",)
+    assert set(allowed_payment_methods("on_account")) == {"card", "on_account"}

@@ -1868,7 +1868,7 @@ def _history(*steps):
 
 
 def _detail(the_order, facts, holds=(), sub_orders=(), parent=None, history=None):
-    from core.rules.permissions import allowed_actions, editable_fields
+    from core.rules.permissions import allowed_actions, editable_fields, status_hint
 
     actions = allowed_actions(facts)
     detail = NS(
@@ -1894,6 +1894,10 @@ def _detail(the_order, facts, holds=(), sub_orders=(), parent=None, history=None
         fields=editable_fields(facts),
         responsible_name="Otto Operator",
         statuses_by_id={s.id: s for s in ORDER_STATUSES},
+        status_hint=status_hint(facts),
+        payment_methods=("on_account", "card")
+        if getattr(the_order.account, "payment_method", "card") == "on_account"
+        else ("card",),
     )
     detail.can = lambda action: action in actions
     detail.status_by_id = lambda status_id: detail.statuses_by_id.get(status_id)
@@ -3228,3 +3232,7 @@ from webapp import preview_dunning  # noqa: E402,F401
 # --- invoice and credit note e-mails (PRODUCT.md 11), and the confirmations of irreversible
 # catalogue, account, people and API key actions: states in their own modules ------------------
 from webapp import preview_confirmations, preview_invoice_messages  # noqa: E402,F401
+
+# isort: split
+# --- BSS order Edit: a Scheduled order, a refused payment method, a Cancelled status --------
+from webapp import preview_order_edit  # noqa: E402,F401

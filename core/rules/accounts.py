@@ -227,3 +227,12 @@ def new_order_refusal(account_active: bool) -> str | None:
     """Why no new order or offer (made, copied or converted from an offer) may be made for
     the account: a deactivated account takes none; its existing orders keep working."""
     return None if account_active else texts.ACCOUNT_INACTIVE_NO_ORDER
+
+
+def allowed_payment_methods(account_payment_method: str) -> tuple[str, ...]:
+    """The payment methods an order of an account may use: card always; on account (credit)
+    only for an account an admin allowed it (its "Payment methods allowed": Card and on
+    account). The order is paid by the account invoiced (Billing To, else the account)."""
+    if account_payment_method == PaymentMethod.ON_ACCOUNT:
+        return (PaymentMethod.ON_ACCOUNT, PaymentMethod.CARD)
+    return (PaymentMethod.CARD,)

@@ -6,6 +6,12 @@ copying an executed order or sub-order is how a new order is started from it. Ba
 (PRODUCT.md section 8) are restricted from the start: the distributor may edit only a few
 header fields, view print-outs, add activities, relate e-mails and create cases.
 
+An order's open holds decide too, not only its status: while the Scheduled hold is open the
+order waits for its date (the worker executes it then, charging the card), whatever its status
+says; while the reseller-approval hold is open the reseller decides. Either way its status is
+not changed by hand (Edit, the API's status), except to cancel it as Cancel order does
+(:func:`status_change_refusal`).
+
 The same answers drive the templates (buttons shown or disabled) and the services (the server
 refuses), so a hidden button is never the only guard.
 """
@@ -22,9 +28,10 @@ _EXECUTED_TYPES = frozenset({"automatic_execute", "delivered"})
 _CANCELLED = "cancelled"
 _SCHEDULED = "scheduled"
 _EXECUTING = "executing"
-# a Scheduled order waits for its date: the scheduler executes it then (charging a card), so
-# nobody executes it early or changes what the customer agreed to; an Executing one is in the
-# scheduler's hands right now (core.services.scheduling)
+# a Scheduled order (its Scheduled hold open, whatever its status) waits for its date: the
+# scheduler executes it then (charging a card), so nobody executes it early, changes what the
+# customer agreed to or moves it out of the scheduler's sight by changing its status (staff may
+# cancel it); an Executing one is in the scheduler's hands right now (core.services.scheduling)
 _NOT_WHILE_SCHEDULED = frozenset(
     {"execute", "quick_add", "update_items", "delete_items", "deliver", "change_status"}
 )
@@ -113,6 +120,8 @@ class OrderFacts:
     any_executed: bool = False  # some quantity of some item is executed
     has_remaining: bool = True  # some quantity is left to execute
     awaiting_reseller_approval: bool = False
+    # the Scheduled hold is open: the order waits for its date, whatever its status
+    scheduled_hold_open: bool = False
 
     @property
     def locked(self) -> bool:
@@ -123,21 +132,29 @@ class OrderFacts:
             or self.status_type == _CANCELLED
         )
 
+    @property
+    def waits_for_date(self) -> bool:
+        """Scheduled: in the Scheduled status or, whatever the status, its hold still open."""
+        return self.status_type == _SCHEDULED or self.scheduled_hold_open
+
 
 def allowed_actions(facts: OrderFacts) -> frozenset[str]:
     if facts.locked:
         actions = set(_AFTER_EXECUTION)
     else:
         actions = set(ALL_ACTIONS)
-        if not facts.has_remaining or facts.awaiting_reseller_approval:
+        if not facts.has_remaining:
             actions.discard(Action.EXECUTE)
+        if facts.awaiting_reseller_approval:
+            # the reseller approves (the order then proceeds) or rejects (cancelled)
+            actions -= {Action.EXECUTE, Action.CHANGE_STATUS}
         if facts.any_executed:
             # an executed quantity cannot be taken back
             actions -= {Action.CANCEL, Action.DELETE}
-        if facts.status_type == _SCHEDULED:
-            actions -= _NOT_WHILE_SCHEDULED
-        elif facts.status_type == _EXECUTING:
+        if facts.status_type == _EXECUTING:
             actions -= _NOT_WHILE_EXECUTING
+        elif facts.waits_for_date:
+            actions -= _NOT_WHILE_SCHEDULED
     if facts.is_backorder:
         actions &= _BACKORDER_ACTIONS
     return frozenset(actions)
@@ -147,6 +164,8 @@ def editable_fields(facts: OrderFacts) -> frozenset[str]:
     fields = set(ALL_FIELDS)
     if facts.locked:
         fields -= _LOCKED_FIELDS
+    elif not {Action.CHANGE_STATUS, Action.CANCEL} & allowed_actions(facts):
+        fields.discard(Field.STATUS)  # e.g. Executing: neither changed nor cancelled now
     if facts.is_backorder:
         fields &= _BACKORDER_FIELDS
     return frozenset(fields)
@@ -159,16 +178,39 @@ def refusal(facts: OrderFacts, action: str) -> str | None:
     if facts.is_backorder and action not in _BACKORDER_ACTIONS:
         return texts.BACKORDER_ACTION_REFUSED
     if facts.locked:
-        return texts.ORDER_LOCKED
-    if facts.status_type == _SCHEDULED:
-        return texts.ORDER_SCHEDULED
+        return _locked_message(facts)
     if facts.status_type == _EXECUTING:
         return texts.ORDER_EXECUTING
+    if facts.waits_for_date and action in _NOT_WHILE_SCHEDULED:
+        return texts.ORDER_SCHEDULED
     if action == Action.EXECUTE and facts.awaiting_reseller_approval:
         return texts.ORDER_AWAITING_APPROVAL
+    if action == Action.CHANGE_STATUS and facts.awaiting_reseller_approval:
+        return texts.ORDER_AWAITING_APPROVAL_STATUS
     if action == Action.EXECUTE:
         return texts.ORDER_NOTHING_LEFT
     return texts.ORDER_PARTLY_EXECUTED
+
+
+def status_change_refusal(facts: OrderFacts, status_type: str) -> str | None:
+    """None when a BSS user may give the order a status of ``status_type`` by hand (Edit, the
+    API's status), else why not. A Cancelled one cancels the order: Cancel order's rule. Any
+    other is a change of status: refused after execution, while the scheduler has the order
+    (Scheduled hold open, Executing) and while the reseller's approval is awaited. Which
+    statuses are pickable at all is :func:`core.rules.statuses.pickable_by_hand`'s answer."""
+    if status_type == _CANCELLED:
+        return refusal(facts, Action.CANCEL)
+    return refusal(facts, Action.CHANGE_STATUS)
+
+
+def status_hint(facts: OrderFacts) -> str:
+    """Edit's hint under Status: why only cancelling is offered (Scheduled, waiting for the
+    reseller), or what the statuses do."""
+    return refusal(facts, Action.CHANGE_STATUS) or texts.ORDER_STATUS_HINT
+
+
+def _locked_message(facts: OrderFacts) -> str:
+    return texts.ORDER_CANCELLED if facts.status_type == _CANCELLED else texts.ORDER_LOCKED
 
 
 def notice(facts: OrderFacts) -> str | None:
@@ -176,10 +218,10 @@ def notice(facts: OrderFacts) -> str | None:
     a cancelled one, whose status says it), scheduled for its date, or being executed."""
     if facts.locked:
         return None if facts.status_type == _CANCELLED else texts.ORDER_LOCKED
-    if facts.status_type == _SCHEDULED:
-        return texts.ORDER_SCHEDULED
     if facts.status_type == _EXECUTING:
         return texts.ORDER_EXECUTING
+    if facts.waits_for_date:
+        return texts.ORDER_SCHEDULED
     return None
 
 
@@ -188,7 +230,9 @@ def field_refusal(facts: OrderFacts, field: str) -> str | None:
         return None
     if facts.is_backorder and field not in _BACKORDER_FIELDS:
         return texts.BACKORDER_ACTION_REFUSED
-    return texts.ORDER_LOCKED
+    if field == Field.STATUS and not facts.locked:
+        return refusal(facts, Action.CHANGE_STATUS) or texts.ORDER_LOCKED
+    return _locked_message(facts)
 
 
 # --- catalogue back office (issue 15) --------------------------------------------------------

@@ -39,6 +39,7 @@ from core.models import (
     ProductType,
     User,
 )
+from core.rules import accounts as account_rules
 from core.rules import basket as basket_rules
 from core.rules import credit as credit_rules
 from core.rules import placement
@@ -264,10 +265,8 @@ def _account(session: Session, tenant_id: int, user: User) -> Account:
 
 
 def payment_methods(account: Account) -> list[str]:
-    """Card always; on account only for accounts that have it."""
-    if account.payment_method == PaymentMethod.ON_ACCOUNT:
-        return [PaymentMethod.ON_ACCOUNT, PaymentMethod.CARD]
-    return [PaymentMethod.CARD]
+    """Card always; on account only for accounts that have it (the rule BSS Edit uses too)."""
+    return list(account_rules.allowed_payment_methods(account.payment_method))
 
 
 def _own_order(

@@ -56,22 +56,34 @@ PAGE_SIZE = 50
 # --- facts and permission checks ------------------------------------------------------------
 
 
-def order_facts(order: Order, items: list[OrderItem], status: OrderStatus) -> OrderFacts:
+def order_facts(
+    order: Order,
+    items: list[OrderItem],
+    status: OrderStatus,
+    holds: list[OrderHold] | None = None,
+) -> OrderFacts:
+    """What rule 4.8 needs: the status, the items' executed quantities and the open holds
+    (``holds``: the order's, when already read; else ``order.holds``)."""
+    open_reasons = {
+        h.reason for h in (order.holds if holds is None else holds) if h.released_at is None
+    }
     return OrderFacts(
         status_type=status.type,
         is_sub_order=order.parent_order_id is not None,
         is_backorder=bool(order.backorder_event_key or order.backorder_reseller_name),
         any_executed=any(i.executed_quantity for i in items),
         has_remaining=any(i.executed_quantity < i.quantity for i in items),
-        awaiting_reseller_approval=any(
-            h.reason == HoldReason.RESELLER_APPROVAL and h.released_at is None for h in order.holds
-        ),
+        awaiting_reseller_approval=HoldReason.RESELLER_APPROVAL in open_reasons,
+        scheduled_hold_open=HoldReason.SCHEDULED in open_reasons,
     )
 
 
 def require(facts: OrderFacts, action: str) -> None:
     """Refuse ``action`` with the rule's message: 403 for back-orders, else 409."""
-    message = permissions.refusal(facts, action)
+    _refuse(permissions.refusal(facts, action))
+
+
+def _refuse(message: str | None) -> None:
     if message is None:
         return
     if message == texts.BACKORDER_ACTION_REFUSED:
@@ -430,9 +442,15 @@ class OrderDetail:
     statuses_by_id: dict[int, OrderStatus] = field(default_factory=dict)
     offer: Offer | None = None  # the offer this order was converted from
     copied_from_number: str | None = None  # the order this one is a copy of
+    # what the account invoiced may pay with (rule: accounts.allowed_payment_methods)
+    payment_methods: tuple[str, ...] = (PaymentMethod.CARD,)
 
     def can(self, action: str) -> bool:
         return action in self.actions
+
+    @property
+    def status_hint(self) -> str:
+        return permissions.status_hint(self.facts)
 
     def status_by_id(self, status_id: int) -> OrderStatus | None:
         return self.statuses_by_id.get(status_id)
@@ -444,6 +462,24 @@ def pickable_statuses(
     """Statuses a user may give an order by hand (rule: statuses.pickable_by_hand): In
     progress ones, and in Edit the Cancelled ones while nothing is executed."""
     return book.pickable_by_hand(new_order=new_order, nothing_executed=nothing_executed)
+
+
+def assignable_statuses(book: StatusBook, facts: OrderFacts) -> list[OrderStatus]:
+    """What Edit offers this order: the statuses pickable by hand that the order may take now
+    (rule: permissions.status_change_refusal); a Scheduled order, or one waiting for the
+    reseller, only the Cancelled ones."""
+    return [
+        s
+        for s in pickable_statuses(book, nothing_executed=not facts.any_executed)
+        if permissions.status_change_refusal(facts, s.type) is None
+    ]
+
+
+def _payer(session: Session, order: Order, account: Account | None = None) -> Account:
+    """The account the order is invoiced to (Billing To, else its account): it pays."""
+    if order.billing_account_id and order.billing_account_id != order.account_id:
+        return session.get(Account, order.billing_account_id)
+    return account or session.get(Account, order.account_id)
 
 
 def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
@@ -498,16 +534,7 @@ def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
         for e in events
     ]
     status = book.by_id[order.status_id]
-    facts = OrderFacts(
-        status_type=status.type,
-        is_sub_order=order.parent_order_id is not None,
-        is_backorder=bool(order.backorder_event_key or order.backorder_reseller_name),
-        any_executed=any(i.executed_quantity for i in items),
-        has_remaining=any(i.executed_quantity < i.quantity for i in items),
-        awaiting_reseller_approval=any(
-            h.reason == HoldReason.RESELLER_APPROVAL and h.released_at is None for h in holds
-        ),
-    )
+    facts = order_facts(order, items, status, holds)
     responsible = None
     if order.responsible_user_id:
         responsible = session.scalar(
@@ -543,7 +570,10 @@ def get_order(session: Session, tenant_id: int, order_id: int) -> OrderDetail:
         facts=facts,
         actions=permissions.allowed_actions(facts),
         fields=permissions.editable_fields(facts),
-        assignable=pickable_statuses(book, nothing_executed=not facts.any_executed),
+        assignable=assignable_statuses(book, facts),
+        payment_methods=account_rules.allowed_payment_methods(
+            _payer(session, order, account).payment_method
+        ),
         responsible_name=responsible,
         statuses_by_id=book.by_id,
         offer=offer,
@@ -772,42 +802,79 @@ def update_quantities(
             )
 
 
+def _checked_edit(
+    session: Session, tenant_id: int, order: Order, facts: OrderFacts, values: dict
+) -> tuple[dict, OrderStatus | None]:
+    """The changes ``values`` make (only what differs) and the status picked, if any, once
+    every rule agrees; else the refusal: a locked field or a status the order may not take
+    now 409 (403 on a back-order), a bad value 422 with its message on its field."""
+    require(facts, Action.EDIT)
+    allowed = permissions.editable_fields(facts)
+    changes = {}
+    for key, value in values.items():
+        current = getattr(order, key)
+        if isinstance(value, str):
+            value = value.strip() or None
+        if value == current:
+            continue
+        if key not in allowed:
+            _refuse(permissions.field_refusal(facts, key) or texts.ORDER_LOCKED)
+        changes[key] = value
+    book = StatusBook.load(session, tenant_id)
+    errors: dict[str, list[str]] = {}
+    picked = None
+    if "status_id" in changes:
+        picked = book.by_id.get(changes["status_id"])
+        if picked is not None:
+            # a Cancelled one: Cancel order's rule; any other: not while the order is
+            # Scheduled (its hold open), Executing or waiting for the reseller
+            _refuse(permissions.status_change_refusal(facts, picked.type))
+        if picked not in assignable_statuses(book, facts):
+            errors["status_id"] = [texts.ORDER_STATUS_NOT_ASSIGNABLE]
+    if "payment_method" in changes:
+        method = changes["payment_method"]
+        if method not in PaymentMethod.ALL:
+            errors["payment_method"] = [texts.PAYMENT_METHOD_INVALID]
+        elif method not in account_rules.allowed_payment_methods(
+            _payer(session, order).payment_method
+        ):
+            # on account is credit: only an admin gives it, in the account's settings
+            errors["payment_method"] = [texts.ORDER_PAYMENT_METHOD_NOT_ALLOWED]
+    if "responsible_user_id" in changes and changes["responsible_user_id"] is not None:
+        if changes["responsible_user_id"] not in {u for u, _ in bss_users(session, tenant_id)}:
+            errors["responsible_user_id"] = [texts.API_OPTIONS_USER_INVALID]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors)
+    return changes, picked
+
+
+@dataclass(frozen=True)
+class EditPreview:
+    """What an Edit would do, for its confirmation: nothing is changed."""
+
+    cancel_status: OrderStatus | None  # the Cancelled status it cancels the order with
+    fields: list[str]  # the other fields it changes, in words (texts.ORDER_FIELD_LABELS)
+
+
+def preview_edit(session: Session, tenant_id: int, order_id: int, values: dict) -> EditPreview:
+    """Check an Edit as :func:`edit_order` would, changing nothing, and say whether it cancels
+    the order (a Cancelled status), so the form asks first, as Cancel order does."""
+    detail = get_order(session, tenant_id, order_id)
+    changes, picked = _checked_edit(session, tenant_id, detail.order, detail.facts, values)
+    cancelling = picked if picked is not None and picked.type == OrderStatusType.CANCELLED else None
+    return EditPreview(
+        cancel_status=cancelling,
+        fields=[texts.ORDER_FIELD_LABELS.get(k, k) for k in sorted(changes) if k != "status_id"],
+    )
+
+
 def edit_order(session: Session, tenant_id: int, order_id: int, actor: User, values: dict) -> Order:
-    """Edit header fields. A field the rule locks is refused when it would change."""
+    """Edit header fields. A field the rule locks is refused when it would change; a
+    Cancelled status cancels the order exactly as :func:`cancel_order` does."""
     with write_transaction(session):
         order, facts = _locked_order(session, tenant_id, order_id)
-        require(facts, Action.EDIT)
-        allowed = permissions.editable_fields(facts)
-        changes = {}
-        for key, value in values.items():
-            current = getattr(order, key)
-            if isinstance(value, str):
-                value = value.strip() or None
-            if value == current:
-                continue
-            if key not in allowed:
-                message = permissions.field_refusal(facts, key) or texts.ORDER_LOCKED
-                if message == texts.BACKORDER_ACTION_REFUSED:
-                    raise Forbidden(message)
-                raise Conflict(message)
-            changes[key] = value
-        book = StatusBook.load(session, tenant_id)
-        errors: dict[str, list[str]] = {}
-        picked = book.by_id.get(changes.get("status_id"))
-        if picked is not None and picked.type == OrderStatusType.CANCELLED:
-            require(facts, Action.CANCEL)  # the same rule as Cancel: nothing executed
-        if "status_id" in changes and changes["status_id"] not in {
-            s.id for s in pickable_statuses(book, nothing_executed=not facts.any_executed)
-        }:
-            errors["status_id"] = [texts.ORDER_STATUS_NOT_ASSIGNABLE]
-        if "payment_method" in changes and changes["payment_method"] not in PaymentMethod.ALL:
-            errors["payment_method"] = [texts.PAYMENT_METHOD_INVALID]
-        if "responsible_user_id" in changes and changes["responsible_user_id"] is not None:
-            if changes["responsible_user_id"] not in {u for u, _ in bss_users(session, tenant_id)}:
-                errors["responsible_user_id"] = [texts.API_OPTIONS_USER_INVALID]
-        if errors:
-            raise ValidationFailed(next(iter(errors.values()))[0], errors)
-        status_id = changes.pop("status_id", None)
+        changes, status = _checked_edit(session, tenant_id, order, facts, values)
+        changes.pop("status_id", None)
         for key, value in changes.items():
             setattr(order, key, value)
         if changes:
@@ -820,9 +887,8 @@ def edit_order(session: Session, tenant_id: int, order_id: int, actor: User, val
                     fields=", ".join(texts.ORDER_FIELD_LABELS.get(k, k) for k in sorted(changes))
                 ),
             )
-        if status_id is None:
+        if status is None:
             return order
-        status = book.by_id[status_id]
         if status.type == OrderStatusType.CANCELLED:
             _cancel(order, status, actor, utcnow(), session, texts.ORDER_STATUS_CANCELED_BY_EDIT)
         else:
@@ -972,21 +1038,22 @@ def cancel_order(
         require(facts, Action.CANCEL)
         canceled = StatusBook.load(session, tenant_id).canceled()
         _cancel(order, canceled, actor, now, session, "Canceled in the BSS")
-        order_messages.canceled(session, order, now)
         return order
 
 
 def _cancel(
     order: Order, status: OrderStatus, actor: User, now: datetime, session: Session, note: str
 ) -> None:
-    """Cancel with ``status`` (the default Canceled or a custom Cancelled one): open holds are
-    released. The caller has checked the rule (nothing executed)."""
+    """Cancel with ``status`` (the default Canceled or a custom Cancelled one), the one path
+    of Cancel order and of Edit's Cancelled statuses: open holds are released and the customer
+    is told. The caller has checked the rule (nothing executed)."""
     for hold in order.holds:
         if hold.released_at is None:
             hold.released_at = now
             hold.released_by_user_id = actor.id
             hold.release_note = "Order canceled"
     set_order_status(session, order, status, actor=actor, note=note)
+    order_messages.canceled(session, order, now)
 
 
 # --- export -------------------------------------------------------------------------------

@@ -84,3 +84,33 @@ def test_without_javascript_the_customer_confirms_on_a_page(nojs_page, live_serv
     nojs_page.get_by_role("button", name="Yes, cancel the order").click()
     nojs_page.wait_for_url(live_server(f"/orders/{order_id}"))
     assert _status(live_server, order_id) == "Canceled"
+
+
+def test_a_cancelled_status_in_edit_asks_in_a_dialog_over_the_form(page, live_server):
+    """A Cancelled status chosen in Edit cancels the order as Cancel order does, so Save asks
+    first: the dialog opens over the form (htmx retargets it to the page's #confirm-slot);
+    Escape keeps the form as typed and changes nothing; Yes cancels."""
+    order_id, number = _manual_order(live_server)
+    page.set_default_timeout(30_000)
+    sign_in(page, live_server, "operator@skyline.example", bss=True)
+    page.goto(live_server(f"/bss/orders/{order_id}/edit"))
+    page.get_by_label("Name").fill("Denied hosts")
+    page.get_by_label("Status").select_option(label="Canceled")
+    page.get_by_role("button", name="Save").click()
+    dialog = page.locator("dialog[open]")
+    dialog.wait_for()
+    assert dialog.evaluate("d => d.matches(':modal')")
+    assert f"Cancel order {number}?" in dialog.inner_text()
+    assert "New status: Canceled" in dialog.inner_text()
+    assert page.evaluate("document.activeElement.textContent.trim()") == "No, keep the order"
+    assert blocking_violations(page) == []
+    screenshot(page, "bss-confirm-cancel-by-edit-dialog")
+    page.keyboard.press("Escape")
+    expect(page.locator("dialog")).to_have_count(0, timeout=10_000)
+    expect(page.get_by_label("Name")).to_have_value("Denied hosts")  # the form as typed
+    assert _status(live_server, order_id) == "Submitted"  # nothing happened
+
+    page.get_by_role("button", name="Save").click()
+    page.locator("dialog[open]").get_by_role("button", name="Yes, cancel the order").click()
+    page.wait_for_selector("#order-status >> text=Canceled")
+    assert _status(live_server, order_id) == "Canceled"
