@@ -358,3 +358,18 @@ def test_an_item_that_is_not_on_the_order_is_named_not_the_order(client, session
     )
     body = _problem(answer, 422, "validation-failed")
     assert body["errors"] == {"987654": [texts.ORDER_ITEM_NOT_FOUND]}
+
+
+def test_executing_an_order_without_items_says_it_has_none(client, session, demo):
+    """A tester's empty order answered "Every quantity of this order has already been executed."."""
+    from core import texts
+
+    token = make_key(session, "admin@skyline.example")
+    created = client.post(
+        "/api/v1/orders", json={"account_id": account_id(session, "Acme Ltd")}, headers=auth(token)
+    )
+    answer = client.post(
+        f"/api/v1/orders/{created.get_json()['id']}/execute", json={}, headers=auth(token)
+    )
+    assert answer.status_code == 409
+    assert answer.get_json(force=True)["detail"] == texts.ORDER_EMPTY

@@ -221,3 +221,11 @@ def test_an_accounts_payment_methods_card_always_on_account_only_when_allowed():
 
     assert allowed_payment_methods("card") == ("card",)
     assert set(allowed_payment_methods("on_account")) == {"card", "on_account"}
+
+
+def test_an_order_without_items_says_so_rather_than_all_executed():
+    """An empty order has nothing left to execute, but not because it was executed."""
+    empty = OrderFacts(status_type="in_progress", has_remaining=False, has_items=False)
+    assert refusal(empty, Action.EXECUTE) == texts.ORDER_EMPTY
+    done = OrderFacts(status_type="in_progress", has_remaining=False)
+    assert refusal(done, Action.EXECUTE) == texts.ORDER_NOTHING_LEFT

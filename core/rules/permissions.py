@@ -119,6 +119,7 @@ class OrderFacts:
     is_backorder: bool = False
     any_executed: bool = False  # some quantity of some item is executed
     has_remaining: bool = True  # some quantity is left to execute
+    has_items: bool = True  # an order without items has nothing to execute, none executed
     awaiting_reseller_approval: bool = False
     # the Scheduled hold is open: the order waits for its date, whatever its status
     scheduled_hold_open: bool = False
@@ -188,7 +189,7 @@ def refusal(facts: OrderFacts, action: str) -> str | None:
     if action == Action.CHANGE_STATUS and facts.awaiting_reseller_approval:
         return texts.ORDER_AWAITING_APPROVAL_STATUS
     if action == Action.EXECUTE:
-        return texts.ORDER_NOTHING_LEFT
+        return texts.ORDER_NOTHING_LEFT if facts.has_items else texts.ORDER_EMPTY
     return texts.ORDER_PARTLY_EXECUTED
 
 

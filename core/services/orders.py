@@ -73,6 +73,7 @@ def order_facts(
         is_backorder=bool(order.backorder_event_key or order.backorder_reseller_name),
         any_executed=any(i.executed_quantity for i in items),
         has_remaining=any(i.executed_quantity < i.quantity for i in items),
+        has_items=bool(items),
         awaiting_reseller_approval=HoldReason.RESELLER_APPROVAL in open_reasons,
         scheduled_hold_open=HoldReason.SCHEDULED in open_reasons,
     )
