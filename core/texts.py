@@ -637,6 +637,14 @@ PRICE_LIST_NAME_REQUIRED = "Enter a name for the price list."
 PRICE_LIST_NAME_TOO_LONG = "The name can be at most {max} characters long."
 PRICE_LIST_NAME_TAKEN = "Another price list already has this name."
 PRICE_LIST_CURRENCY_INVALID = "Enter the currency as its three-letter ISO 4217 code, e.g. EUR."
+PRICE_LIST_DEFAULT_LABEL = "Default for visitors and new accounts"
+PRICE_LIST_DEFAULT_HINT = (
+    "Visitors who are not signed in see its prices, and new accounts get it. One price list is "
+    "the default: ticking it here moves the default from the other list."
+)
+PRICE_LIST_DEFAULT_REQUIRED = (
+    "One price list must be the default: to change it, make another price list the default."
+)
 PRICE_LIST_CREATED = "Price list {name} created."
 PRICE_LIST_SAVED = "Price list {name} saved."
 PRICE_LIST_NOT_FOUND = "That price list does not exist."

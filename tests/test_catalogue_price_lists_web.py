@@ -86,6 +86,54 @@ def test_a_price_list_needs_a_unique_name_and_an_iso_currency():
     assert validate_price_list("standard", "EUR", ["Standard"]) == {
         "name": [texts.PRICE_LIST_NAME_TAKEN]
     }
+    for made_up in ("NAN", "XYZ"):
+        assert validate_price_list("X", made_up, [], {"EUR", "USD"}) == {
+            "currency": [texts.PRICE_LIST_CURRENCY_INVALID]
+        }
+
+
+def test_a_currency_that_is_not_iso_4217_is_refused_and_nothing_saved(admin, session):
+    for made_up in ("NaN", "XYZ", "abc", "XXX"):
+        refused = admin.post(
+            "/bss/catalogue/price-lists/new", data={"name": f"Odd {made_up}", "currency": made_up}
+        )
+        assert refused.status_code == 422
+        assert texts.PRICE_LIST_CURRENCY_INVALID in text_of(refused)
+    session.rollback()
+    assert session.scalar(select(func.count()).where(PriceList.name.like("Odd %"))) == 0
+
+
+def test_the_default_price_list_is_set_in_the_form_and_moves(admin, session):
+    tenant_id = _tenant_id(session)
+    created = admin.post(
+        "/bss/catalogue/price-lists/new",
+        data={"name": "Retail", "currency": "EUR", "is_default": "y"},
+    )
+    assert created.status_code == 303
+    session.rollback()
+    defaults = session.scalars(
+        select(PriceList.name).where(PriceList.tenant_id == tenant_id, PriceList.is_default)
+    ).all()
+    assert defaults == ["Retail"]  # moved from Standard: exactly one
+    retail = session.scalar(select(PriceList).where(PriceList.name == "Retail"))
+    assert "Default for visitors and new accounts" in text_of(
+        admin.get("/bss/catalogue/price-lists")
+    )
+    # unticking the default itself is refused: another list must become it
+    refused = admin.post(
+        f"/bss/catalogue/price-lists/{retail.id}", data={"name": "Retail", "currency": "EUR"}
+    )
+    assert refused.status_code == 422
+    assert texts.PRICE_LIST_DEFAULT_REQUIRED in text_of(refused)
+    standard = _standard(session)
+    moved = admin.post(
+        f"/bss/catalogue/price-lists/{standard.id}",
+        data={"name": "Standard", "currency": "EUR", "is_default": "y"},
+    )
+    assert moved.status_code == 303
+    session.rollback()
+    assert session.get(PriceList, standard.id).is_default
+    assert not session.get(PriceList, retail.id).is_default
 
 
 # --- price lists ---------------------------------------------------------------------------
@@ -211,3 +259,15 @@ def test_the_price_table_pages_through_products_by_keyset(admin, session):
     assert page.find(id="prices-table") is not None
     assert admin.get(url + "?after=junk&q=%25").status_code == 200
     assert admin.get("/bss/catalogue/price-lists/987654/prices").status_code == 404
+
+
+def test_an_empty_tenants_first_price_list_becomes_its_default(app, session):
+    from core.services.price_lists import save_price_list
+    from core.services.tenants import create_tenant
+
+    tenant = create_tenant(session, name="Fresh", slug="fresh", host="fresh.test")
+    session.commit()
+    retail = save_price_list(session, tenant.id, None, name="Retail", currency="EUR")
+    assert retail.is_default
+    other = save_price_list(session, tenant.id, None, name="Partner", currency="EUR")
+    assert not other.is_default and retail.is_default

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from core import texts
 from core.rules.catalogue import BILLING_CYCLE_LABELS, BILLING_CYCLES, BillingKind, ProductStatus
 from core.rules.promotions import KIND_LABELS as PROMOTION_KIND_LABELS
 from core.rules.promotions import KINDS as PROMOTION_KINDS
@@ -62,6 +63,7 @@ class RetireForm(FlaskForm):
 class PriceListForm(FlaskForm):
     name = StringField("Name")
     currency = StringField("Currency", default="EUR")
+    is_default = BooleanField(texts.PRICE_LIST_DEFAULT_LABEL)
 
 
 class PriceFilterForm(FlaskForm):

@@ -311,9 +311,9 @@ def sf_basket_unavailable():
 # --- price lists --------------------------------------------------------------------------------
 
 _PRICE_LISTS = [
-    NS(id=1, name="Partner", currency="EUR"),
-    NS(id=2, name="Standard", currency="EUR"),
-    NS(id=3, name="US resellers", currency="USD"),
+    NS(id=1, name="Partner", currency="EUR", is_default=False),
+    NS(id=2, name="Standard", currency="EUR", is_default=True),
+    NS(id=3, name="US resellers", currency="USD", is_default=False),
 ]
 
 

@@ -47,6 +47,7 @@ def catalogue_price_list(price_list_id: int | None = None):
                 name=form.name.data or "",
                 currency=form.currency.data or "",
                 price_list_id=price_list_id,
+                is_default=bool(form.is_default.data),
             )
         except ValidationFailed as error:
             errors = error.errors

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -185,9 +185,14 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 def validate_price_list(
-    name: str, currency: str, taken_names: Iterable[str] = ()
+    name: str,
+    currency: str,
+    taken_names: Iterable[str] = (),
+    known_currencies: Collection[str] | None = None,
 ) -> dict[str, list[str]]:
-    """Field -> messages for a price list's name (unique per tenant) and currency."""
+    """Field -> messages for a price list's name (unique per tenant) and currency: three capital
+    letters, and one of ``known_currencies`` (the ISO 4217 codes; the service passes them) when
+    given."""
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = [texts.PRICE_LIST_NAME_REQUIRED]
@@ -195,7 +200,9 @@ def validate_price_list(
         errors["name"] = [texts.PRICE_LIST_NAME_TOO_LONG.format(max=MAX_PRICE_LIST_NAME)]
     elif name.casefold() in {n.casefold() for n in taken_names}:
         errors["name"] = [texts.PRICE_LIST_NAME_TAKEN]
-    if not _CURRENCY.fullmatch(currency):
+    if not _CURRENCY.fullmatch(currency) or (
+        known_currencies is not None and currency not in known_currencies
+    ):
         errors["currency"] = [texts.PRICE_LIST_CURRENCY_INVALID]
     return errors
 

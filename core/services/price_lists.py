@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import delete, func, literal, or_, select, tuple_
+from babel.numbers import list_currencies
+from sqlalchemy import delete, func, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from core import texts
@@ -24,6 +25,8 @@ from core.services.picking import contains_pattern
 
 PAGE_SIZE = 50
 AUDIT_ENTITY = "price_list"
+# the ISO 4217 codes a price list may be in (not XXX "no currency" nor XTS "testing")
+CURRENCIES = frozenset(list_currencies()) - {"XXX", "XTS"}
 
 
 # --- price lists ----------------------------------------------------------------------------------
@@ -56,8 +59,13 @@ def save_price_list(
     name: str,
     currency: str,
     price_list_id: int | None = None,
+    is_default: bool = False,
 ) -> PriceList:
-    """Create (``price_list_id=None``) or rename / change the currency of a price list."""
+    """Create (``price_list_id=None``) or rename / change the currency of a price list.
+
+    ``is_default``: the list visitors who are not signed in see, and new accounts get. A tenant
+    has exactly one: its first price list becomes it, and making another one the default moves
+    it there (unticking the default list itself is refused: make another one the default)."""
     name, currency = name.strip(), currency.strip().upper()
     with write_transaction(session):
         existing = get_price_list(session, tenant_id, price_list_id) if price_list_id else None
@@ -67,15 +75,52 @@ def save_price_list(
                 PriceList.id != (existing.id if existing else -1),
             )
         ).all()
-        errors = rules.validate_price_list(name, currency, taken)
+        errors = rules.validate_price_list(name, currency, taken, CURRENCIES)
+        current_default = session.scalar(
+            select(PriceList)
+            .where(PriceList.tenant_id == tenant_id, PriceList.is_default)
+            .with_for_update()
+        )
+        if current_default is None:
+            is_default = True  # the tenant's first (or only) list: visitors need one
+        elif existing is not None and existing.is_default and not is_default:
+            errors["is_default"] = [texts.PRICE_LIST_DEFAULT_REQUIRED]
         if errors:
             raise ValidationFailed(next(iter(errors.values()))[0], errors)
-        before = {"name": existing.name, "currency": existing.currency} if existing else {}
+        before = (
+            {
+                "name": existing.name,
+                "currency": existing.currency,
+                "is_default": existing.is_default,
+            }
+            if existing
+            else {}
+        )
+        if is_default and current_default is not None and current_default is not existing:
+            # one default per tenant (a partial unique index): unset the old one first
+            session.execute(
+                update(PriceList)
+                .where(PriceList.id == current_default.id)
+                .values(is_default=False)
+                .execution_options(synchronize_session="fetch")
+            )
+            record_audit(
+                session,
+                tenant_id,
+                actor,
+                AUDIT_ENTITY,
+                current_default.id,
+                "update",
+                {"changes": {"is_default": [True, False]}},
+            )
         price_list = existing or PriceList(tenant_id=tenant_id)
         price_list.name, price_list.currency = name, currency
+        price_list.is_default = bool(is_default)
         session.add(price_list)
         session.flush()
-        diff = rules.changes(before, {"name": name, "currency": currency})
+        diff = rules.changes(
+            before, {"name": name, "currency": currency, "is_default": bool(is_default)}
+        )
         if diff:
             record_audit(
                 session,

@@ -89,7 +89,10 @@ def register(
             notify(session, tenant_id, "registration_exists", email, subject, body, now=now)
             return
         price_list = session.scalar(
-            select(PriceList).where(PriceList.tenant_id == tenant_id).order_by(PriceList.id)
+            select(PriceList)
+            .where(PriceList.tenant_id == tenant_id)
+            .order_by(PriceList.is_default.desc(), PriceList.id)  # the default list, if any
+            .limit(1)
         )
         account = Account(
             tenant_id=tenant_id,
