@@ -32,6 +32,8 @@ def _product_input(values: dict) -> ProductInput:
         product_type_id=values["product_type_id"],
         billing_kind=values["billing_kind"],
         published=values["published"],
+        unit=values.get("unit") or "",
+        trial_days=values.get("trial_days"),
     )
 
 
@@ -62,6 +64,8 @@ def update_product(data, product_id: int):
         "product_type_id": current.product_type_id,
         "billing_kind": current.billing_kind,
         "published": current.published,
+        "unit": current.unit,
+        "trial_days": current.trial_days,
         **data,
     }
     catalogue_admin.save_product(

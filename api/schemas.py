@@ -484,6 +484,10 @@ class AccountChangesInput(AccountInputSchema):
     payment_method = fields.String()
 
 
+_UNIT = {"description": 'what a quantity counts, e.g. "per user"; empty: nothing shown'}
+_TRIAL = {"description": "free trial in days its plans offer unless they set their own; null: none"}
+
+
 class ProductInputSchema(Input):
     code = Text(60, required=True)
     name = Text(200, required=True)
@@ -493,6 +497,8 @@ class ProductInputSchema(Input):
         load_default="recurring", metadata={"description": "recurring, one_off"}
     )
     published = fields.Boolean(load_default=False)
+    unit = Text(catalogue_rules.MAX_UNIT, load_default="", metadata=_UNIT)
+    trial_days = fields.Integer(allow_none=True, load_default=None, metadata=_TRIAL)
 
 
 class ProductChangesInput(Input):
@@ -504,6 +510,8 @@ class ProductChangesInput(Input):
     product_type_id = Id()
     billing_kind = fields.String()
     published = fields.Boolean()
+    unit = Text(catalogue_rules.MAX_UNIT, metadata=_UNIT)
+    trial_days = fields.Integer(allow_none=True, metadata=_TRIAL)
 
 
 # the catalogue rules' own bounds, so the API document says what the server takes
@@ -571,6 +579,8 @@ class ProductDetailSchema(ProductSchema):
     product_type_id = fields.Integer(allow_none=True, required=True)
     billing_kind = fields.String(required=True)
     published = fields.Boolean(required=True)
+    unit = fields.String(required=True)
+    trial_days = fields.Integer(allow_none=True, required=True)
     plans = fields.List(fields.Nested(PlanDetailSchema), required=True)
 
 

@@ -312,6 +312,7 @@ OFFER_NAME_TOO_LONG = "The name can be at most 200 characters long."
 OFFER_STATUS_INVALID = "Choose an active offer status from the list."
 OFFER_PRODUCT_INVALID = "Choose a product from the list."
 OFFER_QUANTITY_INVALID = "Enter a whole number from 1 to 100000."
+OFFER_VALID_UNTIL_TOO_FAR = "Valid until can be at most {years} years from today."
 OFFER_VALID_UNTIL_PAST = (
     "Enter today or a later day: an offer cannot be valid until a day that has passed."
 )
@@ -708,7 +709,7 @@ CSV_REFUSED = "Nothing was imported: {count} row(s) have errors (listed below)."
 CSV_DRY_RUN_OK = (
     "All {rows} rows are valid: nothing was changed. Import the same file to apply them."
 )
-CSV_IMPORTED = "Imported {rows} rows: {created} created, {updated} updated."
+CSV_IMPORTED = "Imported {rows} rows: {created} created, {updated} updated, {unchanged} unchanged."
 # promotions
 PROMOTION_PERCENT_OFF = "{percent}% off"
 PROMOTION_AMOUNT_OFF = "{amount} off each"
@@ -733,6 +734,12 @@ PLAN_TRIAL_INVALID = (
     "Enter the free trial in whole days, from 0 (no trial) to {max}, or leave it empty for the "
     "product's."
 )
+PRODUCT_TRIAL_INVALID = (
+    "Enter the free trial in whole days, from 1 to {max}, or leave it empty (or 0) for no trial."
+)
+PRODUCT_TRIAL_HINT = "The trial its plans offer unless a plan sets its own. Empty: no trial."
+PRODUCT_UNIT_HINT = 'What a quantity counts, shown after the price: "per user", "per host".'
+CATALOGUE_UNIT_TOO_LONG = "The unit can be at most {max} characters long."
 PLAN_TRIAL_HINT = "Empty: the product's trial ({product}). 0: no trial for this plan."
 PLAN_TRIAL_NONE = "No trial"
 TRIAL_DAYS = "{days}-day free trial"
@@ -1335,6 +1342,11 @@ BILLING_PREFIX_INVALID = "Enter a prefix of 1 to 12 letters, digits or hyphens."
 BILLING_VAT_NUMBER_INVALID = "Enter an EU VAT number, e.g. IE6388047V, or leave it empty."
 BILLING_NAME_REQUIRED = "Enter the seller's legal name."
 BILLING_RATES_INVALID = "Write one rate a line as COUNTRY RATE, e.g. DE 19."
+BILLING_RATES_COUNTRY_UNKNOWN = (
+    "{country} is not a country: use its two-letter ISO 3166 code, e.g. DE 19."
+)
+BILLING_RATES_DUPLICATE = "{country} has more than one rate: keep one line per country."
+BILLING_ADDRESS_TOO_LONG = "The address can be at most {max} characters long."
 INVOICE_STATUS_LABELS = {
     "open": "Open",
     "paid": "Paid",

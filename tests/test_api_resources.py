@@ -321,6 +321,20 @@ def test_a_product_and_its_plan_with_prices_are_written_through_the_catalogue_ru
     assert created.status_code == 201, created.get_json()
     product_id = created.get_json()["id"]
     assert created.get_json()["plans"] == [] and created.get_json()["published"] is False
+    assert created.get_json()["unit"] == "" and created.get_json()["trial_days"] is None
+    with_unit = client.patch(
+        f"/api/v1/products/{created.get_json()['id']}",
+        json={"unit": "per host", "trial_days": 14},
+        headers=auth(token),
+    )
+    assert with_unit.status_code == 200, with_unit.get_json()
+    assert (with_unit.get_json()["unit"], with_unit.get_json()["trial_days"]) == ("per host", 14)
+    too_long = client.patch(
+        f"/api/v1/products/{created.get_json()['id']}",
+        json={"trial_days": 400},
+        headers=auth(token),
+    )
+    assert "trial_days" in _problem(too_long, 422, "validation-failed")["errors"]
     taken = client.post(
         "/api/v1/products",
         json={"code": "api-backup", "name": "Again", "product_type_id": product_type},

@@ -435,3 +435,28 @@ def test_the_billing_kind_of_a_product_does_not_change_while_its_plans_disagree(
     )
     assert _product(session, "AZ-BACKUP").billing_kind == "recurring"
     assert _audit(session, product.id) == []
+
+
+def test_the_product_form_sets_its_unit_and_free_trial(admin, session):
+    created = admin.post(
+        "/bss/catalogue/products/new",
+        data=_form(session, unit="per user", trial_days="30"),
+    )
+    assert created.status_code == 303
+    product = _product(session, "BK-VAULT")
+    assert (product.unit, product.trial_days) == ("per user", 30)
+    refused = admin.post(
+        f"/bss/catalogue/products/{product.id}",
+        data=_form(session, unit="x" * 41, trial_days="999"),
+    )
+    assert refused.status_code == 422
+    page = text_of(refused)
+    assert texts.CATALOGUE_UNIT_TOO_LONG.format(max=40) in page
+    assert texts.PRODUCT_TRIAL_INVALID.format(max=365) in page
+    cleared = admin.post(
+        f"/bss/catalogue/products/{product.id}", data=_form(session, unit="", trial_days="")
+    )
+    assert cleared.status_code == 303
+    session.rollback()
+    product = _product(session, "BK-VAULT")
+    assert (product.unit, product.trial_days) == ("", None)

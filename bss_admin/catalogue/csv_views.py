@@ -61,7 +61,10 @@ def catalogue_import():
     if report.applied:
         flash(
             texts.CSV_IMPORTED.format(
-                rows=report.rows, created=report.created, updated=report.updated
+                rows=report.rows,
+                created=report.created,
+                updated=report.updated,
+                unchanged=report.unchanged,
             ),
             "success",
         )

@@ -54,6 +54,8 @@ class ProductForm(FlaskForm):
         validate_choice=False,
     )
     published = BooleanField("Published on the Storefront", default=True)
+    unit = StringField("Unit")
+    trial_days = StringField("Free trial (days)")
 
 
 class RetireForm(FlaskForm):

@@ -18,6 +18,7 @@ from bss_admin.catalogue.forms import (
     RemoveForm,
     RetireForm,
     UpgradeTargetForm,
+    trial_days_typed,
 )
 from core import texts
 from core.rules import roles
@@ -85,6 +86,8 @@ def _product_input(form: ProductForm) -> ProductInput:
         product_type_id=form.product_type_id.data,
         billing_kind=form.billing_kind.data or "",
         published=bool(form.published.data),
+        unit=form.unit.data or "",
+        trial_days=trial_days_typed(form.trial_days.data),
     )
 
 

@@ -82,6 +82,9 @@ def retired_names(products: Iterable[tuple[str, bool]]) -> str | None:
     return ", ".join(names) or None
 
 
+MAX_UNIT = 40  # Product.unit's column
+
+
 @dataclass(frozen=True)
 class ProductInput:
     """What a user typed for a product."""
@@ -92,6 +95,8 @@ class ProductInput:
     product_type_id: int | None
     billing_kind: str
     published: bool
+    unit: str = ""  # what a quantity counts: "per user", "per host"; empty: nothing shown
+    trial_days: int | None = None  # the free trial its plans offer by default; None: none
 
     def cleaned(self) -> ProductInput:
         return ProductInput(
@@ -101,6 +106,8 @@ class ProductInput:
             product_type_id=self.product_type_id,
             billing_kind=self.billing_kind,
             published=self.published,
+            unit=self.unit.strip(),
+            trial_days=self.trial_days,
         )
 
 
@@ -134,6 +141,10 @@ def validate_product(
         refuse("name", texts.CATALOGUE_NAME_TOO_LONG.format(max=MAX_NAME))
     if len(values.description) > MAX_DESCRIPTION:
         refuse("description", texts.CATALOGUE_DESCRIPTION_TOO_LONG.format(max=MAX_DESCRIPTION))
+    if len(values.unit) > MAX_UNIT:
+        refuse("unit", texts.CATALOGUE_UNIT_TOO_LONG.format(max=MAX_UNIT))
+    if values.trial_days is not None and not 0 <= values.trial_days <= MAX_TRIAL_DAYS:
+        refuse("trial_days", texts.PRODUCT_TRIAL_INVALID.format(max=MAX_TRIAL_DAYS))
     if values.product_type_id not in set(product_type_ids):
         refuse("product_type_id", texts.CATALOGUE_PRODUCT_TYPE_INVALID)
     if values.billing_kind not in BillingKind.ALL:

@@ -24,7 +24,10 @@ COLUMNS = (
     "max_quantity",
     "price_list",
     "price",
-    "trial_days",  # a plan's own free trial in days; empty: the product's (trial_days_for)
+    # a plan's own free trial in days, empty: the product's (trial_days_for); on a product row:
+    # the product's trial, empty: none
+    "trial_days",
+    "unit",  # a product's unit ("per user"); empty: none
 )
 RECORDS = ("product", "plan", "addon", "plan_price", "addon_price")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -92,6 +95,8 @@ def read_row(line: int, cells: dict[str, str], product_type_names: set[str]) -> 
             "product_type": cell["product_type"],
             "billing_kind": cell["billing_kind"] or rules.BillingKind.RECURRING,
             "published": published,
+            "unit": cell["unit"],
+            "trial_days": _trial(cell["trial_days"]),
         }
         found = rules.validate_product(
             rules.ProductInput(
@@ -101,6 +106,8 @@ def read_row(line: int, cells: dict[str, str], product_type_names: set[str]) -> 
                 0,
                 values["billing_kind"],
                 bool(published),
+                values["unit"],
+                values["trial_days"],
             ),
             product_type_ids=[0],
         )

@@ -197,6 +197,8 @@ def _snapshot(product: Product) -> dict:
         "code": product.code,
         "name": product.name,
         "description": product.description,
+        "unit": product.unit,
+        "trial_days": product.trial_days,
         "product_type_id": product.product_type_id,
         "billing_kind": product.billing_kind,
         "published": product.published,
@@ -245,6 +247,8 @@ def save_product(
         product.product_type_id = values.product_type_id
         product.billing_kind = values.billing_kind
         product.published = values.published
+        product.unit = values.unit
+        product.trial_days = values.trial_days or None  # 0: no trial, as empty
         session.add(product)
         try:
             session.flush()

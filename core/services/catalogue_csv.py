@@ -47,6 +47,8 @@ def export_csv(session: Session, tenant_id: int) -> str:
             ProductType.name,
             Product.billing_kind,
             Product.published,
+            Product.unit,
+            Product.trial_days,
         )
         .join(ProductType, ProductType.id == Product.product_type_id)
         .where(Product.tenant_id == tenant_id, Product.active.is_(True))
@@ -97,7 +99,7 @@ def export_csv(session: Session, tenant_id: int) -> str:
     def write(**cells) -> None:
         writer.writerow([csv_safe(cells.get(column)) for column in COLUMNS])
 
-    for pid, code, name, description, type_name, billing_kind, published in products:
+    for pid, code, name, description, type_name, billing_kind, published, unit, days in products:
         write(
             record="product",
             product_code=code,
@@ -106,6 +108,8 @@ def export_csv(session: Session, tenant_id: int) -> str:
             product_type=type_name,
             billing_kind=billing_kind,
             published="yes" if published else "no",
+            unit=unit,
+            trial_days=days,
         )
         for plan_id, _pid, plan_name, cycle, months, low, high, trial in plans.get(pid, []):
             write(
@@ -154,6 +158,7 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
     created: int = 0
     updated: int = 0
+    unchanged: int = 0  # rows that say what the catalogue already holds: nothing written
     applied: bool = False
 
     @property
@@ -313,6 +318,9 @@ def _check_and_apply(session, tenant_id, actor, raw_rows, dry_run) -> ImportRepo
     if errors or dry_run:
         return report
     _apply(session, tenant_id, rows, types, lists, products, plans, addons, report)
+    report.applied = True
+    if not (report.created or report.updated):
+        return report  # the same file again: nothing changed, nothing to audit
     record_audit(
         session,
         tenant_id,
@@ -324,6 +332,7 @@ def _check_and_apply(session, tenant_id, actor, raw_rows, dry_run) -> ImportRepo
             "rows": report.rows,
             "created": report.created,
             "updated": report.updated,
+            "unchanged": report.unchanged,
             "products": sorted({r.product_code for r in rows})[:2000],
         },
     )
@@ -396,31 +405,53 @@ def _apply(session, tenant_id, rows, types, lists, products, plans, addons, repo
         else:
             report.updated += 1
 
+    def assign(target, fields: dict) -> bool:
+        """Set what differs; True when anything did (an unchanged row is not written)."""
+        differs = {k: v for k, v in fields.items() if getattr(target, k) != v}
+        for name, value in differs.items():
+            setattr(target, name, value)
+        return bool(differs)
+
     for row in (r for r in rows if r.record == "product"):
         v = row.values
         product = products.get(row.product_code)
-        count(product is None)
-        if product is None:
+        created = product is None
+        if created:
             product = Product(tenant_id=tenant_id, code=row.product_code, is_bundle=False)
             products[row.product_code] = product
             session.add(product)
-        product.name, product.description = v["name"], v["description"]
-        product.product_type_id = types[v["product_type"]]
-        product.billing_kind, product.published = v["billing_kind"], v["published"]
+        changed = assign(
+            product,
+            {
+                "name": v["name"],
+                "description": v["description"],
+                "product_type_id": types[v["product_type"]],
+                "billing_kind": v["billing_kind"],
+                "published": v["published"],
+                "unit": v["unit"],
+                "trial_days": v["trial_days"] or None,  # 0: no trial, as empty
+            },
+        )
+        if created or changed:
+            count(created)
+        else:
+            report.unchanged += 1
     session.flush()
     for row in (r for r in rows if r.record in ("plan", "addon")):
         v = row.values
         product = products[row.product_code]
         table, model = (plans, Plan) if row.record == "plan" else (addons, AddOn)
         item = table.get((product.id, v["name"]))
-        count(item is None)
-        if item is None:
+        created = item is None
+        if created:
             item = model(product_id=product.id, name=v["name"])
             table[(product.id, v["name"])] = item
             session.add(item)
-        for name, value in v.items():
-            if name != "name":
-                setattr(item, name, value)
+        changed = assign(item, {name: value for name, value in v.items() if name != "name"})
+        if created or changed:
+            count(created)
+        else:
+            report.unchanged += 1
     session.flush()
     price_rows = [r for r in rows if r.record in ("plan_price", "addon_price")]
     plan_ids = [p.id for p in plans.values()]
@@ -448,6 +479,9 @@ def _apply(session, tenant_id, rows, types, lists, products, plans, addons, repo
         list_id = lists[row.values["price_list"]]
         existing = current.get((row.record, item.id, list_id))
         price = row.values["price"]
+        if (existing.price if existing is not None else None) == price:
+            report.unchanged += 1
+            continue
         count(existing is None)
         if price is None:
             if existing is not None:
