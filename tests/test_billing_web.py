@@ -258,6 +258,24 @@ def test_setup_billing_saves_seller_and_rates_and_refuses_bad_input(client, demo
         assert message in page
     session.expire_all()
     assert session.get(TenantBillingSettings, settings.id).payment_terms_days == 30
+    # a second rate for one country, a code that is no country, an address too long: refused
+    for changed, message in (
+        ({"rates": "DE 19\nDE 25"}, texts.BILLING_RATES_DUPLICATE.format(country="DE")),
+        ({"rates": "XX 19"}, texts.BILLING_RATES_COUNTRY_UNKNOWN.format(country="XX")),
+        ({"country": "XX"}, texts.BILLING_COUNTRY_INVALID),
+        ({"address": "x" * 100_000}, texts.BILLING_ADDRESS_TOO_LONG.format(max=2000)),
+    ):
+        refused = client.post("/bss/setup/billing", data={**form, **changed})
+        assert refused.status_code == 422
+        assert message in text_of(refused)
+    session.expire_all()
+    rates = session.scalars(
+        select(TenantVatRate.rate).where(
+            TenantVatRate.tenant_id == settings.tenant_id, TenantVatRate.country == "DE"
+        )
+    ).all()
+    assert rates == [19]
+    assert session.get(TenantBillingSettings, settings.id).address == "2 Main Street\nCork"
 
 
 def test_order_page_links_its_invoices(client, demo, session):

@@ -236,3 +236,25 @@ def test_a_scheduled_order_on_account_says_schedule_and_invoiced_not_charged(cli
     assert placed.status_code == 303, text_of(placed)[:300]
     page = text_of(client.get(placed.headers["Location"]))
     assert "invoiced on that day" in page and "charged" not in page
+
+
+def test_a_billing_name_or_address_too_long_is_refused_and_nothing_saved(client, session, demo):
+    login(client, "alice@acme.example")
+    add(client, session, "MNG-FW")
+    billing_url = client.post("/checkout").headers["Location"]
+    order_id = int(billing_url.split("/")[2])
+    refused = client.post(
+        billing_url,
+        data={
+            "billing_name": "n" * 100_000,
+            "billing_address": "a" * 100_000,
+            "payment_method": "card",
+        },
+    )
+    assert refused.status_code == 422
+    page = text_of(refused)
+    assert texts.ACCOUNT_FIELD_TOO_LONG.format(max=200) in page
+    assert texts.ACCOUNT_FIELD_TOO_LONG.format(max=2000) in page
+    session.expire_all()
+    order = session.get(Order, order_id)
+    assert len(order.billing_name or "") <= 200 and len(order.billing_address or "") <= 2000

@@ -17,6 +17,7 @@ from core.rules.invoicing import VAT_PREFIX_COUNTRY
 from core.rules.vat import VatNumberInvalid, normalize_vat_number
 
 NAME_MAX = 200
+ADDRESS_MAX = 2000  # a billing address (the account's, an order's)
 
 # ISO 3166-1 alpha-2: the 249 officially assigned codes (an account's country decides its VAT)
 ISO_COUNTRIES = frozenset(
@@ -150,8 +151,8 @@ def check_account(
         error("name", texts.ACCOUNT_FIELD_TOO_LONG.format(max=NAME_MAX))
     if len(values.billing_name) > NAME_MAX:
         error("billing_name", texts.ACCOUNT_FIELD_TOO_LONG.format(max=NAME_MAX))
-    if len(values.billing_address) > 2000:
-        error("billing_address", texts.ACCOUNT_FIELD_TOO_LONG.format(max=2000))
+    if len(values.billing_address) > ADDRESS_MAX:
+        error("billing_address", texts.ACCOUNT_FIELD_TOO_LONG.format(max=ADDRESS_MAX))
     if values.kind not in AccountKind.ALL:
         error("kind", texts.ACCOUNT_KIND_INVALID)
     if values.price_list_id not in choices.price_lists:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from core import texts
@@ -85,12 +85,20 @@ def conversion_refusal(status_type: str, converted: bool, item_count: int) -> st
     return None
 
 
+MAX_VALIDITY_YEARS = 5
+
+
 def validity_refusal(valid_until: date | None, previous: date | None, today: date) -> str | None:
     """A Valid until date that is set or changed must be today or later (one kept as it was
-    may have passed: the offer expired)."""
-    if valid_until is None or valid_until == previous or valid_until >= today:
+    may have passed: the offer expired), and at most :data:`MAX_VALIDITY_YEARS` ahead."""
+    if valid_until is None or valid_until == previous:
         return None
-    return texts.OFFER_VALID_UNTIL_PAST
+    if valid_until < today:
+        return texts.OFFER_VALID_UNTIL_PAST
+    latest = today + timedelta(days=365 * MAX_VALIDITY_YEARS + MAX_VALIDITY_YEARS // 4 + 1)
+    if valid_until > latest:
+        return texts.OFFER_VALID_UNTIL_TOO_FAR.format(years=MAX_VALIDITY_YEARS)
+    return None
 
 
 def acceptance_refusal(

@@ -30,6 +30,7 @@ from core.models import (
 from core.rules import amounts, billing_periods
 from core.rules import dunning as dunning_rules
 from core.rules import invoicing as rules
+from core.rules.accounts import ISO_COUNTRIES
 from core.rules.vat import VatNumberInvalid, normalize_vat_number
 from core.services import dunning, invoice_payment, invoicing
 from core.services.audit import record_audit
@@ -389,6 +390,7 @@ def credit_note(
 
 _PREFIX = re.compile(r"[A-Za-z0-9-]{1,12}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
+MAX_ADDRESS = 2000  # the seller's address on every invoice
 
 
 @dataclass
@@ -438,9 +440,11 @@ def validate_settings(values: SettingsInput) -> tuple[dict, dict[str, Decimal], 
     clean["legal_name"] = values.legal_name.strip()
     if not clean["legal_name"] or len(clean["legal_name"]) > 200:
         errors["legal_name"] = [texts.BILLING_NAME_REQUIRED]
-    clean["address"] = values.address.strip()[:2000]
+    clean["address"] = values.address.strip()
+    if len(clean["address"]) > MAX_ADDRESS:
+        errors["address"] = [texts.BILLING_ADDRESS_TOO_LONG.format(max=MAX_ADDRESS)]
     clean["country"] = values.country.strip().upper()
-    if not _COUNTRY.fullmatch(clean["country"]):
+    if clean["country"] not in ISO_COUNTRIES:
         errors["country"] = [texts.BILLING_COUNTRY_INVALID]
     clean["vat_number"] = None
     if values.vat_number.strip():
@@ -476,7 +480,14 @@ def validate_settings(values: SettingsInput) -> tuple[dict, dict[str, Decimal], 
         if rate is None or not _COUNTRY.fullmatch(parts[0].upper()):
             errors["rates"] = [texts.BILLING_RATES_INVALID]
             break
-        rates[parts[0].upper()] = rate
+        country = parts[0].upper()
+        if country not in ISO_COUNTRIES:
+            errors["rates"] = [texts.BILLING_RATES_COUNTRY_UNKNOWN.format(country=country)]
+            break
+        if country in rates:
+            errors["rates"] = [texts.BILLING_RATES_DUPLICATE.format(country=country)]
+            break
+        rates[country] = rate
     return clean, rates, errors
 
 

@@ -340,14 +340,22 @@ def save_billing(
         name, address = (billing_name or "").strip(), (billing_address or "").strip()
         if not name:
             errors["billing_name"] = [texts.BILLING_NAME_REQUIRED]
+        elif len(name) > account_rules.NAME_MAX:  # the account's own billing name's limit
+            errors["billing_name"] = [
+                texts.ACCOUNT_FIELD_TOO_LONG.format(max=account_rules.NAME_MAX)
+            ]
         if not address:
             errors["billing_address"] = [texts.BILLING_ADDRESS_REQUIRED]
+        elif len(address) > account_rules.ADDRESS_MAX:
+            errors["billing_address"] = [
+                texts.ACCOUNT_FIELD_TOO_LONG.format(max=account_rules.ADDRESS_MAX)
+            ]
         if payment_method not in payment_methods(order.account):
             errors["payment_method"] = [texts.PAYMENT_METHOD_INVALID]
         if errors:
             raise ValidationFailed(next(iter(errors.values()))[0], errors)
-        order.billing_name = name[:200]
-        order.billing_address = address[:2000]
+        order.billing_name = name
+        order.billing_address = address
         order.payment_method = payment_method
         return order
 
