@@ -106,7 +106,8 @@ def basket_add(product_id: int):
     except MixedExecutionTypes as mixed:
         return see_other(url_for("storefront.basket_mixed", case=mixed.case, back=back))
     except ServiceError as error:
-        view = _product_view(product_id, form_only=True)  # 404 if the product is gone
+        # 404 if the product is gone; without htmx the whole page shows, with its prices
+        view = _product_view(product_id, form_only=is_htmx())
         return page(
             "storefront/catalogue/product.html",
             block="add_form",

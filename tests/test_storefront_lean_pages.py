@@ -376,3 +376,17 @@ def test_an_add_builds_its_products_url_once_per_app(app, client, session, demo,
     assert added.status_code == 200
     assert f'value="/products/{m365.id}"' in added.get_data(as_text=True)
     assert "storefront.product" not in built, built
+
+
+def test_a_refused_add_without_javascript_shows_the_whole_page_with_its_prices(
+    client, session, demo
+):
+    login(client, "alice@acme.example")
+    m365 = reseller_product(session, "M365-STD")
+    page = client.get(f"/products/{m365.id}")
+    shown = [li.get_text(strip=True) for li in soup(page).select("#addons li")]
+    assert shown and not any(text.endswith("—") for text in shown)
+    form = {"plan_id": str(m365.plans[0].id), "quantity": "0"}
+    refused = client.post(f"/products/{m365.id}/add", data=form)  # no htmx: the whole page
+    assert refused.status_code == 422
+    assert [li.get_text(strip=True) for li in soup(refused).select("#addons li")] == shown
