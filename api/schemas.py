@@ -460,12 +460,15 @@ class AccountInputSchema(Input):
     payment_method = fields.String(required=True)
     credit_limit = Money(allow_none=True, metadata={"description": "null: no credit limit"})
     credit_reason = Text(500, metadata={"description": "required when the limit changes"})
-    billing_name = Text(200)
-    billing_address = Text(1000)
-    billing_email = Text(254)
-    vat_number = Text(40)
+    # null clears, as blank does (a GET answers null for a field not set)
+    billing_name = Text(200, allow_none=True)
+    billing_address = Text(2000, allow_none=True)
+    billing_email = Text(254, allow_none=True)
+    vat_number = Text(40, allow_none=True)
     country = Text(
-        2, metadata={"description": "ISO 3166 code where the customer is taxed; blank: none"}
+        2,
+        allow_none=True,
+        metadata={"description": "ISO 3166 code where the customer is taxed; blank or null: none"},
     )
     tax_exempt = fields.Boolean(
         metadata={"description": "true: its orders and invoices carry no VAT"}

@@ -289,6 +289,16 @@ def test_an_admin_key_creates_and_edits_an_account_with_the_bss_rules(client, se
         headers=auth(token),
     )
     assert "vat_number" in _problem(wrong, 422, "validation-failed")["errors"]
+    # a field a GET answers null for takes null back: it clears it, as blank does
+    as_read = client.get(f"/api/v1/accounts/{account['id']}", headers=auth(token)).get_json()
+    assert as_read["vat_number"] is None
+    cleared = client.patch(
+        f"/api/v1/accounts/{account['id']}",
+        json={"vat_number": None, "country": None, "billing_name": None, "billing_address": None},
+        headers=auth(token),
+    )
+    assert cleared.status_code == 200, cleared.get_json()
+    assert cleared.get_json()["vat_number"] is None and cleared.get_json()["country"] is None
     # an operator sees accounts but does not edit them (core.rules.roles)
     operator = make_key(session, "operator@skyline.example")
     assert (
