@@ -7,6 +7,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from core.enums import ExecutionType, PaymentMethod
+from core.rules.basket import is_whole_number
 
 
 def _int_or_none(value):
@@ -55,11 +56,23 @@ class NewOrderForm(FlaskForm):
     name = StringField("Name", validators=[Optional(), Length(max=200)])
 
 
+class WholeNumberField(IntegerField):
+    """An IntegerField that takes ASCII digits only, as the Storefront does
+    (core.rules.basket.is_whole_number): Python's int() would read "٥" as 5."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0] is not None and str(valuelist[0]).strip():
+            if not is_whole_number(valuelist[0]):
+                self.data = None
+                raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)
+
+
 class QuickAddForm(FlaskForm):
     # with more plans than a list shows, the plan is found by name (core.services.picking)
     product_search = StringField("Product", validators=[Optional(), Length(max=200)])
     product_plan = SelectField("Product and plan", validate_choice=False)
-    quantity = IntegerField(
+    quantity = WholeNumberField(
         "Quantity", default=1, validators=[InputRequired(), NumberRange(min=1, max=100000)]
     )
 
@@ -103,8 +116,8 @@ def item_quantities(form_data, prefix: str) -> tuple[dict[int, int], dict[str, l
         raw = (raw or "").strip()
         if not raw:
             continue
-        try:
+        if is_whole_number(raw):
             quantities[item_id] = int(raw)
-        except ValueError:
+        else:
             errors[str(item_id)] = ["Enter a whole number."]
     return quantities, errors

@@ -280,3 +280,21 @@ def test_an_htmx_quick_add_reloads_the_order_page_it_was_made_on(client, demo, s
         headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/bss/orders"},
     )
     assert elsewhere.status_code == 204 and "HX-Refresh" not in elsewhere.headers
+
+
+def test_a_quick_add_quantity_in_other_digits_is_refused_as_in_the_storefront(
+    client, demo, session
+):
+    """int() reads "٥" (an Arabic-Indic five) as 5: the Storefront refuses it, so does the BSS."""
+    from core.rules.offers import parse_quantity
+
+    login(client, "operator@skyline.example", bss=True)
+    order = _new_order(client, session)
+    page = client.get(f"/bss/orders/{order.id}")
+    value = soup(page).select("select[name=product_plan] option")[1]["value"]
+    refused = client.post(
+        f"/bss/orders/{order.id}/items", data={"product_plan": value, "quantity": "٥"}
+    )
+    assert refused.status_code == 422
+    assert _items(session, Order, order.id) == []
+    assert parse_quantity("٥") == (None, texts.OFFER_QUANTITY_INVALID)

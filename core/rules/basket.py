@@ -92,6 +92,13 @@ def line_limits(
     return 1, LINE_MAX_QUANTITY
 
 
+def is_whole_number(raw) -> bool:
+    """A typed quantity: ASCII digits only, everywhere (Python's int() also reads other
+    scripts' digits, "٥" as 5, and "1_000"); a sign, a space inside or a decimal is not one."""
+    text = str(raw if raw is not None else "").strip()
+    return text.isascii() and text.isdigit()
+
+
 def parse_quantity(raw, minimum: int, maximum: int) -> int:
     """A whole number within [minimum, maximum], from a form value; else QuantityInvalid."""
     if isinstance(raw, bool):
@@ -99,10 +106,9 @@ def parse_quantity(raw, minimum: int, maximum: int) -> int:
     if isinstance(raw, int):
         value = raw
     else:
-        text = str(raw if raw is not None else "").strip()
-        if not text.isdigit() or not text.isascii():
+        if not is_whole_number(raw):
             raise QuantityInvalid(minimum, maximum)
-        value = int(text)
+        value = int(str(raw).strip())
     if value < minimum or value > maximum:
         raise QuantityInvalid(minimum, maximum)
     return value

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from core import texts
 from core.rules import amounts
+from core.rules.basket import is_whole_number
 from core.rules.statuses import OfferStatusType, StatusRow
 
 CENT = Decimal("0.01")
@@ -115,8 +116,9 @@ def acceptance_refusal(
 def parse_quantity(
     raw, minimum: int | None = None, maximum: int | None = None
 ) -> tuple[int | None, str | None]:
-    """A quantity typed for an item: a whole number within its plan's limits (``minimum`` to
-    ``maximum``, as an order's line keeps them), never beyond 1 to MAX_QUANTITY."""
+    """A quantity typed for an item: ASCII digits only, as every quantity
+    (core.rules.basket.is_whole_number), within its plan's limits (``minimum`` to ``maximum``,
+    as an order's line keeps them), never beyond 1 to MAX_QUANTITY."""
     low = max(1, minimum or 1)
     high = min(MAX_QUANTITY, maximum or MAX_QUANTITY)
     message = (
@@ -124,10 +126,9 @@ def parse_quantity(
         if (low, high) == (1, MAX_QUANTITY)
         else texts.QUANTITY_INVALID.format(min=low, max=high)
     )
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
+    if isinstance(raw, bool) or not (isinstance(raw, int) or is_whole_number(raw)):
         return None, message
+    value = int(str(raw).strip())
     if not low <= value <= high:
         return None, message
     return value, None
