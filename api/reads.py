@@ -150,8 +150,6 @@ def product_detail(product_id: int) -> dict:
         "product_type_id": product.product_type_id,
         "billing_kind": product.billing_kind,
         "published": product.published,
-        "unit": product.unit,
-        "trial_days": product.trial_days,
         "plans": [
             {
                 **plan,

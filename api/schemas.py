@@ -582,8 +582,6 @@ class ProductDetailSchema(ProductSchema):
     product_type_id = fields.Integer(allow_none=True, required=True)
     billing_kind = fields.String(required=True)
     published = fields.Boolean(required=True)
-    unit = fields.String(required=True)
-    trial_days = fields.Integer(allow_none=True, required=True)
     plans = fields.List(fields.Nested(PlanDetailSchema), required=True)
 
 
