@@ -425,6 +425,24 @@ def setup_billing_invalid():
 
 
 @state(
+    "setup",
+    "billing-duplicate-rate",
+    "bss_admin/billing/settings.html",
+    "Setup › Billing: a country rated twice, an address too long",
+    user=BSS_ADMIN,
+)
+def setup_billing_duplicate_rate():
+    return {
+        "form": _FORM,
+        "values": _settings(address="2 Main Street\nCork " * 200, rates="DE 19\nDE 25"),
+        "errors": {
+            "address": [texts.BILLING_ADDRESS_TOO_LONG.format(max=2000)],
+            "rates": [texts.BILLING_RATES_DUPLICATE.format(country="DE")],
+        },
+    }
+
+
+@state(
     "bss",
     "confirm-credit-note",
     "confirm/confirm.html",

@@ -212,8 +212,11 @@ def catalogue_product_invalid():
             "name": [texts.CATALOGUE_NAME_REQUIRED],
             "product_type_id": [texts.CATALOGUE_PRODUCT_TYPE_INVALID],
             "billing_kind": [texts.CATALOGUE_BILLING_KIND_INVALID],
+            "unit": [texts.CATALOGUE_UNIT_TOO_LONG.format(max=40)],
+            "trial_days": [texts.PRODUCT_TRIAL_INVALID.format(max=365)],
         },
         code="m365-std",
+        trial_days="400",
     )
 
 
@@ -380,6 +383,23 @@ def catalogue_price_list_invalid():
         },
         name="standard",
         currency="€",
+    )
+
+
+@state(
+    "bss",
+    "catalogue-price-list-default-refused",
+    "bss_admin/catalogue/price_list.html",
+    "Catalogue: the default price list unticked (refused: make another one the default)",
+    user=BSS_ADMIN,
+)
+def catalogue_price_list_default_refused():
+    return _price_list_form(
+        _PRICE_LISTS[1],
+        errors={"is_default": [texts.PRICE_LIST_DEFAULT_REQUIRED]},
+        name="Standard",
+        currency="EUR",
+        is_default=False,
     )
 
 
